@@ -1,0 +1,60 @@
+/* conf.h - pcod.conf: parsed into an immutable struct config (module src/config.c). */
+#ifndef PCOD_CONF_H
+#define PCOD_CONF_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+enum listen_proto { LISTEN_TCP = 0, LISTEN_UDP, LISTEN_TLS };
+enum unknown_policy { UNKNOWN_ACCEPT = 0, UNKNOWN_REJECT };
+
+struct listen_conf {
+	enum listen_proto	 proto;
+	char			*addr;		/* as written, "0.0.0.0:7000"; owned */
+	struct sockaddr_storage	 ss;		/* resolved numerically */
+	socklen_t		 sslen;
+	int			 max_conn;	/* tcp/tls: open connections */
+	int			 max_per_addr;	/* tcp/tls: per peer address */
+	int			 idle_timeout;	/* seconds without a byte from the peer */
+	int			 max_frame;	/* bytes, LF..CR */
+	char			*cert;		/* tls only; owned */
+	char			*key;		/* tls only; owned */
+	int			 lineno;
+};
+
+struct config {
+	char			*path;		/* owned */
+	char			*database;	/* absolute; owned */
+	char			*control;	/* absolute; owned */
+	int			 control_mode;	/* e.g. 0660 */
+	struct listen_conf	*listeners;	/* owned array */
+	size_t			 nlisteners;
+	char			*receiver;	/* hex; NULL: accept any; owned */
+	char			*line;		/* hex; NULL: accept any; owned */
+	int			 time_ahead;	/* seconds a panel clock may be ahead */
+	int			 time_behind;	/* seconds it may lag */
+	enum unknown_policy	 unknown_accounts;
+	int			 duplicate_window;	/* seconds */
+	int			 batch_max;	/* frames per commit */
+	int			 log_level;	/* LOG_LVL_* */
+};
+
+/*
+ * Load and validate path.  On error returns NULL and writes
+ * "file:line: message" (or "file: message") into err.
+ */
+struct config	*config_load(const char *path, char *err, size_t errsz);
+void		 config_free(struct config *);
+
+/*
+ * Name of the first directive that differs between old and next but cannot
+ * be applied by a reload (database, control), or NULL when SIGHUP can apply
+ * next entirely.
+ */
+const char	*config_restart_needed(const struct config *old,
+		    const struct config *next);
+
+/* "tcp", "udp", "tls". */
+const char	*config_proto_name(enum listen_proto);
+
+#endif

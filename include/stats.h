@@ -1,0 +1,32 @@
+/* stats.h - process-wide counters shown by the control "status" command. */
+#ifndef PCOD_STATS_H
+#define PCOD_STATS_H
+
+#include <stdint.h>
+#include <time.h>
+
+struct pcod_stats {
+	time_t		 started;
+	uint64_t	 frames;		/* frames received (parsed or not) */
+	uint64_t	 events;		/* events stored */
+	uint64_t	 duplicates;		/* retransmissions acknowledged, not stored again */
+	uint64_t	 link_tests;		/* NULL frames */
+	uint64_t	 acks;
+	uint64_t	 naks;
+	uint64_t	 duhs;
+	uint64_t	 rej_crc, rej_length, rej_format, rej_token, rej_decrypt,
+			 rej_data, rej_time, rej_unknown_account, rej_receiver,
+			 rej_too_long, rej_garbage, rej_store;
+	uint64_t	 connections;		/* accepted in all */
+	uint64_t	 conn_refused;		/* over a limit */
+	int64_t		 conn_open;
+	uint64_t	 commits;
+	uint64_t	 commit_failures;
+	int64_t		 last_batch;		/* frames in the last commit */
+	uint64_t	 control_requests;
+	uint64_t	 control_errors;
+};
+
+extern struct pcod_stats pcod_stats;
+
+#endif

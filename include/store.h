@@ -1,0 +1,101 @@
+/* store.h - the SQLite store: open/migrate, the batch transaction, events and accounts. */
+#ifndef PCOD_STORE_H
+#define PCOD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+struct event;
+
+/* One received frame, as stored beside the events decoded from it. */
+struct store_frame {
+	int64_t		 received_ms;	/* wall clock, UTC, milliseconds */
+	const char	*transport;	/* "tcp", "udp", "tls" */
+	const char	*peer;		/* "127.0.0.1:5555" */
+	const char	*account;
+	const char	*token;		/* "SIA-DCS", "ADM-CID", "NULL" */
+	int		 encrypted;
+	int		 seq;
+	const char	*rcvr;		/* "" none */
+	const char	*line;
+	const char	*raw;		/* the frame as received, LF..CR */
+	size_t		 raw_len;
+	const char	*data;		/* decrypted data field */
+	const char	*xdata;		/* extended data, raw */
+	int64_t		 panel_time;	/* seconds UTC; 0 none */
+	int		 unknown_account;
+	const char	*digest;	/* content digest for retransmission detection */
+};
+
+struct store_account {
+	char	 account[17];
+	char	 key[80];	/* as configured ("0011.." or "text:..."), "" none */
+	char	 name[128];
+	int64_t	 created_ms;
+};
+
+struct store_event_filter {
+	const char	*account;	/* NULL: any */
+	int		 cls;		/* -1: any, else enum event_class */
+	int64_t		 since_ms;	/* 0: no bound */
+	int64_t		 until_ms;	/* 0: no bound */
+	int		 limit;		/* > 0 */
+};
+
+/* One row of event.list (strings valid during the callback only). */
+struct store_event_row {
+	int64_t		 id;
+	int64_t		 received_ms;
+	int64_t		 panel_time;
+	const char	*account;
+	const char	*format;
+	const char	*code;
+	const char	*qual;
+	const char	*cls;
+	const char	*text;
+	int		 zone, user, partition;	/* -1 none */
+	int		 unknown_account;
+	const char	*transport;
+	const char	*peer;
+	int		 seq;
+	const char	*raw;
+};
+
+/*
+ * Open (creating if needed) and migrate the database: WAL,
+ * synchronous=FULL.  NULL with err set on failure.
+ */
+struct store	*store_open(const char *path, char *err, size_t errsz);
+void		 store_close(struct store *);
+
+/* The batch transaction (one writer).  0 or -1; store_errmsg() says why. */
+int		 store_begin(struct store *);
+int		 store_commit(struct store *);	/* rolls back itself on failure */
+void		 store_rollback(struct store *);
+int		 store_in_txn(struct store *);
+const char	*store_errmsg(struct store *);
+
+/* 1 if a frame with this account, seq and digest was stored since since_ms; 0 no; -1 error. */
+int		 store_frame_seen(struct store *, const char *account, int seq,
+		    const char *digest, int64_t since_ms);
+/* Insert; returns the frame id (> 0) or -1. */
+int64_t		 store_frame_add(struct store *, const struct store_frame *);
+/* Insert one event of frame_id; 0 or -1. */
+int		 store_event_add(struct store *, int64_t frame_id,
+		    const struct store_frame *, const struct event *);
+
+/* Accounts: 0 ok, 1 already exists / not found, -1 error. */
+int		 store_account_add(struct store *, const struct store_account *);
+int		 store_account_remove(struct store *, const char *account);
+int		 store_account_get(struct store *, const char *account,
+		    struct store_account *out);
+/* Calls cb for every account in account order; stops early on non-zero.  0 or -1. */
+int		 store_account_foreach(struct store *,
+		    int (*cb)(const struct store_account *, void *), void *arg);
+
+/* Newest first; reads only committed data.  0 or -1. */
+int		 store_event_list(struct store *, const struct store_event_filter *,
+		    int (*cb)(const struct store_event_row *, void *), void *arg);
+
+#endif

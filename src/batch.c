@@ -1,0 +1,173 @@
+/* batch.c - group commit: the writes of one loop pass share one transaction. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "batch.h"
+#include "log.h"
+#include "stats.h"
+#include "store.h"
+#include "xmalloc.h"
+
+struct batch_waiter {
+	batch_cb	 cb;
+	void		*arg;
+};
+
+struct batch {
+	struct event_base	*base;		/* not owned */
+	struct store		*store;		/* not owned */
+	struct event		*ev;		/* the commit event; owned */
+	int			 max;		/* items per commit at most */
+	int			 count;		/* items in the open batch */
+	int			 open;		/* a transaction is open */
+	int			 last;		/* items in the last commit */
+	struct batch_waiter	*w;		/* owned */
+	size_t			 nw, cap;
+};
+
+static void	batch_finish(struct batch *, int ok);
+
+/* The commit event: activated by the first join of a pass, runs after that pass's I/O. */
+static void
+batch_commit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	batch_flush(arg);
+}
+
+/* Make a batch writer over store on base. */
+struct batch *
+batch_new(struct event_base *base, struct store *store, int max)
+{
+	struct batch	*b;
+
+	b = xcalloc(1, sizeof(*b));
+	b->base = base;
+	b->store = store;
+	b->max = max > 0 ? max : 1;
+	/*
+	 * Same priority as the I/O events: event_active() puts it at the tail of
+	 * the active queue, behind every callback already activated in this pass.
+	 * A lower priority would starve under sustained load, since libevent
+	 * polls again before running a lower queue.
+	 */
+	b->ev = event_new(base, -1, 0, batch_commit_cb, b);
+	if (b->ev == NULL)
+		fatalx("batch_new: event_new failed");
+	return b;
+}
+
+/* Free b; an open batch is committed first. */
+void
+batch_free(struct batch *b)
+{
+	if (b == NULL)
+		return;
+	batch_flush(b);
+	event_free(b->ev);
+	free(b->w);
+	free(b);
+}
+
+/* Open the transaction if needed and schedule its commit. */
+int
+batch_join(struct batch *b)
+{
+	if (b->open)
+		return 0;
+	if (store_begin(b->store) == -1) {
+		log_warnx("store: cannot begin a transaction: %s",
+		    store_errmsg(b->store));
+		return -1;
+	}
+	b->open = 1;
+	event_active(b->ev, 0, 0);
+	return 0;
+}
+
+/* Run cb after the open batch completes (at once when none is open). */
+void
+batch_defer(struct batch *b, batch_cb cb, void *arg)
+{
+	if (!b->open) {
+		cb(1, arg);
+		return;
+	}
+	if (b->nw == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 64;
+		b->w = xreallocarray(b->w, b->cap, sizeof(*b->w));
+	}
+	b->w[b->nw].cb = cb;
+	b->w[b->nw].arg = arg;
+	b->nw++;
+}
+
+/* Count one item; a full batch commits at once. */
+void
+batch_count(struct batch *b)
+{
+	if (++b->count >= b->max)
+		batch_flush(b);
+}
+
+/* Commit the open batch now, then run its waiters. */
+int
+batch_flush(struct batch *b)
+{
+	int	ok;
+
+	if (!b->open)
+		return 0;
+	ok = store_commit(b->store) == 0;
+	if (!ok)
+		log_warnx("store: COMMIT FAILED, %d frame(s) not acknowledged: %s",
+		    b->count, store_errmsg(b->store));
+	batch_finish(b, ok);
+	return ok ? 0 : -1;
+}
+
+/* Roll back the open batch; its waiters learn it failed. */
+void
+batch_abort(struct batch *b)
+{
+	if (!b->open)
+		return;
+	store_rollback(b->store);
+	log_warnx("store: batch of %d frame(s) rolled back after a write error",
+	    b->count);
+	batch_finish(b, 0);
+}
+
+/* Close the batch and call its waiters; they may open the next one. */
+static void
+batch_finish(struct batch *b, int ok)
+{
+	struct batch_waiter	*w = b->w;
+	size_t			 i, n = b->nw;
+
+	b->open = 0;
+	if (ok) {
+		b->last = b->count;
+		pcod_stats.commits++;
+		pcod_stats.last_batch = b->count;
+	} else
+		pcod_stats.commit_failures++;
+	b->count = 0;
+	event_del(b->ev);
+	/* Waiters may defer onto the next batch: hand them a fresh list. */
+	b->w = NULL;
+	b->nw = b->cap = 0;
+	for (i = 0; i < n; i++)
+		w[i].cb(ok, w[i].arg);
+	free(w);
+}
+
+/* Items in the last committed batch. */
+int
+batch_last_size(const struct batch *b)
+{
+	return b->last;
+}

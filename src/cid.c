@@ -1,0 +1,181 @@
+/* cid.c - Contact ID (ADM-CID) payload decoder (pure): "#acct|1130 01 015" -> event. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cid.h"
+#include "codes.h"
+#include "event.h"
+#include "sia.h"
+#include "xmalloc.h"
+
+/* The fields of "Q EEE PP UUU", as numbers. */
+struct cid_fields {
+	int	qual;		/* 1, 3 or 6 */
+	int	code;		/* 000-999 */
+	int	partition;	/* 00-99 */
+	int	unit;		/* 000-999, zone or user */
+};
+
+/* Set err (when given) from a format and return -1. */
+static int __attribute__((format(printf, 3, 4)))
+fail(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (err != NULL && errsz > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errsz, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* Read exactly n digits (the field called what) at *p into *out. */
+static int
+take(const char **p, const char *end, size_t n, const char *what, int *out,
+    char *err, size_t errsz)
+{
+	char		 buf[4];
+	const char	*errstr;
+	long long	 v;
+	size_t		 i;
+
+	if ((size_t)(end - *p) < n)
+		return fail(err, errsz, "too short: %s needs %zu digits", what, n);
+	for (i = 0; i < n; i++)
+		if ((*p)[i] < '0' || (*p)[i] > '9')
+			return fail(err, errsz, "non-digit '%c' in %s", (*p)[i],
+			    what);
+	memcpy(buf, *p, n);
+	buf[n] = '\0';
+	if (xstrtonum(buf, 10, 0, 999, &v, &errstr) == -1)
+		return fail(err, errsz, "%s: %s", what, errstr);
+	*out = (int)v;
+	*p += n;
+	return 0;
+}
+
+/* Check that every byte is printable ASCII (space included). */
+static int
+check_bytes(const char *data, size_t len, char *err, size_t errsz)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)data[i] < 0x20 ||
+		    (unsigned char)data[i] > 0x7e)
+			return fail(err, errsz, "bad byte 0x%02x at offset %zu",
+			    (unsigned char)data[i], i);
+	return 0;
+}
+
+/* Parse "QEEE PP UUU" (each single space optional) from p to end. */
+static int
+parse_fields(const char *p, const char *end, struct cid_fields *f, char *err,
+    size_t errsz)
+{
+	if (take(&p, end, 1, "qualifier", &f->qual, err, errsz) == -1)
+		return -1;
+	if (f->qual != 1 && f->qual != 3 && f->qual != 6)
+		return fail(err, errsz, "bad qualifier %d (not 1, 3 or 6)",
+		    f->qual);
+	if (take(&p, end, 3, "event code", &f->code, err, errsz) == -1)
+		return -1;
+	if (p < end && *p == ' ')
+		p++;
+	if (take(&p, end, 2, "partition", &f->partition, err, errsz) == -1)
+		return -1;
+	if (p < end && *p == ' ')
+		p++;
+	if (take(&p, end, 3, "zone/user", &f->unit, err, errsz) == -1)
+		return -1;
+	if (p != end)
+		return fail(err, errsz, "%zu bytes of trailing data after zone/user",
+		    (size_t)(end - p));
+	return 0;
+}
+
+/* The words before the code's text: "Restore: ", "Closing: ", ... */
+static const char *
+qual_prefix(enum event_qual q, enum event_class cls)
+{
+	if (q == EVQ_STATUS)
+		return "Status: ";
+	if (cls == EVC_OPENCLOSE)
+		return q == EVQ_NEW ? "Opening: " : "Closing: ";
+	return q == EVQ_RESTORE ? "Restore: " : "";
+}
+
+/* Build the readable text: "Restore: Fire, zone 7, partition 1". */
+static void
+event_text(struct event *ev, const struct code_info *ci)
+{
+	char	num[32];
+	int	unit = ev->zone > 0 ? ev->zone : ev->user;
+
+	num[0] = '\0';
+	if (unit > 0)
+		snprintf(num, sizeof(num), ", %s %d",
+		    ev->zone > 0 ? "zone" : "user", unit);
+	if (ci != NULL)
+		snprintf(ev->text, sizeof(ev->text), "%s%s%s",
+		    qual_prefix(ev->qual, ev->cls), ci->text, num);
+	else
+		snprintf(ev->text, sizeof(ev->text),
+		    "%sUnknown Contact ID code %s%s",
+		    qual_prefix(ev->qual, ev->cls), ev->code, num);
+	if (ev->partition > 0) {
+		snprintf(num, sizeof(num), ", partition %d", ev->partition);
+		strncat(ev->text, num, sizeof(ev->text) - strlen(ev->text) - 1);
+	}
+}
+
+/* Fill ev from the parsed fields and the table. */
+static void
+fill_event(const struct cid_fields *f, struct event *ev)
+{
+	const struct code_info	*ci = codes_cid(f->code);
+
+	memset(ev, 0, sizeof(*ev));
+	memcpy(ev->format, "CID", 4);
+	snprintf(ev->code, sizeof(ev->code), "%03d", f->code);
+	ev->qual = f->qual == 1 ? EVQ_NEW :
+	    f->qual == 3 ? EVQ_RESTORE : EVQ_STATUS;
+	ev->known = ci != NULL;
+	ev->cls = ci != NULL ? ci->cls : EVC_OTHER;
+	ev->partition = f->partition;
+	ev->zone = ev->user = -1;
+	if (ci != NULL && ci->unit_is_user)
+		ev->user = f->unit;
+	else
+		ev->zone = f->unit;
+	ev->panel_time = 0;
+	event_text(ev, ci);
+}
+
+/* Decode an ADM-CID data field into one event. */
+int
+cid_decode(const char *data, size_t len, struct event *ev, char *err,
+    size_t errsz)
+{
+	struct cid_fields	f;
+	int			acct;
+
+	if (data == NULL || len == 0)
+		return fail(err, errsz, "empty data");
+	if (ev == NULL)
+		return fail(err, errsz, "no room for the event");
+	if (check_bytes(data, len, err, errsz) == -1)
+		return -1;
+	if ((acct = sia_account_len(data, len)) == -1)
+		return fail(err, errsz, "bad account prefix");
+	if ((size_t)acct == len)
+		return fail(err, errsz, "no event after the account");
+	if (parse_fields(data + acct, data + len, &f, err, errsz) == -1)
+		return -1;
+	fill_event(&f, ev);
+	return 1;
+}

@@ -1,0 +1,85 @@
+/* cmd_status.c - "status": version, uptime and the process counters. */
+#include "config.h"
+
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "acct.h"
+#include "cmd.h"
+#include "control.h"
+#include "stats.h"
+
+/* The rejected-frame counters by reason. */
+static json_t *
+status_rejected(const struct pcod_stats *st)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	    "crc", (json_int_t)st->rej_crc,
+	    "length", (json_int_t)st->rej_length,
+	    "format", (json_int_t)st->rej_format,
+	    "token", (json_int_t)st->rej_token,
+	    "decrypt", (json_int_t)st->rej_decrypt,
+	    "data", (json_int_t)st->rej_data,
+	    "time", (json_int_t)st->rej_time,
+	    "unknown_account", (json_int_t)st->rej_unknown_account,
+	    "receiver", (json_int_t)st->rej_receiver,
+	    "too_long", (json_int_t)st->rej_too_long,
+	    "garbage", (json_int_t)st->rej_garbage,
+	    "store", (json_int_t)st->rej_store);
+}
+
+/* Every counter of pcod_stats. */
+static json_t *
+status_counters(const struct pcod_stats *st)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,"
+	    "s:I,s:I,s:I,s:I,s:I}",
+	    "frames", (json_int_t)st->frames,
+	    "events", (json_int_t)st->events,
+	    "duplicates", (json_int_t)st->duplicates,
+	    "link_tests", (json_int_t)st->link_tests,
+	    "acks", (json_int_t)st->acks,
+	    "naks", (json_int_t)st->naks,
+	    "duhs", (json_int_t)st->duhs,
+	    "rejected", status_rejected(st),
+	    "connections", (json_int_t)st->connections,
+	    "connections_refused", (json_int_t)st->conn_refused,
+	    "connections_open", (json_int_t)st->conn_open,
+	    "commits", (json_int_t)st->commits,
+	    "commit_failures", (json_int_t)st->commit_failures,
+	    "last_batch", (json_int_t)st->last_batch,
+	    "control_requests", (json_int_t)st->control_requests,
+	    "control_errors", (json_int_t)st->control_errors);
+}
+
+/* status {} -> version, uptime, start time, counters, account count. */
+static void
+cmd_status_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
+{
+	char	started[32];
+	time_t	now = time(NULL);
+	json_t	*r;
+
+	control_time_format((int64_t)pcod_stats.started * 1000, 0, started,
+	    sizeof started);
+	r = json_pack("{s:s,s:I,s:s,s:o,s:I}",
+	    "version", ctx->version != NULL ? ctx->version : PACKAGE_VERSION,
+	    "uptime", (json_int_t)(now > pcod_stats.started ?
+	    now - pcod_stats.started : 0),
+	    "started", started,
+	    "counters", status_counters(&pcod_stats),
+	    "accounts", (json_int_t)(ctx->accts != NULL ?
+	    acct_table_count(ctx->accts) : 0));
+	if (r == NULL)
+		control_error(req, "internal", "cannot build the status");
+	else
+		control_reply(req, r);
+}
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.args = { { NULL } },
+	.exec = cmd_status_exec,
+};

@@ -1,0 +1,824 @@
+/* config.c - pcod.conf(5): one grammar, one directive table, file:line errors. */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define nitems(a)		(sizeof(a) / sizeof((a)[0]))
+
+#define MAX_DIRECTIVES		16
+#define MAX_LISTEN_OPTS		8
+
+#define DEF_CONTROL_MODE	0660
+#define DEF_MAX_CONN		1000
+#define DEF_MAX_PER_ADDR	64
+#define DEF_IDLE_TIMEOUT	120
+#define DEF_MAX_FRAME		1024
+#define DEF_TIME_AHEAD		20
+#define DEF_TIME_BEHIND		40
+#define DEF_DUPLICATE_WINDOW	600
+#define DEF_BATCH_MAX		4096
+#define MAX_SECONDS		86400
+#define MAX_COUNT		100000
+#define MIN_FRAME		64
+#define MAX_FRAME		4105	/* DC-09 upper bound on LF..CR */
+#define MAX_HEX_DIGITS		6
+
+/* State of one parse; everything here dies with config_load(). */
+struct parse {
+	struct config	*conf;		/* being filled; handed to the caller on success */
+	const char	*path;		/* as the caller named it; not owned */
+	char		*dir;		/* absolute directory of path; owned */
+	int		 lineno;
+	const char	*dname;		/* directive being handled, for messages */
+	int		 seen[MAX_DIRECTIVES];	/* first line of each directive, 0: unseen */
+	char		*err;		/* caller's buffer */
+	size_t		 errsz;
+};
+
+/* One directive: the table below drives parsing, arity checks and reload. */
+struct directive {
+	const char	*name;
+	const char	*usage;		/* arguments, for "missing argument" */
+	int		(*handler)(struct parse *, char **, int);
+	int		 minargs;
+	int		 maxargs;	/* -1: any number */
+	int		 once;		/* 0: repeatable */
+	int		 reloadable;	/* applied on SIGHUP; else needs a restart */
+	int		(*same)(const struct config *, const struct config *);
+};
+
+/* A word accepted by a keyword-valued directive and what it maps to. */
+struct keyword {
+	const char	*word;
+	int		 value;
+};
+
+/* A numeric or path option of a listen directive. */
+struct listen_opt {
+	const char	*name;
+	int		 is_path;
+	size_t		 off;		/* int (numeric) or char * (path) field */
+	long long	 min, max;
+};
+
+static const struct keyword protos[] = {
+	{ "tcp", LISTEN_TCP }, { "udp", LISTEN_UDP }, { "tls", LISTEN_TLS },
+};
+
+static const struct keyword policies[] = {
+	{ "accept", UNKNOWN_ACCEPT }, { "reject", UNKNOWN_REJECT },
+};
+
+static const struct keyword levels[] = {
+	{ "warn", LOG_LVL_WARN }, { "info", LOG_LVL_INFO }, { "debug", LOG_LVL_DEBUG },
+};
+
+#define LOFF(field)	offsetof(struct listen_conf, field)
+static const struct listen_opt listen_opts[] = {
+	{ "max-connections", 0, LOFF(max_conn), 1, MAX_COUNT },
+	{ "max-per-address", 0, LOFF(max_per_addr), 1, MAX_COUNT },
+	{ "idle-timeout", 0, LOFF(idle_timeout), 1, MAX_SECONDS },
+	{ "max-frame", 0, LOFF(max_frame), MIN_FRAME, MAX_FRAME },
+	{ "cert", 1, LOFF(cert), 0, 0 },
+	{ "key", 1, LOFF(key), 0, 0 },
+};
+#undef LOFF
+
+_Static_assert(nitems(listen_opts) <= MAX_LISTEN_OPTS, "raise MAX_LISTEN_OPTS");
+
+/* Write "file:line: message" into the caller's buffer; returns -1. */
+__attribute__((format(printf, 2, 3)))
+static int
+perr(struct parse *p, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	if (p->lineno > 0)
+		n = snprintf(p->err, p->errsz, "%s:%d: ", p->path, p->lineno);
+	else
+		n = snprintf(p->err, p->errsz, "%s: ", p->path);
+	if (n < 0 || (size_t)n >= p->errsz)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(p->err + n, p->errsz - n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* perr() with the current directive's name in front of the message. */
+__attribute__((format(printf, 2, 3)))
+static int
+derr(struct parse *p, const char *fmt, ...)
+{
+	va_list	ap;
+	char	msg[512];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return perr(p, "%s: %s", p->dname, msg);
+}
+
+/* Parse word as a base-10 integer in [min, max]; what names it in errors. */
+static int
+parse_num(struct parse *p, const char *what, const char *word, long long min,
+    long long max, int *out)
+{
+	const char	*es;
+	long long	 v;
+	const char	*sp = what[0] != '\0' ? " " : "";
+
+	if (xstrtonum(word, 10, min, max, &v, &es) == 0) {
+		*out = (int)v;
+		return 0;
+	}
+	if (strcmp(es, "not a number") == 0)
+		return derr(p, "%s%s\"%s\" is not a number", what, sp, word);
+	return derr(p, "%s%s%s out of range %lld-%lld", what, sp, word, min, max);
+}
+
+/* Map word through a keyword table; expect lists the choices for errors. */
+static int
+parse_keyword(struct parse *p, const char *word, const struct keyword *kw,
+    size_t nkw, const char *expect, int *out)
+{
+	size_t	i;
+
+	for (i = 0; i < nkw; i++) {
+		if (strcmp(word, kw[i].word) == 0) {
+			*out = kw[i].value;
+			return 0;
+		}
+	}
+	return derr(p, "expected %s, not \"%s\"", expect, word);
+}
+
+/* Drop the last component of the absolute directory dir ("/" stays "/"). */
+static void
+dir_up(char *dir)
+{
+	char	*slash = strrchr(dir, '/');
+
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+}
+
+/* Make s absolute against the config file's directory; s need not exist. */
+static char *
+resolve_path(struct parse *p, const char *s)
+{
+	char	*base, *out;
+
+	if (s[0] == '/')
+		return xstrdup(s);
+	base = xstrdup(p->dir);
+	/* The base is canonical, so leading "." and ".." can be folded into it. */
+	for (;;) {
+		if (s[0] == '.' && (s[1] == '/' || s[1] == '\0'))
+			s += 1;
+		else if (s[0] == '.' && s[1] == '.' && (s[2] == '/' || s[2] == '\0')) {
+			dir_up(base);
+			s += 2;
+		} else
+			break;
+		while (*s == '/')
+			s++;
+	}
+	if (*s == '\0')
+		return base;
+	out = xasprintf("%s%s%s", base, strcmp(base, "/") == 0 ? "" : "/", s);
+	free(base);
+	return out;
+}
+
+/* Resolve a path argument into *out; an empty path is an error. */
+static int
+parse_path(struct parse *p, const char *word, char **out)
+{
+	if (word[0] == '\0')
+		return derr(p, "empty path");
+	free(*out);
+	*out = resolve_path(p, word);
+	return 0;
+}
+
+/* Check that word is 1 to 6 hex digits and store it in upper case. */
+static int
+parse_hex(struct parse *p, const char *word, char **out)
+{
+	size_t	 i, len = strlen(word);
+	char	*s;
+
+	for (i = 0; i < len; i++)
+		if (!isxdigit((unsigned char)word[i]))
+			break;
+	if (len == 0 || len > MAX_HEX_DIGITS || i != len)
+		return derr(p, "\"%s\" is not 1-%d hex digits", word, MAX_HEX_DIGITS);
+	s = xstrdup(word);
+	for (i = 0; i < len; i++)
+		s[i] = toupper((unsigned char)s[i]);
+	*out = s;
+	return 0;
+}
+
+/* Parse a socket mode written as four octal digits, 0600-0777. */
+static int
+parse_mode(struct parse *p, const char *word, int *out)
+{
+	const char	*es;
+	long long	 v;
+
+	if (word[0] != '0' || strlen(word) != 4 ||
+	    strspn(word, "01234567") != 4)
+		return derr(p, "mode \"%s\" is not four octal digits like 0660",
+		    word);
+	if (xstrtonum(word, 8, 0600, 0777, &v, &es) != 0)
+		return derr(p, "mode %s out of range 0600-0777", word);
+	*out = (int)v;
+	return 0;
+}
+
+/* database PATH */
+static int
+h_database(struct parse *p, char **av, int ac)
+{
+	return parse_path(p, av[0], &p->conf->database);
+}
+
+/* control PATH [mode OCTAL] */
+static int
+h_control(struct parse *p, char **av, int ac)
+{
+	if (parse_path(p, av[0], &p->conf->control) != 0)
+		return -1;
+	if (ac == 1)
+		return 0;
+	if (strcmp(av[1], "mode") != 0)
+		return derr(p, "unexpected \"%s\"", av[1]);
+	if (ac == 2)
+		return derr(p, "mode needs a value");
+	return parse_mode(p, av[2], &p->conf->control_mode);
+}
+
+/* Fill ss from a numeric IPv6 address (scope ids allowed) and a port. */
+static int
+resolve_ipv6(struct parse *p, const char *host, int port,
+    struct sockaddr_storage *ss, socklen_t *sslen)
+{
+	struct addrinfo	 hints, *res;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_INET6;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if (getaddrinfo(host, NULL, &hints, &res) != 0 || res == NULL)
+		return derr(p, "\"[%s]\" is not a numeric IPv6 address", host);
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sslen = res->ai_addrlen;
+	freeaddrinfo(res);
+	((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	return 0;
+}
+
+/* Fill ss from a numeric dotted-quad IPv4 address, or "*", and a port. */
+static int
+resolve_ipv4(struct parse *p, const char *host, int port,
+    struct sockaddr_storage *ss, socklen_t *sslen)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(port);
+	if (strcmp(host, "*") == 0)
+		sin->sin_addr.s_addr = htonl(INADDR_ANY);
+	else if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+		return derr(p, "\"%s\" is not a numeric IPv4 address, "
+		    "[IPv6] address or *", host);
+	*sslen = sizeof(*sin);
+	return 0;
+}
+
+/* Resolve "ADDR:PORT", "[IPv6]:PORT" or "*:PORT" numerically into l. */
+static int
+parse_hostport(struct parse *p, const char *word, struct listen_conf *l)
+{
+	const char	*colon = strrchr(word, ':');
+	char		*host;
+	size_t		 hlen;
+	int		 port, rc;
+
+	if (colon == NULL || colon == word)
+		return derr(p, "\"%s\" is not ADDR:PORT", word);
+	if (parse_num(p, "port", colon + 1, 1, 65535, &port) != 0)
+		return -1;
+	hlen = colon - word;
+	memset(&l->ss, 0, sizeof(l->ss));
+	if (word[0] == '[') {
+		if (hlen < 3 || word[hlen - 1] != ']')
+			return derr(p, "\"%s\" is not [IPv6]:PORT", word);
+		host = xstrndup(word + 1, hlen - 2);
+		rc = resolve_ipv6(p, host, port, &l->ss, &l->sslen);
+	} else {
+		host = xstrndup(word, hlen);
+		rc = resolve_ipv4(p, host, port, &l->ss, &l->sslen);
+	}
+	free(host);
+	return rc;
+}
+
+/* Apply one "option value" pair to l; seen flags options already given. */
+static int
+parse_listen_opt(struct parse *p, const char *name, const char *value,
+    struct listen_conf *l, int *seen)
+{
+	const struct listen_opt	*o;
+	size_t			 i;
+
+	for (i = 0; i < nitems(listen_opts); i++)
+		if (strcmp(name, listen_opts[i].name) == 0)
+			break;
+	if (i == nitems(listen_opts))
+		return derr(p, "unknown option \"%s\"", name);
+	o = &listen_opts[i];
+	if (seen[i])
+		return derr(p, "duplicate option \"%s\"", name);
+	seen[i] = 1;
+	if (value == NULL)
+		return derr(p, "option \"%s\" needs a value", name);
+	if (o->is_path && l->proto != LISTEN_TLS)
+		return derr(p, "%s is only for tls", name);
+	if (o->is_path)
+		return parse_path(p, value, (char **)((char *)l + o->off));
+	return parse_num(p, name, value, o->min, o->max,
+	    (int *)((char *)l + o->off));
+}
+
+/* Refuse a second listener on the same transport and socket address. */
+static int
+check_listen_dup(struct parse *p, const struct listen_conf *l)
+{
+	const struct config	*c = p->conf;
+	const struct listen_conf *o;
+	size_t			 i;
+
+	for (i = 0; i < c->nlisteners; i++) {
+		o = &c->listeners[i];
+		/* tcp and tls both need the TCP port, so they clash too. */
+		if ((o->proto == LISTEN_UDP) != (l->proto == LISTEN_UDP))
+			continue;
+		if (o->sslen == l->sslen && memcmp(&o->ss, &l->ss, l->sslen) == 0)
+			return derr(p, "%s %s is already used on line %d",
+			    config_proto_name(l->proto), l->addr, o->lineno);
+	}
+	return 0;
+}
+
+/* Everything of a listen directive after the protocol and address. */
+static int
+parse_listen_rest(struct parse *p, char **av, int ac, struct listen_conf *l)
+{
+	int	seen[MAX_LISTEN_OPTS] = { 0 };
+	int	i;
+
+	for (i = 0; i < ac; i += 2)
+		if (parse_listen_opt(p, av[i], i + 1 < ac ? av[i + 1] : NULL,
+		    l, seen) != 0)
+			return -1;
+	if (l->proto == LISTEN_TLS && (l->cert == NULL || l->key == NULL))
+		return derr(p, "tls needs both cert and key");
+	return check_listen_dup(p, l);
+}
+
+/* listen tcp|udp|tls ADDR:PORT [option value]... */
+static int
+h_listen(struct parse *p, char **av, int ac)
+{
+	struct config		*c = p->conf;
+	struct listen_conf	 l;
+	int			 proto = 0;
+
+	memset(&l, 0, sizeof(l));
+	if (parse_keyword(p, av[0], protos, nitems(protos), "tcp, udp or tls",
+	    &proto) != 0)
+		return -1;
+	l.proto = proto;
+	l.addr = xstrdup(av[1]);
+	l.max_conn = DEF_MAX_CONN;
+	l.max_per_addr = DEF_MAX_PER_ADDR;
+	l.idle_timeout = DEF_IDLE_TIMEOUT;
+	l.max_frame = DEF_MAX_FRAME;
+	l.lineno = p->lineno;
+	if (parse_hostport(p, av[1], &l) != 0 ||
+	    parse_listen_rest(p, av + 2, ac - 2, &l) != 0)
+		goto fail;
+	c->listeners = xreallocarray(c->listeners, c->nlisteners + 1,
+	    sizeof(*c->listeners));
+	c->listeners[c->nlisteners++] = l;
+	return 0;
+fail:
+	free(l.cert);
+	free(l.key);
+	free(l.addr);
+	return -1;
+}
+
+/* receiver HEX */
+static int
+h_receiver(struct parse *p, char **av, int ac)
+{
+	return parse_hex(p, av[0], &p->conf->receiver);
+}
+
+/* line HEX */
+static int
+h_line(struct parse *p, char **av, int ac)
+{
+	return parse_hex(p, av[0], &p->conf->line);
+}
+
+/* timestamp-window AHEAD BEHIND */
+static int
+h_timestamp_window(struct parse *p, char **av, int ac)
+{
+	if (parse_num(p, "ahead", av[0], 0, MAX_SECONDS, &p->conf->time_ahead))
+		return -1;
+	return parse_num(p, "behind", av[1], 0, MAX_SECONDS,
+	    &p->conf->time_behind);
+}
+
+/* unknown-accounts accept|reject */
+static int
+h_unknown_accounts(struct parse *p, char **av, int ac)
+{
+	int	v = 0;
+
+	if (parse_keyword(p, av[0], policies, nitems(policies),
+	    "accept or reject", &v) != 0)
+		return -1;
+	p->conf->unknown_accounts = v;
+	return 0;
+}
+
+/* duplicate-window SECONDS */
+static int
+h_duplicate_window(struct parse *p, char **av, int ac)
+{
+	return parse_num(p, "", av[0], 0, MAX_SECONDS,
+	    &p->conf->duplicate_window);
+}
+
+/* batch-max N */
+static int
+h_batch_max(struct parse *p, char **av, int ac)
+{
+	return parse_num(p, "", av[0], 1, MAX_COUNT, &p->conf->batch_max);
+}
+
+/* log-level warn|info|debug */
+static int
+h_log_level(struct parse *p, char **av, int ac)
+{
+	return parse_keyword(p, av[0], levels, nitems(levels),
+	    "warn, info or debug", &p->conf->log_level);
+}
+
+/* Whether two optional strings are equal. */
+static int
+same_str(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* Whether the database setting is unchanged. */
+static int
+same_database(const struct config *a, const struct config *b)
+{
+	return same_str(a->database, b->database);
+}
+
+/* Whether the control socket setting is unchanged. */
+static int
+same_control(const struct config *a, const struct config *b)
+{
+	return same_str(a->control, b->control) &&
+	    a->control_mode == b->control_mode;
+}
+
+static const struct directive directives[] = {
+	{ "database", "PATH", h_database, 1, 1, 1, 0, same_database },
+	{ "control", "PATH [mode OCTAL]", h_control, 1, 3, 1, 0, same_control },
+	{ "listen", "tcp|udp|tls ADDR:PORT [option value]...", h_listen,
+	    2, -1, 0, 1, NULL },
+	{ "receiver", "HEX", h_receiver, 1, 1, 1, 1, NULL },
+	{ "line", "HEX", h_line, 1, 1, 1, 1, NULL },
+	{ "timestamp-window", "AHEAD BEHIND", h_timestamp_window,
+	    2, 2, 1, 1, NULL },
+	{ "unknown-accounts", "accept|reject", h_unknown_accounts,
+	    1, 1, 1, 1, NULL },
+	{ "duplicate-window", "SECONDS", h_duplicate_window, 1, 1, 1, 1, NULL },
+	{ "batch-max", "N", h_batch_max, 1, 1, 1, 1, NULL },
+	{ "log-level", "warn|info|debug", h_log_level, 1, 1, 1, 1, NULL },
+};
+
+_Static_assert(nitems(directives) <= MAX_DIRECTIVES, "raise MAX_DIRECTIVES");
+
+/* Look a directive up by name. */
+static const struct directive *
+find_directive(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(directives); i++)
+		if (strcmp(name, directives[i].name) == 0)
+			return &directives[i];
+	return NULL;
+}
+
+/* Whether c separates words. */
+static int
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Copy a quoted string at *rp (after its quote) to *wp, undoing \" and \\. */
+static int
+scan_quoted(struct parse *p, char **rp, char **wp)
+{
+	char	*r = *rp, *w = *wp;
+
+	for (;;) {
+		if (*r == '\0' || *r == '\n')
+			return perr(p, "unterminated quoted string");
+		if (*r == '"')
+			break;
+		if (*r == '\\') {
+			if (r[1] != '"' && r[1] != '\\')
+				return perr(p, "bad escape \"\\%c\" in quoted "
+				    "string (only \\\" and \\\\)", r[1]);
+			r++;
+		}
+		*w++ = *r++;
+	}
+	r++;
+	if (*r != '\0' && *r != '#' && !is_blank(*r))
+		return perr(p, "text after closing quote");
+	*rp = r;
+	*wp = w;
+	return 0;
+}
+
+/* Copy an unquoted word at *rp to *wp; it ends at a blank, '#' or the end. */
+static int
+scan_bare(struct parse *p, char **rp, char **wp)
+{
+	char	*r = *rp, *w = *wp;
+
+	while (*r != '\0' && *r != '#' && !is_blank(*r)) {
+		if (*r == '"')
+			return perr(p, "unexpected quote inside a word");
+		*w++ = *r++;
+	}
+	*rp = r;
+	*wp = w;
+	return 0;
+}
+
+/* Split line into words in place (quotes undone); returns the count or -1. */
+static int
+tokenize(struct parse *p, char *line, char ***words, size_t *cap)
+{
+	char	*r = line, *w = line, c;
+	size_t	 n = 0;
+	int	 rc;
+
+	for (;;) {
+		while (is_blank(*r))
+			r++;
+		if (*r == '\0' || *r == '#')
+			break;
+		if (n == *cap) {
+			*cap = *cap ? *cap * 2 : 8;
+			*words = xreallocarray(*words, *cap, sizeof(**words));
+		}
+		(*words)[n++] = w;
+		if (*r == '"') {
+			r++;
+			rc = scan_quoted(p, &r, &w);
+		} else
+			rc = scan_bare(p, &r, &w);
+		if (rc != 0)
+			return -1;
+		/* w never passes r, so ending the word cannot clobber input. */
+		c = *r;
+		*w++ = '\0';
+		if (c == '\0' || c == '#')
+			break;
+		r++;
+	}
+	return (int)n;
+}
+
+/* Check a directive's arity and once-ness, then run its handler. */
+static int
+parse_directive(struct parse *p, char **w, int n)
+{
+	const struct directive	*d;
+	size_t			 idx;
+	int			 ac = n - 1;
+
+	if ((d = find_directive(w[0])) == NULL)
+		return perr(p, "unknown directive \"%s\"", w[0]);
+	idx = d - directives;
+	if (d->once && p->seen[idx])
+		return perr(p, "duplicate directive \"%s\"", d->name);
+	p->seen[idx] = p->lineno;
+	p->dname = d->name;
+	if (ac < d->minargs)
+		return derr(p, "missing argument, expected \"%s %s\"",
+		    d->name, d->usage);
+	if (d->maxargs >= 0 && ac > d->maxargs)
+		return derr(p, "unexpected \"%s\"", w[d->maxargs + 1]);
+	return d->handler(p, w + 1, ac);
+}
+
+/* Read every line of f and parse it. */
+static int
+parse_file(struct parse *p, FILE *f)
+{
+	char	*line = NULL, **words = NULL;
+	size_t	 linesz = 0, cap = 0;
+	ssize_t	 len;
+	int	 n, rc = -1;
+
+	while ((len = getline(&line, &linesz, f)) != -1) {
+		p->lineno++;
+		if (strlen(line) != (size_t)len) {
+			perr(p, "NUL byte in line");
+			goto fail;
+		}
+		if ((n = tokenize(p, line, &words, &cap)) < 0)
+			goto fail;
+		if (n > 0 && parse_directive(p, words, n) != 0)
+			goto fail;
+	}
+	p->lineno = 0;
+	if (ferror(f)) {
+		perr(p, "%s", strerror(errno));
+		goto fail;
+	}
+	rc = 0;
+fail:
+	free(words);
+	free(line);
+	return rc;
+}
+
+/* Check what the whole file must provide. */
+static int
+check_required(struct parse *p)
+{
+	if (p->conf->database == NULL)
+		return perr(p, "missing database directive");
+	if (p->conf->control == NULL)
+		return perr(p, "missing control directive");
+	if (p->conf->nlisteners == 0)
+		return perr(p, "no listen directive");
+	return 0;
+}
+
+/* Absolute, canonical directory holding path; NULL with errno set. */
+static char *
+config_dir(const char *path)
+{
+	char	*dir, *slash, *abs;
+
+	dir = xstrdup(path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL) {
+		free(dir);
+		dir = xstrdup(".");
+	} else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	abs = realpath(dir, NULL);
+	free(dir);
+	return abs;
+}
+
+/* A config holding every default. */
+static struct config *
+config_new(const char *path)
+{
+	struct config	*c = xcalloc(1, sizeof(*c));
+
+	c->path = xstrdup(path);
+	c->control_mode = DEF_CONTROL_MODE;
+	c->time_ahead = DEF_TIME_AHEAD;
+	c->time_behind = DEF_TIME_BEHIND;
+	c->unknown_accounts = UNKNOWN_ACCEPT;
+	c->duplicate_window = DEF_DUPLICATE_WINDOW;
+	c->batch_max = DEF_BATCH_MAX;
+	c->log_level = LOG_LVL_INFO;
+	return c;
+}
+
+/* Load and validate path; NULL with "file:line: message" in err. */
+struct config *
+config_load(const char *path, char *err, size_t errsz)
+{
+	struct parse	 p;
+	FILE		*f = NULL;
+
+	memset(&p, 0, sizeof(p));
+	p.path = path;
+	p.err = err;
+	p.errsz = errsz;
+	if ((f = fopen(path, "re")) == NULL ||
+	    (p.dir = config_dir(path)) == NULL) {
+		perr(&p, "%s", strerror(errno));
+		goto fail;
+	}
+	p.conf = config_new(path);
+	if (parse_file(&p, f) != 0 || check_required(&p) != 0)
+		goto fail;
+	fclose(f);
+	free(p.dir);
+	return p.conf;
+fail:
+	config_free(p.conf);
+	free(p.dir);
+	if (f != NULL)
+		fclose(f);
+	return NULL;
+}
+
+/* Free a config and everything it owns; NULL is harmless. */
+void
+config_free(struct config *c)
+{
+	size_t	i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nlisteners; i++) {
+		free(c->listeners[i].addr);
+		free(c->listeners[i].cert);
+		free(c->listeners[i].key);
+	}
+	free(c->listeners);
+	free(c->path);
+	free(c->database);
+	free(c->control);
+	free(c->receiver);
+	free(c->line);
+	free(c);
+}
+
+/* First non-reloadable directive that differs between old and next, or NULL. */
+const char *
+config_restart_needed(const struct config *old, const struct config *next)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(directives); i++)
+		if (!directives[i].reloadable &&
+		    !directives[i].same(old, next))
+			return directives[i].name;
+	return NULL;
+}
+
+/* "tcp", "udp" or "tls". */
+const char *
+config_proto_name(enum listen_proto proto)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(protos); i++)
+		if (protos[i].value == (int)proto)
+			return protos[i].word;
+	return "unknown";
+}

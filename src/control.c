@@ -1,0 +1,862 @@
+/* control.c - the JSON control socket: listener, console sessions, framing, dispatch. */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <jansson.h>
+
+#include "cmd.h"
+#include "control.h"
+#include "log.h"
+#include "stats.h"
+#include "xmalloc.h"
+
+#define CONTROL_MAX_CONSOLES	64		/* console connections at once */
+#define CONTROL_MAX_LINE	(64 * 1024)	/* longest request line */
+#define CONTROL_IN_HIGH		(CONTROL_MAX_LINE + 4096) /* stop reading above */
+#define CONTROL_OUT_HIGH	(256 * 1024)	/* take no request while more is queued */
+#define CONTROL_OUT_LOW		(64 * 1024)	/* resume once drained below */
+#define CONTROL_WRITE_TIMEOUT	30		/* seconds a console may stall a reply */
+#define CONTROL_BACKLOG		16
+
+/* The command table: lookup and argument checks are generic, see cmd.h. */
+static const struct cmd_entry *const control_cmds[] = {
+	&cmd_status_entry,
+	&cmd_account_add_entry,
+	&cmd_account_list_entry,
+	&cmd_account_show_entry,
+	&cmd_account_remove_entry,
+	&cmd_event_list_entry,
+};
+
+enum console_state {
+	CONSOLE_READY,		/* taking requests */
+	CONSOLE_BUSY,		/* a reply is pending (kept in order) */
+	CONSOLE_DRAINING,	/* flushing the last output, then closing */
+	CONSOLE_DEAD		/* peer gone, a deferred reply still holds it */
+};
+
+struct console {
+	TAILQ_ENTRY(console)	 entry;
+	struct control		*ctl;		/* NULL once detached */
+	struct bufferevent	*bev;		/* owned; NULL once closed */
+	struct event		*resume;	/* owned; re-runs the input after a reply */
+	unsigned		 id;
+	uid_t			 uid;
+	pid_t			 pid;
+	enum console_state	 state;
+	int			 pending;	/* requests awaiting control_reply/error */
+	int			 in_dispatch;	/* inside a handler call */
+	int			 throttled;	/* output over CONTROL_OUT_HIGH */
+	int			 eof;		/* peer shut its write side */
+};
+
+struct cmd_req {
+	struct console		*c;		/* holds one c->pending */
+	json_t			*id;		/* owned reference */
+	const struct cmd_entry	*ent;
+};
+
+struct control {
+	struct event_base	*base;
+	struct evconnlistener	*lst;		/* owned */
+	struct event		*retry;		/* owned; re-enables accept */
+	char			*path;		/* owned */
+	struct control_ctx	*ctx;		/* not owned */
+	TAILQ_HEAD(, console)	 consoles;
+	size_t			 nconsoles;
+	unsigned		 next_id;
+};
+
+static void	console_process(struct console *);
+
+/* Free what is left of a console once nothing refers to it. */
+static void
+console_destroy(struct console *c)
+{
+	if (c->resume != NULL)
+		event_free(c->resume);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	free(c);
+}
+
+/* Close a console for reason; kept (detached) while a reply is still pending. */
+static void
+console_close(struct console *c, const char *reason)
+{
+	struct control	*ctl = c->ctl;
+
+	log_info("control conn=%u uid=%u closed: %s", c->id, (unsigned)c->uid,
+	    reason);
+	if (ctl != NULL) {
+		TAILQ_REMOVE(&ctl->consoles, c, entry);
+		ctl->nconsoles--;
+		c->ctl = NULL;
+	}
+	if (c->pending > 0) {
+		c->state = CONSOLE_DEAD;
+		bufferevent_free(c->bev);
+		c->bev = NULL;
+		event_free(c->resume);
+		c->resume = NULL;
+		return;
+	}
+	console_destroy(c);
+}
+
+/* Queue one JSON object as a line; takes the reference to obj. */
+static void
+console_send(struct console *c, json_t *obj)
+{
+	struct evbuffer	*out;
+	char		*s;
+
+	if (c->state == CONSOLE_DEAD || c->bev == NULL) {
+		json_decref(obj);
+		return;
+	}
+	s = json_dumps(obj, JSON_COMPACT);
+	json_decref(obj);
+	if (s == NULL) {
+		log_warnx("control conn=%u: cannot encode a reply", c->id);
+		return;
+	}
+	out = bufferevent_get_output(c->bev);
+	evbuffer_add(out, s, strlen(s));
+	evbuffer_add(out, "\n", 1);
+	free(s);
+	if (evbuffer_get_length(out) > CONTROL_OUT_HIGH)
+		c->throttled = 1;
+}
+
+/* Queue an error reply for request id (borrowed; NULL for null). */
+static void
+console_send_error(struct console *c, json_t *id, const char *code,
+    const char *msg)
+{
+	json_t	*o, *e;
+
+	pcod_stats.control_errors++;
+	e = json_object();
+	json_object_set_new(e, "code", json_string(code));
+	/* msg may quote peer bytes (a JSON parse error): never let that fail */
+	json_object_set_new(e, "message", control_json_string(msg));
+	o = json_object();
+	json_object_set_new(o, "id", id != NULL ? json_incref(id) : json_null());
+	json_object_set_new(o, "ok", json_false());
+	json_object_set_new(o, "error", e);
+	console_send(c, o);
+}
+
+/* A request is answered: release the console and let it take the next one. */
+static void
+req_done(struct cmd_req *req)
+{
+	struct console	*c = req->c;
+
+	json_decref(req->id);
+	free(req);
+	c->pending--;
+	if (c->state == CONSOLE_DEAD) {
+		if (c->pending == 0)
+			console_destroy(c);
+		return;
+	}
+	if (c->state == CONSOLE_BUSY && c->pending == 0) {
+		c->state = CONSOLE_READY;
+		/* Deferred replies come from the batch; re-enter from the loop. */
+		if (!c->in_dispatch)
+			event_active(c->resume, EV_TIMEOUT, 0);
+	}
+}
+
+void
+control_reply(struct cmd_req *req, json_t *result)
+{
+	json_t	*o;
+
+	if (result == NULL)
+		result = json_null();
+	o = json_pack("{s:O?,s:b,s:o}", "id", req->id, "ok", 1, "result", result);
+	if (o == NULL)
+		console_send_error(req->c, req->id, "internal",
+		    "cannot encode the result");
+	else
+		console_send(req->c, o);
+	req_done(req);
+}
+
+void
+control_error(struct cmd_req *req, const char *code, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[512];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log_debug("control conn=%u cmd=%s error %s: %s", req->c->id,
+	    req->ent->name, code, msg);
+	console_send_error(req->c, req->id, code, msg);
+	req_done(req);
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t	era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* Read n digits at s; -1 if any is not a digit. */
+static int
+digits(const char *s, int n)
+{
+	int	v = 0;
+
+	while (n-- > 0) {
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		v = v * 10 + (*s++ - '0');
+	}
+	return v;
+}
+
+/* Parse "YYYY-MM-DDTHH:MM:SS[.mmm]Z" strictly into epoch milliseconds. */
+static int
+time_parse_iso(const char *s, int64_t *ms)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int	y, mo, d, h, mi, sec, frac = 0;
+
+	if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    s[13] != ':' || s[16] != ':')
+		return -1;
+	y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
+	h = digits(s + 11, 2), mi = digits(s + 14, 2), sec = digits(s + 17, 2);
+	s += 19;
+	if (*s == '.') {
+		if ((frac = digits(s + 1, 3)) < 0)
+			return -1;
+		s += 4;
+	}
+	if (strcmp(s, "Z") != 0 || y < 1970 || mo < 1 || mo > 12 || d < 1 ||
+	    d > mdays[mo - 1] || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+	    sec < 0 || sec > 59)
+		return -1;
+	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return -1;
+	*ms = ((days_from_civil(y, mo, d) * 86400) + h * 3600 + mi * 60 + sec) *
+	    1000 + frac;
+	return 0;
+}
+
+void
+control_time_format(int64_t ms, int with_ms, char *buf, size_t bufsz)
+{
+	struct tm	tm;
+	time_t		t = (time_t)(ms / 1000);
+	char		base[32];
+
+	if (gmtime_r(&t, &tm) == NULL) {
+		snprintf(buf, bufsz, "?");
+		return;
+	}
+	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (with_ms)
+		snprintf(buf, bufsz, "%s.%03dZ", base, (int)(ms % 1000));
+	else
+		snprintf(buf, bufsz, "%sZ", base);
+}
+
+json_t *
+control_json_string(const char *s)
+{
+	json_t	*j;
+	char	*esc;
+	size_t	 len, sz;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	len = strlen(s);
+	sz = len * 4 + 4;
+	esc = xmalloc(sz);
+	log_escape(esc, sz, s, len);
+	j = json_string(esc);
+	free(esc);
+	return j;
+}
+
+/* Check one account argument; stores the upper-case form. */
+static int
+arg_account(json_t *args, const char *name, const char *s)
+{
+	char	buf[17];
+	size_t	i, len = strlen(s);
+
+	if (len < 3 || len > 16)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (!isxdigit((unsigned char)s[i]))
+			return -1;
+		buf[i] = (char)toupper((unsigned char)s[i]);
+	}
+	buf[len] = '\0';
+	json_object_set_new(args, name, json_string(buf));
+	return 0;
+}
+
+/* Check one time argument; stores it as integer epoch milliseconds. */
+static int
+arg_time(json_t *args, const char *name, json_t *v)
+{
+	int64_t	ms;
+
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) < 0 ||
+		    json_integer_value(v) > INT64_MAX / 1000)
+			return -1;
+		ms = json_integer_value(v) * 1000;
+	} else if (!json_is_string(v) ||
+	    time_parse_iso(json_string_value(v), &ms) != 0)
+		return -1;
+	json_object_set_new(args, name, json_integer(ms));
+	return 0;
+}
+
+/* 1 if present argument v satisfies spec a (normalising it in args). */
+static int
+arg_ok(json_t *args, const struct cmd_arg *a, json_t *v)
+{
+	json_int_t	n;
+
+	switch (a->type) {
+	case CMD_ARG_STRING:
+		n = json_is_string(v) ? (json_int_t)json_string_length(v) : -1;
+		return json_is_string(v) && n >= a->min && n <= a->max;
+	case CMD_ARG_INT:
+		n = json_integer_value(v);
+		return json_is_integer(v) && n >= a->min && n <= a->max;
+	case CMD_ARG_BOOL:
+		return json_is_boolean(v);
+	case CMD_ARG_ACCOUNT:
+		return json_is_string(v) &&
+		    arg_account(args, a->name, json_string_value(v)) == 0;
+	case CMD_ARG_TIME:
+		return arg_time(args, a->name, v) == 0;
+	}
+	return 0;
+}
+
+/* Describe what spec a accepts, for a bad_args message. */
+static void
+arg_want(const struct cmd_arg *a, char *buf, size_t bufsz)
+{
+	switch (a->type) {
+	case CMD_ARG_STRING:
+		snprintf(buf, bufsz, "a string of %lld to %lld bytes", a->min,
+		    a->max);
+		break;
+	case CMD_ARG_INT:
+		snprintf(buf, bufsz, "an integer from %lld to %lld", a->min, a->max);
+		break;
+	case CMD_ARG_BOOL:
+		snprintf(buf, bufsz, "true or false");
+		break;
+	case CMD_ARG_ACCOUNT:
+		snprintf(buf, bufsz, "3 to 16 hex digits");
+		break;
+	case CMD_ARG_TIME:
+		snprintf(buf, bufsz, "an ISO-8601 UTC time (2026-11-26T10:00:00Z) "
+		    "or epoch seconds");
+		break;
+	}
+}
+
+/* Check one present argument against its spec; message in msg on failure. */
+static int
+arg_check(json_t *args, const struct cmd_arg *a, json_t *v, char *msg,
+    size_t msgsz)
+{
+	char	want[128] = "valid";
+
+	if (arg_ok(args, a, v))
+		return 0;
+	arg_want(a, want, sizeof want);
+	snprintf(msg, msgsz, "argument '%s' must be %s", a->name, want);
+	return -1;
+}
+
+/* Find the spec of argument name, or NULL. */
+static const struct cmd_arg *
+arg_find(const struct cmd_entry *ent, const char *name)
+{
+	const struct cmd_arg	*a;
+
+	for (a = ent->args; a->name != NULL; a++)
+		if (strcmp(a->name, name) == 0)
+			return a;
+	return NULL;
+}
+
+/* Validate args against the entry's spec: no unknown, none missing, all typed. */
+static int
+args_validate(const struct cmd_entry *ent, json_t *args, char *msg,
+    size_t msgsz)
+{
+	const struct cmd_arg	*a;
+	const char		*key;
+	json_t			*v;
+	void			*tmp;
+
+	json_object_foreach_safe(args, tmp, key, v) {
+		if (arg_find(ent, key) == NULL) {
+			snprintf(msg, msgsz, "unknown argument '%.64s'", key);
+			return -1;
+		}
+		if (json_is_null(v))
+			json_object_del(args, key);
+	}
+	for (a = ent->args; a->name != NULL; a++) {
+		v = json_object_get(args, a->name);
+		if (v == NULL && a->required) {
+			snprintf(msg, msgsz, "missing argument '%s'", a->name);
+			return -1;
+		}
+		if (v != NULL && arg_check(args, a, v, msg, msgsz) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The table entry named name, or NULL. */
+static const struct cmd_entry *
+cmd_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof control_cmds / sizeof control_cmds[0]; i++)
+		if (strcmp(control_cmds[i]->name, name) == 0)
+			return control_cmds[i];
+	return NULL;
+}
+
+/* Run a validated request through its handler. */
+static void
+console_dispatch(struct console *c, const struct cmd_entry *ent, json_t *id,
+    json_t *args)
+{
+	struct cmd_req	*req;
+
+	log_debug("control conn=%u uid=%u cmd=%s pid=%ld", c->id,
+	    (unsigned)c->uid, ent->name, (long)c->pid);
+	req = xcalloc(1, sizeof *req);
+	req->c = c;
+	req->id = json_incref(id);
+	req->ent = ent;
+	c->pending++;
+	c->state = CONSOLE_BUSY;
+	c->in_dispatch = 1;
+	ent->exec(req, c->ctl->ctx, args);
+	c->in_dispatch = 0;
+}
+
+/* Check the shape of a parsed request and dispatch it or answer the error. */
+static void
+console_request(struct console *c, json_t *root)
+{
+	const struct cmd_entry	*ent;
+	json_t			*id, *cmd, *args;
+	char			 msg[256];
+
+	id = json_object_get(root, "id");
+	cmd = json_object_get(root, "cmd");
+	args = json_object_get(root, "args");
+	if (!json_is_string(cmd)) {
+		console_send_error(c, id, "bad_request",
+		    "a request needs a string \"cmd\"");
+		return;
+	}
+	if ((ent = cmd_find(json_string_value(cmd))) == NULL) {
+		snprintf(msg, sizeof msg, "no command '%.64s'",
+		    json_string_value(cmd));
+		console_send_error(c, id, "unknown_command", msg);
+		return;
+	}
+	if (args == NULL || json_is_null(args))
+		json_object_set_new(root, "args", args = json_object());
+	if (!json_is_object(args)) {
+		console_send_error(c, id, "bad_args", "\"args\" must be an object");
+		return;
+	}
+	if (args_validate(ent, args, msg, sizeof msg) != 0) {
+		console_send_error(c, id, "bad_args", msg);
+		return;
+	}
+	console_dispatch(c, ent, id, args);
+}
+
+/* Parse one request line and answer it. */
+static void
+console_line(struct console *c, const char *line, size_t len)
+{
+	json_error_t	 jerr;
+	json_t		*root;
+	char		 msg[256];
+
+	pcod_stats.control_requests++;
+	if ((root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+		snprintf(msg, sizeof msg, "line %d column %d: %s", jerr.line,
+		    jerr.column, jerr.text);
+		console_send_error(c, NULL, "bad_json", msg);
+		return;
+	}
+	if (!json_is_object(root))
+		console_send_error(c, NULL, "bad_request",
+		    "a request must be a JSON object");
+	else
+		console_request(c, root);
+	json_decref(root);
+}
+
+/* Answer an over-long line and close once the answer is out. */
+static void
+console_too_long(struct console *c)
+{
+	struct evbuffer	*in = bufferevent_get_input(c->bev);
+	char		 msg[64];
+
+	snprintf(msg, sizeof msg, "request line longer than %d bytes",
+	    CONTROL_MAX_LINE);
+	log_warnx("control conn=%u uid=%u: %s", c->id, (unsigned)c->uid, msg);
+	console_send_error(c, NULL, "too_long", msg);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	bufferevent_disable(c->bev, EV_READ);
+	c->state = CONSOLE_DRAINING;
+}
+
+/* After input is used up: close at EOF once every reply is out. */
+static void
+console_check_eof(struct console *c)
+{
+	if (!c->eof || c->state != CONSOLE_READY)
+		return;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		console_close(c, "end of input");
+	else
+		c->state = CONSOLE_DRAINING;
+}
+
+/* Take complete lines while the console is ready and its output is not backed up. */
+static void
+console_process(struct console *c)
+{
+	struct evbuffer	*in = bufferevent_get_input(c->bev);
+	char		*line;
+	size_t		 len;
+
+	while (c->state == CONSOLE_READY && !c->throttled) {
+		line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
+		if (line == NULL) {
+			if (evbuffer_get_length(in) > CONTROL_MAX_LINE)
+				console_too_long(c);
+			else
+				console_check_eof(c);
+			return;
+		}
+		if (len > CONTROL_MAX_LINE)
+			console_too_long(c);
+		else if (len > 0 && strspn(line, " \t\r") != len)
+			console_line(c, line, len);
+		free(line);
+	}
+}
+
+/* Input arrived. */
+static void
+console_read_cb(struct bufferevent *bev, void *arg)
+{
+	console_process(arg);
+}
+
+/* Output drained below the low mark (or to empty). */
+static void
+console_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct console	*c = arg;
+
+	if (c->state == CONSOLE_DRAINING) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			console_close(c, c->eof ? "end of input" : "request too long");
+		return;
+	}
+	if (c->throttled) {
+		c->throttled = 0;
+		console_process(c);
+	}
+}
+
+/* End of input, errors and write timeouts. */
+static void
+console_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct console	*c = arg;
+
+	if (what & BEV_EVENT_TIMEOUT)
+		console_close(c, "write timeout");
+	else if (what & BEV_EVENT_ERROR)
+		console_close(c, evutil_socket_error_to_string(
+		    EVUTIL_SOCKET_ERROR()));
+	else if (what & BEV_EVENT_EOF) {
+		c->eof = 1;
+		if (c->state == CONSOLE_READY)
+			console_process(c);
+	}
+}
+
+/* Run the input again after a deferred reply freed the console. */
+static void
+console_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct console	*c = arg;
+
+	console_process(c);
+}
+
+/* Tell a console over the limit why, without blocking, and close it. */
+static void
+control_refuse(evutil_socket_t fd)
+{
+	static const char msg[] = "{\"id\":null,\"ok\":false,\"error\":"
+	    "{\"code\":\"busy\",\"message\":\"too many console connections\"}}\n";
+
+	if (send(fd, msg, sizeof msg - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		log_debug("control: refuse: %s", strerror(errno));
+	evutil_closesocket(fd);
+}
+
+/* Set up the session of an accepted console. */
+static struct console *
+console_new(struct control *ctl, evutil_socket_t fd)
+{
+	struct console	*c;
+	struct ucred	 cred;
+	socklen_t	 clen = sizeof cred;
+	struct timeval	 wtv = { CONTROL_WRITE_TIMEOUT, 0 };
+
+	c = xcalloc(1, sizeof *c);
+	c->ctl = ctl;
+	c->id = ++ctl->next_id;
+	c->uid = (uid_t)-1;
+	c->pid = -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0) {
+		c->uid = cred.uid;
+		c->pid = cred.pid;
+	}
+	c->bev = bufferevent_socket_new(ctl->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->resume = event_new(ctl->base, -1, 0, console_resume_cb, c);
+	if (c->bev == NULL || c->resume == NULL) {
+		if (c->bev == NULL)
+			evutil_closesocket(fd);
+		console_destroy(c);
+		return NULL;
+	}
+	bufferevent_setcb(c->bev, console_read_cb, console_write_cb,
+	    console_event_cb, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, CONTROL_IN_HIGH);
+	bufferevent_setwatermark(c->bev, EV_WRITE, CONTROL_OUT_LOW, 0);
+	bufferevent_set_timeouts(c->bev, NULL, &wtv);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	return c;
+}
+
+/* A console connected. */
+static void
+control_accept_cb(struct evconnlistener *lst, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct control	*ctl = arg;
+	struct console	*c;
+
+	if (ctl->nconsoles >= CONTROL_MAX_CONSOLES) {
+		log_warnx("control: refused a console: %d connections open",
+		    CONTROL_MAX_CONSOLES);
+		control_refuse(fd);
+		return;
+	}
+	evutil_make_socket_nonblocking(fd);
+	if ((c = console_new(ctl, fd)) == NULL) {
+		log_warnx("control: cannot set up a console");
+		return;
+	}
+	TAILQ_INSERT_TAIL(&ctl->consoles, c, entry);
+	ctl->nconsoles++;
+	log_info("control conn=%u uid=%u pid=%ld connected", c->id,
+	    (unsigned)c->uid, (long)c->pid);
+}
+
+/* accept() failed (EMFILE...): pause accepting for a second instead of spinning. */
+static void
+control_accept_error_cb(struct evconnlistener *lst, void *arg)
+{
+	struct control	*ctl = arg;
+	struct timeval	 tv = { 1, 0 };
+
+	log_warn("control: accept");
+	evconnlistener_disable(lst);
+	evtimer_add(ctl->retry, &tv);
+}
+
+/* Accept again after a pause. */
+static void
+control_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct control	*ctl = arg;
+
+	evconnlistener_enable(ctl->lst);
+}
+
+/* Remove a stale socket at path; fails if a live server answers there. */
+static int
+control_unlink_stale(const char *path, const struct sockaddr_un *sun,
+    char *err, size_t errsz)
+{
+	struct stat	st;
+	int		fd, live;
+
+	if (lstat(path, &st) != 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errsz, "%s: exists and is not a socket", path);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		snprintf(err, errsz, "socket: %s", strerror(errno));
+		return -1;
+	}
+	live = connect(fd, (const struct sockaddr *)sun, sizeof *sun) == 0;
+	close(fd);
+	if (live) {
+		snprintf(err, errsz, "%s: another server is listening", path);
+		return -1;
+	}
+	if (unlink(path) != 0) {
+		snprintf(err, errsz, "unlink %s: %s", path, strerror(errno));
+		return -1;
+	}
+	log_info("control: removed stale socket %s", path);
+	return 0;
+}
+
+/* Create, bind and chmod the listening socket; -1 with err set. */
+static int
+control_bind(const char *path, int mode, char *err, size_t errsz)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		snprintf(err, errsz, "%s: socket path too long", path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if (control_unlink_stale(path, &sun, err, errsz) != 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		snprintf(err, errsz, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
+		snprintf(err, errsz, "bind %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (chmod(path, (mode_t)mode) != 0) {
+		snprintf(err, errsz, "chmod %s: %s", path, strerror(errno));
+		unlink(path);
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+struct control *
+control_new(struct event_base *base, const char *path, int mode,
+    struct control_ctx *ctx, char *err, size_t errsz)
+{
+	struct control	*ctl;
+	int		 fd;
+
+	if ((fd = control_bind(path, mode, err, errsz)) < 0)
+		return NULL;
+	ctl = xcalloc(1, sizeof *ctl);
+	ctl->base = base;
+	ctl->ctx = ctx;
+	ctl->path = xstrdup(path);
+	TAILQ_INIT(&ctl->consoles);
+	ctl->retry = evtimer_new(base, control_retry_cb, ctl);
+	ctl->lst = evconnlistener_new(base, control_accept_cb, ctl,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, CONTROL_BACKLOG, fd);
+	if (ctl->retry == NULL || ctl->lst == NULL) {
+		snprintf(err, errsz, "listen %s: %s", path, strerror(errno));
+		if (ctl->lst == NULL) {
+			close(fd);
+			unlink(path);
+		}
+		control_free(ctl);
+		return NULL;
+	}
+	evconnlistener_set_error_cb(ctl->lst, control_accept_error_cb);
+	log_info("control: listening on %s mode %04o", path, (unsigned)mode);
+	return ctl;
+}
+
+void
+control_free(struct control *ctl)
+{
+	struct console	*c;
+
+	if (ctl == NULL)
+		return;
+	while ((c = TAILQ_FIRST(&ctl->consoles)) != NULL)
+		console_close(c, "shutdown");
+	if (ctl->lst != NULL) {
+		evconnlistener_free(ctl->lst);
+		unlink(ctl->path);
+	}
+	if (ctl->retry != NULL)
+		event_free(ctl->retry);
+	free(ctl->path);
+	free(ctl);
+}

@@ -1,0 +1,410 @@
+/* ingest.c - frame -> checks -> events -> store batch -> the answer, sent after commit. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "acct.h"
+#include "batch.h"
+#include "cid.h"
+#include "conf.h"
+#include "dc09.h"
+#include "event.h"
+#include "ingest.h"
+#include "log.h"
+#include "sia.h"
+#include "stats.h"
+#include "store.h"
+#include "xmalloc.h"
+
+/* A SIA frame carries a handful of events; more than this is refused as data. */
+#define INGEST_MAX_EVENTS	64
+
+struct ingest {
+	struct store		*store;		/* not owned */
+	struct batch		*batch;		/* not owned */
+	struct acct_table	*accts;		/* not owned */
+	const struct config	*cfg;		/* not owned */
+	struct dc09_content	 content;	/* scratch, too big for the stack */
+	struct event		 ev[INGEST_MAX_EVENTS];
+};
+
+/* One frame on its way through: what the steps share. */
+struct ingest_frame {
+	const char			*raw;
+	size_t				 len;
+	const struct ingest_peer	*peer;
+	struct dc09_msg			 m;
+	const struct acct		*acct;		/* NULL: unknown account */
+	time_t				 now;
+	int				 seq;		/* m.seq as a number */
+	char				 account[17];	/* m.acct in upper case, as stored */
+	char				 err[160];
+};
+
+/* The receiver over store, batch and the account table. */
+struct ingest *
+ingest_new(struct store *store, struct batch *batch, struct acct_table *accts,
+    const struct config *cfg)
+{
+	struct ingest	*ig;
+
+	ig = xcalloc(1, sizeof(*ig));
+	ig->store = store;
+	ig->batch = batch;
+	ig->accts = accts;
+	ig->cfg = cfg;
+	return ig;
+}
+
+/* Free the receiver. */
+void
+ingest_free(struct ingest *ig)
+{
+	free(ig);
+}
+
+/* Use a reloaded configuration from now on. */
+void
+ingest_set_config(struct ingest *ig, const struct config *cfg)
+{
+	ig->cfg = cfg;
+}
+
+/* A NAK with the receiver's time, no commit needed. */
+void
+ingest_nak(struct ingest_answer *ans)
+{
+	ans->len = dc09_build_nak(time(NULL), ans->buf, sizeof(ans->buf));
+	ans->naklen = 0;
+	ans->wait_commit = 0;
+	pcod_stats.naks++;
+}
+
+/* Log a refused frame with its peer, fields and reason. */
+static void
+ingest_log_reject(const struct ingest_frame *f, const char *answer,
+    const char *reason)
+{
+	char	esc[200];
+
+	log_info("conn=%llu peer=%s transport=%s reject=%s answer=%s seq=%s "
+	    "acct=%s frame=\"%s\"", (unsigned long long)f->peer->conn,
+	    f->peer->addr, f->peer->transport, reason, answer, f->m.seq,
+	    f->m.acct, log_escape(esc, sizeof(esc), f->raw, f->len));
+	if (f->err[0] != '\0')
+		log_debug("conn=%llu detail=\"%s\"",
+		    (unsigned long long)f->peer->conn, f->err);
+}
+
+/* Refuse with a NAK (bad frame or clock): counted under *counter. */
+static void
+ingest_reject_nak(const struct ingest_frame *f, uint64_t *counter,
+    const char *reason, struct ingest_answer *ans)
+{
+	(*counter)++;
+	ingest_nak(ans);
+	ingest_log_reject(f, "NAK", reason);
+}
+
+/* Refuse with a DUH (understood, cannot process): counted under *counter. */
+static void
+ingest_reject_duh(const struct ingest_frame *f, uint64_t *counter,
+    const char *reason, struct ingest_answer *ans)
+{
+	const struct dc09_key	*key = f->m.encrypted && f->acct != NULL &&
+	    f->acct->key.len > 0 ? &f->acct->key : NULL;
+
+	(*counter)++;
+	pcod_stats.duhs++;
+	/* Without a usable key the DUH goes back in the clear. */
+	ans->len = dc09_build_answer(DC09_ID_DUH, &f->m, key, f->now, ans->buf,
+	    sizeof(ans->buf));
+	ans->wait_commit = 0;
+	ans->naklen = 0;
+	ingest_log_reject(f, "DUH", reason);
+}
+
+/* Fill ans with the ACK, to be sent once the batch commits. */
+static void
+ingest_ack(const struct ingest_frame *f, int wait, struct ingest_answer *ans)
+{
+	const struct dc09_key	*key = f->m.encrypted ? &f->acct->key : NULL;
+
+	ans->len = dc09_build_answer(DC09_ID_ACK, &f->m, key, f->now, ans->buf,
+	    sizeof(ans->buf));
+	ans->naklen = dc09_build_nak(f->now, ans->nak, sizeof(ans->nak));
+	ans->wait_commit = wait;
+	pcod_stats.acks++;
+}
+
+/* Map a parse error to its counter and name; 1 when the answer is DUH. */
+static int
+ingest_parse_reject(int rc, uint64_t **counter, const char **reason)
+{
+	switch (rc) {
+	case DC09_ECRC:
+		*counter = &pcod_stats.rej_crc;
+		*reason = "crc";
+		return 0;
+	case DC09_ELENGTH:
+		*counter = &pcod_stats.rej_length;
+		*reason = "length";
+		return 0;
+	case DC09_ETOKEN:
+		*counter = &pcod_stats.rej_token;
+		*reason = "token";
+		return 1;
+	case DC09_ETOOLONG:
+		*counter = &pcod_stats.rej_too_long;
+		*reason = "too_long";
+		return 0;
+	default:
+		*counter = &pcod_stats.rej_format;
+		*reason = "format";
+		return 0;
+	}
+}
+
+/* Is this frame addressed to us (receiver number and line, when configured)? */
+static int
+ingest_addressed(const struct ingest *ig, const struct dc09_msg *m)
+{
+	const struct config	*cfg = ig->cfg;
+
+	if (cfg->receiver != NULL && m->has_rcvr &&
+	    strcasecmp(cfg->receiver, m->rcvr) != 0)
+		return 0;
+	if (cfg->line != NULL && strcasecmp(cfg->line, m->line) != 0)
+		return 0;
+	return 1;
+}
+
+/* Is the panel's clock within the accepted window around ours? */
+static int
+ingest_time_ok(const struct ingest *ig, const struct dc09_content *c, time_t now)
+{
+	if (!c->has_time)
+		return 1;
+	if (c->time > now + ig->cfg->time_ahead)
+		return 0;
+	if (c->time < now - ig->cfg->time_behind)
+		return 0;
+	return 1;
+}
+
+/* Decode the payload into ig->ev; the number of events or -1. */
+static int
+ingest_decode(struct ingest *ig, struct ingest_frame *f)
+{
+	const struct dc09_content	*c = &ig->content;
+
+	if (f->m.id == DC09_ID_SIA_DCS)
+		return sia_decode(c->data, c->data_len, ig->ev, INGEST_MAX_EVENTS,
+		    f->err, sizeof(f->err));
+	return cid_decode(c->data, c->data_len, ig->ev, f->err, sizeof(f->err));
+}
+
+/* FNV-1a 64 over the message content: the retransmission key with account and seq. */
+static void
+ingest_digest(const struct dc09_msg *m, const struct dc09_content *c, char *out)
+{
+	const char	*part[4] = { m->token, c->data, c->xdata, c->timestamp };
+	size_t		 plen[4] = { strlen(m->token), c->data_len, c->xdata_len,
+			    c->has_time ? strlen(c->timestamp) : 0 };
+	uint64_t	 h = 14695981039346656037ULL;
+	size_t		 i, j;
+
+	for (i = 0; i < 4; i++) {
+		for (j = 0; j < plen[i]; j++) {
+			h ^= (unsigned char)part[i][j];
+			h *= 1099511628211ULL;
+		}
+		h ^= 0xff;	/* separator, so parts cannot slide into each other */
+		h *= 1099511628211ULL;
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* Wall clock in milliseconds. */
+static int64_t
+ingest_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Store frame and events in the open batch: 1 stored, 0 duplicate, -1 failed. */
+static int
+ingest_store(struct ingest *ig, struct ingest_frame *f, int nev)
+{
+	const struct dc09_content	*c = &ig->content;
+	struct store_frame		 sf;
+	char				 digest[17];
+	int64_t				 id, now_ms = ingest_now_ms();
+	int				 i, seen;
+
+	ingest_digest(&f->m, c, digest);
+	seen = store_frame_seen(ig->store, f->account, f->seq, digest,
+	    now_ms - (int64_t)ig->cfg->duplicate_window * 1000);
+	if (seen != 0)
+		return seen == 1 ? 0 : -1;
+	memset(&sf, 0, sizeof(sf));
+	sf.received_ms = now_ms;
+	sf.transport = f->peer->transport;
+	sf.peer = f->peer->addr;
+	sf.account = f->account;
+	sf.token = f->m.token;
+	sf.encrypted = f->m.encrypted;
+	sf.seq = f->seq;
+	sf.rcvr = f->m.rcvr;
+	sf.line = f->m.line;
+	sf.raw = f->raw;
+	sf.raw_len = f->len;
+	sf.data = c->data;
+	sf.xdata = c->xdata;
+	sf.panel_time = c->has_time ? (int64_t)c->time : 0;
+	sf.unknown_account = f->acct == NULL;
+	sf.digest = digest;
+	if ((id = store_frame_add(ig->store, &sf)) < 0)
+		return -1;
+	for (i = 0; i < nev; i++)
+		if (store_event_add(ig->store, id, &sf, &ig->ev[i]) == -1)
+			return -1;
+	return 1;
+}
+
+/* Store the events of a checked frame and answer ACK after commit (or NAK). */
+static void
+ingest_accept(struct ingest *ig, struct ingest_frame *f, int nev,
+    struct ingest_answer *ans)
+{
+	int	rc;
+
+	if (batch_join(ig->batch) == -1) {
+		ingest_reject_nak(f, &pcod_stats.rej_store, "store", ans);
+		return;
+	}
+	if ((rc = ingest_store(ig, f, nev)) == -1) {
+		log_warnx("store: write failed: %s", store_errmsg(ig->store));
+		/* Nothing of this batch may be acknowledged now. */
+		batch_abort(ig->batch);
+		ingest_reject_nak(f, &pcod_stats.rej_store, "store", ans);
+		return;
+	}
+	if (rc == 0) {
+		pcod_stats.duplicates++;
+		log_debug("conn=%llu peer=%s seq=%s acct=%s retransmission, "
+		    "acknowledged again", (unsigned long long)f->peer->conn,
+		    f->peer->addr, f->m.seq, f->m.acct);
+	} else
+		pcod_stats.events += nev;
+	/* A duplicate's original may sit in this same uncommitted batch. */
+	ingest_ack(f, 1, ans);
+}
+
+/* Checks that need the account: policy, key, decryption, clock.  0 or -1 (answered). */
+static int
+ingest_check(struct ingest *ig, struct ingest_frame *f, struct ingest_answer *ans)
+{
+	const struct dc09_key	*key;
+
+	f->acct = acct_table_get(ig->accts, f->m.acct);
+	if (f->acct == NULL && ig->cfg->unknown_accounts == UNKNOWN_REJECT) {
+		ingest_reject_duh(f, &pcod_stats.rej_unknown_account,
+		    "unknown_account", ans);
+		return -1;
+	}
+	key = f->acct != NULL && f->acct->key.len > 0 ? &f->acct->key : NULL;
+	if (f->m.encrypted && key == NULL) {
+		snprintf(f->err, sizeof(f->err), "encrypted, but no key for the account");
+		ingest_reject_duh(f, &pcod_stats.rej_decrypt, "no_key", ans);
+		return -1;
+	}
+	switch (dc09_open(&f->m, key, &ig->content, f->err, sizeof(f->err))) {
+	case DC09_OK:
+		break;
+	case DC09_EDECRYPT:
+		ingest_reject_duh(f, &pcod_stats.rej_decrypt, "decrypt", ans);
+		return -1;
+	default:
+		ingest_reject_duh(f, &pcod_stats.rej_data, "data", ans);
+		return -1;
+	}
+	if (!ingest_time_ok(ig, &ig->content, f->now)) {
+		snprintf(f->err, sizeof(f->err), "panel time %s, window +%d/-%d s",
+		    ig->content.timestamp, ig->cfg->time_ahead, ig->cfg->time_behind);
+		ingest_reject_nak(f, &pcod_stats.rej_time, "time", ans);
+		return -1;
+	}
+	return 0;
+}
+
+/* Copy an account in upper case: panels may send hex digits in either case. */
+static void
+ingest_upper(char *dst, const char *src, size_t dstsz)
+{
+	size_t	i;
+
+	for (i = 0; src[i] != '\0' && i + 1 < dstsz; i++)
+		dst[i] = src[i] >= 'a' && src[i] <= 'f' ? src[i] - 32 : src[i];
+	dst[i] = '\0';
+}
+
+/* Handle one frame from a panel and decide its answer. */
+void
+ingest_frame(struct ingest *ig, const char *raw, size_t len,
+    const struct ingest_peer *peer, struct ingest_answer *ans)
+{
+	struct ingest_frame	 f;
+	uint64_t		*counter;
+	const char		*reason;
+	int			 rc, nev;
+
+	memset(&f.m, 0, sizeof(f.m));
+	f.raw = raw;
+	f.len = len;
+	f.peer = peer;
+	f.acct = NULL;
+	f.now = time(NULL);
+	f.err[0] = '\0';
+	pcod_stats.frames++;
+	if ((rc = dc09_parse(raw, len, &f.m, f.err, sizeof(f.err))) != DC09_OK) {
+		if (ingest_parse_reject(rc, &counter, &reason))
+			ingest_reject_duh(&f, counter, reason, ans);
+		else
+			ingest_reject_nak(&f, counter, reason, ans);
+		return;
+	}
+	f.seq = (int)strtol(f.m.seq, NULL, 10);
+	ingest_upper(f.account, f.m.acct, sizeof(f.account));
+	if (f.m.id != DC09_ID_SIA_DCS && f.m.id != DC09_ID_ADM_CID &&
+	    f.m.id != DC09_ID_NULL) {
+		snprintf(f.err, sizeof(f.err), "a receiver does not take \"%s\"",
+		    f.m.token);
+		ingest_reject_duh(&f, &pcod_stats.rej_token, "token", ans);
+		return;
+	}
+	if (!ingest_addressed(ig, &f.m)) {
+		ingest_reject_duh(&f, &pcod_stats.rej_receiver, "receiver", ans);
+		return;
+	}
+	if (ingest_check(ig, &f, ans) == -1)
+		return;
+	if (f.m.id == DC09_ID_NULL) {
+		pcod_stats.link_tests++;
+		ingest_ack(&f, 0, ans);
+		return;
+	}
+	if ((nev = ingest_decode(ig, &f)) <= 0) {
+		ingest_reject_duh(&f, &pcod_stats.rej_data, "data", ans);
+		return;
+	}
+	ingest_accept(ig, &f, nev, ans);
+}

@@ -1,0 +1,621 @@
+/* pcoctl.c - the operator/admin CLI: one request over the control socket (pcoctl(1)). */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "xmalloc.h"
+
+#ifndef PCOD_SOCKET
+#define PCOD_SOCKET	"/run/pcod/pcod.sock"
+#endif
+
+#define PCOCTL_MAX_REPLY	(64 * 1024 * 1024)	/* longest reply line */
+#define PCOCTL_TIMEOUT		60			/* seconds to wait for it */
+#define PCOCTL_CELL		512			/* widest table cell shown */
+
+enum opt_type { OPT_STR, OPT_INT, OPT_TIME };
+
+/* A verb option: "--key KEY" becomes args.key. */
+struct opt {
+	const char	*flag;
+	const char	*arg;
+	enum opt_type	 type;
+};
+
+/* One command line form and the request it makes. */
+struct verb {
+	const char	*domain;
+	const char	*verb;		/* NULL: the domain alone ("status") */
+	const char	*cmd;
+	const char	*posarg;	/* required positional argument, NULL none */
+	const struct opt *opts;		/* ends with { NULL } */
+	void		(*show)(json_t *result);
+};
+
+/* A table column: header and the result field it shows. */
+struct column {
+	const char	*head;
+	const char	*key;
+};
+
+/* What the command line asked for. */
+struct request {
+	const char		*sock;
+	int			 json;
+	const struct verb	*verb;
+	json_t			*args;		/* owned */
+};
+
+static void	show_object(json_t *);
+static void	show_accounts(json_t *);
+static void	show_events(json_t *);
+static void	show_removed(json_t *);
+
+static const struct opt no_opts[] = { { NULL, NULL, OPT_STR } };
+static const struct opt add_opts[] = {
+	{ "--key", "key", OPT_STR },
+	{ "--name", "name", OPT_STR },
+	{ NULL, NULL, OPT_STR }
+};
+static const struct opt event_opts[] = {
+	{ "--account", "account", OPT_STR },
+	{ "--class", "class", OPT_STR },
+	{ "--since", "since", OPT_TIME },
+	{ "--until", "until", OPT_TIME },
+	{ "--limit", "limit", OPT_INT },
+	{ NULL, NULL, OPT_STR }
+};
+
+static const struct verb verbs[] = {
+	{ "status", NULL, "status", NULL, no_opts, show_object },
+	{ "account", "add", "account.add", "account", add_opts, show_object },
+	{ "account", "list", "account.list", NULL, no_opts, show_accounts },
+	{ "account", "show", "account.show", "account", no_opts, show_object },
+	{ "account", "remove", "account.remove", "account", no_opts,
+	    show_removed },
+	{ "event", "list", "event.list", NULL, event_opts, show_events },
+};
+
+static const struct column account_cols[] = {
+	{ "ACCOUNT", "account" }, { "NAME", "name" }, { "KEY", "key" },
+	{ "BITS", "key_bits" }, { "CREATED", "created" }, { NULL, NULL }
+};
+static const struct column event_cols[] = {
+	{ "ID", "id" }, { "RECEIVED", "received" }, { "ACCOUNT", "account" },
+	{ "FMT", "format" }, { "CODE", "code" }, { "QUAL", "qualifier" },
+	{ "CLASS", "class" }, { "ZONE", "zone" }, { "USER", "user" },
+	{ "PART", "partition" }, { "TEXT", "text" }, { NULL, NULL }
+};
+
+/* Print the usage to f and exit with status. */
+static void __attribute__((noreturn))
+usage(FILE *f, int status)
+{
+	fprintf(f,
+	    "usage: pcoctl [-s socket] [--json] <domain> <verb> [args]\n"
+	    "commands:\n"
+	    "  status\n"
+	    "  account add ACCT [--key KEY] [--name NAME]\n"
+	    "  account list\n"
+	    "  account show ACCT\n"
+	    "  account remove ACCT\n"
+	    "  event list [--account ACCT] [--class C] [--since T] [--until T]"
+	    " [--limit N]\n"
+	    "socket: -s, else $PCOD_SOCKET, else %s\n", PCOD_SOCKET);
+	exit(status);
+}
+
+/* Report a usage error and exit 2. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "pcoctl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	usage(stderr, 2);
+}
+
+/* Report a failure and exit 1. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "pcoctl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+/* Copy s into buf for a terminal: control characters become '?'. */
+static void
+text_sanitize(const char *s, char *buf, size_t bufsz)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = 0;
+
+	for (; *p != '\0' && n + 1 < bufsz; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			buf[n++] = '?';
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			buf[n++] = '?';	/* C1 control, e.g. CSI */
+			p++;
+		} else
+			buf[n++] = (char)*p;
+	}
+	/* cut: never end inside a UTF-8 sequence */
+	if (*p != '\0') {
+		while (n > 0 && ((unsigned char)buf[n - 1] & 0xc0) == 0x80)
+			n--;
+		if (n > 0 && ((unsigned char)buf[n - 1] & 0x80))
+			n--;
+	}
+	buf[n] = '\0';
+}
+
+/* A JSON value as table/listing text. */
+static void
+value_text(json_t *v, char *buf, size_t bufsz)
+{
+	char	*s;
+
+	if (v == NULL || json_is_null(v))
+		snprintf(buf, bufsz, "-");
+	else if (json_is_string(v))
+		text_sanitize(json_string_value(v), buf, bufsz);
+	else if (json_is_integer(v))
+		snprintf(buf, bufsz, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, bufsz, "%g", json_real_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, bufsz, "%s", json_is_true(v) ? "yes" : "no");
+	else {
+		s = json_dumps(v, JSON_COMPACT);
+		text_sanitize(s != NULL ? s : "?", buf, bufsz);
+		free(s);
+	}
+}
+
+/* Terminal columns of UTF-8 s (one per code point). */
+static size_t
+text_width(const char *s)
+{
+	size_t	w = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+/* Print s padded to width (unless last). */
+static void
+cell_print(const char *s, size_t width, int last)
+{
+	size_t	w = text_width(s);
+
+	fputs(s, stdout);
+	if (last)
+		putchar('\n');
+	else
+		printf("%*s", (int)(width - w + 2), "");
+}
+
+/* Print an array of objects as an aligned table. */
+static void
+table_print(json_t *rows, const struct column *cols)
+{
+	size_t	 ncol, i, r, *width;
+	char	 buf[PCOCTL_CELL];
+	json_t	*row;
+
+	for (ncol = 0; cols[ncol].head != NULL; ncol++)
+		;
+	width = xcalloc(ncol, sizeof *width);
+	for (i = 0; i < ncol; i++)
+		width[i] = strlen(cols[i].head);
+	json_array_foreach(rows, r, row) {
+		for (i = 0; i < ncol; i++) {
+			value_text(json_object_get(row, cols[i].key), buf, sizeof buf);
+			if (text_width(buf) > width[i])
+				width[i] = text_width(buf);
+		}
+	}
+	for (i = 0; i < ncol; i++)
+		cell_print(cols[i].head, width[i], i + 1 == ncol);
+	json_array_foreach(rows, r, row) {
+		for (i = 0; i < ncol; i++) {
+			value_text(json_object_get(row, cols[i].key), buf, sizeof buf);
+			cell_print(buf, width[i], i + 1 == ncol);
+		}
+	}
+	free(width);
+}
+
+/* Widest dotted key of an object, nested objects included. */
+static size_t
+object_key_width(json_t *o, size_t prefix)
+{
+	const char	*key;
+	json_t		*v;
+	size_t		 w, max = 0;
+
+	json_object_foreach(o, key, v) {
+		w = prefix + strlen(key);
+		if (json_is_object(v))
+			w = object_key_width(v, w + 1);
+		if (w > max)
+			max = w;
+	}
+	return max;
+}
+
+/* Print "key  value" lines, nested objects as "outer.inner". */
+static void
+object_print(json_t *o, const char *prefix, size_t width)
+{
+	const char	*key;
+	json_t		*v;
+	char		 name[256], buf[PCOCTL_CELL];
+
+	json_object_foreach(o, key, v) {
+		snprintf(name, sizeof name, "%s%s", prefix, key);
+		if (json_is_object(v)) {
+			strncat(name, ".", sizeof name - strlen(name) - 1);
+			object_print(v, name, width);
+			continue;
+		}
+		value_text(v, buf, sizeof buf);
+		printf("%-*s  %s\n", (int)width, name, buf);
+	}
+}
+
+/* A single object (status, one account) as aligned key/value lines. */
+static void
+show_object(json_t *result)
+{
+	if (json_is_object(result))
+		object_print(result, "", object_key_width(result, 0));
+}
+
+/* account list as a table. */
+static void
+show_accounts(json_t *result)
+{
+	table_print(result, account_cols);
+}
+
+/* event list as a table. */
+static void
+show_events(json_t *result)
+{
+	table_print(result, event_cols);
+}
+
+/* account remove: one line. */
+static void
+show_removed(json_t *result)
+{
+	char	buf[64];
+
+	value_text(json_object_get(result, "account"), buf, sizeof buf);
+	printf("account %s removed\n", buf);
+}
+
+/* The JSON value for an option's text. */
+static json_t *
+opt_value(const struct opt *o, const char *s)
+{
+	long long	 n;
+	const char	*errstr;
+
+	if (o->type == OPT_STR)
+		return json_string(s);
+	if (o->type == OPT_TIME && strspn(s, "0123456789") != strlen(s))
+		return json_string(s);
+	if (xstrtonum(s, 10, 0, LLONG_MAX, &n, &errstr) != 0)
+		usage_error("%s: %s: %s", o->flag, s, errstr);
+	return json_integer(n);
+}
+
+/* Find the option named by arg ("--key" or "--key=..."), or NULL. */
+static const struct opt *
+opt_find(const struct opt *opts, const char *arg, const char **val)
+{
+	size_t	len;
+
+	for (; opts->flag != NULL; opts++) {
+		len = strlen(opts->flag);
+		if (strncmp(arg, opts->flag, len) != 0)
+			continue;
+		if (arg[len] == '\0') {
+			*val = NULL;
+			return opts;
+		}
+		if (arg[len] == '=') {
+			*val = arg + len + 1;
+			return opts;
+		}
+	}
+	return NULL;
+}
+
+/* Handle a global option at argv[*i]; 1 if it was one. */
+static int
+global_opt(struct request *rq, int argc, char **argv, int *i)
+{
+	const char	*a = argv[*i];
+
+	if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+		usage(stdout, 0);
+	if (strcmp(a, "--json") == 0) {
+		rq->json = 1;
+		return 1;
+	}
+	if (strcmp(a, "-s") == 0 || strcmp(a, "--socket") == 0) {
+		if (++*i >= argc)
+			usage_error("%s needs a socket path", a);
+		rq->sock = argv[*i];
+		return 1;
+	}
+	if (strncmp(a, "-s", 2) == 0 && a[2] != '-') {
+		rq->sock = a + 2;
+		return 1;
+	}
+	if (strncmp(a, "--socket=", 9) == 0) {
+		rq->sock = a + 9;
+		return 1;
+	}
+	return 0;
+}
+
+/* The verb for domain and verb words; advances *i past them. */
+static const struct verb *
+verb_find(int argc, char **argv, int *i)
+{
+	const char	*dom = argv[*i], *vb = *i + 1 < argc ? argv[*i + 1] : NULL;
+	size_t		 k;
+
+	for (k = 0; k < sizeof verbs / sizeof verbs[0]; k++) {
+		if (strcmp(verbs[k].domain, dom) != 0)
+			continue;
+		if (verbs[k].verb == NULL) {
+			*i += 1;
+			return &verbs[k];
+		}
+		if (vb != NULL && strcmp(verbs[k].verb, vb) == 0) {
+			*i += 2;
+			return &verbs[k];
+		}
+	}
+	usage_error("unknown command '%s%s%s'", dom, vb != NULL ? " " : "",
+	    vb != NULL ? vb : "");
+}
+
+/* Parse the arguments after the verb into rq->args. */
+static void
+verb_args(struct request *rq, int argc, char **argv, int i)
+{
+	const struct verb	*v = rq->verb;
+	const struct opt	*o;
+	const char		*val;
+	int			 havepos = 0;
+
+	for (; i < argc; i++) {
+		if (global_opt(rq, argc, argv, &i))
+			continue;
+		if (strncmp(argv[i], "--", 2) == 0) {
+			if ((o = opt_find(v->opts, argv[i], &val)) == NULL)
+				usage_error("unknown option '%s'", argv[i]);
+			if (val == NULL && (val = argv[++i]) == NULL)
+				usage_error("%s needs a value", o->flag);
+			json_object_set_new(rq->args, o->arg, opt_value(o, val));
+		} else if (v->posarg != NULL && !havepos) {
+			json_object_set_new(rq->args, v->posarg, json_string(argv[i]));
+			havepos = 1;
+		} else
+			usage_error("unexpected argument '%s'", argv[i]);
+	}
+	if (v->posarg != NULL && !havepos)
+		usage_error("missing %s", v->posarg);
+}
+
+/* Parse the whole command line. */
+static void
+parse_cmdline(struct request *rq, int argc, char **argv)
+{
+	const char	*env;
+	int		 i;
+
+	rq->sock = PCOD_SOCKET;
+	if ((env = getenv("PCOD_SOCKET")) != NULL && *env != '\0')
+		rq->sock = env;
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if (!global_opt(rq, argc, argv, &i))
+			usage_error("unknown option '%s'", argv[i]);
+	}
+	if (i >= argc)
+		usage_error("no command given");
+	rq->verb = verb_find(argc, argv, &i);
+	rq->args = json_object();
+	verb_args(rq, argc, argv, i);
+}
+
+/* Connect to the control socket; exits on failure. */
+static int
+sock_connect(const char *path)
+{
+	struct sockaddr_un	sun;
+	struct timeval		tv = { PCOCTL_TIMEOUT, 0 };
+	int			fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path)
+		die("%s: socket path too long", path);
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		die("socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0)
+		die("connect %s: %s", path, strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	return fd;
+}
+
+/* Write all of buf; exits on failure. */
+static void
+sock_write(int fd, const char *buf, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		if ((n = send(fd, buf, len, MSG_NOSIGNAL)) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("write: %s", strerror(errno));
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Buffered reading of reply lines. */
+struct reader {
+	int	 fd;
+	char	*buf;		/* owned */
+	size_t	 len, cap;
+};
+
+/* Next line (NUL-terminated in place, without its LF); exits on failure. */
+static char *
+reader_line(struct reader *r, size_t *consumed)
+{
+	char	*nl;
+	ssize_t	 n;
+
+	while ((nl = memchr(r->buf, '\n', r->len)) == NULL) {
+		if (r->len == r->cap) {
+			if (r->cap >= PCOCTL_MAX_REPLY)
+				die("reply too long");
+			r->buf = xreallocarray(r->buf, 2, r->cap);
+			r->cap *= 2;
+		}
+		n = read(r->fd, r->buf + r->len, r->cap - r->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("read: %s", errno == EAGAIN ? "timed out" :
+			    strerror(errno));
+		if (n == 0)
+			die("connection closed by pcod");
+		r->len += (size_t)n;
+	}
+	*nl = '\0';
+	*consumed = (size_t)(nl - r->buf) + 1;
+	return r->buf;
+}
+
+/* Drop a line handed out by reader_line. */
+static void
+reader_consume(struct reader *r, size_t n)
+{
+	memmove(r->buf, r->buf + n, r->len - n);
+	r->len -= n;
+}
+
+/* Send the request and return the reply to it (notifications skipped). */
+static json_t *
+roundtrip(struct request *rq)
+{
+	struct reader	 r = { -1, NULL, 0, 65536 };
+	json_t		*req, *rep;
+	json_error_t	 jerr;
+	char		*s;
+	size_t		 n;
+
+	req = json_pack("{s:i,s:s,s:O}", "id", 1, "cmd", rq->verb->cmd,
+	    "args", rq->args);
+	if (req == NULL || (s = json_dumps(req, JSON_COMPACT)) == NULL)
+		die("cannot encode the request");
+	json_decref(req);
+	r.fd = sock_connect(rq->sock);
+	sock_write(r.fd, s, strlen(s));
+	sock_write(r.fd, "\n", 1);
+	free(s);
+	r.buf = xmalloc(r.cap);
+	for (;;) {
+		rep = json_loads(reader_line(&r, &n), 0, &jerr);
+		reader_consume(&r, n);
+		if (rep == NULL)
+			die("bad reply from pcod: %s", jerr.text);
+		if (json_object_get(rep, "notify") == NULL)
+			break;
+		json_decref(rep);
+	}
+	close(r.fd);
+	free(r.buf);
+	return rep;
+}
+
+/* Report an error reply and exit 1. */
+static void __attribute__((noreturn))
+reply_error(json_t *rep)
+{
+	json_t		*err = json_object_get(rep, "error");
+	const char	*code, *msg;
+	char		 cbuf[64], mbuf[1024];
+
+	code = json_string_value(json_object_get(err, "code"));
+	msg = json_string_value(json_object_get(err, "message"));
+	text_sanitize(code != NULL ? code : "error", cbuf, sizeof cbuf);
+	text_sanitize(msg != NULL ? msg : "?", mbuf, sizeof mbuf);
+	die("%s: %s", cbuf, mbuf);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct request	 rq;
+	json_t		*rep, *res;
+	char		*s;
+
+	memset(&rq, 0, sizeof rq);
+	parse_cmdline(&rq, argc, argv);
+	rep = roundtrip(&rq);
+	if (!json_is_true(json_object_get(rep, "ok")))
+		reply_error(rep);
+	res = json_object_get(rep, "result");
+	if (rq.json) {
+		s = json_dumps(res != NULL ? res : json_null(),
+		    JSON_COMPACT | JSON_ENCODE_ANY);
+		printf("%s\n", s != NULL ? s : "null");
+		free(s);
+	} else
+		rq.verb->show(res);
+	json_decref(rep);
+	json_decref(rq.args);
+	return fflush(stdout) == 0 ? 0 : 1;
+}

@@ -1,0 +1,261 @@
+/* pcod.c - main: options, start-up, signals, wiring, shutdown. */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <errno.h>
+#include <stddef.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "acct.h"
+#include "batch.h"
+#include "conf.h"
+#include "control.h"
+#include "ingest.h"
+#include "listen.h"
+#include "log.h"
+#include "stats.h"
+#include "store.h"
+#include "xmalloc.h"
+
+/* How long answers may take to leave at shutdown. */
+#define PCOD_DRAIN_SEC	2
+
+/* Everything the daemon runs; owned here. */
+struct pcod {
+	struct config		*cfg;
+	struct event_base	*base;
+	struct store		*store;
+	struct acct_table	*accts;
+	struct batch		*batch;
+	struct ingest		*ingest;
+	struct listeners	*listeners;
+	struct control		*control;
+	struct control_ctx	 ctx;
+	struct event		*sig[3];
+	int			 verbose;	/* -v count */
+};
+
+/* Print usage and exit 2. */
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: pcod [-f] [-n] [-v] [-c file]\n");
+	exit(2);
+}
+
+/* The log level from the configuration raised by -v. */
+static int
+pcod_level(const struct pcod *p)
+{
+	int	lvl = p->cfg->log_level + p->verbose;
+
+	return lvl > LOG_LVL_DEBUG ? LOG_LVL_DEBUG : lvl;
+}
+
+/* Tell systemd (Type=notify) something, when it is listening. */
+static void
+pcod_notify(const char *msg)
+{
+	const char		*path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un	 sun;
+	socklen_t		 len;
+	int			 fd;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
+	    strlen(path) >= sizeof(sun.sun_path))
+		return;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path));
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';	/* abstract namespace */
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sun,
+	    len) == -1)
+		log_warn("sd_notify");
+	close(fd);
+}
+
+/* Load every stored account into the receiver's table. */
+static int
+pcod_load_account(const struct store_account *a, void *arg)
+{
+	char	err[128];
+
+	if (acct_table_put(arg, a->account, a->key, err, sizeof(err)) == -1)
+		log_warnx("account %s: stored key unusable (%s): frames that "
+		    "need it will get DUH", a->account, err);
+	return 0;
+}
+
+/* Open the store, load accounts, bind listeners and the control socket. */
+static void
+pcod_start(struct pcod *p)
+{
+	char	err[512];
+
+	if ((p->store = store_open(p->cfg->database, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	p->accts = acct_table_new();
+	if (store_account_foreach(p->store, pcod_load_account, p->accts) == -1)
+		fatalx("%s: cannot read accounts: %s", p->cfg->database,
+		    store_errmsg(p->store));
+	p->batch = batch_new(p->base, p->store, p->cfg->batch_max);
+	p->ingest = ingest_new(p->store, p->batch, p->accts, p->cfg);
+	p->listeners = listen_start(p->base, p->cfg, p->ingest, p->batch, err,
+	    sizeof(err));
+	if (p->listeners == NULL)
+		fatalx("%s", err);
+	p->ctx.store = p->store;
+	p->ctx.batch = p->batch;
+	p->ctx.accts = p->accts;
+	p->ctx.version = PACKAGE_VERSION;
+	p->control = control_new(p->base, p->cfg->control, p->cfg->control_mode,
+	    &p->ctx, err, sizeof(err));
+	if (p->control == NULL)
+		fatalx("%s", err);
+	log_info("pcod %s started: database %s, %zu account(s)", PACKAGE_VERSION,
+	    p->cfg->database, acct_table_count(p->accts));
+}
+
+/* SIGHUP: take a new configuration if it is valid, keep the old one if not. */
+static void
+pcod_reload(struct pcod *p)
+{
+	struct config	*ncfg;
+	const char	*what;
+	char		 err[512];
+
+	pcod_notify("RELOADING=1");
+	if ((ncfg = config_load(p->cfg->path, err, sizeof(err))) == NULL) {
+		log_warnx("reload refused, keeping the running configuration: %s",
+		    err);
+		pcod_notify("READY=1");
+		return;
+	}
+	if ((what = config_restart_needed(p->cfg, ncfg)) != NULL)
+		log_warnx("reload: the new %s takes effect at the next restart",
+		    what);
+	ingest_set_config(p->ingest, ncfg);
+	listen_reconfigure(p->listeners, ncfg);
+	config_free(p->cfg);
+	p->cfg = ncfg;
+	log_setlevel(pcod_level(p));
+	log_info("configuration %s reloaded", p->cfg->path);
+	pcod_notify("READY=1");
+}
+
+/* Signals arrive here through the loop. */
+static void
+pcod_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct pcod	*p = arg;
+
+	if (sig == SIGHUP) {
+		pcod_reload(p);
+		return;
+	}
+	log_info("signal %d: stopping", (int)sig);
+	pcod_notify("STOPPING=1");
+	event_base_loopbreak(p->base);
+}
+
+/* Commit and answer what is in flight, then close everything. */
+static void
+pcod_stop(struct pcod *p)
+{
+	int	i;
+
+	struct timeval	tv = { PCOD_DRAIN_SEC, 0 };
+
+	listen_stop(p->listeners);
+	if (batch_flush(p->batch) == -1)
+		log_warnx("final commit failed: the panels will send again");
+	if (listen_drain(p->listeners) > 0) {
+		/* Let the last answers reach their panels, within a bound. */
+		event_base_loopexit(p->base, &tv);
+		event_base_dispatch(p->base);
+		batch_flush(p->batch);
+	}
+	listen_free(p->listeners);
+	control_free(p->control);
+	batch_free(p->batch);
+	ingest_free(p->ingest);
+	acct_table_free(p->accts);
+	store_close(p->store);
+	for (i = 0; i < 3; i++)
+		event_free(p->sig[i]);
+	event_base_free(p->base);
+	log_info("stopped cleanly");
+	config_free(p->cfg);
+}
+
+/* Watch SIGTERM, SIGINT and SIGHUP on the loop. */
+static void
+pcod_signals(struct pcod *p)
+{
+	const int	sigs[3] = { SIGTERM, SIGINT, SIGHUP };
+	int		i;
+
+	signal(SIGPIPE, SIG_IGN);
+	/* A file-size limit must fail the write (no ACK), not kill the daemon. */
+	signal(SIGXFSZ, SIG_IGN);
+	for (i = 0; i < 3; i++) {
+		p->sig[i] = evsignal_new(p->base, sigs[i], pcod_signal, p);
+		if (p->sig[i] == NULL || evsignal_add(p->sig[i], NULL) == -1)
+			fatalx("cannot watch signal %d", sigs[i]);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct pcod	 p;
+	const char	*conf = PCOD_CONF;
+	char		 err[512];
+	int		 ch, foreground = 0, check = 0;
+
+	memset(&p, 0, sizeof(p));
+	while ((ch = getopt(argc, argv, "fnvc:h")) != -1) {
+		switch (ch) {
+		case 'f': foreground = 1; break;
+		case 'n': check = 1; break;
+		case 'v': p.verbose++; break;
+		case 'c': conf = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if ((p.cfg = config_load(conf, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (check) {
+		fprintf(stderr, "%s: configuration OK\n", conf);
+		config_free(p.cfg);
+		return 0;
+	}
+	log_init(foreground, pcod_level(&p));
+	pcod_stats.started = time(NULL);
+	if ((p.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	pcod_signals(&p);
+	pcod_start(&p);
+	pcod_notify("READY=1");
+	if (event_base_dispatch(p.base) == -1)
+		fatalx("event loop failed");
+	pcod_stop(&p);
+	return 0;
+}

@@ -1,0 +1,684 @@
+/* store.c - the SQLite store: open/migrate, the batch transaction, frames, events, accounts. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sqlite3.h>
+
+#include "codes.h"
+#include "event.h"
+#include "log.h"
+#include "sql_schema.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define STORE_BUSY_MS		5000	/* wait this long for a lock held by another process */
+#define STORE_CACHE_KIB		"32768"	/* writer page cache */
+#define STORE_SCHEMA_VERSION	((int)(sizeof(sql_migrations) / sizeof(sql_migrations[0])))
+
+/* The prepared statements; those marked reader run on the read-only connection. */
+enum store_stmt {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_FRAME_ADD,
+	ST_EVENT_ADD,
+	ST_SEEN,
+	ST_ACCT_ADD,
+	ST_ACCT_DEL,
+	ST_ACCT_GET,
+	ST_ACCT_ALL,
+	ST_COUNT
+};
+
+static const struct {
+	const char	*sql;
+	int		 reader;
+} store_sql[ST_COUNT] = {
+	[ST_BEGIN] = { "BEGIN IMMEDIATE", 0 },
+	[ST_COMMIT] = { "COMMIT", 0 },
+	[ST_ROLLBACK] = { "ROLLBACK", 0 },
+	[ST_FRAME_ADD] = { "INSERT INTO frames (received_ms, transport, peer,"
+	    " account, token, encrypted, seq, rcvr, line, raw, data, xdata,"
+	    " panel_time, unknown_account, digest) VALUES (?1, ?2, ?3, ?4, ?5,"
+	    " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)", 0 },
+	[ST_EVENT_ADD] = { "INSERT INTO events (frame_id, account, received_ms,"
+	    " panel_time, format, code, qual, class, text, zone, \"user\","
+	    " \"partition\", known, unknown_account) VALUES (?1, ?2, ?3, ?4, ?5,"
+	    " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)", 0 },
+	[ST_SEEN] = { "SELECT 1 FROM frames WHERE account = ?1 AND seq = ?2"
+	    " AND digest = ?3 AND received_ms >= ?4 LIMIT 1", 0 },
+	[ST_ACCT_ADD] = { "INSERT OR IGNORE INTO accounts (account, key, name,"
+	    " created_ms) VALUES (?1, ?2, ?3, ?4)", 0 },
+	[ST_ACCT_DEL] = { "DELETE FROM accounts WHERE account = ?1", 0 },
+	[ST_ACCT_GET] = { "SELECT account, key, name, created_ms FROM accounts"
+	    " WHERE account = ?1", 1 },
+	[ST_ACCT_ALL] = { "SELECT account, key, name, created_ms FROM accounts"
+	    " ORDER BY account", 1 },
+};
+
+/* The event.list query; the WHERE clause is assembled from the filter. */
+#define STORE_LIST_SELECT \
+	"SELECT e.id, e.received_ms, e.panel_time, e.account, e.format," \
+	" e.code, e.qual, e.class, e.text, e.zone, e.\"user\"," \
+	" e.\"partition\", e.unknown_account, f.transport, f.peer, f.seq," \
+	" f.raw FROM events e LEFT JOIN frames f ON f.id = e.frame_id WHERE 1"
+
+struct store {
+	sqlite3		*db;		/* writer; owned */
+	sqlite3		*rdb;		/* read-only reader of committed data; owned */
+	char		*path;		/* owned */
+	sqlite3_stmt	*st[ST_COUNT];	/* owned, prepared once */
+	char		 err[256];	/* the last failure, for store_errmsg() */
+};
+
+/* Keep db's current error message as the store's last error. */
+static void
+store_keep_err(struct store *s, sqlite3 *db)
+{
+	snprintf(s->err, sizeof(s->err), "%s", sqlite3_errmsg(db));
+}
+
+/* Bind a string, NULL as SQL NULL; the caller's buffer outlives the step. */
+static int
+store_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+/* Bind a string for a NOT NULL column: NULL becomes "". */
+static int
+store_bind_req(sqlite3_stmt *st, int i, const char *v)
+{
+	return sqlite3_bind_text(st, i, v != NULL ? v : "", -1, SQLITE_STATIC);
+}
+
+/* Bind a fixed-size char array that may lack its NUL. */
+static int
+store_bind_arr(sqlite3_stmt *st, int i, const char *v, size_t cap)
+{
+	return sqlite3_bind_text(st, i, v, (int)strnlen(v, cap), SQLITE_STATIC);
+}
+
+/* Bind an integer where none (none_value) is stored as NULL. */
+static int
+store_bind_opt(sqlite3_stmt *st, int i, int64_t v, int64_t none_value)
+{
+	if (v == none_value)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_int64(st, i, v);
+}
+
+/* The column as a string, "" for NULL. */
+static const char *
+store_col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char	*t = sqlite3_column_text(st, i);
+
+	return t != NULL ? (const char *)t : "";
+}
+
+/* The column as an int, dflt for NULL. */
+static int
+store_col_int(sqlite3_stmt *st, int i, int dflt)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return dflt;
+	return sqlite3_column_int(st, i);
+}
+
+/* Finish a statement for reuse: reset it and drop the caller's pointers. */
+static void
+store_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Run a bound writer statement to completion; 0 or -1 with the error kept. */
+static int
+store_run(struct store *s, enum store_stmt which, int brc)
+{
+	sqlite3_stmt	*st = s->st[which];
+	int		 rc = -1;
+
+	if (brc != SQLITE_OK)
+		store_keep_err(s, s->db);
+	else if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+	else
+		store_keep_err(s, s->db);
+	store_done(st);
+	return rc;
+}
+
+/* Run one SQL string on db; 0 or -1 with "path: message" in err. */
+static int
+store_exec(sqlite3 *db, const char *path, const char *sql, char *err,
+    size_t errsz)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	snprintf(err, errsz, "%s: %s", path,
+	    msg != NULL ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return -1;
+}
+
+/* Run a one-row pragma; copies the first column into out. */
+static int
+store_pragma(sqlite3 *db, const char *path, const char *sql, char *out,
+    size_t outsz, char *err, size_t errsz)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto fail;
+	snprintf(out, outsz, "%s", store_col_text(st, 0));
+	rc = 0;
+fail:
+	if (rc != 0)
+		snprintf(err, errsz, "%s: %s", path, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Open one connection with the busy timeout set; NULL with err set. */
+static sqlite3 *
+store_connect(const char *path, int flags, char *err, size_t errsz)
+{
+	sqlite3	*db = NULL;
+	int	 rc;
+
+	rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errsz, "%s: %s", path,
+		    db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, STORE_BUSY_MS);
+	return db;
+}
+
+/* Writer settings: WAL (refused if the file cannot do it), full sync, foreign keys. */
+static int
+store_configure(sqlite3 *db, const char *path, char *err, size_t errsz)
+{
+	char	mode[32];
+
+	if (store_pragma(db, path, "PRAGMA journal_mode=WAL", mode,
+	    sizeof(mode), err, errsz) != 0)
+		return -1;
+	if (strcasecmp(mode, "wal") != 0) {
+		snprintf(err, errsz, "%s: cannot use WAL journal (mode is %s)",
+		    path, mode);
+		return -1;
+	}
+	if (store_exec(db, path, "PRAGMA synchronous=FULL", err, errsz) != 0)
+		return -1;
+	/* Index pages of a large history stay cached across batches (KiB). */
+	if (store_exec(db, path, "PRAGMA cache_size=-" STORE_CACHE_KIB, err,
+	    errsz) != 0)
+		return -1;
+	return store_exec(db, path, "PRAGMA foreign_keys=ON", err, errsz);
+}
+
+/*
+ * Apply migration version + 1 if the database needs it.  Returns 1 when
+ * one was applied, 0 when the schema is current, -1 on error.  The version
+ * is read inside the write transaction so two processes cannot both apply it.
+ */
+static int
+store_migrate_step(sqlite3 *db, const char *path, char *err, size_t errsz)
+{
+	char		 buf[32], *sql;
+	const char	*errstr;
+	long long	 v;
+	int		 version;
+
+	if (store_exec(db, path, "BEGIN IMMEDIATE", err, errsz) != 0)
+		return -1;
+	if (store_pragma(db, path, "PRAGMA user_version", buf, sizeof(buf),
+	    err, errsz) != 0)
+		goto fail;
+	if (xstrtonum(buf, 10, 0, INT32_MAX, &v, &errstr) != 0) {
+		snprintf(err, errsz, "%s: user_version %s: %s", path, buf, errstr);
+		goto fail;
+	}
+	version = (int)v;
+	if (version > STORE_SCHEMA_VERSION) {
+		snprintf(err, errsz, "%s: database schema version %d is newer "
+		    "than this pcod supports (%d); refusing to use it", path,
+		    version, STORE_SCHEMA_VERSION);
+		goto fail;
+	}
+	if (version == STORE_SCHEMA_VERSION)
+		return store_exec(db, path, "COMMIT", err, errsz);
+	if (store_exec(db, path, sql_migrations[version], err, errsz) != 0)
+		goto fail;
+	sql = xasprintf("PRAGMA user_version=%d; COMMIT", version + 1);
+	if (store_exec(db, path, sql, err, errsz) != 0) {
+		free(sql);
+		goto fail;
+	}
+	free(sql);
+	log_info("%s: migrated to schema version %d", path, version + 1);
+	return 1;
+fail:
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* Bring the schema up to STORE_SCHEMA_VERSION, one transaction per migration. */
+static int
+store_migrate(sqlite3 *db, const char *path, char *err, size_t errsz)
+{
+	int	rc;
+
+	while ((rc = store_migrate_step(db, path, err, errsz)) == 1)
+		;
+	return rc;
+}
+
+/* Prepare every statement on its connection; 0 or -1 with err set. */
+static int
+store_prepare(struct store *s, char *err, size_t errsz)
+{
+	sqlite3	*db;
+	int	 i;
+
+	for (i = 0; i < ST_COUNT; i++) {
+		db = store_sql[i].reader ? s->rdb : s->db;
+		if (sqlite3_prepare_v3(db, store_sql[i].sql, -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
+			snprintf(err, errsz, "%s: %s", s->path,
+			    sqlite3_errmsg(db));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Open (creating if needed) and migrate the database; NULL with err set. */
+struct store *
+store_open(const char *path, char *err, size_t errsz)
+{
+	struct store	*s;
+
+	s = xcalloc(1, sizeof(*s));
+	s->path = xstrdup(path);
+	s->db = store_connect(path, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, err, errsz);
+	if (s->db == NULL)
+		goto fail;
+	if (store_configure(s->db, path, err, errsz) != 0)
+		goto fail;
+	if (store_migrate(s->db, path, err, errsz) != 0)
+		goto fail;
+	/* Opened after migrating, so the reader sees the final schema. */
+	s->rdb = store_connect(path, SQLITE_OPEN_READONLY, err, errsz);
+	if (s->rdb == NULL)
+		goto fail;
+	if (store_prepare(s, err, errsz) != 0)
+		goto fail;
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+/* Roll back anything open, finalize the statements, close both connections. */
+void
+store_close(struct store *s)
+{
+	int	i;
+
+	if (s == NULL)
+		return;
+	if (s->db != NULL && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	/* The writer last: closing it checkpoints the WAL. */
+	sqlite3_close_v2(s->rdb);
+	sqlite3_close_v2(s->db);
+	free(s->path);
+	free(s);
+}
+
+/* Open the batch transaction (BEGIN IMMEDIATE: take the write lock now). */
+int
+store_begin(struct store *s)
+{
+	return store_run(s, ST_BEGIN, SQLITE_OK);
+}
+
+/* Commit the batch; on failure roll it back and keep the reason. */
+int
+store_commit(struct store *s)
+{
+	if (store_run(s, ST_COMMIT, SQLITE_OK) == 0)
+		return 0;
+	/* A failed COMMIT may leave the transaction open; the kept error stays. */
+	if (!sqlite3_get_autocommit(s->db)) {
+		sqlite3_step(s->st[ST_ROLLBACK]);
+		sqlite3_reset(s->st[ST_ROLLBACK]);
+	}
+	return -1;
+}
+
+/* Abandon the batch, if one is open. */
+void
+store_rollback(struct store *s)
+{
+	if (sqlite3_get_autocommit(s->db))
+		return;
+	store_run(s, ST_ROLLBACK, SQLITE_OK);
+}
+
+/* 1 while a transaction is open on the writer. */
+int
+store_in_txn(struct store *s)
+{
+	return !sqlite3_get_autocommit(s->db);
+}
+
+/* The message of the last failure. */
+const char *
+store_errmsg(struct store *s)
+{
+	return s->err[0] != '\0' ? s->err : "no error";
+}
+
+/* 1 if this account/seq/digest was stored since since_ms (open batch included). */
+int
+store_frame_seen(struct store *s, const char *account, int seq,
+    const char *digest, int64_t since_ms)
+{
+	sqlite3_stmt	*st = s->st[ST_SEEN];
+	int		 rc;
+
+	store_bind_req(st, 1, account);
+	sqlite3_bind_int(st, 2, seq);
+	store_bind_text(st, 3, digest);
+	sqlite3_bind_int64(st, 4, since_ms);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = 1;
+	else if (rc == SQLITE_DONE)
+		rc = 0;
+	else {
+		store_keep_err(s, s->db);
+		rc = -1;
+	}
+	store_done(st);
+	return rc;
+}
+
+/* Insert a frame; its id, or -1. */
+int64_t
+store_frame_add(struct store *s, const struct store_frame *f)
+{
+	sqlite3_stmt	*st = s->st[ST_FRAME_ADD];
+	int		 rc;
+
+	if (f->raw_len > INT32_MAX) {
+		snprintf(s->err, sizeof(s->err), "frame too long");
+		return -1;
+	}
+	rc = sqlite3_bind_int64(st, 1, f->received_ms);
+	rc |= store_bind_req(st, 2, f->transport);
+	rc |= store_bind_req(st, 3, f->peer);
+	rc |= store_bind_req(st, 4, f->account);
+	rc |= store_bind_req(st, 5, f->token);
+	rc |= sqlite3_bind_int(st, 6, f->encrypted != 0);
+	rc |= sqlite3_bind_int(st, 7, f->seq);
+	rc |= store_bind_req(st, 8, f->rcvr);
+	rc |= store_bind_req(st, 9, f->line);
+	rc |= sqlite3_bind_blob(st, 10, f->raw != NULL ? f->raw : "",
+	    f->raw != NULL ? (int)f->raw_len : 0, SQLITE_STATIC);
+	rc |= store_bind_text(st, 11, f->data);
+	rc |= store_bind_text(st, 12, f->xdata);
+	rc |= store_bind_opt(st, 13, f->panel_time, 0);
+	rc |= sqlite3_bind_int(st, 14, f->unknown_account != 0);
+	rc |= store_bind_text(st, 15, f->digest);
+	if (store_run(s, ST_FRAME_ADD, rc) != 0)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+/* Insert one event decoded from frame frame_id (<= 0: none). */
+int
+store_event_add(struct store *s, int64_t frame_id,
+    const struct store_frame *f, const struct event *ev)
+{
+	sqlite3_stmt	*st = s->st[ST_EVENT_ADD];
+	int64_t		 ptime;
+	int		 rc;
+
+	ptime = ev->panel_time != 0 ? (int64_t)ev->panel_time : f->panel_time;
+	rc = store_bind_opt(st, 1, frame_id > 0 ? frame_id : 0, 0);
+	rc |= store_bind_req(st, 2, f->account);
+	rc |= sqlite3_bind_int64(st, 3, f->received_ms);
+	rc |= store_bind_opt(st, 4, ptime, 0);
+	rc |= store_bind_arr(st, 5, ev->format, sizeof(ev->format));
+	rc |= store_bind_arr(st, 6, ev->code, sizeof(ev->code));
+	rc |= store_bind_req(st, 7, codes_qual_name(ev->qual));
+	rc |= store_bind_req(st, 8, codes_class_name(ev->cls));
+	rc |= store_bind_arr(st, 9, ev->text, sizeof(ev->text));
+	rc |= store_bind_opt(st, 10, ev->zone, -1);
+	rc |= store_bind_opt(st, 11, ev->user, -1);
+	rc |= store_bind_opt(st, 12, ev->partition, -1);
+	rc |= sqlite3_bind_int(st, 13, ev->known != 0);
+	rc |= sqlite3_bind_int(st, 14, f->unknown_account != 0);
+	return store_run(s, ST_EVENT_ADD, rc);
+}
+
+/* Add an account: 0 added, 1 it already exists, -1 error. */
+int
+store_account_add(struct store *s, const struct store_account *a)
+{
+	sqlite3_stmt	*st = s->st[ST_ACCT_ADD];
+	int		 rc;
+
+	rc = store_bind_arr(st, 1, a->account, sizeof(a->account));
+	rc |= store_bind_arr(st, 2, a->key, sizeof(a->key));
+	rc |= store_bind_arr(st, 3, a->name, sizeof(a->name));
+	rc |= sqlite3_bind_int64(st, 4, a->created_ms);
+	if (store_run(s, ST_ACCT_ADD, rc) != 0)
+		return -1;
+	return sqlite3_changes(s->db) == 0 ? 1 : 0;
+}
+
+/* Remove an account: 0 removed, 1 not found, -1 error. */
+int
+store_account_remove(struct store *s, const char *account)
+{
+	int	rc;
+
+	rc = store_bind_req(s->st[ST_ACCT_DEL], 1, account);
+	if (store_run(s, ST_ACCT_DEL, rc) != 0)
+		return -1;
+	return sqlite3_changes(s->db) == 0 ? 1 : 0;
+}
+
+/* Copy the current account row of st into out. */
+static void
+store_account_row(sqlite3_stmt *st, struct store_account *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->account, sizeof(out->account), "%s", store_col_text(st, 0));
+	snprintf(out->key, sizeof(out->key), "%s", store_col_text(st, 1));
+	snprintf(out->name, sizeof(out->name), "%s", store_col_text(st, 2));
+	out->created_ms = sqlite3_column_int64(st, 3);
+}
+
+/* Read one committed account: 0 found, 1 not found, -1 error. */
+int
+store_account_get(struct store *s, const char *account,
+    struct store_account *out)
+{
+	sqlite3_stmt	*st = s->st[ST_ACCT_GET];
+	int		 rc;
+
+	store_bind_req(st, 1, account);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		store_account_row(st, out);
+		rc = 0;
+	} else if (rc == SQLITE_DONE)
+		rc = 1;
+	else {
+		store_keep_err(s, s->rdb);
+		rc = -1;
+	}
+	store_done(st);
+	return rc;
+}
+
+/* Call cb for each committed account in account order; stops on non-zero. */
+int
+store_account_foreach(struct store *s,
+    int (*cb)(const struct store_account *, void *), void *arg)
+{
+	sqlite3_stmt		*st = s->st[ST_ACCT_ALL];
+	struct store_account	 a;
+	int			 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_account_row(st, &a);
+		if (cb(&a, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		store_keep_err(s, s->rdb);
+	/* Resetting ends the read transaction, so checkpoints are not held up. */
+	store_done(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Prepare the event.list query for the clauses this filter uses. */
+static sqlite3_stmt *
+store_list_prepare(struct store *s, const struct store_event_filter *flt)
+{
+	char		 sql[1024];
+	sqlite3_stmt	*st = NULL;
+
+	/*
+	 * Newest first by (received_ms, id) rather than id alone: that is the
+	 * order of every events index (the rowid ends each key), so a bounded
+	 * list never sorts the whole matching history.
+	 */
+	snprintf(sql, sizeof(sql), "%s%s%s%s%s ORDER BY e.received_ms DESC,"
+	    " e.id DESC LIMIT ?5",
+	    STORE_LIST_SELECT,
+	    flt->account != NULL ? " AND e.account = ?1" : "",
+	    flt->cls >= 0 ? " AND e.class = ?2" : "",
+	    flt->since_ms != 0 ? " AND e.received_ms >= ?3" : "",
+	    flt->until_ms != 0 ? " AND e.received_ms < ?4" : "");
+	if (sqlite3_prepare_v2(s->rdb, sql, -1, &st, NULL) != SQLITE_OK) {
+		store_keep_err(s, s->rdb);
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* Bind the filter's values; 0 or -1. */
+static int
+store_list_bind(struct store *s, sqlite3_stmt *st,
+    const struct store_event_filter *flt)
+{
+	const char	*cls = NULL;
+	int		 rc;
+
+	if (flt->cls >= 0 && (flt->cls >= EVC_COUNT ||
+	    (cls = codes_class_name((enum event_class)flt->cls)) == NULL)) {
+		snprintf(s->err, sizeof(s->err), "unknown event class %d",
+		    flt->cls);
+		return -1;
+	}
+	/* Unused numbered parameters are harmless to bind: ?5 fixes the count. */
+	rc = store_bind_text(st, 1, flt->account);
+	rc |= store_bind_text(st, 2, cls);
+	rc |= sqlite3_bind_int64(st, 3, flt->since_ms);
+	rc |= sqlite3_bind_int64(st, 4, flt->until_ms);
+	rc |= sqlite3_bind_int(st, 5, flt->limit);
+	if (rc != SQLITE_OK) {
+		store_keep_err(s, s->rdb);
+		return -1;
+	}
+	return 0;
+}
+
+/* Fill an event.list row from the current result row (seq -1: no frame). */
+static void
+store_list_row(sqlite3_stmt *st, struct store_event_row *r)
+{
+	r->id = sqlite3_column_int64(st, 0);
+	r->received_ms = sqlite3_column_int64(st, 1);
+	r->panel_time = sqlite3_column_int64(st, 2);
+	r->account = store_col_text(st, 3);
+	r->format = store_col_text(st, 4);
+	r->code = store_col_text(st, 5);
+	r->qual = store_col_text(st, 6);
+	r->cls = store_col_text(st, 7);
+	r->text = store_col_text(st, 8);
+	r->zone = store_col_int(st, 9, -1);
+	r->user = store_col_int(st, 10, -1);
+	r->partition = store_col_int(st, 11, -1);
+	r->unknown_account = sqlite3_column_int(st, 12);
+	r->transport = store_col_text(st, 13);
+	r->peer = store_col_text(st, 14);
+	r->seq = store_col_int(st, 15, -1);
+	r->raw = store_col_text(st, 16);
+}
+
+/*
+ * Committed events matching the filter, newest first (received_ms, then id);
+ * since is inclusive, until exclusive.  cb returning non-zero stops early.
+ */
+int
+store_event_list(struct store *s, const struct store_event_filter *flt,
+    int (*cb)(const struct store_event_row *, void *), void *arg)
+{
+	struct store_event_row	 r;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if (flt->limit <= 0) {
+		snprintf(s->err, sizeof(s->err), "invalid limit %d", flt->limit);
+		return -1;
+	}
+	if ((st = store_list_prepare(s, flt)) == NULL)
+		return -1;
+	if (store_list_bind(s, st, flt) != 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_list_row(st, &r);
+		if (cb(&r, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		store_keep_err(s, s->rdb);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}

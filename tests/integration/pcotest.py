@@ -1,0 +1,857 @@
+"""pcotest - harness for pcod's integration tests.
+
+Three parts, all independent of pcod's C code:
+  * an SIA DC-09 implementation (CRC, framing, AES-CBC, answer parsing)
+    written from the protocol notes and checked against the stored vectors;
+  * Pcod: runs the real daemon in a temporary directory on loopback ports
+    and talks to its control socket and to pcoctl;
+  * Runner: a tiny test runner with automake exit codes
+    (0 pass, 77 skip, 99 hard error, 1 fail).
+Standard library plus python3-cryptography only.
+"""
+
+import atexit
+import calendar
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+HOST = "127.0.0.1"
+
+# --------------------------------------------------------------------------
+# DC-09
+# --------------------------------------------------------------------------
+
+TS_RE = re.compile(r"_(\d\d):(\d\d):(\d\d),(\d\d)-(\d\d)-(\d{4})\Z")
+FRAME_RE = re.compile(
+    rb'\n([0-9A-Fa-f]{4})0([0-9A-Fa-f]{3})'
+    rb'("(\*?)([A-Z0-9-]+)"(\d{4})(?:R([0-9A-F]{1,6}))?L([0-9A-F]{0,6})'
+    rb'([#A])([0-9A-F]{1,16})(\[.*))\r\Z', re.S)
+
+
+class ProtocolError(Exception):
+    """A frame that does not follow DC-09 (our parser's view)."""
+
+
+def crc16(data):
+    """CRC-16/ARC: reflected 0x8005 (0xA001), init 0, no final XOR."""
+    crc = 0
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+def ts_format(t=None):
+    """Epoch seconds -> '_HH:MM:SS,MM-DD-YYYY' (UTC)."""
+    if t is None:
+        t = time.time()
+    return time.strftime("_%H:%M:%S,%m-%d-%Y", time.gmtime(int(t)))
+
+
+def ts_parse(s):
+    """'_HH:MM:SS,MM-DD-YYYY' -> epoch seconds (UTC)."""
+    m = TS_RE.match(s)
+    if not m:
+        raise ProtocolError("bad timestamp %r" % s)
+    hh, mi, ss, mo, dd, yy = (int(x) for x in m.groups())
+    return calendar.timegm((yy, mo, dd, hh, mi, ss, 0, 0, 0))
+
+
+def key_bytes(key):
+    """'00112233..' (32/48/64 hex) or 'text:<16/24/32 chars>' -> bytes."""
+    if key is None or key in ("", "-"):
+        return None
+    if isinstance(key, bytes):
+        kb = key
+    elif key.startswith("text:"):
+        kb = key[5:].encode("latin-1")
+    else:
+        kb = bytes.fromhex(key)
+    if len(kb) not in (16, 24, 32):
+        raise ValueError("key must be 16, 24 or 32 bytes")
+    return kb
+
+
+def _aes(key, data, encrypt):
+    c = Cipher(algorithms.AES(key_bytes(key)), modes.CBC(b"\0" * 16))
+    op = c.encryptor() if encrypt else c.decryptor()
+    return op.update(data) + op.finalize()
+
+
+def aes_encrypt(key, data):
+    return _aes(key, data, True)
+
+
+def aes_decrypt(key, data):
+    return _aes(key, data, False)
+
+
+PAD_CHARS = "".join(chr(c) for c in range(0x21, 0x7f) if chr(c) not in "|[]#")
+
+
+def _pad(n, ch):
+    if ch is None:
+        return "".join(random.choice(PAD_CHARS) for _ in range(n))
+    return ch * n
+
+
+def build(token="SIA-DCS", seq=1, acct="1234", data="", xdata="",
+          rcvr="1", line="1", ts="now", key=None, pad="0",
+          crc=None, length=None, nak_acct=False, encrypted=None):
+    """Build one frame LF..CR as bytes.
+
+    ts: "now" (current UTC), None (no timestamp), a number (epoch) or a
+    ready string "_HH:MM:SS,MM-DD-YYYY".  key: encrypt with it (hex or
+    text:...).  pad: pad character for encryption, None for random.
+    crc/length: override the computed values (to make broken frames).
+    """
+    if isinstance(seq, int):
+        seq = "%04d" % seq
+    if ts == "now":
+        tss = ts_format()
+    elif ts is None:
+        tss = ""
+    elif isinstance(ts, (int, float)):
+        tss = ts_format(ts)
+    else:
+        tss = ts
+    if encrypted is None:
+        encrypted = key is not None
+    head = '"%s%s"%s' % ("*" if encrypted else "", token, seq)
+    if rcvr is not None:
+        head += "R" + rcvr
+    head += "L" + line + ("A" if nak_acct else "#") + acct
+    if key is not None:
+        plain = data + "]" + xdata + tss
+        n = 16 - len(plain.encode("latin-1")) % 16
+        plain = (_pad(n, pad) + plain).encode("latin-1")
+        body = "[" + aes_encrypt(key, plain).hex().upper()
+    else:
+        body = "[" + data + "]" + xdata + tss
+    span = (head + body).encode("latin-1")
+    if crc is None:
+        crc = crc16(span)
+    if length is None:
+        length = len(span)
+    return b"\n%04X0%03X" % (crc, length) + span + b"\r"
+
+
+def sia(seq, acct, body, **kw):
+    """SIA-DCS frame with data '#acct|body'."""
+    return build("SIA-DCS", seq, acct, "#%s|%s" % (acct, body), **kw)
+
+
+def cid(seq, acct, body, **kw):
+    """ADM-CID frame with data '#acct|body'."""
+    return build("ADM-CID", seq, acct, "#%s|%s" % (acct, body), **kw)
+
+
+def null(seq, acct, **kw):
+    """NULL link test."""
+    return build("NULL", seq, acct, "", **kw)
+
+
+class Msg:
+    """A parsed frame."""
+
+    def __repr__(self):
+        return "<Msg %s>" % self.__dict__
+
+
+def _split_body(msg, text):
+    """text = data ']' xdata ts  -> msg.data/xdata/ts/time."""
+    close = text.find("]")
+    if close < 0:
+        raise ProtocolError("no ] in body %r" % text)
+    msg.data_raw = text[:close]
+    rest = text[close + 1:]
+    m = TS_RE.search(rest)
+    if m:
+        msg.ts = rest[m.start():]
+        msg.time = ts_parse(msg.ts)
+        rest = rest[:m.start()]
+    else:
+        msg.ts, msg.time = "", None
+    msg.xdata = rest
+
+
+def parse(frame, key=None, check=True):
+    """Parse one frame (bytes LF..CR).  Verifies CRC and length unless
+    check is false; decrypts with key when encrypted and key is given."""
+    m = FRAME_RE.match(frame)
+    if not m:
+        raise ProtocolError("not a frame: %r" % frame)
+    msg = Msg()
+    msg.frame = frame
+    msg.crc = int(m.group(1), 16)
+    msg.length = int(m.group(2), 16)
+    span = m.group(3)
+    msg.crc_ok = crc16(span) == msg.crc
+    msg.len_ok = len(span) == msg.length
+    if check and not msg.crc_ok:
+        raise ProtocolError("CRC mismatch: %r" % frame)
+    if check and not msg.len_ok:
+        raise ProtocolError("length mismatch: %r" % frame)
+    msg.encrypted = m.group(4) == b"*"
+    msg.token = m.group(5).decode()
+    msg.seq = m.group(6).decode()
+    msg.rcvr = m.group(7).decode() if m.group(7) is not None else None
+    msg.line = m.group(8).decode()
+    msg.nak_acct = m.group(9) == b"A"
+    msg.acct = m.group(10).decode()
+    msg.body = m.group(11).decode("latin-1")
+    msg.plain = None
+    msg.data = msg.data_raw = msg.xdata = msg.ts = ""
+    msg.time = None
+    if not msg.encrypted:
+        _split_body(msg, msg.body[1:])
+        msg.data = msg.data_raw
+    elif key is not None:
+        open_encrypted(msg, key)
+    return msg
+
+
+def open_encrypted(msg, key):
+    """Decrypt msg.body with key; strip the pad up to the first '|' (or to
+    the ']' when there is no data)."""
+    hexpart = msg.body[1:]
+    try:
+        ct = bytes.fromhex(hexpart)
+    except ValueError:
+        raise ProtocolError("encrypted body is not hex")
+    if not ct or len(ct) % 16:
+        raise ProtocolError("ciphertext length %d" % len(ct))
+    plain = aes_decrypt(key, ct).decode("latin-1")
+    msg.plain = plain
+    bar, close = plain.find("|"), plain.find("]")
+    if close < 0:
+        raise ProtocolError("decrypted text has no ]: %r" % plain)
+    if 0 <= bar < close:
+        msg.pad = plain[:bar]
+        _split_body(msg, plain[bar:])
+        msg.data = msg.data_raw[1:]
+    else:
+        msg.pad = plain[:close]
+        _split_body(msg, plain[close:])
+        msg.data = ""
+    return msg
+
+
+def load_vectors(path=None):
+    """Read the vectors file: list of dicts name/key/frame/notes/plaintext."""
+    path = path or os.environ.get("VECTORS")
+    out = []
+    with open(path, encoding="latin-1") as f:
+        for ln in f:
+            ln = ln.rstrip("\n")
+            if not ln.strip() or ln.startswith("#"):
+                continue
+            parts = ln.split(" | ")
+            if len(parts) < 4:
+                raise ValueError("bad vector line %r" % ln)
+            frame = " | ".join(parts[2:-1])
+            frame = frame.replace("\\n", "\n").replace("\\r", "\r")
+            pm = re.search(r"(?:plaintext|decrypts to) '([^']*)'", parts[-1])
+            out.append({"name": parts[0].strip(),
+                        "key": None if parts[1].strip() == "-" else parts[1].strip(),
+                        "frame": frame.encode("latin-1"),
+                        "notes": parts[-1],
+                        "plaintext": pm.group(1) if pm else None})
+    return out
+
+
+# --------------------------------------------------------------------------
+# Panels
+# --------------------------------------------------------------------------
+
+class Closed(Exception):
+    """The receiver closed the connection."""
+
+
+class TcpPanel:
+    """A TCP alarm panel: send frames, read answers framed LF..CR."""
+
+    def __init__(self, port, host=HOST, timeout=5.0):
+        self.timeout = timeout
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def read_frame(self, timeout=None):
+        """Next answer frame (bytes).  Raises Closed on EOF/reset and
+        socket.timeout when nothing complete arrives in time."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while True:
+            lf = self.buf.find(b"\n")
+            if lf >= 0:
+                cr = self.buf.find(b"\r", lf)
+                if cr >= 0:
+                    fr = self.buf[lf:cr + 1]
+                    self.buf = self.buf[cr + 1:]
+                    return fr
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("no answer within timeout")
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(65536)
+            except (ConnectionResetError, BrokenPipeError):
+                raise Closed("reset")
+            if not chunk:
+                raise Closed("eof")
+            self.buf += chunk
+
+    def read(self, key=None, timeout=None):
+        """Next answer, parsed (and decrypted with key if encrypted)."""
+        return parse(self.read_frame(timeout), key=key)
+
+    def exchange(self, frame, key=None, timeout=None):
+        self.send(frame)
+        return self.read(key=key, timeout=timeout)
+
+    def wait_closed(self, timeout):
+        """True if the peer closes within timeout (data is discarded)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            self.sock.settimeout(left)
+            try:
+                if not self.sock.recv(65536):
+                    return True
+            except (ConnectionResetError, BrokenPipeError):
+                return True
+            except socket.timeout:
+                return False
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+
+class UdpPanel:
+    """A UDP alarm panel: one frame per datagram."""
+
+    def __init__(self, port, host=HOST, timeout=3.0):
+        self.addr = (host, port)
+        self.timeout = timeout
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((HOST, 0))
+
+    def send(self, frame):
+        self.sock.sendto(frame, self.addr)
+
+    def read_frame(self, timeout=None):
+        self.sock.settimeout(timeout or self.timeout)
+        data, src = self.sock.recvfrom(65536)
+        if src != self.addr:
+            raise ProtocolError("answer from %r, expected %r" % (src, self.addr))
+        return data
+
+    def read(self, key=None, timeout=None):
+        return parse(self.read_frame(timeout), key=key)
+
+    def exchange(self, frame, key=None, timeout=None):
+        self.send(frame)
+        return self.read(key=key, timeout=timeout)
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+
+# --------------------------------------------------------------------------
+# The daemon
+# --------------------------------------------------------------------------
+
+class HardError(Exception):
+    """The harness cannot do its job (pcod does not start, ...): exit 99."""
+
+
+class CtlError(Exception):
+    """The control socket answered ok:false."""
+
+    def __init__(self, code, message):
+        Exception.__init__(self, "%s: %s" % (code, message))
+        self.code = code
+        self.message = message
+
+
+_INSTANCES = []
+
+
+def _cleanup_all():
+    for p in list(_INSTANCES):
+        p.cleanup()
+
+
+atexit.register(_cleanup_all)
+
+
+def _port_free(port, kind):
+    s = socket.socket(socket.AF_INET, kind)
+    try:
+        s.bind((HOST, port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def free_ports():
+    """(tcp, udp) free loopback ports; the same number when possible."""
+    for _ in range(20):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind((HOST, 0))
+        port = s.getsockname()[1]
+        s.close()
+        if _port_free(port, socket.SOCK_DGRAM):
+            return port, port
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind((HOST, 0))
+    uport = u.getsockname()[1]
+    u.close()
+    return port, uport
+
+
+def _binary(var):
+    path = os.environ.get(var)
+    if not path:
+        return None
+    return path if os.access(path, os.X_OK) else None
+
+
+class Pcod:
+    """One pcod process in its own temporary directory.
+
+    conf: dict of directive -> rest of line that replaces the defaults
+    (value None drops the directive); extra: additional raw lines.
+    """
+
+    DEFAULTS = [
+        ("database", '"pcod.db"'),
+        ("control", '"pcod.sock" mode 0600'),
+        ("listen tcp", "127.0.0.1:{tcp} idle-timeout 2 max-frame 1024 "
+                       "max-connections 1000 max-per-address 64"),
+        ("listen udp", "127.0.0.1:{udp}"),
+        ("timestamp-window", "20 40"),
+        ("unknown-accounts", "accept"),
+        ("duplicate-window", "600"),
+        ("log-level", "debug"),
+    ]
+
+    def __init__(self, conf=None, extra=(), start=True):
+        self.pcod = _binary("PCOD")
+        if not self.pcod:
+            raise HardError("PCOD not set or not executable")
+        self.dir = tempfile.mkdtemp(prefix="pcotest.")
+        _INSTANCES.append(self)
+        self.tcp_port, self.udp_port = free_ports()
+        self.sock_path = os.path.join(self.dir, "pcod.sock")
+        self.conf_path = os.path.join(self.dir, "pcod.conf")
+        self.db_path = os.path.join(self.dir, "pcod.db")
+        self.err_path = os.path.join(self.dir, "pcod.stderr")
+        self.proc = None
+        self._ctl = None
+        self._ctlbuf = b""
+        self._id = 0
+        self.write_conf(conf, extra)
+        if start:
+            self.start()
+
+    # -- configuration --
+    def conf_text(self, conf=None, extra=()):
+        conf = dict(conf or {})
+        lines = ["# written by pcotest.py"]
+        for k, v in self.DEFAULTS:
+            v = conf.pop(k, v)
+            if v is not None:
+                lines.append("%s %s" % (k, v))
+        for k, v in conf.items():
+            if v is not None:
+                lines.append("%s %s" % (k, v))
+        lines.extend(extra)
+        text = "\n".join(lines) + "\n"
+        return text.replace("{tcp}", str(self.tcp_port)).replace(
+            "{udp}", str(self.udp_port))
+
+    def write_conf(self, conf=None, extra=(), path=None):
+        path = path or self.conf_path
+        with open(path, "w") as f:
+            f.write(self.conf_text(conf, extra))
+        return path
+
+    # -- process --
+    def start(self, timeout=10.0):
+        errf = open(self.err_path, "ab")
+        try:
+            self.proc = subprocess.Popen([self.pcod, "-f", "-c", self.conf_path],
+                                         stdin=subprocess.DEVNULL, stdout=errf,
+                                         stderr=errf, cwd=self.dir)
+        finally:
+            errf.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise HardError("pcod exited with %d at start-up:\n%s"
+                                % (self.proc.returncode, self.log()))
+            if self._probe():
+                return self
+            time.sleep(0.05)
+        raise HardError("pcod not ready after %.0f s:\n%s" % (timeout, self.log()))
+
+    def _probe(self):
+        try:
+            u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            u.settimeout(1)
+            u.connect(self.sock_path)
+            u.close()
+            t = socket.create_connection((HOST, self.tcp_port), timeout=1)
+            t.close()
+            return True
+        except OSError:
+            return False
+
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc else None
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def send_signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, sig=signal.SIGTERM, timeout=10.0):
+        """Signal pcod and wait; returns its exit code (None if it had to
+        be killed after timeout)."""
+        self._ctl_close()
+        if not self.running():
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill9()
+            return None
+
+    def kill9(self):
+        self._ctl_close()
+        if self.running():
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def restart(self):
+        """Stop (if running) and start again on the same directory and DB."""
+        if self.running():
+            self.stop()
+        return self.start()
+
+    def log(self):
+        try:
+            with open(self.err_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def rss_kb(self):
+        with open("/proc/%d/status" % self.pid) as f:
+            for ln in f:
+                if ln.startswith("VmRSS:"):
+                    return int(ln.split()[1])
+        return None
+
+    def cleanup(self):
+        try:
+            self.kill9()
+        except Exception:
+            pass
+        if self in _INSTANCES:
+            _INSTANCES.remove(self)
+        if os.environ.get("PCOTEST_KEEP"):
+            sys.stderr.write("# kept %s\n" % self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.cleanup()
+
+    # -- panels --
+    def tcp(self, timeout=5.0):
+        return TcpPanel(self.tcp_port, timeout=timeout)
+
+    def udp(self, timeout=3.0):
+        return UdpPanel(self.udp_port, timeout=timeout)
+
+    # -- control socket --
+    def _ctl_close(self):
+        if self._ctl:
+            try:
+                self._ctl.close()
+            except OSError:
+                pass
+        self._ctl = None
+        self._ctlbuf = b""
+
+    def ctl_connect(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(self.sock_path)
+        return s
+
+    def ctl_send_raw(self, line):
+        """Send raw bytes on the shared control connection."""
+        if not self._ctl:
+            self._ctl = self.ctl_connect()
+        self._ctl.sendall(line)
+
+    def ctl_read(self, timeout=10.0):
+        """Next reply object (notifications are skipped)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            nl = self._ctlbuf.find(b"\n")
+            if nl >= 0:
+                ln, self._ctlbuf = self._ctlbuf[:nl], self._ctlbuf[nl + 1:]
+                if not ln.strip():
+                    continue
+                obj = json.loads(ln)
+                if isinstance(obj, dict) and "notify" in obj and "id" not in obj:
+                    continue
+                return obj
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("control: no reply")
+            self._ctl.settimeout(left)
+            chunk = self._ctl.recv(65536)
+            if not chunk:
+                self._ctl_close()
+                raise Closed("control socket closed")
+            self._ctlbuf += chunk
+
+    def ctl(self, cmd, args=None, id=None):
+        """Send one request; return the whole reply object."""
+        self._id += 1
+        rid = self._id if id is None else id
+        req = {"id": rid, "cmd": cmd}
+        if args is not None:
+            req["args"] = args
+        self.ctl_send_raw(json.dumps(req).encode() + b"\n")
+        return self.ctl_read()
+
+    def call(self, cmd, **args):
+        """Send a request; return its result or raise CtlError."""
+        r = self.ctl(cmd, args)
+        if not r.get("ok"):
+            e = r.get("error") or {}
+            raise CtlError(e.get("code"), e.get("message"))
+        return r.get("result")
+
+    def status(self):
+        return self.call("status")
+
+    def counters(self):
+        return self.status()["counters"]
+
+    def add_account(self, acct, key=None, name=None):
+        args = {"account": acct}
+        if key is not None:
+            args["key"] = key
+        if name is not None:
+            args["name"] = name
+        return self.call("account.add", **args)
+
+    def events(self, account=None, limit=10000, **kw):
+        args = dict(kw)
+        if account is not None:
+            args["account"] = account
+        if limit is not None:
+            args["limit"] = limit
+        r = self.call("event.list", **args)
+        if isinstance(r, dict) and "events" in r:
+            r = r["events"]
+        return r
+
+    def pcoctl(self, *argv, json_out=False, timeout=10):
+        """Run pcoctl -s SOCK [--json] argv...; (rc, stdout, stderr)."""
+        exe = _binary("PCOCTL")
+        if not exe:
+            raise HardError("PCOCTL not set or not executable")
+        cmd = [exe, "-s", self.sock_path] + (["--json"] if json_out else []) + list(argv)
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                           timeout=timeout)
+        return p.returncode, p.stdout.decode("utf-8", "replace"), \
+            p.stderr.decode("utf-8", "replace")
+
+    def check_conf(self, path):
+        """pcod -n -c path: (rc, stderr)."""
+        p = subprocess.run([self.pcod, "-n", "-c", path], stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=10)
+        return p.returncode, p.stderr.decode("utf-8", "replace")
+
+
+# --------------------------------------------------------------------------
+# Helpers for assertions
+# --------------------------------------------------------------------------
+
+def num(v):
+    """'015' / 15 / None -> int or None (for lenient field comparison)."""
+    if v is None or v == "":
+        return None
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        try:
+            return int(str(v), 10)
+        except ValueError:
+            return v
+
+
+def truthy(v):
+    return v in (True, 1, "1", "true", "yes")
+
+
+def wait_for(pred, timeout=5.0, step=0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v or time.monotonic() >= deadline:
+            return v
+        time.sleep(step)
+
+
+# --------------------------------------------------------------------------
+# Runner
+# --------------------------------------------------------------------------
+
+class Failure(Exception):
+    pass
+
+
+class Runner:
+    """Tiny runner: t.check(cond, name) prints ok/FAIL; tests are functions
+    taking the runner.  Exit: 0 all passed, 1 some failed, 77 skipped,
+    99 hard error.  A watchdog fails the whole file after `limit` s."""
+
+    def __init__(self, limit=55):
+        self.passed = 0
+        self.failed = 0
+        self.hard = False
+        self.tests = []
+        self.limit = limit
+        self.current = None
+
+    def test(self, fn):
+        self.tests.append(fn)
+        return fn
+
+    def check(self, cond, name, detail=None):
+        if cond:
+            self.passed += 1
+            print("ok - %s" % name, flush=True)
+        else:
+            self.failed += 1
+            print("FAIL - %s%s" % (name, (": %s" % detail) if detail is not None else ""),
+                  flush=True)
+        return bool(cond)
+
+    def require(self, cond, name, detail=None):
+        """check(); on failure abort the current test."""
+        if not self.check(cond, name, detail):
+            raise Failure(name)
+
+    def eq(self, got, want, name):
+        return self.check(got == want, name, "got %r, want %r" % (got, want))
+
+    def info(self, msg):
+        print("# %s" % msg, flush=True)
+
+    @staticmethod
+    def _alarm(signum, frame):
+        raise TimeoutError("test file exceeded its time limit")
+
+    def run(self):
+        if not _binary("PCOD"):
+            print("# PCOD not set or not executable: skipping")
+            sys.exit(77)
+        signal.signal(signal.SIGALRM, self._alarm)
+        signal.alarm(self.limit)
+        try:
+            for fn in self.tests:
+                self.current = fn.__name__
+                print("# --- %s" % fn.__name__, flush=True)
+                try:
+                    fn(self)
+                except Failure:
+                    pass
+                except HardError as e:
+                    self.hard = True
+                    print("FAIL - %s: harness error: %s" % (fn.__name__, e), flush=True)
+                    self.failed += 1
+                except TimeoutError as e:
+                    print("FAIL - %s: %s" % (fn.__name__, e), flush=True)
+                    self.failed += 1
+                    break
+                except Exception as e:
+                    self.failed += 1
+                    print("FAIL - %s: exception %s: %s" % (fn.__name__, type(e).__name__, e),
+                          flush=True)
+                    for ln in traceback.format_exc().splitlines():
+                        print("#   " + ln)
+                finally:
+                    _dump_logs_on_failure(self)
+                    _cleanup_all()
+        finally:
+            signal.alarm(0)
+            _cleanup_all()
+        print("%d passed, %d failed" % (self.passed, self.failed), flush=True)
+        if self.hard and self.passed == 0:
+            sys.exit(99)
+        sys.exit(1 if self.failed else 0)
+
+
+_LAST_FAILED = [0]
+
+
+def _dump_logs_on_failure(runner):
+    """Print each live pcod's stderr (tail) when the last test failed."""
+    if runner.failed > _LAST_FAILED[0]:
+        for p in _INSTANCES:
+            lines = p.log().splitlines()
+            print("# pcod log (%s), last %d lines:" % (p.dir, min(len(lines), 30)))
+            for ln in lines[-30:]:
+                print("#   " + ln)
+    _LAST_FAILED[0] = runner.failed

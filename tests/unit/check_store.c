@@ -1,0 +1,321 @@
+/* check_store.c - unit tests for the SQLite store on a temporary database. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <sqlite3.h>
+
+#include "event.h"
+#include "store.h"
+
+static char		 dir[64];
+static char		 path[128];
+static struct store	*st;
+
+static const char	 raw[] = "\n9A2B0036\"SIA-DCS\"0001L0#1234[#1234|Nri1/BA01]\r";
+
+/* A fresh folder and an open store for each test. */
+static void
+setup(void)
+{
+	char	err[256];
+
+	snprintf(dir, sizeof(dir), "/tmp/check_store.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/pcod.db", dir);
+	st = store_open(path, err, sizeof(err));
+	ck_assert_msg(st != NULL, "%s", err);
+}
+
+/* Close the store and remove the folder with its WAL files. */
+static void
+teardown(void)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+	char	 p[160];
+	size_t	 i;
+
+	store_close(st);
+	st = NULL;
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+/* A frame for account acct with sequence seq received at ms. */
+static void
+mkframe(struct store_frame *f, const char *acct, int seq, int64_t ms)
+{
+	memset(f, 0, sizeof(*f));
+	f->received_ms = ms;
+	f->transport = "tcp";
+	f->peer = "127.0.0.1:5555";
+	f->account = acct;
+	f->token = "SIA-DCS";
+	f->seq = seq;
+	f->rcvr = "";
+	f->line = "0";
+	f->raw = raw;
+	f->raw_len = sizeof(raw) - 1;
+	f->data = "#1234|Nri1/BA01";
+	f->panel_time = 1704110400;
+	f->digest = "digest";
+}
+
+/* An event of class cls in zone. */
+static void
+mkevent(struct event *e, enum event_class cls, int zone)
+{
+	memset(e, 0, sizeof(*e));
+	strcpy(e->format, "SIA");
+	strcpy(e->code, "BA");
+	e->qual = EVQ_NEW;
+	e->cls = cls;
+	e->zone = zone;
+	e->user = -1;
+	e->partition = -1;
+	e->known = 1;
+	strcpy(e->text, "Burglary alarm");
+}
+
+/* Store one frame with one event, inside the caller's transaction. */
+static void
+add_one(const char *acct, int seq, int64_t ms, enum event_class cls)
+{
+	struct store_frame	f;
+	struct event		e;
+	int64_t			id;
+
+	mkframe(&f, acct, seq, ms);
+	mkevent(&e, cls, seq);
+	id = store_frame_add(st, &f);
+	ck_assert_msg(id > 0, "%s", store_errmsg(st));
+	ck_assert_int_eq(store_event_add(st, id, &f, &e), 0);
+}
+
+struct rows {
+	int			n;
+	struct store_event_row	first;	/* strings not kept */
+	char			first_cls[32];
+};
+
+/* Count rows and keep the first. */
+static int
+count_cb(const struct store_event_row *r, void *arg)
+{
+	struct rows	*rs = arg;
+
+	if (rs->n++ == 0) {
+		rs->first = *r;
+		snprintf(rs->first_cls, sizeof(rs->first_cls), "%s", r->cls);
+	}
+	return 0;
+}
+
+/* Run event_list with the given filter; the number of rows or -1. */
+static int
+list(const char *acct, int cls, int64_t since, int64_t until, int limit,
+    struct rows *rs)
+{
+	struct store_event_filter	flt = { acct, cls, since, until, limit };
+
+	memset(rs, 0, sizeof(*rs));
+	if (store_event_list(st, &flt, count_cb, rs) != 0)
+		return -1;
+	return rs->n;
+}
+
+START_TEST(test_reopen)
+{
+	char	err[256];
+
+	store_close(st);
+	st = store_open(path, err, sizeof(err));
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_int_eq(store_in_txn(st), 0);
+}
+END_TEST
+
+START_TEST(test_bad_path)
+{
+	char	err[256];
+
+	ck_assert_ptr_null(store_open("/nonexistent/dir/pcod.db", err,
+	    sizeof(err)));
+	ck_assert_str_eq(err, "/nonexistent/dir/pcod.db: unable to open database file");
+}
+END_TEST
+
+START_TEST(test_newer_schema)
+{
+	sqlite3	*db;
+	char	 err[256];
+
+	store_close(st);
+	st = NULL;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version=999", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_ptr_null(store_open(path, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "newer"));
+}
+END_TEST
+
+START_TEST(test_seen_in_batch)
+{
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_in_txn(st), 1);
+	ck_assert_int_eq(store_frame_seen(st, "1234", 7, "digest", 0), 0);
+	add_one("1234", 7, 5000, EVC_BURGLARY);
+	ck_assert_int_eq(store_frame_seen(st, "1234", 7, "digest", 4000), 1);
+	ck_assert_int_eq(store_frame_seen(st, "1234", 7, "digest", 6000), 0);
+	ck_assert_int_eq(store_frame_seen(st, "1234", 8, "digest", 0), 0);
+	ck_assert_int_eq(store_frame_seen(st, "1234", 7, "other", 0), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	ck_assert_int_eq(store_in_txn(st), 0);
+	ck_assert_int_eq(store_frame_seen(st, "1234", 7, "digest", 0), 1);
+}
+END_TEST
+
+START_TEST(test_rollback_and_isolation)
+{
+	struct rows	rs;
+
+	ck_assert_int_eq(store_begin(st), 0);
+	add_one("1234", 1, 1000, EVC_FIRE);
+	/* The reader sees only committed data. */
+	ck_assert_int_eq(list(NULL, -1, 0, 0, 10, &rs), 0);
+	store_rollback(st);
+	ck_assert_int_eq(store_in_txn(st), 0);
+	ck_assert_int_eq(store_frame_seen(st, "1234", 1, "digest", 0), 0);
+	ck_assert_int_eq(store_begin(st), 0);
+	add_one("1234", 1, 1000, EVC_FIRE);
+	ck_assert_int_eq(store_commit(st), 0);
+	ck_assert_int_eq(list(NULL, -1, 0, 0, 10, &rs), 1);
+	ck_assert_str_eq(rs.first_cls, "fire");
+	/* Nothing open: COMMIT fails and says why. */
+	ck_assert_int_eq(store_commit(st), -1);
+	ck_assert_ptr_nonnull(strstr(store_errmsg(st), "no transaction"));
+}
+END_TEST
+
+START_TEST(test_event_fields)
+{
+	struct store_frame	f;
+	struct event		e;
+	struct rows		rs;
+	int64_t			id;
+
+	mkframe(&f, "5678", 42, 2000);
+	mkevent(&e, EVC_PANIC, -1);
+	e.qual = EVQ_RESTORE;
+	e.partition = 3;
+	e.panel_time = 1700000000;
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_gt(id = store_frame_add(st, &f), 0);
+	ck_assert_int_eq(store_event_add(st, id, &f, &e), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	ck_assert_int_eq(list("5678", -1, 0, 0, 1, &rs), 1);
+	ck_assert_int_eq(rs.first.received_ms, 2000);
+	ck_assert_int_eq(rs.first.panel_time, 1700000000);
+	ck_assert_int_eq(rs.first.zone, -1);
+	ck_assert_int_eq(rs.first.user, -1);
+	ck_assert_int_eq(rs.first.partition, 3);
+	ck_assert_int_eq(rs.first.seq, 42);
+	ck_assert_str_eq(rs.first_cls, "panic");
+}
+END_TEST
+
+START_TEST(test_event_filters)
+{
+	struct rows	rs;
+	int		i;
+
+	ck_assert_int_eq(store_begin(st), 0);
+	for (i = 0; i < 30; i++)
+		add_one(i % 2 ? "A" : "B", i, 1000 + i,
+		    i % 3 ? EVC_BURGLARY : EVC_FIRE);
+	ck_assert_int_eq(store_commit(st), 0);
+	ck_assert_int_eq(list(NULL, -1, 0, 0, 100, &rs), 30);
+	ck_assert_int_eq(rs.first.received_ms, 1029);		/* newest first */
+	ck_assert_int_eq(list(NULL, -1, 0, 0, 5, &rs), 5);
+	ck_assert_int_eq(list("A", -1, 0, 0, 100, &rs), 15);
+	ck_assert_int_eq(list(NULL, EVC_FIRE, 0, 0, 100, &rs), 10);
+	ck_assert_int_eq(list("A", EVC_FIRE, 0, 0, 100, &rs), 5);
+	ck_assert_int_eq(list(NULL, -1, 1010, 1020, 100, &rs), 10);
+	ck_assert_int_eq(rs.first.received_ms, 1019);		/* until is exclusive */
+	ck_assert_int_eq(list(NULL, EVC_MEDICAL, 0, 0, 100, &rs), 0);
+	ck_assert_int_eq(list(NULL, -1, 0, 0, 0, &rs), -1);
+}
+END_TEST
+
+/* Collect account names into a comma list. */
+static int
+acct_cb(const struct store_account *a, void *arg)
+{
+	strcat(arg, a->account);
+	strcat(arg, ",");
+	return 0;
+}
+
+START_TEST(test_accounts)
+{
+	struct store_account	a = { "1234", "0011", "Shop", 11 };
+	struct store_account	b = { "0001", "", "", 22 };
+	struct store_account	o;
+	char			buf[64] = "";
+
+	ck_assert_int_eq(store_account_add(st, &a), 0);
+	ck_assert_int_eq(store_account_add(st, &b), 0);
+	ck_assert_int_eq(store_account_add(st, &a), 1);
+	ck_assert_int_eq(store_account_get(st, "1234", &o), 0);
+	ck_assert_str_eq(o.key, "0011");
+	ck_assert_str_eq(o.name, "Shop");
+	ck_assert_int_eq(o.created_ms, 11);
+	ck_assert_int_eq(store_account_get(st, "9999", &o), 1);
+	ck_assert_int_eq(store_account_foreach(st, acct_cb, buf), 0);
+	ck_assert_str_eq(buf, "0001,1234,");
+	ck_assert_int_eq(store_account_remove(st, "0001"), 0);
+	ck_assert_int_eq(store_account_remove(st, "0001"), 1);
+	ck_assert_int_eq(store_account_get(st, "0001", &o), 1);
+}
+END_TEST
+
+/* The suite. */
+static Suite *
+store_suite(void)
+{
+	Suite	*s = suite_create("store");
+	TCase	*tc = tcase_create("store");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_reopen);
+	tcase_add_test(tc, test_bad_path);
+	tcase_add_test(tc, test_newer_schema);
+	tcase_add_test(tc, test_seen_in_batch);
+	tcase_add_test(tc, test_rollback_and_isolation);
+	tcase_add_test(tc, test_event_fields);
+	tcase_add_test(tc, test_event_filters);
+	tcase_add_test(tc, test_accounts);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(store_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
