@@ -1,4 +1,4 @@
-/* dc09.c - SIA DC-09 framing: find, parse, validate and build frames (pure, no I/O). */
+/* dc09.c - SIA DC-09 framing: find, parse, validate and build frames. */
 #include "config.h"
 
 #include <stdarg.h>

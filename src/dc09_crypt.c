@@ -1,4 +1,4 @@
-/* dc09_crypt.c - AES-CBC (zero IV, no padding) for DC-09 blocks via OpenSSL EVP. */
+/* dc09_crypt.c - AES-CBC (zero IV, no padding) for DC-09 via OpenSSL EVP. */
 #include "config.h"
 
 #include <limits.h>

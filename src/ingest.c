@@ -43,6 +43,7 @@ struct ingest_frame {
 	time_t				 now;
 	int				 seq;		/* m.seq as a number */
 	char				 account[17];	/* m.acct in upper case, as stored */
+	int				 opened;	/* the body decrypted and split */
 	char				 err[160];
 };
 
@@ -116,8 +117,9 @@ static void
 ingest_reject_duh(const struct ingest_frame *f, uint64_t *counter,
     const char *reason, struct ingest_answer *ans)
 {
-	const struct dc09_key	*key = f->m.encrypted && f->acct != NULL &&
-	    f->acct->key.len > 0 ? &f->acct->key : NULL;
+	/* Only a panel whose frame we could decrypt can read an encrypted DUH. */
+	const struct dc09_key	*key = f->m.encrypted && f->opened ?
+	    &f->acct->key : NULL;
 
 	(*counter)++;
 	pcod_stats.duhs++;
@@ -329,6 +331,7 @@ ingest_check(struct ingest *ig, struct ingest_frame *f, struct ingest_answer *an
 	}
 	switch (dc09_open(&f->m, key, &ig->content, f->err, sizeof(f->err))) {
 	case DC09_OK:
+		f->opened = 1;
 		break;
 	case DC09_EDECRYPT:
 		ingest_reject_duh(f, &pcod_stats.rej_decrypt, "decrypt", ans);
@@ -372,6 +375,7 @@ ingest_frame(struct ingest *ig, const char *raw, size_t len,
 	f.len = len;
 	f.peer = peer;
 	f.acct = NULL;
+	f.opened = 0;
 	f.now = time(NULL);
 	f.err[0] = '\0';
 	pcod_stats.frames++;

@@ -319,13 +319,15 @@ tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 		tcp_fill(p);
 		return;
 	}
+	/* frames in flight are lost; the rest were never sent (unfinished) */
+	p->b->timeouts += p->inflight;
+	p->outstanding -= p->inflight;
+	p->inflight = 0;
 	if (what & BEV_EVENT_TIMEOUT) {
-		p->b->timeouts += p->outstanding;
-		panel_finish(p, NULL);
+		panel_finish(p, "no answer");
 		return;
 	}
 	p->b->errors++;
-	p->b->timeouts += p->outstanding;
 	panel_finish(p, "connection error");
 }
 
@@ -580,19 +582,19 @@ static void
 report(struct bench *b)
 {
 	double secs = b->end - b->start;
-	long long unanswered = 0;
+	long long unfinished = 0;
 	int i;
 
 	for (i = 0; i < b->npanels; i++)
-		unanswered += b->panels[i].done ? 0 : b->panels[i].outstanding;
+		unfinished += b->panels[i].outstanding;
 	if (secs <= 0)
 		secs = 1e-6;
 	qsort(b->lat, (size_t)b->nlat, sizeof *b->lat, cmp_u32);
 	printf("events=%lld secs=%.3f rate=%.0f/s p50=%.3fms p99=%.3fms "
 	    "naks=%lld duhs=%lld timeouts=%lld retrans=%lld errors=%lld "
-	    "unanswered=%lld\n", b->acks, secs, b->acks / secs, pct_ms(b, 0.50),
+	    "unfinished=%lld\n", b->acks, secs, b->acks / secs, pct_ms(b, 0.50),
 	    pct_ms(b, 0.99), b->naks, b->duhs, b->timeouts + b->others,
-	    b->retrans, b->errors, unanswered);
+	    b->retrans, b->errors, unfinished);
 	fflush(stdout);
 }
 

@@ -325,6 +325,14 @@ class TcpPanel:
         self.send(frame)
         return self.read(key=key, timeout=timeout)
 
+    def quiet(self, timeout=0.3):
+        """True if no further answer arrives within timeout."""
+        try:
+            self.read_frame(timeout)
+            return False
+        except (socket.timeout, Closed):
+            return True
+
     def wait_closed(self, timeout):
         """True if the peer closes within timeout (data is discarded)."""
         deadline = time.monotonic() + timeout

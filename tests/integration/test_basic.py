@@ -149,6 +149,7 @@ def pipelined_in_order(t):
         for _ in frames:
             a = c.read()
             got.append((a.token, a.seq))
+        t.check(c.quiet(), "no extra answers after the 30")
     t.eq(got, want, "30 pipelined frames (one bad) answered once each, in order")
     # the same, split at odd places
     blob = b"".join(pt.sia(100 + i, "3001", "Nri1/BA01") for i in range(10))

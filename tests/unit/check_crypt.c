@@ -78,7 +78,7 @@ setup(void)
 	ck_assert_int_gt(vectors_load(), 0);
 }
 
-/* Every encrypted vector decrypts with its key to the plaintext in its notes. */
+/* Every encrypted vector decrypts with its key to the plaintext in notes. */
 START_TEST(test_vectors_decrypt)
 {
 	const struct vector	*v = vectors_find(encrypted[_i]);

@@ -327,7 +327,7 @@ START_TEST(test_build_vectors)
 }
 END_TEST
 
-/* A wrong CRC digit is ECRC with both values in the reason; lowercase is fine. */
+/* A wrong CRC digit is ECRC with both values in the reason; lowercase is ok. */
 START_TEST(test_bad_crc)
 {
 	struct dc09_msg	m;
@@ -743,6 +743,8 @@ built_plaintext(const struct dc09_key *k, const char *f, size_t n,
 START_TEST(test_build_pad)
 {
 	static char	data[64];
+	const char	*alnum = "0123456789"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 	struct dc09_key	k = key(keys[0]);
 	struct dc09_out	o = { .token = "SIA-DCS", .seq = "0001", .line = "0",
 	    .acct = "1234", .data = data, .key = &k, .pad = 'Q' };
@@ -764,9 +766,8 @@ START_TEST(test_build_pad)
 		ck_assert_uint_le(pad, 16);
 		ck_assert_uint_eq(len, pad + (i ? i + 1 : 0) + 1 + 20);
 		while (pad-- > 0)
-			ck_assert(o.pad ? pt[pad] == 'Q' :
-			    strchr("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
-			    pt[pad]) != NULL);
+			ck_assert(o.pad ? pt[pad] == 'Q' : pt[pad] != '\0' &&
+			    strchr(alnum, pt[pad]) != NULL);
 	}
 }
 END_TEST
@@ -988,15 +989,23 @@ START_TEST(test_strerror)
 }
 END_TEST
 
-/* The suite of this module. */
-static Suite *
-dc09_suite(void)
+/* A test case that loads the vectors before each test. */
+static TCase *
+tcase(Suite *s, const char *name)
 {
-	Suite	*s = suite_create("dc09");
-	TCase	*tc;
+	TCase	*tc = tcase_create(name);
 
-	tc = tcase_create("vectors");
 	tcase_add_checked_fixture(tc, setup, NULL);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
+/* The vector tests. */
+static void
+add_vector_tests(Suite *s)
+{
+	TCase	*tc = tcase(s, "vectors");
+
 	tcase_add_test(tc, test_crc);
 	tcase_add_loop_test(tc, test_vectors_parse, 0, NOPENED);
 	tcase_add_loop_test(tc, test_vectors_open, 0, NOPENED);
@@ -1005,9 +1014,17 @@ dc09_suite(void)
 	tcase_add_test(tc, test_ack_aes128_exact);
 	tcase_add_test(tc, test_ack_aes128_answer);
 	tcase_add_loop_test(tc, test_build_vectors, 0, 8);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("errors");
-	tcase_add_checked_fixture(tc, setup, NULL);
+}
+
+/* The suite of this module. */
+static Suite *
+dc09_suite(void)
+{
+	Suite	*s = suite_create("dc09");
+	TCase	*tc;
+
+	add_vector_tests(s);
+	tc = tcase(s, "errors");
 	tcase_add_test(tc, test_bad_crc);
 	tcase_add_test(tc, test_bad_length);
 	tcase_add_test(tc, test_truncated);
@@ -1018,24 +1035,19 @@ dc09_suite(void)
 	tcase_add_test(tc, test_time_roundtrip);
 	tcase_add_test(tc, test_plain_body);
 	tcase_add_test(tc, test_strerror);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("encrypted");
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tc = tcase(s, "encrypted");
 	tcase_add_test(tc, test_encrypted_pad);
 	tcase_add_test(tc, test_encrypted_errors);
 	tcase_add_test(tc, test_encrypted_hex);
 	tcase_add_loop_test(tc, test_roundtrip, 0, NKEYS);
 	tcase_add_test(tc, test_build_limits);
 	tcase_add_test(tc, test_build_pad);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("scan");
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tc = tcase(s, "scan");
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_scan);
 	tcase_add_test(tc, test_scan_split);
 	tcase_add_test(tc, test_scan_toolong);
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_fuzz);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
