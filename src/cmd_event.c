@@ -35,25 +35,6 @@ event_time(int64_t ms, int with_ms)
 	return json_string(buf);
 }
 
-/* The raw frame with CR, LF and other non-printables escaped. */
-static json_t *
-event_raw(const char *raw)
-{
-	json_t	*j;
-	char	*buf;
-	size_t	 len, sz;
-
-	if (raw == NULL)
-		return json_null();
-	len = strlen(raw);
-	sz = len * 4 + 4;
-	buf = xmalloc(sz);
-	log_escape(buf, sz, raw, len);
-	j = json_string(buf);
-	free(buf);
-	return j;
-}
-
 /* Append one event row to the array being built. */
 static int
 event_list_one(const struct store_event_row *r, void *arg)
@@ -77,7 +58,7 @@ event_list_one(const struct store_event_row *r, void *arg)
 	json_object_set_new(o, "transport", control_json_string(r->transport));
 	json_object_set_new(o, "peer", control_json_string(r->peer));
 	json_object_set_new(o, "seq", json_integer(r->seq));
-	json_object_set_new(o, "raw", event_raw(r->raw));
+	json_object_set_new(o, "raw", control_json_string(r->raw));
 	return json_array_append_new(arg, o);
 }
 
