@@ -25,6 +25,8 @@ void		 batch_count(struct batch *);
 void		 batch_abort(struct batch *);
 /* Commit now (shutdown, cap reached).  0 ok, -1 failed. */
 int		 batch_flush(struct batch *);
+/* Change the cap (SIGHUP). */
+void		 batch_set_max(struct batch *, int max);
 /* Size of the last committed batch. */
 int		 batch_last_size(const struct batch *);
 

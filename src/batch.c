@@ -47,7 +47,7 @@ batch_new(struct event_base *base, struct store *store, int max)
 	b = xcalloc(1, sizeof(*b));
 	b->base = base;
 	b->store = store;
-	b->max = max > 0 ? max : 1;
+	batch_set_max(b, max);
 	/*
 	 * Same priority as the I/O events: event_active() puts it at the tail of
 	 * the active queue, behind every callback already activated in this pass.
@@ -163,6 +163,13 @@ batch_finish(struct batch *b, int ok)
 	for (i = 0; i < n; i++)
 		w[i].cb(ok, w[i].arg);
 	free(w);
+}
+
+/* Change how many items a batch takes at most. */
+void
+batch_set_max(struct batch *b, int max)
+{
+	b->max = max > 0 ? max : 1;
 }
 
 /* Items in the last committed batch. */

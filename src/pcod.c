@@ -148,6 +148,7 @@ pcod_reload(struct pcod *p)
 		log_warnx("reload: the new %s takes effect at the next restart",
 		    what);
 	ingest_set_config(p->ingest, ncfg);
+	batch_set_max(p->batch, ncfg->batch_max);
 	listen_reconfigure(p->listeners, ncfg);
 	config_free(p->cfg);
 	p->cfg = ncfg;
