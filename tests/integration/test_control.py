@@ -185,13 +185,15 @@ def config_check_and_reload(t):
     t.eq(p.ctl("status").get("ok"), True, "control still answers")
     # a good reload keeps running too
     with open(p.conf_path, "w") as f:
-        f.write(good.replace("log-level debug", "log-level info"))
+        f.write(good.replace("unknown-accounts accept", "unknown-accounts reject"))
     p.send_signal(signal.SIGHUP)
-    time.sleep(0.5)
-    t.check(p.running(), "SIGHUP with good conf: still running")
+    ok = pt.wait_for(lambda: "reloaded" in p.log(), 3)
+    t.check(ok and p.running(), "SIGHUP with good conf: reloaded, still running")
     with p.tcp() as c:
         t.eq(c.exchange(pt.sia(2, "1234", "Nri1/BA01")).token, "ACK",
              "ingests after good reload")
+        t.eq(c.exchange(pt.sia(3, "9999", "Nri1/BA01")).token, "DUH",
+             "the reloaded policy applies at once: unknown account -> DUH")
     t.eq(p.stop(), 0, "SIGTERM: exit 0")
     if os.path.exists(p.sock_path):
         t.info("note: control socket file left behind after exit")
