@@ -28,6 +28,7 @@ struct ingest_answer {
 	char	nak[64];			/* sent instead if the batch fails */
 	int	naklen;
 	int	wait_commit;			/* 1: send only after the batch commits */
+	int	events;				/* events counted as stored, if it commits */
 };
 
 struct ingest	*ingest_new(struct store *, struct batch *, struct acct_table *,

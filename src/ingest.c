@@ -83,6 +83,7 @@ ingest_nak(struct ingest_answer *ans)
 	ans->len = dc09_build_nak(time(NULL), ans->buf, sizeof(ans->buf));
 	ans->naklen = 0;
 	ans->wait_commit = 0;
+	ans->events = 0;
 	pcod_stats.naks++;
 }
 
@@ -128,6 +129,7 @@ ingest_reject_duh(const struct ingest_frame *f, uint64_t *counter,
 	    sizeof(ans->buf));
 	ans->wait_commit = 0;
 	ans->naklen = 0;
+	ans->events = 0;
 	ingest_log_reject(f, "DUH", reason);
 }
 
@@ -141,6 +143,7 @@ ingest_ack(const struct ingest_frame *f, int wait, struct ingest_answer *ans)
 	    sizeof(ans->buf));
 	ans->naklen = dc09_build_nak(f->now, ans->nak, sizeof(ans->nak));
 	ans->wait_commit = wait;
+	ans->events = 0;
 	pcod_stats.acks++;
 }
 
@@ -305,10 +308,11 @@ ingest_accept(struct ingest *ig, struct ingest_frame *f, int nev,
 		log_debug("conn=%llu peer=%s seq=%s acct=%s retransmission, "
 		    "acknowledged again", (unsigned long long)f->peer->conn,
 		    f->peer->addr, f->m.seq, f->m.acct);
-	} else
-		pcod_stats.events += nev;
+	}
 	/* A duplicate's original may sit in this same uncommitted batch. */
 	ingest_ack(f, 1, ans);
+	ans->events = rc == 1 ? nev : 0;
+	pcod_stats.events += ans->events;
 }
 
 /* Checks that need the account: policy, key, decryption, clock.  0 or -1 (answered). */

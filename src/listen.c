@@ -136,6 +136,7 @@ answer_bytes(const struct ingest_answer *a, int ok, const char **buf, int *len)
 	if (a->wait_commit && !ok) {
 		/* Not stored: the panel must send it again. */
 		pcod_stats.acks--;
+		pcod_stats.events -= a->events;
 		pcod_stats.naks++;
 		pcod_stats.rej_store++;
 		*buf = a->nak;
@@ -337,13 +338,39 @@ conn_writecb(struct bufferevent *bev, void *arg)
 	conn_flush(arg);
 }
 
+/* Why a connection failed: the TLS library's reason, else the socket's. */
+static void
+conn_error(struct conn *c, char *reason, size_t sz)
+{
+	unsigned long	e = 0;
+	char		buf[120];
+
+	if (c->l->proto == LISTEN_TLS)
+		e = bufferevent_get_openssl_error(c->bev);
+	if (e != 0) {
+		ERR_error_string_n(e, buf, sizeof(buf));
+		snprintf(reason, sz, "TLS error: %s", buf);
+	} else if (EVUTIL_SOCKET_ERROR() != 0)
+		snprintf(reason, sz, "socket error: %s",
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	else
+		snprintf(reason, sz, "connection ended%s", c->l->proto ==
+		    LISTEN_TLS ? " (TLS handshake or shutdown failed)" : "");
+}
+
 /* End of stream, error or timeout. */
 static void
 conn_eventcb(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn	*c = arg;
-	char		 reason[128];
+	char		 reason[160];
 
+	if (what & BEV_EVENT_CONNECTED) {
+		/* The TLS handshake finished: nothing to do but read frames. */
+		log_debug("conn=%llu peer=%s TLS handshake done",
+		    (unsigned long long)c->id, c->peer);
+		return;
+	}
 	if (what & BEV_EVENT_TIMEOUT) {
 		conn_free(c, what & BEV_EVENT_READING ? "idle timeout" :
 		    "write timeout");
@@ -356,8 +383,7 @@ conn_eventcb(struct bufferevent *bev, short what, void *arg)
 	} else if (what & BEV_EVENT_EOF)
 		conn_free(c, "closed by peer");
 	else {
-		snprintf(reason, sizeof(reason), "socket error: %s",
-		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		conn_error(c, reason, sizeof(reason));
 		conn_free(c, reason);
 	}
 }
@@ -644,6 +670,26 @@ fail:
 	snprintf(err, errsz, "listen %s: cert %s / key %s: %s", l->name, lc->cert,
 	    lc->key, ebuf);
 	return -1;
+}
+
+/* For pcod -n: can every TLS listener load its certificate and key?  0 or -1. */
+int
+listen_check(const struct config *cfg, char *err, size_t errsz)
+{
+	struct listener	l;
+	size_t		i;
+	int		rc = 0;
+
+	for (i = 0; i < cfg->nlisteners && rc == 0; i++) {
+		if (cfg->listeners[i].proto != LISTEN_TLS)
+			continue;
+		memset(&l, 0, sizeof(l));
+		l.name = xasprintf("tls %s", cfg->listeners[i].addr);
+		rc = listener_tls_ctx(&l, &cfg->listeners[i], err, errsz);
+		SSL_CTX_free(l.ssl_ctx);
+		free(l.name);
+	}
+	return rc;
 }
 
 /* Bind a UDP socket.  0 or -1. */

@@ -243,6 +243,11 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
+	if (check && listen_check(p.cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", conf, err);
+		config_free(p.cfg);
+		return 1;
+	}
 	if (check) {
 		fprintf(stderr, "%s: configuration OK\n", conf);
 		config_free(p.cfg);
