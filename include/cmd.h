@@ -7,6 +7,8 @@
 
 #include <jansson.h>
 
+#include "actor.h"
+
 struct control_ctx;
 
 /* One request being answered; owned by control.c until its reply is sent. */
@@ -52,6 +54,7 @@ struct cmd_entry {
 	const char	*name;				/* "account.add" */
 	struct cmd_arg	 args[CMD_ARGS_MAX + 1];	/* ends with { NULL } */
 	cmd_exec	 exec;
+	enum role	 role;				/* least role allowed */
 };
 
 /* The commands, one entry each (cmd_status.c, cmd_account.c, cmd_event.c). */
@@ -62,10 +65,55 @@ extern const struct cmd_entry cmd_account_show_entry;
 extern const struct cmd_entry cmd_account_remove_entry;
 extern const struct cmd_entry cmd_event_list_entry;
 
+/*
+ * The tables of the other domains, NULL-terminated, each in its cmd_*.c:
+ * account.update and the like (cmd_account.c), site.* (cmd_site.c), alarm.*
+ * (cmd_alarm.c), protocol.* (cmd_protocol.c), auth.*, operator.*,
+ * subscribe, audit.* (cmd_operator.c), supervision.* (cmd_supervise.c),
+ * stats.* (cmd_stats.c).
+ */
+extern const struct cmd_entry *const cmd_account_table[];
+extern const struct cmd_entry *const cmd_site_table[];
+extern const struct cmd_entry *const cmd_alarm_table[];
+extern const struct cmd_entry *const cmd_protocol_table[];
+extern const struct cmd_entry *const cmd_operator_table[];
+extern const struct cmd_entry *const cmd_supervise_table[];
+extern const struct cmd_entry *const cmd_stats_table[];
+
 /* Reply with success; takes the reference to result (NULL: JSON null).  Frees req. */
 void	control_reply(struct cmd_req *req, json_t *result);
 /* Reply with an error code ("not_found", ...) and a message.  Frees req. */
 void	control_error(struct cmd_req *req, const char *code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* Who sent req (its console's login, or uid:N from SO_PEERCRED). */
+const struct actor	*control_actor(const struct cmd_req *req);
+
+/* What a write function reports when it refuses or fails. */
+struct cmd_err {
+	const char	*code;		/* "not_found", "exists", "bad_args", "storage" */
+	char		 msg[256];
+};
+
+/*
+ * A change: returns 0 with *result set (a new reference), or -1 with err
+ * filled.  It runs inside the open batch, within a savepoint, so a failure
+ * undoes all it wrote (and nothing else).
+ */
+typedef int	(*cmd_write_fn)(struct control_ctx *ctx, const struct actor *who,
+		    json_t *args, json_t **result, struct cmd_err *err);
+/* Called after the change committed, before the reply (caches, notifications). */
+typedef void	(*cmd_commit_fn)(struct control_ctx *ctx, json_t *result);
+
+/*
+ * Run write for req in the batch and reply with its result after the commit
+ * (or its error at once; "storage" if the commit fails).  committed may be
+ * NULL.  args must stay valid only during the call.
+ */
+void	control_write(struct cmd_req *req, struct control_ctx *ctx, json_t *args,
+	    cmd_write_fn write, cmd_commit_fn committed);
+/* Fill err; returns -1 so a write function can "return cmd_fail(...)". */
+int	cmd_fail(struct cmd_err *err, const char *code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
 /* Format wall-clock UTC milliseconds as ISO-8601, with ".mmm" when with_ms. */

@@ -22,6 +22,13 @@ struct listen_conf {
 	int			 lineno;
 };
 
+/* A named supervision interval ("SP4" = 180 s) set in the file. */
+struct supervision_preset {
+	char	name[16];
+	int	seconds;
+};
+#define CONFIG_MAX_PRESETS	32
+
 struct config {
 	char			*path;		/* owned */
 	char			*database;	/* absolute; owned */
@@ -37,6 +44,12 @@ struct config {
 	int			 duplicate_window;	/* seconds */
 	int			 batch_max;	/* frames per commit */
 	int			 log_level;	/* LOG_LVL_* */
+	unsigned		 alarm_classes;	/* bit 1 << enum event_class: raises an alarm */
+	int			 take_deadline;	/* seconds before an untaken alarm escalates */
+	int			 escalation_interval;	/* seconds between escalation levels */
+	int			 supervision_grace;	/* seconds after start before silence counts */
+	struct supervision_preset presets[CONFIG_MAX_PRESETS];	/* from the file */
+	size_t			 npresets;
 };
 
 /*

@@ -4,16 +4,25 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 struct event_base;
 struct store;
 struct batch;
 struct acct_table;
+struct alarm_engine;
+struct supervisor;
+struct config;
 
 /* What the control commands work on; owned by main, outlives the control socket. */
 struct control_ctx {
 	struct store		*store;
 	struct batch		*batch;
 	struct acct_table	*accts;
+	struct alarm_engine	*alarms;
+	struct supervisor	*supervisor;
+	const struct config	*cfg;		/* the running one; swapped on SIGHUP */
+	struct control		*control;	/* for control_publish() */
 	const char		*version;
 };
 
@@ -22,6 +31,13 @@ struct control;
 /* Bind path (replacing a stale socket) with the given mode.  NULL with err set. */
 struct control	*control_new(struct event_base *, const char *path, int mode,
 		    struct control_ctx *ctx, char *err, size_t errsz);
+/*
+ * Push {"notify": topic, "data": obj} to every console subscribed to topic
+ * (see the subscribe command).  obj is borrowed.  Call it only after the
+ * change has committed.
+ */
+void		 control_publish(struct control *, const char *topic, json_t *obj);
+
 /* Close the socket and every console connection, unlink the path. */
 void		 control_free(struct control *);
 

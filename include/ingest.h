@@ -10,6 +10,8 @@ struct batch;
 struct acct_table;
 struct config;
 struct ingest;
+struct alarm_engine;
+struct supervisor;
 
 /* Where a frame came from (for the store and the log). */
 struct ingest_peer {
@@ -34,6 +36,9 @@ struct ingest_answer {
 struct ingest	*ingest_new(struct store *, struct batch *, struct acct_table *,
 		    const struct config *);
 void		 ingest_free(struct ingest *);
+/* Wire the alarm engine and supervision in (either may be NULL). */
+void		 ingest_set_engine(struct ingest *, struct alarm_engine *,
+		    struct supervisor *);
 /* Swap in a reloaded configuration (not owned; must outlive its use). */
 void		 ingest_set_config(struct ingest *, const struct config *);
 

@@ -33,6 +33,9 @@ struct store_account {
 	char	 key[80];	/* as configured ("0011.." or "text:..."), "" none */
 	char	 name[128];
 	int64_t	 created_ms;
+	int64_t	 site_id;	/* 0: no site */
+	int	 supervision_s;	/* reporting interval; 0: not supervised */
+	int64_t	 last_seen_ms;	/* last sign of life stored; 0 never (read only) */
 };
 
 struct store_event_filter {
@@ -76,18 +79,31 @@ void		 store_rollback(struct store *);
 int		 store_in_txn(struct store *);
 const char	*store_errmsg(struct store *);
 
+/*
+ * A savepoint inside the open batch, so one console command is all or
+ * nothing without touching the panels' frames in the same batch.  0 or -1.
+ */
+int		 store_savepoint(struct store *);
+int		 store_release(struct store *);
+/* Undo everything since the savepoint, and end it. */
+void		 store_rollback_savepoint(struct store *);
+
 /* 1 if a frame with this account, seq and digest was stored since since_ms; 0 no; -1 error. */
 int		 store_frame_seen(struct store *, const char *account, int seq,
 		    const char *digest, int64_t since_ms);
 /* Insert; returns the frame id (> 0) or -1. */
 int64_t		 store_frame_add(struct store *, const struct store_frame *);
-/* Insert one event of frame_id; 0 or -1. */
-int		 store_event_add(struct store *, int64_t frame_id,
+/* Insert one event of frame_id; its id (> 0) or -1. */
+int64_t		 store_event_add(struct store *, int64_t frame_id,
 		    const struct store_frame *, const struct event *);
 
 /* Accounts: 0 ok, 1 already exists / not found, -1 error. */
 int		 store_account_add(struct store *, const struct store_account *);
 int		 store_account_remove(struct store *, const char *account);
+/* Replace key, name, site_id and supervision_s of an existing account. */
+int		 store_account_update(struct store *, const struct store_account *);
+/* Record a sign of life (kept only if newer).  0 or -1. */
+int		 store_account_seen(struct store *, const char *account, int64_t ms);
 int		 store_account_get(struct store *, const char *account,
 		    struct store_account *out);
 /* Calls cb for every account in account order; stops early on non-zero.  0 or -1. */

@@ -124,6 +124,16 @@ acct_table_put(struct acct_table *t, const char *account, const char *key,
 	return 0;
 }
 
+/* Set the site of an account in the table. */
+void
+acct_table_set_site(struct acct_table *t, const char *account, int64_t site_id)
+{
+	struct acct_node	*n = *acct_table_slot(t, account);
+
+	if (n != NULL)
+		n->a.site_id = site_id;
+}
+
 /* Remove account if present. */
 void
 acct_table_remove(struct acct_table *t, const char *account)

@@ -263,12 +263,14 @@ const struct cmd_entry cmd_account_add_entry = {
 		{ NULL }
 	},
 	.exec = cmd_account_add_exec,
+	.role = ROLE_ADMIN,
 };
 
 const struct cmd_entry cmd_account_list_entry = {
 	.name = "account.list",
 	.args = { { NULL } },
 	.exec = cmd_account_list_exec,
+	.role = ROLE_SUPERVISOR,
 };
 
 const struct cmd_entry cmd_account_show_entry = {
@@ -278,6 +280,7 @@ const struct cmd_entry cmd_account_show_entry = {
 		{ NULL }
 	},
 	.exec = cmd_account_show_exec,
+	.role = ROLE_SUPERVISOR,
 };
 
 const struct cmd_entry cmd_account_remove_entry = {
@@ -287,4 +290,8 @@ const struct cmd_entry cmd_account_remove_entry = {
 		{ NULL }
 	},
 	.exec = cmd_account_remove_exec,
+	.role = ROLE_ADMIN,
 };
+
+/* account.update and other account commands beyond the core ones. */
+const struct cmd_entry *const cmd_account_table[] = { NULL };

@@ -115,4 +115,5 @@ const struct cmd_entry cmd_event_list_entry = {
 		{ NULL }
 	},
 	.exec = cmd_event_list_exec,
+	.role = ROLE_OPERATOR,
 };

@@ -82,4 +82,5 @@ const struct cmd_entry cmd_status_entry = {
 	.name = "status",
 	.args = { { NULL } },
 	.exec = cmd_status_exec,
+	.role = ROLE_OPERATOR,
 };

@@ -15,14 +15,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "codes.h"
 #include "conf.h"
+#include "event.h"
 #include "log.h"
 #include "xmalloc.h"
 
 #define nitems(a)		(sizeof(a) / sizeof((a)[0]))
 
-#define MAX_DIRECTIVES		16
+#define MAX_DIRECTIVES		24
 #define MAX_LISTEN_OPTS		8
 
 #define DEF_CONTROL_MODE	0660
@@ -34,6 +37,11 @@
 #define DEF_TIME_BEHIND		40
 #define DEF_DUPLICATE_WINDOW	600
 #define DEF_BATCH_MAX		4096
+#define DEF_TAKE_DEADLINE	60
+#define DEF_ESCALATION_INTERVAL	120
+#define DEF_SUPERVISION_GRACE	60
+/* Openings/closings and test reports are logged, not alarms, unless configured. */
+#define DEF_ALARM_CLASSES	(~0u & ~(1u << EVC_OPENCLOSE) & ~(1u << EVC_TEST))
 #define MAX_SECONDS		86400
 #define MAX_COUNT		100000
 #define MIN_FRAME		64
@@ -494,6 +502,73 @@ h_batch_max(struct parse *p, char **av, int ac)
 	return parse_num(p, "", av[0], 1, MAX_COUNT, &p->conf->batch_max);
 }
 
+/* alarm-classes CLASS... */
+static int
+h_alarm_classes(struct parse *p, char **av, int ac)
+{
+	unsigned	mask = 0;
+	int		i, cls;
+
+	for (i = 0; i < ac; i++) {
+		if (strcmp(av[i], "none") == 0 && ac == 1)
+			break;
+		if ((cls = codes_class_parse(av[i])) < 0)
+			return derr(p, "unknown event class \"%s\"", av[i]);
+		mask |= 1u << cls;
+	}
+	p->conf->alarm_classes = mask;
+	return 0;
+}
+
+/* take-deadline SECONDS */
+static int
+h_take_deadline(struct parse *p, char **av, int ac)
+{
+	return parse_num(p, "", av[0], 1, MAX_SECONDS, &p->conf->take_deadline);
+}
+
+/* escalation-interval SECONDS */
+static int
+h_escalation_interval(struct parse *p, char **av, int ac)
+{
+	return parse_num(p, "", av[0], 1, MAX_SECONDS,
+	    &p->conf->escalation_interval);
+}
+
+/* supervision-grace SECONDS */
+static int
+h_supervision_grace(struct parse *p, char **av, int ac)
+{
+	return parse_num(p, "", av[0], 0, MAX_SECONDS,
+	    &p->conf->supervision_grace);
+}
+
+/* supervision-preset NAME SECONDS */
+static int
+h_supervision_preset(struct parse *p, char **av, int ac)
+{
+	struct config			*c = p->conf;
+	struct supervision_preset	*sp;
+	size_t				 i;
+
+	if (strlen(av[0]) >= sizeof(sp->name) || av[0][0] == '\0' ||
+	    strspn(av[0], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-_") != strlen(av[0]) || isdigit((unsigned char)av[0][0]))
+		return derr(p, "preset name \"%s\": letters, digits, - and _, "
+		    "at most 15, not starting with a digit", av[0]);
+	for (i = 0; i < c->npresets; i++)
+		if (strcasecmp(c->presets[i].name, av[0]) == 0)
+			return derr(p, "preset %s is already set", av[0]);
+	if (c->npresets == CONFIG_MAX_PRESETS)
+		return derr(p, "more than %d presets", CONFIG_MAX_PRESETS);
+	sp = &c->presets[c->npresets];
+	snprintf(sp->name, sizeof(sp->name), "%s", av[0]);
+	if (parse_num(p, "", av[1], 1, 7 * MAX_SECONDS, &sp->seconds) != 0)
+		return -1;
+	c->npresets++;
+	return 0;
+}
+
 /* log-level warn|info|debug */
 static int
 h_log_level(struct parse *p, char **av, int ac)
@@ -540,6 +615,13 @@ static const struct directive directives[] = {
 	{ "duplicate-window", "SECONDS", h_duplicate_window, 1, 1, 1, 1, NULL },
 	{ "batch-max", "N", h_batch_max, 1, 1, 1, 1, NULL },
 	{ "log-level", "warn|info|debug", h_log_level, 1, 1, 1, 1, NULL },
+	{ "alarm-classes", "CLASS... | none", h_alarm_classes, 1, -1, 1, 1, NULL },
+	{ "take-deadline", "SECONDS", h_take_deadline, 1, 1, 1, 1, NULL },
+	{ "escalation-interval", "SECONDS", h_escalation_interval, 1, 1, 1, 1,
+	    NULL },
+	{ "supervision-grace", "SECONDS", h_supervision_grace, 1, 1, 1, 1, NULL },
+	{ "supervision-preset", "NAME SECONDS", h_supervision_preset, 2, 2, 0, 1,
+	    NULL },
 };
 
 _Static_assert(nitems(directives) <= MAX_DIRECTIVES, "raise MAX_DIRECTIVES");
@@ -743,6 +825,10 @@ config_new(const char *path)
 	c->duplicate_window = DEF_DUPLICATE_WINDOW;
 	c->batch_max = DEF_BATCH_MAX;
 	c->log_level = LOG_LVL_INFO;
+	c->alarm_classes = DEF_ALARM_CLASSES;
+	c->take_deadline = DEF_TAKE_DEADLINE;
+	c->escalation_interval = DEF_ESCALATION_INTERVAL;
+	c->supervision_grace = DEF_SUPERVISION_GRACE;
 	return c;
 }
 

@@ -36,14 +36,27 @@
 #define CONTROL_WRITE_TIMEOUT	30		/* seconds a console may stall a reply */
 #define CONTROL_BACKLOG		16
 
-/* The command table: lookup and argument checks are generic, see cmd.h. */
-static const struct cmd_entry *const control_cmds[] = {
+/* The core commands; each other domain brings a NULL-terminated table (cmd.h). */
+static const struct cmd_entry *const control_core_cmds[] = {
 	&cmd_status_entry,
 	&cmd_account_add_entry,
 	&cmd_account_list_entry,
 	&cmd_account_show_entry,
 	&cmd_account_remove_entry,
 	&cmd_event_list_entry,
+	NULL
+};
+
+/* Lookup and argument checks are generic over these tables, see cmd.h. */
+static const struct cmd_entry *const *const control_tables[] = {
+	control_core_cmds,
+	cmd_account_table,
+	cmd_site_table,
+	cmd_alarm_table,
+	cmd_protocol_table,
+	cmd_operator_table,
+	cmd_supervise_table,
+	cmd_stats_table,
 };
 
 enum console_state {
@@ -61,6 +74,7 @@ struct console {
 	unsigned		 id;
 	uid_t			 uid;
 	pid_t			 pid;
+	struct actor		 actor;		/* who the requests are from */
 	enum console_state	 state;
 	int			 pending;	/* requests awaiting control_reply/error */
 	int			 in_dispatch;	/* inside a handler call */
@@ -217,6 +231,19 @@ control_error(struct cmd_req *req, const char *code, const char *fmt, ...)
 	    req->ent->name, code, msg);
 	console_send_error(req->c, req->id, code, msg);
 	req_done(req);
+}
+
+/* Push a notification to subscribed consoles (STUB: no subscriptions yet). */
+void
+control_publish(struct control *ctl, const char *topic, json_t *obj)
+{
+}
+
+/* The actor a request comes from. */
+const struct actor *
+control_actor(const struct cmd_req *req)
+{
+	return &req->c->actor;
 }
 
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
@@ -460,11 +487,13 @@ args_validate(const struct cmd_entry *ent, json_t *args, char *msg,
 static const struct cmd_entry *
 cmd_find(const char *name)
 {
-	size_t	i;
+	const struct cmd_entry *const	*t;
+	size_t				 i;
 
-	for (i = 0; i < sizeof control_cmds / sizeof control_cmds[0]; i++)
-		if (strcmp(control_cmds[i]->name, name) == 0)
-			return control_cmds[i];
+	for (i = 0; i < sizeof control_tables / sizeof control_tables[0]; i++)
+		for (t = control_tables[i]; *t != NULL; t++)
+			if (strcmp((*t)->name, name) == 0)
+				return *t;
 	return NULL;
 }
 
@@ -514,6 +543,16 @@ console_request(struct console *c, json_t *root)
 		json_object_set_new(root, "args", args = json_object());
 	if (!json_is_object(args)) {
 		console_send_error(c, id, "bad_args", "\"args\" must be an object");
+		return;
+	}
+	if (c->actor.role < ent->role) {
+		snprintf(msg, sizeof msg, "%.64s needs the %s role; %.64s is %s",
+		    ent->name, actor_role_name(ent->role), c->actor.name,
+		    c->actor.role == ROLE_NONE ? "not logged in" :
+		    actor_role_name(c->actor.role));
+		log_info("control conn=%u actor=%s refused %s: role", c->id,
+		    c->actor.name, ent->name);
+		console_send_error(c, id, "forbidden", msg);
 		return;
 	}
 	if (args_validate(ent, args, msg, sizeof msg) != 0) {
@@ -662,6 +701,22 @@ control_refuse(evutil_socket_t fd)
 	evutil_closesocket(fd);
 }
 
+/*
+ * Who a console is before any login: local root, and the user pcod runs as
+ * (who can read the database anyway), are admins for set-up; anyone else must
+ * log in.
+ */
+static void
+console_peer_actor(struct console *c)
+{
+	snprintf(c->actor.name, sizeof c->actor.name, "uid:%ld",
+	    c->uid == (uid_t)-1 ? -1L : (long)c->uid);
+	if (c->uid == 0 || c->uid == geteuid())
+		c->actor.role = ROLE_ADMIN;
+	else
+		c->actor.role = ROLE_NONE;
+}
+
 /* Set up the session of an accepted console. */
 static struct console *
 console_new(struct control *ctl, evutil_socket_t fd)
@@ -680,6 +735,7 @@ console_new(struct control *ctl, evutil_socket_t fd)
 		c->uid = cred.uid;
 		c->pid = cred.pid;
 	}
+	console_peer_actor(c);
 	c->bev = bufferevent_socket_new(ctl->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->resume = event_new(ctl->base, -1, 0, console_resume_cb, c);
 	if (c->bev == NULL || c->resume == NULL) {

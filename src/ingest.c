@@ -9,8 +9,10 @@
 #include <time.h>
 
 #include "acct.h"
+#include "alarm.h"
 #include "batch.h"
 #include "cid.h"
+#include "clock.h"
 #include "conf.h"
 #include "dc09.h"
 #include "event.h"
@@ -19,6 +21,7 @@
 #include "sia.h"
 #include "stats.h"
 #include "store.h"
+#include "supervise.h"
 #include "xmalloc.h"
 
 /* A SIA frame carries a handful of events; more than this is refused as data. */
@@ -29,6 +32,8 @@ struct ingest {
 	struct batch		*batch;		/* not owned */
 	struct acct_table	*accts;		/* not owned */
 	const struct config	*cfg;		/* not owned */
+	struct alarm_engine	*alarms;	/* not owned; NULL: none */
+	struct supervisor	*supervisor;	/* not owned; NULL: none */
 	struct dc09_content	 content;	/* scratch, too big for the stack */
 	struct event		 ev[INGEST_MAX_EVENTS];
 };
@@ -67,6 +72,15 @@ void
 ingest_free(struct ingest *ig)
 {
 	free(ig);
+}
+
+/* Hand stored events to the alarm engine and signs of life to supervision. */
+void
+ingest_set_engine(struct ingest *ig, struct alarm_engine *alarms,
+    struct supervisor *supervisor)
+{
+	ig->alarms = alarms;
+	ig->supervisor = supervisor;
 }
 
 /* Use a reloaded configuration from now on. */
@@ -235,14 +249,23 @@ ingest_digest(const struct dc09_msg *m, const struct dc09_content *c, char *out)
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
-/* Wall clock in milliseconds. */
-static int64_t
-ingest_now_ms(void)
+/* Store one event and let the engine make it an alarm (same transaction).  0 or -1. */
+static int
+ingest_event(struct ingest *ig, const struct ingest_frame *f, int64_t frame_id,
+    const struct store_frame *sf, const struct event *ev)
 {
-	struct timespec	ts;
+	struct alarm_input	in;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if ((in.event_id = store_event_add(ig->store, frame_id, sf, ev)) < 0)
+		return -1;
+	if (ig->alarms == NULL)
+		return 0;
+	in.account = f->account;
+	in.site_id = f->acct != NULL ? f->acct->site_id : 0;
+	in.unknown_account = f->acct == NULL;
+	in.ev = ev;
+	in.received_ms = sf->received_ms;
+	return alarm_on_event(ig->alarms, &in);
 }
 
 /* Store frame and events in the open batch: 1 stored, 0 duplicate, -1 failed. */
@@ -252,7 +275,7 @@ ingest_store(struct ingest *ig, struct ingest_frame *f, int nev)
 	const struct dc09_content	*c = &ig->content;
 	struct store_frame		 sf;
 	char				 digest[17];
-	int64_t				 id, now_ms = ingest_now_ms();
+	int64_t				 id, now_ms = clock_now_ms();
 	int				 i, seen;
 
 	ingest_digest(&f->m, c, digest);
@@ -280,7 +303,7 @@ ingest_store(struct ingest *ig, struct ingest_frame *f, int nev)
 	if ((id = store_frame_add(ig->store, &sf)) < 0)
 		return -1;
 	for (i = 0; i < nev; i++)
-		if (store_event_add(ig->store, id, &sf, &ig->ev[i]) == -1)
+		if (ingest_event(ig, f, id, &sf, &ig->ev[i]) == -1)
 			return -1;
 	return 1;
 }
@@ -336,6 +359,9 @@ ingest_check(struct ingest *ig, struct ingest_frame *f, struct ingest_answer *an
 	switch (dc09_open(&f->m, key, &ig->content, f->err, sizeof(f->err))) {
 	case DC09_OK:
 		f->opened = 1;
+		/* Anything readable from a known account is a sign of life. */
+		if (f->acct != NULL && ig->supervisor != NULL)
+			supervise_seen(ig->supervisor, f->account, clock_now_ms());
 		break;
 	case DC09_EDECRYPT:
 		ingest_reject_duh(f, &pcod_stats.rej_decrypt, "decrypt", ans);

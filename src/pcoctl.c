@@ -54,6 +54,7 @@ struct column {
 /* What the command line asked for. */
 struct request {
 	const char		*sock;
+	const char		*user;		/* -u: log in as this operator first */
 	int			 json;
 	const struct verb	*verb;
 	json_t			*args;		/* owned */
@@ -63,6 +64,12 @@ static void	show_object(json_t *);
 static void	show_accounts(json_t *);
 static void	show_events(json_t *);
 static void	show_removed(json_t *);
+static void	show_any(json_t *);
+static void	reply_error(json_t *) __attribute__((noreturn));
+
+/* Any command without a verb of its own: DOMAIN VERB... [--name value]... */
+static struct verb generic_verb = { NULL, NULL, NULL, NULL, NULL, show_any };
+static char generic_cmd[128];
 
 static const struct opt no_opts[] = { { NULL, NULL, OPT_STR } };
 static const struct opt add_opts[] = {
@@ -114,6 +121,11 @@ usage(FILE *f, int status)
 	    "  account remove ACCT\n"
 	    "  event list [--account ACCT] [--class C] [--since T] [--until T]"
 	    " [--limit N]\n"
+	    "  DOMAIN VERB... [--name value]... [--args JSON]\n"
+	    "      any other command: sent as DOMAIN.VERB with the options as\n"
+	    "      arguments (--foo-bar 12 gives \"foo_bar\": 12)\n"
+	    "options: -u LOGIN logs in first (password from $PCOCTL_PASSWORD or\n"
+	    "a prompt); without it the socket's peer uid decides\n"
 	    "socket: -s, else $PCOD_SOCKET, else %s\n", PCOD_SOCKET);
 	exit(status);
 }
@@ -371,6 +383,12 @@ global_opt(struct request *rq, int argc, char **argv, int *i)
 		rq->json = 1;
 		return 1;
 	}
+	if (strcmp(a, "-u") == 0 || strcmp(a, "--user") == 0) {
+		if (++*i >= argc)
+			usage_error("%s needs a login", a);
+		rq->user = argv[*i];
+		return 1;
+	}
 	if (strcmp(a, "-s") == 0 || strcmp(a, "--socket") == 0) {
 		if (++*i >= argc)
 			usage_error("%s needs a socket path", a);
@@ -386,6 +404,123 @@ global_opt(struct request *rq, int argc, char **argv, int *i)
 		return 1;
 	}
 	return 0;
+}
+
+/* A command pcoctl has no verb for: its words up to the first option, dotted. */
+static const struct verb *
+generic_find(int argc, char **argv, int *i)
+{
+	size_t	len = 0;
+	int	n = 0;
+
+	generic_cmd[0] = '\0';
+	for (; *i < argc && argv[*i][0] != '-'; (*i)++, n++) {
+		len += strlen(argv[*i]) + 1;
+		if (len >= sizeof generic_cmd ||
+		    strspn(argv[*i], "abcdefghijklmnopqrstuvwxyz_") !=
+		    strlen(argv[*i]))
+			usage_error("unknown command word '%s'", argv[*i]);
+		if (n > 0)
+			strcat(generic_cmd, ".");
+		strcat(generic_cmd, argv[*i]);
+	}
+	if (n < 2)
+		usage_error("unknown command '%s'", generic_cmd);
+	generic_verb.cmd = generic_cmd;
+	return &generic_verb;
+}
+
+/* A generic option's value: integer, boolean, null, JSON, else a string. */
+static json_t *
+generic_value(const char *s)
+{
+	long long	 n;
+	const char	*errstr;
+	json_error_t	 jerr;
+	json_t		*j;
+
+	if (xstrtonum(s, 10, LLONG_MIN, LLONG_MAX, &n, &errstr) == 0)
+		return json_integer(n);
+	if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0)
+		return json_boolean(s[0] == 't');
+	if (strcmp(s, "null") == 0)
+		return json_null();
+	if ((s[0] == '{' || s[0] == '[') &&
+	    (j = json_loads(s, JSON_DECODE_ANY, &jerr)) != NULL)
+		return j;
+	return json_string(s);
+}
+
+/* "--foo-bar" as the argument name "foo_bar". */
+static void
+generic_name(const char *flag, char *buf, size_t bufsz)
+{
+	size_t	i;
+
+	for (i = 0; flag[i + 2] != '\0' && flag[i + 2] != '=' && i + 1 < bufsz; i++)
+		buf[i] = flag[i + 2] == '-' ? '_' : flag[i + 2];
+	buf[i] = '\0';
+}
+
+/* Options of a generic command: --name value, --name=value, --args JSON. */
+static void
+generic_args(struct request *rq, int argc, char **argv, int i)
+{
+	char		 name[64];
+	const char	*val, *eq;
+	json_t		*obj;
+	json_error_t	 jerr;
+
+	for (; i < argc; i++) {
+		if (global_opt(rq, argc, argv, &i))
+			continue;
+		if (strncmp(argv[i], "--", 2) != 0 || argv[i][2] == '\0')
+			usage_error("unexpected argument '%s' (use --name value)",
+			    argv[i]);
+		generic_name(argv[i], name, sizeof name);
+		if ((eq = strchr(argv[i], '=')) != NULL)
+			val = eq + 1;
+		else if ((val = argv[++i]) == NULL)
+			usage_error("%s needs a value", argv[i - 1]);
+		if (strcmp(name, "args") != 0) {
+			json_object_set_new(rq->args, name, generic_value(val));
+			continue;
+		}
+		if ((obj = json_loads(val, 0, &jerr)) == NULL || !json_is_object(obj))
+			usage_error("--args: not a JSON object: %s", jerr.text);
+		json_object_update(rq->args, obj);
+		json_decref(obj);
+	}
+}
+
+/* Any result: a table for a list of objects, key/value lines for an object. */
+static void
+show_any(json_t *result)
+{
+	struct column	 cols[33];
+	const char	*key;
+	json_t		*v, *first = json_array_get(result, 0);
+	size_t		 n = 0;
+	char		*s;
+
+	if (json_is_object(result)) {
+		show_object(result);
+		return;
+	}
+	if (json_is_object(first)) {
+		json_object_foreach(first, key, v) {
+			if (n == 32 || json_is_object(v) || json_is_array(v))
+				continue;
+			cols[n].head = key;
+			cols[n++].key = key;
+		}
+		cols[n].head = cols[n].key = NULL;
+		table_print(result, cols);
+		return;
+	}
+	s = json_dumps(result, JSON_ENCODE_ANY | JSON_INDENT(2));
+	printf("%s\n", s != NULL ? s : "null");
+	free(s);
 }
 
 /* The verb for domain and verb words; advances *i past them. */
@@ -407,8 +542,7 @@ verb_find(int argc, char **argv, int *i)
 			return &verbs[k];
 		}
 	}
-	usage_error("unknown command '%s%s%s'", dom, vb != NULL ? " " : "",
-	    vb != NULL ? vb : "");
+	return generic_find(argc, argv, i);
 }
 
 /* Parse the arguments after the verb into rq->args. */
@@ -461,7 +595,10 @@ parse_cmdline(struct request *rq, int argc, char **argv)
 		usage_error("no command given");
 	rq->verb = verb_find(argc, argv, &i);
 	rq->args = json_object();
-	verb_args(rq, argc, argv, i);
+	if (rq->verb == &generic_verb)
+		generic_args(rq, argc, argv, i);
+	else
+		verb_args(rq, argc, argv, i);
 }
 
 /* Connect to the control socket; exits on failure. */
@@ -546,42 +683,79 @@ reader_consume(struct reader *r, size_t n)
 	r->len -= n;
 }
 
-/* Send the request and return the reply to it (notifications skipped). */
+/* Send one request on the open connection. */
+static void
+send_request(int fd, int id, const char *cmd, json_t *args)
+{
+	json_t	*req;
+	char	*s;
+
+	req = json_pack("{s:i,s:s,s:O}", "id", id, "cmd", cmd, "args", args);
+	if (req == NULL || (s = json_dumps(req, JSON_COMPACT)) == NULL)
+		die("cannot encode the request");
+	json_decref(req);
+	sock_write(fd, s, strlen(s));
+	sock_write(fd, "\n", 1);
+	free(s);
+}
+
+/* The next reply on the connection (notifications skipped). */
+static json_t *
+next_reply(struct reader *r)
+{
+	json_t		*rep;
+	json_error_t	 jerr;
+	size_t		 n;
+
+	for (;;) {
+		rep = json_loads(reader_line(r, &n), 0, &jerr);
+		reader_consume(r, n);
+		if (rep == NULL)
+			die("bad reply from pcod: %s", jerr.text);
+		if (json_object_get(rep, "notify") == NULL)
+			return rep;
+		json_decref(rep);
+	}
+}
+
+/* Log in as rq->user on the connection; exits on failure. */
+static void
+login(struct request *rq, struct reader *r)
+{
+	const char	*pw = getenv("PCOCTL_PASSWORD");
+	json_t		*args, *rep;
+
+	if (pw == NULL && (pw = getpass("password: ")) == NULL)
+		die("no password");
+	args = json_pack("{s:s,s:s}", "login", rq->user, "password", pw);
+	send_request(r->fd, 0, "auth.login", args);
+	json_decref(args);
+	rep = next_reply(r);
+	if (!json_is_true(json_object_get(rep, "ok")))
+		reply_error(rep);
+	json_decref(rep);
+}
+
+/* Send the request (after a login with -u) and return the reply to it. */
 static json_t *
 roundtrip(struct request *rq)
 {
 	struct reader	 r = { -1, NULL, 0, 65536 };
-	json_t		*req, *rep;
-	json_error_t	 jerr;
-	char		*s;
-	size_t		 n;
+	json_t		*rep;
 
-	req = json_pack("{s:i,s:s,s:O}", "id", 1, "cmd", rq->verb->cmd,
-	    "args", rq->args);
-	if (req == NULL || (s = json_dumps(req, JSON_COMPACT)) == NULL)
-		die("cannot encode the request");
-	json_decref(req);
 	r.fd = sock_connect(rq->sock);
-	sock_write(r.fd, s, strlen(s));
-	sock_write(r.fd, "\n", 1);
-	free(s);
 	r.buf = xmalloc(r.cap);
-	for (;;) {
-		rep = json_loads(reader_line(&r, &n), 0, &jerr);
-		reader_consume(&r, n);
-		if (rep == NULL)
-			die("bad reply from pcod: %s", jerr.text);
-		if (json_object_get(rep, "notify") == NULL)
-			break;
-		json_decref(rep);
-	}
+	if (rq->user != NULL)
+		login(rq, &r);
+	send_request(r.fd, 1, rq->verb->cmd, rq->args);
+	rep = next_reply(&r);
 	close(r.fd);
 	free(r.buf);
 	return rep;
 }
 
 /* Report an error reply and exit 1. */
-static void __attribute__((noreturn))
+static void
 reply_error(json_t *rep)
 {
 	json_t		*err = json_object_get(rep, "error");

@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "acct.h"
+#include "alarm.h"
 #include "batch.h"
 #include "conf.h"
 #include "control.h"
@@ -24,6 +25,7 @@
 #include "log.h"
 #include "stats.h"
 #include "store.h"
+#include "supervise.h"
 #include "xmalloc.h"
 
 /* How long answers may take to leave at shutdown. */
@@ -36,6 +38,8 @@ struct pcod {
 	struct store		*store;
 	struct acct_table	*accts;
 	struct batch		*batch;
+	struct alarm_engine	*alarms;
+	struct supervisor	*supervisor;
 	struct ingest		*ingest;
 	struct listeners	*listeners;
 	struct control		*control;
@@ -93,10 +97,20 @@ pcod_load_account(const struct store_account *a, void *arg)
 {
 	char	err[128];
 
-	if (acct_table_put(arg, a->account, a->key, err, sizeof(err)) == -1)
+	if (acct_table_put(arg, a->account, a->key, err, sizeof(err)) == -1) {
 		log_warnx("account %s: stored key unusable (%s): frames that "
 		    "need it will get DUH", a->account, err);
+		acct_table_put(arg, a->account, NULL, err, sizeof(err));
+	}
+	acct_table_set_site(arg, a->account, a->site_id);
 	return 0;
+}
+
+/* The engine's committed changes go out to subscribed consoles. */
+static void
+pcod_publish(const char *topic, json_t *obj, void *arg)
+{
+	control_publish(arg, topic, obj);
 }
 
 /* Open the store, load accounts, bind listeners and the control socket. */
@@ -112,7 +126,11 @@ pcod_start(struct pcod *p)
 		fatalx("%s: cannot read accounts: %s", p->cfg->database,
 		    store_errmsg(p->store));
 	p->batch = batch_new(p->base, p->store, p->cfg->batch_max);
+	p->alarms = alarm_engine_new(p->base, p->store, p->batch, p->cfg);
+	p->supervisor = supervise_new(p->base, p->store, p->batch, p->alarms,
+	    p->cfg);
 	p->ingest = ingest_new(p->store, p->batch, p->accts, p->cfg);
+	ingest_set_engine(p->ingest, p->alarms, p->supervisor);
 	p->listeners = listen_start(p->base, p->cfg, p->ingest, p->batch, err,
 	    sizeof(err));
 	if (p->listeners == NULL)
@@ -120,11 +138,22 @@ pcod_start(struct pcod *p)
 	p->ctx.store = p->store;
 	p->ctx.batch = p->batch;
 	p->ctx.accts = p->accts;
+	p->ctx.alarms = p->alarms;
+	p->ctx.supervisor = p->supervisor;
+	p->ctx.cfg = p->cfg;
 	p->ctx.version = PACKAGE_VERSION;
 	p->control = control_new(p->base, p->cfg->control, p->cfg->control_mode,
 	    &p->ctx, err, sizeof(err));
 	if (p->control == NULL)
 		fatalx("%s", err);
+	p->ctx.control = p->control;
+	alarm_engine_set_notify(p->alarms, pcod_publish, p->control);
+	if (alarm_engine_start(p->alarms) == -1)
+		fatalx("%s: cannot load the open alarms: %s", p->cfg->database,
+		    store_errmsg(p->store));
+	if (supervise_start(p->supervisor) == -1)
+		fatalx("%s: cannot load supervision: %s", p->cfg->database,
+		    store_errmsg(p->store));
 	log_info("pcod %s started: database %s, %zu account(s)", PACKAGE_VERSION,
 	    p->cfg->database, acct_table_count(p->accts));
 }
@@ -148,6 +177,9 @@ pcod_reload(struct pcod *p)
 		log_warnx("reload: the new %s takes effect at the next restart",
 		    what);
 	ingest_set_config(p->ingest, ncfg);
+	alarm_engine_set_config(p->alarms, ncfg);
+	supervise_set_config(p->supervisor, ncfg);
+	p->ctx.cfg = ncfg;
 	batch_set_max(p->batch, ncfg->batch_max);
 	listen_reconfigure(p->listeners, ncfg);
 	config_free(p->cfg);
@@ -190,7 +222,12 @@ pcod_stop(struct pcod *p)
 		batch_flush(p->batch);
 	}
 	listen_free(p->listeners);
+	/* The engine must not publish to a console list that is gone. */
+	alarm_engine_set_notify(p->alarms, NULL, NULL);
 	control_free(p->control);
+	batch_flush(p->batch);
+	supervise_free(p->supervisor);
+	alarm_engine_free(p->alarms);
 	batch_free(p->batch);
 	ingest_free(p->ingest);
 	acct_table_free(p->accts);

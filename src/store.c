@@ -1,6 +1,7 @@
 /* store.c - the SQLite store: open/migrate, the batch transaction, frames, events, accounts. */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "log.h"
 #include "sql_schema.h"
 #include "store.h"
+#include "store_int.h"
 #include "xmalloc.h"
 
 #define STORE_BUSY_MS		5000	/* wait this long for a lock held by another process */
@@ -53,12 +55,13 @@ static const struct {
 	[ST_SEEN] = { "SELECT 1 FROM frames WHERE account = ?1 AND seq = ?2"
 	    " AND digest = ?3 AND received_ms >= ?4 LIMIT 1", 0 },
 	[ST_ACCT_ADD] = { "INSERT OR IGNORE INTO accounts (account, key, name,"
-	    " created_ms) VALUES (?1, ?2, ?3, ?4)", 0 },
+	    " created_ms, site_id, supervision_s) VALUES (?1, ?2, ?3, ?4, ?5,"
+	    " ?6)", 0 },
 	[ST_ACCT_DEL] = { "DELETE FROM accounts WHERE account = ?1", 0 },
-	[ST_ACCT_GET] = { "SELECT account, key, name, created_ms FROM accounts"
-	    " WHERE account = ?1", 1 },
-	[ST_ACCT_ALL] = { "SELECT account, key, name, created_ms FROM accounts"
-	    " ORDER BY account", 1 },
+	[ST_ACCT_GET] = { "SELECT account, key, name, created_ms, site_id,"
+	    " supervision_s, last_seen_ms FROM accounts WHERE account = ?1", 1 },
+	[ST_ACCT_ALL] = { "SELECT account, key, name, created_ms, site_id,"
+	    " supervision_s, last_seen_ms FROM accounts ORDER BY account", 1 },
 };
 
 /* The event.list query; the WHERE clause is assembled from the filter. */
@@ -68,12 +71,23 @@ static const struct {
 	" e.\"partition\", e.unknown_account, f.transport, f.peer, f.seq," \
 	" f.raw FROM events e LEFT JOIN frames f ON f.id = e.frame_id WHERE 1"
 
+/* Statements prepared on demand by store_stmt(), keyed by their SQL's address. */
+#define STORE_CACHE_MAX	256
+
+struct store_cached {
+	const char	*sql;		/* not owned: a literal */
+	int		 conn;
+	sqlite3_stmt	*st;		/* owned */
+};
+
 struct store {
-	sqlite3		*db;		/* writer; owned */
-	sqlite3		*rdb;		/* read-only reader of committed data; owned */
-	char		*path;		/* owned */
-	sqlite3_stmt	*st[ST_COUNT];	/* owned, prepared once */
-	char		 err[256];	/* the last failure, for store_errmsg() */
+	sqlite3			*db;		/* writer; owned */
+	sqlite3			*rdb;		/* read-only reader of committed data; owned */
+	char			*path;		/* owned */
+	sqlite3_stmt		*st[ST_COUNT];	/* owned, prepared once */
+	struct store_cached	 cache[STORE_CACHE_MAX];
+	size_t			 ncache;
+	char			 err[256];	/* the last failure, for store_errmsg() */
 };
 
 /* Keep db's current error message as the store's last error. */
@@ -351,6 +365,8 @@ store_close(struct store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	for (i = 0; i < (int)s->ncache; i++)
+		sqlite3_finalize(s->cache[i].st);
 	/* The writer last: closing it checkpoints the WAL. */
 	sqlite3_close_v2(s->rdb);
 	sqlite3_close_v2(s->db);
@@ -460,7 +476,7 @@ store_frame_add(struct store *s, const struct store_frame *f)
 }
 
 /* Insert one event decoded from frame frame_id (<= 0: none). */
-int
+int64_t
 store_event_add(struct store *s, int64_t frame_id,
     const struct store_frame *f, const struct event *ev)
 {
@@ -483,7 +499,9 @@ store_event_add(struct store *s, int64_t frame_id,
 	rc |= store_bind_opt(st, 12, ev->partition, -1);
 	rc |= sqlite3_bind_int(st, 13, ev->known != 0);
 	rc |= sqlite3_bind_int(st, 14, f->unknown_account != 0);
-	return store_run(s, ST_EVENT_ADD, rc);
+	if (store_run(s, ST_EVENT_ADD, rc) == -1)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
 }
 
 /* Add an account: 0 added, 1 it already exists, -1 error. */
@@ -497,6 +515,8 @@ store_account_add(struct store *s, const struct store_account *a)
 	rc |= store_bind_arr(st, 2, a->key, sizeof(a->key));
 	rc |= store_bind_arr(st, 3, a->name, sizeof(a->name));
 	rc |= sqlite3_bind_int64(st, 4, a->created_ms);
+	rc |= store_bind_opt(st, 5, a->site_id, 0);
+	rc |= sqlite3_bind_int(st, 6, a->supervision_s);
 	if (store_run(s, ST_ACCT_ADD, rc) != 0)
 		return -1;
 	return sqlite3_changes(s->db) == 0 ? 1 : 0;
@@ -523,6 +543,9 @@ store_account_row(sqlite3_stmt *st, struct store_account *out)
 	snprintf(out->key, sizeof(out->key), "%s", store_col_text(st, 1));
 	snprintf(out->name, sizeof(out->name), "%s", store_col_text(st, 2));
 	out->created_ms = sqlite3_column_int64(st, 3);
+	out->site_id = sqlite3_column_int64(st, 4);
+	out->supervision_s = sqlite3_column_int(st, 5);
+	out->last_seen_ms = sqlite3_column_int64(st, 6);
 }
 
 /* Read one committed account: 0 found, 1 not found, -1 error. */
@@ -681,4 +704,268 @@ store_event_list(struct store *s, const struct store_event_filter *flt,
 		store_keep_err(s, s->rdb);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* --- the toolkit of store_int.h ------------------------------------------ */
+
+/* The connection handle for conn. */
+static sqlite3 *
+store_db(struct store *s, enum store_conn conn)
+{
+	return conn == STORE_READER ? s->rdb : s->db;
+}
+
+/* The cached statement for sql on conn, prepared on first use. */
+sqlite3_stmt *
+store_stmt(struct store *s, enum store_conn conn, const char *sql)
+{
+	struct store_cached	*c;
+	size_t			 i;
+
+	for (i = 0; i < s->ncache; i++) {
+		c = &s->cache[i];
+		if (c->sql == sql && c->conn == (int)conn) {
+			store_done(c->st);
+			return c->st;
+		}
+	}
+	if (s->ncache == STORE_CACHE_MAX)
+		fatalx("store: more than %d cached statements", STORE_CACHE_MAX);
+	c = &s->cache[s->ncache];
+	if (sqlite3_prepare_v3(store_db(s, conn), sql, -1,
+	    SQLITE_PREPARE_PERSISTENT, &c->st, NULL) != SQLITE_OK) {
+		store_fail(s, conn);
+		log_warnx("store: cannot prepare \"%.60s\": %s", sql, s->err);
+		return NULL;
+	}
+	c->sql = sql;
+	c->conn = (int)conn;
+	s->ncache++;
+	return c->st;
+}
+
+/* Keep conn's last error; -1. */
+int
+store_fail(struct store *s, enum store_conn conn)
+{
+	store_keep_err(s, store_db(s, conn));
+	return -1;
+}
+
+/* Keep a message of our own; -1. */
+int
+store_failx(struct store *s, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Bind a JSON scalar by its type. */
+int
+store_bind_json(sqlite3_stmt *st, int idx, const json_t *v)
+{
+	switch (v == NULL ? JSON_NULL : json_typeof(v)) {
+	case JSON_STRING:
+		return sqlite3_bind_text(st, idx, json_string_value(v),
+		    (int)json_string_length(v), SQLITE_TRANSIENT);
+	case JSON_INTEGER:
+		return sqlite3_bind_int64(st, idx, json_integer_value(v));
+	case JSON_REAL:
+		return sqlite3_bind_double(st, idx, json_real_value(v));
+	case JSON_TRUE:
+		return sqlite3_bind_int(st, idx, 1);
+	case JSON_FALSE:
+		return sqlite3_bind_int(st, idx, 0);
+	default:
+		return sqlite3_bind_null(st, idx);
+	}
+}
+
+/* Bind a string, NULL as SQL NULL. */
+int
+store_bind_str(sqlite3_stmt *st, int idx, const char *v)
+{
+	return store_bind_text(st, idx, v);
+}
+
+/* Step a writer statement to its end. */
+int
+store_step_done(struct store *s, sqlite3_stmt *st)
+{
+	int	rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE) {
+		store_keep_err(s, sqlite3_db_handle(st));
+		store_done(st);
+		return -1;
+	}
+	store_done(st);
+	return 0;
+}
+
+/* The current row as an object keyed by column name. */
+json_t *
+store_row_json(sqlite3_stmt *st)
+{
+	json_t	*o = json_object(), *v;
+	int	 i, n = sqlite3_column_count(st);
+
+	for (i = 0; i < n; i++) {
+		switch (sqlite3_column_type(st, i)) {
+		case SQLITE_INTEGER:
+			v = json_integer(sqlite3_column_int64(st, i));
+			break;
+		case SQLITE_FLOAT:
+			v = json_real(sqlite3_column_double(st, i));
+			break;
+		case SQLITE_NULL:
+			v = json_null();
+			break;
+		default:
+			v = json_stringn((const char *)sqlite3_column_text(st, i),
+			    (size_t)sqlite3_column_bytes(st, i));
+			if (v == NULL)	/* not UTF-8: keep the row, lose the value */
+				v = json_null();
+		}
+		json_object_set_new(o, sqlite3_column_name(st, i), v);
+	}
+	return o;
+}
+
+/* Every row as an array of objects. */
+json_t *
+store_rows_json(struct store *s, enum store_conn conn, sqlite3_stmt *st)
+{
+	json_t	*a = json_array();
+	int	 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(a, store_row_json(st));
+	if (rc != SQLITE_DONE) {
+		store_fail(s, conn);
+		json_decref(a);
+		a = NULL;
+	}
+	store_done(st);
+	return a;
+}
+
+/* The first row, json_null() when none. */
+json_t *
+store_row1_json(struct store *s, enum store_conn conn, sqlite3_stmt *st)
+{
+	json_t	*o;
+	int	 rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		o = store_row_json(st);
+	else if (rc == SQLITE_DONE)
+		o = json_null();
+	else {
+		store_fail(s, conn);
+		o = NULL;
+	}
+	store_done(st);
+	return o;
+}
+
+/* Rows changed by the writer's last statement. */
+int
+store_changes(struct store *s)
+{
+	return sqlite3_changes(s->db);
+}
+
+/* Rowid of the writer's last insert. */
+int64_t
+store_last_id(struct store *s)
+{
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+/* --- savepoints ----------------------------------------------------------- */
+
+static const char sql_savepoint[] = "SAVEPOINT cmd";
+static const char sql_release[] = "RELEASE cmd";
+static const char sql_rollback_to[] = "ROLLBACK TO cmd";
+
+/* Run one of the savepoint statements on the writer. */
+static int
+store_sp(struct store *s, const char *sql)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql);
+
+	return st == NULL ? -1 : store_step_done(s, st);
+}
+
+/* Open a savepoint in the batch. */
+int
+store_savepoint(struct store *s)
+{
+	return store_sp(s, sql_savepoint);
+}
+
+/* Keep what was done since the savepoint. */
+int
+store_release(struct store *s)
+{
+	return store_sp(s, sql_release);
+}
+
+/* Undo what was done since the savepoint and close it. */
+void
+store_rollback_savepoint(struct store *s)
+{
+	if (store_sp(s, sql_rollback_to) == -1 || store_sp(s, sql_release) == -1)
+		log_warnx("store: cannot roll back to the savepoint: %s", s->err);
+}
+
+/* --- account changes beyond add/remove ------------------------------------ */
+
+static const char sql_acct_update[] = "UPDATE accounts SET key = ?2, name = ?3,"
+    " site_id = ?4, supervision_s = ?5 WHERE account = ?1";
+static const char sql_acct_seen[] = "UPDATE accounts SET last_seen_ms = ?2"
+    " WHERE account = ?1 AND (last_seen_ms IS NULL OR last_seen_ms < ?2)";
+
+/* Replace key, name, site and supervision of an account: 0, 1 not found, -1. */
+int
+store_account_update(struct store *s, const struct store_account *a)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_acct_update);
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	rc = store_bind_arr(st, 1, a->account, sizeof(a->account));
+	rc |= store_bind_arr(st, 2, a->key, sizeof(a->key));
+	rc |= store_bind_arr(st, 3, a->name, sizeof(a->name));
+	rc |= store_bind_opt(st, 4, a->site_id, 0);
+	rc |= sqlite3_bind_int(st, 5, a->supervision_s);
+	if (rc != SQLITE_OK) {
+		store_done(st);
+		return store_fail(s, STORE_WRITER);
+	}
+	if (store_step_done(s, st) != 0)
+		return -1;
+	return sqlite3_changes(s->db) == 0 ? 1 : 0;
+}
+
+/* Record a sign of life of an account (never moving it back).  0 or -1. */
+int
+store_account_seen(struct store *s, const char *account, int64_t ms)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_acct_seen);
+
+	if (st == NULL)
+		return -1;
+	if (store_bind_text(st, 1, account) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, ms) != SQLITE_OK) {
+		store_done(st);
+		return store_fail(s, STORE_WRITER);
+	}
+	return store_step_done(s, st);
 }

@@ -75,6 +75,7 @@ median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[in
 
 # Scenarios: name and pcobench options (accounts and -p are added per run).
 SCENARIOS="tcp-w1:-c $PANELS -w 1
+tcp-c500-w1:-c 500 -w 1
 tcp-w8:-c $PANELS -w 8
 udp-w1:-u -c $PANELS -w 1
 tcp-aes128-w8:-c $PANELS -w 8 -k $KEY"

@@ -120,8 +120,15 @@ def pcoctl_cli(t):
             (rc, err))
     rc, out, err = p.pcoctl("account", "add")
     t.eq(rc, 2, "pcoctl account add without ACCT: exit 2")
-    rc, out, err = p.pcoctl("nosuch", "verb")
-    t.eq(rc, 2, "pcoctl unknown command: exit 2")
+    rc, out, err = p.pcoctl("nosuch")
+    t.eq(rc, 2, "pcoctl with a lone unknown word: exit 2")
+    rc, out, err = p.pcoctl("nosuch", "verb", "--x")
+    t.eq(rc, 2, "pcoctl generic command with an option lacking its value: exit 2")
+    rc, out, err = p.pcoctl("nosuch", "verb", "--x", "1", "stray")
+    t.eq(rc, 2, "pcoctl generic command with a stray positional argument: exit 2")
+    rc, out, err = p.pcoctl("nosuch", "verb", "--x", "1")
+    t.check(rc == 1 and "unknown_command" in err and "nosuch.verb" in err,
+            "pcoctl passes other commands to pcod: unknown_command, exit 1", (rc, err))
     rc, out, err = p.pcoctl("--bogus-option", "status")
     t.eq(rc, 2, "pcoctl unknown option: exit 2")
     with p.tcp() as c:

@@ -1,0 +1,86 @@
+/* alarm.h - the alarm engine: events become alarms, stacked, prioritised, escalated. */
+#ifndef PCOD_ALARM_H
+#define PCOD_ALARM_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct event_base;
+struct store;
+struct batch;
+struct config;
+struct event;
+struct actor;
+struct cmd_err;
+struct alarm_engine;
+
+/* One stored event, as the receiver hands it to the engine (inside the batch). */
+struct alarm_input {
+	int64_t			 event_id;
+	const char		*account;	/* upper case */
+	int64_t			 site_id;	/* 0: the account has no site */
+	int			 unknown_account;
+	const struct event	*ev;
+	int64_t			 received_ms;
+};
+
+/*
+ * Told after a commit about every alarm that was raised or changed in it:
+ * topic "alarm", obj the alarm as alarm.list shows it (borrowed).  An
+ * escalation also comes with topic "escalation" (for supervisors).
+ */
+typedef void	(*alarm_notify_fn)(const char *topic, json_t *obj, void *arg);
+
+struct alarm_engine	*alarm_engine_new(struct event_base *, struct store *,
+			    struct batch *, const struct config *);
+void			 alarm_engine_free(struct alarm_engine *);
+void			 alarm_engine_set_config(struct alarm_engine *,
+			    const struct config *);
+void			 alarm_engine_set_notify(struct alarm_engine *,
+			    alarm_notify_fn, void *arg);
+/*
+ * Load the open alarms and their deadlines from the store, escalate at once
+ * what expired while pcod was down, and start the deadline timer.  0 or -1.
+ */
+int			 alarm_engine_start(struct alarm_engine *);
+
+/* An event was stored in the open batch: raise, stack or restore.  0 or -1 (store). */
+int			 alarm_on_event(struct alarm_engine *, const struct alarm_input *);
+
+/*
+ * Supervision: raise the communication-failure alarm of a silent account,
+ * and restore it when the account reports again (in the open batch).  0 or -1.
+ */
+int			 alarm_comm_fail(struct alarm_engine *, const char *account,
+			    int64_t site_id, int64_t last_seen_ms);
+int			 alarm_comm_restore(struct alarm_engine *, const char *account);
+
+/* Check every deadline against clock_now_ms() now (the timer calls it each second). */
+void			 alarm_engine_tick(struct alarm_engine *);
+
+/*
+ * Operator actions, for control_write(): run in the batch; 0 with *result
+ * (the alarm after the change) or -1 with err ("not_found", "bad_state",
+ * "bad_args", "storage").  Every one writes its audit row.
+ */
+int	alarm_take(struct alarm_engine *, int64_t id, const struct actor *,
+	    json_t **result, struct cmd_err *err);
+int	alarm_step(struct alarm_engine *, int64_t id, int position,
+	    const char *outcome, const struct actor *, json_t **result,
+	    struct cmd_err *err);
+int	alarm_comment(struct alarm_engine *, int64_t id, const char *text,
+	    const struct actor *, json_t **result, struct cmd_err *err);
+int	alarm_close(struct alarm_engine *, int64_t id, const char *resolution,
+	    const char *note, const struct actor *, json_t **result,
+	    struct cmd_err *err);
+int	alarm_escalate(struct alarm_engine *, int64_t id, const char *reason,
+	    const struct actor *, json_t **result, struct cmd_err *err);
+
+/* Resolution codes alarm_close accepts ("real", "false_user", ...). */
+int	alarm_resolution_valid(const char *);
+
+/* Priority of a new alarm of class cls, raised by the site's boost (1 highest). */
+int	alarm_priority(int cls, int restore, int boost);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * store_int.h - for src/store*.c only: the SQLite handles and a small toolkit
+ * (cached statements, JSON rows) so each store module stays short.  Nothing
+ * outside src/store*.c includes this header or speaks SQL.
+ */
+#ifndef PCOD_STORE_INT_H
+#define PCOD_STORE_INT_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+struct store;
+
+enum store_conn { STORE_WRITER = 0, STORE_READER = 1 };
+
+/*
+ * The prepared statement for sql on the writer (sees the open batch) or the
+ * reader (committed data only), prepared once and cached by the address of
+ * sql, which must therefore be a string literal or static.  Reset and
+ * unbound, ready to bind.  NULL on a preparation error (kept for
+ * store_errmsg()).
+ */
+sqlite3_stmt	*store_stmt(struct store *, enum store_conn, const char *sql);
+/* Keep the connection's last error as the store's error; returns -1. */
+int		 store_fail(struct store *, enum store_conn);
+/* Keep a message of our own as the store's error; returns -1. */
+int		 store_failx(struct store *, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/* Bind a JSON value (string, integer, real, true/false as 1/0, null or NULL as NULL). */
+int		 store_bind_json(sqlite3_stmt *, int idx, const json_t *v);
+/* Bind a string (NULL as SQL NULL); it must outlive the step. */
+int		 store_bind_str(sqlite3_stmt *, int idx, const char *v);
+
+/* Step a bound writer statement to SQLITE_DONE, then reset it.  0 or -1. */
+int		 store_step_done(struct store *, sqlite3_stmt *);
+/* The current row as {column name: value}; NULL columns become null. */
+json_t		*store_row_json(sqlite3_stmt *);
+/*
+ * Step a bound statement to the end: every row as an object appended to a
+ * new array.  Resets it.  NULL on error.
+ */
+json_t		*store_rows_json(struct store *, enum store_conn, sqlite3_stmt *);
+/* The first row as an object, json_null() when there is none, NULL on error. */
+json_t		*store_row1_json(struct store *, enum store_conn, sqlite3_stmt *);
+/* Rows changed by the last writer statement; id of the last insert. */
+int		 store_changes(struct store *);
+int64_t		 store_last_id(struct store *);
+
+#endif

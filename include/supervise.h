@@ -1,0 +1,56 @@
+/* supervise.h - per-account reporting deadlines: a silent account is an alarm. */
+#ifndef PCOD_SUPERVISE_H
+#define PCOD_SUPERVISE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct event_base;
+struct store;
+struct batch;
+struct config;
+struct alarm_engine;
+struct supervisor;
+
+struct supervisor	*supervise_new(struct event_base *, struct store *,
+			    struct batch *, struct alarm_engine *,
+			    const struct config *);
+void			 supervise_free(struct supervisor *);
+void			 supervise_set_config(struct supervisor *, const struct config *);
+/*
+ * Load every supervised account and its last sign of life from the store
+ * and start the timer.  Accounts silent past their interval raise their
+ * alarm, but never before supervision-grace seconds after start-up.  0 or -1.
+ */
+int			 supervise_start(struct supervisor *);
+
+/*
+ * A frame (any: event, link test) came from account at now_ms.  Cheap: an
+ * in-memory update; it joins the batch only to persist the time now and
+ * then and to restore a communication-failure alarm.
+ */
+void			 supervise_seen(struct supervisor *, const char *account,
+			    int64_t now_ms);
+/* An account's interval or site changed (after commit); interval 0 stops it. */
+void			 supervise_account(struct supervisor *, const char *account,
+			    int64_t site_id, int interval_s);
+/* An account was removed. */
+void			 supervise_forget(struct supervisor *, const char *account);
+/* Check every deadline against clock_now_ms() now (the timer calls it). */
+void			 supervise_tick(struct supervisor *);
+/* {interval, last_seen, deadline, silent} of an account, or json_null(). */
+json_t			*supervise_status(struct supervisor *, const char *account);
+
+/*
+ * An interval as written by a user: a preset name ("SP4", "DP2", or one from
+ * supervision-preset, case-insensitive), seconds ("180"), or with a unit
+ * ("90s", "30m", "25h"); "none" or "0" for no supervision.  0 or -1 with err.
+ */
+int			 supervise_parse_interval(const struct config *, const char *s,
+			    int *seconds, char *err, size_t errsz);
+/* The built-in and configured presets as [{name, seconds}]. */
+json_t			*supervise_presets(const struct config *);
+
+#endif
