@@ -23,6 +23,8 @@ struct cmd_req;
  *   CMD_ARG_ACCOUNT  3-16 hex digits; replaced by its upper-case form
  *   CMD_ARG_TIME     "2026-11-26T10:00:00Z" (optional ".mmm") or integer
  *                    epoch seconds; replaced by integer epoch milliseconds
+ *   CMD_ARG_OBJECT   any JSON object (the handler checks its members)
+ *   CMD_ARG_ARRAY    a JSON array of [min, max] items (the handler checks them)
  * An optional argument given as null counts as absent.
  */
 enum cmd_arg_type {
@@ -30,7 +32,9 @@ enum cmd_arg_type {
 	CMD_ARG_INT,
 	CMD_ARG_BOOL,
 	CMD_ARG_ACCOUNT,
-	CMD_ARG_TIME
+	CMD_ARG_TIME,
+	CMD_ARG_OBJECT,
+	CMD_ARG_ARRAY
 };
 
 struct cmd_arg {

@@ -398,6 +398,11 @@ arg_ok(json_t *args, const struct cmd_arg *a, json_t *v)
 		    arg_account(args, a->name, json_string_value(v)) == 0;
 	case CMD_ARG_TIME:
 		return arg_time(args, a->name, v) == 0;
+	case CMD_ARG_OBJECT:
+		return json_is_object(v);
+	case CMD_ARG_ARRAY:
+		n = json_is_array(v) ? (json_int_t)json_array_size(v) : -1;
+		return json_is_array(v) && n >= a->min && n <= a->max;
 	}
 	return 0;
 }
@@ -423,6 +428,13 @@ arg_want(const struct cmd_arg *a, char *buf, size_t bufsz)
 	case CMD_ARG_TIME:
 		snprintf(buf, bufsz, "an ISO-8601 UTC time (2026-11-26T10:00:00Z) "
 		    "or epoch seconds");
+		break;
+	case CMD_ARG_OBJECT:
+		snprintf(buf, bufsz, "a JSON object");
+		break;
+	case CMD_ARG_ARRAY:
+		snprintf(buf, bufsz, "a JSON array of %lld to %lld items", a->min,
+		    a->max);
 		break;
 	}
 }

@@ -1,0 +1,10 @@
+/* operator.c - STUB: not written yet. */
+#include "config.h"
+
+/* Keeps the translation unit non-empty until the module lands. */
+int operator_stub_unused(void);
+int
+operator_stub_unused(void)
+{
+	return 0;
+}

@@ -1,0 +1,10 @@
+/* store_alarm.c - STUB: not written yet. */
+#include "config.h"
+
+/* Keeps the translation unit non-empty until the module lands. */
+int store_alarm_stub_unused(void);
+int
+store_alarm_stub_unused(void)
+{
+	return 0;
+}

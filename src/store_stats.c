@@ -1,0 +1,10 @@
+/* store_stats.c - STUB: not written yet. */
+#include "config.h"
+
+/* Keeps the translation unit non-empty until the module lands. */
+int store_stats_stub_unused(void);
+int
+store_stats_stub_unused(void)
+{
+	return 0;
+}

@@ -1,0 +1,4 @@
+#!/usr/bin/python3
+"""PLACEHOLDER: skipped until its feature lands."""
+import sys
+sys.exit(77)
