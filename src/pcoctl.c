@@ -6,12 +6,15 @@
 #include <sys/time.h>
 #include <sys/un.h>
 
+#include <poll.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -65,6 +68,7 @@ static void	show_accounts(json_t *);
 static void	show_events(json_t *);
 static void	show_removed(json_t *);
 static void	show_any(json_t *);
+static void	show_alarms(json_t *);
 static void	reply_error(json_t *) __attribute__((noreturn));
 
 /* Any command without a verb of its own: DOMAIN VERB... [--name value]... */
@@ -86,6 +90,17 @@ static const struct opt event_opts[] = {
 	{ NULL, NULL, OPT_STR }
 };
 
+static const struct opt alarm_opts[] = {
+	{ "--state", "state", OPT_STR },
+	{ "--site", "site", OPT_INT },
+	{ "--limit", "limit", OPT_INT },
+	{ NULL, NULL, OPT_STR }
+};
+static const struct opt watch_opts[] = {
+	{ "--count", "count", OPT_INT },
+	{ NULL, NULL, OPT_STR }
+};
+
 static const struct verb verbs[] = {
 	{ "status", NULL, "status", NULL, no_opts, show_object },
 	{ "account", "add", "account.add", "account", add_opts, show_object },
@@ -94,11 +109,21 @@ static const struct verb verbs[] = {
 	{ "account", "remove", "account.remove", "account", no_opts,
 	    show_removed },
 	{ "event", "list", "event.list", NULL, event_opts, show_events },
+	{ "alarm", "list", "alarm.list", NULL, alarm_opts, show_alarms },
+	/* Not a request of its own: subscribes and keeps showing the queue. */
+	{ "alarm", "watch", NULL, NULL, watch_opts, NULL },
 };
 
 static const struct column account_cols[] = {
 	{ "ACCOUNT", "account" }, { "NAME", "name" }, { "KEY", "key" },
 	{ "BITS", "key_bits" }, { "CREATED", "created" }, { NULL, NULL }
+};
+static const struct column alarm_cols[] = {
+	{ "ID", "id" }, { "PRIO", "priority" }, { "STATE", "state" },
+	{ "ESC", "escalated" }, { "SITE", "site_name" }, { "ACCOUNT", "account" },
+	{ "ZONE", "zone" }, { "CLASS", "class" }, { "COUNT", "count" },
+	{ "RESTORED", "restored" }, { "RAISED", "created" }, { "TEXT", "text" },
+	{ NULL, NULL }
 };
 static const struct column event_cols[] = {
 	{ "ID", "id" }, { "RECEIVED", "received" }, { "ACCOUNT", "account" },
@@ -121,6 +146,9 @@ usage(FILE *f, int status)
 	    "  account remove ACCT\n"
 	    "  event list [--account ACCT] [--class C] [--since T] [--until T]"
 	    " [--limit N]\n"
+	    "  alarm list [--state S] [--site ID] [--limit N]\n"
+	    "  alarm watch [--count N]   the live queue (one line a change when\n"
+	    "      not on a terminal; --count: stop after N notifications)\n"
 	    "  DOMAIN VERB... [--name value]... [--args JSON]\n"
 	    "      any other command: sent as DOMAIN.VERB with the options as\n"
 	    "      arguments (--foo-bar 12 gives \"foo_bar\": 12)\n"
@@ -321,6 +349,13 @@ static void
 show_events(json_t *result)
 {
 	table_print(result, event_cols);
+}
+
+/* alarm list: the queue as a table. */
+static void
+show_alarms(json_t *result)
+{
+	table_print(result, alarm_cols);
 }
 
 /* account remove: one line. */
@@ -769,6 +804,172 @@ reply_error(json_t *rep)
 	die("%s: %s", cbuf, mbuf);
 }
 
+/* --- alarm watch ---------------------------------------------------------- */
+
+/* Wait up to ms for a whole line; 1 when one is buffered, 0 on timeout. */
+static int
+watch_wait(struct reader *r, int ms)
+{
+	struct pollfd	pfd = { r->fd, POLLIN, 0 };
+
+	if (memchr(r->buf, '\n', r->len) != NULL)
+		return 1;
+	if (poll(&pfd, 1, ms) <= 0)
+		return 0;
+	return 1;
+}
+
+/* Keep the open alarms by id; a closed one leaves the queue. */
+static void
+watch_apply(json_t *queue, json_t *alarm)
+{
+	char		 id[32];
+	const char	*state = json_string_value(json_object_get(alarm, "state"));
+
+	snprintf(id, sizeof id, "%lld",
+	    (long long)json_integer_value(json_object_get(alarm, "id")));
+	if (state != NULL && strcmp(state, "closed") == 0)
+		json_object_del(queue, id);
+	else
+		json_object_set(queue, id, alarm);
+}
+
+/* qsort: priority first, then the oldest. */
+static int
+watch_cmp(const void *a, const void *b)
+{
+	json_t		*x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	json_int_t	 px = json_integer_value(json_object_get(x, "priority"));
+	json_int_t	 py = json_integer_value(json_object_get(y, "priority"));
+
+	if (px != py)
+		return px < py ? -1 : 1;
+	return json_integer_value(json_object_get(x, "id")) <
+	    json_integer_value(json_object_get(y, "id")) ? -1 : 1;
+}
+
+/* Redraw the whole queue on the terminal. */
+static void
+watch_draw(json_t *queue, const char *last)
+{
+	json_t		*rows = json_array(), *v, **vec;
+	const char	*key;
+	size_t		 n = 0, i;
+	time_t		 now = time(NULL);
+	char		 ts[32];
+
+	vec = xcalloc(json_object_size(queue) + 1, sizeof *vec);
+	json_object_foreach(queue, key, v)
+		vec[n++] = v;
+	qsort(vec, n, sizeof *vec, watch_cmp);
+	for (i = 0; i < n; i++)
+		json_array_append(rows, vec[i]);
+	strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", localtime(&now));
+	printf("\033[H\033[2J%s  %zu open alarm(s)%s%s\n\n", ts, n,
+	    last != NULL ? "  | " : "", last != NULL ? last : "");
+	table_print(rows, alarm_cols);
+	fflush(stdout);
+	free(vec);
+	json_decref(rows);
+}
+
+/* One notification as a line for a pipe: "alarm 12 new ...". */
+static void
+watch_line(const char *topic, json_t *data, int json)
+{
+	json_t	*o;
+	char	*s, buf[PCOCTL_CELL];
+	size_t	 i;
+
+	if (json) {
+		o = json_pack("{s:s,s:O}", "notify", topic, "data", data);
+		s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+		printf("%s\n", s != NULL ? s : "{}");
+		free(s);
+		json_decref(o);
+	} else {
+		printf("%s", topic);
+		for (i = 0; alarm_cols[i].head != NULL; i++) {
+			value_text(json_object_get(data, alarm_cols[i].key), buf,
+			    sizeof buf);
+			printf(" %s=%s", alarm_cols[i].key, buf);
+		}
+		printf("\n");
+	}
+	fflush(stdout);
+}
+
+/* Subscribe and read the current queue into a new object keyed by id. */
+static json_t *
+watch_start(struct request *rq, struct reader *r)
+{
+	json_t		*args, *rep, *queue = json_object(), *a;
+	struct timeval	 tv = { 0, 0 };
+	size_t		 i;
+
+	setsockopt(r->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	args = json_pack("{s:[ss]}", "topics", "alarm", "escalation");
+	send_request(r->fd, 1, "subscribe", args);
+	json_decref(args);
+	if (!json_is_true(json_object_get(rep = next_reply(r), "ok")))
+		reply_error(rep);
+	json_decref(rep);
+	args = json_object();
+	send_request(r->fd, 2, "alarm.list", args);
+	json_decref(args);
+	if (!json_is_true(json_object_get(rep = next_reply(r), "ok")))
+		reply_error(rep);
+	json_array_foreach(json_object_get(rep, "result"), i, a)
+		watch_apply(queue, a);
+	json_decref(rep);
+	return queue;
+}
+
+/* pcoctl alarm watch: the live queue, redrawn on a terminal, else one line a change. */
+static int
+watch(struct request *rq)
+{
+	struct reader	 r = { -1, NULL, 0, 65536 };
+	json_t		*queue, *msg, *data;
+	json_int_t	 left = json_integer_value(json_object_get(rq->args, "count"));
+	int		 tty = isatty(STDOUT_FILENO) && !rq->json;
+	char		 last[160] = "";
+	const char	*topic;
+	size_t		 n;
+
+	r.fd = sock_connect(rq->sock);
+	r.buf = xmalloc(r.cap);
+	if (rq->user != NULL)
+		login(rq, &r);
+	queue = watch_start(rq, &r);
+	for (;;) {
+		if (tty)
+			watch_draw(queue, last[0] != '\0' ? last : NULL);
+		if (!watch_wait(&r, 1000))
+			continue;
+		msg = json_loads(reader_line(&r, &n), 0, NULL);
+		reader_consume(&r, n);
+		topic = json_string_value(json_object_get(msg, "notify"));
+		data = json_object_get(msg, "data");
+		if (topic != NULL && json_is_object(data)) {
+			if (strcmp(topic, "alarm") == 0)
+				watch_apply(queue, data);
+			snprintf(last, sizeof last, "%s: alarm %lld", topic,
+			    (long long)json_integer_value(json_object_get(data, "id")));
+			if (!tty)
+				watch_line(topic, data, rq->json);
+			if (left > 0 && --left == 0)
+				break;
+		}
+		json_decref(msg);
+	}
+	json_decref(msg);
+	json_decref(queue);
+	close(r.fd);
+	free(r.buf);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -778,6 +979,8 @@ main(int argc, char **argv)
 
 	memset(&rq, 0, sizeof rq);
 	parse_cmdline(&rq, argc, argv);
+	if (rq.verb->cmd == NULL)
+		return watch(&rq);
 	rep = roundtrip(&rq);
 	if (!json_is_true(json_object_get(rep, "ok")))
 		reply_error(rep);
