@@ -218,5 +218,31 @@ def per_address_limit(t):
     still_up(t, p, "per-address limit")
 
 
+@T.test
+def refusal_log_is_bounded(t):
+    p = Pcod()
+    before = num(p.counters().get("rejected", {}).get("crc", 0))
+    n = 300
+    with p.tcp() as c:
+        for i in range(n):
+            fr = pt.sia(1 + i % 9000, "1234", "Nri1/BA01")
+            c.sock.sendall(fr[:1] + b"%04X" % (int(fr[1:5], 16) ^ 0x0101) + fr[5:])
+        got = 0
+        while got < n:
+            c.read_frame()
+            got += 1
+    time.sleep(1.1)
+    with p.tcp() as c:
+        fr = pt.sia(2, "1234", "Nri1/BA01")
+        c.exchange(fr[:1] + b"%04X" % (int(fr[1:5], 16) ^ 0x0101) + fr[5:])
+    log = p.log()
+    lines = log.count("reject=crc")
+    t.eq(num(p.counters().get("rejected", {}).get("crc", 0)) - before, n + 1,
+         "every refusal is counted")
+    t.check(lines < n, "refusal lines are capped per second (%d logged of %d)" % (lines, n + 1))
+    t.check("not logged in the last second" in log, "the suppressed lines are reported")
+    still_up(t, p, "refusal flood")
+
+
 if __name__ == "__main__":
     T.run()
