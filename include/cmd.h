@@ -120,6 +120,31 @@ void	control_write(struct cmd_req *req, struct control_ctx *ctx, json_t *args,
 int	cmd_fail(struct cmd_err *err, const char *code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
+/*
+ * Console sessions, for auth.*, subscribe and operator.* (control.c).
+ */
+#define CONTROL_AUTH_FAILS_MAX	5	/* failed logins before a console is closed */
+
+/* req's console acts as who from now on (auth.login); logged at info. */
+void	control_login(struct cmd_req *req, const struct actor *who);
+/* Back to the console's own identity: root or pcod's uid admin, else none. */
+void	control_logout(struct cmd_req *req);
+/*
+ * Count a failed login on req's console; at CONTROL_AUTH_FAILS_MAX it is
+ * closed once the reply to req is out.  Returns the failures so far.
+ */
+int	control_auth_failed(struct cmd_req *req);
+/* The console's peer uid (-1 unknown) and number, for log lines and audit. */
+long	control_peer_uid(const struct cmd_req *req);
+unsigned control_conn_id(const struct cmd_req *req);
+/* Notification topics ("alarm", "escalation"): 1 if known; all as a new array. */
+int	control_topic_valid(const char *topic);
+json_t	*control_topics_all(void);
+/* (Un)subscribe req's console to topic: 0, or -1 if unknown. */
+int	control_subscribe(struct cmd_req *req, const char *topic, int on);
+/* The topics req's console receives, as a new array. */
+json_t	*control_subscriptions(const struct cmd_req *req);
+
 /* Format wall-clock UTC milliseconds as ISO-8601, with ".mmm" when with_ms. */
 void	control_time_format(int64_t ms, int with_ms, char *buf, size_t bufsz);
 /* A JSON string for s: NULL gives null, invalid UTF-8 is escaped (\xHH). */

@@ -38,6 +38,17 @@ struct control	*control_new(struct event_base *, const char *path, int mode,
  */
 void		 control_publish(struct control *, const char *topic, json_t *obj);
 
+struct operator_worker;
+
+/* The password-hashing worker (operator.h); owned by the control socket. */
+struct operator_worker	*control_hasher(struct control *);
+/*
+ * Operator login changed role or was disabled (after commit): consoles logged
+ * in as login take role at once; ROLE_NONE logs them out.
+ */
+void		 control_operator_changed(struct control *, const char *login,
+		    int role);
+
 /* Close the socket and every console connection, unlink the path. */
 void		 control_free(struct control *);
 

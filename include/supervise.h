@@ -53,4 +53,27 @@ int			 supervise_parse_interval(const struct config *, const char *s,
 /* The built-in and configured presets as [{name, seconds}]. */
 json_t			*supervise_presets(const struct config *);
 
+/*
+ * Where a supervisor's alarms go.  By default fail and restore are
+ * alarm_comm_fail() and alarm_comm_restore() on the engine given to
+ * supervise_new(); the unit tests put their own recorder here.  Both run
+ * inside the open batch and return 0 or -1 (store).
+ */
+struct supervise_sink {
+	int	(*fail)(void *arg, const char *account, int64_t site_id,
+		    int64_t last_seen_ms);
+	int	(*restore)(void *arg, const char *account);
+	void	*arg;
+};
+void			 supervise_set_sink(struct supervisor *,
+			    const struct supervise_sink *);
+/*
+ * Every supervised account (interval > 0) in account order, each as
+ * supervise_status() shows it plus {account, site_id}; only the silent ones
+ * when silent_only.
+ */
+json_t			*supervise_list(struct supervisor *, int silent_only);
+/* The longest interval supervise_parse_interval() accepts (SP1: 32 days). */
+#define SUPERVISE_MAX_S		(32 * 86400)
+
 #endif

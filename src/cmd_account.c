@@ -1,30 +1,26 @@
-/* cmd_account.c - account.add, account.list, account.show, account.remove. */
+/* cmd_account.c - account.add, .update, .list, .show, .remove: panel accounts and their sites. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
 #include "acct.h"
-#include "batch.h"
+#include "audit.h"
+#include "clock.h"
 #include "cmd.h"
 #include "control.h"
 #include "dc09.h"
 #include "log.h"
+#include "site.h"
 #include "store.h"
-#include "xmalloc.h"
+#include "supervise.h"
 
-/* A write waiting for its batch to commit. */
-struct account_op {
-	struct cmd_req		*req;		/* answered by the callback */
-	struct control_ctx	*ctx;		/* not owned */
-	struct store_account	 a;
-	int			 rc;		/* store result: 0 done, 1 exists / not found */
-};
+#define ACCOUNT_SUPERVISION_MAX	(31 * 86400)	/* longest interval in seconds */
 
 /* Write "abcd…yz" (first 4, last 2) of secret s into buf. */
 static void
@@ -59,140 +55,318 @@ account_key_json(json_t *o, const char *key)
 	    sizeof err) == 0 ? json_integer((json_int_t)k.len * 8) : json_null());
 }
 
+/* A time as ISO-8601 UTC, null for 0. */
+static json_t *
+account_time(int64_t ms)
+{
+	char	buf[40];
+
+	if (ms == 0)
+		return json_null();
+	control_time_format(ms, 0, buf, sizeof buf);
+	return json_string(buf);
+}
+
+/* Add the site {id, name} (committed), supervision and its live state to o. */
+static void
+account_site_json(struct control_ctx *ctx, json_t *o,
+    const struct store_account *a)
+{
+	json_t	*site = NULL, *state = NULL;
+
+	if (a->site_id != 0 && (site = store_site_ref(ctx->store,
+	    a->site_id)) == NULL)
+		log_warnx("control: site of account %s: %s", a->account,
+		    store_errmsg(ctx->store));
+	if (ctx->supervisor != NULL)
+		state = supervise_status(ctx->supervisor, a->account);
+	json_object_set_new(o, "site", site != NULL ? site : json_null());
+	json_object_set_new(o, "supervision", json_integer(a->supervision_s));
+	json_object_set_new(o, "last_seen", account_time(a->last_seen_ms));
+	json_object_set_new(o, "supervision_state",
+	    state != NULL ? state : json_null());
+}
+
 /* One account as shown to a console: the key masked, never in full. */
 static json_t *
-account_json(const struct store_account *a)
+account_json(struct control_ctx *ctx, const struct store_account *a)
 {
 	json_t	*o;
-	char	 created[40];
 
-	control_time_format(a->created_ms, 0, created, sizeof created);
 	o = json_object();
 	json_object_set_new(o, "account", json_string(a->account));
 	json_object_set_new(o, "name",
 	    a->name[0] != '\0' ? control_json_string(a->name) : json_null());
 	account_key_json(o, a->key);
-	json_object_set_new(o, "created", json_string(created));
+	json_object_set_new(o, "created", account_time(a->created_ms));
+	account_site_json(ctx, o, a);
 	return o;
 }
 
-/* Wall-clock UTC now in milliseconds. */
-static int64_t
-account_now_ms(void)
+/* A supervision interval as a string (preset, duration) or integer seconds. */
+int
+cmd_account_interval(const struct config *cfg, const json_t *v, int *seconds,
+    char *err, size_t errsz)
 {
-	struct timespec	ts;
+	json_int_t	n;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Fill a store record from validated args; -1 with the reply sent on a bad key. */
-static int
-account_from_args(struct cmd_req *req, json_t *args, struct store_account *a)
-{
-	struct dc09_key	 k;
-	const char	*key, *name;
-	char		 err[128];
-
-	memset(a, 0, sizeof *a);
-	snprintf(a->account, sizeof a->account, "%s",
-	    json_string_value(json_object_get(args, "account")));
-	key = json_string_value(json_object_get(args, "key"));
-	name = json_string_value(json_object_get(args, "name"));
-	if (key != NULL && dc09_key_parse(key, &k, err, sizeof err) != 0) {
-		control_error(req, "bad_args", "argument 'key': %s", err);
+	if (json_is_integer(v)) {
+		n = json_integer_value(v);
+		if (n < 0 || n > ACCOUNT_SUPERVISION_MAX) {
+			snprintf(err, errsz, "must be from 0 to %d seconds",
+			    ACCOUNT_SUPERVISION_MAX);
+			return -1;
+		}
+		*seconds = (int)n;
+		return 0;
+	}
+	if (!json_is_string(v)) {
+		snprintf(err, errsz, "must be a preset name (SP4), a duration "
+		    "(90s, 30m, 25h) or seconds");
 		return -1;
 	}
-	snprintf(a->key, sizeof a->key, "%s", key != NULL ? key : "");
-	snprintf(a->name, sizeof a->name, "%s", name != NULL ? name : "");
-	a->created_ms = account_now_ms();
+	if (supervise_parse_interval(cfg, json_string_value(v), seconds, err,
+	    errsz) != 0)
+		return -1;
+	if (*seconds < 0 || *seconds > ACCOUNT_SUPERVISION_MAX) {
+		snprintf(err, errsz, "must be at most %d seconds",
+		    ACCOUNT_SUPERVISION_MAX);
+		return -1;
+	}
 	return 0;
 }
 
-/* The batch holding an account.add committed (or failed). */
-static void
-account_add_done(int ok, void *arg)
+/* Mirror a committed account into the receiver's table and the supervisor. */
+void
+cmd_account_sync(struct control_ctx *ctx, const char *account)
 {
-	struct account_op	*op = arg;
-	char			 err[128];
+	struct store_account	a;
+	char			err[128];
+	int			rc = store_account_get(ctx->store, account, &a);
 
-	if (!ok)
-		control_error(op->req, "storage", "commit failed; account %s "
-		    "not added", op->a.account);
-	else if (op->rc == 1)
-		control_error(op->req, "exists", "account %s exists",
-		    op->a.account);
-	else {
-		if (op->ctx->accts != NULL && acct_table_put(op->ctx->accts,
-		    op->a.account, op->a.key, err, sizeof err) != 0)
-			log_warnx("control: account %s: %s", op->a.account, err);
-		log_info("control: account %s added", op->a.account);
-		control_reply(op->req, account_json(&op->a));
+	if (rc < 0) {
+		log_warnx("control: account %s: %s", account,
+		    store_errmsg(ctx->store));
+		return;
 	}
-	free(op);
+	if (rc == 1) {
+		if (ctx->accts != NULL)
+			acct_table_remove(ctx->accts, account);
+		if (ctx->supervisor != NULL)
+			supervise_forget(ctx->supervisor, account);
+		return;
+	}
+	if (ctx->accts != NULL) {
+		if (acct_table_put(ctx->accts, a.account, a.key, err,
+		    sizeof err) != 0) {
+			log_warnx("control: account %s: %s", a.account, err);
+			acct_table_put(ctx->accts, a.account, NULL, err, sizeof err);
+		}
+		acct_table_set_site(ctx->accts, a.account, a.site_id);
+	}
+	if (ctx->supervisor != NULL)
+		supervise_account(ctx->supervisor, a.account, a.site_id,
+		    a.supervision_s);
 }
 
-/* The batch holding an account.remove committed (or failed). */
-static void
-account_remove_done(int ok, void *arg)
+/* The audit row of a change to account; details stolen. */
+static int
+account_audit(struct control_ctx *ctx, const struct actor *who,
+    const char *action, const char *account, json_t *details)
 {
-	struct account_op	*op = arg;
+	int	rc;
 
-	if (!ok)
-		control_error(op->req, "storage", "commit failed; account %s "
-		    "not removed", op->a.account);
-	else if (op->rc == 1)
-		control_error(op->req, "not_found", "no account %s",
-		    op->a.account);
-	else {
-		if (op->ctx->accts != NULL)
-			acct_table_remove(op->ctx->accts, op->a.account);
-		log_info("control: account %s removed", op->a.account);
-		control_reply(op->req, json_pack("{s:s,s:b}", "account",
-		    op->a.account, "removed", 1));
-	}
-	free(op);
+	rc = store_audit_add(ctx->store, who, action, "account", account, NULL,
+	    details);
+	json_decref(details);
+	return rc;
 }
 
-/* Write an account change into the open batch and answer after its commit. */
-static void
-account_write(struct account_op *op, int remove, batch_cb done)
+/* Set the key of a from args (absent: unchanged, "": none); bad_args if unusable. */
+static int
+account_args_key(json_t *args, struct store_account *a, struct cmd_err *err)
 {
-	struct control_ctx	*ctx = op->ctx;
+	const char	*key = json_string_value(json_object_get(args, "key"));
+	struct dc09_key	 k;
+	char		 msg[128];
+
+	if (key == NULL)
+		return 0;
+	if (key[0] != '\0' && dc09_key_parse(key, &k, msg, sizeof msg) != 0)
+		return cmd_fail(err, "bad_args", "argument 'key': %s", msg);
+	snprintf(a->key, sizeof a->key, "%s", key);
+	return 0;
+}
+
+/* Set name, site (0: none) and supervision of a from the args given. */
+static int
+account_args_rest(struct control_ctx *ctx, json_t *args,
+    struct store_account *a, struct cmd_err *err)
+{
+	json_t	*name = json_object_get(args, "name");
+	json_t	*site = json_object_get(args, "site");
+	json_t	*sup = json_object_get(args, "supervision");
+	char	 msg[160];
+	int	 rc;
+
+	if (name != NULL)
+		snprintf(a->name, sizeof a->name, "%s", json_string_value(name));
+	if (sup != NULL && cmd_account_interval(ctx->cfg, sup,
+	    &a->supervision_s, msg, sizeof msg) != 0)
+		return cmd_fail(err, "bad_args", "argument 'supervision': %s",
+		    msg);
+	if (site == NULL)
+		return 0;
+	a->site_id = json_integer_value(site);
+	if (a->site_id == 0)
+		return 0;
+	if ((rc = store_site_exists(ctx->store, a->site_id)) < 0)
+		return -1;
+	return rc == 1 ? 0 : cmd_fail(err, "not_found", "no site %" PRId64,
+	    a->site_id);
+}
+
+/* {field: {from, to}} of what an update changed; the key only as "changed". */
+static json_t *
+account_diff(const struct store_account *o, const struct store_account *n)
+{
+	json_t	*d = json_object();
+
+	if (strcmp(o->key, n->key) != 0)
+		json_object_set_new(d, "key", json_string(n->key[0] == '\0' ?
+		    "removed" : "changed"));
+	if (strcmp(o->name, n->name) != 0)
+		json_object_set_new(d, "name", json_pack("{s:s,s:s}", "from",
+		    o->name, "to", n->name));
+	if (o->site_id != n->site_id)
+		json_object_set_new(d, "site", json_pack("{s:I,s:I}", "from",
+		    (json_int_t)o->site_id, "to", (json_int_t)n->site_id));
+	if (o->supervision_s != n->supervision_s)
+		json_object_set_new(d, "supervision", json_pack("{s:i,s:i}",
+		    "from", o->supervision_s, "to", n->supervision_s));
+	return d;
+}
+
+/* account.add: a new account, maybe on a site and supervised. */
+static int
+account_add_write(struct control_ctx *ctx, const struct actor *who,
+    json_t *args, json_t **result, struct cmd_err *err)
+{
+	struct store_account	a;
+	int			rc;
+
+	memset(&a, 0, sizeof a);
+	snprintf(a.account, sizeof a.account, "%s",
+	    json_string_value(json_object_get(args, "account")));
+	a.created_ms = clock_now_ms();
+	if (account_args_key(args, &a, err) != 0 ||
+	    account_args_rest(ctx, args, &a, err) != 0)
+		return -1;
+	if ((rc = store_account_add(ctx->store, &a)) < 0)
+		return -1;
+	if (rc == 1)
+		return cmd_fail(err, "exists", "account %s exists", a.account);
+	if (account_audit(ctx, who, "account.add", a.account, json_pack(
+	    "{s:s,s:b,s:I,s:i}", "name", a.name, "key", a.key[0] != '\0',
+	    "site", (json_int_t)a.site_id, "supervision", a.supervision_s)) != 0)
+		return -1;
+	*result = json_pack("{s:s}", "account", a.account);
+	return 0;
+}
+
+/* account.update: change key, name, site or supervision of an account. */
+static int
+account_update_write(struct control_ctx *ctx, const struct actor *who,
+    json_t *args, json_t **result, struct cmd_err *err)
+{
+	struct store_account	 old, a;
+	const char		*acct;
 	int			 rc;
 
-	if (batch_join(ctx->batch) != 0) {
-		control_error(op->req, "storage", "cannot open a transaction: %s",
-		    store_errmsg(ctx->store));
-		free(op);
-		return;
-	}
-	rc = remove ? store_account_remove(ctx->store, op->a.account) :
-	    store_account_add(ctx->store, &op->a);
-	if (rc < 0) {
-		control_error(op->req, "storage", "%s", store_errmsg(ctx->store));
-		free(op);
-		return;
-	}
-	op->rc = rc;
-	batch_defer(ctx->batch, done, op);
+	acct = json_string_value(json_object_get(args, "account"));
+	if ((rc = store_site_account_get(ctx->store, acct, &old)) < 0)
+		return -1;
+	if (rc == 1)
+		return cmd_fail(err, "not_found", "no account %s", acct);
+	a = old;
+	if (account_args_key(args, &a, err) != 0 ||
+	    account_args_rest(ctx, args, &a, err) != 0 ||
+	    store_account_update(ctx->store, &a) != 0 ||
+	    account_audit(ctx, who, "account.update", a.account,
+	    account_diff(&old, &a)) != 0)
+		return -1;
+	*result = json_pack("{s:s}", "account", a.account);
+	return 0;
 }
 
-/* account.add {account, key?, name?} */
+/* account.remove: delete an account (its events stay). */
+static int
+account_remove_write(struct control_ctx *ctx, const struct actor *who,
+    json_t *args, json_t **result, struct cmd_err *err)
+{
+	struct store_account	 a;
+	const char		*acct;
+	int			 rc;
+
+	acct = json_string_value(json_object_get(args, "account"));
+	if ((rc = store_site_account_get(ctx->store, acct, &a)) < 0)
+		return -1;
+	if (rc == 1)
+		return cmd_fail(err, "not_found", "no account %s", acct);
+	if (store_account_remove(ctx->store, acct) != 0 ||
+	    account_audit(ctx, who, "account.remove", acct, json_pack(
+	    "{s:s,s:I,s:i}", "name", a.name, "site", (json_int_t)a.site_id,
+	    "supervision", a.supervision_s)) != 0)
+		return -1;
+	*result = json_pack("{s:s,s:b}", "account", acct, "removed", 1);
+	return 0;
+}
+
+/* After an add or update: mirror it, then answer with the committed account. */
+static void
+account_changed(struct control_ctx *ctx, json_t *result)
+{
+	struct store_account	 a;
+	char			 acct[sizeof a.account];
+	json_t			*o;
+
+	/* The update below replaces the member, so keep a copy of the name. */
+	snprintf(acct, sizeof acct, "%s",
+	    json_string_value(json_object_get(result, "account")));
+	cmd_account_sync(ctx, acct);
+	if (store_account_get(ctx->store, acct, &a) == 0) {
+		o = account_json(ctx, &a);
+		json_object_update(result, o);
+		json_decref(o);
+	}
+	log_info("control: account %s changed", acct);
+}
+
+/* After a remove: forget it in the receiver and the supervisor. */
+static void
+account_removed(struct control_ctx *ctx, json_t *result)
+{
+	const char	*acct;
+
+	acct = json_string_value(json_object_get(result, "account"));
+	cmd_account_sync(ctx, acct);
+	log_info("control: account %s removed", acct);
+}
+
+/* account.add {account, key?, name?, site?, supervision?} */
 static void
 cmd_account_add_exec(struct cmd_req *req, struct control_ctx *ctx,
     json_t *args)
 {
-	struct account_op	*op;
+	control_write(req, ctx, args, account_add_write, account_changed);
+}
 
-	op = xcalloc(1, sizeof *op);
-	op->req = req;
-	op->ctx = ctx;
-	if (account_from_args(req, args, &op->a) != 0) {
-		free(op);
-		return;
-	}
-	account_write(op, 0, account_add_done);
+/* account.update {account, key?, name?, site?, supervision?} */
+static void
+cmd_account_update_exec(struct cmd_req *req, struct control_ctx *ctx,
+    json_t *args)
+{
+	control_write(req, ctx, args, account_update_write, account_changed);
 }
 
 /* account.remove {account} */
@@ -200,14 +374,7 @@ static void
 cmd_account_remove_exec(struct cmd_req *req, struct control_ctx *ctx,
     json_t *args)
 {
-	struct account_op	*op;
-
-	op = xcalloc(1, sizeof *op);
-	op->req = req;
-	op->ctx = ctx;
-	snprintf(op->a.account, sizeof op->a.account, "%s",
-	    json_string_value(json_object_get(args, "account")));
-	account_write(op, 1, account_remove_done);
+	control_write(req, ctx, args, account_remove_write, account_removed);
 }
 
 /* account.show {account} */
@@ -221,7 +388,7 @@ cmd_account_show_exec(struct cmd_req *req, struct control_ctx *ctx,
 	acct = json_string_value(json_object_get(args, "account"));
 	switch (store_account_get(ctx->store, acct, &a)) {
 	case 0:
-		control_reply(req, account_json(&a));
+		control_reply(req, account_json(ctx, &a));
 		break;
 	case 1:
 		control_error(req, "not_found", "no account %s", acct);
@@ -232,11 +399,19 @@ cmd_account_show_exec(struct cmd_req *req, struct control_ctx *ctx,
 	}
 }
 
+/* The list being built and the context its rows need. */
+struct account_list {
+	struct control_ctx	*ctx;
+	json_t			*list;
+};
+
 /* Append one account to the list being built. */
 static int
 account_list_one(const struct store_account *a, void *arg)
 {
-	return json_array_append_new(arg, account_json(a));
+	struct account_list	*l = arg;
+
+	return json_array_append_new(l->list, account_json(l->ctx, a));
 }
 
 /* account.list {} */
@@ -244,15 +419,20 @@ static void
 cmd_account_list_exec(struct cmd_req *req, struct control_ctx *ctx,
     json_t *args)
 {
-	json_t	*list = json_array();
+	struct account_list	l = { ctx, json_array() };
 
-	if (store_account_foreach(ctx->store, account_list_one, list) != 0) {
-		json_decref(list);
+	(void)args;
+	if (store_account_foreach(ctx->store, account_list_one, &l) != 0) {
+		json_decref(l.list);
 		control_error(req, "storage", "%s", store_errmsg(ctx->store));
 		return;
 	}
-	control_reply(req, list);
+	control_reply(req, l.list);
 }
+
+#define ACCOUNT_SITE_ARGS \
+	{ "site", CMD_ARG_INT, 0, 0, INT64_MAX }, \
+	{ "supervision", CMD_ARG_STRING, 0, 1, 32 }
 
 const struct cmd_entry cmd_account_add_entry = {
 	.name = "account.add",
@@ -260,6 +440,7 @@ const struct cmd_entry cmd_account_add_entry = {
 		{ "account", CMD_ARG_ACCOUNT, 1, 0, 0 },
 		{ "key", CMD_ARG_STRING, 0, 1, 79 },
 		{ "name", CMD_ARG_STRING, 0, 0, 127 },
+		ACCOUNT_SITE_ARGS,
 		{ NULL }
 	},
 	.exec = cmd_account_add_exec,
@@ -293,5 +474,21 @@ const struct cmd_entry cmd_account_remove_entry = {
 	.role = ROLE_ADMIN,
 };
 
+static const struct cmd_entry account_update_entry = {
+	.name = "account.update",
+	.args = {
+		{ "account", CMD_ARG_ACCOUNT, 1, 0, 0 },
+		{ "key", CMD_ARG_STRING, 0, 0, 79 },
+		{ "name", CMD_ARG_STRING, 0, 0, 127 },
+		ACCOUNT_SITE_ARGS,
+		{ NULL }
+	},
+	.exec = cmd_account_update_exec,
+	.role = ROLE_ADMIN,
+};
+
 /* account.update and other account commands beyond the core ones. */
-const struct cmd_entry *const cmd_account_table[] = { NULL };
+const struct cmd_entry *const cmd_account_table[] = {
+	&account_update_entry,
+	NULL
+};

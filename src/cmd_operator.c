@@ -1,6 +1,784 @@
-/* cmd_operator.c - STUB: the operator commands are not written yet. */
+/*
+ * cmd_operator.c - auth.login/logout/whoami, operator.add/list/update/passwd,
+ * subscribe/unsubscribe and audit.list.  Passwords are hashed and checked on
+ * the control socket's worker thread (operator.h), never on the loop.
+ */
 #include "config.h"
 
-#include "cmd.h"
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-const struct cmd_entry *const cmd_operator_table[] = { NULL };
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "actor.h"
+#include "audit.h"
+#include "batch.h"
+#include "cmd.h"
+#include "control.h"
+#include "log.h"
+#include "operator.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define AUDIT_LIST_DEFAULT	100
+
+/* --- helpers -------------------------------------------------------------- */
+
+/* A string argument, or NULL when absent. */
+static const char *
+arg_str(json_t *args, const char *name)
+{
+	return json_string_value(json_object_get(args, name));
+}
+
+/* 1 if string argument name holds a NUL byte (json_string_value would cut it). */
+static int
+arg_has_nul(json_t *args, const char *name)
+{
+	json_t	*v = json_object_get(args, name);
+
+	return json_is_string(v) && strlen(json_string_value(v)) !=
+	    json_string_length(v);
+}
+
+/* Replace integer member key_ms by its ISO-8601 form under key. */
+static void
+json_time_member(json_t *o, const char *key_ms, const char *key, int with_ms)
+{
+	json_t	*v = json_object_get(o, key_ms);
+	char	 buf[40];
+
+	if (json_is_integer(v)) {
+		control_time_format(json_integer_value(v), with_ms, buf,
+		    sizeof buf);
+		json_object_set_new(o, key, json_string(buf));
+	} else
+		json_object_set_new(o, key, json_null());
+	json_object_del(o, key_ms);
+}
+
+/* An operator row as consoles see it: disabled a boolean, created in ISO form. */
+static json_t *
+operator_view(json_t *row)
+{
+	json_t	*d = json_object_get(row, "disabled");
+
+	json_object_set_new(row, "disabled",
+	    json_boolean(json_is_integer(d) && json_integer_value(d) != 0));
+	json_time_member(row, "created_ms", "created", 0);
+	return row;
+}
+
+/* The role named s if an operator may have it (not "none"), else -1. */
+static int
+operator_role(const char *s)
+{
+	int	r = actor_role_parse(s);
+
+	return r > ROLE_NONE ? r : -1;
+}
+
+/* --- session changes: one audit row, then act after its commit ----------- */
+
+/* A session change waiting for its audit row to commit. */
+struct session_op {
+	struct cmd_req		*req;		/* answered by done */
+	struct control_ctx	*ctx;		/* not owned */
+	struct actor		 who;		/* the audit row's actor */
+	struct actor		 as;		/* auth.login: who the console becomes */
+	int			 success;	/* auth.login: password accepted */
+	char			 login[OPERATOR_LOGIN_MAX + 1]; /* "" if invalid */
+	char			 name[OPERATOR_NAME_MAX + 1]; /* auth.login: his name */
+	char			 why[48];	/* auth.login failure, for logs */
+	json_t			*topics;	/* subscribe: owned */
+	int			 on;		/* subscribe 1, unsubscribe 0 */
+	void			(*done)(struct session_op *, int ok);
+};
+
+/* Free a session op. */
+static void
+session_free(struct session_op *op)
+{
+	json_decref(op->topics);
+	free(op);
+}
+
+/* The audit row's batch is decided. */
+static void
+session_committed(int ok, void *arg)
+{
+	struct session_op	*op = arg;
+
+	op->done(op, ok);
+	session_free(op);
+}
+
+/* Write one audit row in the batch; op->done runs after the commit (ok 0: failed). */
+static void
+session_record(struct session_op *op, const char *action, const char *object,
+    const char *object_id, const char *reason, json_t *details)
+{
+	struct control_ctx	*ctx = op->ctx;
+
+	if (batch_join(ctx->batch) != 0 || store_savepoint(ctx->store) != 0)
+		goto fail;
+	if (store_audit_add(ctx->store, &op->who, action, object, object_id,
+	    reason, details) != 0) {
+		store_rollback_savepoint(ctx->store);
+		goto fail;
+	}
+	if (store_release(ctx->store) != 0)
+		goto fail;
+	json_decref(details);
+	batch_defer(ctx->batch, session_committed, op);
+	return;
+fail:
+	log_warnx("control: audit %s: %s", action, store_errmsg(ctx->store));
+	json_decref(details);
+	session_committed(0, op);
+}
+
+/* --- auth.login ----------------------------------------------------------- */
+
+/* The login's audit row is committed (or not): answer. */
+static void
+login_done(struct session_op *op, int ok)
+{
+	struct cmd_req	*req = op->req;
+
+	if (op->success && ok) {
+		control_login(req, &op->as);
+		control_reply(req, json_pack("{s:s,s:o,s:s}", "login",
+		    op->as.name, "name", control_json_string(op->name), "role",
+		    actor_role_name(op->as.role)));
+		return;
+	}
+	if (op->success) {
+		control_error(req, "storage", "the login could not be recorded");
+		return;
+	}
+	log_warnx("control conn=%u uid=%ld: login failed for '%s': %s "
+	    "(%d on this console)", control_conn_id(req), control_peer_uid(req),
+	    op->login, op->why, control_auth_failed(req));
+	control_error(req, "auth_failed", "login failed");
+}
+
+/* Decide the outcome of a verified password and record it. */
+static void
+login_verified(int rc, const char *hash, void *arg)
+{
+	struct session_op	*op = arg;
+
+	if (rc == OPERATOR_JOB_CANCELLED) {
+		control_error(op->req, "shutdown", "pcod is stopping");
+		session_free(op);
+		return;
+	}
+	if (rc < 0 && op->why[0] == '\0') {
+		log_warnx("control: operator %s: stored password hash unusable",
+		    op->login);
+		snprintf(op->why, sizeof op->why, "stored hash unusable");
+	} else if (rc == 0 && op->why[0] == '\0')
+		snprintf(op->why, sizeof op->why, "wrong password");
+	op->success = rc == 1 && op->why[0] == '\0';
+	if (op->success)
+		op->who = op->as;
+	op->done = login_done;
+	session_record(op, op->success ? "auth.login" : "auth.fail", "operator",
+	    op->login, op->success ? NULL : op->why,
+	    json_pack("{s:I,s:I}", "uid", (json_int_t)control_peer_uid(op->req),
+	    "console", (json_int_t)control_conn_id(op->req)));
+}
+
+/* Look up login; the stored hash to verify against (a dummy when unusable). */
+static const char *
+login_lookup(struct session_op *op, struct control_ctx *ctx,
+    struct operator_rec *rec)
+{
+	int	rc;
+
+	if (op->login[0] == '\0') {
+		snprintf(op->why, sizeof op->why, "invalid login");
+		return operator_dummy_hash;
+	}
+	if ((rc = store_operator_get(ctx->store, op->login, rec)) != 0) {
+		snprintf(op->why, sizeof op->why, rc > 0 ? "unknown login" :
+		    "storage error");
+		return operator_dummy_hash;
+	}
+	if (rec->disabled || rec->role <= ROLE_NONE)
+		snprintf(op->why, sizeof op->why, "disabled");
+	snprintf(op->as.name, sizeof op->as.name, "%s", rec->login);
+	snprintf(op->name, sizeof op->name, "%s", rec->name);
+	op->as.role = (enum role)rec->role;
+	return rec->pw_hash;
+}
+
+/* auth.login {login, password}: the same work and answer for every failure. */
+static void
+cmd_auth_login_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
+{
+	struct session_op	*op = xcalloc(1, sizeof *op);
+	struct operator_rec	 rec;
+	const char		*login = arg_str(args, "login"), *stored;
+
+	op->req = req;
+	op->ctx = ctx;
+	/* Only a well-formed login is kept, logged and quoted in the audit log. */
+	if (operator_login_valid(login) && !arg_has_nul(args, "login"))
+		snprintf(op->login, sizeof op->login, "%s", login);
+	stored = login_lookup(op, ctx, &rec);
+	if (arg_has_nul(args, "password"))
+		snprintf(op->why, sizeof op->why, "NUL in the password");
+	snprintf(op->who.name, sizeof op->who.name, "?%s", op->login);
+	op->who.role = ROLE_NONE;
+	if (operator_worker_verify(control_hasher(ctx->control),
+	    arg_str(args, "password"), stored, login_verified, op) != 0) {
+		control_error(req, "busy", "too many logins in progress");
+		session_free(op);
+	}
+	OPENSSL_cleanse(&rec, sizeof rec);
+}
+
+/* --- auth.logout, auth.whoami --------------------------------------------- */
+
+/* Who req's console is. */
+static json_t *
+whoami_json(struct cmd_req *req)
+{
+	const struct actor	*a = control_actor(req);
+
+	return json_pack("{s:s,s:s}", "actor", a->name, "role",
+	    actor_role_name(a->role));
+}
+
+/* The logout is recorded: the console is itself again. */
+static void
+logout_done(struct session_op *op, int ok)
+{
+	if (!ok) {
+		control_error(op->req, "storage", "the logout could not be "
+		    "recorded");
+		return;
+	}
+	control_logout(op->req);
+	control_reply(op->req, whoami_json(op->req));
+}
+
+/* auth.logout {}: back to the console's own identity. */
+static void
+cmd_auth_logout_exec(struct cmd_req *req, struct control_ctx *ctx,
+    json_t *args)
+{
+	struct session_op	*op;
+
+	/* Nobody logged in: nothing to record (and no audit rows for strangers). */
+	if (control_actor(req)->role == ROLE_NONE) {
+		control_logout(req);
+		control_reply(req, whoami_json(req));
+		return;
+	}
+	op = xcalloc(1, sizeof *op);
+	op->req = req;
+	op->ctx = ctx;
+	op->who = *control_actor(req);
+	op->done = logout_done;
+	session_record(op, "auth.logout", "operator", op->who.name, NULL, NULL);
+}
+
+/* auth.whoami {} -> {actor, role} */
+static void
+cmd_auth_whoami_exec(struct cmd_req *req, struct control_ctx *ctx,
+    json_t *args)
+{
+	control_reply(req, whoami_json(req));
+}
+
+/* --- operator.add, operator.passwd: hash first, then write ---------------- */
+
+/* A change that needs a password hash computed off the loop. */
+struct hash_op {
+	struct cmd_req		*req;
+	struct control_ctx	*ctx;
+	json_t			*args;		/* owned: a copy, "pw_hash" added */
+	cmd_write_fn		 write;
+};
+
+/* The hash is ready: run the change in the batch. */
+static void
+hash_done(int rc, const char *hash, void *arg)
+{
+	struct hash_op	*op = arg;
+
+	if (rc == OPERATOR_JOB_CANCELLED)
+		control_error(op->req, "shutdown", "pcod is stopping");
+	else if (rc != 0)
+		control_error(op->req, "internal", "cannot hash the password");
+	else {
+		json_object_set_new(op->args, "pw_hash", json_string(hash));
+		control_write(op->req, op->ctx, op->args, op->write, NULL);
+	}
+	json_decref(op->args);
+	free(op);
+}
+
+/* Hash the "password" argument on the worker, then run write with "pw_hash". */
+static void
+hash_then_write(struct cmd_req *req, struct control_ctx *ctx, json_t *args,
+    cmd_write_fn write)
+{
+	struct hash_op	*op;
+
+	if (arg_has_nul(args, "password")) {
+		control_error(req, "bad_args", "argument 'password' must not "
+		    "contain NUL");
+		return;
+	}
+	op = xcalloc(1, sizeof *op);
+	op->req = req;
+	op->ctx = ctx;
+	op->args = json_deep_copy(args);
+	op->write = write;
+	/* The password itself never reaches the write (or its audit row). */
+	json_object_del(op->args, "password");
+	if (operator_worker_hash(control_hasher(ctx->control),
+	    arg_str(args, "password"), hash_done, op) != 0) {
+		control_error(req, "busy", "too many password changes in "
+		    "progress");
+		json_decref(op->args);
+		free(op);
+	}
+}
+
+/* The operator as now in the batch, for a reply; -1 with err on failure. */
+static int
+operator_result(struct control_ctx *ctx, const char *login, json_t **result,
+    struct cmd_err *err)
+{
+	json_t	*o = store_operator_show(ctx->store, login);
+
+	if (o == NULL)
+		return cmd_fail(err, "storage", "%s", store_errmsg(ctx->store));
+	*result = operator_view(o);
+	return 0;
+}
+
+/* Insert the operator and its audit row. */
+static int
+operator_add_write(struct control_ctx *ctx, const struct actor *who,
+    json_t *args, json_t **result, struct cmd_err *err)
+{
+	struct operator_rec	 r;
+	const char		*name = arg_str(args, "name");
+	json_t			*d;
+	int			 rc;
+
+	memset(&r, 0, sizeof r);
+	snprintf(r.login, sizeof r.login, "%s", arg_str(args, "login"));
+	snprintf(r.name, sizeof r.name, "%s", name != NULL ? name : "");
+	snprintf(r.pw_hash, sizeof r.pw_hash, "%s", arg_str(args, "pw_hash"));
+	r.role = operator_role(arg_str(args, "role"));
+	if ((rc = store_operator_add(ctx->store, &r)) > 0)
+		return cmd_fail(err, "exists", "operator %s exists", r.login);
+	d = json_pack("{s:s,s:s}", "name", r.name, "role",
+	    actor_role_name(r.role));
+	if (rc == 0)
+		rc = store_audit_add(ctx->store, who, "operator.add", "operator",
+		    r.login, NULL, d);
+	json_decref(d);
+	if (rc < 0)
+		return cmd_fail(err, "storage", "%s", store_errmsg(ctx->store));
+	log_info("control: operator %s (%s) added by %s", r.login,
+	    actor_role_name(r.role), who->name);
+	return operator_result(ctx, r.login, result, err);
+}
+
+/* Check login and role arguments; -1 with the reply sent. */
+static int
+operator_args_check(struct cmd_req *req, json_t *args)
+{
+	const char	*login = arg_str(args, "login"), *role;
+
+	if (!operator_login_valid(login) || arg_has_nul(args, "login")) {
+		control_error(req, "bad_args", "argument 'login' must be 1 to %d "
+		    "of a-z 0-9 . _ - (and not \"pcod\")", OPERATOR_LOGIN_MAX);
+		return -1;
+	}
+	if ((role = arg_str(args, "role")) != NULL && operator_role(role) < 0) {
+		control_error(req, "bad_args", "argument 'role' must be operator, "
+		    "supervisor or admin");
+		return -1;
+	}
+	return 0;
+}
+
+/* operator.add {login, name?, role, password} */
+static void
+cmd_operator_add_exec(struct cmd_req *req, struct control_ctx *ctx,
+    json_t *args)
+{
+	if (operator_args_check(req, args) != 0)
+		return;
+	hash_then_write(req, ctx, args, operator_add_write);
+}
+
+/* Replace the hash and record who did it (never the hash). */
+static int
+operator_passwd_write(struct control_ctx *ctx, const struct actor *who,
+    json_t *args, json_t **result, struct cmd_err *err)
+{
+	const char	*login = arg_str(args, "login");
+	int		 rc;
+
+	rc = store_operator_set_hash(ctx->store, login, arg_str(args, "pw_hash"));
+	if (rc > 0)
+		return cmd_fail(err, "not_found", "no operator %s", login);
+	if (rc < 0 || store_audit_add(ctx->store, who, "operator.passwd",
+	    "operator", login, NULL, NULL) != 0)
+		return cmd_fail(err, "storage", "%s", store_errmsg(ctx->store));
+	log_info("control: password of operator %s changed by %s", login,
+	    who->name);
+	return operator_result(ctx, login, result, err);
+}
+
+/* operator.passwd {login, password}: an admin, or the operator himself. */
+static void
+cmd_operator_passwd_exec(struct cmd_req *req, struct control_ctx *ctx,
+    json_t *args)
+{
+	const struct actor	*who = control_actor(req);
+	const char		*login = arg_str(args, "login");
+
+	if (who->role < ROLE_ADMIN && strcmp(who->name, login) != 0) {
+		control_error(req, "forbidden", "only an admin may change "
+		    "another operator's password");
+		return;
+	}
+	if (operator_args_check(req, args) != 0)
+		return;
+	hash_then_write(req, ctx, args, operator_passwd_write);
+}
+
+/* --- operator.update, operator.list --------------------------------------- */
+
+/* The changes asked for, as audit details; NULL if none. */
+static json_t *
+operator_changes(json_t *args)
+{
+	json_t		*d = json_object(), *v;
+	const char	*keys[] = { "name", "role", "disabled" };
+	size_t		 i;
+
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if ((v = json_object_get(args, keys[i])) != NULL)
+			json_object_set(d, keys[i], v);
+	if (json_object_size(d) == 0) {
+		json_decref(d);
+		return NULL;
+	}
+	return d;
+}
+
+/* Change name, role or disabled, with its audit row. */
+static int
+operator_update_write(struct control_ctx *ctx, const struct actor *who,
+    json_t *args, json_t **result, struct cmd_err *err)
+{
+	const char	*login = arg_str(args, "login"), *role;
+	json_t		*d, *dis = json_object_get(args, "disabled");
+	int		 rc;
+
+	if ((d = operator_changes(args)) == NULL)
+		return cmd_fail(err, "bad_args", "nothing to change: give name, "
+		    "role or disabled");
+	role = arg_str(args, "role");
+	rc = store_operator_update(ctx->store, login, arg_str(args, "name"),
+	    role != NULL ? operator_role(role) : -1,
+	    dis != NULL ? json_is_true(dis) : -1);
+	if (rc > 0) {
+		json_decref(d);
+		return cmd_fail(err, "not_found", "no operator %s", login);
+	}
+	if (rc < 0 || store_audit_add(ctx->store, who, "operator.update",
+	    "operator", login, NULL, d) != 0) {
+		json_decref(d);
+		return cmd_fail(err, "storage", "%s", store_errmsg(ctx->store));
+	}
+	json_decref(d);
+	log_info("control: operator %s changed by %s", login, who->name);
+	return operator_result(ctx, login, result, err);
+}
+
+/* After commit: live sessions of the operator take the new role at once. */
+static void
+operator_update_committed(struct control_ctx *ctx, json_t *result)
+{
+	const char	*login = json_string_value(json_object_get(result, "login"));
+	int		 role;
+
+	role = operator_role(json_string_value(json_object_get(result, "role")));
+	if (json_is_true(json_object_get(result, "disabled")) || role < 0)
+		role = ROLE_NONE;
+	if (login != NULL)
+		control_operator_changed(ctx->control, login, role);
+}
+
+/* operator.update {login, name?, role?, disabled?} */
+static void
+cmd_operator_update_exec(struct cmd_req *req, struct control_ctx *ctx,
+    json_t *args)
+{
+	if (operator_args_check(req, args) != 0)
+		return;
+	control_write(req, ctx, args, operator_update_write,
+	    operator_update_committed);
+}
+
+/* operator.list {} -> [{login, name, role, disabled, created}] */
+static void
+cmd_operator_list_exec(struct cmd_req *req, struct control_ctx *ctx,
+    json_t *args)
+{
+	json_t	*rows = store_operator_list(ctx->store), *row;
+	size_t	 i;
+
+	if (rows == NULL) {
+		control_error(req, "storage", "%s", store_errmsg(ctx->store));
+		return;
+	}
+	json_array_foreach(rows, i, row)
+		operator_view(row);
+	control_reply(req, rows);
+}
+
+/* --- subscribe, unsubscribe ----------------------------------------------- */
+
+/* The subscription change is recorded: apply it and answer with the topics. */
+static void
+subscribe_done(struct session_op *op, int ok)
+{
+	json_t	*t;
+	size_t	 i;
+
+	if (!ok) {
+		control_error(op->req, "storage", "the subscription could not be "
+		    "recorded");
+		return;
+	}
+	json_array_foreach(op->topics, i, t)
+		control_subscribe(op->req, json_string_value(t), op->on);
+	control_reply(op->req, json_pack("{s:o}", "topics",
+	    control_subscriptions(op->req)));
+}
+
+/* The topics argument checked (default: all); NULL with the reply sent. */
+static json_t *
+subscribe_topics(struct cmd_req *req, json_t *args)
+{
+	json_t	*a = json_object_get(args, "topics"), *t;
+	size_t	 i;
+
+	if (a == NULL)
+		return control_topics_all();
+	json_array_foreach(a, i, t) {
+		if (!json_is_string(t) || !control_topic_valid(json_string_value(t))) {
+			control_error(req, "bad_args", "argument 'topics': item %zu "
+			    "is not a known topic (alarm, escalation)", i);
+			return NULL;
+		}
+	}
+	return json_incref(a);
+}
+
+/* subscribe / unsubscribe {topics?}: one audit row, applied after its commit. */
+static void
+subscribe_change(struct cmd_req *req, struct control_ctx *ctx, json_t *args,
+    int on)
+{
+	struct session_op	*op;
+	json_t			*topics;
+	char			 conn[32];
+
+	if ((topics = subscribe_topics(req, args)) == NULL)
+		return;
+	op = xcalloc(1, sizeof *op);
+	op->req = req;
+	op->ctx = ctx;
+	op->who = *control_actor(req);
+	op->topics = topics;
+	op->on = on;
+	op->done = subscribe_done;
+	snprintf(conn, sizeof conn, "%u", control_conn_id(req));
+	session_record(op, on ? "subscribe" : "unsubscribe", "console", conn,
+	    NULL, json_pack("{s:O}", "topics", topics));
+}
+
+/* subscribe {topics?} */
+static void
+cmd_subscribe_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
+{
+	subscribe_change(req, ctx, args, 1);
+}
+
+/* unsubscribe {topics?} */
+static void
+cmd_unsubscribe_exec(struct cmd_req *req, struct control_ctx *ctx,
+    json_t *args)
+{
+	subscribe_change(req, ctx, args, 0);
+}
+
+/* --- audit.list ----------------------------------------------------------- */
+
+/* audit.list {actor?, action?, object?, object_id?, since?, until?, limit?} */
+static void
+cmd_audit_list_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
+{
+	struct audit_filter	 f;
+	json_t			*rows, *row, *v;
+	size_t			 i;
+
+	memset(&f, 0, sizeof f);
+	f.actor = arg_str(args, "actor");
+	f.action = arg_str(args, "action");
+	f.object = arg_str(args, "object");
+	f.object_id = arg_str(args, "object_id");
+	if ((v = json_object_get(args, "since")) != NULL)
+		f.since_ms = json_integer_value(v);
+	if ((v = json_object_get(args, "until")) != NULL)
+		f.until_ms = json_integer_value(v);
+	v = json_object_get(args, "limit");
+	f.limit = v != NULL ? (int)json_integer_value(v) : AUDIT_LIST_DEFAULT;
+	if ((rows = store_audit_list(ctx->store, &f)) == NULL) {
+		control_error(req, "storage", "%s", store_errmsg(ctx->store));
+		return;
+	}
+	json_array_foreach(rows, i, row)
+		json_time_member(row, "at_ms", "at", 1);
+	control_reply(req, rows);
+}
+
+/* --- the table ------------------------------------------------------------ */
+
+static const struct cmd_entry auth_login_entry = {
+	.name = "auth.login",
+	.args = {
+		{ "login", CMD_ARG_STRING, 1, 1, 256 },
+		{ "password", CMD_ARG_STRING, 1, 0, OPERATOR_PW_MAX },
+		{ NULL }
+	},
+	.exec = cmd_auth_login_exec,
+	.role = ROLE_NONE,
+};
+
+static const struct cmd_entry auth_logout_entry = {
+	.name = "auth.logout",
+	.args = { { NULL } },
+	.exec = cmd_auth_logout_exec,
+	.role = ROLE_NONE,
+};
+
+static const struct cmd_entry auth_whoami_entry = {
+	.name = "auth.whoami",
+	.args = { { NULL } },
+	.exec = cmd_auth_whoami_exec,
+	.role = ROLE_NONE,
+};
+
+static const struct cmd_entry operator_add_entry = {
+	.name = "operator.add",
+	.args = {
+		{ "login", CMD_ARG_STRING, 1, 1, OPERATOR_LOGIN_MAX },
+		{ "name", CMD_ARG_STRING, 0, 0, OPERATOR_NAME_MAX },
+		{ "role", CMD_ARG_STRING, 1, 1, 16 },
+		{ "password", CMD_ARG_STRING, 1, OPERATOR_PW_MIN, OPERATOR_PW_MAX },
+		{ NULL }
+	},
+	.exec = cmd_operator_add_exec,
+	.role = ROLE_ADMIN,
+};
+
+static const struct cmd_entry operator_list_entry = {
+	.name = "operator.list",
+	.args = { { NULL } },
+	.exec = cmd_operator_list_exec,
+	.role = ROLE_ADMIN,
+};
+
+static const struct cmd_entry operator_update_entry = {
+	.name = "operator.update",
+	.args = {
+		{ "login", CMD_ARG_STRING, 1, 1, OPERATOR_LOGIN_MAX },
+		{ "name", CMD_ARG_STRING, 0, 0, OPERATOR_NAME_MAX },
+		{ "role", CMD_ARG_STRING, 0, 1, 16 },
+		{ "disabled", CMD_ARG_BOOL, 0, 0, 0 },
+		{ NULL }
+	},
+	.exec = cmd_operator_update_exec,
+	.role = ROLE_ADMIN,
+};
+
+/* Any operator for himself; the handler asks admin for anyone else. */
+static const struct cmd_entry operator_passwd_entry = {
+	.name = "operator.passwd",
+	.args = {
+		{ "login", CMD_ARG_STRING, 1, 1, OPERATOR_LOGIN_MAX },
+		{ "password", CMD_ARG_STRING, 1, OPERATOR_PW_MIN, OPERATOR_PW_MAX },
+		{ NULL }
+	},
+	.exec = cmd_operator_passwd_exec,
+	.role = ROLE_OPERATOR,
+};
+
+static const struct cmd_entry subscribe_entry = {
+	.name = "subscribe",
+	.args = {
+		{ "topics", CMD_ARG_ARRAY, 0, 1, 8 },
+		{ NULL }
+	},
+	.exec = cmd_subscribe_exec,
+	.role = ROLE_OPERATOR,
+};
+
+static const struct cmd_entry unsubscribe_entry = {
+	.name = "unsubscribe",
+	.args = {
+		{ "topics", CMD_ARG_ARRAY, 0, 1, 8 },
+		{ NULL }
+	},
+	.exec = cmd_unsubscribe_exec,
+	.role = ROLE_OPERATOR,
+};
+
+static const struct cmd_entry audit_list_entry = {
+	.name = "audit.list",
+	.args = {
+		{ "actor", CMD_ARG_STRING, 0, 1, 64 },
+		{ "action", CMD_ARG_STRING, 0, 1, 64 },
+		{ "object", CMD_ARG_STRING, 0, 1, 32 },
+		{ "object_id", CMD_ARG_STRING, 0, 1, 64 },
+		{ "since", CMD_ARG_TIME, 0, 0, 0 },
+		{ "until", CMD_ARG_TIME, 0, 0, 0 },
+		{ "limit", CMD_ARG_INT, 0, 1, 10000 },
+		{ NULL }
+	},
+	.exec = cmd_audit_list_exec,
+	.role = ROLE_SUPERVISOR,
+};
+
+const struct cmd_entry *const cmd_operator_table[] = {
+	&auth_login_entry,
+	&auth_logout_entry,
+	&auth_whoami_entry,
+	&operator_add_entry,
+	&operator_list_entry,
+	&operator_update_entry,
+	&operator_passwd_entry,
+	&subscribe_entry,
+	&unsubscribe_entry,
+	&audit_list_entry,
+	NULL
+};

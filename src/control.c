@@ -25,6 +25,7 @@
 #include "cmd.h"
 #include "control.h"
 #include "log.h"
+#include "operator.h"
 #include "stats.h"
 #include "xmalloc.h"
 
@@ -35,6 +36,21 @@
 #define CONTROL_OUT_LOW		(64 * 1024)	/* resume once drained below */
 #define CONTROL_WRITE_TIMEOUT	30		/* seconds a console may stall a reply */
 #define CONTROL_BACKLOG		16
+#define CONTROL_PUB_MAX		(512 * 1024) /* queued output that drops a subscription */
+
+/*
+ * Notification topics and the least role that receives each.  Escalations
+ * are meant for supervisors, but an operator works the same queue and may
+ * watch them too; nothing in them is beyond what alarm.show tells him.
+ */
+static const struct {
+	const char	*name;
+	enum role	 role;
+} control_topics[] = {
+	{ "alarm", ROLE_OPERATOR },
+	{ "escalation", ROLE_OPERATOR },
+};
+#define CONTROL_NTOPICS	(sizeof control_topics / sizeof control_topics[0])
 
 /* The core commands; each other domain brings a NULL-terminated table (cmd.h). */
 static const struct cmd_entry *const control_core_cmds[] = {
@@ -75,6 +91,10 @@ struct console {
 	uid_t			 uid;
 	pid_t			 pid;
 	struct actor		 actor;		/* who the requests are from */
+	int			 logged_in;	/* actor comes from auth.login */
+	int			 auth_fails;	/* failed auth.login on this console */
+	unsigned		 topics;	/* subscribed: bit i = control_topics[i] */
+	const char		*close_reason;	/* static; close once the reply is out */
 	enum console_state	 state;
 	int			 pending;	/* requests awaiting control_reply/error */
 	int			 in_dispatch;	/* inside a handler call */
@@ -94,12 +114,14 @@ struct control {
 	struct event		*retry;		/* owned; re-enables accept */
 	char			*path;		/* owned */
 	struct control_ctx	*ctx;		/* not owned */
+	struct operator_worker	*hasher;	/* owned */
 	TAILQ_HEAD(, console)	 consoles;
 	size_t			 nconsoles;
 	unsigned		 next_id;
 };
 
 static void	console_process(struct console *);
+static void	console_peer_actor(struct console *);
 
 /* Free what is left of a console once nothing refers to it. */
 static void
@@ -136,29 +158,36 @@ console_close(struct console *c, const char *reason)
 	console_destroy(c);
 }
 
+/* Queue one encoded line (without its newline). */
+static void
+console_send_line(struct console *c, const char *s)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+
+	evbuffer_add(out, s, strlen(s));
+	evbuffer_add(out, "\n", 1);
+	if (evbuffer_get_length(out) > CONTROL_OUT_HIGH)
+		c->throttled = 1;
+}
+
 /* Queue one JSON object as a line; takes the reference to obj. */
 static void
 console_send(struct console *c, json_t *obj)
 {
-	struct evbuffer	*out;
-	char		*s;
+	char	*s;
 
 	if (c->state == CONSOLE_DEAD || c->bev == NULL) {
 		json_decref(obj);
 		return;
 	}
-	s = json_dumps(obj, JSON_COMPACT);
+	s = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	json_decref(obj);
 	if (s == NULL) {
 		log_warnx("control conn=%u: cannot encode a reply", c->id);
 		return;
 	}
-	out = bufferevent_get_output(c->bev);
-	evbuffer_add(out, s, strlen(s));
-	evbuffer_add(out, "\n", 1);
+	console_send_line(c, s);
 	free(s);
-	if (evbuffer_get_length(out) > CONTROL_OUT_HIGH)
-		c->throttled = 1;
 }
 
 /* Queue an error reply for request id (borrowed; NULL for null). */
@@ -192,6 +221,13 @@ req_done(struct cmd_req *req)
 	if (c->state == CONSOLE_DEAD) {
 		if (c->pending == 0)
 			console_destroy(c);
+		return;
+	}
+	if (c->state == CONSOLE_BUSY && c->pending == 0 &&
+	    c->close_reason != NULL) {
+		/* Closed by console_write_cb once the reply is out. */
+		bufferevent_disable(c->bev, EV_READ);
+		c->state = CONSOLE_DRAINING;
 		return;
 	}
 	if (c->state == CONSOLE_BUSY && c->pending == 0) {
@@ -233,10 +269,68 @@ control_error(struct cmd_req *req, const char *code, const char *fmt, ...)
 	req_done(req);
 }
 
-/* Push a notification to subscribed consoles (STUB: no subscriptions yet). */
+/* The index of a topic, or -1. */
+static int
+topic_find(const char *topic)
+{
+	size_t	i;
+
+	for (i = 0; i < CONTROL_NTOPICS; i++)
+		if (strcmp(control_topics[i].name, topic) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* A console that does not read loses its subscriptions, not our memory. */
+static void
+console_drop_topics(struct console *c)
+{
+	static const char notice[] = "{\"notify\":\"subscription\",\"data\":"
+	    "{\"dropped\":true,\"reason\":\"console not reading\"}}";
+
+	log_warnx("control conn=%u actor=%s: output backed up, subscriptions "
+	    "dropped", c->id, c->actor.name);
+	c->topics = 0;
+	console_send_line(c, notice);
+}
+
+/* 1 if console c is to receive topic t now. */
+static int
+console_wants(const struct console *c, int t)
+{
+	return (c->topics & (1U << t)) != 0 && c->bev != NULL &&
+	    (c->state == CONSOLE_READY || c->state == CONSOLE_BUSY) &&
+	    c->actor.role >= control_topics[t].role;
+}
+
+/* Push {"notify": topic, "data": obj} to the consoles subscribed to it. */
 void
 control_publish(struct control *ctl, const char *topic, json_t *obj)
 {
+	struct console	*c;
+	json_t		*msg;
+	char		*s;
+	int		 t;
+
+	if (ctl == NULL || (t = topic_find(topic)) < 0)
+		return;
+	msg = json_pack("{s:s,s:O?}", "notify", topic, "data", obj);
+	s = msg != NULL ? json_dumps(msg, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+	json_decref(msg);
+	if (s == NULL) {
+		log_warnx("control: cannot encode a %s notification", topic);
+		return;
+	}
+	TAILQ_FOREACH(c, &ctl->consoles, entry) {
+		if (!console_wants(c, t))
+			continue;
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) >
+		    CONTROL_PUB_MAX)
+			console_drop_topics(c);
+		else
+			console_send_line(c, s);
+	}
+	free(s);
 }
 
 /* The actor a request comes from. */
@@ -244,6 +338,134 @@ const struct actor *
 control_actor(const struct cmd_req *req)
 {
 	return &req->c->actor;
+}
+
+/* The console of req now acts as who. */
+void
+control_login(struct cmd_req *req, const struct actor *who)
+{
+	struct console	*c = req->c;
+
+	log_info("control conn=%u uid=%ld login %s role=%s (was %s)", c->id,
+	    control_peer_uid(req), who->name, actor_role_name(who->role),
+	    c->actor.name);
+	c->actor = *who;
+	c->logged_in = 1;
+	c->auth_fails = 0;
+}
+
+/* Back to the console's own identity. */
+void
+control_logout(struct cmd_req *req)
+{
+	struct console	*c = req->c;
+
+	if (c->logged_in)
+		log_info("control conn=%u uid=%ld logout %s", c->id,
+		    control_peer_uid(req), c->actor.name);
+	c->logged_in = 0;
+	console_peer_actor(c);
+}
+
+/* Count a failed login; the console closes after this reply at the limit. */
+int
+control_auth_failed(struct cmd_req *req)
+{
+	struct console	*c = req->c;
+
+	if (++c->auth_fails >= CONTROL_AUTH_FAILS_MAX)
+		c->close_reason = "too many failed logins";
+	return c->auth_fails;
+}
+
+/* The peer's uid (-1 unknown). */
+long
+control_peer_uid(const struct cmd_req *req)
+{
+	return req->c->uid == (uid_t)-1 ? -1L : (long)req->c->uid;
+}
+
+/* The console's number in log lines. */
+unsigned
+control_conn_id(const struct cmd_req *req)
+{
+	return req->c->id;
+}
+
+/* 1 if topic is known. */
+int
+control_topic_valid(const char *topic)
+{
+	return topic_find(topic) >= 0;
+}
+
+/* Every topic. */
+json_t *
+control_topics_all(void)
+{
+	json_t	*a = json_array();
+	size_t	 i;
+
+	for (i = 0; i < CONTROL_NTOPICS; i++)
+		json_array_append_new(a, json_string(control_topics[i].name));
+	return a;
+}
+
+/* (Un)subscribe req's console to topic. */
+int
+control_subscribe(struct cmd_req *req, const char *topic, int on)
+{
+	int	t = topic_find(topic);
+
+	if (t < 0)
+		return -1;
+	if (on)
+		req->c->topics |= 1U << t;
+	else
+		req->c->topics &= ~(1U << t);
+	return 0;
+}
+
+/* The topics req's console is subscribed to. */
+json_t *
+control_subscriptions(const struct cmd_req *req)
+{
+	json_t	*a = json_array();
+	size_t	 i;
+
+	for (i = 0; i < CONTROL_NTOPICS; i++)
+		if (req->c->topics & (1U << i))
+			json_array_append_new(a,
+			    json_string(control_topics[i].name));
+	return a;
+}
+
+/* The password-hashing worker. */
+struct operator_worker *
+control_hasher(struct control *ctl)
+{
+	return ctl != NULL ? ctl->hasher : NULL;
+}
+
+/* Consoles logged in as login take its new role (ROLE_NONE: logged out). */
+void
+control_operator_changed(struct control *ctl, const char *login, int role)
+{
+	struct console	*c;
+
+	if (ctl == NULL)
+		return;
+	TAILQ_FOREACH(c, &ctl->consoles, entry) {
+		if (!c->logged_in || strcmp(c->actor.name, login) != 0)
+			continue;
+		log_info("control conn=%u actor=%s: role now %s", c->id,
+		    login, actor_role_name((enum role)role));
+		if (role == ROLE_NONE) {
+			c->logged_in = 0;
+			console_peer_actor(c);
+		} else
+			c->actor.role = (enum role)role;
+	}
 }
 
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
@@ -445,7 +667,18 @@ arg_check(json_t *args, const struct cmd_arg *a, json_t *v, char *msg,
     size_t msgsz)
 {
 	char	want[128] = "valid";
+	char	num[32];
 
+	/*
+	 * A whole number where a string is wanted ("--account 1234" from a
+	 * shell, an all-digit name) is taken as its decimal text.
+	 */
+	if (json_is_integer(v) && (a->type == CMD_ARG_STRING ||
+	    a->type == CMD_ARG_ACCOUNT)) {
+		snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		json_object_set_new(args, a->name, v = json_string(num));
+	}
 	if (arg_ok(args, a, v))
 		return 0;
 	arg_want(a, want, sizeof want);
@@ -516,8 +749,8 @@ console_dispatch(struct console *c, const struct cmd_entry *ent, json_t *id,
 {
 	struct cmd_req	*req;
 
-	log_debug("control conn=%u uid=%u cmd=%s pid=%ld", c->id,
-	    (unsigned)c->uid, ent->name, (long)c->pid);
+	log_debug("control conn=%u uid=%u actor=%s cmd=%s pid=%ld", c->id,
+	    (unsigned)c->uid, c->actor.name, ent->name, (long)c->pid);
 	req = xcalloc(1, sizeof *req);
 	req->c = c;
 	req->id = json_incref(id);
@@ -665,7 +898,9 @@ console_write_cb(struct bufferevent *bev, void *arg)
 
 	if (c->state == CONSOLE_DRAINING) {
 		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-			console_close(c, c->eof ? "end of input" : "request too long");
+			console_close(c, c->close_reason != NULL ?
+			    c->close_reason : c->eof ? "end of input" :
+			    "request too long");
 		return;
 	}
 	if (c->throttled) {
@@ -894,9 +1129,10 @@ control_new(struct event_base *base, const char *path, int mode,
 	ctl->path = xstrdup(path);
 	TAILQ_INIT(&ctl->consoles);
 	ctl->retry = evtimer_new(base, control_retry_cb, ctl);
+	ctl->hasher = operator_worker_new(base);
 	ctl->lst = evconnlistener_new(base, control_accept_cb, ctl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, CONTROL_BACKLOG, fd);
-	if (ctl->retry == NULL || ctl->lst == NULL) {
+	if (ctl->retry == NULL || ctl->hasher == NULL || ctl->lst == NULL) {
 		snprintf(err, errsz, "listen %s: %s", path, strerror(errno));
 		if (ctl->lst == NULL) {
 			close(fd);
@@ -919,6 +1155,8 @@ control_free(struct control *ctl)
 		return;
 	while ((c = TAILQ_FIRST(&ctl->consoles)) != NULL)
 		console_close(c, "shutdown");
+	/* Cancelled jobs answer their (now detached) consoles. */
+	operator_worker_free(ctl->hasher);
 	if (ctl->lst != NULL) {
 		evconnlistener_free(ctl->lst);
 		unlink(ctl->path);

@@ -987,7 +987,7 @@ main(int argc, char **argv)
 	res = json_object_get(rep, "result");
 	if (rq.json) {
 		s = json_dumps(res != NULL ? res : json_null(),
-		    JSON_COMPACT | JSON_ENCODE_ANY);
+		    JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 		printf("%s\n", s != NULL ? s : "null");
 		free(s);
 	} else

@@ -72,7 +72,7 @@ static const struct {
 	" f.raw FROM events e LEFT JOIN frames f ON f.id = e.frame_id WHERE 1"
 
 /* Statements prepared on demand by store_stmt(), keyed by their SQL's address. */
-#define STORE_CACHE_MAX	256
+#define STORE_CACHE_MAX	512
 
 struct store_cached {
 	const char	*sql;		/* not owned: a literal */
