@@ -80,6 +80,28 @@ int	alarm_escalate(struct alarm_engine *, int64_t id, const char *reason,
 /* Resolution codes alarm_close accepts ("real", "false_user", ...). */
 int	alarm_resolution_valid(const char *);
 
+/* --- additions by the engine (src/alarm.c) --- */
+/* alarm_step with the operator's note (NULL: none), kept in the audit row. */
+int	alarm_step_note(struct alarm_engine *, int64_t id, int position,
+	    const char *outcome, const char *note, const struct actor *,
+	    json_t **result, struct cmd_err *err);
+/*
+ * A stored row (alarm, step or event) as consoles see it, changed in place:
+ * every "x_ms" member becomes "x" in ISO-8601 UTC (null stays null), and
+ * "restored" a boolean.
+ */
+void	alarm_json(json_t *row);
+/* The resolution codes, comma-separated, for messages and documentation. */
+const char *alarm_resolution_list(void);
+/*
+ * Optional: asked after each commit before anything is read for the notify
+ * callback; 0 (no console subscribed) skips the reads and the encoding.
+ * Without it every change is read and passed to the notify callback.
+ */
+typedef int	(*alarm_listening_fn)(void *arg);
+void	alarm_engine_set_listening(struct alarm_engine *, alarm_listening_fn,
+	    void *arg);
+
 /* Priority of a new alarm of class cls, raised by the site's boost (1 highest). */
 int	alarm_priority(int cls, int restore, int boost);
 

@@ -1,28 +1,1269 @@
-/* alarm.c - STUB until the alarm engine lands: accepts everything, raises nothing. */
+/*
+ * alarm.c - the alarm engine: events become alarms (classified, stacked,
+ * prioritised), operators move them new -> taken -> closed, and deadlines
+ * nobody met escalate.  Every write happens in the open batch; consoles hear
+ * about it after the commit.  An in-memory index of the open alarms (key ->
+ * id, state, next deadline) keeps the per-event path free of lookups.
+ */
 #include "config.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "actor.h"
 #include "alarm.h"
+#include "audit.h"
+#include "batch.h"
+#include "clock.h"
 #include "cmd.h"
+#include "codes.h"
+#include "conf.h"
+#include "event.h"
+#include "handling.h"
+#include "log.h"
+#include "site.h"
+#include "store.h"
+#include "store_alarm.h"
 #include "xmalloc.h"
 
-struct alarm_engine {
-	int	unused;
+#define ALARM_BUCKETS_MIN	256
+#define ALARM_TICK_SEC		1
+#define ALARM_PRIO_LOWEST	9
+/* A silent site may hide an attack: above other technical faults. */
+#define ALARM_PRIO_COMM_FAIL	4
+/* A flood of events on one alarm is published at most this often. */
+#define ALARM_STACK_PUBLISH_MS	1000
+
+/* What groups events into one alarm. */
+enum alarm_keykind {
+	KEY_SITE = 's',		/* a site's zone and class */
+	KEY_ACCOUNT = 'a',	/* an account without a site */
+	KEY_COMM = 'c'		/* an account's communication failure */
 };
 
+struct alarm_key {
+	int		 kind;		/* enum alarm_keykind */
+	int64_t		 site_id;	/* KEY_SITE */
+	char		 account[17];	/* KEY_ACCOUNT, KEY_COMM */
+	int		 zone;		/* -1 none */
+	int		 cls;		/* enum event_class */
+};
+
+/* One open alarm in the index. */
+struct alarm_open {
+	struct alarm_key	 key;
+	int64_t			 id;
+	int			 taken;		/* else new */
+	int			 restored;
+	int64_t			 created_ms;
+	int64_t			 next_ms;	/* next deadline; 0 none */
+	unsigned		 gen;		/* batch it was last queued in */
+	unsigned		 sgen;		/* same, for a stacked event only */
+	int64_t			 pub_ms;	/* last published */
+	int			 pub_due;	/* a committed stack waits for the tick */
+	struct alarm_open	*next;		/* hash chain; owned by the table */
+};
+
+/* A change to tell consoles about after the commit. */
+struct alarm_note {
+	int64_t			 id;
+	char			*reason;	/* escalation reason (owned); NULL: a change */
+	char			 by[64];	/* who escalated */
+	int			 stack;		/* only events stacked: rate-limited */
+	struct alarm_key	 key;		/* kind 0: not in the index */
+};
+
+struct alarm_engine {
+	struct event_base	*base;		/* not owned */
+	struct store		*store;		/* not owned */
+	struct batch		*batch;		/* not owned */
+	const struct config	*cfg;		/* not owned */
+	alarm_notify_fn		 notify;
+	void			*notify_arg;
+	alarm_listening_fn	 listening;	/* NULL: always publish */
+	void			*listening_arg;
+	struct event		*timer;		/* owned */
+	struct alarm_open	**tab;		/* owned buckets and entries */
+	size_t			 nbuckets;
+	size_t			 nopen;
+	struct alarm_note	*notes;		/* owned; the open batch's changes */
+	size_t			 nnotes, capnotes;
+	unsigned		 gen;		/* number of the open batch */
+	int			 waiting;	/* registered with the open batch */
+};
+
+/* Priority of a new alarm by class, 1 highest (codes.c uses the same scale). */
+static const int alarm_class_prio[EVC_COUNT] = {
+	[EVC_OTHER] = 6, [EVC_BURGLARY] = 2, [EVC_FIRE] = 1, [EVC_PANIC] = 1,
+	[EVC_MEDICAL] = 1, [EVC_TAMPER] = 3, [EVC_TROUBLE] = 5,
+	[EVC_SUPERVISORY] = 5, [EVC_OPENCLOSE] = 8, [EVC_TEST] = 8,
+};
+
+/* The resolution codes of alarm.close, in one place. */
+static const char *const alarm_resolutions[] = {
+	"real", "false_user", "false_technical", "false_weather",
+	"false_unknown", "test", "duplicate", "cancelled_by_client", NULL
+};
+
+static const char *const alarm_outcomes[] = { "done", "failed", "skipped", NULL };
+
+static void	alarm_batch_done(int ok, void *arg);
+static void	alarm_tick(struct alarm_engine *, int startup);
+
+/* --- the index --------------------------------------------------------- */
+
+/* FNV-1a over the key's fields. */
+static size_t
+alarm_hash(const struct alarm_key *k)
+{
+	uint64_t	h = 14695981039346656037ULL;
+	int64_t		v[4] = { k->kind, k->site_id, k->zone, k->cls };
+	const char	*p;
+	size_t		i;
+
+	for (i = 0; i < 4; i++) {
+		h ^= (uint64_t)v[i];
+		h *= 1099511628211ULL;
+	}
+	for (p = k->account; *p != '\0'; p++) {
+		h ^= (unsigned char)*p;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)(h ^ (h >> 32));
+}
+
+/* Do two keys name the same alarm? */
+static int
+alarm_key_eq(const struct alarm_key *a, const struct alarm_key *b)
+{
+	return a->kind == b->kind && a->site_id == b->site_id &&
+	    a->zone == b->zone && a->cls == b->cls &&
+	    strcmp(a->account, b->account) == 0;
+}
+
+/* The open alarm with this key, or NULL. */
+static struct alarm_open *
+alarm_find(struct alarm_engine *e, const struct alarm_key *k)
+{
+	struct alarm_open	*o;
+
+	for (o = e->tab[alarm_hash(k) % e->nbuckets]; o != NULL; o = o->next)
+		if (alarm_key_eq(&o->key, k))
+			return o;
+	return NULL;
+}
+
+/* The open alarm with this id, or NULL (operators' actions: a scan is fine). */
+static struct alarm_open *
+alarm_find_id(struct alarm_engine *e, int64_t id)
+{
+	struct alarm_open	*o;
+	size_t			 i;
+
+	for (i = 0; i < e->nbuckets; i++)
+		for (o = e->tab[i]; o != NULL; o = o->next)
+			if (o->id == id)
+				return o;
+	return NULL;
+}
+
+/* Double the buckets and rehash. */
+static void
+alarm_grow(struct alarm_engine *e)
+{
+	struct alarm_open	**old = e->tab, *o, *next;
+	size_t			  i, n = e->nbuckets, slot;
+
+	e->nbuckets = n * 2;
+	e->tab = xcalloc(e->nbuckets, sizeof(*e->tab));
+	for (i = 0; i < n; i++)
+		for (o = old[i]; o != NULL; o = next) {
+			next = o->next;
+			slot = alarm_hash(&o->key) % e->nbuckets;
+			o->next = e->tab[slot];
+			e->tab[slot] = o;
+		}
+	free(old);
+}
+
+/* Add an open alarm to the index. */
+static struct alarm_open *
+alarm_index_add(struct alarm_engine *e, const struct alarm_key *k, int64_t id)
+{
+	struct alarm_open	*o;
+	size_t			 slot;
+
+	if (e->nopen >= e->nbuckets)
+		alarm_grow(e);
+	o = xcalloc(1, sizeof(*o));
+	o->key = *k;
+	o->id = id;
+	slot = alarm_hash(k) % e->nbuckets;
+	o->next = e->tab[slot];
+	e->tab[slot] = o;
+	e->nopen++;
+	return o;
+}
+
+/* Drop a closed alarm from the index. */
+static void
+alarm_index_remove(struct alarm_engine *e, struct alarm_open *o)
+{
+	struct alarm_open	**pp;
+
+	for (pp = &e->tab[alarm_hash(&o->key) % e->nbuckets]; *pp != NULL;
+	    pp = &(*pp)->next)
+		if (*pp == o) {
+			*pp = o->next;
+			free(o);
+			e->nopen--;
+			return;
+		}
+}
+
+/* Empty the index. */
+static void
+alarm_index_clear(struct alarm_engine *e)
+{
+	struct alarm_open	*o, *next;
+	size_t			 i;
+
+	for (i = 0; i < e->nbuckets; i++) {
+		for (o = e->tab[i]; o != NULL; o = next) {
+			next = o->next;
+			free(o);
+		}
+		e->tab[i] = NULL;
+	}
+	e->nopen = 0;
+}
+
+/* The key of a stored open alarm. */
+static void
+alarm_key_stored(const struct store_alarm_open *a, struct alarm_key *k)
+{
+	int	cls = codes_class_parse(a->cls);
+
+	memset(k, 0, sizeof(*k));
+	if (strcmp(a->kind, "comm_fail") == 0)
+		k->kind = KEY_COMM;
+	else
+		k->kind = a->site_id > 0 ? KEY_SITE : KEY_ACCOUNT;
+	if (k->kind == KEY_SITE)
+		k->site_id = a->site_id;
+	else
+		snprintf(k->account, sizeof(k->account), "%s", a->account);
+	k->zone = a->zone;
+	k->cls = cls >= 0 ? cls : EVC_OTHER;
+}
+
+/* Index one stored open alarm. */
+static int
+alarm_load_one(const struct store_alarm_open *a, void *arg)
+{
+	struct alarm_engine	*e = arg;
+	struct alarm_open	*o;
+	struct alarm_key	 k;
+
+	alarm_key_stored(a, &k);
+	/* Duplicates keys are kept too, so each still escalates. */
+	o = alarm_index_add(e, &k, a->id);
+	o->taken = a->taken;
+	o->restored = a->restored;
+	o->created_ms = a->created_ms;
+	o->next_ms = a->next_deadline_ms;
+	return 0;
+}
+
+/* Rebuild the index from the store.  0 or -1. */
+static int
+alarm_index_load(struct alarm_engine *e)
+{
+	alarm_index_clear(e);
+	if (store_alarm_open_foreach(e->store, alarm_load_one, e) == -1) {
+		log_warnx("alarms: cannot load the open alarms: %s",
+		    store_errmsg(e->store));
+		return -1;
+	}
+	return 0;
+}
+
+/* --- notifications after commit ------------------------------------------ */
+
+/* Be told when the open batch ends (once per batch). */
+static void
+alarm_watch(struct alarm_engine *e)
+{
+	if (e->waiting)
+		return;
+	e->waiting = 1;
+	batch_defer(e->batch, alarm_batch_done, e);
+}
+
+/* Append a note about id (o: its index entry, or NULL). */
+static struct alarm_note *
+alarm_note_add(struct alarm_engine *e, const struct alarm_open *o, int64_t id,
+    const char *reason, const char *by)
+{
+	struct alarm_note	*n;
+
+	if (e->nnotes == e->capnotes) {
+		e->capnotes = e->capnotes ? e->capnotes * 2 : 64;
+		e->notes = xreallocarray(e->notes, e->capnotes, sizeof(*e->notes));
+	}
+	n = &e->notes[e->nnotes++];
+	memset(n, 0, sizeof(*n));
+	n->id = id;
+	n->reason = reason != NULL ? xstrdup(reason) : NULL;
+	snprintf(n->by, sizeof(n->by), "%s", by != NULL ? by : "");
+	if (o != NULL)
+		n->key = o->key;
+	return n;
+}
+
+/* Alarm id (o: its index entry, or NULL) changed in the open batch. */
+static void
+alarm_touch(struct alarm_engine *e, struct alarm_open *o, int64_t id)
+{
+	size_t	i;
+
+	alarm_watch(e);
+	if (o != NULL) {
+		if (o->gen == e->gen)
+			return;
+		o->gen = e->gen;
+	} else {
+		for (i = 0; i < e->nnotes; i++)
+			if (e->notes[i].id == id && e->notes[i].reason == NULL)
+				return;
+	}
+	alarm_note_add(e, o, id, NULL, NULL);
+}
+
+/* Only events were stacked on o in the open batch: publish, rate-limited. */
+static void
+alarm_touch_stack(struct alarm_engine *e, struct alarm_open *o)
+{
+	alarm_watch(e);
+	if (o->gen == e->gen || o->sgen == e->gen)
+		return;
+	o->sgen = e->gen;
+	alarm_note_add(e, o, o->id, NULL, NULL)->stack = 1;
+}
+
+/* Tell the consoles about alarm id as committed (reason: an escalation). */
+static void
+alarm_publish(struct alarm_engine *e, int64_t id, const char *reason,
+    const char *by)
+{
+	json_t	*row;
+
+	/*
+	 * Between batches the writer holds exactly the committed data, with a
+	 * warm cache; the reader would re-read the pages the commit changed.
+	 */
+	row = store_alarm_get(e->store, id, store_in_txn(e->store));
+	if (row == NULL || !json_is_object(row)) {
+		log_warnx("alarms: cannot read alarm %lld to publish it: %s",
+		    (long long)id, row == NULL ? store_errmsg(e->store) : "gone");
+		json_decref(row);
+		return;
+	}
+	alarm_json(row);
+	if (reason == NULL)
+		e->notify("alarm", row, e->notify_arg);
+	else {
+		json_object_set_new(row, "escalation", json_pack("{s:s, s:s}",
+		    "reason", reason, "by", by));
+		e->notify("escalation", row, e->notify_arg);
+	}
+	json_decref(row);
+}
+
+/* The index entry a note is about, while the alarm is open. */
+static struct alarm_open *
+alarm_note_entry(struct alarm_engine *e, const struct alarm_note *n)
+{
+	struct alarm_open	*o;
+
+	if (n->key.kind == 0)
+		return NULL;
+	o = alarm_find(e, &n->key);
+	return o != NULL && o->id == n->id ? o : NULL;
+}
+
+/* Publish a committed note of batch gen; a flood of stacked events once a second. */
+static void
+alarm_note_publish(struct alarm_engine *e, const struct alarm_note *n,
+    unsigned gen, int64_t now)
+{
+	struct alarm_open	*o = alarm_note_entry(e, n);
+
+	if (n->stack) {
+		/* Closed meanwhile, or published in full with this batch. */
+		if (o == NULL || o->gen == gen)
+			return;
+		if (now - o->pub_ms < ALARM_STACK_PUBLISH_MS) {
+			o->pub_due = 1;		/* the tick publishes it */
+			return;
+		}
+	}
+	if (o != NULL && n->reason == NULL) {
+		o->pub_ms = now;
+		o->pub_due = 0;
+	}
+	alarm_publish(e, n->id, n->reason, n->by);
+}
+
+/* Is anybody listening?  Reading and encoding alarms for nobody is waste. */
+static int
+alarm_listened(struct alarm_engine *e)
+{
+	if (e->notify == NULL)
+		return 0;
+	return e->listening == NULL || e->listening(e->listening_arg);
+}
+
+/* The batch holding our changes ended: publish them, or forget them. */
+static void
+alarm_batch_done(int ok, void *arg)
+{
+	struct alarm_engine	*e = arg;
+	struct alarm_note	*notes = e->notes;
+	size_t			 i, n = e->nnotes;
+	unsigned		 gen = e->gen++;
+	int64_t			 now = clock_now_ms();
+
+	e->notes = NULL;
+	e->nnotes = e->capnotes = 0;
+	e->waiting = 0;
+	if (!ok) {
+		/* The index may hold alarms that were rolled back. */
+		log_warnx("alarms: a batch failed; reloading the open alarms");
+		alarm_index_load(e);
+	}
+	if (ok && !alarm_listened(e))
+		ok = 0;
+	for (i = 0; i < n; i++) {
+		if (ok)
+			alarm_note_publish(e, &notes[i], gen, now);
+		free(notes[i].reason);
+	}
+	free(notes);
+}
+
+/* --- shared helpers ------------------------------------------------------ */
+
+/* Priority of a new alarm of class cls, raised by boost; 1 highest. */
+int
+alarm_priority(int cls, int restore, int boost)
+{
+	int	p = cls >= 0 && cls < EVC_COUNT ? alarm_class_prio[cls] :
+		    alarm_class_prio[EVC_OTHER];
+
+	if (restore)
+		p++;
+	p -= boost;
+	if (p < 1)
+		p = 1;
+	return p > ALARM_PRIO_LOWEST ? ALARM_PRIO_LOWEST : p;
+}
+
+/* Is s one of the words in list? */
+static int
+alarm_word_in(const char *const *list, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; s != NULL && list[i] != NULL; i++)
+		if (strcmp(list[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* A resolution code alarm_close accepts? */
+int
+alarm_resolution_valid(const char *s)
+{
+	return alarm_word_in(alarm_resolutions, s);
+}
+
+/* "real, false_user, ..." */
+const char *
+alarm_resolution_list(void)
+{
+	static char	buf[256];
+	size_t		i;
+
+	if (buf[0] != '\0')
+		return buf;
+	for (i = 0; alarm_resolutions[i] != NULL; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
+		    i > 0 ? ", " : "", alarm_resolutions[i]);
+	return buf;
+}
+
+/* Append an audit row about alarm id. */
+static int
+alarm_audit(struct alarm_engine *e, const struct actor *who, const char *action,
+    int64_t id, const char *reason, json_t *details)
+{
+	char	oid[24];
+
+	snprintf(oid, sizeof(oid), "%lld", (long long)id);
+	return store_audit_add(e->store, who, action, "alarm", oid, reason,
+	    details);
+}
+
+/* A member "x_ms" as the ISO time for "x". */
+static json_t *
+alarm_time(const json_t *v)
+{
+	char	buf[40];
+
+	if (!json_is_integer(v))
+		return json_null();
+	control_time_format(json_integer_value(v), 1, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+/* A stored row as consoles see it. */
+void
+alarm_json(json_t *row)
+{
+	json_t		*add = json_object(), *v;
+	const char	*k;
+	void		*tmp;
+	size_t		 n;
+	char		 name[64];
+
+	json_object_foreach_safe(row, tmp, k, v) {
+		n = strlen(k);
+		if (n <= 3 || n >= sizeof(name) + 3 || strcmp(k + n - 3, "_ms") != 0)
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(n - 3), k);
+		json_object_set_new(add, name, alarm_time(v));
+		json_object_del(row, k);
+	}
+	json_object_update(row, add);
+	json_decref(add);
+	if (json_is_integer(v = json_object_get(row, "restored")))
+		json_object_set_new(row, "restored",
+		    json_boolean(json_integer_value(v) != 0));
+}
+
+/* --- raising and stacking ------------------------------------------------ */
+
+/* What a new alarm is made of. */
+struct alarm_raise {
+	const struct alarm_key	*key;
+	int64_t			 site_id;	/* 0 none */
+	const char		*account;
+	const char		*kind;
+	int			 priority;	/* before the site's boost */
+	const char		*text;
+	int64_t			 first_ms;
+	int64_t			 event_id;	/* 0 none */
+};
+
+/* The site's boost (0 without a site).  0 or -1. */
+static int
+alarm_boost(struct alarm_engine *e, int64_t site_id, int *boost)
+{
+	*boost = 0;
+	if (site_id <= 0)
+		return 0;
+	return store_site_boost(e->store, site_id, boost) < 0 ? -1 : 0;
+}
+
+/* Copy the steps of protocol pid to alarm id.  0 or -1. */
+static int
+alarm_protocol_steps(struct alarm_engine *e, int64_t id, int64_t pid)
+{
+	json_t	*steps;
+	int	 rc;
+
+	if ((steps = store_protocol_steps(e->store, pid)) == NULL)
+		return -1;
+	rc = store_alarm_steps_copy(e->store, id, steps);
+	json_decref(steps);
+	return rc;
+}
+
+/* Fill the row of a new alarm. */
+static void
+alarm_new_row(struct alarm_engine *e, const struct alarm_raise *r, int boost,
+    int64_t now, struct store_alarm_new *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->site_id = r->site_id;
+	a->account = r->account;
+	a->zone = r->key->zone;
+	a->cls = codes_class_name(r->key->cls);
+	a->kind = r->kind;
+	a->priority = r->priority - boost < 1 ? 1 : r->priority - boost;
+	a->text = r->text;
+	a->first_ms = r->first_ms;
+	a->created_ms = now;
+	a->take_deadline_ms = now + (int64_t)e->cfg->take_deadline * 1000;
+}
+
+/* Raise a new alarm with its protocol, first event and audit row.  0 or -1. */
+static int
+alarm_raise(struct alarm_engine *e, const struct alarm_raise *r)
+{
+	struct store_alarm_new	 a;
+	struct alarm_open	*o;
+	int64_t			 id, now = clock_now_ms();
+	int			 boost;
+
+	if (alarm_boost(e, r->site_id, &boost) == -1)
+		return -1;
+	alarm_new_row(e, r, boost, now, &a);
+	/* The version in force now stays attached to this alarm. */
+	a.protocol_id = store_protocol_select(e->store, r->site_id, a.cls);
+	if (a.protocol_id < 0 || (id = store_alarm_add(e->store, &a)) < 0)
+		return -1;
+	if (a.protocol_id > 0 &&
+	    alarm_protocol_steps(e, id, a.protocol_id) == -1)
+		return -1;
+	if (r->event_id > 0 && store_alarm_link(e->store, id, r->event_id) == -1)
+		return -1;
+	if (alarm_audit(e, &actor_pcod, "alarm.raise", id, r->text, NULL) == -1)
+		return -1;
+	o = alarm_index_add(e, r->key, id);
+	o->created_ms = now;
+	o->next_ms = a.take_deadline_ms;
+	alarm_touch(e, o, id);
+	log_info("alarm %lld raised: account %s zone %d class %s priority %d",
+	    (long long)id, r->account, r->key->zone, a.cls, a.priority);
+	return 0;
+}
+
+/* The key of an event: its site (or account), zone and class. */
+static void
+alarm_key_event(const struct alarm_input *in, struct alarm_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (in->site_id > 0) {
+		k->kind = KEY_SITE;
+		k->site_id = in->site_id;
+	} else {
+		k->kind = KEY_ACCOUNT;
+		snprintf(k->account, sizeof(k->account), "%s", in->account);
+	}
+	k->zone = in->ev->zone >= 0 ? in->ev->zone : -1;
+	k->cls = in->ev->cls;
+}
+
+/*
+ * An event on an open alarm: a new one counts and makes a restored alarm
+ * active again, a restore marks it restored, a status is only linked.
+ */
+static int
+alarm_stack(struct alarm_engine *e, struct alarm_open *o,
+    const struct alarm_input *in)
+{
+	enum event_qual	q = in->ev->qual;
+	int		inc = q == EVQ_NEW, restored = -1;
+
+	if (q == EVQ_RESTORE && !o->restored)
+		restored = 1;
+	else if (q == EVQ_NEW && o->restored)
+		restored = 0;
+	if (store_alarm_stack(e->store, o->id, in->received_ms, inc,
+	    restored) == -1 ||
+	    store_alarm_link(e->store, o->id, in->event_id) == -1)
+		return -1;
+	if (restored == 1 && alarm_audit(e, &actor_pcod, "alarm.restore", o->id,
+	    in->ev->text, NULL) == -1)
+		return -1;
+	if (restored >= 0) {
+		o->restored = restored;
+		alarm_touch(e, o, o->id);
+	} else
+		alarm_touch_stack(e, o);
+	return 0;
+}
+
+/* An event was stored in the open batch: raise, stack or restore. */
+int
+alarm_on_event(struct alarm_engine *e, const struct alarm_input *in)
+{
+	const struct event	*ev = in->ev;
+	struct alarm_key	 k;
+	struct alarm_open	*o;
+	struct alarm_raise	 r;
+
+	if ((unsigned)ev->cls >= EVC_COUNT ||
+	    (e->cfg->alarm_classes & (1u << ev->cls)) == 0)
+		return 0;	/* only logged */
+	alarm_key_event(in, &k);
+	if ((o = alarm_find(e, &k)) != NULL)
+		return alarm_stack(e, o, in);
+	/* A restore or status with nothing open is only stored. */
+	if (ev->qual != EVQ_NEW)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	r.key = &k;
+	r.site_id = in->site_id;
+	r.account = in->account;
+	r.kind = "event";
+	r.priority = alarm_priority(ev->cls, 0, 0);
+	r.text = ev->text;
+	r.first_ms = in->received_ms;
+	r.event_id = in->event_id;
+	return alarm_raise(e, &r);
+}
+
+/* The key of an account's communication failure. */
+static void
+alarm_key_comm(const char *account, struct alarm_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->kind = KEY_COMM;
+	snprintf(k->account, sizeof(k->account), "%s", account);
+	k->zone = -1;
+	k->cls = EVC_TROUBLE;
+}
+
+/* A silent account: raise its communication-failure alarm (one open at most). */
+int
+alarm_comm_fail(struct alarm_engine *e, const char *account, int64_t site_id,
+    int64_t last_seen_ms)
+{
+	struct alarm_key	 k;
+	struct alarm_open	*o;
+	struct alarm_raise	 r;
+	char			 text[96], when[40];
+
+	alarm_key_comm(account, &k);
+	if (batch_join(e->batch) == -1)
+		return -1;
+	if ((o = alarm_find(e, &k)) != NULL) {
+		if (!o->restored)
+			return 0;
+		/* Silent again before anyone closed it: active again. */
+		if (store_alarm_stack(e->store, o->id, clock_now_ms(), 1, 0) == -1)
+			return -1;
+		o->restored = 0;
+		alarm_touch(e, o, o->id);
+		return 0;
+	}
+	if (last_seen_ms > 0) {
+		control_time_format(last_seen_ms, 0, when, sizeof(when));
+		snprintf(text, sizeof(text), "Communication failure: nothing "
+		    "received since %s", when);
+	} else
+		snprintf(text, sizeof(text), "Communication failure: never reported");
+	memset(&r, 0, sizeof(r));
+	r.key = &k;
+	r.site_id = site_id;
+	r.account = account;
+	r.kind = "comm_fail";
+	r.priority = ALARM_PRIO_COMM_FAIL;
+	r.text = text;
+	r.first_ms = clock_now_ms();
+	return alarm_raise(e, &r);
+}
+
+/* The account reports again: its communication-failure alarm is restored. */
+int
+alarm_comm_restore(struct alarm_engine *e, const char *account)
+{
+	struct alarm_key	 k;
+	struct alarm_open	*o;
+
+	alarm_key_comm(account, &k);
+	if ((o = alarm_find(e, &k)) == NULL || o->restored)
+		return 0;
+	if (batch_join(e->batch) == -1)
+		return -1;
+	if (store_alarm_stack(e->store, o->id, clock_now_ms(), 0, 1) == -1 ||
+	    alarm_audit(e, &actor_pcod, "alarm.restore", o->id,
+	    "communication restored", NULL) == -1)
+		return -1;
+	o->restored = 1;
+	alarm_touch(e, o, o->id);
+	return 0;
+}
+
+/* --- deadlines and escalation -------------------------------------------- */
+
+/* An untaken alarm is past its deadline: escalate, next one an interval on. */
+static int
+alarm_due_take(struct alarm_engine *e, struct alarm_open *o, int64_t now,
+    char *reason, size_t rsz, int64_t *next)
+{
+	snprintf(reason, rsz, "not taken %lld s after it was raised",
+	    (long long)((now - o->created_ms) / 1000));
+	*next = now + (int64_t)e->cfg->escalation_interval * 1000;
+	return store_alarm_escalate(e->store, o->id, *next);
+}
+
+/* A taken alarm's step deadline came: escalate the steps not done. */
+static int
+alarm_due_steps(struct alarm_engine *e, struct alarm_open *o, int64_t now,
+    char *reason, size_t rsz, int64_t *next)
+{
+	json_t	*due, *s;
+	int64_t	 future, again = now + (int64_t)e->cfg->escalation_interval * 1000;
+	int	 ndue;
+
+	if ((due = store_alarm_steps_escalate(e->store, o->id, now)) == NULL)
+		return -1;
+	if (store_alarm_step_due(e->store, o->id, now, &future, &ndue) == -1) {
+		json_decref(due);
+		return -1;
+	}
+	reason[0] = '\0';
+	if (json_array_size(due) == 0) {
+		/* Done in time after all: wait for the next step's deadline. */
+		json_decref(due);
+		*next = future;
+		return store_alarm_set_next(e->store, o->id, future);
+	}
+	s = json_array_get(due, 0);
+	snprintf(reason, rsz, "step %lld (%s) not done within %lld s%s",
+	    (long long)json_integer_value(json_object_get(s, "position")),
+	    json_string_value(json_object_get(s, "action")),
+	    (long long)json_integer_value(json_object_get(s, "deadline_s")),
+	    json_array_size(due) > 1 ? ", and more" : "");
+	json_decref(due);
+	*next = future > 0 && future < again ? future : again;
+	return store_alarm_escalate(e->store, o->id, *next);
+}
+
+/* Handle one alarm whose next deadline passed, in a savepoint.  0 or -1. */
+static int
+alarm_due(struct alarm_engine *e, struct alarm_open *o, int64_t now, int startup)
+{
+	char	reason[200];
+	int64_t	next = 0;
+	int	rc;
+
+	if (batch_join(e->batch) == -1 || store_savepoint(e->store) == -1)
+		return -1;
+	rc = o->taken ? alarm_due_steps(e, o, now, reason, sizeof(reason), &next) :
+	    alarm_due_take(e, o, now, reason, sizeof(reason), &next);
+	if (rc == 0 && reason[0] != '\0' && startup)
+		snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason),
+		    " (the deadline passed while pcod was down)");
+	if (rc == 0 && reason[0] != '\0')
+		rc = alarm_audit(e, &actor_pcod, "alarm.escalate", o->id, reason,
+		    NULL);
+	if (rc == -1 || store_release(e->store) == -1) {
+		log_warnx("alarms: cannot escalate alarm %lld: %s",
+		    (long long)o->id, store_errmsg(e->store));
+		store_rollback_savepoint(e->store);
+		return -1;
+	}
+	o->next_ms = next;
+	if (reason[0] != '\0') {
+		log_info("alarm %lld escalated: %s", (long long)o->id, reason);
+		alarm_touch(e, o, o->id);
+		alarm_note_add(e, o, o->id, reason, actor_pcod.name);
+	}
+	return 0;
+}
+
+/* Publish the committed events stacked on o since its last publication. */
+static void
+alarm_publish_due(struct alarm_engine *e, struct alarm_open *o, int64_t now)
+{
+	o->pub_due = 0;
+	o->pub_ms = now;
+	if (alarm_listened(e))
+		alarm_publish(e, o->id, NULL, NULL);
+}
+
+/* Publish stacked floods and escalate every alarm whose deadline has passed. */
+static void
+alarm_tick(struct alarm_engine *e, int startup)
+{
+	struct alarm_open	**due, *o;
+	size_t			  i, n = 0;
+	int64_t			  now = clock_now_ms();
+
+	if (e->nopen == 0)
+		return;
+	due = xreallocarray(NULL, e->nopen, sizeof(*due));
+	for (i = 0; i < e->nbuckets; i++)
+		for (o = e->tab[i]; o != NULL; o = o->next) {
+			if (o->pub_due && now - o->pub_ms >= ALARM_STACK_PUBLISH_MS)
+				alarm_publish_due(e, o, now);
+			if (o->next_ms > 0 && o->next_ms <= now)
+				due[n++] = o;
+		}
+	for (i = 0; i < n; i++)
+		if (alarm_due(e, due[i], now, startup) == -1)
+			break;	/* the store is in trouble: retry next tick */
+	free(due);
+}
+
+/* Check every deadline now. */
+void
+alarm_engine_tick(struct alarm_engine *e)
+{
+	alarm_tick(e, 0);
+}
+
+/* The one-second timer. */
+static void
+alarm_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	alarm_tick(arg, 0);
+}
+
+/* --- operators' actions -------------------------------------------------- */
+
+/* The alarm as the batch sees it into *row; -1 with err when missing. */
+static int
+alarm_load(struct alarm_engine *e, int64_t id, json_t **row,
+    struct cmd_err *err)
+{
+	if ((*row = store_alarm_get(e->store, id, 0)) == NULL)
+		return cmd_fail(err, "storage", "%s", store_errmsg(e->store));
+	if (!json_is_object(*row)) {
+		json_decref(*row);
+		*row = NULL;
+		return cmd_fail(err, "not_found", "no alarm %lld", (long long)id);
+	}
+	return 0;
+}
+
+/* A string member of a row ("" when null). */
+static const char *
+alarm_col(const json_t *row, const char *name)
+{
+	const char	*s = json_string_value(json_object_get(row, name));
+
+	return s != NULL ? s : "";
+}
+
+/* The alarm after a change, as the reply carries it. */
+static int
+alarm_result(struct alarm_engine *e, int64_t id, json_t **result,
+    struct cmd_err *err)
+{
+	if (alarm_load(e, id, result, err) == -1)
+		return -1;
+	alarm_json(*result);
+	return 0;
+}
+
+/* Refuse a change to a closed alarm.  0 or -1 with err. */
+static int
+alarm_not_closed(const json_t *row, int64_t id, struct cmd_err *err)
+{
+	if (strcmp(alarm_col(row, "state"), "closed") == 0)
+		return cmd_fail(err, "bad_state", "alarm %lld is closed",
+		    (long long)id);
+	return 0;
+}
+
+/* Check that who may take the alarm; sets *takeover.  0 or -1 with err. */
+static int
+alarm_may_take(const json_t *row, int64_t id, const struct actor *who,
+    int *takeover, struct cmd_err *err)
+{
+	const char	*by = alarm_col(row, "taken_by");
+
+	if (alarm_not_closed(row, id, err) == -1)
+		return -1;
+	*takeover = strcmp(alarm_col(row, "state"), "taken") == 0;
+	if (!*takeover)
+		return 0;
+	if (strcmp(by, who->name) == 0)
+		return cmd_fail(err, "bad_state", "alarm %lld is already taken "
+		    "by you", (long long)id);
+	if (who->role < ROLE_SUPERVISOR)
+		return cmd_fail(err, "bad_state", "alarm %lld is taken by %s",
+		    (long long)id, by);
+	return 0;
+}
+
+/* The next deadline of a taken alarm: the next step's, or now if one is due. */
+static int
+alarm_step_next(struct alarm_engine *e, int64_t id, int64_t now, int64_t keep,
+    int64_t *next)
+{
+	int64_t	future;
+	int	due;
+
+	if (store_alarm_step_due(e->store, id, now, &future, &due) == -1)
+		return -1;
+	/* A due step keeps the escalation already planned for it. */
+	*next = due > 0 ? (keep > 0 ? keep : now) : future;
+	return store_alarm_set_next(e->store, id, *next);
+}
+
+/* new -> taken (a supervisor may also take over a taken alarm). */
+int
+alarm_take(struct alarm_engine *e, int64_t id, const struct actor *who,
+    json_t **result, struct cmd_err *err)
+{
+	struct alarm_open	*o;
+	json_t			*row;
+	char			 reason[100] = "";
+	int64_t			 now = clock_now_ms(), next = 0;
+	int			 takeover, rc;
+
+	if (alarm_load(e, id, &row, err) == -1)
+		return -1;
+	rc = alarm_may_take(row, id, who, &takeover, err);
+	if (rc == 0 && takeover)
+		snprintf(reason, sizeof(reason), "taken over from %s",
+		    alarm_col(row, "taken_by"));
+	json_decref(row);
+	if (rc == -1)
+		return -1;
+	/* The steps' deadlines run from the first take. */
+	if (store_alarm_take(e->store, id, who->name, now, !takeover) == -1 ||
+	    (!takeover && alarm_step_next(e, id, now, 0, &next) == -1) ||
+	    alarm_audit(e, who, "alarm.take", id, takeover ? reason : NULL,
+	    NULL) == -1)
+		return cmd_fail(err, "storage", "%s", store_errmsg(e->store));
+	if (alarm_result(e, id, result, err) == -1)
+		return -1;
+	if ((o = alarm_find_id(e, id)) != NULL) {
+		o->taken = 1;
+		if (!takeover)
+			o->next_ms = next;
+	}
+	alarm_touch(e, o, id);
+	return 0;
+}
+
+/* Check the state for a step outcome.  0 or -1 with err. */
+static int
+alarm_may_step(const json_t *row, int64_t id, struct cmd_err *err)
+{
+	if (alarm_not_closed(row, id, err) == -1)
+		return -1;
+	if (strcmp(alarm_col(row, "state"), "taken") != 0)
+		return cmd_fail(err, "bad_state", "alarm %lld is new: take it "
+		    "first", (long long)id);
+	return 0;
+}
+
+/* Record the outcome of a protocol step, with a note. */
+int
+alarm_step_note(struct alarm_engine *e, int64_t id, int position,
+    const char *outcome, const char *note, const struct actor *who,
+    json_t **result, struct cmd_err *err)
+{
+	struct alarm_open	*o;
+	json_t			*row;
+	int64_t			 now = clock_now_ms(), keep, next = 0;
+	int			 rc;
+
+	if (!alarm_word_in(alarm_outcomes, outcome))
+		return cmd_fail(err, "bad_args", "argument 'outcome': one of "
+		    "done, failed, skipped");
+	if (alarm_load(e, id, &row, err) == -1)
+		return -1;
+	rc = alarm_may_step(row, id, err);
+	keep = json_integer_value(json_object_get(row, "next_deadline_ms"));
+	json_decref(row);
+	if (rc == -1)
+		return -1;
+	if ((rc = store_alarm_step_set(e->store, id, position, outcome,
+	    who->name, now)) == 1)
+		return cmd_fail(err, "not_found", "alarm %lld has no step %d",
+		    (long long)id, position);
+	if (rc == -1 || alarm_step_next(e, id, now, keep, &next) == -1 ||
+	    alarm_audit(e, who, "alarm.step", id, note, json_pack("{s:i, s:s}",
+	    "position", position, "outcome", outcome)) == -1)
+		return cmd_fail(err, "storage", "%s", store_errmsg(e->store));
+	if (alarm_result(e, id, result, err) == -1)
+		return -1;
+	if ((o = alarm_find_id(e, id)) != NULL)
+		o->next_ms = next;
+	alarm_touch(e, o, id);
+	return 0;
+}
+
+/* Record the outcome of a protocol step. */
+int
+alarm_step(struct alarm_engine *e, int64_t id, int position,
+    const char *outcome, const struct actor *who, json_t **result,
+    struct cmd_err *err)
+{
+	return alarm_step_note(e, id, position, outcome, NULL, who, result, err);
+}
+
+/* A comment on the alarm's record (any state). */
+int
+alarm_comment(struct alarm_engine *e, int64_t id, const char *text,
+    const struct actor *who, json_t **result, struct cmd_err *err)
+{
+	json_t	*row;
+
+	if (alarm_load(e, id, &row, err) == -1)
+		return -1;
+	json_decref(row);
+	if (alarm_audit(e, who, "alarm.comment", id, text, NULL) == -1)
+		return cmd_fail(err, "storage", "%s", store_errmsg(e->store));
+	return alarm_result(e, id, result, err);
+}
+
+/* Check the state for closing.  0 or -1 with err. */
+static int
+alarm_may_close(const json_t *row, int64_t id, const struct actor *who,
+    struct cmd_err *err)
+{
+	if (alarm_not_closed(row, id, err) == -1)
+		return -1;
+	if (strcmp(alarm_col(row, "state"), "new") == 0 &&
+	    who->role < ROLE_SUPERVISOR)
+		return cmd_fail(err, "bad_state", "alarm %lld is new: take it "
+		    "before closing it", (long long)id);
+	return 0;
+}
+
+/* taken -> closed with a resolution (a supervisor may close a new one). */
+int
+alarm_close(struct alarm_engine *e, int64_t id, const char *resolution,
+    const char *note, const struct actor *who, json_t **result,
+    struct cmd_err *err)
+{
+	struct alarm_open	*o;
+	json_t			*row;
+	int			 rc;
+
+	if (!alarm_resolution_valid(resolution))
+		return cmd_fail(err, "bad_args", "argument 'resolution': one of %s",
+		    alarm_resolution_list());
+	if (alarm_load(e, id, &row, err) == -1)
+		return -1;
+	rc = alarm_may_close(row, id, who, err);
+	json_decref(row);
+	if (rc == -1)
+		return -1;
+	if (store_alarm_close(e->store, id, who->name, clock_now_ms(),
+	    resolution, note) == -1 ||
+	    alarm_audit(e, who, "alarm.close", id, note, json_pack("{s:s}",
+	    "resolution", resolution)) == -1)
+		return cmd_fail(err, "storage", "%s", store_errmsg(e->store));
+	if (alarm_result(e, id, result, err) == -1)
+		return -1;
+	if ((o = alarm_find_id(e, id)) != NULL)
+		alarm_index_remove(e, o);
+	alarm_touch(e, NULL, id);
+	return 0;
+}
+
+/* Escalate by hand (an operator calls for a supervisor). */
+int
+alarm_escalate(struct alarm_engine *e, int64_t id, const char *reason,
+    const struct actor *who, json_t **result, struct cmd_err *err)
+{
+	json_t	*row;
+	int	 rc;
+
+	if (alarm_load(e, id, &row, err) == -1)
+		return -1;
+	rc = alarm_not_closed(row, id, err);
+	json_decref(row);
+	if (rc == -1)
+		return -1;
+	if (store_alarm_escalate(e->store, id, -1) == -1 ||
+	    alarm_audit(e, who, "alarm.escalate", id, reason, NULL) == -1)
+		return cmd_fail(err, "storage", "%s", store_errmsg(e->store));
+	if (alarm_result(e, id, result, err) == -1)
+		return -1;
+	alarm_touch(e, alarm_find_id(e, id), id);
+	alarm_note_add(e, NULL, id, reason != NULL ? reason : "", who->name);
+	log_info("alarm %lld escalated by %s: %s", (long long)id, who->name,
+	    reason != NULL ? reason : "");
+	return 0;
+}
+
+/* --- the engine ---------------------------------------------------------- */
+
+/* An engine over store and batch; nothing loaded until alarm_engine_start. */
 struct alarm_engine *
 alarm_engine_new(struct event_base *base, struct store *store,
     struct batch *batch, const struct config *cfg)
 {
-	return xcalloc(1, sizeof(struct alarm_engine));
+	struct alarm_engine	*e;
+
+	e = xcalloc(1, sizeof(*e));
+	e->base = base;
+	e->store = store;
+	e->batch = batch;
+	e->cfg = cfg;
+	e->nbuckets = ALARM_BUCKETS_MIN;
+	e->tab = xcalloc(e->nbuckets, sizeof(*e->tab));
+	e->gen = 1;
+	return e;
 }
 
-void alarm_engine_free(struct alarm_engine *e) { free(e); }
-void alarm_engine_set_config(struct alarm_engine *e, const struct config *c) { }
-void alarm_engine_set_notify(struct alarm_engine *e, alarm_notify_fn fn, void *arg) { }
-int alarm_engine_start(struct alarm_engine *e) { return 0; }
-int alarm_on_event(struct alarm_engine *e, const struct alarm_input *in) { return 0; }
-int alarm_comm_fail(struct alarm_engine *e, const char *a, int64_t s, int64_t l) { return 0; }
-int alarm_comm_restore(struct alarm_engine *e, const char *a) { return 0; }
-void alarm_engine_tick(struct alarm_engine *e) { }
+/* Free the engine; a batch holding its changes is committed first. */
+void
+alarm_engine_free(struct alarm_engine *e)
+{
+	size_t	i;
+
+	if (e == NULL)
+		return;
+	/* The batch's waiter list points at us. */
+	if (e->waiting)
+		batch_flush(e->batch);
+	if (e->timer != NULL)
+		event_free(e->timer);
+	alarm_index_clear(e);
+	free(e->tab);
+	for (i = 0; i < e->nnotes; i++)
+		free(e->notes[i].reason);
+	free(e->notes);
+	free(e);
+}
+
+/* Use a reloaded configuration (classes, deadlines) from now on. */
+void
+alarm_engine_set_config(struct alarm_engine *e, const struct config *cfg)
+{
+	e->cfg = cfg;
+}
+
+/* Who hears about committed changes (NULL: nobody). */
+void
+alarm_engine_set_notify(struct alarm_engine *e, alarm_notify_fn fn, void *arg)
+{
+	e->notify = fn;
+	e->notify_arg = arg;
+}
+
+/* Who says whether anybody listens (NULL: assume somebody does). */
+void
+alarm_engine_set_listening(struct alarm_engine *e, alarm_listening_fn fn,
+    void *arg)
+{
+	e->listening = fn;
+	e->listening_arg = arg;
+}
+
+/* Load the open alarms, start the timer, escalate what expired meanwhile. */
+int
+alarm_engine_start(struct alarm_engine *e)
+{
+	struct timeval	tv = { ALARM_TICK_SEC, 0 };
+
+	if (alarm_index_load(e) == -1)
+		return -1;
+	if (e->timer == NULL && e->base != NULL) {
+		e->timer = event_new(e->base, -1, EV_PERSIST, alarm_timer_cb, e);
+		if (e->timer == NULL || event_add(e->timer, &tv) == -1)
+			fatalx("alarms: cannot start the deadline timer");
+	}
+	log_info("alarms: %zu open", e->nopen);
+	alarm_tick(e, 1);
+	return 0;
+}

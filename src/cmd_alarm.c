@@ -1,6 +1,326 @@
-/* cmd_alarm.c - STUB: the alarm commands are not written yet. */
+/* cmd_alarm.c - the alarm queue: alarm.list, show, take, step, comment, close, escalate. */
 #include "config.h"
 
-#include "cmd.h"
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
-const struct cmd_entry *const cmd_alarm_table[] = { NULL };
+#include <jansson.h>
+
+#include "alarm.h"
+#include "audit.h"
+#include "cmd.h"
+#include "control.h"
+#include "handling.h"
+#include "site.h"
+#include "store.h"
+#include "store_alarm.h"
+
+#define ALARM_LIST_DEFAULT	200
+#define ALARM_SHOW_EVENTS	100	/* the newest; count says how many in all */
+#define ALARM_SHOW_HISTORY	500
+
+static const char *const alarm_list_states[] = {
+	"open", "new", "taken", "closed", "all", NULL
+};
+
+/* The integer argument name (validated by the spec). */
+static int64_t
+arg_int(json_t *args, const char *name)
+{
+	return json_integer_value(json_object_get(args, name));
+}
+
+/* The string argument name, NULL when absent. */
+static const char *
+arg_str(json_t *args, const char *name)
+{
+	return json_string_value(json_object_get(args, name));
+}
+
+/* Every row of a stored list as consoles see it. */
+static json_t *
+alarm_rows_json(json_t *rows)
+{
+	json_t	*row;
+	size_t	 i;
+
+	json_array_foreach(rows, i, row)
+		alarm_json(row);
+	return rows;
+}
+
+/* Is s a state alarm.list knows? */
+static int
+alarm_list_state_ok(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; alarm_list_states[i] != NULL; i++)
+		if (strcmp(alarm_list_states[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* alarm.list {state?, site?, limit?}: the queue, by priority then age. */
+static void
+cmd_alarm_list_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
+{
+	struct store_alarm_filter	 f;
+	json_t				*rows;
+
+	memset(&f, 0, sizeof(f));
+	f.state = arg_str(args, "state") != NULL ? arg_str(args, "state") : "open";
+	if (!alarm_list_state_ok(f.state)) {
+		control_error(req, "bad_args", "argument 'state': one of open, "
+		    "new, taken, closed, all");
+		return;
+	}
+	f.site_id = arg_int(args, "site");
+	f.limit = json_object_get(args, "limit") != NULL ?
+	    (int)arg_int(args, "limit") : ALARM_LIST_DEFAULT;
+	if ((rows = store_alarm_list(ctx->store, &f)) == NULL) {
+		control_error(req, "storage", "%s", store_errmsg(ctx->store));
+		return;
+	}
+	control_reply(req, alarm_rows_json(rows));
+}
+
+/* The alarm's history: its audit rows, newest first. */
+static json_t *
+alarm_history(struct store *s, int64_t id)
+{
+	struct audit_filter	f;
+	char			oid[24];
+
+	snprintf(oid, sizeof(oid), "%lld", (long long)id);
+	memset(&f, 0, sizeof(f));
+	f.object = "alarm";
+	f.object_id = oid;
+	f.limit = ALARM_SHOW_HISTORY;
+	return store_audit_list(s, &f);
+}
+
+/* Set member name of o to v; -1 (and nothing set) when v is NULL. */
+static int
+alarm_set(json_t *o, const char *name, json_t *v)
+{
+	if (v == NULL)
+		return -1;
+	json_object_set_new(o, name, v);
+	return 0;
+}
+
+/* Add events, site, protocol, steps and history to a committed alarm row. */
+static int
+alarm_show_fill(struct store *s, json_t *a, int64_t id)
+{
+	int64_t	site = json_integer_value(json_object_get(a, "site_id"));
+	int64_t	proto = json_integer_value(json_object_get(a, "protocol_id"));
+	json_t	*ev, *steps;
+
+	ev = store_alarm_events(s, id, ALARM_SHOW_EVENTS);
+	steps = store_alarm_steps(s, id);
+	if (alarm_set(a, "events", ev != NULL ? alarm_rows_json(ev) : NULL) ||
+	    alarm_set(a, "steps", steps != NULL ? alarm_rows_json(steps) : NULL))
+		return -1;
+	if (alarm_set(a, "site", site > 0 ? store_site_brief(s, site) :
+	    json_null()) ||
+	    alarm_set(a, "protocol", proto > 0 ? store_protocol_brief(s, proto) :
+	    json_null()) ||
+	    alarm_set(a, "history", alarm_history(s, id)))
+		return -1;
+	if (json_is_object(json_object_get(a, "protocol")))
+		alarm_json(json_object_get(a, "protocol"));
+	alarm_rows_json(json_object_get(a, "history"));
+	return 0;
+}
+
+/* alarm.show {id}: the alarm with everything an operator needs to handle it. */
+static void
+cmd_alarm_show_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
+{
+	int64_t	 id = arg_int(args, "id");
+	json_t	*a = store_alarm_get(ctx->store, id, 1);
+
+	if (a != NULL && !json_is_object(a)) {
+		json_decref(a);
+		control_error(req, "not_found", "no alarm %lld", (long long)id);
+		return;
+	}
+	if (a == NULL || alarm_show_fill(ctx->store, a, id) == -1) {
+		json_decref(a);
+		control_error(req, "storage", "%s", store_errmsg(ctx->store));
+		return;
+	}
+	alarm_json(a);
+	control_reply(req, a);
+}
+
+/* alarm.take in the batch. */
+static int
+alarm_take_write(struct control_ctx *ctx, const struct actor *who, json_t *args,
+    json_t **result, struct cmd_err *err)
+{
+	return alarm_take(ctx->alarms, arg_int(args, "id"), who, result, err);
+}
+
+/* alarm.step in the batch. */
+static int
+alarm_step_write(struct control_ctx *ctx, const struct actor *who, json_t *args,
+    json_t **result, struct cmd_err *err)
+{
+	return alarm_step_note(ctx->alarms, arg_int(args, "id"),
+	    (int)arg_int(args, "position"), arg_str(args, "outcome"),
+	    arg_str(args, "note"), who, result, err);
+}
+
+/* alarm.comment in the batch. */
+static int
+alarm_comment_write(struct control_ctx *ctx, const struct actor *who,
+    json_t *args, json_t **result, struct cmd_err *err)
+{
+	return alarm_comment(ctx->alarms, arg_int(args, "id"),
+	    arg_str(args, "text"), who, result, err);
+}
+
+/* alarm.close in the batch. */
+static int
+alarm_close_write(struct control_ctx *ctx, const struct actor *who,
+    json_t *args, json_t **result, struct cmd_err *err)
+{
+	return alarm_close(ctx->alarms, arg_int(args, "id"),
+	    arg_str(args, "resolution"), arg_str(args, "note"), who, result, err);
+}
+
+/* alarm.escalate in the batch. */
+static int
+alarm_escalate_write(struct control_ctx *ctx, const struct actor *who,
+    json_t *args, json_t **result, struct cmd_err *err)
+{
+	return alarm_escalate(ctx->alarms, arg_int(args, "id"),
+	    arg_str(args, "reason"), who, result, err);
+}
+
+/* alarm.take {id} */
+static void
+cmd_alarm_take_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
+{
+	control_write(req, ctx, args, alarm_take_write, NULL);
+}
+
+/* alarm.step {id, position, outcome, note?} */
+static void
+cmd_alarm_step_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
+{
+	control_write(req, ctx, args, alarm_step_write, NULL);
+}
+
+/* alarm.comment {id, text} */
+static void
+cmd_alarm_comment_exec(struct cmd_req *req, struct control_ctx *ctx,
+    json_t *args)
+{
+	control_write(req, ctx, args, alarm_comment_write, NULL);
+}
+
+/* alarm.close {id, resolution, note?} */
+static void
+cmd_alarm_close_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
+{
+	control_write(req, ctx, args, alarm_close_write, NULL);
+}
+
+/* alarm.escalate {id, reason} */
+static void
+cmd_alarm_escalate_exec(struct cmd_req *req, struct control_ctx *ctx,
+    json_t *args)
+{
+	control_write(req, ctx, args, alarm_escalate_write, NULL);
+}
+
+#define ARG_ID	{ "id", CMD_ARG_INT, 1, 1, INT64_MAX }
+
+static const struct cmd_entry cmd_alarm_list_entry = {
+	.name = "alarm.list",
+	.args = {
+		{ "state", CMD_ARG_STRING, 0, 1, 16 },
+		{ "site", CMD_ARG_INT, 0, 1, INT64_MAX },
+		{ "limit", CMD_ARG_INT, 0, 1, 10000 },
+		{ NULL }
+	},
+	.exec = cmd_alarm_list_exec,
+	.role = ROLE_OPERATOR,
+};
+
+static const struct cmd_entry cmd_alarm_show_entry = {
+	.name = "alarm.show",
+	.args = { ARG_ID, { NULL } },
+	.exec = cmd_alarm_show_exec,
+	.role = ROLE_OPERATOR,
+};
+
+static const struct cmd_entry cmd_alarm_take_entry = {
+	.name = "alarm.take",
+	.args = { ARG_ID, { NULL } },
+	.exec = cmd_alarm_take_exec,
+	.role = ROLE_OPERATOR,
+};
+
+static const struct cmd_entry cmd_alarm_step_entry = {
+	.name = "alarm.step",
+	.args = {
+		ARG_ID,
+		{ "position", CMD_ARG_INT, 1, 0, 10000 },
+		{ "outcome", CMD_ARG_STRING, 1, 1, 16 },
+		{ "note", CMD_ARG_STRING, 0, 0, 2000 },
+		{ NULL }
+	},
+	.exec = cmd_alarm_step_exec,
+	.role = ROLE_OPERATOR,
+};
+
+static const struct cmd_entry cmd_alarm_comment_entry = {
+	.name = "alarm.comment",
+	.args = {
+		ARG_ID,
+		{ "text", CMD_ARG_STRING, 1, 1, 2000 },
+		{ NULL }
+	},
+	.exec = cmd_alarm_comment_exec,
+	.role = ROLE_OPERATOR,
+};
+
+static const struct cmd_entry cmd_alarm_close_entry = {
+	.name = "alarm.close",
+	.args = {
+		ARG_ID,
+		{ "resolution", CMD_ARG_STRING, 1, 1, 32 },
+		{ "note", CMD_ARG_STRING, 0, 0, 2000 },
+		{ NULL }
+	},
+	.exec = cmd_alarm_close_exec,
+	.role = ROLE_OPERATOR,
+};
+
+static const struct cmd_entry cmd_alarm_escalate_entry = {
+	.name = "alarm.escalate",
+	.args = {
+		ARG_ID,
+		{ "reason", CMD_ARG_STRING, 1, 1, 500 },
+		{ NULL }
+	},
+	.exec = cmd_alarm_escalate_exec,
+	.role = ROLE_OPERATOR,
+};
+
+const struct cmd_entry *const cmd_alarm_table[] = {
+	&cmd_alarm_list_entry,
+	&cmd_alarm_show_entry,
+	&cmd_alarm_take_entry,
+	&cmd_alarm_step_entry,
+	&cmd_alarm_comment_entry,
+	&cmd_alarm_close_entry,
+	&cmd_alarm_escalate_entry,
+	NULL
+};

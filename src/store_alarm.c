@@ -1,10 +1,409 @@
-/* store_alarm.c - STUB: not written yet. */
+/* store_alarm.c - alarms, their stacked events and protocol steps in SQLite. */
 #include "config.h"
 
-/* Keeps the translation unit non-empty until the module lands. */
-int store_alarm_stub_unused(void);
-int
-store_alarm_stub_unused(void)
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "store.h"
+#include "store_alarm.h"
+#include "store_int.h"
+
+/* The columns of an alarm as every reader gets it. */
+#define ALARM_COLS "a.id, a.site_id, s.name AS site_name, a.account, a.zone," \
+    " a.class, a.kind, a.priority, a.state, a.restored, a.escalated, a.count," \
+    " a.text, a.first_ms, a.last_ms, a.created_ms, a.protocol_id," \
+    " a.take_deadline_ms, a.next_deadline_ms, a.taken_by, a.taken_ms," \
+    " a.closed_by, a.closed_ms, a.resolution, a.resolution_note" \
+    " FROM alarms a LEFT JOIN sites s ON s.id = a.site_id"
+
+static const char sql_add[] = "INSERT INTO alarms (site_id, account, zone,"
+    " class, kind, priority, state, text, first_ms, last_ms, created_ms,"
+    " protocol_id, take_deadline_ms, next_deadline_ms) VALUES (nullif(?1, 0),"
+    " ?2, ?3, ?4, ?5, ?6, 'new', ?7, ?8, ?8, ?9, nullif(?10, 0), ?11, ?11)";
+static const char sql_link[] = "INSERT OR IGNORE INTO alarm_events"
+    " (alarm_id, event_id) VALUES (?1, ?2)";
+static const char sql_stack[] = "UPDATE alarms SET count = count + ?2,"
+    " last_ms = max(last_ms, ?3), restored = CASE WHEN ?4 < 0 THEN restored"
+    " ELSE ?4 END WHERE id = ?1";
+static const char sql_step_copy[] = "INSERT INTO alarm_steps (alarm_id,"
+    " position, action, target, text, deadline_s) VALUES (?1, ?2, ?3, ?4, ?5,"
+    " ?6)";
+static const char sql_take[] = "UPDATE alarms SET state = 'taken',"
+    " taken_by = ?2, taken_ms = ?3 WHERE id = ?1";
+static const char sql_take_steps[] = "UPDATE alarm_steps SET deadline_ms ="
+    " ?2 + deadline_s * 1000 WHERE alarm_id = ?1 AND done_ms IS NULL";
+static const char sql_set_next[] = "UPDATE alarms SET next_deadline_ms ="
+    " nullif(?2, 0) WHERE id = ?1";
+static const char sql_escalate[] = "UPDATE alarms SET escalated = escalated + 1,"
+    " priority = max(1, priority - 1), next_deadline_ms = CASE WHEN ?2 < 0"
+    " THEN next_deadline_ms ELSE nullif(?2, 0) END WHERE id = ?1";
+static const char sql_close[] = "UPDATE alarms SET state = 'closed',"
+    " closed_by = ?2, closed_ms = ?3, resolution = ?4, resolution_note = ?5,"
+    " next_deadline_ms = NULL WHERE id = ?1";
+static const char sql_step_set[] = "UPDATE alarm_steps SET outcome = ?3,"
+    " done_by = ?4, done_ms = ?5 WHERE alarm_id = ?1 AND position = ?2";
+static const char sql_step_due[] = "SELECT min(CASE WHEN deadline_ms > ?2"
+    " THEN deadline_ms END), count(CASE WHEN deadline_ms <= ?2 THEN 1 END)"
+    " FROM alarm_steps WHERE alarm_id = ?1 AND done_ms IS NULL"
+    " AND deadline_ms IS NOT NULL";
+static const char sql_steps_due[] = "SELECT position, action, deadline_s"
+    " FROM alarm_steps WHERE alarm_id = ?1 AND done_ms IS NULL"
+    " AND deadline_ms <= ?2 ORDER BY position";
+static const char sql_steps_mark[] = "UPDATE alarm_steps SET escalated ="
+    " escalated + 1 WHERE alarm_id = ?1 AND done_ms IS NULL"
+    " AND deadline_ms <= ?2";
+/* Cached once per connection: the cache is keyed by address and connection. */
+static const char sql_get[] = "SELECT " ALARM_COLS " WHERE a.id = ?1";
+static const char sql_list[] = "SELECT " ALARM_COLS
+    " WHERE (?1 = 'all' OR a.state = ?1 OR (?1 = 'open' AND a.state <> 'closed'))"
+    " AND (?2 = 0 OR a.site_id = ?2)"
+    " ORDER BY a.priority, a.created_ms, a.id LIMIT ?3";
+static const char sql_events[] = "SELECT e.id, e.received_ms, e.account,"
+    " e.format, e.code, e.qual, e.class, e.text, e.zone, e.\"user\","
+    " e.\"partition\" FROM alarm_events ae JOIN events e ON e.id = ae.event_id"
+    " WHERE ae.alarm_id = ?1 ORDER BY e.id DESC LIMIT ?2";
+static const char sql_steps[] = "SELECT position, action, target, text,"
+    " deadline_s, deadline_ms, escalated, done_ms, done_by, outcome"
+    " FROM alarm_steps WHERE alarm_id = ?1 ORDER BY position";
+static const char sql_open[] = "SELECT id, ifnull(site_id, 0), account,"
+    " ifnull(zone, -1), class, kind, state = 'taken', restored, created_ms,"
+    " ifnull(next_deadline_ms, 0) FROM alarms WHERE state <> 'closed'";
+
+/* Run a bound writer statement, or fail when a bind did. */
+static int
+alarm_run(struct store *s, sqlite3_stmt *st, int rc)
 {
+	if (rc != SQLITE_OK) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return store_fail(s, STORE_WRITER);
+	}
+	return store_step_done(s, st);
+}
+
+/* Insert a new alarm; its id or -1. */
+int64_t
+store_alarm_add(struct store *s, const struct store_alarm_new *a)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_add);
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, a->site_id);
+	rc |= store_bind_str(st, 2, a->account);
+	rc |= a->zone >= 0 ? sqlite3_bind_int(st, 3, a->zone) :
+	    sqlite3_bind_null(st, 3);
+	rc |= store_bind_str(st, 4, a->cls);
+	rc |= store_bind_str(st, 5, a->kind);
+	rc |= sqlite3_bind_int(st, 6, a->priority);
+	rc |= store_bind_str(st, 7, a->text != NULL ? a->text : "");
+	rc |= sqlite3_bind_int64(st, 8, a->first_ms);
+	rc |= sqlite3_bind_int64(st, 9, a->created_ms);
+	rc |= sqlite3_bind_int64(st, 10, a->protocol_id);
+	rc |= sqlite3_bind_int64(st, 11, a->take_deadline_ms);
+	if (alarm_run(s, st, rc) == -1)
+		return -1;
+	return store_last_id(s);
+}
+
+/* Link a stored event to its alarm. */
+int
+store_alarm_link(struct store *s, int64_t alarm_id, int64_t event_id)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_link);
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, alarm_id);
+	rc |= sqlite3_bind_int64(st, 2, event_id);
+	return alarm_run(s, st, rc);
+}
+
+/* One more event on an open alarm. */
+int
+store_alarm_stack(struct store *s, int64_t id, int64_t last_ms, int inc,
+    int restored)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_stack);
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, id);
+	rc |= sqlite3_bind_int(st, 2, inc);
+	rc |= sqlite3_bind_int64(st, 3, last_ms);
+	rc |= sqlite3_bind_int(st, 4, restored);
+	return alarm_run(s, st, rc);
+}
+
+/* A string member of obj, "" when absent or not a string. */
+static const char *
+alarm_member_str(const json_t *obj, const char *name)
+{
+	const char	*v = json_string_value(json_object_get(obj, name));
+
+	return v != NULL ? v : "";
+}
+
+/* Copy one protocol step. */
+static int
+alarm_step_copy(struct store *s, int64_t id, const json_t *step)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_step_copy);
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, id);
+	rc |= store_bind_json(st, 2, json_object_get(step, "position"));
+	rc |= store_bind_json(st, 3, json_object_get(step, "action"));
+	rc |= store_bind_str(st, 4, alarm_member_str(step, "target"));
+	rc |= store_bind_str(st, 5, alarm_member_str(step, "text"));
+	rc |= store_bind_json(st, 6, json_object_get(step, "deadline_s"));
+	return alarm_run(s, st, rc);
+}
+
+/* Copy the protocol's steps to the alarm. */
+int
+store_alarm_steps_copy(struct store *s, int64_t id, const json_t *steps)
+{
+	const json_t	*step;
+	size_t		 i;
+
+	json_array_foreach(steps, i, step)
+		if (alarm_step_copy(s, id, step) == -1)
+			return -1;
+	return 0;
+}
+
+/* Bind (id, ms) and run: the shape several updates share. */
+static int
+alarm_id_ms(struct store *s, const char *sql, int64_t id, int64_t ms)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql);
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, id);
+	rc |= sqlite3_bind_int64(st, 2, ms);
+	return alarm_run(s, st, rc);
+}
+
+/* The alarm is taken; its steps' deadlines start now when asked. */
+int
+store_alarm_take(struct store *s, int64_t id, const char *who, int64_t ms,
+    int deadlines)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_take);
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, id);
+	rc |= store_bind_str(st, 2, who);
+	rc |= sqlite3_bind_int64(st, 3, ms);
+	if (alarm_run(s, st, rc) == -1)
+		return -1;
+	return deadlines ? alarm_id_ms(s, sql_take_steps, id, ms) : 0;
+}
+
+/* Store the next deadline (0: none). */
+int
+store_alarm_set_next(struct store *s, int64_t id, int64_t next_ms)
+{
+	return alarm_id_ms(s, sql_set_next, id, next_ms);
+}
+
+/* One escalation level more. */
+int
+store_alarm_escalate(struct store *s, int64_t id, int64_t next_ms)
+{
+	return alarm_id_ms(s, sql_escalate, id, next_ms);
+}
+
+/* Close with a resolution. */
+int
+store_alarm_close(struct store *s, int64_t id, const char *who, int64_t ms,
+    const char *resolution, const char *note)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_close);
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, id);
+	rc |= store_bind_str(st, 2, who);
+	rc |= sqlite3_bind_int64(st, 3, ms);
+	rc |= store_bind_str(st, 4, resolution);
+	rc |= store_bind_str(st, 5, note);
+	return alarm_run(s, st, rc);
+}
+
+/* A step's outcome: 0, 1 no such step, -1. */
+int
+store_alarm_step_set(struct store *s, int64_t id, int position,
+    const char *outcome, const char *who, int64_t ms)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_step_set);
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, id);
+	rc |= sqlite3_bind_int(st, 2, position);
+	rc |= store_bind_str(st, 3, outcome);
+	rc |= store_bind_str(st, 4, who);
+	rc |= sqlite3_bind_int64(st, 5, ms);
+	if (alarm_run(s, st, rc) == -1)
+		return -1;
+	return store_changes(s) == 0 ? 1 : 0;
+}
+
+/* The next step deadline after now and how many are due. */
+int
+store_alarm_step_due(struct store *s, int64_t id, int64_t now, int64_t *next_ms,
+    int *due)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_step_due);
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, id);
+	rc |= sqlite3_bind_int64(st, 2, now);
+	if (rc != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		store_fail(s, STORE_WRITER);
+		sqlite3_reset(st);
+		return -1;
+	}
+	*next_ms = sqlite3_column_int64(st, 0);	/* NULL reads as 0 */
+	*due = sqlite3_column_int(st, 1);
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* The steps due now, each marked escalated once more. */
+json_t *
+store_alarm_steps_escalate(struct store *s, int64_t id, int64_t now)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_steps_due);
+	json_t		*rows;
+
+	if (st == NULL)
+		return NULL;
+	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, now) != SQLITE_OK) {
+		store_fail(s, STORE_WRITER);
+		return NULL;
+	}
+	if ((rows = store_rows_json(s, STORE_WRITER, st)) == NULL)
+		return NULL;
+	if (json_array_size(rows) > 0 &&
+	    alarm_id_ms(s, sql_steps_mark, id, now) == -1) {
+		json_decref(rows);
+		return NULL;
+	}
+	return rows;
+}
+
+/* Bind (id, n) on conn's statement and return all rows (n < 0: only id). */
+static json_t *
+alarm_rows(struct store *s, enum store_conn conn, const char *sql, int64_t id,
+    int n, int first)
+{
+	sqlite3_stmt	*st = store_stmt(s, conn, sql);
+	int		 rc;
+
+	if (st == NULL)
+		return NULL;
+	rc = sqlite3_bind_int64(st, 1, id);
+	if (n >= 0)
+		rc |= sqlite3_bind_int(st, 2, n);
+	if (rc != SQLITE_OK) {
+		store_fail(s, conn);
+		return NULL;
+	}
+	return first ? store_row1_json(s, conn, st) : store_rows_json(s, conn, st);
+}
+
+/* One alarm, committed or as the batch sees it. */
+json_t *
+store_alarm_get(struct store *s, int64_t id, int committed)
+{
+	return alarm_rows(s, committed ? STORE_READER : STORE_WRITER, sql_get,
+	    id, -1, 1);
+}
+
+/* The queue. */
+json_t *
+store_alarm_list(struct store *s, const struct store_alarm_filter *f)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_READER, sql_list);
+	int		 rc;
+
+	if (st == NULL)
+		return NULL;
+	rc = store_bind_str(st, 1, f->state != NULL ? f->state : "open");
+	rc |= sqlite3_bind_int64(st, 2, f->site_id);
+	rc |= sqlite3_bind_int(st, 3, f->limit > 0 ? f->limit : 100);
+	if (rc != SQLITE_OK) {
+		store_fail(s, STORE_READER);
+		return NULL;
+	}
+	return store_rows_json(s, STORE_READER, st);
+}
+
+/* The alarm's events, newest first. */
+json_t *
+store_alarm_events(struct store *s, int64_t id, int limit)
+{
+	return alarm_rows(s, STORE_READER, sql_events, id, limit, 0);
+}
+
+/* The alarm's steps. */
+json_t *
+store_alarm_steps(struct store *s, int64_t id)
+{
+	return alarm_rows(s, STORE_READER, sql_steps, id, -1, 0);
+}
+
+/* Every open alarm, for the engine's index. */
+int
+store_alarm_open_foreach(struct store *s,
+    int (*cb)(const struct store_alarm_open *, void *), void *arg)
+{
+	sqlite3_stmt		*st = store_stmt(s, STORE_WRITER, sql_open);
+	struct store_alarm_open	 o;
+	int			 rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		o.id = sqlite3_column_int64(st, 0);
+		o.site_id = sqlite3_column_int64(st, 1);
+		o.account = (const char *)sqlite3_column_text(st, 2);
+		o.zone = sqlite3_column_int(st, 3);
+		o.cls = (const char *)sqlite3_column_text(st, 4);
+		o.kind = (const char *)sqlite3_column_text(st, 5);
+		o.taken = sqlite3_column_int(st, 6);
+		o.restored = sqlite3_column_int(st, 7);
+		o.created_ms = sqlite3_column_int64(st, 8);
+		o.next_deadline_ms = sqlite3_column_int64(st, 9);
+		if (cb(&o, arg) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_fail(s, STORE_WRITER);
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
 	return 0;
 }

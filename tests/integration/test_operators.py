@@ -455,7 +455,10 @@ def slow_subscriber_is_dropped(t):
     th = threading.Thread(target=drain, daemon=True)
     th.start()
     n = 3000   # ~1.5 MB of notifications: far beyond the console's bound
-    panel.sock.sendall(b"".join(pt.sia(i % 9999 + 1, "1234", "Nri1/BA%02d" % (i % 99 + 1))
+    # A new account every 99 frames: each frame raises a new alarm, and a
+    # new alarm is published at once (stacking is rate-limited per alarm).
+    panel.sock.sendall(b"".join(pt.sia(i % 9999 + 1, "1%03X" % (i // 99),
+                                       "Nri1/BA%02d" % (i % 99 + 1))
                                 for i in range(n)))
     pt.wait_for(lambda: acks[0] >= n, timeout=30)
     t.eq(acks[0], n, "every frame acknowledged while a console does not read")

@@ -1,0 +1,89 @@
+/* store_alarm.h - alarms, their events and steps in SQLite (src/store_alarm.c). */
+#ifndef PCOD_STORE_ALARM_H
+#define PCOD_STORE_ALARM_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct store;
+
+/* A new alarm as the engine raises it; strings are borrowed. */
+struct store_alarm_new {
+	int64_t		 site_id;	/* 0: none */
+	const char	*account;
+	int		 zone;		/* -1: none */
+	const char	*cls;		/* "burglary" */
+	const char	*kind;		/* "event", "comm_fail", "system" */
+	int		 priority;
+	const char	*text;
+	int64_t		 first_ms;	/* the first event's reception */
+	int64_t		 created_ms;
+	int64_t		 protocol_id;	/* 0: none */
+	int64_t		 take_deadline_ms;
+};
+
+/* One open alarm as the engine rebuilds its index (strings valid during the callback). */
+struct store_alarm_open {
+	int64_t		 id;
+	int64_t		 site_id;	/* 0: none */
+	const char	*account;
+	int		 zone;		/* -1: none */
+	const char	*cls;
+	const char	*kind;
+	int		 taken;		/* state 'taken' (else 'new') */
+	int		 restored;
+	int64_t		 created_ms;
+	int64_t		 next_deadline_ms;	/* 0: none */
+};
+
+/* The queue filter of alarm.list. */
+struct store_alarm_filter {
+	const char	*state;		/* "open", "new", "taken", "closed", "all" */
+	int64_t		 site_id;	/* 0: any */
+	int		 limit;		/* > 0 */
+};
+
+/* Writes, all in the open batch (writer).  0 or -1 unless said. */
+int64_t	store_alarm_add(struct store *, const struct store_alarm_new *);	/* id or -1 */
+int	store_alarm_link(struct store *, int64_t alarm_id, int64_t event_id);
+/* count += inc, last_ms raised to last_ms, restored set (-1: kept). */
+int	store_alarm_stack(struct store *, int64_t id, int64_t last_ms, int inc,
+	    int restored);
+/* Copy protocol steps [{position, action, target, text, deadline_s}] to the alarm. */
+int	store_alarm_steps_copy(struct store *, int64_t id, const json_t *steps);
+/* Taken by who at ms; with deadlines, the steps' deadlines start at ms. */
+int	store_alarm_take(struct store *, int64_t id, const char *who, int64_t ms,
+	    int deadlines);
+/* next_deadline_ms: 0 stores NULL. */
+int	store_alarm_set_next(struct store *, int64_t id, int64_t next_ms);
+/* Escalate one level: priority up one (not above 1); next: -1 kept, 0 NULL. */
+int	store_alarm_escalate(struct store *, int64_t id, int64_t next_ms);
+int	store_alarm_close(struct store *, int64_t id, const char *who, int64_t ms,
+	    const char *resolution, const char *note);
+/* Record a step's outcome: 0, 1 no such step, -1. */
+int	store_alarm_step_set(struct store *, int64_t id, int position,
+	    const char *outcome, const char *who, int64_t ms);
+/*
+ * Of the steps not done: the earliest deadline after now (0: none) and how
+ * many are due (deadline <= now).  0 or -1.
+ */
+int	store_alarm_step_due(struct store *, int64_t id, int64_t now,
+	    int64_t *next_ms, int *due);
+/* The steps due at now, [{position, action, deadline_s}], each marked escalated once more. */
+json_t	*store_alarm_steps_escalate(struct store *, int64_t id, int64_t now);
+
+/* Reads. */
+/* The alarm row (committed: reader; else writer, seeing the batch); json_null() none. */
+json_t	*store_alarm_get(struct store *, int64_t id, int committed);
+/* The queue: priority, then age; committed data. */
+json_t	*store_alarm_list(struct store *, const struct store_alarm_filter *);
+/* The alarm's events, newest first, at most limit (committed). */
+json_t	*store_alarm_events(struct store *, int64_t id, int limit);
+/* The alarm's steps with their outcomes, in order (committed). */
+json_t	*store_alarm_steps(struct store *, int64_t id);
+/* Every alarm not closed (writer).  0 or -1. */
+int	store_alarm_open_foreach(struct store *,
+	    int (*cb)(const struct store_alarm_open *, void *), void *arg);
+
+#endif
