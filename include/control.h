@@ -49,6 +49,9 @@ struct operator_worker	*control_hasher(struct control *);
 void		 control_operator_changed(struct control *, const char *login,
 		    int role);
 
+/* 1 if any console is subscribed to topic (NULL: to any topic). */
+int		 control_listening(struct control *, const char *topic);
+
 /* Close the socket and every console connection, unlink the path. */
 void		 control_free(struct control *);
 

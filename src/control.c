@@ -312,7 +312,8 @@ control_publish(struct control *ctl, const char *topic, json_t *obj)
 	char		*s;
 	int		 t;
 
-	if (ctl == NULL || (t = topic_find(topic)) < 0)
+	if (ctl == NULL || (t = topic_find(topic)) < 0 ||
+	    !control_listening(ctl, topic))
 		return;
 	msg = json_pack("{s:s,s:O?}", "notify", topic, "data", obj);
 	s = msg != NULL ? json_dumps(msg, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
@@ -331,6 +332,22 @@ control_publish(struct control *ctl, const char *topic, json_t *obj)
 			console_send_line(c, s);
 	}
 	free(s);
+}
+
+/* 1 if some console is subscribed to topic (NULL: to anything). */
+int
+control_listening(struct control *ctl, const char *topic)
+{
+	struct console	*c;
+	int		 t = topic != NULL ? topic_find(topic) : -1, i;
+
+	if (ctl == NULL || (topic != NULL && t < 0))
+		return 0;
+	TAILQ_FOREACH(c, &ctl->consoles, entry)
+		for (i = 0; i < (int)CONTROL_NTOPICS; i++)
+			if ((t < 0 || t == i) && console_wants(c, i))
+				return 1;
+	return 0;
 }
 
 /* The actor a request comes from. */

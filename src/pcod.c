@@ -113,6 +113,13 @@ pcod_publish(const char *topic, json_t *obj, void *arg)
 	control_publish(arg, topic, obj);
 }
 
+/* Whether the engine need build notifications at all. */
+static int
+pcod_listening(void *arg)
+{
+	return control_listening(arg, NULL);
+}
+
 /* Open the store, load accounts, bind listeners and the control socket. */
 static void
 pcod_start(struct pcod *p)
@@ -148,6 +155,7 @@ pcod_start(struct pcod *p)
 		fatalx("%s", err);
 	p->ctx.control = p->control;
 	alarm_engine_set_notify(p->alarms, pcod_publish, p->control);
+	alarm_engine_set_listening(p->alarms, pcod_listening, p->control);
 	if (alarm_engine_start(p->alarms) == -1)
 		fatalx("%s: cannot load the open alarms: %s", p->cfg->database,
 		    store_errmsg(p->store));
@@ -224,6 +232,7 @@ pcod_stop(struct pcod *p)
 	listen_free(p->listeners);
 	/* The engine must not publish to a console list that is gone. */
 	alarm_engine_set_notify(p->alarms, NULL, NULL);
+	alarm_engine_set_listening(p->alarms, NULL, NULL);
 	control_free(p->control);
 	batch_flush(p->batch);
 	supervise_free(p->supervisor);

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "event.h"
+#include "sql_schema.h"
 #include "store.h"
 
 static char		 dir[64];
@@ -168,6 +169,44 @@ START_TEST(test_newer_schema)
 }
 END_TEST
 
+/* A database left at schema version 2, with an alarm linked to an event, upgrades keeping it. */
+START_TEST(test_upgrade_from_2)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*q;
+	char		 err[256], *emsg = NULL;
+	int		 i;
+
+	store_close(st);
+	st = NULL;
+	unlink(path);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	for (i = 0; i < 2; i++)
+		ck_assert_msg(sqlite3_exec(db, sql_migrations[i], NULL, NULL,
+		    &emsg) == SQLITE_OK, "%s", emsg);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version=2;"
+	    "INSERT INTO events (id, account, received_ms, format, code, qual,"
+	    " class) VALUES (7, '1234', 1, 'SIA', 'BA', 'new', 'burglary');"
+	    "INSERT INTO alarms (id, account, class, priority, state, first_ms,"
+	    " last_ms, created_ms) VALUES (3, '1234', 'burglary', 2, 'new', 1, 1, 1);"
+	    "INSERT INTO alarm_events VALUES (3, 7);", NULL, NULL, &emsg), SQLITE_OK);
+	sqlite3_close(db);
+	st = store_open(path, err, sizeof(err));
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT alarm_id, event_id,"
+	    " (SELECT user_version FROM pragma_user_version) FROM alarm_events",
+	    -1, &q, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(q, 0), 3);
+	ck_assert_int_eq(sqlite3_column_int(q, 1), 7);
+	ck_assert_int_eq(sqlite3_column_int(q, 2),
+	    (int)(sizeof(sql_migrations) / sizeof(sql_migrations[0])));
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+END_TEST
+
 START_TEST(test_seen_in_batch)
 {
 	ck_assert_int_eq(store_begin(st), 0);
@@ -299,6 +338,7 @@ store_suite(void)
 	tcase_add_test(tc, test_reopen);
 	tcase_add_test(tc, test_bad_path);
 	tcase_add_test(tc, test_newer_schema);
+	tcase_add_test(tc, test_upgrade_from_2);
 	tcase_add_test(tc, test_seen_in_batch);
 	tcase_add_test(tc, test_rollback_and_isolation);
 	tcase_add_test(tc, test_event_fields);
