@@ -9,6 +9,7 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -87,6 +88,9 @@ struct bench {
 	long long		 acks, naks, duhs, others, timeouts, errors, retrans;
 };
 
+/* The SIA code every frame carries (-e): BA raises alarms, CL/OP only log. */
+static char	event_code[3] = "BA";
+
 static double
 now_mono(void)
 {
@@ -102,7 +106,7 @@ usage(void)
 	fprintf(stderr, "usage: pcobench [-u] [-h 127.0.0.1] -p port [-c panels] "
 	    "[-n events] [-w window]\n"
 	    "                [-k key] [-a account-prefix] [-d seconds] "
-	    "[-t udp-timeout-ms]\n");
+	    "[-t udp-timeout-ms] [-e SIA-code]\n");
 	exit(2);
 }
 
@@ -156,7 +160,7 @@ parse_args(struct bench *b, int argc, char **argv)
 	int ch;
 	char err[128];
 
-	while ((ch = getopt(argc, argv, "h:p:uc:n:w:k:a:d:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "h:p:uc:n:w:k:a:d:t:e:")) != -1) {
 		switch (ch) {
 		case 'h': host_opt(b, optarg); break;
 		case 'p': b->sin.sin_port = htons((uint16_t)num_opt(optarg, 1,
@@ -176,6 +180,12 @@ parse_args(struct bench *b, int argc, char **argv)
 			break;
 		case 'a': acct_opt(b, optarg); break;
 		case 'd': b->duration = (int)num_opt(optarg, 1, 3600, 'd'); break;
+		case 'e':
+			if (strlen(optarg) != 2 || !isupper((unsigned char)optarg[0]) ||
+			    !isupper((unsigned char)optarg[1]))
+				usage();
+			memcpy(event_code, optarg, 3);
+			break;
 		case 't': b->udp_timeout_ms = (int)num_opt(optarg, 10, 60000, 't');
 		    break;
 		default: usage();
@@ -194,7 +204,8 @@ build_frame(struct panel *p, struct slot *s)
 
 	p->seq = p->seq % 9999 + 1;
 	snprintf(seq, sizeof seq, "%04u", p->seq);
-	snprintf(data, sizeof data, "#%s|Nri1/BA%02u", p->acct, p->seq % 99 + 1);
+	snprintf(data, sizeof data, "#%s|Nri1/%s%02u", p->acct, event_code,
+	    p->seq % 99 + 1);
 	memset(&o, 0, sizeof o);
 	o.token = "SIA-DCS";
 	o.seq = seq;
