@@ -56,6 +56,13 @@ int			 alarm_comm_fail(struct alarm_engine *, const char *account,
 			    int64_t site_id, int64_t last_seen_ms);
 int			 alarm_comm_restore(struct alarm_engine *, const char *account);
 
+/*
+ * pcod's own trouble as an alarm (kind "system", class trouble), one open
+ * per what ("storage"); a repeat stacks on it.  Joins the batch.  0 or -1.
+ */
+int			 alarm_raise_system(struct alarm_engine *, const char *what,
+			    const char *text);
+
 /* Check every deadline against clock_now_ms() now (the timer calls it each second). */
 void			 alarm_engine_tick(struct alarm_engine *);
 

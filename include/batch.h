@@ -25,6 +25,9 @@ void		 batch_count(struct batch *);
 void		 batch_abort(struct batch *);
 /* Commit now (shutdown, cap reached).  0 ok, -1 failed. */
 int		 batch_flush(struct batch *);
+/* Told, with the store's message, whenever a batch fails (commit or abort). */
+typedef void	(*batch_fail_fn)(const char *why, void *arg);
+void		 batch_set_fail_hook(struct batch *, batch_fail_fn, void *arg);
 /* Change the cap (SIGHUP). */
 void		 batch_set_max(struct batch *, int max);
 /* Size of the last committed batch. */

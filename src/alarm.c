@@ -36,6 +36,8 @@
 #define ALARM_PRIO_LOWEST	9
 /* A silent site may hide an attack: above other technical faults. */
 #define ALARM_PRIO_COMM_FAIL	4
+/* The centre's own equipment failing endangers every site: right after fire. */
+#define ALARM_PRIO_SYSTEM	2
 /* A flood of events on one alarm is published at most this often. */
 #define ALARM_STACK_PUBLISH_MS	1000
 
@@ -43,7 +45,8 @@
 enum alarm_keykind {
 	KEY_SITE = 's',		/* a site's zone and class */
 	KEY_ACCOUNT = 'a',	/* an account without a site */
-	KEY_COMM = 'c'		/* an account's communication failure */
+	KEY_COMM = 'c',		/* an account's communication failure */
+	KEY_SYSTEM = 'y'	/* pcod's own trouble, by what failed ("storage") */
 };
 
 struct alarm_key {
@@ -252,6 +255,8 @@ alarm_key_stored(const struct store_alarm_open *a, struct alarm_key *k)
 	memset(k, 0, sizeof(*k));
 	if (strcmp(a->kind, "comm_fail") == 0)
 		k->kind = KEY_COMM;
+	else if (strcmp(a->kind, "system") == 0)
+		k->kind = KEY_SYSTEM;
 	else
 		k->kind = a->site_id > 0 ? KEY_SITE : KEY_ACCOUNT;
 	if (k->kind == KEY_SITE)
@@ -767,6 +772,42 @@ alarm_comm_fail(struct alarm_engine *e, const char *account, int64_t site_id,
 	r.account = account;
 	r.kind = "comm_fail";
 	r.priority = ALARM_PRIO_COMM_FAIL;
+	r.text = text;
+	r.first_ms = clock_now_ms();
+	return alarm_raise(e, &r);
+}
+
+/*
+ * pcod's own trouble (what: "storage") becomes an alarm on record, for an
+ * operator to handle like any other; one open per kind of trouble, a new
+ * occurrence stacks on it.
+ */
+int
+alarm_raise_system(struct alarm_engine *e, const char *what, const char *text)
+{
+	struct alarm_key	 k;
+	struct alarm_open	*o;
+	struct alarm_raise	 r;
+
+	memset(&k, 0, sizeof(k));
+	k.kind = KEY_SYSTEM;
+	snprintf(k.account, sizeof(k.account), "%s", what);
+	k.zone = -1;
+	k.cls = EVC_TROUBLE;
+	if (batch_join(e->batch) == -1)
+		return -1;
+	if ((o = alarm_find(e, &k)) != NULL) {
+		if (store_alarm_stack(e->store, o->id, clock_now_ms(), 1, 0) == -1)
+			return -1;
+		o->restored = 0;
+		alarm_touch(e, o, o->id);
+		return 0;
+	}
+	memset(&r, 0, sizeof(r));
+	r.key = &k;
+	r.account = what;
+	r.kind = "system";
+	r.priority = ALARM_PRIO_SYSTEM;
 	r.text = text;
 	r.first_ms = clock_now_ms();
 	return alarm_raise(e, &r);

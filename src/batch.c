@@ -27,6 +27,8 @@ struct batch {
 	int			 last;		/* items in the last commit */
 	struct batch_waiter	*w;		/* owned */
 	size_t			 nw, cap;
+	batch_fail_fn		 fail_hook;
+	void			*fail_arg;
 };
 
 static void	batch_finish(struct batch *, int ok);
@@ -163,6 +165,16 @@ batch_finish(struct batch *b, int ok)
 	for (i = 0; i < n; i++)
 		w[i].cb(ok, w[i].arg);
 	free(w);
+	if (!ok && b->fail_hook != NULL)
+		b->fail_hook(store_errmsg(b->store), b->fail_arg);
+}
+
+/* Who to tell when a batch fails. */
+void
+batch_set_fail_hook(struct batch *b, batch_fail_fn fn, void *arg)
+{
+	b->fail_hook = fn;
+	b->fail_arg = arg;
 }
 
 /* Change how many items a batch takes at most. */

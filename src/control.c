@@ -49,6 +49,8 @@ static const struct {
 } control_topics[] = {
 	{ "alarm", ROLE_OPERATOR },
 	{ "escalation", ROLE_OPERATOR },
+	/* pcod's own trouble (the database refusing writes), told at once. */
+	{ "system", ROLE_OPERATOR },
 };
 #define CONTROL_NTOPICS	(sizeof control_topics / sizeof control_topics[0])
 

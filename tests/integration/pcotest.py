@@ -460,6 +460,92 @@ def _binary(var):
     return path if os.access(path, os.X_OK) else None
 
 
+
+class Console:
+    """A control connection of its own: requests with ids; notifications kept
+    aside in .notes.  Made from a Pcod (connects as this process) or from a
+    connected socket (e.g. one opened by a process of another uid)."""
+
+    def __init__(self, p_or_sock):
+        self.sock = p_or_sock if isinstance(p_or_sock, socket.socket) \
+            else p_or_sock.ctl_connect()
+        self.sock.settimeout(10)
+        self.buf = b""
+        self.notes = []
+        self.id = 0
+
+    def _line(self, timeout):
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("no line")
+            self.sock.settimeout(left)
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise Closed("closed")
+            self.buf += chunk
+        ln, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(ln)
+
+    def req(self, cmd, args=None, timeout=10):
+        """Send one request and return its reply object."""
+        self.id += 1
+        msg = {"id": self.id, "cmd": cmd}
+        if args is not None:
+            msg["args"] = args
+        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        while True:
+            o = self._line(timeout)
+            if "notify" in o and "id" not in o:
+                self.notes.append(o)
+                continue
+            return o
+
+    call = req
+    ctl = req
+
+    def notification(self, timeout):
+        """The next notification (kept or read), or None."""
+        if self.notes:
+            return self.notes.pop(0)
+        try:
+            o = self._line(timeout)
+        except socket.timeout:
+            return None
+        return o if "notify" in o else None
+
+    def wait(self, pred, timeout=5.0):
+        """The first notification matching pred (already heard or coming)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for n in self.notes:
+                if pred(n):
+                    return n
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                o = self._line(min(left, 0.2))
+            except socket.timeout:
+                continue
+            if "notify" in o:
+                self.notes.append(o)
+
+    def closed(self, timeout=3):
+        """True if pcod closes this connection within timeout."""
+        try:
+            self.sock.settimeout(timeout)
+            return self.sock.recv(65536) == b""
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+        except socket.timeout:
+            return False
+
+    def close(self):
+        self.sock.close()
+
+
 class Pcod:
     """One pcod process in its own temporary directory.
 

@@ -23,68 +23,8 @@ def errmsg(r):
     return (r.get("error") or {}).get("message") or ""
 
 
-class Console:
-    """A second control connection that subscribes and collects notifications."""
 
-    def __init__(self, p):
-        self.s = p.ctl_connect()
-        self.buf = b""
-        self.notes = []
-        self.n = 0
-
-    def call(self, cmd, args=None):
-        self.n += 1
-        req = {"id": self.n, "cmd": cmd}
-        if args is not None:
-            req["args"] = args
-        self.s.sendall(json.dumps(req).encode() + b"\n")
-        while True:
-            obj = self._next(10.0)
-            if obj is None:
-                raise socket.timeout("console: no reply")
-            if obj.get("id") == self.n:
-                return obj
-
-    def _next(self, timeout):
-        deadline = time.monotonic() + timeout
-        while True:
-            nl = self.buf.find(b"\n")
-            if nl >= 0:
-                ln, self.buf = self.buf[:nl], self.buf[nl + 1:]
-                if not ln.strip():
-                    continue
-                obj = json.loads(ln)
-                if "notify" in obj and "id" not in obj:
-                    self.notes.append(obj)
-                    continue
-                return obj
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            self.s.settimeout(left)
-            try:
-                chunk = self.s.recv(65536)
-            except socket.timeout:
-                return None
-            if not chunk:
-                return None
-            self.buf += chunk
-
-    def wait(self, pred, timeout=5.0):
-        """The first notification matching pred (already heard or coming)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for n in self.notes:
-                if pred(n):
-                    return n
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            self._next(min(left, 0.2))
-
-    def close(self):
-        self.s.close()
-
+Console = pt.Console
 
 def subscribe(t, p):
     """A subscribed console, or None when subscribe is not built yet."""

@@ -156,6 +156,10 @@ def diskfull_nak_then_retransmission(t):
             acked["DF02"].add(6)
         before = p.counters()
 
+        watcher = pt.Console(p)
+        t.eq(watcher.req("subscribe", {"topics": ["system", "alarm"]}).get("ok"), True,
+             "a console subscribes to system notifications")
+
         # 2. disk full
         filler = fill(d.fs)
         t.require(free_blocks(d.fs) == 0, "tmpfs full", free_blocks(d.fs))
@@ -199,6 +203,10 @@ def diskfull_nak_then_retransmission(t):
         t.check("COMMIT FAILED" in log or "write failed" in log,
                 "log says COMMIT FAILED / write failed")
         t.eq(stored(p, "DF01"), sorted(acked["DF01"]), "event.list while full: only ACKed events")
+        n = watcher.wait(lambda n: n["notify"] == "system", timeout=3)
+        t.check(n is not None and n["data"].get("kind") == "storage"
+                and n["data"].get("failures", 0) >= 1,
+                "consoles are told at once that the database refuses writes", n)
         r = p.ctl("account.add", {"account": "DF99"})
         t.info("account.add while full: %r" % (r,))
         t.check(not r.get("ok") and (r.get("error") or {}).get("code") == "storage",
@@ -237,6 +245,14 @@ def diskfull_nak_then_retransmission(t):
              "counters.events counts only events that were committed")
         r = p.ctl("account.add", {"account": "DF98"})
         t.check(r.get("ok"), "control writes work again", r)
+        sysal = []
+        pt.wait_for(lambda: sysal.extend(
+            a for a in (p.ctl("alarm.list", {"state": "open"}).get("result") or [])
+            if a.get("kind") == "system") or sysal, timeout=5)
+        t.check(len(sysal) == 1 and "Database refused writes" in sysal[0].get("text", ""),
+                "once writes work again, the failure is on record as one system alarm",
+                sysal)
+        watcher.close()
 
         # 4. clean stop, integrity, and everything ACKed survives a restart
         t.eq(p.stop(), 0, "SIGTERM: exit 0")

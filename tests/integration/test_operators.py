@@ -28,65 +28,8 @@ def err_code(r):
     return None if r.get("ok") else (r.get("error") or {}).get("code")
 
 
-class Console:
-    """One control connection: requests with ids, notifications kept aside."""
 
-    def __init__(self, sock):
-        self.sock = sock
-        self.sock.settimeout(10)
-        self.buf = b""
-        self.notes = []
-        self.id = 0
-
-    def _line(self, timeout):
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise socket.timeout("no line")
-            self.sock.settimeout(left)
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise pt.Closed("closed")
-            self.buf += chunk
-        ln, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(ln)
-
-    def req(self, cmd, args=None, timeout=10):
-        self.id += 1
-        msg = {"id": self.id, "cmd": cmd}
-        if args is not None:
-            msg["args"] = args
-        self.sock.sendall(json.dumps(msg).encode() + b"\n")
-        while True:
-            o = self._line(timeout)
-            if "notify" in o:
-                self.notes.append(o)
-                continue
-            return o
-
-    def notification(self, timeout):
-        """The next notification (kept or read), or None."""
-        if self.notes:
-            return self.notes.pop(0)
-        try:
-            o = self._line(timeout)
-        except socket.timeout:
-            return None
-        return o if "notify" in o else None
-
-    def closed(self, timeout=3):
-        try:
-            self.sock.settimeout(timeout)
-            return self.sock.recv(65536) == b""
-        except (ConnectionResetError, BrokenPipeError):
-            return True
-        except socket.timeout:
-            return False
-
-    def close(self):
-        self.sock.close()
-
+Console = pt.Console
 
 def console_as(p, uid):
     """A Console connected by a process running as uid."""
@@ -395,7 +338,7 @@ def subscribe_notifications(t):
     r = c.req("subscribe", {"topics": ["alarm"]})
     t.eq(r.get("result"), {"topics": ["alarm"]}, "subscribe to alarm")
     r = c.req("subscribe")
-    t.eq(r.get("result"), {"topics": ["alarm", "escalation"]}, "subscribe (default: all)")
+    t.eq(r.get("result"), {"topics": ["alarm", "escalation", "system"]}, "subscribe (default: all)")
     quiet = root_console(p)   # connected, not subscribed
     p.add_account("1234")
     with p.tcp() as panel:

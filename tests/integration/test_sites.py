@@ -38,29 +38,8 @@ def shop(p, name="Shop", **kw):
     return p.call("site.add", **args)
 
 
-class Console:
-    """A second control connection of its own (for auth.login)."""
 
-    def __init__(self, p):
-        self.s = p.ctl_connect()
-        self.buf = b""
-        self.n = 0
-
-    def ctl(self, cmd, args=None):
-        self.n += 1
-        req = {"id": self.n, "cmd": cmd, "args": args or {}}
-        self.s.sendall(json.dumps(req).encode() + b"\n")
-        while b"\n" not in self.buf:
-            chunk = self.s.recv(65536)
-            if not chunk:
-                raise pt.Closed("console closed")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def close(self):
-        self.s.close()
-
+Console = pt.Console
 
 def audit_rows(p):
     """Audit records, oldest first: audit.list when it exists, else the table."""
