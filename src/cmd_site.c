@@ -736,28 +736,25 @@ site_position(json_t *args, int last, int *pos, struct cmd_err *err)
 	return 0;
 }
 
-/* The contact id as the batch has it, or not_found. */
+/* A contact or unit row as the batch has it (what: "contact"), or not_found. */
 static json_t *
-site_contact_need(struct control_ctx *ctx, int64_t id, struct cmd_err *err)
+site_child_need(json_t *row, const char *what, int64_t id, struct cmd_err *err)
 {
-	json_t	*c = store_site_contact_get(ctx->store, id);
-
-	if (c != NULL && json_is_null(c)) {
-		cmd_fail(err, "not_found", "no contact %" PRId64, id);
+	if (row != NULL && json_is_null(row)) {
+		cmd_fail(err, "not_found", "no %s %" PRId64, what, id);
 		return NULL;
 	}
-	return c;
+	return row;
 }
 
-/* The audit row of a contact change: contact id and details. */
+/* The audit row of a change to a contact or unit: its id and its site's. */
 static int
-site_contact_audit(struct control_ctx *ctx, const struct actor *who,
-    const char *action, json_t *contact, json_t *details)
+site_child_audit(struct control_ctx *ctx, const struct actor *who,
+    const char *action, const char *what, json_t *row, json_t *details)
 {
-	json_object_set_new(details, "contact",
-	    json_incref(json_object_get(contact, "id")));
+	json_object_set_new(details, what, json_incref(json_object_get(row, "id")));
 	return site_audit_id(ctx, who, action,
-	    json_integer_value(json_object_get(contact, "site_id")), details);
+	    json_integer_value(json_object_get(row, "site_id")), details);
 }
 
 /* site.contact.add: insert into the call list (at the end by default). */
@@ -776,7 +773,7 @@ site_contact_add_write(struct control_ctx *ctx, const struct actor *who,
 	if ((id = store_site_contact_add(ctx->store, site, pos > 0 ? pos : n + 1,
 	    args)) < 0 || (c = store_site_contact_get(ctx->store, id)) == NULL)
 		return -1;
-	if (site_contact_audit(ctx, who, "site.contact.add", c,
+	if (site_child_audit(ctx, who, "site.contact.add", "contact", c,
 	    site_given(c, contact_names)) != 0) {
 		json_decref(c);
 		return -1;
@@ -794,7 +791,8 @@ site_contact_update_write(struct control_ctx *ctx, const struct actor *who,
 	json_t	*old, *new = NULL;
 	int	 n, pos, rc = -1;
 
-	if ((old = site_contact_need(ctx, id, err)) == NULL)
+	if ((old = site_child_need(store_site_contact_get(ctx->store, id),
+	    "contact", id, err)) == NULL)
 		return -1;
 	site = json_integer_value(json_object_get(old, "site_id"));
 	if ((n = store_site_contact_count(ctx->store, site)) < 0 ||
@@ -806,7 +804,7 @@ site_contact_update_write(struct control_ctx *ctx, const struct actor *who,
 		goto fail;
 	if ((new = store_site_contact_get(ctx->store, id)) == NULL)
 		goto fail;
-	rc = site_contact_audit(ctx, who, "site.contact.update", new,
+	rc = site_child_audit(ctx, who, "site.contact.update", "contact", new,
 	    site_diff(old, new, contact_names));
 fail:
 	json_decref(old);
@@ -826,13 +824,14 @@ site_contact_remove_write(struct control_ctx *ctx, const struct actor *who,
 	json_t	*old;
 	int	 rc;
 
-	if ((old = site_contact_need(ctx, id, err)) == NULL)
+	if ((old = site_child_need(store_site_contact_get(ctx->store, id),
+	    "contact", id, err)) == NULL)
 		return -1;
 	site = json_integer_value(json_object_get(old, "site_id"));
 	rc = store_site_contact_remove(ctx->store, site, id,
 	    (int)json_integer_value(json_object_get(old, "position")));
 	if (rc == 0)
-		rc = site_contact_audit(ctx, who, "site.contact.remove", old,
+		rc = site_child_audit(ctx, who, "site.contact.remove", "contact", old,
 		    site_given(old, contact_names));
 	if (rc == 0)
 		*result = json_pack("{s:I,s:I,s:b}", "id", (json_int_t)id, "site",
@@ -867,30 +866,6 @@ cmd_site_contact_remove_exec(struct cmd_req *req, struct control_ctx *ctx,
 
 /* --- response units ------------------------------------------------------------ */
 
-/* The unit id as the batch has it, or not_found. */
-static json_t *
-site_unit_need(struct control_ctx *ctx, int64_t id, struct cmd_err *err)
-{
-	json_t	*u = store_site_unit_get(ctx->store, id);
-
-	if (u != NULL && json_is_null(u)) {
-		cmd_fail(err, "not_found", "no unit %" PRId64, id);
-		return NULL;
-	}
-	return u;
-}
-
-/* The audit row of a unit change. */
-static int
-site_unit_audit(struct control_ctx *ctx, const struct actor *who,
-    const char *action, json_t *unit, json_t *details)
-{
-	json_object_set_new(details, "unit",
-	    json_incref(json_object_get(unit, "id")));
-	return site_audit_id(ctx, who, action,
-	    json_integer_value(json_object_get(unit, "site_id")), details);
-}
-
 /* site.unit.add: a response unit for the site. */
 static int
 site_unit_add_write(struct control_ctx *ctx, const struct actor *who,
@@ -905,7 +880,7 @@ site_unit_add_write(struct control_ctx *ctx, const struct actor *who,
 	if ((id = store_site_unit_add(ctx->store, site, args)) < 0 ||
 	    (u = store_site_unit_get(ctx->store, id)) == NULL)
 		return -1;
-	if (site_unit_audit(ctx, who, "site.unit.add", u,
+	if (site_child_audit(ctx, who, "site.unit.add", "unit", u,
 	    site_given(u, unit_names)) != 0) {
 		json_decref(u);
 		return -1;
@@ -924,11 +899,12 @@ site_unit_update_write(struct control_ctx *ctx, const struct actor *who,
 	int	 rc = -1;
 
 	if (site_args_check(ctx, args, unit_fields, err) != 0 ||
-	    (old = site_unit_need(ctx, id, err)) == NULL)
+	    (old = site_child_need(store_site_unit_get(ctx->store, id),
+	    "unit", id, err)) == NULL)
 		return -1;
 	if (store_site_unit_update(ctx->store, id, args) == 0 &&
 	    (new = store_site_unit_get(ctx->store, id)) != NULL)
-		rc = site_unit_audit(ctx, who, "site.unit.update", new,
+		rc = site_child_audit(ctx, who, "site.unit.update", "unit", new,
 		    site_diff(old, new, unit_names));
 	json_decref(old);
 	if (rc == 0)
@@ -947,11 +923,12 @@ site_unit_remove_write(struct control_ctx *ctx, const struct actor *who,
 	json_t	*old;
 	int	 rc;
 
-	if ((old = site_unit_need(ctx, id, err)) == NULL)
+	if ((old = site_child_need(store_site_unit_get(ctx->store, id),
+	    "unit", id, err)) == NULL)
 		return -1;
 	rc = store_site_unit_remove(ctx->store, id);
 	if (rc == 0)
-		rc = site_unit_audit(ctx, who, "site.unit.remove", old,
+		rc = site_child_audit(ctx, who, "site.unit.remove", "unit", old,
 		    site_given(old, unit_names));
 	if (rc == 0)
 		*result = json_pack("{s:I,s:O,s:b}", "id", (json_int_t)id, "site",

@@ -525,19 +525,27 @@ store_site_contact_add(struct store *s, int64_t site, int position, json_t *f)
 	return store_last_id(s);
 }
 
-/* Change the given fields of a contact: 0, 1 none, -1. */
-int
-store_site_contact_update(struct store *s, int64_t id, json_t *f)
+/* Change the given fields of a contact or unit (columns cols): 0, 1 none, -1. */
+static int
+site_child_update(struct store *s, const char *sql, const char *const *cols,
+    int64_t id, json_t *f)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_contact_update);
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	rc = site_bind_fields(st, f, contact_cols);
+	rc = site_bind_fields(st, f, cols);
 	rc |= sqlite3_bind_int64(st, 5, id);
 	rc = site_run(s, st, rc);
 	return rc < 0 ? -1 : rc == 0 ? 1 : 0;
+}
+
+/* Change the given fields of a contact: 0, 1 none, -1. */
+int
+store_site_contact_update(struct store *s, int64_t id, json_t *f)
+{
+	return site_child_update(s, sql_contact_update, contact_cols, id, f);
 }
 
 /* Move a contact in the call list; the others close up and make room. */
@@ -591,15 +599,7 @@ store_site_unit_add(struct store *s, int64_t site, json_t *f)
 int
 store_site_unit_update(struct store *s, int64_t id, json_t *f)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_unit_update);
-	int		 rc;
-
-	if (st == NULL)
-		return -1;
-	rc = site_bind_fields(st, f, unit_cols);
-	rc |= sqlite3_bind_int64(st, 5, id);
-	rc = site_run(s, st, rc);
-	return rc < 0 ? -1 : rc == 0 ? 1 : 0;
+	return site_child_update(s, sql_unit_update, unit_cols, id, f);
 }
 
 /* Delete a unit: 0, 1 none, -1. */
