@@ -17,7 +17,7 @@ int	store_site_exists(struct store *, int64_t site_id);
  * The site as an operator needs it beside an alarm (committed data):
  * {id, name, address, timezone, notes, instructions, code_word,
  *  zones: [{number, name, location, type}], contacts: [{position, name,
- *  phone, role, keyholder}], units: [{id, kind, name, phone, response}]}
+ *  phone, role, keyholder}], units: [{id, kind, name, phone, response_time}]}
  * json_null() when there is none, NULL on error.
  */
 json_t	*store_site_brief(struct store *, int64_t site_id);

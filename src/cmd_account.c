@@ -20,7 +20,7 @@
 #include "store.h"
 #include "supervise.h"
 
-#define ACCOUNT_SUPERVISION_MAX	(31 * 86400)	/* longest interval in seconds */
+#define ACCOUNT_SUPERVISION_MAX	SUPERVISE_MAX_S	/* longest interval (SP1) */
 
 /* Write "abcd…yz" (first 4, last 2) of secret s into buf. */
 static void

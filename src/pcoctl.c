@@ -3,9 +3,11 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 
+#include <fcntl.h>
 #include <poll.h>
 
 #include <errno.h>
@@ -28,36 +30,61 @@
 #define PCOCTL_MAX_REPLY	(64 * 1024 * 1024)	/* longest reply line */
 #define PCOCTL_TIMEOUT		60			/* seconds to wait for it */
 #define PCOCTL_CELL		512			/* widest table cell shown */
+#define PCOCTL_AUTO_COLS	32			/* columns of a guessed table */
 
-enum opt_type { OPT_STR, OPT_INT, OPT_TIME };
+/*
+ * How an option's or a positional argument's text becomes part of the request:
+ *   OPT_STR	 a JSON string
+ *   OPT_INT	 a JSON integer (a usage error otherwise)
+ *   OPT_TIME	 an integer of epoch seconds, else the ISO-8601 string
+ *   OPT_FLAG	 an option without a value: true
+ *   OPT_OUTPUT	 not sent: the file the result is written to
+ *   OPT_JSONFILE a file (or "-") holding a JSON object: the argument's value
+ *   OPT_DOCFILE a file (or "-") holding a JSON object: its members become
+ *		 arguments (those a show result has and a put refuses dropped)
+ */
+enum opt_type {
+	OPT_STR, OPT_INT, OPT_TIME, OPT_FLAG, OPT_OUTPUT, OPT_JSONFILE,
+	OPT_DOCFILE
+};
 
-/* A verb option: "--key KEY" becomes args.key. */
+/* A verb option ("--key KEY" becomes args.key) or positional ("ACCT"). */
 struct opt {
-	const char	*flag;
-	const char	*arg;
+	const char	*flag;		/* "--key"; positional: its metavariable */
+	const char	*arg;		/* the request's argument name */
 	enum opt_type	 type;
 };
+
+struct request;
 
 /* One command line form and the request it makes. */
 struct verb {
 	const char	*domain;
 	const char	*verb;		/* NULL: the domain alone ("status") */
-	const char	*cmd;
-	const char	*posarg;	/* required positional argument, NULL none */
+	const char	*cmd;		/* NULL: handled in pcoctl (alarm watch) */
+	const struct opt *pos;		/* required positionals, ends with { NULL } */
 	const struct opt *opts;		/* ends with { NULL } */
+	void		(*prep)(struct request *);	/* completes args, or NULL */
 	void		(*show)(json_t *result);
 };
 
-/* A table column: header and the result field it shows. */
+/* A table column: header and the result field it shows ("site.name"). */
 struct column {
 	const char	*head;
 	const char	*key;
+};
+
+/* An array inside an object shown as a table of its own. */
+struct section {
+	const char		*path;		/* dotted, from the top object */
+	const struct column	*cols;
 };
 
 /* What the command line asked for. */
 struct request {
 	const char		*sock;
 	const char		*user;		/* -u: log in as this operator first */
+	const char		*output;	/* --output: write the result here */
 	int			 json;
 	const struct verb	*verb;
 	json_t			*args;		/* owned */
@@ -69,16 +96,62 @@ static void	show_events(json_t *);
 static void	show_removed(json_t *);
 static void	show_any(json_t *);
 static void	show_alarms(json_t *);
+static void	show_sites(json_t *);
+static void	show_document(json_t *);
+static void	show_protocols(json_t *);
+static void	show_audit(json_t *);
+static void	show_supervision(json_t *);
+static void	show_stats(json_t *);
+static void	new_password(struct request *);
 static void	reply_error(json_t *) __attribute__((noreturn));
 
+static const struct opt none[] = { { NULL, NULL, OPT_STR } };
+
 /* Any command without a verb of its own: DOMAIN VERB... [--name value]... */
-static struct verb generic_verb = { NULL, NULL, NULL, NULL, NULL, show_any };
+static struct verb generic_verb = { NULL, NULL, NULL, none, none, NULL,
+    show_any };
 static char generic_cmd[128];
 
-static const struct opt no_opts[] = { { NULL, NULL, OPT_STR } };
-static const struct opt add_opts[] = {
+static const struct opt pos_account[] = {
+	{ "ACCT", "account", OPT_STR }, { NULL, NULL, OPT_STR }
+};
+static const struct opt pos_id[] = {
+	{ "ID", "id", OPT_INT }, { NULL, NULL, OPT_STR }
+};
+static const struct opt pos_login[] = {
+	{ "LOGIN", "login", OPT_STR }, { NULL, NULL, OPT_STR }
+};
+static const struct opt pos_name[] = {
+	{ "NAME", "name", OPT_STR }, { NULL, NULL, OPT_STR }
+};
+static const struct opt pos_import[] = {
+	{ "FILE", "document", OPT_JSONFILE }, { NULL, NULL, OPT_STR }
+};
+static const struct opt pos_put[] = {
+	{ "FILE", "file", OPT_DOCFILE }, { NULL, NULL, OPT_STR }
+};
+static const struct opt pos_step[] = {
+	{ "ID", "id", OPT_INT }, { "POSITION", "position", OPT_INT },
+	{ "OUTCOME", "outcome", OPT_STR }, { NULL, NULL, OPT_STR }
+};
+static const struct opt pos_comment[] = {
+	{ "ID", "id", OPT_INT }, { "TEXT", "text", OPT_STR },
+	{ NULL, NULL, OPT_STR }
+};
+static const struct opt pos_close[] = {
+	{ "ID", "id", OPT_INT }, { "RESOLUTION", "resolution", OPT_STR },
+	{ NULL, NULL, OPT_STR }
+};
+static const struct opt pos_escalate[] = {
+	{ "ID", "id", OPT_INT }, { "REASON", "reason", OPT_STR },
+	{ NULL, NULL, OPT_STR }
+};
+
+static const struct opt account_opts[] = {
 	{ "--key", "key", OPT_STR },
 	{ "--name", "name", OPT_STR },
+	{ "--site", "site", OPT_INT },
+	{ "--supervision", "supervision", OPT_STR },
 	{ NULL, NULL, OPT_STR }
 };
 static const struct opt event_opts[] = {
@@ -89,7 +162,6 @@ static const struct opt event_opts[] = {
 	{ "--limit", "limit", OPT_INT },
 	{ NULL, NULL, OPT_STR }
 };
-
 static const struct opt alarm_opts[] = {
 	{ "--state", "state", OPT_STR },
 	{ "--site", "site", OPT_INT },
@@ -100,23 +172,114 @@ static const struct opt watch_opts[] = {
 	{ "--count", "count", OPT_INT },
 	{ NULL, NULL, OPT_STR }
 };
+static const struct opt note_opts[] = {
+	{ "--note", "note", OPT_STR },
+	{ NULL, NULL, OPT_STR }
+};
+static const struct opt export_opts[] = {
+	{ "--output", "output", OPT_OUTPUT },
+	{ NULL, NULL, OPT_STR }
+};
+static const struct opt import_opts[] = {
+	{ "--replace", "replace", OPT_FLAG },
+	{ NULL, NULL, OPT_STR }
+};
+static const struct opt put_opts[] = {
+	{ "--reason", "reason", OPT_STR },
+	{ NULL, NULL, OPT_STR }
+};
+static const struct opt pshow_opts[] = {
+	{ "--version", "version", OPT_INT },
+	{ NULL, NULL, OPT_STR }
+};
+static const struct opt plist_opts[] = {
+	{ "--site", "site", OPT_INT },
+	{ "--all-versions", "all_versions", OPT_FLAG },
+	{ NULL, NULL, OPT_STR }
+};
+static const struct opt operator_opts[] = {
+	{ "--role", "role", OPT_STR },
+	{ "--name", "name", OPT_STR },
+	{ NULL, NULL, OPT_STR }
+};
+static const struct opt audit_opts[] = {
+	{ "--actor", "actor", OPT_STR },
+	{ "--action", "action", OPT_STR },
+	{ "--object", "object", OPT_STR },
+	{ "--id", "object_id", OPT_STR },
+	{ "--object-id", "object_id", OPT_STR },
+	{ "--since", "since", OPT_TIME },
+	{ "--until", "until", OPT_TIME },
+	{ "--limit", "limit", OPT_INT },
+	{ NULL, NULL, OPT_STR }
+};
+static const struct opt superv_opts[] = {
+	{ "--silent", "silent_only", OPT_FLAG },
+	{ NULL, NULL, OPT_STR }
+};
+static const struct opt stats_opts[] = {
+	{ "--by", "by", OPT_STR },
+	{ "--since", "since", OPT_TIME },
+	{ "--until", "until", OPT_TIME },
+	{ "--priority", "priority", OPT_INT },
+	{ NULL, NULL, OPT_STR }
+};
 
 static const struct verb verbs[] = {
-	{ "status", NULL, "status", NULL, no_opts, show_object },
-	{ "account", "add", "account.add", "account", add_opts, show_object },
-	{ "account", "list", "account.list", NULL, no_opts, show_accounts },
-	{ "account", "show", "account.show", "account", no_opts, show_object },
-	{ "account", "remove", "account.remove", "account", no_opts,
+	{ "status", NULL, "status", none, none, NULL, show_object },
+	{ "account", "add", "account.add", pos_account, account_opts, NULL,
+	    show_object },
+	{ "account", "update", "account.update", pos_account, account_opts,
+	    NULL, show_object },
+	{ "account", "list", "account.list", none, none, NULL, show_accounts },
+	{ "account", "show", "account.show", pos_account, none, NULL,
+	    show_object },
+	{ "account", "remove", "account.remove", pos_account, none, NULL,
 	    show_removed },
-	{ "event", "list", "event.list", NULL, event_opts, show_events },
-	{ "alarm", "list", "alarm.list", NULL, alarm_opts, show_alarms },
+	{ "event", "list", "event.list", none, event_opts, NULL, show_events },
+	{ "site", "list", "site.list", none, none, NULL, show_sites },
+	{ "site", "show", "site.show", pos_id, none, NULL, show_object },
+	{ "site", "export", "site.export", pos_id, export_opts, NULL,
+	    show_document },
+	{ "site", "import", "site.import", pos_import, import_opts, NULL,
+	    show_object },
+	{ "protocol", "put", "protocol.put", pos_put, put_opts, NULL,
+	    show_object },
+	{ "protocol", "show", "protocol.show", pos_name, pshow_opts, NULL,
+	    show_object },
+	{ "protocol", "list", "protocol.list", none, plist_opts, NULL,
+	    show_protocols },
+	{ "operator", "add", "operator.add", pos_login, operator_opts,
+	    new_password, show_object },
+	{ "operator", "passwd", "operator.passwd", pos_login, none,
+	    new_password, show_object },
+	{ "audit", "list", "audit.list", none, audit_opts, NULL, show_audit },
+	{ "supervision", "list", "supervision.list", none, superv_opts, NULL,
+	    show_supervision },
+	{ "supervision", "show", "supervision.show", pos_account, none, NULL,
+	    show_object },
+	{ "stats", "handling", "stats.handling", none, stats_opts, NULL,
+	    show_stats },
+	{ "alarm", "list", "alarm.list", none, alarm_opts, NULL, show_alarms },
+	{ "alarm", "show", "alarm.show", pos_id, none, NULL, show_object },
+	{ "alarm", "take", "alarm.take", pos_id, none, NULL, show_object },
+	{ "alarm", "step", "alarm.step", pos_step, note_opts, NULL,
+	    show_object },
+	{ "alarm", "comment", "alarm.comment", pos_comment, none, NULL,
+	    show_object },
+	{ "alarm", "close", "alarm.close", pos_close, note_opts, NULL,
+	    show_object },
+	{ "alarm", "escalate", "alarm.escalate", pos_escalate, none, NULL,
+	    show_object },
 	/* Not a request of its own: subscribes and keeps showing the queue. */
-	{ "alarm", "watch", NULL, NULL, watch_opts, NULL },
+	{ "alarm", "watch", NULL, none, watch_opts, NULL, NULL },
 };
 
 static const struct column account_cols[] = {
 	{ "ACCOUNT", "account" }, { "NAME", "name" }, { "KEY", "key" },
-	{ "BITS", "key_bits" }, { "CREATED", "created" }, { NULL, NULL }
+	{ "BITS", "key_bits" }, { "SITE", "site.name" },
+	{ "SUPERVISION", "supervision" }, { "LAST_SEEN", "last_seen" },
+	{ "CREATED", "created" }, { NULL, NULL }
 };
 static const struct column alarm_cols[] = {
 	{ "ID", "id" }, { "PRIO", "priority" }, { "STATE", "state" },
@@ -131,22 +294,113 @@ static const struct column event_cols[] = {
 	{ "CLASS", "class" }, { "ZONE", "zone" }, { "USER", "user" },
 	{ "PART", "partition" }, { "TEXT", "text" }, { NULL, NULL }
 };
+static const struct column site_cols[] = {
+	{ "ID", "id" }, { "NAME", "name" }, { "ADDRESS", "address" },
+	{ "TIMEZONE", "timezone" }, { "ZONES", "zones" },
+	{ "CONTACTS", "contacts" }, { "UNITS", "units" },
+	{ "ACCOUNTS", "accounts" }, { NULL, NULL }
+};
+static const struct column zone_cols[] = {
+	{ "NUMBER", "number" }, { "NAME", "name" }, { "LOCATION", "location" },
+	{ "TYPE", "type" }, { NULL, NULL }
+};
+static const struct column contact_cols[] = {
+	{ "POS", "position" }, { "ID", "id" }, { "NAME", "name" },
+	{ "PHONE", "phone" }, { "ROLE", "role" }, { "KEYHOLDER", "keyholder" },
+	{ NULL, NULL }
+};
+static const struct column unit_cols[] = {
+	{ "ID", "id" }, { "KIND", "kind" }, { "NAME", "name" },
+	{ "PHONE", "phone" }, { "RESPONSE_TIME", "response_time" },
+	{ NULL, NULL }
+};
+static const struct column site_account_cols[] = {
+	{ "ACCOUNT", "account" }, { "NAME", "name" },
+	{ "SUPERVISION", "supervision" }, { NULL, NULL }
+};
+static const struct column step_cols[] = {
+	{ "POS", "position" }, { "ACTION", "action" }, { "TARGET", "target" },
+	{ "DEADLINE", "deadline" }, { "OUTCOME", "outcome" },
+	{ "DONE_BY", "done_by" }, { "DONE", "done" }, { "TEXT", "text" },
+	{ NULL, NULL }
+};
+static const struct column alarm_event_cols[] = {
+	{ "ID", "id" }, { "RECEIVED", "received" }, { "FMT", "format" },
+	{ "CODE", "code" }, { "QUAL", "qualifier" },
+	{ "CLASS", "class" }, { "ZONE", "zone" }, { "TEXT", "text" },
+	{ NULL, NULL }
+};
+static const struct column history_cols[] = {
+	{ "AT", "at" }, { "ACTOR", "actor" }, { "ACTION", "action" },
+	{ "REASON", "reason" }, { "DETAILS", "details" }, { NULL, NULL }
+};
+static const struct column protocol_cols[] = {
+	{ "NAME", "name" }, { "VERSION", "version" }, { "CURRENT", "current" },
+	{ "SITE", "site" }, { "CLASS", "class" }, { "STEPS", "nsteps" },
+	{ "APPROVED_BY", "approved_by" }, { "APPROVED_AT", "approved_at" },
+	{ NULL, NULL }
+};
+static const struct column audit_cols[] = {
+	{ "AT", "at" }, { "ACTOR", "actor" }, { "ACTION", "action" },
+	{ "OBJECT", "object" }, { "ID", "object_id" }, { "REASON", "reason" },
+	{ NULL, NULL }
+};
+static const struct column superv_cols[] = {
+	{ "ACCOUNT", "account" }, { "SITE", "site_id" },
+	{ "INTERVAL", "interval" }, { "PRESET", "preset" },
+	{ "LAST_SEEN", "last_seen" }, { "DEADLINE", "deadline" },
+	{ "SILENT", "silent" }, { "COMM_FAIL", "comm_fail" }, { NULL, NULL }
+};
+static const struct column stats_cols[] = {
+	{ "GROUP", "group" }, { "COUNT", "count" }, { "TAKEN", "taken" },
+	{ "CLOSED", "closed" }, { "UNTAKEN", "untaken" },
+	{ "ESC", "escalated" }, { "TAKE_MEAN", "take_mean" },
+	{ "TAKE_P50", "take_p50" }, { "TAKE_P90", "take_p90" },
+	{ "TAKE_MAX", "take_max" }, { "CLOSE_P50", "close_p50" },
+	{ "CLOSE_P90", "close_p90" }, { "IN_30S%", "taken_30s_pct" },
+	{ "IN_60S%", "taken_60s_pct" }, { NULL, NULL }
+};
+
+/* The arrays of a shown object that get a table of their own. */
+static const struct section sections[] = {
+	{ "zones", zone_cols }, { "contacts", contact_cols },
+	{ "units", unit_cols }, { "accounts", site_account_cols },
+	{ "detached", site_account_cols }, { "steps", step_cols },
+	{ "events", alarm_event_cols }, { "history", history_cols },
+	{ "site.zones", zone_cols }, { "site.contacts", contact_cols },
+	{ "site.units", unit_cols }, { "site.accounts", site_account_cols },
+	{ NULL, NULL }
+};
 
 /* Print the usage to f and exit with status. */
 static void __attribute__((noreturn))
 usage(FILE *f, int status)
 {
 	fprintf(f,
-	    "usage: pcoctl [-s socket] [--json] <domain> <verb> [args]\n"
+	    "usage: pcoctl [-s socket] [-u login] [--json] <domain> <verb> [args]\n"
 	    "commands:\n"
 	    "  status\n"
-	    "  account add ACCT [--key KEY] [--name NAME]\n"
-	    "  account list\n"
-	    "  account show ACCT\n"
-	    "  account remove ACCT\n"
+	    "  account add|update ACCT [--key K] [--name N] [--site ID]"
+	    " [--supervision S]\n"
+	    "  account list | show ACCT | remove ACCT\n"
 	    "  event list [--account ACCT] [--class C] [--since T] [--until T]"
 	    " [--limit N]\n"
+	    "  site list | show ID | export ID [--output FILE]"
+	    " | import FILE [--replace]\n"
+	    "  protocol list [--site ID] [--all-versions]"
+	    " | show NAME [--version N]\n"
+	    "  protocol put FILE [--reason TEXT]\n"
+	    "  operator add LOGIN --role R [--name N] | passwd LOGIN\n"
+	    "      (password from $PCOCTL_NEW_PASSWORD or asked twice)\n"
+	    "  audit list [--actor A] [--action X] [--object O] [--id I]"
+	    " [--since T]\n"
+	    "      [--until T] [--limit N]\n"
+	    "  supervision list [--silent] | show ACCT\n"
+	    "  stats handling [--by B] [--since T] [--until T] [--priority N]\n"
 	    "  alarm list [--state S] [--site ID] [--limit N]\n"
+	    "  alarm show|take ID | step ID POSITION OUTCOME [--note N]\n"
+	    "  alarm comment ID TEXT | close ID RESOLUTION [--note N]"
+	    " | escalate ID REASON\n"
 	    "  alarm watch [--count N]   the live queue (one line a change when\n"
 	    "      not on a terminal; --count: stop after N notifications)\n"
 	    "  DOMAIN VERB... [--name value]... [--args JSON]\n"
@@ -185,7 +439,6 @@ die(const char *fmt, ...)
 	fprintf(stderr, "\n");
 	exit(1);
 }
-
 /* Copy s into buf for a terminal: control characters become '?'. */
 static void
 text_sanitize(const char *s, char *buf, size_t bufsz)
@@ -260,56 +513,163 @@ cell_print(const char *s, size_t width, int last)
 		printf("%*s", (int)(width - w + 2), "");
 }
 
-/* Print an array of objects as an aligned table. */
-static void
-table_print(json_t *rows, const struct column *cols)
+/* The member at a dotted path ("site.name") of o, or NULL. */
+static json_t *
+field_get(json_t *o, const char *path)
 {
-	size_t	 ncol, i, r, *width;
+	const char	*dot;
+	char		 name[64];
+
+	while ((dot = strchr(path, '.')) != NULL && json_is_object(o)) {
+		snprintf(name, sizeof name, "%.*s", (int)(dot - path), path);
+		o = json_object_get(o, name);
+		path = dot + 1;
+	}
+	return json_is_object(o) ? json_object_get(o, path) : NULL;
+}
+
+/* Does column key appear in any row (always yes for no rows)? */
+static int
+column_used(json_t *rows, const char *key)
+{
+	json_t	*row;
+	size_t	 r;
+
+	if (json_array_size(rows) == 0)
+		return 1;
+	json_array_foreach(rows, r, row)
+		if (field_get(row, key) != NULL)
+			return 1;
+	return 0;
+}
+
+/* The width of each column (0: not shown, no row has the field). */
+static size_t *
+table_widths(json_t *rows, const struct column *cols, size_t ncol)
+{
+	size_t	 i, r, *width;
 	char	 buf[PCOCTL_CELL];
 	json_t	*row;
 
-	for (ncol = 0; cols[ncol].head != NULL; ncol++)
-		;
 	width = xcalloc(ncol, sizeof *width);
 	for (i = 0; i < ncol; i++)
-		width[i] = strlen(cols[i].head);
+		if (column_used(rows, cols[i].key))
+			width[i] = strlen(cols[i].head);
 	json_array_foreach(rows, r, row) {
 		for (i = 0; i < ncol; i++) {
-			value_text(json_object_get(row, cols[i].key), buf, sizeof buf);
+			if (width[i] == 0)
+				continue;
+			value_text(field_get(row, cols[i].key), buf, sizeof buf);
 			if (text_width(buf) > width[i])
 				width[i] = text_width(buf);
 		}
 	}
+	return width;
+}
+
+/* Print one row (row NULL: the header) of the shown columns. */
+static void
+table_row(json_t *row, const struct column *cols, const size_t *width,
+    size_t ncol)
+{
+	size_t	i, last = 0;
+	char	buf[PCOCTL_CELL];
+
 	for (i = 0; i < ncol; i++)
-		cell_print(cols[i].head, width[i], i + 1 == ncol);
-	json_array_foreach(rows, r, row) {
-		for (i = 0; i < ncol; i++) {
-			value_text(json_object_get(row, cols[i].key), buf, sizeof buf);
-			cell_print(buf, width[i], i + 1 == ncol);
-		}
+		if (width[i] > 0)
+			last = i;
+	for (i = 0; i < ncol; i++) {
+		if (width[i] == 0)
+			continue;
+		if (row == NULL)
+			snprintf(buf, sizeof buf, "%s", cols[i].head);
+		else
+			value_text(field_get(row, cols[i].key), buf, sizeof buf);
+		cell_print(buf, width[i], i == last);
 	}
+}
+
+/* Print an array of objects as an aligned table. */
+static void
+table_print(json_t *rows, const struct column *cols)
+{
+	size_t	 ncol, r, *width;
+	json_t	*row;
+
+	for (ncol = 0; cols[ncol].head != NULL; ncol++)
+		;
+	width = table_widths(rows, cols, ncol);
+	table_row(NULL, cols, width, ncol);
+	json_array_foreach(rows, r, row)
+		table_row(row, cols, width, ncol);
 	free(width);
 }
 
-/* Widest dotted key of an object, nested objects included. */
+/* Columns for rows nobody described: the scalar members of the first row. */
+static void
+table_print_auto(json_t *rows)
+{
+	struct column	 cols[PCOCTL_AUTO_COLS + 1];
+	const char	*key;
+	json_t		*v;
+	size_t		 n = 0;
+
+	json_object_foreach(json_array_get(rows, 0), key, v) {
+		if (n == PCOCTL_AUTO_COLS || json_is_object(v) || json_is_array(v))
+			continue;
+		cols[n].head = key;
+		cols[n++].key = key;
+	}
+	cols[n].head = cols[n].key = NULL;
+	table_print(rows, cols);
+}
+
+/* The section for the array at path, or NULL. */
+static const struct section *
+section_find(const char *path)
+{
+	const struct section	*s;
+
+	for (s = sections; s->path != NULL; s++)
+		if (strcmp(s->path, path) == 0)
+			return s;
+	return NULL;
+}
+
+/* Is v (at path) an array shown as a table rather than on a line? */
+static int
+is_table(json_t *v, const char *path)
+{
+	if (!json_is_array(v))
+		return 0;
+	return json_is_object(json_array_get(v, 0)) || section_find(path) != NULL;
+}
+
+/* Widest dotted key of an object's lines, nested objects included. */
 static size_t
-object_key_width(json_t *o, size_t prefix)
+object_key_width(json_t *o, const char *prefix)
 {
 	const char	*key;
 	json_t		*v;
 	size_t		 w, max = 0;
+	char		 name[256];
 
 	json_object_foreach(o, key, v) {
-		w = prefix + strlen(key);
-		if (json_is_object(v))
-			w = object_key_width(v, w + 1);
+		snprintf(name, sizeof name, "%s%s", prefix, key);
+		if (is_table(v, name))
+			continue;
+		w = strlen(name);
+		if (json_is_object(v)) {
+			strncat(name, ".", sizeof name - strlen(name) - 1);
+			w = object_key_width(v, name);
+		}
 		if (w > max)
 			max = w;
 	}
 	return max;
 }
 
-/* Print "key  value" lines, nested objects as "outer.inner". */
+/* Print "key  value" lines, nested objects as "outer.inner", tables left out. */
 static void
 object_print(json_t *o, const char *prefix, size_t width)
 {
@@ -319,6 +679,8 @@ object_print(json_t *o, const char *prefix, size_t width)
 
 	json_object_foreach(o, key, v) {
 		snprintf(name, sizeof name, "%s%s", prefix, key);
+		if (is_table(v, name))
+			continue;
 		if (json_is_object(v)) {
 			strncat(name, ".", sizeof name - strlen(name) - 1);
 			object_print(v, name, width);
@@ -329,12 +691,44 @@ object_print(json_t *o, const char *prefix, size_t width)
 	}
 }
 
-/* A single object (status, one account) as aligned key/value lines. */
+/* Print each table array of o (nested ones too) under its dotted name. */
+static void
+object_tables(json_t *o, const char *prefix)
+{
+	const struct section	*s;
+	const char		*key;
+	json_t			*v;
+	char			 name[256];
+
+	json_object_foreach(o, key, v) {
+		snprintf(name, sizeof name, "%s%s", prefix, key);
+		if (json_is_object(v)) {
+			strncat(name, ".", sizeof name - strlen(name) - 1);
+			object_tables(v, name);
+			continue;
+		}
+		if (!is_table(v, name))
+			continue;
+		printf("\n%s (%zu):\n", name, json_array_size(v));
+		if (json_array_size(v) == 0)
+			continue;
+		if ((s = section_find(name)) != NULL)
+			table_print(v, s->cols);
+		else
+			table_print_auto(v);
+	}
+}
+
+/* One object as key/value lines, then its lists (zones, steps...) as tables. */
 static void
 show_object(json_t *result)
 {
-	if (json_is_object(result))
-		object_print(result, "", object_key_width(result, 0));
+	if (!json_is_object(result)) {
+		show_any(result);
+		return;
+	}
+	object_print(result, "", object_key_width(result, ""));
+	object_tables(result, "");
 }
 
 /* account list as a table. */
@@ -358,6 +752,66 @@ show_alarms(json_t *result)
 	table_print(result, alarm_cols);
 }
 
+/* site list as a table. */
+static void
+show_sites(json_t *result)
+{
+	table_print(result, site_cols);
+}
+
+/* protocol list as a table. */
+static void
+show_protocols(json_t *result)
+{
+	table_print(result, protocol_cols);
+}
+
+/* audit list as a table. */
+static void
+show_audit(json_t *result)
+{
+	table_print(result, audit_cols);
+}
+
+/* supervision list as a table. */
+static void
+show_supervision(json_t *result)
+{
+	table_print(result, superv_cols);
+}
+
+/* stats handling: the groups and the total row as one table. */
+static void
+show_stats(json_t *result)
+{
+	json_t	*rows, *total = json_object_get(result, "total");
+	char	 since[64], until[64];
+
+	value_text(json_object_get(result, "since"), since, sizeof since);
+	value_text(json_object_get(result, "until"), until, sizeof until);
+	printf("by %s, from %s until %s; times in seconds\n\n",
+	    json_string_value(json_object_get(result, "by")) != NULL ?
+	    json_string_value(json_object_get(result, "by")) : "?", since, until);
+	rows = json_copy(json_object_get(result, "groups"));
+	if (rows == NULL)
+		rows = json_array();
+	if (json_is_object(total))
+		json_array_append(rows, total);
+	table_print(rows, stats_cols);
+	json_decref(rows);
+}
+
+/* A document (site export) as indented JSON. */
+static void
+show_document(json_t *result)
+{
+	char	*s;
+
+	s = json_dumps(result, JSON_ENCODE_ANY | JSON_INDENT(2));
+	printf("%s\n", s != NULL ? s : "null");
+	free(s);
+}
+
 /* account remove: one line. */
 static void
 show_removed(json_t *result)
@@ -367,6 +821,20 @@ show_removed(json_t *result)
 	value_text(json_object_get(result, "account"), buf, sizeof buf);
 	printf("account %s removed\n", buf);
 }
+
+/* Any result: a table for a list of objects, key/value lines for an object. */
+static void
+show_any(json_t *result)
+{
+	if (json_is_object(result))
+		show_object(result);
+	else if (json_is_object(json_array_get(result, 0)))
+		table_print_auto(result);
+	else
+		show_document(result);
+}
+
+/* --- the command line ------------------------------------------------------ */
 
 /* The JSON value for an option's text. */
 static json_t *
@@ -382,6 +850,68 @@ opt_value(const struct opt *o, const char *s)
 	if (xstrtonum(s, 10, 0, LLONG_MAX, &n, &errstr) != 0)
 		usage_error("%s: %s: %s", o->flag, s, errstr);
 	return json_integer(n);
+}
+
+/* The JSON object in file path ("-": standard input); exits on failure. */
+static json_t *
+json_file(const char *path)
+{
+	json_error_t	 jerr;
+	json_t		*o;
+
+	if (strcmp(path, "-") == 0)
+		o = json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr);
+	else
+		o = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (o == NULL)
+		die("%s: line %d: %s", path, jerr.line, jerr.text);
+	if (!json_is_object(o))
+		die("%s: not a JSON object", path);
+	return o;
+}
+
+/* A protocol document with what protocol.show adds and protocol.put refuses dropped. */
+static json_t *
+protocol_doc(const char *path)
+{
+	static const char *const shown[] = { "id", "version", "latest",
+	    "current", "created_by", "created_at", "nsteps", NULL };
+	json_t		*doc = json_file(path), *step;
+	size_t		 i;
+
+	for (i = 0; shown[i] != NULL; i++)
+		json_object_del(doc, shown[i]);
+	json_array_foreach(json_object_get(doc, "steps"), i, step)
+		if (json_is_object(step))
+			json_object_del(step, "position");
+	return doc;
+}
+
+/* Put the text s of option or positional o into the request. */
+static void
+arg_set(struct request *rq, const struct opt *o, const char *s)
+{
+	json_t	*doc;
+
+	switch (o->type) {
+	case OPT_FLAG:
+		json_object_set_new(rq->args, o->arg, json_true());
+		break;
+	case OPT_OUTPUT:
+		rq->output = s;
+		break;
+	case OPT_JSONFILE:
+		json_object_set_new(rq->args, o->arg, json_file(s));
+		break;
+	case OPT_DOCFILE:
+		/* options given on the command line win over the file */
+		doc = protocol_doc(s);
+		json_object_update_missing(rq->args, doc);
+		json_decref(doc);
+		break;
+	default:
+		json_object_set_new(rq->args, o->arg, opt_value(o, s));
+	}
 }
 
 /* Find the option named by arg ("--key" or "--key=..."), or NULL. */
@@ -401,6 +931,28 @@ opt_find(const struct opt *opts, const char *arg, const char **val)
 		if (arg[len] == '=') {
 			*val = arg + len + 1;
 			return opts;
+		}
+	}
+	return NULL;
+}
+
+/* The positional that "--name" also sets ("--id 3" as "3"), or NULL. */
+static const struct opt *
+pos_find(const struct opt *pos, const char *arg, const char **val)
+{
+	char	name[64];
+	size_t	i, len;
+
+	for (; pos->flag != NULL; pos++) {
+		for (i = 0; pos->arg[i] != '\0' && i + 1 < sizeof name; i++)
+			name[i] = pos->arg[i] == '_' ? '-' : pos->arg[i];
+		name[i] = '\0';
+		len = strlen(name);
+		if (strncmp(arg + 2, name, len) != 0)
+			continue;
+		if (arg[len + 2] == '\0' || arg[len + 2] == '=') {
+			*val = arg[len + 2] == '=' ? arg + len + 3 : NULL;
+			return pos;
 		}
 	}
 	return NULL;
@@ -440,7 +992,6 @@ global_opt(struct request *rq, int argc, char **argv, int *i)
 	}
 	return 0;
 }
-
 /* A command pcoctl has no verb for: its words up to the first option, dotted. */
 static const struct verb *
 generic_find(int argc, char **argv, int *i)
@@ -528,36 +1079,6 @@ generic_args(struct request *rq, int argc, char **argv, int i)
 	}
 }
 
-/* Any result: a table for a list of objects, key/value lines for an object. */
-static void
-show_any(json_t *result)
-{
-	struct column	 cols[33];
-	const char	*key;
-	json_t		*v, *first = json_array_get(result, 0);
-	size_t		 n = 0;
-	char		*s;
-
-	if (json_is_object(result)) {
-		show_object(result);
-		return;
-	}
-	if (json_is_object(first)) {
-		json_object_foreach(first, key, v) {
-			if (n == 32 || json_is_object(v) || json_is_array(v))
-				continue;
-			cols[n].head = key;
-			cols[n++].key = key;
-		}
-		cols[n].head = cols[n].key = NULL;
-		table_print(result, cols);
-		return;
-	}
-	s = json_dumps(result, JSON_ENCODE_ANY | JSON_INDENT(2));
-	printf("%s\n", s != NULL ? s : "null");
-	free(s);
-}
-
 /* The verb for domain and verb words; advances *i past them. */
 static const struct verb *
 verb_find(int argc, char **argv, int *i)
@@ -580,32 +1101,61 @@ verb_find(int argc, char **argv, int *i)
 	return generic_find(argc, argv, i);
 }
 
-/* Parse the arguments after the verb into rq->args. */
+/* The option at argv[*i] (or a positional given as "--name value"). */
 static void
-verb_args(struct request *rq, int argc, char **argv, int i)
+verb_opt(struct request *rq, int argc, char **argv, int *i)
 {
 	const struct verb	*v = rq->verb;
 	const struct opt	*o;
 	const char		*val;
-	int			 havepos = 0;
+
+	if ((o = opt_find(v->opts, argv[*i], &val)) == NULL &&
+	    (o = pos_find(v->pos, argv[*i], &val)) == NULL)
+		usage_error("unknown option '%s'", argv[*i]);
+	if (o->type == OPT_FLAG && val != NULL)
+		usage_error("%s takes no value", o->flag);
+	if (o->type != OPT_FLAG && val == NULL &&
+	    (*i + 1 >= argc || (val = argv[++*i]) == NULL))
+		usage_error("%s needs a value", argv[*i]);
+	arg_set(rq, o, val);
+}
+
+/* Is positional o already in the request (given as "--name value")? */
+static int
+pos_given(const struct request *rq, const struct opt *o)
+{
+	if (o->type == OPT_DOCFILE)
+		return 0;
+	return json_object_get(rq->args, o->arg) != NULL;
+}
+
+/* Parse the arguments after the verb into rq->args. */
+static void
+verb_args(struct request *rq, int argc, char **argv, int i)
+{
+	const struct opt	*pos = rq->verb->pos;
+	int			 dashdash = 0;
 
 	for (; i < argc; i++) {
-		if (global_opt(rq, argc, argv, &i))
+		if (!dashdash && strcmp(argv[i], "--") == 0) {
+			dashdash = 1;
 			continue;
-		if (strncmp(argv[i], "--", 2) == 0) {
-			if ((o = opt_find(v->opts, argv[i], &val)) == NULL)
-				usage_error("unknown option '%s'", argv[i]);
-			if (val == NULL && (val = argv[++i]) == NULL)
-				usage_error("%s needs a value", o->flag);
-			json_object_set_new(rq->args, o->arg, opt_value(o, val));
-		} else if (v->posarg != NULL && !havepos) {
-			json_object_set_new(rq->args, v->posarg, json_string(argv[i]));
-			havepos = 1;
-		} else
+		}
+		if (!dashdash && global_opt(rq, argc, argv, &i))
+			continue;
+		if (!dashdash && strncmp(argv[i], "--", 2) == 0) {
+			verb_opt(rq, argc, argv, &i);
+			continue;
+		}
+		while (pos->flag != NULL && pos_given(rq, pos))
+			pos++;
+		if (pos->flag == NULL)
 			usage_error("unexpected argument '%s'", argv[i]);
+		arg_set(rq, pos++, argv[i]);
 	}
-	if (v->posarg != NULL && !havepos)
-		usage_error("missing %s", v->posarg);
+	for (; pos->flag != NULL; pos++)
+		if (!pos_given(rq, pos))
+			usage_error("missing %s", pos->flag);
 }
 
 /* Parse the whole command line. */
@@ -635,6 +1185,36 @@ parse_cmdline(struct request *rq, int argc, char **argv)
 	else
 		verb_args(rq, argc, argv, i);
 }
+
+/* operator add/passwd: the new password from the environment or asked twice. */
+static void
+new_password(struct request *rq)
+{
+	const char	*env = getenv("PCOCTL_NEW_PASSWORD"), *p;
+	char		*first;
+	int		 fd;
+
+	if (env != NULL) {
+		json_object_set_new(rq->args, "password", json_string(env));
+		return;
+	}
+	/* getpass() would read standard input without a terminal */
+	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0)
+		die("no terminal to ask for the new password: set "
+		    "PCOCTL_NEW_PASSWORD");
+	close(fd);
+	if ((p = getpass("new password: ")) == NULL)
+		die("no password");
+	first = xstrdup(p);
+	if ((p = getpass("new password again: ")) == NULL)
+		die("no password");
+	if (strcmp(first, p) != 0)
+		die("the passwords do not match");
+	json_object_set_new(rq->args, "password", json_string(first));
+	free(first);
+}
+
+/* --- the connection -------------------------------------------------------- */
 
 /* Connect to the control socket; exits on failure. */
 static int
@@ -911,13 +1491,16 @@ watch_start(struct request *rq, struct reader *r)
 	args = json_pack("{s:[ss]}", "topics", "alarm", "escalation");
 	send_request(r->fd, 1, "subscribe", args);
 	json_decref(args);
-	if (!json_is_true(json_object_get(rep = next_reply(r), "ok")))
+	/* json_is_true() evaluates its argument twice: read the reply first */
+	rep = next_reply(r);
+	if (!json_is_true(json_object_get(rep, "ok")))
 		reply_error(rep);
 	json_decref(rep);
 	args = json_object();
 	send_request(r->fd, 2, "alarm.list", args);
 	json_decref(args);
-	if (!json_is_true(json_object_get(rep = next_reply(r), "ok")))
+	rep = next_reply(r);
+	if (!json_is_true(json_object_get(rep, "ok")))
 		reply_error(rep);
 	json_array_foreach(json_object_get(rep, "result"), i, a)
 		watch_apply(queue, a);
@@ -970,29 +1553,54 @@ watch(struct request *rq)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+/* Send stdout to path (site export --output): a new file only we may read. */
+static void
+output_open(const char *path)
 {
-	struct request	 rq;
-	json_t		*rep, *res;
-	char		*s;
+	int	fd;
 
-	memset(&rq, 0, sizeof rq);
-	parse_cmdline(&rq, argc, argv);
-	if (rq.verb->cmd == NULL)
-		return watch(&rq);
-	rep = roundtrip(&rq);
-	if (!json_is_true(json_object_get(rep, "ok")))
-		reply_error(rep);
-	res = json_object_get(rep, "result");
-	if (rq.json) {
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+		die("%s: %s", path, strerror(errno));
+	fflush(stdout);
+	if (dup2(fd, STDOUT_FILENO) < 0)
+		die("%s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/* Print the result: raw JSON on one line with --json, else for people. */
+static void
+result_print(const struct request *rq, json_t *res)
+{
+	char	*s;
+
+	if (rq->json) {
 		s = json_dumps(res != NULL ? res : json_null(),
 		    JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 		printf("%s\n", s != NULL ? s : "null");
 		free(s);
 	} else
-		rq.verb->show(res);
+		rq->verb->show(res);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct request	 rq;
+	json_t		*rep;
+
+	memset(&rq, 0, sizeof rq);
+	parse_cmdline(&rq, argc, argv);
+	if (rq.verb->cmd == NULL)
+		return watch(&rq);
+	if (rq.verb->prep != NULL)
+		rq.verb->prep(&rq);
+	rep = roundtrip(&rq);
+	if (!json_is_true(json_object_get(rep, "ok")))
+		reply_error(rep);
+	if (rq.output != NULL)
+		output_open(rq.output);
+	result_print(&rq, json_object_get(rep, "result"));
 	json_decref(rep);
 	json_decref(rq.args);
-	return fflush(stdout) == 0 ? 0 : 1;
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 }

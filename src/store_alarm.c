@@ -63,7 +63,7 @@ static const char sql_list[] = "SELECT " ALARM_COLS
     " AND (?2 = 0 OR a.site_id = ?2)"
     " ORDER BY a.priority, a.created_ms, a.id LIMIT ?3";
 static const char sql_events[] = "SELECT e.id, e.received_ms, e.account,"
-    " e.format, e.code, e.qual, e.class, e.text, e.zone, e.\"user\","
+    " e.format, e.code, e.qual AS qualifier, e.class, e.text, e.zone, e.\"user\","
     " e.\"partition\" FROM alarm_events ae JOIN events e ON e.id = ae.event_id"
     " WHERE ae.alarm_id = ?1 ORDER BY e.id DESC LIMIT ?2";
 static const char sql_steps[] = "SELECT position, action, target, text,"

@@ -100,7 +100,7 @@ static const char sql_contact_remove[] = "DELETE FROM contacts WHERE id = ?1";
 static const char sql_units[] = "SELECT id, kind, name, phone,"
     " response_s AS response_time FROM units WHERE site_id = ?1 ORDER BY id";
 static const char sql_units_brief[] = "SELECT id, kind, name, phone,"
-    " response_s AS response FROM units WHERE site_id = ?1 ORDER BY id";
+    " response_s AS response_time FROM units WHERE site_id = ?1 ORDER BY id";
 static const char sql_unit_get[] = "SELECT id, site_id, kind, name, phone,"
     " response_s AS response_time FROM units WHERE id = ?1";
 static const char sql_unit_add[] = "INSERT INTO units (site_id, kind, name,"

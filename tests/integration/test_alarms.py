@@ -119,7 +119,7 @@ def stacking_and_restore(t):
     t.check(z5["last"] > z5["first"] or z5["last"] == z5["first"], "first/last", z5)
     sh = p.call("alarm.show", id=z5["id"])
     t.eq(len(sh["events"]), 4, "alarm.show: the four events of the alarm")
-    t.eq(sorted(e["qual"] for e in sh["events"]), ["new", "new", "new", "restore"],
+    t.eq(sorted(e["qualifier"] for e in sh["events"]), ["new", "new", "new", "restore"],
          "alarm.show: their qualifiers")
     t.eq((sh["site"], sh["protocol"], sh["steps"]), (None, None, []),
          "no site, no protocol for an unknown account")
