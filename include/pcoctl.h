@@ -1,0 +1,29 @@
+/* pcoctl.h - pcoctl's display of results for people (pcoctl_show.c). */
+#ifndef PCOD_PCOCTL_H
+#define PCOD_PCOCTL_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/* Show a command's result on stdout, one function per result shape. */
+void	pcoctl_show_object(json_t *result);
+void	pcoctl_show_accounts(json_t *result);
+void	pcoctl_show_events(json_t *result);
+void	pcoctl_show_alarms(json_t *result);
+void	pcoctl_show_sites(json_t *result);
+void	pcoctl_show_protocols(json_t *result);
+void	pcoctl_show_audit(json_t *result);
+void	pcoctl_show_supervision(json_t *result);
+void	pcoctl_show_stats(json_t *result);
+void	pcoctl_show_document(json_t *result);
+void	pcoctl_show_removed(json_t *result);
+void	pcoctl_show_any(json_t *result);
+
+/* One alarm notification as a line: "TOPIC key=value...\n". */
+void	pcoctl_show_alarm_line(const char *topic, json_t *alarm);
+
+/* Copy s into buf for a terminal: control characters become '?'. */
+void	pcoctl_text_sanitize(const char *s, char *buf, size_t bufsz);
+
+#endif

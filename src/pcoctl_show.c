@@ -1,0 +1,534 @@
+/* pcoctl_show.c - pcoctl's results for people: tables, key/value lines, sections. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "xmalloc.h"
+#include "pcoctl.h"
+
+#define PCOCTL_CELL		512			/* widest table cell shown */
+#define PCOCTL_AUTO_COLS	32			/* columns of a guessed table */
+
+/* A table column: header and the result field it shows ("site.name"). */
+struct column {
+	const char	*head;
+	const char	*key;
+};
+
+/* An array inside an object shown as a table of its own. */
+struct section {
+	const char		*path;		/* dotted, from the top object */
+	const struct column	*cols;
+};
+
+static const struct column account_cols[] = {
+	{ "ACCOUNT", "account" }, { "NAME", "name" }, { "KEY", "key" },
+	{ "BITS", "key_bits" }, { "SITE", "site.name" },
+	{ "SUPERVISION", "supervision" }, { "LAST_SEEN", "last_seen" },
+	{ "CREATED", "created" }, { NULL, NULL }
+};
+static const struct column alarm_cols[] = {
+	{ "ID", "id" }, { "PRIO", "priority" }, { "STATE", "state" },
+	{ "ESC", "escalated" }, { "SITE", "site_name" }, { "ACCOUNT", "account" },
+	{ "ZONE", "zone" }, { "CLASS", "class" }, { "COUNT", "count" },
+	{ "RESTORED", "restored" }, { "RAISED", "created" }, { "TEXT", "text" },
+	{ NULL, NULL }
+};
+static const struct column event_cols[] = {
+	{ "ID", "id" }, { "RECEIVED", "received" }, { "ACCOUNT", "account" },
+	{ "FMT", "format" }, { "CODE", "code" }, { "QUAL", "qualifier" },
+	{ "CLASS", "class" }, { "ZONE", "zone" }, { "USER", "user" },
+	{ "PART", "partition" }, { "TEXT", "text" }, { NULL, NULL }
+};
+static const struct column site_cols[] = {
+	{ "ID", "id" }, { "NAME", "name" }, { "ADDRESS", "address" },
+	{ "TIMEZONE", "timezone" }, { "ZONES", "zones" },
+	{ "CONTACTS", "contacts" }, { "UNITS", "units" },
+	{ "ACCOUNTS", "accounts" }, { NULL, NULL }
+};
+static const struct column zone_cols[] = {
+	{ "NUMBER", "number" }, { "NAME", "name" }, { "LOCATION", "location" },
+	{ "TYPE", "type" }, { NULL, NULL }
+};
+static const struct column contact_cols[] = {
+	{ "POS", "position" }, { "ID", "id" }, { "NAME", "name" },
+	{ "PHONE", "phone" }, { "ROLE", "role" }, { "KEYHOLDER", "keyholder" },
+	{ NULL, NULL }
+};
+static const struct column unit_cols[] = {
+	{ "ID", "id" }, { "KIND", "kind" }, { "NAME", "name" },
+	{ "PHONE", "phone" }, { "RESPONSE_TIME", "response_time" },
+	{ NULL, NULL }
+};
+static const struct column site_account_cols[] = {
+	{ "ACCOUNT", "account" }, { "NAME", "name" },
+	{ "SUPERVISION", "supervision" }, { NULL, NULL }
+};
+static const struct column step_cols[] = {
+	{ "POS", "position" }, { "ACTION", "action" }, { "TARGET", "target" },
+	{ "DEADLINE", "deadline" }, { "OUTCOME", "outcome" },
+	{ "DONE_BY", "done_by" }, { "DONE", "done" }, { "TEXT", "text" },
+	{ NULL, NULL }
+};
+static const struct column alarm_event_cols[] = {
+	{ "ID", "id" }, { "RECEIVED", "received" }, { "FMT", "format" },
+	{ "CODE", "code" }, { "QUAL", "qualifier" },
+	{ "CLASS", "class" }, { "ZONE", "zone" }, { "TEXT", "text" },
+	{ NULL, NULL }
+};
+static const struct column history_cols[] = {
+	{ "AT", "at" }, { "ACTOR", "actor" }, { "ACTION", "action" },
+	{ "REASON", "reason" }, { "DETAILS", "details" }, { NULL, NULL }
+};
+static const struct column protocol_cols[] = {
+	{ "NAME", "name" }, { "VERSION", "version" }, { "CURRENT", "current" },
+	{ "SITE", "site" }, { "CLASS", "class" }, { "STEPS", "nsteps" },
+	{ "APPROVED_BY", "approved_by" }, { "APPROVED_AT", "approved_at" },
+	{ NULL, NULL }
+};
+static const struct column audit_cols[] = {
+	{ "AT", "at" }, { "ACTOR", "actor" }, { "ACTION", "action" },
+	{ "OBJECT", "object" }, { "ID", "object_id" }, { "REASON", "reason" },
+	{ NULL, NULL }
+};
+static const struct column superv_cols[] = {
+	{ "ACCOUNT", "account" }, { "SITE", "site_id" },
+	{ "INTERVAL", "interval" }, { "PRESET", "preset" },
+	{ "LAST_SEEN", "last_seen" }, { "DEADLINE", "deadline" },
+	{ "SILENT", "silent" }, { "COMM_FAIL", "comm_fail" }, { NULL, NULL }
+};
+static const struct column stats_cols[] = {
+	{ "GROUP", "group" }, { "COUNT", "count" }, { "TAKEN", "taken" },
+	{ "CLOSED", "closed" }, { "UNTAKEN", "untaken" },
+	{ "ESC", "escalated" }, { "TAKE_MEAN", "take_mean" },
+	{ "TAKE_P50", "take_p50" }, { "TAKE_P90", "take_p90" },
+	{ "TAKE_MAX", "take_max" }, { "CLOSE_P50", "close_p50" },
+	{ "CLOSE_P90", "close_p90" }, { "IN_30S%", "taken_30s_pct" },
+	{ "IN_60S%", "taken_60s_pct" }, { NULL, NULL }
+};
+
+/* The arrays of a shown object that get a table of their own. */
+static const struct section sections[] = {
+	{ "zones", zone_cols }, { "contacts", contact_cols },
+	{ "units", unit_cols }, { "accounts", site_account_cols },
+	{ "detached", site_account_cols }, { "steps", step_cols },
+	{ "events", alarm_event_cols }, { "history", history_cols },
+	{ "site.zones", zone_cols }, { "site.contacts", contact_cols },
+	{ "site.units", unit_cols }, { "site.accounts", site_account_cols },
+	{ NULL, NULL }
+};
+
+/* Copy s into buf for a terminal: control characters become '?'. */
+void
+pcoctl_text_sanitize(const char *s, char *buf, size_t bufsz)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = 0;
+
+	for (; *p != '\0' && n + 1 < bufsz; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			buf[n++] = '?';
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			buf[n++] = '?';	/* C1 control, e.g. CSI */
+			p++;
+		} else
+			buf[n++] = (char)*p;
+	}
+	/* cut: never end inside a UTF-8 sequence */
+	if (*p != '\0') {
+		while (n > 0 && ((unsigned char)buf[n - 1] & 0xc0) == 0x80)
+			n--;
+		if (n > 0 && ((unsigned char)buf[n - 1] & 0x80))
+			n--;
+	}
+	buf[n] = '\0';
+}
+
+/* A JSON value as table/listing text. */
+static void
+value_text(json_t *v, char *buf, size_t bufsz)
+{
+	char	*s;
+
+	if (v == NULL || json_is_null(v))
+		snprintf(buf, bufsz, "-");
+	else if (json_is_string(v))
+		pcoctl_text_sanitize(json_string_value(v), buf, bufsz);
+	else if (json_is_integer(v))
+		snprintf(buf, bufsz, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, bufsz, "%g", json_real_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, bufsz, "%s", json_is_true(v) ? "yes" : "no");
+	else {
+		s = json_dumps(v, JSON_COMPACT);
+		pcoctl_text_sanitize(s != NULL ? s : "?", buf, bufsz);
+		free(s);
+	}
+}
+
+/* Terminal columns of UTF-8 s (one per code point). */
+static size_t
+text_width(const char *s)
+{
+	size_t	w = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+/* Print s padded to width (unless last). */
+static void
+cell_print(const char *s, size_t width, int last)
+{
+	size_t	w = text_width(s);
+
+	fputs(s, stdout);
+	if (last)
+		putchar('\n');
+	else
+		printf("%*s", (int)(width - w + 2), "");
+}
+
+/* The member at a dotted path ("site.name") of o, or NULL. */
+static json_t *
+field_get(json_t *o, const char *path)
+{
+	const char	*dot;
+	char		 name[64];
+
+	while ((dot = strchr(path, '.')) != NULL && json_is_object(o)) {
+		snprintf(name, sizeof name, "%.*s", (int)(dot - path), path);
+		o = json_object_get(o, name);
+		path = dot + 1;
+	}
+	return json_is_object(o) ? json_object_get(o, path) : NULL;
+}
+
+/* Does column key appear in any row (always yes for no rows)? */
+static int
+column_used(json_t *rows, const char *key)
+{
+	json_t	*row;
+	size_t	 r;
+
+	if (json_array_size(rows) == 0)
+		return 1;
+	json_array_foreach(rows, r, row)
+		if (field_get(row, key) != NULL)
+			return 1;
+	return 0;
+}
+
+/* The width of each column (0: not shown, no row has the field). */
+static size_t *
+table_widths(json_t *rows, const struct column *cols, size_t ncol)
+{
+	size_t	 i, r, *width;
+	char	 buf[PCOCTL_CELL];
+	json_t	*row;
+
+	width = xcalloc(ncol, sizeof *width);
+	for (i = 0; i < ncol; i++)
+		if (column_used(rows, cols[i].key))
+			width[i] = strlen(cols[i].head);
+	json_array_foreach(rows, r, row) {
+		for (i = 0; i < ncol; i++) {
+			if (width[i] == 0)
+				continue;
+			value_text(field_get(row, cols[i].key), buf, sizeof buf);
+			if (text_width(buf) > width[i])
+				width[i] = text_width(buf);
+		}
+	}
+	return width;
+}
+
+/* Print one row (row NULL: the header) of the shown columns. */
+static void
+table_row(json_t *row, const struct column *cols, const size_t *width,
+    size_t ncol)
+{
+	size_t	i, last = 0;
+	char	buf[PCOCTL_CELL];
+
+	for (i = 0; i < ncol; i++)
+		if (width[i] > 0)
+			last = i;
+	for (i = 0; i < ncol; i++) {
+		if (width[i] == 0)
+			continue;
+		if (row == NULL)
+			snprintf(buf, sizeof buf, "%s", cols[i].head);
+		else
+			value_text(field_get(row, cols[i].key), buf, sizeof buf);
+		cell_print(buf, width[i], i == last);
+	}
+}
+
+/* Print an array of objects as an aligned table. */
+static void
+table_print(json_t *rows, const struct column *cols)
+{
+	size_t	 ncol, r, *width;
+	json_t	*row;
+
+	for (ncol = 0; cols[ncol].head != NULL; ncol++)
+		;
+	width = table_widths(rows, cols, ncol);
+	table_row(NULL, cols, width, ncol);
+	json_array_foreach(rows, r, row)
+		table_row(row, cols, width, ncol);
+	free(width);
+}
+
+/* Columns for rows nobody described: the scalar members of the first row. */
+static void
+table_print_auto(json_t *rows)
+{
+	struct column	 cols[PCOCTL_AUTO_COLS + 1];
+	const char	*key;
+	json_t		*v;
+	size_t		 n = 0;
+
+	json_object_foreach(json_array_get(rows, 0), key, v) {
+		if (n == PCOCTL_AUTO_COLS || json_is_object(v) || json_is_array(v))
+			continue;
+		cols[n].head = key;
+		cols[n++].key = key;
+	}
+	cols[n].head = cols[n].key = NULL;
+	table_print(rows, cols);
+}
+
+/* The section for the array at path, or NULL. */
+static const struct section *
+section_find(const char *path)
+{
+	const struct section	*s;
+
+	for (s = sections; s->path != NULL; s++)
+		if (strcmp(s->path, path) == 0)
+			return s;
+	return NULL;
+}
+
+/* Is v (at path) an array shown as a table rather than on a line? */
+static int
+is_table(json_t *v, const char *path)
+{
+	if (!json_is_array(v))
+		return 0;
+	return json_is_object(json_array_get(v, 0)) || section_find(path) != NULL;
+}
+
+/* Widest dotted key of an object's lines, nested objects included. */
+static size_t
+object_key_width(json_t *o, const char *prefix)
+{
+	const char	*key;
+	json_t		*v;
+	size_t		 w, max = 0;
+	char		 name[256];
+
+	json_object_foreach(o, key, v) {
+		snprintf(name, sizeof name, "%s%s", prefix, key);
+		if (is_table(v, name))
+			continue;
+		w = strlen(name);
+		if (json_is_object(v)) {
+			strncat(name, ".", sizeof name - strlen(name) - 1);
+			w = object_key_width(v, name);
+		}
+		if (w > max)
+			max = w;
+	}
+	return max;
+}
+
+/* Print "key  value" lines, nested objects as "outer.inner", tables left out. */
+static void
+object_print(json_t *o, const char *prefix, size_t width)
+{
+	const char	*key;
+	json_t		*v;
+	char		 name[256], buf[PCOCTL_CELL];
+
+	json_object_foreach(o, key, v) {
+		snprintf(name, sizeof name, "%s%s", prefix, key);
+		if (is_table(v, name))
+			continue;
+		if (json_is_object(v)) {
+			strncat(name, ".", sizeof name - strlen(name) - 1);
+			object_print(v, name, width);
+			continue;
+		}
+		value_text(v, buf, sizeof buf);
+		printf("%-*s  %s\n", (int)width, name, buf);
+	}
+}
+
+/* Print each table array of o (nested ones too) under its dotted name. */
+static void
+object_tables(json_t *o, const char *prefix)
+{
+	const struct section	*s;
+	const char		*key;
+	json_t			*v;
+	char			 name[256];
+
+	json_object_foreach(o, key, v) {
+		snprintf(name, sizeof name, "%s%s", prefix, key);
+		if (json_is_object(v)) {
+			strncat(name, ".", sizeof name - strlen(name) - 1);
+			object_tables(v, name);
+			continue;
+		}
+		if (!is_table(v, name))
+			continue;
+		printf("\n%s (%zu):\n", name, json_array_size(v));
+		if (json_array_size(v) == 0)
+			continue;
+		if ((s = section_find(name)) != NULL)
+			table_print(v, s->cols);
+		else
+			table_print_auto(v);
+	}
+}
+
+/* One object as key/value lines, then its lists (zones, steps...) as tables. */
+void
+pcoctl_show_object(json_t *result)
+{
+	if (!json_is_object(result)) {
+		pcoctl_show_any(result);
+		return;
+	}
+	object_print(result, "", object_key_width(result, ""));
+	object_tables(result, "");
+}
+
+/* account list as a table. */
+void
+pcoctl_show_accounts(json_t *result)
+{
+	table_print(result, account_cols);
+}
+
+/* event list as a table. */
+void
+pcoctl_show_events(json_t *result)
+{
+	table_print(result, event_cols);
+}
+
+/* alarm list: the queue as a table. */
+void
+pcoctl_show_alarms(json_t *result)
+{
+	table_print(result, alarm_cols);
+}
+
+/* alarm watch without a terminal: "TOPIC key=value..." for one alarm. */
+void
+pcoctl_show_alarm_line(const char *topic, json_t *alarm)
+{
+	char	buf[PCOCTL_CELL];
+	size_t	i;
+
+	printf("%s", topic);
+	for (i = 0; alarm_cols[i].head != NULL; i++) {
+		value_text(json_object_get(alarm, alarm_cols[i].key), buf,
+		    sizeof buf);
+		printf(" %s=%s", alarm_cols[i].key, buf);
+	}
+	printf("\n");
+}
+
+/* site list as a table. */
+void
+pcoctl_show_sites(json_t *result)
+{
+	table_print(result, site_cols);
+}
+
+/* protocol list as a table. */
+void
+pcoctl_show_protocols(json_t *result)
+{
+	table_print(result, protocol_cols);
+}
+
+/* audit list as a table. */
+void
+pcoctl_show_audit(json_t *result)
+{
+	table_print(result, audit_cols);
+}
+
+/* supervision list as a table. */
+void
+pcoctl_show_supervision(json_t *result)
+{
+	table_print(result, superv_cols);
+}
+
+/* stats handling: the groups and the total row as one table. */
+void
+pcoctl_show_stats(json_t *result)
+{
+	json_t	*rows, *total = json_object_get(result, "total");
+	char	 since[64], until[64];
+
+	value_text(json_object_get(result, "since"), since, sizeof since);
+	value_text(json_object_get(result, "until"), until, sizeof until);
+	printf("by %s, from %s until %s; times in seconds\n\n",
+	    json_string_value(json_object_get(result, "by")) != NULL ?
+	    json_string_value(json_object_get(result, "by")) : "?", since, until);
+	rows = json_copy(json_object_get(result, "groups"));
+	if (rows == NULL)
+		rows = json_array();
+	if (json_is_object(total))
+		json_array_append(rows, total);
+	table_print(rows, stats_cols);
+	json_decref(rows);
+}
+
+/* A document (site export) as indented JSON. */
+void
+pcoctl_show_document(json_t *result)
+{
+	char	*s;
+
+	s = json_dumps(result, JSON_ENCODE_ANY | JSON_INDENT(2));
+	printf("%s\n", s != NULL ? s : "null");
+	free(s);
+}
+
+/* account remove: one line. */
+void
+pcoctl_show_removed(json_t *result)
+{
+	char	buf[64];
+
+	value_text(json_object_get(result, "account"), buf, sizeof buf);
+	printf("account %s removed\n", buf);
+}
+
+/* Any result: a table for a list of objects, key/value lines for an object. */
+void
+pcoctl_show_any(json_t *result)
+{
+	if (json_is_object(result))
+		pcoctl_show_object(result);
+	else if (json_is_object(json_array_get(result, 0)))
+		table_print_auto(result);
+	else
+		pcoctl_show_document(result);
+}
