@@ -21,6 +21,7 @@ struct store_alarm_new {
 	int64_t		 created_ms;
 	int64_t		 protocol_id;	/* 0: none */
 	int64_t		 take_deadline_ms;
+	int64_t		 event_id;	/* the first event; 0: none (comm_fail, system) */
 };
 
 /* One open alarm as the engine rebuilds its index (strings valid during the callback). */
@@ -50,6 +51,9 @@ int	store_alarm_link(struct store *, int64_t alarm_id, int64_t event_id);
 /* count += inc, last_ms raised to last_ms, restored set (-1: kept). */
 int	store_alarm_stack(struct store *, int64_t id, int64_t last_ms, int inc,
 	    int restored);
+/* The same for a stacked event (its id widens the alarm's event range). */
+int	store_alarm_stack_event(struct store *, int64_t id, int64_t last_ms,
+	    int inc, int restored, int64_t event_id);
 /* Copy protocol steps [{position, action, target, text, deadline_s}] to the alarm. */
 int	store_alarm_steps_copy(struct store *, int64_t id, const json_t *steps);
 /* Taken by who at ms; with deadlines, the steps' deadlines start at ms. */

@@ -616,6 +616,7 @@ alarm_new_row(struct alarm_engine *e, const struct alarm_raise *r, int boost,
 	a->first_ms = r->first_ms;
 	a->created_ms = now;
 	a->take_deadline_ms = now + (int64_t)e->cfg->take_deadline * 1000;
+	a->event_id = r->event_id;
 }
 
 /* Raise a new alarm with its protocol, first event and audit row.  0 or -1. */
@@ -681,8 +682,8 @@ alarm_stack(struct alarm_engine *e, struct alarm_open *o,
 		restored = 1;
 	else if (q == EVQ_NEW && o->restored)
 		restored = 0;
-	if (store_alarm_stack(e->store, o->id, in->received_ms, inc,
-	    restored) == -1 ||
+	if (store_alarm_stack_event(e->store, o->id, in->received_ms, inc,
+	    restored, in->event_id) == -1 ||
 	    store_alarm_link(e->store, o->id, in->event_id) == -1)
 		return -1;
 	if (restored == 1 && alarm_audit(e, &actor_pcod, "alarm.restore", o->id,

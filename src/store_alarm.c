@@ -22,13 +22,16 @@
 
 static const char sql_add[] = "INSERT INTO alarms (site_id, account, zone,"
     " class, kind, priority, state, text, first_ms, last_ms, created_ms,"
-    " protocol_id, take_deadline_ms, next_deadline_ms) VALUES (nullif(?1, 0),"
-    " ?2, ?3, ?4, ?5, ?6, 'new', ?7, ?8, ?8, ?9, nullif(?10, 0), ?11, ?11)";
+    " protocol_id, take_deadline_ms, next_deadline_ms, first_event_id,"
+    " last_event_id) VALUES (nullif(?1, 0), ?2, ?3, ?4, ?5, ?6, 'new', ?7, ?8,"
+    " ?8, ?9, nullif(?10, 0), ?11, ?11, nullif(?12, 0), nullif(?12, 0))";
 static const char sql_link[] = "INSERT OR IGNORE INTO alarm_events"
     " (alarm_id, event_id) VALUES (?1, ?2)";
 static const char sql_stack[] = "UPDATE alarms SET count = count + ?2,"
     " last_ms = max(last_ms, ?3), restored = CASE WHEN ?4 < 0 THEN restored"
-    " ELSE ?4 END WHERE id = ?1";
+    " ELSE ?4 END, first_event_id = coalesce(first_event_id, nullif(?5, 0)),"
+    " last_event_id = CASE WHEN ?5 > 0 THEN max(coalesce(last_event_id, 0), ?5)"
+    " ELSE last_event_id END WHERE id = ?1";
 static const char sql_step_copy[] = "INSERT INTO alarm_steps (alarm_id,"
     " position, action, target, text, deadline_s) VALUES (?1, ?2, ?3, ?4, ?5,"
     " ?6)";
@@ -62,10 +65,14 @@ static const char sql_list[] = "SELECT " ALARM_COLS
     " WHERE (?1 = 'all' OR a.state = ?1 OR (?1 = 'open' AND a.state <> 'closed'))"
     " AND (?2 = 0 OR a.site_id = ?2)"
     " ORDER BY a.priority, a.created_ms, a.id LIMIT ?3";
+/* Links are ordered by event: the alarm's id range bounds the scan. */
 static const char sql_events[] = "SELECT e.id, e.received_ms, e.account,"
-    " e.format, e.code, e.qual AS qualifier, e.class, e.text, e.zone, e.\"user\","
-    " e.\"partition\" FROM alarm_events ae JOIN events e ON e.id = ae.event_id"
-    " WHERE ae.alarm_id = ?1 ORDER BY e.id DESC LIMIT ?2";
+    " e.format, e.code, e.qual AS qualifier, e.class, e.text, e.zone,"
+    " e.\"user\", e.\"partition\" FROM alarms a"
+    " JOIN alarm_events ae ON ae.event_id BETWEEN a.first_event_id"
+    " AND a.last_event_id AND ae.alarm_id = a.id"
+    " JOIN events e ON e.id = ae.event_id"
+    " WHERE a.id = ?1 ORDER BY ae.event_id DESC LIMIT ?2";
 static const char sql_steps[] = "SELECT position, action, target, text,"
     " deadline_s, deadline_ms, escalated, done_ms, done_by, outcome"
     " FROM alarm_steps WHERE alarm_id = ?1 ORDER BY position";
@@ -106,6 +113,7 @@ store_alarm_add(struct store *s, const struct store_alarm_new *a)
 	rc |= sqlite3_bind_int64(st, 9, a->created_ms);
 	rc |= sqlite3_bind_int64(st, 10, a->protocol_id);
 	rc |= sqlite3_bind_int64(st, 11, a->take_deadline_ms);
+	rc |= sqlite3_bind_int64(st, 12, a->event_id);
 	if (alarm_run(s, st, rc) == -1)
 		return -1;
 	return store_last_id(s);
@@ -130,6 +138,14 @@ int
 store_alarm_stack(struct store *s, int64_t id, int64_t last_ms, int inc,
     int restored)
 {
+	return store_alarm_stack_event(s, id, last_ms, inc, restored, 0);
+}
+
+/* One more event on an open alarm, widening its range of event ids. */
+int
+store_alarm_stack_event(struct store *s, int64_t id, int64_t last_ms, int inc,
+    int restored, int64_t event_id)
+{
 	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_stack);
 	int		 rc;
 
@@ -139,6 +155,7 @@ store_alarm_stack(struct store *s, int64_t id, int64_t last_ms, int inc,
 	rc |= sqlite3_bind_int(st, 2, inc);
 	rc |= sqlite3_bind_int64(st, 3, last_ms);
 	rc |= sqlite3_bind_int(st, 4, restored);
+	rc |= sqlite3_bind_int64(st, 5, event_id);
 	return alarm_run(s, st, rc);
 }
 

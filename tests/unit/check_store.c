@@ -203,6 +203,13 @@ START_TEST(test_upgrade_from_2)
 	ck_assert_int_eq(sqlite3_column_int(q, 2),
 	    (int)(sizeof(sql_migrations) / sizeof(sql_migrations[0])));
 	sqlite3_finalize(q);
+	/* The alarm knows the range of its events' ids (schema 4). */
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT first_event_id,"
+	    " last_event_id FROM alarms WHERE id = 3", -1, &q, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(q, 0), 7);
+	ck_assert_int_eq(sqlite3_column_int(q, 1), 7);
+	sqlite3_finalize(q);
 	sqlite3_close(db);
 }
 END_TEST
