@@ -119,18 +119,25 @@ store_alarm_add(struct store *s, const struct store_alarm_new *a)
 	return store_last_id(s);
 }
 
-/* Link a stored event to its alarm. */
-int
-store_alarm_link(struct store *s, int64_t alarm_id, int64_t event_id)
+/* Bind two integers (an id, and a time or another id) and run: the shape several writes share. */
+static int
+alarm_run_ids(struct store *s, const char *sql, int64_t id, int64_t ms)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_link);
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_bind_int64(st, 1, alarm_id);
-	rc |= sqlite3_bind_int64(st, 2, event_id);
+	rc = sqlite3_bind_int64(st, 1, id);
+	rc |= sqlite3_bind_int64(st, 2, ms);
 	return alarm_run(s, st, rc);
+}
+
+/* Link a stored event to its alarm. */
+int
+store_alarm_link(struct store *s, int64_t alarm_id, int64_t event_id)
+{
+	return alarm_run_ids(s, sql_link, alarm_id, event_id);
 }
 
 /* One more event on an open alarm. */
@@ -199,19 +206,6 @@ store_alarm_steps_copy(struct store *s, int64_t id, const json_t *steps)
 	return 0;
 }
 
-/* Bind (id, ms) and run: the shape several updates share. */
-static int
-alarm_id_ms(struct store *s, const char *sql, int64_t id, int64_t ms)
-{
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql);
-	int		 rc;
-
-	if (st == NULL)
-		return -1;
-	rc = sqlite3_bind_int64(st, 1, id);
-	rc |= sqlite3_bind_int64(st, 2, ms);
-	return alarm_run(s, st, rc);
-}
 
 /* The alarm is taken; its steps' deadlines start now when asked. */
 int
@@ -228,21 +222,21 @@ store_alarm_take(struct store *s, int64_t id, const char *who, int64_t ms,
 	rc |= sqlite3_bind_int64(st, 3, ms);
 	if (alarm_run(s, st, rc) == -1)
 		return -1;
-	return deadlines ? alarm_id_ms(s, sql_take_steps, id, ms) : 0;
+	return deadlines ? alarm_run_ids(s, sql_take_steps, id, ms) : 0;
 }
 
 /* Store the next deadline (0: none). */
 int
 store_alarm_set_next(struct store *s, int64_t id, int64_t next_ms)
 {
-	return alarm_id_ms(s, sql_set_next, id, next_ms);
+	return alarm_run_ids(s, sql_set_next, id, next_ms);
 }
 
 /* One escalation level more. */
 int
 store_alarm_escalate(struct store *s, int64_t id, int64_t next_ms)
 {
-	return alarm_id_ms(s, sql_escalate, id, next_ms);
+	return alarm_run_ids(s, sql_escalate, id, next_ms);
 }
 
 /* Close with a resolution. */
@@ -323,7 +317,7 @@ store_alarm_steps_escalate(struct store *s, int64_t id, int64_t now)
 	if ((rows = store_rows_json(s, STORE_WRITER, st)) == NULL)
 		return NULL;
 	if (json_array_size(rows) > 0 &&
-	    alarm_id_ms(s, sql_steps_mark, id, now) == -1) {
+	    alarm_run_ids(s, sql_steps_mark, id, now) == -1) {
 		json_decref(rows);
 		return NULL;
 	}

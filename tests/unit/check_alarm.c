@@ -23,12 +23,12 @@
 #include "handling.h"
 #include "site.h"
 #include "store.h"
+#include "tmpstore.h"
 #include "store_alarm.h"
 
 #define T0	1767225600000LL		/* 2026-01-01T00:00:00Z */
 
-static char			 dir[64];
-static char			 path[128];
+static struct tmpstore	 ts;		/* the temporary database */
 static struct store		*st;
 static struct event_base	*base;
 static struct batch		*bt;
@@ -69,13 +69,7 @@ record(const char *topic, json_t *obj, void *arg)
 static void
 setup(void)
 {
-	char	err[256];
-
-	snprintf(dir, sizeof(dir), "/tmp/check_alarm.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/pcod.db", dir);
-	st = store_open(path, err, sizeof(err));
-	ck_assert_msg(st != NULL, "%s", err);
+	st = tmpstore_open(&ts, "check_alarm");
 	base = event_base_new();
 	bt = batch_new(base, st, 1000);
 	memset(&cfg, 0, sizeof(cfg));
@@ -95,19 +89,11 @@ setup(void)
 static void
 teardown(void)
 {
-	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
-	char	 p[160];
-	size_t	 i;
-
 	alarm_engine_free(eng);
 	batch_free(bt);
 	event_base_free(base);
 	store_close(st);
-	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
-		unlink(p);
-	}
-	rmdir(dir);
+	tmpstore_remove(&ts, NULL);
 	clock_set_source(NULL);
 }
 
@@ -279,7 +265,7 @@ sql(const char *q)
 	sqlite3	*db;
 	char	*msg = NULL;
 
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_open(ts.path, &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 2000);
 	ck_assert_msg(sqlite3_exec(db, q, NULL, NULL, &msg) == SQLITE_OK, "%s: %s",
 	    q, msg);

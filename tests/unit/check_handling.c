@@ -14,11 +14,11 @@
 #include "clock.h"
 #include "handling.h"
 #include "store.h"
+#include "tmpstore.h"
 
 #define NOW_MS	1767225600000LL		/* 2026-01-01T00:00:00Z */
 
-static char		 dir[64];
-static char		 path[128];
+static struct tmpstore	 ts;		/* the temporary database */
 static struct store	*st;
 
 /* The fixed test clock. */
@@ -201,16 +201,11 @@ static void
 setup(void)
 {
 	sqlite3	*db;
-	char	 err[256];
 
 	clock_set_source(fixed_now);
-	snprintf(dir, sizeof(dir), "/tmp/check_handling.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/pcod.db", dir);
-	st = store_open(path, err, sizeof(err));
-	ck_assert_msg(st != NULL, "%s", err);
+	st = tmpstore_open(&ts, "check_handling");
 	/* Sites are another module's; a fixture row is all we need of them. */
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_open(ts.path, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO sites (id, name,"
 	    " created_ms, updated_ms) VALUES (1, 'Bank', 0, 0), (2, 'Shop', 0, 0)",
 	    NULL, NULL, NULL), SQLITE_OK);
@@ -221,17 +216,9 @@ setup(void)
 static void
 teardown(void)
 {
-	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
-	char	 p[160];
-	size_t	 i;
-
 	store_close(st);
 	st = NULL;
-	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
-		unlink(p);
-	}
-	rmdir(dir);
+	tmpstore_remove(&ts, NULL);
 	clock_set_source(NULL);
 }
 
@@ -410,7 +397,7 @@ handling_suite(void)
 {
 	Suite	*s = suite_create("handling");
 	TCase	*tv = tcase_create("validate");
-	TCase	*ts = tcase_create("store");
+	TCase	*tst = tcase_create("store");
 
 	tcase_add_test(tv, test_valid_documents);
 	tcase_add_test(tv, test_step_errors);
@@ -418,13 +405,13 @@ handling_suite(void)
 	tcase_add_test(tv, test_head_errors);
 	tcase_add_test(tv, test_too_many_steps);
 	suite_add_tcase(s, tv);
-	tcase_add_checked_fixture(ts, setup, teardown);
-	tcase_add_test(ts, test_selection_precedence);
-	tcase_add_test(ts, test_versions_and_retire);
-	tcase_add_test(ts, test_one_current_per_place);
-	tcase_add_test(ts, test_rollback_leaves_nothing);
-	tcase_add_test(ts, test_list_filters);
-	suite_add_tcase(s, ts);
+	tcase_add_checked_fixture(tst, setup, teardown);
+	tcase_add_test(tst, test_selection_precedence);
+	tcase_add_test(tst, test_versions_and_retire);
+	tcase_add_test(tst, test_one_current_per_place);
+	tcase_add_test(tst, test_rollback_leaves_nothing);
+	tcase_add_test(tst, test_list_filters);
+	suite_add_tcase(s, tst);
 	return s;
 }
 

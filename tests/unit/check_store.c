@@ -12,9 +12,9 @@
 #include "event.h"
 #include "sql_schema.h"
 #include "store.h"
+#include "tmpstore.h"
 
-static char		 dir[64];
-static char		 path[128];
+static struct tmpstore	 ts;		/* the temporary database */
 static struct store	*st;
 
 static const char	 raw[] = "\n9A2B0036\"SIA-DCS\"0001L0#1234[#1234|Nri1/BA01]\r";
@@ -23,30 +23,16 @@ static const char	 raw[] = "\n9A2B0036\"SIA-DCS\"0001L0#1234[#1234|Nri1/BA01]\r"
 static void
 setup(void)
 {
-	char	err[256];
-
-	snprintf(dir, sizeof(dir), "/tmp/check_store.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/pcod.db", dir);
-	st = store_open(path, err, sizeof(err));
-	ck_assert_msg(st != NULL, "%s", err);
+	st = tmpstore_open(&ts, "check_store");
 }
 
 /* Close the store and remove the folder with its WAL files. */
 static void
 teardown(void)
 {
-	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
-	char	 p[160];
-	size_t	 i;
-
 	store_close(st);
 	st = NULL;
-	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
-		unlink(p);
-	}
-	rmdir(dir);
+	tmpstore_remove(&ts, NULL);
 }
 
 /* A frame for account acct with sequence seq received at ms. */
@@ -137,7 +123,7 @@ START_TEST(test_reopen)
 	char	err[256];
 
 	store_close(st);
-	st = store_open(path, err, sizeof(err));
+	st = store_open(ts.path, err, sizeof(err));
 	ck_assert_msg(st != NULL, "%s", err);
 	ck_assert_int_eq(store_in_txn(st), 0);
 }
@@ -160,11 +146,11 @@ START_TEST(test_newer_schema)
 
 	store_close(st);
 	st = NULL;
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_open(ts.path, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version=999", NULL,
 	    NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	ck_assert_ptr_null(store_open(path, err, sizeof(err)));
+	ck_assert_ptr_null(store_open(ts.path, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "newer"));
 }
 END_TEST
@@ -179,8 +165,8 @@ START_TEST(test_upgrade_from_2)
 
 	store_close(st);
 	st = NULL;
-	unlink(path);
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	unlink(ts.path);
+	ck_assert_int_eq(sqlite3_open(ts.path, &db), SQLITE_OK);
 	for (i = 0; i < 2; i++)
 		ck_assert_msg(sqlite3_exec(db, sql_migrations[i], NULL, NULL,
 		    &emsg) == SQLITE_OK, "%s", emsg);
@@ -191,9 +177,9 @@ START_TEST(test_upgrade_from_2)
 	    " last_ms, created_ms) VALUES (3, '1234', 'burglary', 2, 'new', 1, 1, 1);"
 	    "INSERT INTO alarm_events VALUES (3, 7);", NULL, NULL, &emsg), SQLITE_OK);
 	sqlite3_close(db);
-	st = store_open(path, err, sizeof(err));
+	st = store_open(ts.path, err, sizeof(err));
 	ck_assert_msg(st != NULL, "%s", err);
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_open(ts.path, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT alarm_id, event_id,"
 	    " (SELECT user_version FROM pragma_user_version) FROM alarm_events",
 	    -1, &q, NULL), SQLITE_OK);

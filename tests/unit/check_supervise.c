@@ -17,13 +17,13 @@
 #include "log.h"
 #include "stats_handling.h"
 #include "store.h"
+#include "tmpstore.h"
 #include "supervise.h"
 
 #define T0	1767225600000LL		/* 2026-01-01T00:00:00Z */
 #define SEC	1000LL
 
-static char			 dir[64];
-static char			 path[128];
+static struct tmpstore	 ts;		/* the temporary database */
 static struct store		*st;
 static struct event_base	*base;
 static struct batch		*bt;
@@ -69,13 +69,7 @@ rec_restore(void *arg, const char *account)
 static void
 setup(void)
 {
-	char	err[256];
-
-	snprintf(dir, sizeof(dir), "/tmp/check_supervise.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/pcod.db", dir);
-	st = store_open(path, err, sizeof(err));
-	ck_assert_msg(st != NULL, "%s", err);
+	st = tmpstore_open(&ts, "check_supervise");
 	base = event_base_new();
 	bt = batch_new(base, st, 1000);
 	memset(&cfg, 0, sizeof(cfg));
@@ -89,20 +83,12 @@ setup(void)
 static void
 teardown(void)
 {
-	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
-	char	 p[160];
-	size_t	 i;
-
 	supervise_free(sv);
 	batch_free(bt);
 	event_base_free(base);
 	store_close(st);
 	clock_set_source(NULL);
-	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
-		unlink(p);
-	}
-	rmdir(dir);
+	tmpstore_remove(&ts, NULL);
 }
 
 /* Store an account with an interval (and a stored last sign of life). */

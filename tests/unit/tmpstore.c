@@ -1,0 +1,42 @@
+/* tmpstore.c - a store on a temporary database for unit tests. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "store.h"
+#include "tmpstore.h"
+
+/* A fresh folder and an open store in it. */
+struct store *
+tmpstore_open(struct tmpstore *t, const char *test)
+{
+	struct store	*st;
+	char		 err[256];
+
+	snprintf(t->dir, sizeof(t->dir), "/tmp/%s.XXXXXX", test);
+	ck_assert_ptr_nonnull(mkdtemp(t->dir));
+	snprintf(t->path, sizeof(t->path), "%s/pcod.db", t->dir);
+	st = store_open(t->path, err, sizeof(err));
+	ck_assert_msg(st != NULL, "%s", err);
+	return st;
+}
+
+/* Close st and remove the folder with the database and its WAL files. */
+void
+tmpstore_remove(struct tmpstore *t, struct store *st)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+	char	 p[160];
+	size_t	 i;
+
+	store_close(st);
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", t->path, sfx[i]);
+		unlink(p);
+	}
+	rmdir(t->dir);
+}
