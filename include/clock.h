@@ -4,9 +4,18 @@
 
 #include <stdint.h>
 
-/* Wall-clock UTC in milliseconds (or the test's clock). */
+/*
+ * "Now" for deadlines and the records of handling (raised, taken, closed,
+ * escalated, last seen), in UTC milliseconds: the wall clock as it was at
+ * start-up plus the monotonic time since, so a clock step while pcod runs
+ * neither fires every deadline at once nor holds escalations back; it is
+ * persisted as UTC so deadlines survive a restart (DESIGN.md, Time).
+ * The test's clock when one is set.
+ */
 int64_t	clock_now_ms(void);
-/* Replace the source; NULL restores the real clock. */
+/* The wall clock itself (UTC ms), for when a frame was received; or the test's clock. */
+int64_t	clock_wall_ms(void);
+/* Replace the source of both; NULL restores the real clocks. */
 void	clock_set_source(int64_t (*fn)(void));
 
 #endif

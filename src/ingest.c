@@ -306,7 +306,7 @@ ingest_store(struct ingest *ig, struct ingest_frame *f, int nev)
 	const struct dc09_content	*c = &ig->content;
 	struct store_frame		 sf;
 	char				 digest[17];
-	int64_t				 id, now_ms = clock_now_ms();
+	int64_t				 id, now_ms = clock_wall_ms();
 	int				 i, seen;
 
 	ingest_digest(&f->m, c, digest);

@@ -3,9 +3,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <check.h>
 
+#include "clock.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -74,6 +76,37 @@ START_TEST(escape_truncates_within_the_buffer)
 }
 END_TEST
 
+START_TEST(clock_follows_the_wall_clock_and_never_goes_back)
+{
+	struct timespec	ts = { 0, 20 * 1000 * 1000 };
+	int64_t		a, b, wall;
+
+	a = clock_now_ms();
+	wall = clock_wall_ms();
+	ck_assert_int_le(a > wall ? a - wall : wall - a, 50);
+	nanosleep(&ts, NULL);
+	b = clock_now_ms();
+	ck_assert_int_ge(b - a, 20);
+	ck_assert_int_lt(b - a, 2000);
+}
+END_TEST
+
+static int64_t
+fixed_clock(void)
+{
+	return 1234567;
+}
+
+START_TEST(clock_seam_replaces_both_clocks)
+{
+	clock_set_source(fixed_clock);
+	ck_assert_int_eq(clock_now_ms(), 1234567);
+	ck_assert_int_eq(clock_wall_ms(), 1234567);
+	clock_set_source(NULL);
+	ck_assert_int_gt(clock_now_ms(), 1234567);
+}
+END_TEST
+
 START_TEST(xasprintf_formats)
 {
 	char	*s = xasprintf("%s-%d", "pcod", 9);
@@ -96,6 +129,8 @@ main(void)
 	tcase_add_test(tc, escape_keeps_printable_and_escapes_the_rest);
 	tcase_add_test(tc, escape_truncates_within_the_buffer);
 	tcase_add_test(tc, xasprintf_formats);
+	tcase_add_test(tc, clock_follows_the_wall_clock_and_never_goes_back);
+	tcase_add_test(tc, clock_seam_replaces_both_clocks);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
