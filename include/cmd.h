@@ -54,12 +54,7 @@ struct cmd_arg {
 typedef void	(*cmd_exec)(struct cmd_req *req, struct control_ctx *ctx,
 		    json_t *args);
 
-struct cmd_entry {
-	const char	*name;				/* "account.add" */
-	struct cmd_arg	 args[CMD_ARGS_MAX + 1];	/* ends with { NULL } */
-	cmd_exec	 exec;
-	enum role	 role;				/* least role allowed */
-};
+
 
 /* The commands, one entry each (cmd_status.c, cmd_account.c, cmd_event.c). */
 extern const struct cmd_entry cmd_status_entry;
@@ -108,6 +103,20 @@ typedef int	(*cmd_write_fn)(struct control_ctx *ctx, const struct actor *who,
 		    json_t *args, json_t **result, struct cmd_err *err);
 /* Called after the change committed, before the reply (caches, notifications). */
 typedef void	(*cmd_commit_fn)(struct control_ctx *ctx, json_t *result);
+
+/*
+ * A command: lookup, argument checks and the role are generic.  Its
+ * behaviour is either exec, or (a change) write with an optional
+ * committed, which dispatch runs through control_write().
+ */
+struct cmd_entry {
+	const char	*name;				/* "account.add" */
+	struct cmd_arg	 args[CMD_ARGS_MAX + 1];	/* ends with { NULL } */
+	cmd_exec	 exec;				/* NULL: write */
+	cmd_write_fn	 write;
+	cmd_commit_fn	 committed;			/* may be NULL */
+	enum role	 role;				/* least role allowed */
+};
 
 /*
  * Run write for req in the batch and reply with its result after the commit

@@ -353,30 +353,6 @@ account_removed(struct control_ctx *ctx, json_t *result)
 	log_info("control: account %s removed", acct);
 }
 
-/* account.add {account, key?, name?, site?, supervision?} */
-static void
-cmd_account_add_exec(struct cmd_req *req, struct control_ctx *ctx,
-    json_t *args)
-{
-	control_write(req, ctx, args, account_add_write, account_changed);
-}
-
-/* account.update {account, key?, name?, site?, supervision?} */
-static void
-cmd_account_update_exec(struct cmd_req *req, struct control_ctx *ctx,
-    json_t *args)
-{
-	control_write(req, ctx, args, account_update_write, account_changed);
-}
-
-/* account.remove {account} */
-static void
-cmd_account_remove_exec(struct cmd_req *req, struct control_ctx *ctx,
-    json_t *args)
-{
-	control_write(req, ctx, args, account_remove_write, account_removed);
-}
-
 /* account.show {account} */
 static void
 cmd_account_show_exec(struct cmd_req *req, struct control_ctx *ctx,
@@ -443,7 +419,8 @@ const struct cmd_entry cmd_account_add_entry = {
 		ACCOUNT_SITE_ARGS,
 		{ NULL }
 	},
-	.exec = cmd_account_add_exec,
+	.write = account_add_write,
+	.committed = account_changed,
 	.role = ROLE_ADMIN,
 };
 
@@ -470,7 +447,8 @@ const struct cmd_entry cmd_account_remove_entry = {
 		{ "account", CMD_ARG_ACCOUNT, 1, 0, 0 },
 		{ NULL }
 	},
-	.exec = cmd_account_remove_exec,
+	.write = account_remove_write,
+	.committed = account_removed,
 	.role = ROLE_ADMIN,
 };
 
@@ -483,7 +461,8 @@ static const struct cmd_entry account_update_entry = {
 		ACCOUNT_SITE_ARGS,
 		{ NULL }
 	},
-	.exec = cmd_account_update_exec,
+	.write = account_update_write,
+	.committed = account_changed,
 	.role = ROLE_ADMIN,
 };
 

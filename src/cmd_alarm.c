@@ -202,43 +202,6 @@ alarm_escalate_write(struct control_ctx *ctx, const struct actor *who,
 	    arg_str(args, "reason"), who, result, err);
 }
 
-/* alarm.take {id} */
-static void
-cmd_alarm_take_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
-{
-	control_write(req, ctx, args, alarm_take_write, NULL);
-}
-
-/* alarm.step {id, position, outcome, note?} */
-static void
-cmd_alarm_step_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
-{
-	control_write(req, ctx, args, alarm_step_write, NULL);
-}
-
-/* alarm.comment {id, text} */
-static void
-cmd_alarm_comment_exec(struct cmd_req *req, struct control_ctx *ctx,
-    json_t *args)
-{
-	control_write(req, ctx, args, alarm_comment_write, NULL);
-}
-
-/* alarm.close {id, resolution, note?} */
-static void
-cmd_alarm_close_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
-{
-	control_write(req, ctx, args, alarm_close_write, NULL);
-}
-
-/* alarm.escalate {id, reason} */
-static void
-cmd_alarm_escalate_exec(struct cmd_req *req, struct control_ctx *ctx,
-    json_t *args)
-{
-	control_write(req, ctx, args, alarm_escalate_write, NULL);
-}
-
 #define ARG_ID	{ "id", CMD_ARG_INT, 1, 1, INT64_MAX }
 
 static const struct cmd_entry cmd_alarm_list_entry = {
@@ -263,7 +226,7 @@ static const struct cmd_entry cmd_alarm_show_entry = {
 static const struct cmd_entry cmd_alarm_take_entry = {
 	.name = "alarm.take",
 	.args = { ARG_ID, { NULL } },
-	.exec = cmd_alarm_take_exec,
+	.write = alarm_take_write,
 	.role = ROLE_OPERATOR,
 };
 
@@ -276,7 +239,7 @@ static const struct cmd_entry cmd_alarm_step_entry = {
 		{ "note", CMD_ARG_STRING, 0, 0, 2000 },
 		{ NULL }
 	},
-	.exec = cmd_alarm_step_exec,
+	.write = alarm_step_write,
 	.role = ROLE_OPERATOR,
 };
 
@@ -287,7 +250,7 @@ static const struct cmd_entry cmd_alarm_comment_entry = {
 		{ "text", CMD_ARG_STRING, 1, 1, 2000 },
 		{ NULL }
 	},
-	.exec = cmd_alarm_comment_exec,
+	.write = alarm_comment_write,
 	.role = ROLE_OPERATOR,
 };
 
@@ -299,7 +262,7 @@ static const struct cmd_entry cmd_alarm_close_entry = {
 		{ "note", CMD_ARG_STRING, 0, 0, 2000 },
 		{ NULL }
 	},
-	.exec = cmd_alarm_close_exec,
+	.write = alarm_close_write,
 	.role = ROLE_OPERATOR,
 };
 
@@ -310,7 +273,7 @@ static const struct cmd_entry cmd_alarm_escalate_entry = {
 		{ "reason", CMD_ARG_STRING, 1, 1, 500 },
 		{ NULL }
 	},
-	.exec = cmd_alarm_escalate_exec,
+	.write = alarm_escalate_write,
 	.role = ROLE_OPERATOR,
 };
 

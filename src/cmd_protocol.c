@@ -200,22 +200,6 @@ protocol_retire_write(struct control_ctx *ctx, const struct actor *who,
 	return 0;
 }
 
-/* protocol.put {name, site?, class?, approved_by, approved_at?, steps, reason?} */
-static void
-cmd_protocol_put_exec(struct cmd_req *req, struct control_ctx *ctx,
-    json_t *args)
-{
-	control_write(req, ctx, args, protocol_put_write, NULL);
-}
-
-/* protocol.retire {name, reason?} */
-static void
-cmd_protocol_retire_exec(struct cmd_req *req, struct control_ctx *ctx,
-    json_t *args)
-{
-	control_write(req, ctx, args, protocol_retire_write, NULL);
-}
-
 /* Answer a protocol read: the protocol, not_found, or storage. */
 static void
 protocol_reply(struct cmd_req *req, struct control_ctx *ctx, json_t *p,
@@ -302,7 +286,7 @@ static const struct cmd_entry cmd_protocol_put_entry = {
 		{ "reason", CMD_ARG_STRING, 0, 0, 1024 },
 		{ NULL }
 	},
-	.exec = cmd_protocol_put_exec,
+	.write = protocol_put_write,
 	.role = ROLE_SUPERVISOR,
 };
 
@@ -335,7 +319,7 @@ static const struct cmd_entry cmd_protocol_retire_entry = {
 		{ "reason", CMD_ARG_STRING, 0, 0, 1024 },
 		{ NULL }
 	},
-	.exec = cmd_protocol_retire_exec,
+	.write = protocol_retire_write,
 	.role = ROLE_SUPERVISOR,
 };
 

@@ -595,27 +595,6 @@ site_remove_committed(struct control_ctx *ctx, json_t *result)
 	    json_integer_value(json_object_get(result, "id")));
 }
 
-/* site.add {name, address?, timezone?, notes?, instructions?, code_word?, priority_boost?} */
-static void
-cmd_site_add_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
-{
-	control_write(req, ctx, args, site_add_write, NULL);
-}
-
-/* site.update {id, any site field} */
-static void
-cmd_site_update_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
-{
-	control_write(req, ctx, args, site_update_write, NULL);
-}
-
-/* site.remove {id, force?} */
-static void
-cmd_site_remove_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
-{
-	control_write(req, ctx, args, site_remove_write, site_remove_committed);
-}
-
 /* site.show {id} */
 static void
 cmd_site_show_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
@@ -700,22 +679,6 @@ site_zone_remove_write(struct control_ctx *ctx, const struct actor *who,
 	*result = json_pack("{s:I,s:i,s:b}", "site", (json_int_t)site, "number",
 	    number, "removed", 1);
 	return 0;
-}
-
-/* site.zone.set {site, number, name?, location?, type?} */
-static void
-cmd_site_zone_set_exec(struct cmd_req *req, struct control_ctx *ctx,
-    json_t *args)
-{
-	control_write(req, ctx, args, site_zone_set_write, NULL);
-}
-
-/* site.zone.remove {site, number} */
-static void
-cmd_site_zone_remove_exec(struct cmd_req *req, struct control_ctx *ctx,
-    json_t *args)
-{
-	control_write(req, ctx, args, site_zone_remove_write, NULL);
 }
 
 /* --- contacts ------------------------------------------------------------------ */
@@ -840,30 +803,6 @@ site_contact_remove_write(struct control_ctx *ctx, const struct actor *who,
 	return rc;
 }
 
-/* site.contact.add {site, name, phone?, role?, keyholder?, position?} */
-static void
-cmd_site_contact_add_exec(struct cmd_req *req, struct control_ctx *ctx,
-    json_t *args)
-{
-	control_write(req, ctx, args, site_contact_add_write, NULL);
-}
-
-/* site.contact.update {id, name?, phone?, role?, keyholder?, position?} */
-static void
-cmd_site_contact_update_exec(struct cmd_req *req, struct control_ctx *ctx,
-    json_t *args)
-{
-	control_write(req, ctx, args, site_contact_update_write, NULL);
-}
-
-/* site.contact.remove {id} */
-static void
-cmd_site_contact_remove_exec(struct cmd_req *req, struct control_ctx *ctx,
-    json_t *args)
-{
-	control_write(req, ctx, args, site_contact_remove_write, NULL);
-}
-
 /* --- response units ------------------------------------------------------------ */
 
 /* site.unit.add: a response unit for the site. */
@@ -935,30 +874,6 @@ site_unit_remove_write(struct control_ctx *ctx, const struct actor *who,
 		    json_object_get(old, "site_id"), "removed", 1);
 	json_decref(old);
 	return rc == 0 ? 0 : -1;
-}
-
-/* site.unit.add {site, kind, name, phone?, response_time?} */
-static void
-cmd_site_unit_add_exec(struct cmd_req *req, struct control_ctx *ctx,
-    json_t *args)
-{
-	control_write(req, ctx, args, site_unit_add_write, NULL);
-}
-
-/* site.unit.update {id, kind?, name?, phone?, response_time?} */
-static void
-cmd_site_unit_update_exec(struct cmd_req *req, struct control_ctx *ctx,
-    json_t *args)
-{
-	control_write(req, ctx, args, site_unit_update_write, NULL);
-}
-
-/* site.unit.remove {id} */
-static void
-cmd_site_unit_remove_exec(struct cmd_req *req, struct control_ctx *ctx,
-    json_t *args)
-{
-	control_write(req, ctx, args, site_unit_remove_write, NULL);
 }
 
 /* --- export ---------------------------------------------------------------------- */
@@ -1304,14 +1219,6 @@ site_import_committed(struct control_ctx *ctx, json_t *result)
 	    json_integer_value(json_object_get(result, "id")));
 }
 
-/* site.import {document, replace?} */
-static void
-cmd_site_import_exec(struct cmd_req *req, struct control_ctx *ctx,
-    json_t *args)
-{
-	control_write(req, ctx, args, site_import_write, site_import_committed);
-}
-
 /* --- the table -------------------------------------------------------------------- */
 
 #define SITE_ID_ARG(n)	{ n, CMD_ARG_INT, 1, 1, INT64_MAX }
@@ -1338,14 +1245,14 @@ cmd_site_import_exec(struct cmd_req *req, struct control_ctx *ctx,
 static const struct cmd_entry site_add_entry = {
 	.name = "site.add",
 	.args = { SITE_FIELD_ARGS(1), { NULL } },
-	.exec = cmd_site_add_exec,
+	.write = site_add_write,
 	.role = ROLE_SUPERVISOR,
 };
 
 static const struct cmd_entry site_update_entry = {
 	.name = "site.update",
 	.args = { SITE_ID_ARG("id"), SITE_FIELD_ARGS(0), { NULL } },
-	.exec = cmd_site_update_exec,
+	.write = site_update_write,
 	.role = ROLE_SUPERVISOR,
 };
 
@@ -1353,7 +1260,8 @@ static const struct cmd_entry site_remove_entry = {
 	.name = "site.remove",
 	.args = { SITE_ID_ARG("id"), { "force", CMD_ARG_BOOL, 0, 0, 0 },
 	    { NULL } },
-	.exec = cmd_site_remove_exec,
+	.write = site_remove_write,
+	.committed = site_remove_committed,
 	.role = ROLE_SUPERVISOR,
 };
 
@@ -1378,7 +1286,7 @@ static const struct cmd_entry site_zone_set_entry = {
 	    { "name", CMD_ARG_STRING, 0, 0, ZONE_NAME_MAX },
 	    { "location", CMD_ARG_STRING, 0, 0, ZONE_LOCATION_MAX },
 	    { "type", CMD_ARG_STRING, 0, 0, ZONE_TYPE_MAX }, { NULL } },
-	.exec = cmd_site_zone_set_exec,
+	.write = site_zone_set_write,
 	.role = ROLE_SUPERVISOR,
 };
 
@@ -1386,49 +1294,49 @@ static const struct cmd_entry site_zone_remove_entry = {
 	.name = "site.zone.remove",
 	.args = { SITE_ID_ARG("site"),
 	    { "number", CMD_ARG_INT, 1, 0, ZONE_NUMBER_MAX }, { NULL } },
-	.exec = cmd_site_zone_remove_exec,
+	.write = site_zone_remove_write,
 	.role = ROLE_SUPERVISOR,
 };
 
 static const struct cmd_entry site_contact_add_entry = {
 	.name = "site.contact.add",
 	.args = { SITE_ID_ARG("site"), CONTACT_FIELD_ARGS(1), { NULL } },
-	.exec = cmd_site_contact_add_exec,
+	.write = site_contact_add_write,
 	.role = ROLE_SUPERVISOR,
 };
 
 static const struct cmd_entry site_contact_update_entry = {
 	.name = "site.contact.update",
 	.args = { SITE_ID_ARG("id"), CONTACT_FIELD_ARGS(0), { NULL } },
-	.exec = cmd_site_contact_update_exec,
+	.write = site_contact_update_write,
 	.role = ROLE_SUPERVISOR,
 };
 
 static const struct cmd_entry site_contact_remove_entry = {
 	.name = "site.contact.remove",
 	.args = { SITE_ID_ARG("id"), { NULL } },
-	.exec = cmd_site_contact_remove_exec,
+	.write = site_contact_remove_write,
 	.role = ROLE_SUPERVISOR,
 };
 
 static const struct cmd_entry site_unit_add_entry = {
 	.name = "site.unit.add",
 	.args = { SITE_ID_ARG("site"), UNIT_FIELD_ARGS(1), { NULL } },
-	.exec = cmd_site_unit_add_exec,
+	.write = site_unit_add_write,
 	.role = ROLE_SUPERVISOR,
 };
 
 static const struct cmd_entry site_unit_update_entry = {
 	.name = "site.unit.update",
 	.args = { SITE_ID_ARG("id"), UNIT_FIELD_ARGS(0), { NULL } },
-	.exec = cmd_site_unit_update_exec,
+	.write = site_unit_update_write,
 	.role = ROLE_SUPERVISOR,
 };
 
 static const struct cmd_entry site_unit_remove_entry = {
 	.name = "site.unit.remove",
 	.args = { SITE_ID_ARG("id"), { NULL } },
-	.exec = cmd_site_unit_remove_exec,
+	.write = site_unit_remove_write,
 	.role = ROLE_SUPERVISOR,
 };
 
@@ -1443,7 +1351,8 @@ static const struct cmd_entry site_import_entry = {
 	.name = "site.import",
 	.args = { { "document", CMD_ARG_OBJECT, 1, 0, 0 },
 	    { "replace", CMD_ARG_BOOL, 0, 0, 0 }, { NULL } },
-	.exec = cmd_site_import_exec,
+	.write = site_import_write,
+	.committed = site_import_committed,
 	.role = ROLE_SUPERVISOR,
 };
 

@@ -747,6 +747,20 @@ args_validate(const struct cmd_entry *ent, json_t *args, char *msg,
 	return 0;
 }
 
+/* Every command has a behaviour: exec, or a write for control_write(). */
+static void
+control_check_tables(void)
+{
+	const struct cmd_entry *const	*t;
+	size_t				 i;
+
+	for (i = 0; i < sizeof control_tables / sizeof control_tables[0]; i++)
+		for (t = control_tables[i]; *t != NULL; t++)
+			if (((*t)->exec == NULL) == ((*t)->write == NULL))
+				fatalx("command %s: exactly one of exec and "
+				    "write must be set", (*t)->name);
+}
+
 /* The table entry named name, or NULL. */
 static const struct cmd_entry *
 cmd_find(const char *name)
@@ -777,7 +791,10 @@ console_dispatch(struct console *c, const struct cmd_entry *ent, json_t *id,
 	c->pending++;
 	c->state = CONSOLE_BUSY;
 	c->in_dispatch = 1;
-	ent->exec(req, c->ctl->ctx, args);
+	if (ent->exec != NULL)
+		ent->exec(req, c->ctl->ctx, args);
+	else
+		control_write(req, c->ctl->ctx, args, ent->write, ent->committed);
 	c->in_dispatch = 0;
 }
 
@@ -1140,6 +1157,7 @@ control_new(struct event_base *base, const char *path, int mode,
 	struct control	*ctl;
 	int		 fd;
 
+	control_check_tables();
 	if ((fd = control_bind(path, mode, err, errsz)) < 0)
 		return NULL;
 	ctl = xcalloc(1, sizeof *ctl);
