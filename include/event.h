@@ -26,6 +26,8 @@ enum event_qual {
 
 #define EVENT_CODE_MAX	8
 #define EVENT_TEXT_MAX	96
+#define EVENT_NAME_MAX	64
+#define EVENT_NOTE_MAX	160
 
 struct event {
 	char		 format[4];		/* "SIA" or "CID" */
@@ -35,9 +37,17 @@ struct event {
 	int		 zone;			/* -1 when none */
 	int		 user;			/* -1 when none */
 	int		 partition;		/* area; -1 when none */
+	int		 peripheral;		/* SIA pi: module or device; -1 when none */
 	int		 known;			/* 0 when the code is not in the tables */
-	time_t		 panel_time;		/* from payload time/date fields; 0 none */
+	time_t		 event_time;		/* from payload time/date fields; 0 none */
 	char		 text[EVENT_TEXT_MAX];	/* readable text */
+	/*
+	 * As the panel wrote them (bytes, NUL-terminated; ingest turns them
+	 * into UTF-8): the zone's or user's name (^name^, *"name"NM) and an
+	 * ASCII text block (|A...).  "" when none.
+	 */
+	char		 name[EVENT_NAME_MAX];
+	char		 note[EVENT_NOTE_MAX];
 };
 
 #endif

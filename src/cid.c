@@ -147,12 +147,12 @@ fill_event(const struct cid_fields *f, struct event *ev)
 	ev->known = ci != NULL;
 	ev->cls = ci != NULL ? ci->cls : EVC_OTHER;
 	ev->partition = f->partition;
-	ev->zone = ev->user = -1;
+	ev->zone = ev->user = ev->peripheral = -1;
 	if (ci != NULL && ci->unit_is_user)
 		ev->user = f->unit;
 	else
 		ev->zone = f->unit;
-	ev->panel_time = 0;
+	ev->event_time = 0;
 	event_text(ev, ci);
 }
 

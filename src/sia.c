@@ -226,7 +226,7 @@ decode_event(const struct sia_span *b, const struct sia_mods *m,
 	ev->known = ci != NULL;
 	ev->cls = ci != NULL ? ci->cls : EVC_OTHER;
 	ev->qual = ci != NULL ? ci->qual : EVQ_NEW;
-	ev->zone = ev->user = -1;
+	ev->zone = ev->user = ev->peripheral = -1;
 	if (ci != NULL && ci->unit_is_user)
 		ev->user = num;
 	else
@@ -234,7 +234,7 @@ decode_event(const struct sia_span *b, const struct sia_mods *m,
 	if (ev->user == -1)
 		ev->user = m->user;
 	ev->partition = m->partition;
-	ev->panel_time = mods_time(m);
+	ev->event_time = mods_time(m);
 	event_text(ev, ci);
 	return 0;
 }

@@ -484,7 +484,7 @@ store_event_add(struct store *s, int64_t frame_id,
 	int64_t		 ptime;
 	int		 rc;
 
-	ptime = ev->panel_time != 0 ? (int64_t)ev->panel_time : f->panel_time;
+	ptime = ev->event_time != 0 ? (int64_t)ev->event_time : f->panel_time;
 	rc = store_bind_opt(st, 1, frame_id > 0 ? frame_id : 0, 0);
 	rc |= store_bind_req(st, 2, f->account);
 	rc |= sqlite3_bind_int64(st, 3, f->received_ms);

@@ -72,7 +72,7 @@ fuzz_check_event(const struct event *ev, const char *format)
 	FUZZ_CHECK(ev->partition >= -1 && ev->partition <= 9999);
 	FUZZ_CHECK(ev->zone == -1 || ev->user == -1 ||
 	    strcmp(format, "SIA") == 0);
-	FUZZ_CHECK(ev->panel_time >= 0);
+	FUZZ_CHECK(ev->event_time >= 0);
 	FUZZ_CHECK(fuzz_terminated(ev->text, sizeof(ev->text)));
 	FUZZ_CHECK(ev->text[0] != '\0' && printable(ev->text));
 }

@@ -47,7 +47,7 @@ check_sia(const char *data, size_t len)
 		FUZZ_CHECK(strcmp(one.code, ev[0].code) == 0 &&
 		    strcmp(one.text, ev[0].text) == 0 && one.zone == ev[0].zone &&
 		    one.user == ev[0].user && one.partition == ev[0].partition &&
-		    one.panel_time == ev[0].panel_time);
+		    one.event_time == ev[0].event_time);
 	} else
 		FUZZ_CHECK(n1 == -1);
 }

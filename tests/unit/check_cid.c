@@ -32,7 +32,7 @@ START_TEST(test_new_event)
 	ck_assert_int_eq(ev.partition, 1);
 	ck_assert_int_eq(ev.zone, 15);
 	ck_assert_int_eq(ev.user, -1);
-	ck_assert_int_eq(ev.panel_time, 0);
+	ck_assert_int_eq(ev.event_time, 0);
 	ck_assert_str_eq(ev.text, "Burglary, zone 15, partition 1");
 }
 END_TEST

@@ -34,7 +34,7 @@ START_TEST(test_single)
 	ck_assert_int_eq(ev[0].zone, 1);
 	ck_assert_int_eq(ev[0].user, -1);
 	ck_assert_int_eq(ev[0].partition, 1);
-	ck_assert_int_eq(ev[0].panel_time, 0);
+	ck_assert_int_eq(ev[0].event_time, 0);
 	ck_assert_str_eq(ev[0].text, "Burglary alarm, zone 1, partition 1");
 }
 END_TEST
@@ -129,19 +129,19 @@ START_TEST(test_new_prefix)
 }
 END_TEST
 
-START_TEST(test_panel_time)
+START_TEST(test_event_time)
 {
 	ck_assert_int_eq(decode("Nti14:12/da09-25-26/BA01"), 1);
-	ck_assert_int_eq(ev[0].panel_time, 1790345520);
+	ck_assert_int_eq(ev[0].event_time, 1790345520);
 	ck_assert_int_eq(decode("Nda09-25-2026/ti14:12:04/BA01/BA02"), 2);
-	ck_assert_int_eq(ev[1].panel_time, 1790345524);
+	ck_assert_int_eq(ev[1].event_time, 1790345524);
 	/* only applies after it; time without date is no time */
 	ck_assert_int_eq(decode("Nti14:12/BA01/da09-25-26/BA02"), 2);
-	ck_assert_int_eq(ev[0].panel_time, 0);
-	ck_assert_int_eq(ev[1].panel_time, 1790345520);
+	ck_assert_int_eq(ev[0].event_time, 0);
+	ck_assert_int_eq(ev[1].event_time, 1790345520);
 	/* an impossible day is not normalised into another date */
 	ck_assert_int_eq(decode("Nti14:12/da02-30-26/BA01"), 1);
-	ck_assert_int_eq(ev[0].panel_time, 0);
+	ck_assert_int_eq(ev[0].event_time, 0);
 	ck_assert_int_eq(decode("Nti24:00/BA01"), -1);
 	ck_assert_int_eq(decode("Nda13-01-26/BA01"), -1);
 	ck_assert_int_eq(decode("Nti1412/BA01"), -1);
@@ -237,7 +237,7 @@ sia_suite(void)
 	tcase_add_test(tc, test_no_account_zero_zone);
 	tcase_add_test(tc, test_unknown_code);
 	tcase_add_test(tc, test_new_prefix);
-	tcase_add_test(tc, test_panel_time);
+	tcase_add_test(tc, test_event_time);
 	tcase_add_test(tc, test_unknown_modifier_ignored);
 	tcase_add_test(tc, test_account_len);
 	suite_add_tcase(s, tc);

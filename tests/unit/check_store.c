@@ -249,7 +249,7 @@ START_TEST(test_event_fields)
 	mkevent(&e, EVC_PANIC, -1);
 	e.qual = EVQ_RESTORE;
 	e.partition = 3;
-	e.panel_time = 1700000000;
+	e.event_time = 1700000000;
 	ck_assert_int_eq(store_begin(st), 0);
 	ck_assert_int_gt(id = store_frame_add(st, &f), 0);
 	ck_assert_int_gt(store_event_add(st, id, &f, &e), 0);
