@@ -42,6 +42,7 @@ struct config {
 	int			 time_behind;	/* seconds it may lag */
 	enum unknown_policy	 unknown_accounts;
 	int			 duplicate_window;	/* seconds */
+	int			 panel_charset;	/* enum text_charset: non-UTF-8 text */
 	int			 batch_max;	/* frames per commit */
 	int			 log_level;	/* LOG_LVL_* */
 	unsigned		 alarm_classes;	/* bit 1 << enum event_class: raises an alarm */

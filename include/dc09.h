@@ -29,8 +29,12 @@ enum dc09_err {
 	DC09_ETOKEN = -4,	/* well-formed but unknown ID token */
 	DC09_EDECRYPT = -5,	/* encrypted and key missing, wrong or bad hex */
 	DC09_EDATA = -6,	/* body (data/xdata/timestamp) malformed */
-	DC09_ETOOLONG = -7
+	DC09_ETOOLONG = -7,
+	DC09_ENOTIME = -8	/* encrypted without a timestamp: NAK with ours */
 };
+
+/* An account is 3 to 16 hex digits. */
+#define DC09_ACCT_MAX		16
 
 /* Scanner results for a stream (TCP) buffer. */
 enum dc09_scan {
@@ -56,6 +60,7 @@ struct dc09_msg {
 	char		 seq[5];	/* 4 digits as sent */
 	int		 has_rcvr;
 	char		 rcvr[7];	/* hex digits after R; "" if none */
+	int		 has_line;	/* 0: no L field at all (line 0) */
 	char		 line[7];	/* hex digits after L; may be "" (bare L) */
 	char		 acct[17];	/* hex digits after '#' (or after 'A' in NAK) */
 	unsigned	 crc;		/* as sent (and verified) */
@@ -105,7 +110,7 @@ struct dc09_out {
 	const char		*token;		/* "ACK", "SIA-DCS", ... */
 	const char		*seq;		/* 4 digits */
 	const char		*rcvr;		/* NULL: no R field */
-	const char		*line;		/* "" bare L */
+	const char		*line;		/* "" bare L; NULL no L field */
 	const char		*acct;
 	int			 nak_acct;	/* write "A<acct>" instead of "#<acct>" */
 	const char		*data;		/* inside [ ]; "" for [] */

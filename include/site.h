@@ -31,6 +31,7 @@ json_t	*store_site_brief(struct store *, int64_t site_id);
  * reads say whether they see the batch (SITE_BATCH) or committed data.
  */
 struct store_account;
+struct acct_table;
 struct control_ctx;
 struct config;
 
@@ -92,6 +93,8 @@ int	store_site_account_get(struct store *, const char *account,
  * (cmd_account.c).
  */
 void	cmd_account_sync(struct control_ctx *, const char *account);
+/* Put a stored account into the receiver's table (logs an unusable key). */
+void	cmd_account_mirror(struct acct_table *, const struct store_account *);
 /*
  * A supervision interval given as a string ("SP4", "90s", "none") or as
  * integer seconds, checked by supervise_parse_interval().  0 or -1 with err

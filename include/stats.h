@@ -16,7 +16,8 @@ struct pcod_stats {
 	uint64_t	 duhs;
 	uint64_t	 rej_crc, rej_length, rej_format, rej_token, rej_decrypt,
 			 rej_data, rej_time, rej_unknown_account, rej_receiver,
-			 rej_too_long, rej_garbage, rej_store;
+			 rej_too_long, rej_garbage, rej_store,
+			 rej_plaintext;
 	uint64_t	 connections;		/* accepted in all */
 	uint64_t	 conn_refused;		/* over a limit */
 	int64_t		 conn_open;

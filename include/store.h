@@ -26,6 +26,7 @@ struct store_frame {
 	int64_t		 panel_time;	/* seconds UTC; 0 none */
 	int		 unknown_account;
 	const char	*digest;	/* content digest for retransmission detection */
+	const char	*ext;		/* extended data understood, JSON; NULL none */
 };
 
 struct store_account {
@@ -36,6 +37,9 @@ struct store_account {
 	int64_t	 site_id;	/* 0: no site */
 	int	 supervision_s;	/* reporting interval; 0: not supervised */
 	int64_t	 last_seen_ms;	/* last sign of life stored; 0 never (read only) */
+	char	 next_key[80];	/* the key being rolled over to, "" none */
+	int	 plaintext;	/* 1: plaintext frames taken although keyed */
+	int	 plain_clock;	/* 1: the clock window applies to plaintext too */
 };
 
 struct store_event_filter {
@@ -63,6 +67,11 @@ struct store_event_row {
 	const char	*peer;
 	int		 seq;
 	const char	*raw;
+	int64_t		 event_time;	/* ti/da; 0 none */
+	int		 peripheral;	/* -1 none */
+	const char	*name;
+	const char	*note;
+	const char	*ext;		/* JSON text; NULL none */
 };
 
 /*
@@ -100,7 +109,7 @@ int64_t		 store_event_add(struct store *, int64_t frame_id,
 /* Accounts: 0 ok, 1 already exists / not found, -1 error. */
 int		 store_account_add(struct store *, const struct store_account *);
 int		 store_account_remove(struct store *, const char *account);
-/* Replace key, name, site_id and supervision_s of an existing account. */
+/* Replace every setting of an existing account (all but created/last seen). */
 int		 store_account_update(struct store *, const struct store_account *);
 /* Record a sign of life (kept only if newer).  0 or -1. */
 int		 store_account_seen(struct store *, const char *account, int64_t ms);

@@ -12,6 +12,12 @@
 #include <sqlite3.h>
 
 struct store;
+struct store_account;
+
+/* The columns store_account_row() reads, in its order. */
+#define STORE_ACCOUNT_COLUMNS "account, key, name, created_ms," \
+	" coalesce(site_id, 0), supervision_s, coalesce(last_seen_ms, 0)," \
+	" next_key, plaintext, plain_clock"
 
 enum store_conn { STORE_WRITER = 0, STORE_READER = 1 };
 
@@ -47,6 +53,8 @@ json_t		*store_rows_json(struct store *, enum store_conn, sqlite3_stmt *);
 json_t		*store_row1_json(struct store *, enum store_conn, sqlite3_stmt *);
 /* Rows changed by the last writer statement; id of the last insert. */
 int		 store_changes(struct store *);
+/* An account from the current row of a SELECT of STORE_ACCOUNT_COLUMNS. */
+void		 store_account_row(sqlite3_stmt *, struct store_account *out);
 int64_t		 store_last_id(struct store *);
 
 #endif

@@ -59,7 +59,7 @@ acct_table_free(struct acct_table *t)
 	for (i = 0; i < t->nbucket; i++)
 		for (n = t->bucket[i]; n != NULL; n = next) {
 			next = n->next;
-			explicit_bzero(&n->a.key, sizeof(n->a.key));
+			explicit_bzero(&n->a, sizeof(n->a));
 			free(n);
 		}
 	free(t->bucket);
@@ -97,41 +97,50 @@ acct_table_slot(const struct acct_table *t, const char *account)
 	return np;
 }
 
-/* Insert or replace account with key ("" or NULL: none). */
+/* Parse a key string into k ("" or NULL: none).  0 or -1 with err set. */
+static int
+acct_key(const char *s, const char *what, struct dc09_key *k, char *err,
+    size_t errsz)
+{
+	char	msg[128];
+
+	memset(k, 0, sizeof(*k));
+	if (s == NULL || *s == '\0')
+		return 0;
+	if (dc09_key_parse(s, k, msg, sizeof(msg)) == 0)
+		return 0;
+	snprintf(err, errsz, "%s unusable: %s", what, msg);
+	return -1;
+}
+
+/* Insert or replace an account as def describes it. */
 int
-acct_table_put(struct acct_table *t, const char *account, const char *key,
-    char *err, size_t errsz)
+acct_table_put(struct acct_table *t, const struct acct_def *def, char *err,
+    size_t errsz)
 {
 	struct acct_node	**np, *n;
-	struct dc09_key		  k;
+	int			  rc;
 
-	memset(&k, 0, sizeof(k));
-	if (key != NULL && *key != '\0' && dc09_key_parse(key, &k, err, errsz) == -1)
-		return -1;
-	if (strlen(account) >= sizeof(n->a.account)) {
+	if (strlen(def->account) >= sizeof(n->a.account)) {
 		snprintf(err, errsz, "account too long");
 		return -1;
 	}
-	np = acct_table_slot(t, account);
+	np = acct_table_slot(t, def->account);
 	if ((n = *np) == NULL) {
 		n = xcalloc(1, sizeof(*n));
-		strcpy(n->a.account, account);
+		strcpy(n->a.account, def->account);
 		*np = n;
 		if (++t->count > t->nbucket)
 			acct_table_grow(t);
 	}
-	n->a.key = k;
-	return 0;
-}
-
-/* Set the site of an account in the table. */
-void
-acct_table_set_site(struct acct_table *t, const char *account, int64_t site_id)
-{
-	struct acct_node	*n = *acct_table_slot(t, account);
-
-	if (n != NULL)
-		n->a.site_id = site_id;
+	rc = acct_key(def->key, "key", &n->a.key, err, errsz);
+	rc |= acct_key(def->next_key, "next key", &n->a.next_key, err, errsz);
+	n->a.keyed = (def->key != NULL && *def->key != '\0') ||
+	    (def->next_key != NULL && *def->next_key != '\0');
+	n->a.plaintext = def->plaintext;
+	n->a.plain_clock = def->plain_clock;
+	n->a.site_id = def->site_id;
+	return rc;
 }
 
 /* Remove account if present. */
@@ -144,7 +153,7 @@ acct_table_remove(struct acct_table *t, const char *account)
 	if ((n = *np) == NULL)
 		return;
 	*np = n->next;
-	explicit_bzero(&n->a.key, sizeof(n->a.key));
+	explicit_bzero(&n->a, sizeof(n->a));
 	free(n);
 	t->count--;
 }

@@ -34,24 +34,25 @@ account_mask(const char *prefix, const char *s, char *buf, size_t bufsz)
 		snprintf(buf, bufsz, "%s%.4s\xe2\x80\xa6%s", prefix, s, s + len - 2);
 }
 
-/* Add the masked key and its size to o (null for none). */
+/* Add the masked key under name and its size under name_bits (null for none). */
 static void
-account_key_json(json_t *o, const char *key)
+account_key_json(json_t *o, const char *name, const char *key)
 {
 	struct dc09_key	k;
-	char		err[128], buf[64];
+	char		err[128], buf[64], bits[32];
 
+	snprintf(bits, sizeof bits, "%s_bits", name);
 	if (key[0] == '\0') {
-		json_object_set_new(o, "key", json_null());
-		json_object_set_new(o, "key_bits", json_null());
+		json_object_set_new(o, name, json_null());
+		json_object_set_new(o, bits, json_null());
 		return;
 	}
 	if (strncmp(key, "text:", 5) == 0)
 		account_mask("text:", key + 5, buf, sizeof buf);
 	else
 		account_mask("", key, buf, sizeof buf);
-	json_object_set_new(o, "key", json_string(buf));
-	json_object_set_new(o, "key_bits", dc09_key_parse(key, &k, err,
+	json_object_set_new(o, name, json_string(buf));
+	json_object_set_new(o, bits, dc09_key_parse(key, &k, err,
 	    sizeof err) == 0 ? json_integer((json_int_t)k.len * 8) : json_null());
 }
 
@@ -97,7 +98,10 @@ account_json(struct control_ctx *ctx, const struct store_account *a)
 	json_object_set_new(o, "account", json_string(a->account));
 	json_object_set_new(o, "name",
 	    a->name[0] != '\0' ? control_json_string(a->name) : json_null());
-	account_key_json(o, a->key);
+	account_key_json(o, "key", a->key);
+	account_key_json(o, "next_key", a->next_key);
+	json_object_set_new(o, "plaintext", json_boolean(a->plaintext));
+	json_object_set_new(o, "plain_clock", json_boolean(a->plain_clock));
 	json_object_set_new(o, "created", account_time(a->created_ms));
 	account_site_json(ctx, o, a);
 	return o;
@@ -136,12 +140,24 @@ cmd_account_interval(const struct config *cfg, const json_t *v, int *seconds,
 	return 0;
 }
 
+/* Put a stored account into the receiver's table (start-up and changes). */
+void
+cmd_account_mirror(struct acct_table *t, const struct store_account *a)
+{
+	struct acct_def	def = { a->account, a->key, a->next_key, a->plaintext,
+			    a->plain_clock, a->site_id };
+	char		err[160];
+
+	if (acct_table_put(t, &def, err, sizeof err) != 0)
+		log_warnx("account %s: %s: frames that need it get DUH",
+		    a->account, err);
+}
+
 /* Mirror a committed account into the receiver's table and the supervisor. */
 void
 cmd_account_sync(struct control_ctx *ctx, const char *account)
 {
 	struct store_account	a;
-	char			err[128];
 	int			rc = store_account_get(ctx->store, account, &a);
 
 	if (rc < 0) {
@@ -156,14 +172,8 @@ cmd_account_sync(struct control_ctx *ctx, const char *account)
 			supervise_forget(ctx->supervisor, account);
 		return;
 	}
-	if (ctx->accts != NULL) {
-		if (acct_table_put(ctx->accts, a.account, a.key, err,
-		    sizeof err) != 0) {
-			log_warnx("control: account %s: %s", a.account, err);
-			acct_table_put(ctx->accts, a.account, NULL, err, sizeof err);
-		}
-		acct_table_set_site(ctx->accts, a.account, a.site_id);
-	}
+	if (ctx->accts != NULL)
+		cmd_account_mirror(ctx->accts, &a);
 	if (ctx->supervisor != NULL)
 		supervise_account(ctx->supervisor, a.account, a.site_id,
 		    a.supervision_s);
@@ -182,19 +192,40 @@ account_audit(struct control_ctx *ctx, const struct actor *who,
 	return rc;
 }
 
-/* Set the key of a from args (absent: unchanged, "": none); bad_args if unusable. */
+/* Copy key argument name into buf (absent: unchanged, "": none); bad_args if unusable. */
 static int
-account_args_key(json_t *args, struct store_account *a, struct cmd_err *err)
+account_arg_key(json_t *args, const char *name, char *buf, size_t bufsz,
+    struct cmd_err *err)
 {
-	const char	*key = json_string_value(json_object_get(args, "key"));
+	const char	*key = json_string_value(json_object_get(args, name));
 	struct dc09_key	 k;
 	char		 msg[128];
 
 	if (key == NULL)
 		return 0;
 	if (key[0] != '\0' && dc09_key_parse(key, &k, msg, sizeof msg) != 0)
-		return cmd_fail(err, "bad_args", "argument 'key': %s", msg);
-	snprintf(a->key, sizeof a->key, "%s", key);
+		return cmd_fail(err, "bad_args", "argument '%s': %s", name, msg);
+	snprintf(buf, bufsz, "%s", key);
+	return 0;
+}
+
+/* Set the keys and the plaintext policy of a from args (absent: unchanged). */
+static int
+account_args_key(json_t *args, struct store_account *a, struct cmd_err *err)
+{
+	json_t	*v;
+
+	if (account_arg_key(args, "key", a->key, sizeof a->key, err) != 0 ||
+	    account_arg_key(args, "next_key", a->next_key, sizeof a->next_key,
+	    err) != 0)
+		return -1;
+	if ((v = json_object_get(args, "plaintext")) != NULL)
+		a->plaintext = json_is_true(v);
+	if ((v = json_object_get(args, "plain_clock")) != NULL)
+		a->plain_clock = json_is_true(v);
+	if (a->next_key[0] != '\0' && a->key[0] == '\0')
+		return cmd_fail(err, "bad_args", "a next key needs a current "
+		    "key: set 'key' (a first key needs no roll-over)");
 	return 0;
 }
 
@@ -235,6 +266,14 @@ account_diff(const struct store_account *o, const struct store_account *n)
 	if (strcmp(o->key, n->key) != 0)
 		json_object_set_new(d, "key", json_string(n->key[0] == '\0' ?
 		    "removed" : "changed"));
+	if (strcmp(o->next_key, n->next_key) != 0)
+		json_object_set_new(d, "next_key", json_string(
+		    n->next_key[0] == '\0' ? "removed" : "changed"));
+	if (o->plaintext != n->plaintext)
+		json_object_set_new(d, "plaintext", json_boolean(n->plaintext));
+	if (o->plain_clock != n->plain_clock)
+		json_object_set_new(d, "plain_clock",
+		    json_boolean(n->plain_clock));
 	if (strcmp(o->name, n->name) != 0)
 		json_object_set_new(d, "name", json_pack("{s:s,s:s}", "from",
 		    o->name, "to", n->name));
@@ -267,8 +306,10 @@ account_add_write(struct control_ctx *ctx, const struct actor *who,
 	if (rc == 1)
 		return cmd_fail(err, "exists", "account %s exists", a.account);
 	if (account_audit(ctx, who, "account.add", a.account, json_pack(
-	    "{s:s,s:b,s:I,s:i}", "name", a.name, "key", a.key[0] != '\0',
-	    "site", (json_int_t)a.site_id, "supervision", a.supervision_s)) != 0)
+	    "{s:s,s:b,s:b,s:b,s:b,s:I,s:i}", "name", a.name, "key",
+	    a.key[0] != '\0', "next_key", a.next_key[0] != '\0', "plaintext",
+	    a.plaintext, "plain_clock", a.plain_clock, "site",
+	    (json_int_t)a.site_id, "supervision", a.supervision_s)) != 0)
 		return -1;
 	*result = json_pack("{s:s}", "account", a.account);
 	return 0;
@@ -408,7 +449,10 @@ cmd_account_list_exec(struct cmd_req *req, struct control_ctx *ctx,
 
 #define ACCOUNT_SITE_ARGS \
 	{ "site", CMD_ARG_INT, 0, 0, INT64_MAX }, \
-	{ "supervision", CMD_ARG_STRING, 0, 1, 32 }
+	{ "supervision", CMD_ARG_STRING, 0, 1, 32 }, \
+	{ "next_key", CMD_ARG_STRING, 0, 0, 79 }, \
+	{ "plaintext", CMD_ARG_BOOL, 0, 0, 0 }, \
+	{ "plain_clock", CMD_ARG_BOOL, 0, 0, 0 }
 
 const struct cmd_entry cmd_account_add_entry = {
 	.name = "account.add",

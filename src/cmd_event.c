@@ -35,6 +35,17 @@ event_time(int64_t ms, int with_ms)
 	return json_string(buf);
 }
 
+/* The stored extended data (JSON text), null when none or unreadable. */
+static json_t *
+event_ext(const char *text)
+{
+	json_t	*v;
+
+	if (text == NULL || (v = json_loads(text, 0, NULL)) == NULL)
+		return json_null();
+	return v;
+}
+
 /* Append one event row to the array being built. */
 static int
 event_list_one(const struct store_event_row *r, void *arg)
@@ -59,6 +70,11 @@ event_list_one(const struct store_event_row *r, void *arg)
 	json_object_set_new(o, "peer", control_json_string(r->peer));
 	json_object_set_new(o, "seq", json_integer(r->seq));
 	json_object_set_new(o, "raw", control_json_string(r->raw));
+	json_object_set_new(o, "event_time", event_time(r->event_time * 1000, 0));
+	json_object_set_new(o, "peripheral", event_opt_int(r->peripheral));
+	json_object_set_new(o, "name", control_json_string(r->name));
+	json_object_set_new(o, "note", control_json_string(r->note));
+	json_object_set_new(o, "ext", event_ext(r->ext));
 	return json_array_append_new(arg, o);
 }
 

@@ -15,7 +15,9 @@
 static json_t *
 status_rejected(const struct pcod_stats *st)
 {
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	json_t	*o;
+
+	o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 	    "crc", (json_int_t)st->rej_crc,
 	    "length", (json_int_t)st->rej_length,
 	    "format", (json_int_t)st->rej_format,
@@ -28,6 +30,9 @@ status_rejected(const struct pcod_stats *st)
 	    "too_long", (json_int_t)st->rej_too_long,
 	    "garbage", (json_int_t)st->rej_garbage,
 	    "store", (json_int_t)st->rej_store);
+	json_object_set_new(o, "plaintext", json_integer(
+	    (json_int_t)st->rej_plaintext));
+	return o;
 }
 
 /* Every counter of pcod_stats. */

@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "event.h"
 #include "log.h"
+#include "text.h"
 #include "xmalloc.h"
 
 #define nitems(a)		(sizeof(a) / sizeof((a)[0]))
@@ -487,6 +488,18 @@ h_unknown_accounts(struct parse *p, char **av, int ac)
 	return 0;
 }
 
+/* panel-charset cp1252|cp1250 */
+static int
+h_panel_charset(struct parse *p, char **av, int ac)
+{
+	int	v;
+
+	if ((v = text_charset_parse(av[0])) < 0)
+		return derr(p, "must be cp1252 or cp1250, not \"%s\"", av[0]);
+	p->conf->panel_charset = v;
+	return 0;
+}
+
 /* duplicate-window SECONDS */
 static int
 h_duplicate_window(struct parse *p, char **av, int ac)
@@ -613,6 +626,7 @@ static const struct directive directives[] = {
 	{ "unknown-accounts", "accept|reject", h_unknown_accounts,
 	    1, 1, 1, 1, NULL },
 	{ "duplicate-window", "SECONDS", h_duplicate_window, 1, 1, 1, 1, NULL },
+	{ "panel-charset", "cp1252|cp1250", h_panel_charset, 1, 1, 1, 1, NULL },
 	{ "batch-max", "N", h_batch_max, 1, 1, 1, 1, NULL },
 	{ "log-level", "warn|info|debug", h_log_level, 1, 1, 1, 1, NULL },
 	{ "alarm-classes", "CLASS... | none", h_alarm_classes, 1, -1, 1, 1, NULL },

@@ -288,7 +288,10 @@ parse_token(struct cur *c, struct dc09_msg *m, char *err, size_t errsz)
 	return 0;
 }
 
-/* Parse the optional receiver and the line prefix (up to '#' or 'A'). */
+/*
+ * Parse the optional receiver and the optional line prefix (up to '#' or
+ * 'A').  Diallers leave both out unless configured; a bare "L" is line 0.
+ */
 static int
 parse_route(struct cur *c, struct dc09_msg *m, char *err, size_t errsz)
 {
@@ -303,8 +306,11 @@ parse_route(struct cur *c, struct dc09_msg *m, char *err, size_t errsz)
 		setfield(m->rcvr, c->p, n);
 		c->p += n;
 	}
+	if (c->p < c->end && *c->p == '#')
+		return 0;
 	if (c->p >= c->end || *c->p++ != 'L')
-		return fail(err, errsz, DC09_EFORMAT, "no line prefix");
+		return fail(err, errsz, DC09_EFORMAT, "no line prefix or account");
+	m->has_line = 1;
 	n = hexrun(c);
 	/* NAK's "L0A0": the account letter is itself a hex digit. */
 	if (m->id == DC09_ID_NAK && (c->p + n == c->end || c->p[n] != '#') &&
@@ -523,24 +529,38 @@ unhex_body(const struct dc09_msg *m, unsigned char *pt)
 }
 
 /*
- * Where the data starts in a decrypted block of which rb bytes precede
- * the ']': after the first '|' (the pad ends there), unless "#acct|" sits
- * right before it, which is kept as a plain frame would carry it.  With no
- * '|' there is no data.  -1 when the pad is not 0-16 bytes.
+ * Is pt..bar a pad of at most 16 bytes followed by "#acct"?  Only a bound
+ * on what may precede the data: it does not decide where the data starts.
+ */
+static int
+pad_and_account(const char *pt, const char *bar)
+{
+	const char	*q = bar;
+
+	while (q > pt && hexval((unsigned char)q[-1]) >= 0)
+		q--;
+	return q > pt && q[-1] == '#' && bar - q >= 3 &&
+	    bar - q <= DC09_ACCT_MAX && q - 1 - pt <= PAD_MAX;
+}
+
+/*
+ * Where the data starts in a decrypted block of which rb bytes precede the
+ * ']'.  The pad never holds '|', so the first '|' ends it, or ends the
+ * "#acct|" that may follow it: either way the data starts right after that
+ * '|', and nothing in a random pad can move it.  With no '|' there is no
+ * data and all of it is pad.  -1 when what stands before the data is longer
+ * than a pad and an account can be (a wrong key, most likely).
  */
 static int
 data_start(const char *pt, size_t rb)
 {
-	const char	*bar, *q;
+	const char	*bar;
 
 	if ((bar = memchr(pt, '|', rb)) == NULL)
 		return rb <= PAD_MAX ? (int)rb : -1;
-	q = bar;
-	while (q > pt && hexval((unsigned char)q[-1]) >= 0 && bar - q < 16)
-		q--;
-	if (q > pt && q[-1] == '#' && bar - q >= 3)
-		return q - 1 - pt <= PAD_MAX ? (int)(q - 1 - pt) : -1;
-	return bar - pt <= PAD_MAX ? (int)(bar - pt + 1) : -1;
+	if ((size_t)(bar - pt) > PAD_MAX && !pad_and_account(pt, bar))
+		return -1;
+	return (int)(bar - pt + 1);
 }
 
 /* Decrypt and split an encrypted body "[HEX". */
@@ -568,7 +588,7 @@ open_encrypted(const struct dc09_msg *m, const struct dc09_key *key,
 	if (rc == DC09_EDATA)
 		return fail(err, errsz, DC09_EDATA, "bad timestamp");
 	if (!c->has_time)
-		return fail(err, errsz, DC09_EDATA,
+		return fail(err, errsz, DC09_ENOTIME,
 		    "encrypted message without timestamp");
 	c->data_len = (size_t)(rb - s - start);
 	setfield(c->data, s + start, c->data_len);
@@ -668,15 +688,14 @@ out_valid(const struct dc09_out *o)
 {
 	int	seq;
 
-	if (o->token == NULL || o->seq == NULL || o->line == NULL ||
-	    o->acct == NULL || o->data == NULL)
+	if (o->token == NULL || o->seq == NULL || o->acct == NULL || o->data == NULL)
 		return 0;
 	if (strlen(o->token) == 0 || strlen(o->token) > 11 ||
 	    strlen(o->seq) != 4 || decnum(o->seq, 4, &seq) == -1)
 		return 0;
 	if (o->rcvr != NULL && !is_hexfield(o->rcvr, 1, 6))
 		return 0;
-	if (!is_hexfield(o->line, 0, 6) ||
+	if ((o->line != NULL && !is_hexfield(o->line, 0, 6)) ||
 	    !is_hexfield(o->acct, o->nak_acct ? 1 : 3, 16))
 		return 0;
 	if (strchr(o->data, ']') != NULL || o->pad == '|' || o->pad == '[' ||
@@ -697,8 +716,10 @@ put_route(struct wbuf *w, const struct dc09_out *o, int enc)
 		puts_w(w, "R");
 		puts_w(w, o->rcvr);
 	}
-	puts_w(w, "L");
-	puts_w(w, o->line);
+	if (o->line != NULL) {
+		puts_w(w, "L");
+		puts_w(w, o->line);
+	}
 	puts_w(w, o->nak_acct ? "A" : "#");
 	puts_w(w, o->acct);
 }
@@ -810,7 +831,7 @@ dc09_build_answer(enum dc09_id answer, const struct dc09_msg *m,
 		return -1;
 	o.seq = m->seq;
 	o.rcvr = m->has_rcvr ? m->rcvr : NULL;
-	o.line = m->line;
+	o.line = m->has_line ? m->line : NULL;
 	o.acct = m->acct;
 	o.data = "";
 	o.time = now;
@@ -859,6 +880,8 @@ dc09_strerror(int err)
 		return "malformed data";
 	case DC09_ETOOLONG:
 		return "frame too long";
+	case DC09_ENOTIME:
+		return "no timestamp";
 	default:
 		return "unknown error";
 	}

@@ -8,6 +8,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "acct.h"
 #include "alarm.h"
 #include "batch.h"
@@ -22,6 +24,8 @@
 #include "stats.h"
 #include "store.h"
 #include "supervise.h"
+#include "text.h"
+#include "xdata.h"
 #include "xmalloc.h"
 
 /* A SIA frame carries a handful of events; more than this is refused as data. */
@@ -49,6 +53,7 @@ struct ingest_frame {
 	int				 seq;		/* m.seq as a number */
 	char				 account[17];	/* m.acct in upper case, as stored */
 	int				 opened;	/* the body decrypted and split */
+	const struct dc09_key		*key;		/* the key that opened it; NULL plain */
 	char				 err[160];
 };
 
@@ -164,8 +169,7 @@ ingest_reject_duh(const struct ingest_frame *f, uint64_t *counter,
     const char *reason, struct ingest_answer *ans)
 {
 	/* Only a panel whose frame we could decrypt can read an encrypted DUH. */
-	const struct dc09_key	*key = f->m.encrypted && f->opened ?
-	    &f->acct->key : NULL;
+	const struct dc09_key	*key = f->opened ? f->key : NULL;
 
 	(*counter)++;
 	pcod_stats.duhs++;
@@ -182,9 +186,7 @@ ingest_reject_duh(const struct ingest_frame *f, uint64_t *counter,
 static void
 ingest_ack(const struct ingest_frame *f, int wait, struct ingest_answer *ans)
 {
-	const struct dc09_key	*key = f->m.encrypted ? &f->acct->key : NULL;
-
-	ans->len = dc09_build_answer(DC09_ID_ACK, &f->m, key, f->now, ans->buf,
+	ans->len = dc09_build_answer(DC09_ID_ACK, &f->m, f->key, f->now, ans->buf,
 	    sizeof(ans->buf));
 	ans->naklen = dc09_build_nak(f->now, ans->nak, sizeof(ans->nak));
 	ans->wait_commit = wait;
@@ -220,29 +222,49 @@ ingest_parse_reject(int rc, uint64_t **counter, const char **reason)
 	}
 }
 
-/* Is this frame addressed to us (receiver number and line, when configured)? */
+/* Do two hex fields name the same number ("0012" and "12", "" and "0")? */
+static int
+ingest_same_number(const char *a, const char *b)
+{
+	return strtoul(a, NULL, 16) == strtoul(b, NULL, 16);
+}
+
+/*
+ * Is this frame addressed to us?  Receiver and line, when both the
+ * configuration and the frame name them, compare as numbers; a frame that
+ * leaves them out is taken (diallers omit both unless configured).
+ */
 static int
 ingest_addressed(const struct ingest *ig, const struct dc09_msg *m)
 {
 	const struct config	*cfg = ig->cfg;
 
 	if (cfg->receiver != NULL && m->has_rcvr &&
-	    strcasecmp(cfg->receiver, m->rcvr) != 0)
+	    !ingest_same_number(cfg->receiver, m->rcvr))
 		return 0;
-	if (cfg->line != NULL && strcasecmp(cfg->line, m->line) != 0)
+	if (cfg->line != NULL && m->has_line &&
+	    !ingest_same_number(cfg->line, m->line))
 		return 0;
 	return 1;
 }
 
-/* Is the panel's clock within the accepted window around ours? */
+/*
+ * Is the panel's clock within the accepted window around ours?  The window
+ * guards encrypted frames against replay; a plaintext frame can be forged
+ * anyway, so its clock is checked only where the account asks for it.
+ */
 static int
-ingest_time_ok(const struct ingest *ig, const struct dc09_content *c, time_t now)
+ingest_time_ok(const struct ingest *ig, const struct ingest_frame *f)
 {
+	const struct dc09_content	*c = &ig->content;
+
 	if (!c->has_time)
 		return 1;
-	if (c->time > now + ig->cfg->time_ahead)
+	if (!f->m.encrypted && (f->acct == NULL || !f->acct->plain_clock))
+		return 1;
+	if (c->time > f->now + ig->cfg->time_ahead)
 		return 0;
-	if (c->time < now - ig->cfg->time_behind)
+	if (c->time < f->now - ig->cfg->time_behind)
 		return 0;
 	return 1;
 }
@@ -259,13 +281,19 @@ ingest_decode(struct ingest *ig, struct ingest_frame *f)
 	return cid_decode(c->data, c->data_len, ig->ev, f->err, sizeof(f->err));
 }
 
-/* FNV-1a 64 over the message content: the retransmission key with account and seq. */
+/*
+ * FNV-1a 64 over the message content: with account and seq, what makes a
+ * frame a retransmission.  Panels re-stamp every attempt, so the timestamp
+ * is left out, except with seq 0000: panels that never advance the sequence
+ * send that, and for them only the timestamp keeps two like events apart.
+ */
 static void
-ingest_digest(const struct dc09_msg *m, const struct dc09_content *c, char *out)
+ingest_digest(const struct ingest_frame *f, const struct dc09_content *c,
+    char *out)
 {
-	const char	*part[4] = { m->token, c->data, c->xdata, c->timestamp };
-	size_t		 plen[4] = { strlen(m->token), c->data_len, c->xdata_len,
-			    c->has_time ? strlen(c->timestamp) : 0 };
+	const char	*part[4] = { f->m.token, c->data, c->xdata, c->timestamp };
+	size_t		 plen[4] = { strlen(f->m.token), c->data_len, c->xdata_len,
+			    c->has_time && f->seq == 0 ? strlen(c->timestamp) : 0 };
 	uint64_t	 h = 14695981039346656037ULL;
 	size_t		 i, j;
 
@@ -278,6 +306,23 @@ ingest_digest(const struct dc09_msg *m, const struct dc09_content *c, char *out)
 		h *= 1099511628211ULL;
 	}
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* Names and text blocks as the panel wrote them, into UTF-8 in place. */
+static void
+ingest_utf8(struct ingest *ig, struct event *ev)
+{
+	enum text_charset	cs = (enum text_charset)ig->cfg->panel_charset;
+	char			buf[EVENT_NOTE_MAX * 3];
+
+	if (ev->name[0] != '\0') {
+		text_to_utf8(ev->name, strlen(ev->name), cs, buf, sizeof(buf));
+		text_to_utf8(buf, strlen(buf), cs, ev->name, sizeof(ev->name));
+	}
+	if (ev->note[0] != '\0') {
+		text_to_utf8(ev->note, strlen(ev->note), cs, buf, sizeof(buf));
+		text_to_utf8(buf, strlen(buf), cs, ev->note, sizeof(ev->note));
+	}
 }
 
 /* Store one event and let the engine make it an alarm (same transaction).  0 or -1. */
@@ -305,11 +350,12 @@ ingest_store(struct ingest *ig, struct ingest_frame *f, int nev)
 {
 	const struct dc09_content	*c = &ig->content;
 	struct store_frame		 sf;
-	char				 digest[17];
+	char				 digest[17], *ext = NULL;
 	int64_t				 id, now_ms = clock_wall_ms();
 	int				 i, seen;
+	json_t				*x;
 
-	ingest_digest(&f->m, c, digest);
+	ingest_digest(f, c, digest);
 	seen = store_frame_seen(ig->store, f->account, f->seq, digest,
 	    now_ms - (int64_t)ig->cfg->duplicate_window * 1000);
 	if (seen != 0)
@@ -331,11 +377,21 @@ ingest_store(struct ingest *ig, struct ingest_frame *f, int nev)
 	sf.panel_time = c->has_time ? (int64_t)c->time : 0;
 	sf.unknown_account = f->acct == NULL;
 	sf.digest = digest;
-	if ((id = store_frame_add(ig->store, &sf)) < 0)
+	if (c->xdata_len > 0 && (x = xdata_json(c->xdata, c->xdata_len,
+	    (enum text_charset)ig->cfg->panel_charset)) != NULL) {
+		ext = json_dumps(x, JSON_COMPACT);
+		json_decref(x);
+	}
+	sf.ext = ext;
+	id = store_frame_add(ig->store, &sf);
+	free(ext);
+	if (id < 0)
 		return -1;
-	for (i = 0; i < nev; i++)
+	for (i = 0; i < nev; i++) {
+		ingest_utf8(ig, &ig->ev[i]);
 		if (ingest_event(ig, f, id, &sf, &ig->ev[i]) == -1)
 			return -1;
+	}
 	return 1;
 }
 
@@ -369,25 +425,73 @@ ingest_accept(struct ingest *ig, struct ingest_frame *f, int nev,
 	pcod_stats.events += ans->events;
 }
 
-/* Checks that need the account: policy, key, decryption, clock.  0 or -1 (answered). */
+/*
+ * Decrypt (or split) the body: with the account's key, and during a key
+ * roll-over with the next key when the current one fails.  f->key is the
+ * key that worked, for the answer.  A dc09_open() result.
+ */
 static int
-ingest_check(struct ingest *ig, struct ingest_frame *f, struct ingest_answer *ans)
+ingest_open(struct ingest *ig, struct ingest_frame *f)
 {
-	const struct dc09_key	*key;
+	const struct acct	*a = f->acct;
+	int			 rc;
 
-	f->acct = acct_table_get(ig->accts, f->m.acct);
-	if (f->acct == NULL && ig->cfg->unknown_accounts == UNKNOWN_REJECT) {
+	if (!f->m.encrypted)
+		return dc09_open(&f->m, NULL, &ig->content, f->err,
+		    sizeof(f->err));
+	f->key = &a->key;
+	rc = dc09_open(&f->m, &a->key, &ig->content, f->err, sizeof(f->err));
+	if (rc != DC09_EDECRYPT || a->next_key.len == 0)
+		return rc;
+	f->key = &a->next_key;
+	rc = dc09_open(&f->m, &a->next_key, &ig->content, f->err,
+	    sizeof(f->err));
+	if (rc == DC09_OK)
+		log_debug("conn=%llu acct=%s decrypted with the next key",
+		    (unsigned long long)f->peer->conn, f->account);
+	return rc;
+}
+
+/*
+ * The account's policy: known (or unknown taken), a key for an encrypted
+ * frame, and no plaintext for a keyed account unless it is allowed (else
+ * anyone who reaches the port could inject or mask that panel's alarms).
+ * 0 or -1 (answered).
+ */
+static int
+ingest_policy(struct ingest *ig, struct ingest_frame *f,
+    struct ingest_answer *ans)
+{
+	const struct acct	*a;
+
+	a = f->acct = acct_table_get(ig->accts, f->m.acct);
+	if (a == NULL && ig->cfg->unknown_accounts == UNKNOWN_REJECT) {
 		ingest_reject_duh(f, &pcod_stats.rej_unknown_account,
 		    "unknown_account", ans);
 		return -1;
 	}
-	key = f->acct != NULL && f->acct->key.len > 0 ? &f->acct->key : NULL;
-	if (f->m.encrypted && key == NULL) {
+	if (f->m.encrypted && (a == NULL ||
+	    (a->key.len == 0 && a->next_key.len == 0))) {
 		snprintf(f->err, sizeof(f->err), "encrypted, but no key for the account");
 		ingest_reject_duh(f, &pcod_stats.rej_decrypt, "no_key", ans);
 		return -1;
 	}
-	switch (dc09_open(&f->m, key, &ig->content, f->err, sizeof(f->err))) {
+	if (!f->m.encrypted && a != NULL && a->keyed && !a->plaintext) {
+		snprintf(f->err, sizeof(f->err), "plaintext frame for an "
+		    "account that has a key");
+		ingest_reject_duh(f, &pcod_stats.rej_plaintext, "plaintext", ans);
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks that need the account: policy, key, decryption, clock.  0 or -1 (answered). */
+static int
+ingest_check(struct ingest *ig, struct ingest_frame *f, struct ingest_answer *ans)
+{
+	if (ingest_policy(ig, f, ans) == -1)
+		return -1;
+	switch (ingest_open(ig, f)) {
 	case DC09_OK:
 		f->opened = 1;
 		/* Anything readable from a known account is a sign of life. */
@@ -397,11 +501,15 @@ ingest_check(struct ingest *ig, struct ingest_frame *f, struct ingest_answer *an
 	case DC09_EDECRYPT:
 		ingest_reject_duh(f, &pcod_stats.rej_decrypt, "decrypt", ans);
 		return -1;
+	case DC09_ENOTIME:
+		/* Our time in the NAK lets the panel set its clock. */
+		ingest_reject_nak(f, &pcod_stats.rej_time, "no_time", ans);
+		return -1;
 	default:
 		ingest_reject_duh(f, &pcod_stats.rej_data, "data", ans);
 		return -1;
 	}
-	if (!ingest_time_ok(ig, &ig->content, f->now)) {
+	if (!ingest_time_ok(ig, f)) {
 		snprintf(f->err, sizeof(f->err), "panel time %s, window +%d/-%d s",
 		    ig->content.timestamp, ig->cfg->time_ahead, ig->cfg->time_behind);
 		ingest_reject_nak(f, &pcod_stats.rej_time, "time", ans);
@@ -436,6 +544,7 @@ ingest_frame(struct ingest *ig, const char *raw, size_t len,
 	f.len = len;
 	f.peer = peer;
 	f.acct = NULL;
+	f.key = NULL;
 	f.opened = 0;
 	f.now = time(NULL);
 	f.err[0] = '\0';

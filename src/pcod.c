@@ -25,6 +25,7 @@
 #include "ingest.h"
 #include "listen.h"
 #include "log.h"
+#include "site.h"
 #include "stats.h"
 #include "store.h"
 #include "supervise.h"
@@ -103,14 +104,7 @@ pcod_notify(const char *msg)
 static int
 pcod_load_account(const struct store_account *a, void *arg)
 {
-	char	err[128];
-
-	if (acct_table_put(arg, a->account, a->key, err, sizeof(err)) == -1) {
-		log_warnx("account %s: stored key unusable (%s): frames that "
-		    "need it will get DUH", a->account, err);
-		acct_table_put(arg, a->account, NULL, err, sizeof(err));
-	}
-	acct_table_set_site(arg, a->account, a->site_id);
+	cmd_account_mirror(arg, a);
 	return 0;
 }
 

@@ -46,22 +46,23 @@ static const struct {
 	[ST_ROLLBACK] = { "ROLLBACK", 0 },
 	[ST_FRAME_ADD] = { "INSERT INTO frames (received_ms, transport, peer,"
 	    " account, token, encrypted, seq, rcvr, line, raw, data, xdata,"
-	    " panel_time, unknown_account, digest) VALUES (?1, ?2, ?3, ?4, ?5,"
-	    " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)", 0 },
+	    " panel_time, unknown_account, digest, ext) VALUES (?1, ?2, ?3, ?4,"
+	    " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)", 0 },
 	[ST_EVENT_ADD] = { "INSERT INTO events (frame_id, account, received_ms,"
 	    " panel_time, format, code, qual, class, text, zone, \"user\","
-	    " \"partition\", known, unknown_account) VALUES (?1, ?2, ?3, ?4, ?5,"
-	    " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)", 0 },
+	    " \"partition\", known, unknown_account, event_time, name, note,"
+	    " peripheral) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	    " ?12, ?13, ?14, ?15, ?16, ?17, ?18)", 0 },
 	[ST_SEEN] = { "SELECT 1 FROM frames WHERE account = ?1 AND seq = ?2"
 	    " AND digest = ?3 AND received_ms >= ?4 LIMIT 1", 0 },
 	[ST_ACCT_ADD] = { "INSERT OR IGNORE INTO accounts (account, key, name,"
-	    " created_ms, site_id, supervision_s) VALUES (?1, ?2, ?3, ?4, ?5,"
-	    " ?6)", 0 },
+	    " created_ms, site_id, supervision_s, next_key, plaintext,"
+	    " plain_clock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", 0 },
 	[ST_ACCT_DEL] = { "DELETE FROM accounts WHERE account = ?1", 0 },
-	[ST_ACCT_GET] = { "SELECT account, key, name, created_ms, site_id,"
-	    " supervision_s, last_seen_ms FROM accounts WHERE account = ?1", 1 },
-	[ST_ACCT_ALL] = { "SELECT account, key, name, created_ms, site_id,"
-	    " supervision_s, last_seen_ms FROM accounts ORDER BY account", 1 },
+	[ST_ACCT_GET] = { "SELECT " STORE_ACCOUNT_COLUMNS " FROM accounts"
+	    " WHERE account = ?1", 1 },
+	[ST_ACCT_ALL] = { "SELECT " STORE_ACCOUNT_COLUMNS " FROM accounts"
+	    " ORDER BY account", 1 },
 };
 
 /* The event.list query; the WHERE clause is assembled from the filter. */
@@ -69,7 +70,8 @@ static const struct {
 	"SELECT e.id, e.received_ms, e.panel_time, e.account, e.format," \
 	" e.code, e.qual, e.class, e.text, e.zone, e.\"user\"," \
 	" e.\"partition\", e.unknown_account, f.transport, f.peer, f.seq," \
-	" f.raw FROM events e LEFT JOIN frames f ON f.id = e.frame_id WHERE 1"
+	" f.raw, e.event_time, e.peripheral, e.name, e.note, f.ext" \
+	" FROM events e LEFT JOIN frames f ON f.id = e.frame_id WHERE 1"
 
 /* Statements prepared on demand by store_stmt(), keyed by their SQL's address. */
 #define STORE_CACHE_MAX	512
@@ -470,6 +472,7 @@ store_frame_add(struct store *s, const struct store_frame *f)
 	rc |= store_bind_opt(st, 13, f->panel_time, 0);
 	rc |= sqlite3_bind_int(st, 14, f->unknown_account != 0);
 	rc |= store_bind_text(st, 15, f->digest);
+	rc |= store_bind_text(st, 16, f->ext);
 	if (store_run(s, ST_FRAME_ADD, rc) != 0)
 		return -1;
 	return sqlite3_last_insert_rowid(s->db);
@@ -481,14 +484,12 @@ store_event_add(struct store *s, int64_t frame_id,
     const struct store_frame *f, const struct event *ev)
 {
 	sqlite3_stmt	*st = s->st[ST_EVENT_ADD];
-	int64_t		 ptime;
 	int		 rc;
 
-	ptime = ev->event_time != 0 ? (int64_t)ev->event_time : f->panel_time;
 	rc = store_bind_opt(st, 1, frame_id > 0 ? frame_id : 0, 0);
 	rc |= store_bind_req(st, 2, f->account);
 	rc |= sqlite3_bind_int64(st, 3, f->received_ms);
-	rc |= store_bind_opt(st, 4, ptime, 0);
+	rc |= store_bind_opt(st, 4, f->panel_time, 0);
 	rc |= store_bind_arr(st, 5, ev->format, sizeof(ev->format));
 	rc |= store_bind_arr(st, 6, ev->code, sizeof(ev->code));
 	rc |= store_bind_req(st, 7, codes_qual_name(ev->qual));
@@ -499,6 +500,10 @@ store_event_add(struct store *s, int64_t frame_id,
 	rc |= store_bind_opt(st, 12, ev->partition, -1);
 	rc |= sqlite3_bind_int(st, 13, ev->known != 0);
 	rc |= sqlite3_bind_int(st, 14, f->unknown_account != 0);
+	rc |= store_bind_opt(st, 15, (int64_t)ev->event_time, 0);
+	rc |= store_bind_arr(st, 16, ev->name, sizeof(ev->name));
+	rc |= store_bind_arr(st, 17, ev->note, sizeof(ev->note));
+	rc |= store_bind_opt(st, 18, ev->peripheral, -1);
 	if (store_run(s, ST_EVENT_ADD, rc) == -1)
 		return -1;
 	return sqlite3_last_insert_rowid(s->db);
@@ -517,6 +522,9 @@ store_account_add(struct store *s, const struct store_account *a)
 	rc |= sqlite3_bind_int64(st, 4, a->created_ms);
 	rc |= store_bind_opt(st, 5, a->site_id, 0);
 	rc |= sqlite3_bind_int(st, 6, a->supervision_s);
+	rc |= store_bind_arr(st, 7, a->next_key, sizeof(a->next_key));
+	rc |= sqlite3_bind_int(st, 8, a->plaintext != 0);
+	rc |= sqlite3_bind_int(st, 9, a->plain_clock != 0);
 	if (store_run(s, ST_ACCT_ADD, rc) != 0)
 		return -1;
 	return sqlite3_changes(s->db) == 0 ? 1 : 0;
@@ -534,8 +542,8 @@ store_account_remove(struct store *s, const char *account)
 	return sqlite3_changes(s->db) == 0 ? 1 : 0;
 }
 
-/* Copy the current account row of st into out. */
-static void
+/* Copy the current row of a SELECT of STORE_ACCOUNT_COLUMNS into out. */
+void
 store_account_row(sqlite3_stmt *st, struct store_account *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -546,6 +554,10 @@ store_account_row(sqlite3_stmt *st, struct store_account *out)
 	out->site_id = sqlite3_column_int64(st, 4);
 	out->supervision_s = sqlite3_column_int(st, 5);
 	out->last_seen_ms = sqlite3_column_int64(st, 6);
+	snprintf(out->next_key, sizeof(out->next_key), "%s",
+	    store_col_text(st, 7));
+	out->plaintext = sqlite3_column_int(st, 8);
+	out->plain_clock = sqlite3_column_int(st, 9);
 }
 
 /* Read one committed account: 0 found, 1 not found, -1 error. */
@@ -669,6 +681,11 @@ store_list_row(sqlite3_stmt *st, struct store_event_row *r)
 	r->peer = store_col_text(st, 14);
 	r->seq = store_col_int(st, 15, -1);
 	r->raw = store_col_text(st, 16);
+	r->event_time = sqlite3_column_int64(st, 17);
+	r->peripheral = store_col_int(st, 18, -1);
+	r->name = store_col_text(st, 19);
+	r->note = store_col_text(st, 20);
+	r->ext = (const char *)sqlite3_column_text(st, 21);
 }
 
 /*
@@ -811,10 +828,25 @@ store_step_done(struct store *s, sqlite3_stmt *st)
 json_t *
 store_row_json(sqlite3_stmt *st)
 {
-	json_t	*o = json_object(), *v;
-	int	 i, n = sqlite3_column_count(st);
+	json_t		*o = json_object(), *v;
+	const char	*name;
+	char		 key[64];
+	size_t		 len;
+	int		 i, n = sqlite3_column_count(st);
 
 	for (i = 0; i < n; i++) {
+		name = sqlite3_column_name(st, i);
+		len = strlen(name);
+		/* "x_json": JSON text stored in a column, shown as x. */
+		if (len > 5 && len < sizeof(key) &&
+		    strcmp(name + len - 5, "_json") == 0) {
+			snprintf(key, sizeof(key), "%.*s", (int)(len - 5), name);
+			v = sqlite3_column_type(st, i) == SQLITE_TEXT ? json_loads(
+			    (const char *)sqlite3_column_text(st, i), 0, NULL) :
+			    NULL;
+			json_object_set_new(o, key, v != NULL ? v : json_null());
+			continue;
+		}
 		switch (sqlite3_column_type(st, i)) {
 		case SQLITE_INTEGER:
 			v = json_integer(sqlite3_column_int64(st, i));
@@ -831,7 +863,7 @@ store_row_json(sqlite3_stmt *st)
 			if (v == NULL)	/* not UTF-8: keep the row, lose the value */
 				v = json_null();
 		}
-		json_object_set_new(o, sqlite3_column_name(st, i), v);
+		json_object_set_new(o, name, v);
 	}
 	return o;
 }
@@ -927,7 +959,8 @@ store_rollback_savepoint(struct store *s)
 /* --- account changes beyond add/remove ------------------------------------ */
 
 static const char sql_acct_update[] = "UPDATE accounts SET key = ?2, name = ?3,"
-    " site_id = ?4, supervision_s = ?5 WHERE account = ?1";
+    " site_id = ?4, supervision_s = ?5, next_key = ?6, plaintext = ?7,"
+    " plain_clock = ?8 WHERE account = ?1";
 static const char sql_acct_seen[] = "UPDATE accounts SET last_seen_ms = ?2"
     " WHERE account = ?1 AND (last_seen_ms IS NULL OR last_seen_ms < ?2)";
 
@@ -945,6 +978,9 @@ store_account_update(struct store *s, const struct store_account *a)
 	rc |= store_bind_arr(st, 3, a->name, sizeof(a->name));
 	rc |= store_bind_opt(st, 4, a->site_id, 0);
 	rc |= sqlite3_bind_int(st, 5, a->supervision_s);
+	rc |= store_bind_arr(st, 6, a->next_key, sizeof(a->next_key));
+	rc |= sqlite3_bind_int(st, 7, a->plaintext != 0);
+	rc |= sqlite3_bind_int(st, 8, a->plain_clock != 0);
 	if (rc != SQLITE_OK) {
 		store_done(st);
 		return store_fail(s, STORE_WRITER);

@@ -68,10 +68,12 @@ static const char sql_list[] = "SELECT " ALARM_COLS
 /* Links are ordered by event: the alarm's id range bounds the scan. */
 static const char sql_events[] = "SELECT e.id, e.received_ms, e.account,"
     " e.format, e.code, e.qual AS qualifier, e.class, e.text, e.zone,"
-    " e.\"user\", e.\"partition\" FROM alarms a"
+    " e.\"user\", e.\"partition\", e.name, e.note, e.peripheral,"
+    " e.event_time, f.ext AS ext_json FROM alarms a"
     " JOIN alarm_events ae ON ae.event_id BETWEEN a.first_event_id"
     " AND a.last_event_id AND ae.alarm_id = a.id"
     " JOIN events e ON e.id = ae.event_id"
+    " LEFT JOIN frames f ON f.id = e.frame_id"
     " WHERE a.id = ?1 ORDER BY ae.event_id DESC LIMIT ?2";
 static const char sql_steps[] = "SELECT position, action, target, text,"
     " deadline_s, deadline_ms, escalated, done_ms, done_by, outcome"

@@ -115,8 +115,7 @@ static const char sql_unit_remove[] = "DELETE FROM units WHERE id = ?1";
 static const char sql_site_accounts[] = "SELECT account, name,"
     " supervision_s AS supervision FROM accounts WHERE site_id = ?1"
     " ORDER BY account";
-static const char sql_account_get[] = "SELECT account, key, name, created_ms,"
-    " coalesce(site_id, 0), supervision_s, coalesce(last_seen_ms, 0)"
+static const char sql_account_get[] = "SELECT " STORE_ACCOUNT_COLUMNS
     " FROM accounts WHERE account = ?1";
 
 /* The connection a view reads on. */
@@ -611,15 +610,6 @@ store_site_unit_remove(struct store *s, int64_t id)
 	return rc < 0 ? -1 : rc == 0 ? 1 : 0;
 }
 
-/* Copy column i of st (text) into buf. */
-static void
-site_col_copy(sqlite3_stmt *st, int i, char *buf, size_t bufsz)
-{
-	const unsigned char	*t = sqlite3_column_text(st, i);
-
-	snprintf(buf, bufsz, "%s", t != NULL ? (const char *)t : "");
-}
-
 /* An account as the open batch has it: 0, 1 not found, -1 error. */
 int
 store_site_account_get(struct store *s, const char *account,
@@ -633,16 +623,9 @@ store_site_account_get(struct store *s, const char *account,
 	if (store_bind_str(st, 1, account) != SQLITE_OK)
 		return store_fail(s, STORE_WRITER);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		site_col_copy(st, 0, out->account, sizeof(out->account));
-		site_col_copy(st, 1, out->key, sizeof(out->key));
-		site_col_copy(st, 2, out->name, sizeof(out->name));
-		out->created_ms = sqlite3_column_int64(st, 3);
-		out->site_id = sqlite3_column_int64(st, 4);
-		out->supervision_s = sqlite3_column_int(st, 5);
-		out->last_seen_ms = sqlite3_column_int64(st, 6);
-	} else if (rc != SQLITE_DONE)
+	if (rc == SQLITE_ROW)
+		store_account_row(st, out);
+	else if (rc != SQLITE_DONE)
 		store_fail(s, STORE_WRITER);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;

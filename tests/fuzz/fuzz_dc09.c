@@ -136,7 +136,8 @@ open_with(const struct dc09_msg *m, const struct dc09_key *key)
 
 	memset(err, 0x55, sizeof(err));
 	rc = dc09_open(m, key, &c, err, sizeof(err));
-	FUZZ_CHECK(rc == DC09_OK || rc == DC09_EDATA || rc == DC09_EDECRYPT);
+	FUZZ_CHECK(rc == DC09_OK || rc == DC09_EDATA || rc == DC09_EDECRYPT ||
+	    rc == DC09_ENOTIME);
 	if (rc != DC09_OK) {
 		fuzz_check_err(err, sizeof(err));
 		FUZZ_CHECK(c.data_len == 0 && c.xdata_len == 0 && !c.has_time);

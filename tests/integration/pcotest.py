@@ -133,7 +133,9 @@ def build(token="SIA-DCS", seq=1, acct="1234", data="", xdata="",
     head = '"%s%s"%s' % ("*" if encrypted else "", token, seq)
     if rcvr is not None:
         head += "R" + rcvr
-    head += "L" + line + ("A" if nak_acct else "#") + acct
+    if line is not None:
+        head += "L" + line
+    head += ("A" if nak_acct else "#") + acct
     if key is not None:
         plain = data + "]" + xdata + tss
         n = 16 - len(plain.encode("latin-1")) % 16
@@ -780,8 +782,8 @@ class Pcod:
     def counters(self):
         return self.status()["counters"]
 
-    def add_account(self, acct, key=None, name=None):
-        args = {"account": acct}
+    def add_account(self, acct, key=None, name=None, **kw):
+        args = dict(kw, account=acct)
         if key is not None:
             args["key"] = key
         if name is not None:

@@ -131,9 +131,10 @@ def pcoctl_cli(t):
             "pcoctl passes other commands to pcod: unknown_command, exit 1", (rc, err))
     rc, out, err = p.pcoctl("--bogus-option", "status")
     t.eq(rc, 2, "pcoctl unknown option: exit 2")
+    key = "00112233445566778899AABBCCDDEEFF"
     with p.tcp() as c:
         for i in range(1, 6):
-            c.exchange(pt.sia(i, "1234", "Nri1/BA%02d" % i))
+            c.exchange(pt.sia(i, "1234", "Nri1/BA%02d" % i, key=key), key=key)
     rc, out, err = p.pcoctl("event", "list", "--account", "1234", "--limit", "3",
                             json_out=True)
     t.eq(rc, 0, "pcoctl --json event list: exit 0")

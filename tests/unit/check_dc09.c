@@ -415,7 +415,6 @@ START_TEST(test_bad_fields)
 		"\"SIA-DCS\"R1L1#1234[]",	/* no sequence */
 		"\"SIA-DCS\"002R1L1#1234[]",
 		"\"SIA-DCS\"00a2R1L1#1234[]",
-		"\"SIA-DCS\"0002R1#1234[]",	/* no line */
 		"\"SIA-DCS\"0002RL1#1234[]",	/* empty receiver */
 		"\"SIA-DCS\"0002R1234567L1#1234[]",
 		"\"SIA-DCS\"0002R1L1234567#1234[]",
@@ -596,7 +595,7 @@ open_plaintext(const struct dc09_key *k, const char *pt,
 	return dc09_open(&m, k, c, NULL, 0);
 }
 
-/* Pad stripping keeps "#acct|" when the panel sent it, drops a bare '|'. */
+/* The data starts after the first '|': "#acct|" and a bare '|' go alike. */
 START_TEST(test_encrypted_pad)
 {
 	struct dc09_key		k = key(keys[0]);
@@ -608,7 +607,7 @@ START_TEST(test_encrypted_pad)
 	    TS_0412 "abc", &c), DC09_EDECRYPT);
 	ck_assert_int_eq(open_plaintext(&k, "xyAB#5678|Nri2/FA02][X12345]"
 	    TS_0412, &c), 0);
-	ck_assert_str_eq(c.data, "#5678|Nri2/FA02");
+	ck_assert_str_eq(c.data, "Nri2/FA02");
 	ck_assert_str_eq(c.xdata, "[X12345]");
 	ck_assert_int_eq(c.time, T_0412);
 	ck_assert_int_eq(open_plaintext(&k, "xyABCDEFGHIJ|Nri2/FA02/BA03]"
@@ -624,6 +623,70 @@ START_TEST(test_encrypted_pad)
 	    TS_0412, &c), DC09_EDECRYPT);
 	ck_assert_int_eq(open_plaintext(&k, "ABCDEFGHIJKLMNOPQRSTUVWXYZa|]"
 	    "_14:12:04,09-25-202", &c), DC09_EDECRYPT);
+}
+END_TEST
+
+/*
+ * Random printable pads (anything but '|', '[' and ']', so '#' and hex
+ * digits too), with and without "#acct|": the data is always found.  One
+ * pad in every few has a tail that looks like "#ABC".
+ */
+START_TEST(test_encrypted_random_pads)
+{
+	static const char	 body[] = "|Nri2/FA02]" TS_0412;
+	static const char	 tails[][6] = { "#ABC", "#5678", "#12", "#", "" };
+	struct dc09_key		 k = key(keys[0]);
+	struct dc09_content	 c;
+	char			 pt[128];
+	size_t			 pad, i, n, t;
+	int			 round;
+
+	srandom(7);
+	for (round = 0; round < 20000; round++) {
+		n = strlen(body) + (round % 2 ? 5 : 0);
+		pad = 16 - n % 16;
+		for (i = 0; i < pad; i++) {
+			do
+				pt[i] = (char)(0x21 + random() % 94);
+			while (pt[i] == '|' || pt[i] == '[' || pt[i] == ']');
+		}
+		t = (size_t)round % 5;
+		if (round % 2 == 0 && strlen(tails[t]) <= pad)
+			memcpy(pt + pad - strlen(tails[t]), tails[t],
+			    strlen(tails[t]));
+		snprintf(pt + pad, sizeof(pt) - pad, "%s%s",
+		    round % 2 ? "#5678" : "", body);
+		ck_assert_msg(open_plaintext(&k, pt, &c) == 0, "refused %s", pt);
+		ck_assert_str_eq(c.data, "Nri2/FA02");
+	}
+}
+END_TEST
+
+/* Frames without R, without L or without both (diallers), answered alike. */
+START_TEST(test_no_receiver_no_line)
+{
+	struct dc09_msg	m;
+	char		buf[256];
+
+	ck_assert_int_eq(parse_span("\"SIA-DCS\"0001#0123[#0123|NRR|AStart of "
+	    "dialler]", &m, NULL, 0), 0);
+	ck_assert_int_eq(m.has_rcvr, 0);
+	ck_assert_int_eq(m.has_line, 0);
+	ck_assert_str_eq(m.acct, "0123");
+	ck_assert_int_gt(dc09_build_answer(DC09_ID_ACK, &m, NULL, T_0430, buf,
+	    sizeof(buf)), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "\"ACK\"0001#0123[]\r"));
+	ck_assert_int_eq(parse_span("\"SIA-DCS\"0002R12#1234[]", &m, NULL, 0),
+	    0);
+	ck_assert_str_eq(m.rcvr, "12");
+	ck_assert_int_eq(m.has_line, 0);
+	ck_assert_int_gt(dc09_build_answer(DC09_ID_ACK, &m, NULL, T_0430, buf,
+	    sizeof(buf)), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "\"ACK\"0002R12#1234[]\r"));
+	ck_assert_int_eq(parse_span("\"NULL\"0003L000000#1234[]", &m, NULL, 0),
+	    0);
+	ck_assert_int_eq(m.has_line, 1);
+	ck_assert_str_eq(m.line, "000000");
 }
 END_TEST
 
@@ -645,8 +708,9 @@ START_TEST(test_encrypted_errors)
 	other.bytes[0] ^= 0x80;
 	ck_assert_int_eq(dc09_open(&m, &other, &c, NULL, 0), DC09_EDECRYPT);
 	ck_assert_str_eq(c.data, "");
+	/* No timestamp: a NAK with ours lets the panel set its clock. */
 	ck_assert_int_eq(open_plaintext(&k, "0000000000|Nri1]", &c),
-	    DC09_EDATA);
+	    DC09_ENOTIME);
 	ck_assert_int_eq(open_plaintext(&k, "0000000000|Nri1][X123456789]"
 	    "_25:12:04,09-25-2026", &c), DC09_EDATA);
 }
@@ -1030,6 +1094,7 @@ dc09_suite(void)
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_bad_fields);
 	tcase_add_test(tc, test_good_fields);
+	tcase_add_test(tc, test_no_receiver_no_line);
 	tcase_add_test(tc, test_unknown_token);
 	tcase_add_test(tc, test_bad_timestamp);
 	tcase_add_test(tc, test_time_roundtrip);
@@ -1038,6 +1103,7 @@ dc09_suite(void)
 	tc = tcase(s, "encrypted");
 	tcase_add_test(tc, test_encrypted_pad);
 	tcase_add_test(tc, test_encrypted_errors);
+	tcase_add_test(tc, test_encrypted_random_pads);
 	tcase_add_test(tc, test_encrypted_hex);
 	tcase_add_loop_test(tc, test_roundtrip, 0, NKEYS);
 	tcase_add_test(tc, test_build_limits);

@@ -67,6 +67,7 @@ mkevent(struct event *e, enum event_class cls, int zone)
 	e->zone = zone;
 	e->user = -1;
 	e->partition = -1;
+	e->peripheral = -1;
 	e->known = 1;
 	strcpy(e->text, "Burglary alarm");
 }
@@ -90,6 +91,7 @@ struct rows {
 	int			n;
 	struct store_event_row	first;	/* strings not kept */
 	char			first_cls[32];
+	char			first_name[64], first_note[64], first_ext[256];
 };
 
 /* Count rows and keep the first. */
@@ -101,6 +103,10 @@ count_cb(const struct store_event_row *r, void *arg)
 	if (rs->n++ == 0) {
 		rs->first = *r;
 		snprintf(rs->first_cls, sizeof(rs->first_cls), "%s", r->cls);
+		snprintf(rs->first_name, sizeof(rs->first_name), "%s", r->name);
+		snprintf(rs->first_note, sizeof(rs->first_note), "%s", r->note);
+		snprintf(rs->first_ext, sizeof(rs->first_ext), "%s",
+		    r->ext != NULL ? r->ext : "(null)");
 	}
 	return 0;
 }
@@ -250,13 +256,23 @@ START_TEST(test_event_fields)
 	e.qual = EVQ_RESTORE;
 	e.partition = 3;
 	e.event_time = 1700000000;
+	e.peripheral = 4;
+	strcpy(e.name, "Hall PIR");
+	strcpy(e.note, "Front door open");
+	f.ext = "{\"room\":\"12\"}";
 	ck_assert_int_eq(store_begin(st), 0);
 	ck_assert_int_gt(id = store_frame_add(st, &f), 0);
 	ck_assert_int_gt(store_event_add(st, id, &f, &e), 0);
 	ck_assert_int_eq(store_commit(st), 0);
 	ck_assert_int_eq(list("5678", -1, 0, 0, 1, &rs), 1);
 	ck_assert_int_eq(rs.first.received_ms, 2000);
-	ck_assert_int_eq(rs.first.panel_time, 1700000000);
+	/* The payload's own time stands beside the frame's, not instead. */
+	ck_assert_int_eq(rs.first.panel_time, 1704110400);
+	ck_assert_int_eq(rs.first.event_time, 1700000000);
+	ck_assert_int_eq(rs.first.peripheral, 4);
+	ck_assert_str_eq(rs.first_name, "Hall PIR");
+	ck_assert_str_eq(rs.first_note, "Front door open");
+	ck_assert_str_eq(rs.first_ext, "{\"room\":\"12\"}");
 	ck_assert_int_eq(rs.first.zone, -1);
 	ck_assert_int_eq(rs.first.user, -1);
 	ck_assert_int_eq(rs.first.partition, 3);
