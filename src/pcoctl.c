@@ -37,14 +37,15 @@
  *   OPT_INT	 a JSON integer (a usage error otherwise)
  *   OPT_TIME	 an integer of epoch seconds, else the ISO-8601 string
  *   OPT_FLAG	 an option without a value: true
+ *   OPT_BOOL	 yes or no: true or false (a usage error otherwise)
  *   OPT_OUTPUT	 not sent: the file the result is written to
  *   OPT_JSONFILE a file (or "-") holding a JSON object: the argument's value
  *   OPT_DOCFILE a file (or "-") holding a JSON object: its members become
  *		 arguments (those a show result has and a put refuses dropped)
  */
 enum opt_type {
-	OPT_STR, OPT_INT, OPT_TIME, OPT_FLAG, OPT_OUTPUT, OPT_JSONFILE,
-	OPT_DOCFILE
+	OPT_STR, OPT_INT, OPT_TIME, OPT_FLAG, OPT_BOOL, OPT_OUTPUT,
+	OPT_JSONFILE, OPT_DOCFILE
 };
 
 /* A verb option ("--key KEY" becomes args.key) or positional ("ACCT"). */
@@ -127,6 +128,9 @@ static const struct opt account_opts[] = {
 	{ "--name", "name", OPT_STR },
 	{ "--site", "site", OPT_INT },
 	{ "--supervision", "supervision", OPT_STR },
+	{ "--next-key", "next_key", OPT_STR },
+	{ "--plaintext", "plaintext", OPT_BOOL },
+	{ "--plain-clock", "plain_clock", OPT_BOOL },
 	{ NULL, NULL, OPT_STR }
 };
 static const struct opt event_opts[] = {
@@ -266,6 +270,7 @@ usage(FILE *f, int status)
 	    "  status\n"
 	    "  account add|update ACCT [--key K] [--name N] [--site ID]"
 	    " [--supervision S]\n"
+	    "      [--next-key K] [--plaintext yes|no] [--plain-clock yes|no]\n"
 	    "  account list | show ACCT | remove ACCT\n"
 	    "  event list [--account ACCT] [--class C] [--since T] [--until T]"
 	    " [--limit N]\n"
@@ -335,6 +340,11 @@ opt_value(const struct opt *o, const char *s)
 
 	if (o->type == OPT_STR)
 		return json_string(s);
+	if (o->type == OPT_BOOL) {
+		if (strcmp(s, "yes") != 0 && strcmp(s, "no") != 0)
+			usage_error("%s: %s: must be yes or no", o->flag, s);
+		return json_boolean(strcmp(s, "yes") == 0);
+	}
 	if (o->type == OPT_TIME && strspn(s, "0123456789") != strlen(s))
 		return json_string(s);
 	if (xstrtonum(s, 10, 0, LLONG_MAX, &n, &errstr) != 0)

@@ -27,7 +27,8 @@ struct section {
 
 static const struct column account_cols[] = {
 	{ "ACCOUNT", "account" }, { "NAME", "name" }, { "KEY", "key" },
-	{ "BITS", "key_bits" }, { "SITE", "site.name" },
+	{ "BITS", "key_bits" }, { "NEXT_KEY", "next_key" },
+	{ "PLAINTEXT", "plaintext" }, { "SITE", "site.name" },
 	{ "SUPERVISION", "supervision" }, { "LAST_SEEN", "last_seen" },
 	{ "CREATED", "created" }, { NULL, NULL }
 };
@@ -42,7 +43,8 @@ static const struct column event_cols[] = {
 	{ "ID", "id" }, { "RECEIVED", "received" }, { "ACCOUNT", "account" },
 	{ "FMT", "format" }, { "CODE", "code" }, { "QUAL", "qualifier" },
 	{ "CLASS", "class" }, { "ZONE", "zone" }, { "USER", "user" },
-	{ "PART", "partition" }, { "TEXT", "text" }, { NULL, NULL }
+	{ "PART", "partition" }, { "TEXT", "text" }, { "NAME", "name" },
+	{ "NOTE", "note" }, { "EXT", "ext" }, { NULL, NULL }
 };
 static const struct column site_cols[] = {
 	{ "ID", "id" }, { "NAME", "name" }, { "ADDRESS", "address" },
@@ -78,6 +80,7 @@ static const struct column alarm_event_cols[] = {
 	{ "ID", "id" }, { "RECEIVED", "received" }, { "FMT", "format" },
 	{ "CODE", "code" }, { "QUAL", "qualifier" },
 	{ "CLASS", "class" }, { "ZONE", "zone" }, { "TEXT", "text" },
+	{ "NAME", "name" }, { "NOTE", "note" }, { "EXT", "ext" },
 	{ NULL, NULL }
 };
 static const struct column history_cols[] = {

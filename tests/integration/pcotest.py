@@ -36,7 +36,7 @@ HOST = "127.0.0.1"
 TS_RE = re.compile(r"_(\d\d):(\d\d):(\d\d),(\d\d)-(\d\d)-(\d{4})\Z")
 FRAME_RE = re.compile(
     rb'\n([0-9A-Fa-f]{4})0([0-9A-Fa-f]{3})'
-    rb'("(\*?)([A-Z0-9-]+)"(\d{4})(?:R([0-9A-F]{1,6}))?L([0-9A-F]{0,6})'
+    rb'("(\*?)([A-Z0-9-]+)"(\d{4})(?:R([0-9A-F]{1,6}))?(?:L([0-9A-F]{0,6}))?'
     rb'([#A])([0-9A-F]{1,16})(\[.*))\r\Z', re.S)
 
 
@@ -211,7 +211,7 @@ def parse(frame, key=None, check=True):
     msg.token = m.group(5).decode()
     msg.seq = m.group(6).decode()
     msg.rcvr = m.group(7).decode() if m.group(7) is not None else None
-    msg.line = m.group(8).decode()
+    msg.line = m.group(8).decode() if m.group(8) is not None else None
     msg.nak_acct = m.group(9) == b"A"
     msg.acct = m.group(10).decode()
     msg.body = m.group(11).decode("latin-1")

@@ -14,6 +14,7 @@
 #include <check.h>
 
 #include "conf.h"
+#include "text.h"
 #include "log.h"
 
 #ifndef TESTDATA_DIR
@@ -78,6 +79,8 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-empty-path.conf", ":1: database: empty path" },
 	{ "bad-dup-receiver.conf", ":2: duplicate directive \"receiver\"" },
 	{ "bad-negative.conf", ":1: duplicate-window: -1 out of range 0-86400" },
+	{ "bad-charset.conf",
+	    ":1: panel-charset: must be cp1252 or cp1250, not \"latin1\"" },
 	{ "bad-nul.conf", ":1: NUL byte in line" },
 	{ "nonexistent.conf", ": No such file or directory" },
 };
@@ -163,6 +166,7 @@ START_TEST(test_full_globals)
 	ck_assert_int_eq(c->time_behind, 86400);
 	ck_assert_int_eq(c->unknown_accounts, UNKNOWN_REJECT);
 	ck_assert_int_eq(c->duplicate_window, 0);
+	ck_assert_int_eq(c->panel_charset, TEXT_CP1250);
 	ck_assert_int_eq(c->batch_max, 100000);
 	ck_assert_int_eq(c->log_level, LOG_LVL_DEBUG);
 	config_free(c);
