@@ -23,23 +23,33 @@ static const struct {
 	const char	*data;
 	const char	*timestamp;	/* NULL: none */
 	time_t		 time;
+	const char	*xdata;		/* NULL: none */
 } opened[] = {
-	{ "sia-plain", "#1234|Nri1/BA01", TS_0412, T_0412 },
-	{ "sia-multi", "#1234|Nri1/BA01/BA02/TA03", TS_0412, T_0412 },
-	{ "sia-no-receiver", "#AAA|Nri1/CL501", TS_0412, T_0412 },
-	{ "cid-plain", "#1234|1130 01 015", TS_0412, T_0412 },
-	{ "cid-restore", "#1234|3130 01 015", TS_0412, T_0412 },
-	{ "null-plain", "", TS_0412, T_0412 },
-	{ "pysia-published", "Nri1/WA000", "_08:40:47,07-08-2020", 1594197647 },
-	{ "sia-aes128", "Nri2/FA02", TS_0412, T_0412 },
-	{ "sia-aes256", "Nri2/FA02", TS_0412, T_0412 },
-	{ "cid-aes128", "1110 01 007", TS_0412, T_0412 },
-	{ "null-aes-text-key", "", TS_0412, T_0412 },
-	{ "pysia-null-published", "", "_18:24:52,07-05-2020", 1593973492 },
-	{ "ack-plain", "", NULL, 0 },
-	{ "nak", "", "_14:12:30,09-25-2026", T_0430 },
-	{ "duh", "", NULL, 0 },
-	{ "ack-aes128", "", "_14:12:05,09-25-2026", T_0405 },
+	{ "sia-plain", "#1234|Nri1/BA01", TS_0412, T_0412, NULL },
+	{ "sia-multi", "#1234|Nri1/BA01/BA02/TA03", TS_0412, T_0412, NULL },
+	{ "sia-no-receiver", "#AAA|Nri1/CL501", TS_0412, T_0412, NULL },
+	{ "cid-plain", "#1234|1130 01 015", TS_0412, T_0412, NULL },
+	{ "cid-restore", "#1234|3130 01 015", TS_0412, T_0412, NULL },
+	{ "null-plain", "", TS_0412, T_0412, NULL },
+	{ "pysia-published", "Nri1/WA000", "_08:40:47,07-08-2020", 1594197647,
+	    NULL },
+	{ "sia-aes128", "Nri2/FA02", TS_0412, T_0412, NULL },
+	{ "sia-aes256", "Nri2/FA02", TS_0412, T_0412, NULL },
+	{ "cid-aes128", "1110 01 007", TS_0412, T_0412, NULL },
+	{ "null-aes-text-key", "", TS_0412, T_0412, NULL },
+	{ "pysia-null-published", "", "_18:24:52,07-05-2020", 1593973492, NULL },
+	{ "ack-plain", "", NULL, 0, NULL },
+	{ "nak", "", "_14:12:30,09-25-2026", T_0430, NULL },
+	{ "duh", "", NULL, 0, NULL },
+	{ "ack-aes128", "", "_14:12:05,09-25-2026", T_0405, NULL },
+	{ "dialler-no-rl", "#0123|NRR|AStart of dialler", NULL, 0, NULL },
+	{ "rcvr-line-padded", "#1234|Nri1/BA01", TS_0412, T_0412, NULL },
+	{ "sia-modifier-code", "#1234|Nri2BA3", TS_0412, T_0412, NULL },
+	{ "sia-names", "#1234|Nri1/BA01^Front door^|Nri2BA3*\"Hall PIR\"NM"
+	    "|AZones open", TS_0412, T_0412, NULL },
+	{ "sia-xdata-verify", "#1234|Nri1/BA01", TS_0412, T_0412,
+	    "[Vhttps://cam.example/clip/1.mp4][X14.4378][Y50.0755][RKitchen]" },
+	{ "sia-aes128-hash-pad", "Nri2/FA02", TS_0412, T_0412, NULL },
 };
 #define NOPENED		(sizeof(opened) / sizeof(opened[0]))
 
@@ -162,7 +172,8 @@ START_TEST(test_vectors_open)
 	    v->name, err);
 	ck_assert_str_eq(c.data, opened[_i].data);
 	ck_assert_uint_eq(c.data_len, strlen(opened[_i].data));
-	ck_assert_uint_eq(c.xdata_len, 0);
+	ck_assert_str_eq(c.xdata, opened[_i].xdata != NULL ? opened[_i].xdata :
+	    "");
 	ck_assert_int_eq(c.has_time, opened[_i].timestamp != NULL);
 	if (opened[_i].timestamp != NULL) {
 		ck_assert_str_eq(c.timestamp, opened[_i].timestamp);
