@@ -197,42 +197,49 @@ sia_account_len(const char *data, size_t len)
 	return -1;
 }
 
-/* Parse "HH:MM" or "HH:MM:SS" into m. */
+/* Parse "HH:MM" or "HH:MM:SS" into m; m is left alone when it is bad. */
 static int
 parse_time(const struct sia_span *v, struct sia_mods *m)
 {
 	const char	*p = v->p;
+	int		 h, min, sec = 0;
 
 	if (v->n != 5 && v->n != 8)
 		return -1;
 	if (p[2] != ':' || (v->n == 8 && p[5] != ':'))
 		return -1;
-	if (parse_num(p, 2, 2, 23, &m->hour) == -1 ||
-	    parse_num(p + 3, 2, 2, 59, &m->min) == -1)
+	if (parse_num(p, 2, 2, 23, &h) == -1 ||
+	    parse_num(p + 3, 2, 2, 59, &min) == -1)
 		return -1;
-	m->sec = 0;
-	if (v->n == 8 && parse_num(p + 6, 2, 2, 59, &m->sec) == -1)
+	if (v->n == 8 && parse_num(p + 6, 2, 2, 59, &sec) == -1)
 		return -1;
+	m->hour = h;
+	m->min = min;
+	m->sec = sec;
 	m->have_time = 1;
 	return 0;
 }
 
-/* Parse "MM-DD-YY" or "MM-DD-YYYY" into m. */
+/* Parse "MM-DD-YY" or "MM-DD-YYYY" into m; m is left alone when it is bad. */
 static int
 parse_date(const struct sia_span *v, struct sia_mods *m)
 {
 	const char	*p = v->p;
+	int		 mon, day, year;
 
 	if ((v->n != 8 && v->n != 10) || p[2] != '-' || p[5] != '-')
 		return -1;
-	if (parse_num(p, 2, 2, 12, &m->mon) == -1 || m->mon == 0 ||
-	    parse_num(p + 3, 2, 2, 31, &m->day) == -1 || m->day == 0 ||
-	    parse_num(p + 6, v->n - 6, 4, 9999, &m->year) == -1)
+	if (parse_num(p, 2, 2, 12, &mon) == -1 || mon == 0 ||
+	    parse_num(p + 3, 2, 2, 31, &day) == -1 || day == 0 ||
+	    parse_num(p + 6, v->n - 6, 4, 9999, &year) == -1)
 		return -1;
 	if (v->n == 8)
-		m->year += 2000;
-	if (m->year < 1970)
+		year += 2000;
+	if (year < 1970)
 		return -1;
+	m->mon = mon;
+	m->day = day;
+	m->year = year;
 	m->have_date = 1;
 	return 0;
 }

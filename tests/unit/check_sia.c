@@ -375,6 +375,11 @@ START_TEST(test_partial)
 	ck_assert_str_eq(ev[0].name, "");
 	ck_assert_int_eq(decode("#12-4|NBA01"), -1);
 	ck_assert_uint_eq(nev, 1);
+	/* a bad ti or da leaves the good one before it in force */
+	ck_assert_int_eq(decode("Nti14:12/da09-25-26/BA01/da09-25-1026/"
+	    "ti14:99/BA02"), -1);
+	ck_assert_uint_eq(nev, 2);
+	ck_assert_int_eq(ev[1].event_time, 1790345520);
 }
 END_TEST
 
