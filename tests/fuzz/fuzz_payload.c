@@ -16,6 +16,17 @@
 #define ERRSZ		128
 #define MAX_EVENTS	32
 
+/* A decoder's reason: printable ASCII, since it becomes an event's text. */
+static void
+check_reason(const char *err, size_t errsz)
+{
+	const char	*s;
+
+	fuzz_check_err(err, errsz);
+	for (s = err; *s != '\0'; s++)
+		FUZZ_CHECK(*s >= 0x20 && *s <= 0x7e);
+}
+
 /* Decode as SIA with room for max events; check them, return rc, count in *n. */
 static int
 sia_with(const char *data, size_t len, struct event *ev, size_t max,
@@ -31,7 +42,7 @@ sia_with(const char *data, size_t len, struct event *ev, size_t max,
 	FUZZ_CHECK(rc == 0 || rc == -1);
 	FUZZ_CHECK(*n <= max && (rc == -1 || *n >= 1));
 	if (rc == -1)
-		fuzz_check_err(err, sizeof(err));
+		check_reason(err, sizeof(err));
 	for (i = 0; i < *n; i++)
 		fuzz_check_event(&ev[i], "SIA");
 	return rc;
@@ -79,7 +90,7 @@ check_cid(const char *data, size_t len)
 	rc = cid_decode(data, len, &ev, &n, err, sizeof(err));
 	FUZZ_CHECK((rc == 0 && n == 1) || (rc == -1 && n <= 1));
 	if (rc == -1)
-		fuzz_check_err(err, sizeof(err));
+		check_reason(err, sizeof(err));
 	if (n == 0)
 		return;
 	fuzz_check_event(&ev, "CID");
