@@ -6,11 +6,18 @@
 
 #include "event.h"
 
+/* What the number after a code counts. */
+enum code_unit {
+	CODE_UNIT_ZONE = 0,	/* a zone (point, input) */
+	CODE_UNIT_USER,		/* a user (code, card) */
+	CODE_UNIT_AREA		/* an area (partition): SIA NL, CG, OG, ... */
+};
+
 struct code_info {
 	const char		*code;		/* "BA" or "130" */
 	enum event_class	 cls;
 	enum event_qual		 qual;		/* SIA: the code's own sense (BR is a restore); CID: EVQ_NEW */
-	int			 unit_is_user;	/* the number after the code is a user, not a zone */
+	enum code_unit		 unit;		/* what the number after the code counts */
 	int			 priority;	/* default priority, 1 highest .. 9 lowest */
 	const char		*text;		/* "Burglary alarm" */
 };

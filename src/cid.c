@@ -1,4 +1,4 @@
-/* cid.c - Contact ID (ADM-CID) payload decoder (pure): "#acct|1130 01 015" -> event. */
+/* cid.c - Contact ID (ADM-CID) payload decoder (pure): "#acct|1130 01 015|Atext" -> event. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -13,7 +13,7 @@
 
 /* The fields of "Q EEE PP UUU", as numbers. */
 struct cid_fields {
-	int	qual;		/* 1, 3 or 6 */
+	int	qual;		/* 1, 3 or 6 (E is 1, R is 3) */
 	int	code;		/* 000-999 */
 	int	partition;	/* 00-99 */
 	int	unit;		/* 000-999, zone or user */
@@ -72,16 +72,30 @@ check_bytes(const char *data, size_t len, char *err, size_t errsz)
 	return 0;
 }
 
+/* Read the qualifier: 1, 3, 6, or the letters E (new) and R (restore) some tools write. */
+static int
+take_qual(const char **p, const char *end, int *qual, char *err, size_t errsz)
+{
+	if (*p < end && (**p == 'E' || **p == 'R')) {
+		*qual = **p == 'E' ? 1 : 3;
+		(*p)++;
+		return 0;
+	}
+	if (take(p, end, 1, "qualifier", qual, err, errsz) == -1)
+		return -1;
+	if (*qual != 1 && *qual != 3 && *qual != 6)
+		return fail(err, errsz, "bad qualifier %d (not 1, 3, 6, E or R)",
+		    *qual);
+	return 0;
+}
+
 /* Parse "QEEE PP UUU" (each single space optional) from p to end. */
 static int
 parse_fields(const char *p, const char *end, struct cid_fields *f, char *err,
     size_t errsz)
 {
-	if (take(&p, end, 1, "qualifier", &f->qual, err, errsz) == -1)
+	if (take_qual(&p, end, &f->qual, err, errsz) == -1)
 		return -1;
-	if (f->qual != 1 && f->qual != 3 && f->qual != 6)
-		return fail(err, errsz, "bad qualifier %d (not 1, 3 or 6)",
-		    f->qual);
 	if (take(&p, end, 3, "event code", &f->code, err, errsz) == -1)
 		return -1;
 	if (p < end && *p == ' ')
@@ -148,7 +162,7 @@ fill_event(const struct cid_fields *f, struct event *ev)
 	ev->cls = ci != NULL ? ci->cls : EVC_OTHER;
 	ev->partition = f->partition;
 	ev->zone = ev->user = ev->peripheral = -1;
-	if (ci != NULL && ci->unit_is_user)
+	if (ci != NULL && ci->unit == CODE_UNIT_USER)
 		ev->user = f->unit;
 	else
 		ev->zone = f->unit;
@@ -156,26 +170,55 @@ fill_event(const struct cid_fields *f, struct event *ev)
 	event_text(ev, ci);
 }
 
+/* Put a trailing "A" text block (p[0..n), after the '|') into the note; 0 or -1. */
+static int
+text_block(const char *p, size_t n, struct event *ev, char *err, size_t errsz)
+{
+	size_t	i;
+
+	if (n == 0 || p[0] != 'A')
+		return fail(err, errsz, "unknown block after the event (not |A)");
+	for (i = 1; i < n; i++)
+		if ((unsigned char)p[i] < 0x20)
+			return fail(err, errsz, "bad byte 0x%02x in the text block",
+			    (unsigned char)p[i]);
+	if (n - 1 >= sizeof(ev->note))
+		n = sizeof(ev->note);
+	memcpy(ev->note, p + 1, n - 1);
+	ev->note[n - 1] = '\0';
+	return 0;
+}
+
 /* Decode an ADM-CID data field into one event. */
 int
-cid_decode(const char *data, size_t len, struct event *ev, char *err,
-    size_t errsz)
+cid_decode(const char *data, size_t len, struct event *ev, size_t *nev,
+    char *err, size_t errsz)
 {
-	struct cid_fields	f;
-	int			acct;
+	struct cid_fields	 f;
+	const char		*bar;
+	size_t			 body;
+	int			 acct;
 
+	if (nev != NULL)
+		*nev = 0;
 	if (data == NULL || len == 0)
 		return fail(err, errsz, "empty data");
-	if (ev == NULL)
+	if (ev == NULL || nev == NULL)
 		return fail(err, errsz, "no room for the event");
-	if (check_bytes(data, len, err, errsz) == -1)
-		return -1;
 	if ((acct = sia_account_len(data, len)) == -1)
 		return fail(err, errsz, "bad account prefix");
-	if ((size_t)acct == len)
+	data += acct;
+	len -= (size_t)acct;
+	if (len == 0)
 		return fail(err, errsz, "no event after the account");
-	if (parse_fields(data + acct, data + len, &f, err, errsz) == -1)
+	bar = memchr(data, '|', len);
+	body = bar != NULL ? (size_t)(bar - data) : len;
+	if (check_bytes(data, body, err, errsz) == -1 ||
+	    parse_fields(data, data + body, &f, err, errsz) == -1)
 		return -1;
 	fill_event(&f, ev);
-	return 1;
+	*nev = 1;
+	if (bar != NULL)
+		return text_block(bar + 1, len - body - 1, ev, err, errsz);
+	return 0;
 }

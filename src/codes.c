@@ -18,11 +18,12 @@
 	 (c) == EVC_OPENCLOSE || (c) == EVC_TEST ? 8 : 6)
 #define PRIO(c, q)	(PRIO_NEW(c) + ((q) == EVQ_RESTORE ? 1 : 0))
 
-/* Table entry shorthands: Z a zone number follows, U a user number. */
-#define SZ(code, cls, q, text)	{ code, cls, q, 0, PRIO(cls, q), text }
-#define SU(code, cls, q, text)	{ code, cls, q, 1, PRIO(cls, q), text }
-#define CZ(code, cls, text)	{ code, cls, EVQ_NEW, 0, PRIO(cls, EVQ_NEW), text }
-#define CU(code, cls, text)	{ code, cls, EVQ_NEW, 1, PRIO(cls, EVQ_NEW), text }
+/* Table entry shorthands: Z a zone number follows, U a user number, A an area. */
+#define SZ(code, cls, q, text)	{ code, cls, q, CODE_UNIT_ZONE, PRIO(cls, q), text }
+#define SU(code, cls, q, text)	{ code, cls, q, CODE_UNIT_USER, PRIO(cls, q), text }
+#define SA(code, cls, q, text)	{ code, cls, q, CODE_UNIT_AREA, PRIO(cls, q), text }
+#define CZ(code, cls, text)	{ code, cls, EVQ_NEW, CODE_UNIT_ZONE, PRIO(cls, EVQ_NEW), text }
+#define CU(code, cls, text)	{ code, cls, EVQ_NEW, CODE_UNIT_USER, PRIO(cls, EVQ_NEW), text }
 
 #define N	EVQ_NEW
 #define R	EVQ_RESTORE
@@ -61,12 +62,12 @@ static const struct code_info sia_table[] = {
 	SZ("BV", BUR, N, "Burglary verified"),
 	SZ("BX", TST, N, "Burglary test"),
 	SZ("BZ", SUP, N, "Missing supervision"),
-	SZ("CA", OC, R, "Automatic closing"),
-	SZ("CD", OC, N, "Closing delinquent"),
+	SA("CA", OC, R, "Automatic closing"),
+	SA("CD", OC, N, "Closing delinquent"),
 	SU("CE", OC, S, "Closing extended"),
 	SU("CF", OC, R, "Forced closing"),
-	SZ("CG", OC, R, "Close area"),
-	SZ("CI", OC, N, "Fail to close"),
+	SA("CG", OC, R, "Close area"),
+	SA("CI", OC, N, "Fail to close"),
 	SU("CJ", OC, R, "Late closing"),
 	SU("CK", OC, R, "Early closing"),
 	SU("CL", OC, R, "Closing"),
@@ -75,8 +76,8 @@ static const struct code_info sia_table[] = {
 	SU("CQ", OC, R, "Remote closing"),
 	SU("CR", OC, R, "Recent closing"),
 	SZ("CS", OC, R, "Closing keyswitch"),
-	SZ("CT", OC, N, "Late to open"),
-	SZ("CW", OC, S, "Was force armed"),
+	SA("CT", OC, N, "Late to open"),
+	SA("CW", OC, S, "Was force armed"),
 	SZ("CZ", OC, R, "Point closing"),
 	SZ("DC", OTH, R, "Access closed"),
 	SZ("DD", OTH, N, "Access denied"),
@@ -163,16 +164,16 @@ static const struct code_info sia_table[] = {
 	SZ("MT", TRB, N, "Medical trouble"),
 	SZ("MU", OTH, R, "Medical unbypass"),
 	SZ("NA", SUP, N, "No activity"),
-	SZ("NF", OC, R, "Forced perimeter arm"),
-	SZ("NL", OC, R, "Perimeter armed"),
+	SA("NF", OC, R, "Forced perimeter arm"),
+	SA("NL", OC, R, "Perimeter armed"),
 	SZ("NR", TRB, R, "Network restore"),
 	SZ("NS", SUP, R, "Activity resumed"),
 	SZ("NT", TRB, N, "Network failure"),
-	SZ("OA", OC, N, "Automatic opening"),
+	SA("OA", OC, N, "Automatic opening"),
 	SU("OC", OC, N, "Cancel report"),
-	SZ("OG", OC, N, "Open area"),
+	SA("OG", OC, N, "Open area"),
 	SU("OH", OC, N, "Early opening from alarm"),
-	SZ("OI", OC, N, "Fail to open"),
+	SA("OI", OC, N, "Fail to open"),
 	SU("OJ", OC, N, "Late opening"),
 	SU("OK", OC, N, "Early opening"),
 	SU("OL", OC, N, "Late opening from alarm"),

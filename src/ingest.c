@@ -269,16 +269,42 @@ ingest_time_ok(const struct ingest *ig, const struct ingest_frame *f)
 	return 1;
 }
 
-/* Decode the payload into ig->ev; the number of events or -1. */
+/*
+ * Decode the payload into ig->ev: the events understood, then, when some of
+ * the data was not, one event of class other saying why, so that the frame
+ * is still stored, shown and acknowledged.  The number of events, >= 1.
+ */
 static int
 ingest_decode(struct ingest *ig, struct ingest_frame *f)
 {
 	const struct dc09_content	*c = &ig->content;
+	const char			*fmt = f->m.id == DC09_ID_SIA_DCS ?
+					    "SIA" : "CID";
+	struct event			*ev;
+	size_t				 n = 0;
+	int				 rc;
 
 	if (f->m.id == DC09_ID_SIA_DCS)
-		return sia_decode(c->data, c->data_len, ig->ev, INGEST_MAX_EVENTS,
-		    f->err, sizeof(f->err));
-	return cid_decode(c->data, c->data_len, ig->ev, f->err, sizeof(f->err));
+		rc = sia_decode(c->data, c->data_len, ig->ev,
+		    INGEST_MAX_EVENTS - 1, &n, f->err, sizeof(f->err));
+	else
+		rc = cid_decode(c->data, c->data_len, ig->ev, &n, f->err,
+		    sizeof(f->err));
+	if (rc == 0)
+		return (int)n;
+	if (ingest_log_allowed(f->now))
+		log_info("conn=%llu peer=%s seq=%s acct=%s undecodable data "
+		    "stored as class other: %s", (unsigned long long)f->peer->conn,
+		    f->peer->addr, f->m.seq, f->m.acct, f->err);
+	ev = &ig->ev[n];
+	memset(ev, 0, sizeof(*ev));
+	memcpy(ev->format, fmt, 4);
+	ev->cls = EVC_OTHER;
+	ev->qual = EVQ_NEW;
+	ev->zone = ev->user = ev->partition = ev->peripheral = -1;
+	snprintf(ev->text, sizeof(ev->text), "Undecodable %s data: %s", fmt,
+	    f->err);
+	return (int)n + 1;
 }
 
 /*

@@ -1,4 +1,4 @@
-/* sia.c - SIA DC-03 payload decoder (pure): "#acct|Nri1/BA01/BA02" -> events. */
+/* sia.c - SIA DC-03 payload decoder (pure): "#acct|Nri1/BA01^Hall^|Atext|NRP" -> events. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -12,18 +12,47 @@
 #include "xmalloc.h"
 
 #define SIA_ACCT_MAX	16	/* account digits inside the data */
-#define SIA_NUM_DIGITS	6	/* digits after a code or in ri/id (leading zeros) */
-#define SIA_NUM_MAX	9999	/* largest zone, user or area number */
+#define SIA_NUM_DIGITS	6	/* digits of a zone, user, area or device number */
+#define SIA_NUM_MAX	999999	/* largest zone, user, area or device number */
+#define SIA_QUOTE_MAX	24	/* bytes of the offending input quoted in a reason */
+#define SIA_QUOTE_BUF	(SIA_QUOTE_MAX * 4 + 4)
 
-/* Modifiers in force: each applies to the events after it until changed. */
+/* The modifiers that take a number and may carry a ^name^. */
+enum sia_slot { SLOT_AREA, SLOT_USER, SLOT_DEVICE, SLOT_COUNT };
+
+/* Modifiers in force: each applies to the events after it in its block. */
 struct sia_mods {
-	int	partition;		/* ri; -1 none */
-	int	user;			/* id; -1 none */
+	int	num[SLOT_COUNT];		/* ri, id, pi; -1 none */
+	char	name[SLOT_COUNT][EVENT_NAME_MAX];	/* their ^name^, "" none */
 	int	have_time, hour, min, sec;	/* ti */
 	int	have_date, year, mon, day;	/* da */
 };
 
-/* One '/'-separated block of the data. */
+/* What a following ^name^ or *"name"NM belongs to. */
+enum sia_last {
+	LAST_NONE,		/* nothing: a name here is a problem */
+	LAST_EVENT,		/* ev[n - 1] */
+	LAST_DROPPED,		/* an item that was not decoded: ignore it */
+	LAST_MOD		/* the modifier in slot last_slot */
+};
+
+/* The decoder's state over one data field. */
+struct sia_parse {
+	const char	*data;		/* start, for offsets in reasons */
+	const char	*p, *end;	/* cursor and end */
+	struct event	*ev;		/* caller's array of max */
+	size_t		 max, n;
+	size_t		 first;		/* first event of the latest event block */
+	int		 blocks;	/* event blocks seen */
+	struct sia_mods	 m;
+	enum sia_last	 last;
+	enum sia_slot	 last_slot;
+	char		*err;		/* the first problem; may be NULL */
+	size_t		 errsz;
+	int		 problems;
+};
+
+/* A run of bytes inside the data. */
 struct sia_span {
 	const char	*p;
 	size_t		 n;
@@ -43,10 +72,88 @@ fail(char *err, size_t errsz, const char *fmt, ...)
 	return -1;
 }
 
+/* Count a problem; the first one becomes the reason in err. */
+static void __attribute__((format(printf, 2, 3)))
+problem(struct sia_parse *ps, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (ps->problems++ > 0 || ps->err == NULL || ps->errsz == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(ps->err, ps->errsz, fmt, ap);
+	va_end(ap);
+}
+
 /* ASCII classes, independent of the locale. */
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 static int is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 static int is_lower(char c) { return c >= 'a' && c <= 'z'; }
+static int is_print(char c) { return c >= 0x20 && c <= 0x7e; }
+
+/* Up to SIA_QUOTE_MAX bytes of p[0..n) for a reason, others as \xNN, into buf. */
+static const char *
+quote(const char *p, size_t n, char *buf)
+{
+	size_t	i, o = 0;
+
+	for (i = 0; i < n && i < SIA_QUOTE_MAX; i++) {
+		if (is_print(p[i]) && p[i] != '"' && p[i] != '\\')
+			buf[o++] = p[i];
+		else
+			o += (size_t)snprintf(buf + o, 5, "\\x%02x",
+			    (unsigned char)p[i]);
+	}
+	if (n > SIA_QUOTE_MAX)
+		buf[o++] = '.', buf[o++] = '.', buf[o++] = '.';
+	buf[o] = '\0';
+	return buf;
+}
+
+/* The bytes from p up to (not including) the first of the delimiters, or the end. */
+static size_t
+run_until(const char *p, const char *end, const char *delims)
+{
+	size_t	n = 0;
+
+	/* memchr, not strchr: a NUL in the data is no delimiter. */
+	while (p + n < end && memchr(delims, p[n], strlen(delims)) == NULL)
+		n++;
+	return n;
+}
+
+/* The first byte below 0x20 in p[0..n), or -1: names and texts take any other. */
+static int
+control_byte(const char *p, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)p[i] < 0x20)
+			return (unsigned char)p[i];
+	return -1;
+}
+
+/* Copy p[0..n) into dst of dstsz as a string, cut to fit. */
+static void
+copy_bytes(char *dst, size_t dstsz, const char *p, size_t n)
+{
+	if (n >= dstsz)
+		n = dstsz - 1;
+	memcpy(dst, p, n);
+	dst[n] = '\0';
+}
+
+/* Append p[0..n) to an event's note, a space between texts, cut to fit. */
+static void
+note_add(struct event *ev, const char *p, size_t n)
+{
+	size_t	used = strlen(ev->note);
+
+	if (used > 0 && used + 1 < sizeof(ev->note))
+		ev->note[used++] = ' ';
+	copy_bytes(ev->note + used, sizeof(ev->note) - used, p, n);
+}
 
 /* Parse 1..maxdig decimal digits at p[0..n) as a number in [0, max]. */
 static int
@@ -90,42 +197,49 @@ sia_account_len(const char *data, size_t len)
 	return -1;
 }
 
-/* Parse "HH:MM" or "HH:MM:SS" into m. */
+/* Parse "HH:MM" or "HH:MM:SS" into m; m is left alone when it is bad. */
 static int
 parse_time(const struct sia_span *v, struct sia_mods *m)
 {
 	const char	*p = v->p;
+	int		 h, min, sec = 0;
 
 	if (v->n != 5 && v->n != 8)
 		return -1;
 	if (p[2] != ':' || (v->n == 8 && p[5] != ':'))
 		return -1;
-	if (parse_num(p, 2, 2, 23, &m->hour) == -1 ||
-	    parse_num(p + 3, 2, 2, 59, &m->min) == -1)
+	if (parse_num(p, 2, 2, 23, &h) == -1 ||
+	    parse_num(p + 3, 2, 2, 59, &min) == -1)
 		return -1;
-	m->sec = 0;
-	if (v->n == 8 && parse_num(p + 6, 2, 2, 59, &m->sec) == -1)
+	if (v->n == 8 && parse_num(p + 6, 2, 2, 59, &sec) == -1)
 		return -1;
+	m->hour = h;
+	m->min = min;
+	m->sec = sec;
 	m->have_time = 1;
 	return 0;
 }
 
-/* Parse "MM-DD-YY" or "MM-DD-YYYY" into m. */
+/* Parse "MM-DD-YY" or "MM-DD-YYYY" into m; m is left alone when it is bad. */
 static int
 parse_date(const struct sia_span *v, struct sia_mods *m)
 {
 	const char	*p = v->p;
+	int		 mon, day, year;
 
 	if ((v->n != 8 && v->n != 10) || p[2] != '-' || p[5] != '-')
 		return -1;
-	if (parse_num(p, 2, 2, 12, &m->mon) == -1 || m->mon == 0 ||
-	    parse_num(p + 3, 2, 2, 31, &m->day) == -1 || m->day == 0 ||
-	    parse_num(p + 6, v->n - 6, 4, 9999, &m->year) == -1)
+	if (parse_num(p, 2, 2, 12, &mon) == -1 || mon == 0 ||
+	    parse_num(p + 3, 2, 2, 31, &day) == -1 || day == 0 ||
+	    parse_num(p + 6, v->n - 6, 4, 9999, &year) == -1)
 		return -1;
 	if (v->n == 8)
-		m->year += 2000;
-	if (m->year < 1970)
+		year += 2000;
+	if (year < 1970)
 		return -1;
+	m->mon = mon;
+	m->day = day;
+	m->year = year;
 	m->have_date = 1;
 	return 0;
 }
@@ -151,28 +265,6 @@ mods_time(const struct sia_mods *m)
 	if (t == (time_t)-1 || tm.tm_mday != m->day || tm.tm_mon != m->mon - 1)
 		return 0;
 	return t;
-}
-
-/* Apply a modifier block ("ri1", "id501", "ti12:00", "da09-25-26", others ignored). */
-static int
-apply_modifier(const struct sia_span *b, struct sia_mods *m, char *err,
-    size_t errsz)
-{
-	struct sia_span	v = { b->p + 2, b->n - 2 };
-	int		r = 0;
-
-	if (memcmp(b->p, "ri", 2) == 0)
-		r = parse_num(v.p, v.n, SIA_NUM_DIGITS, SIA_NUM_MAX, &m->partition);
-	else if (memcmp(b->p, "id", 2) == 0)
-		r = parse_num(v.p, v.n, SIA_NUM_DIGITS, SIA_NUM_MAX, &m->user);
-	else if (memcmp(b->p, "ti", 2) == 0)
-		r = parse_time(&v, m);
-	else if (memcmp(b->p, "da", 2) == 0)
-		r = parse_date(&v, m);
-	if (r == -1)
-		return fail(err, errsz, "bad value for modifier %.2s: \"%.*s\"",
-		    b->p, (int)(v.n > 20 ? 20 : v.n), v.p);
-	return 0;
 }
 
 /* Append formatted text to the event's text, truncating safely. */
@@ -205,123 +297,418 @@ event_text(struct event *ev, const struct code_info *ci)
 		    ", user %d", ev->user);
 	if (ev->partition > 0)
 		text_add(ev, ", partition %d", ev->partition);
+	if (ev->peripheral > 0)
+		text_add(ev, ", device %d", ev->peripheral);
 }
 
-/* Decode an event block "BA01" (code, optional number) into ev. */
-static int
-decode_event(const struct sia_span *b, const struct sia_mods *m,
-    struct event *ev, char *err, size_t errsz)
+/* The name an event without its own takes: its user's, device's, then area's. */
+static const char *
+mods_name(const struct sia_mods *m, const struct event *ev)
+{
+	if (ev->user != -1 && ev->user == m->num[SLOT_USER] &&
+	    m->name[SLOT_USER][0] != '\0')
+		return m->name[SLOT_USER];
+	if (m->name[SLOT_DEVICE][0] != '\0')
+		return m->name[SLOT_DEVICE];
+	if (ev->partition != -1 && ev->partition == m->num[SLOT_AREA])
+		return m->name[SLOT_AREA];
+	return "";
+}
+
+/* Fill ev from the code, its number (-1 none) and the modifiers in force. */
+static void
+fill_event(struct event *ev, const char *code, int num, const struct sia_mods *m)
 {
 	const struct code_info	*ci;
-	int			 num = -1;
 
 	memset(ev, 0, sizeof(*ev));
 	memcpy(ev->format, "SIA", 4);
-	memcpy(ev->code, b->p, 2);
-	if (b->n > 2 && parse_num(b->p + 2, b->n - 2, SIA_NUM_DIGITS,
-	    SIA_NUM_MAX, &num) == -1)
-		return fail(err, errsz, "code %.2s followed by junk: \"%.*s\"",
-		    b->p, (int)(b->n > 20 ? 18 : b->n - 2), b->p + 2);
+	memcpy(ev->code, code, 2);
 	ci = codes_sia(ev->code);
 	ev->known = ci != NULL;
 	ev->cls = ci != NULL ? ci->cls : EVC_OTHER;
 	ev->qual = ci != NULL ? ci->qual : EVQ_NEW;
-	ev->zone = ev->user = ev->peripheral = -1;
-	if (ci != NULL && ci->unit_is_user)
+	ev->zone = ev->user = -1;
+	ev->partition = m->num[SLOT_AREA];
+	ev->peripheral = m->num[SLOT_DEVICE];
+	if (ci != NULL && ci->unit == CODE_UNIT_USER)
 		ev->user = num;
-	else
+	else if (ci != NULL && ci->unit == CODE_UNIT_AREA && num != -1)
+		ev->partition = num;
+	else if (ci == NULL || ci->unit == CODE_UNIT_ZONE)
 		ev->zone = num;
 	if (ev->user == -1)
-		ev->user = m->user;
-	ev->partition = m->partition;
+		ev->user = m->num[SLOT_USER];
 	ev->event_time = mods_time(m);
+	snprintf(ev->name, sizeof(ev->name), "%s", mods_name(m, ev));
 	event_text(ev, ci);
+}
+
+/* What the number after a code (two letters in the data) counts, for reasons. */
+static const char *
+unit_word(const char *code)
+{
+	char			 c[3] = { code[0], code[1], '\0' };
+	const struct code_info	*ci = codes_sia(c);
+
+	if (ci == NULL || ci->unit == CODE_UNIT_ZONE)
+		return "zone";
+	return ci->unit == CODE_UNIT_USER ? "user" : "area";
+}
+
+/* Decode an event item "BA01" (code, up to 6 digits) at ps->p into ev[n]. */
+static void
+event_item(struct sia_parse *ps)
+{
+	const char	*code = ps->p;
+	char		 q[SIA_QUOTE_BUF];
+	size_t		 nd;
+	int		 num = -1;
+
+	ps->p += 2;
+	nd = 0;
+	while (ps->p + nd < ps->end && is_digit(ps->p[nd]))
+		nd++;
+	ps->last = LAST_DROPPED;
+	if (nd > SIA_NUM_DIGITS)
+		problem(ps, "%s number \"%s\" longer than %d digits",
+		    unit_word(code), quote(ps->p, nd, q), SIA_NUM_DIGITS);
+	else if (ps->n >= ps->max)
+		problem(ps, "more than %zu events", ps->max);
+	else {
+		if (nd > 0)
+			(void)parse_num(ps->p, nd, SIA_NUM_DIGITS, SIA_NUM_MAX,
+			    &num);
+		fill_event(&ps->ev[ps->n++], code, num, &ps->m);
+		ps->last = LAST_EVENT;
+	}
+	ps->p += nd;
+}
+
+/* Set a numeric modifier (ri, id, pi): 0, -1 bad value, -2 reason given. */
+static int
+set_number(struct sia_parse *ps, enum sia_slot slot, const struct sia_span *v)
+{
+	static const char *const	 word[SLOT_COUNT] = { "area", "user",
+					    "device" };
+	char				 q[SIA_QUOTE_BUF];
+
+	if (v->n > SIA_NUM_DIGITS && run_until(v->p, v->p + v->n, ":-.") ==
+	    v->n) {
+		problem(ps, "%s number \"%s\" longer than %d digits", word[slot],
+		    quote(v->p, v->n, q), SIA_NUM_DIGITS);
+		return -2;
+	}
+	if (parse_num(v->p, v->n, SIA_NUM_DIGITS, SIA_NUM_MAX,
+	    &ps->m.num[slot]) == -1)
+		return -1;
+	ps->m.name[slot][0] = '\0';
+	ps->last = LAST_MOD;
+	ps->last_slot = slot;
 	return 0;
 }
 
-/* Skip the leading 'N' (new event) when it is one: "NBA01" yes, "NL01" is code NL. */
+/* Apply a known modifier's value: 0, -1 bad value, -2 reason given. */
+static int
+apply_modifier(struct sia_parse *ps, const char *mod, const struct sia_span *v)
+{
+	if (memcmp(mod, "ri", 2) == 0)
+		return set_number(ps, SLOT_AREA, v);
+	if (memcmp(mod, "id", 2) == 0)
+		return set_number(ps, SLOT_USER, v);
+	if (memcmp(mod, "pi", 2) == 0)
+		return set_number(ps, SLOT_DEVICE, v);
+	if (memcmp(mod, "ti", 2) == 0)
+		return parse_time(v, &ps->m);
+	return parse_date(v, &ps->m);
+}
+
+/* Decode a modifier ("ri2", "id501", "pi3", "ti12:00", "da09-25-26"; others skipped). */
+static void
+modifier(struct sia_parse *ps)
+{
+	static const char	 known[] = "ri id pi ti da";
+	const char		*mod = ps->p;
+	struct sia_span		 v;
+	char			 name[3] = { mod[0], mod[1], '\0' }, q[SIA_QUOTE_BUF];
+	int			 is_known = strstr(known, name) != NULL;
+
+	v.p = mod + 2;
+	v.n = 0;
+	while (v.p + v.n < ps->end && (is_digit(v.p[v.n]) || v.p[v.n] == ':' ||
+	    v.p[v.n] == '-' || v.p[v.n] == '.'))
+		v.n++;
+	/* An unknown modifier without a numeric value owns its whole item. */
+	if (!is_known && v.n == 0)
+		v.n = run_until(v.p, ps->end, "/|");
+	ps->p = v.p + v.n;
+	ps->last = LAST_DROPPED;
+	if (is_known && apply_modifier(ps, mod, &v) == -1)
+		problem(ps, "bad value for modifier %s: \"%s\"", name,
+		    quote(v.p, v.n, q));
+}
+
+/* Give a name to what came just before it: the event, or a modifier's number. */
+static void
+give_name(struct sia_parse *ps, const char *p, size_t n, const char *what)
+{
+	char	q[SIA_QUOTE_BUF];
+
+	if (ps->last == LAST_EVENT)
+		copy_bytes(ps->ev[ps->n - 1].name, EVENT_NAME_MAX, p, n);
+	else if (ps->last == LAST_MOD)
+		copy_bytes(ps->m.name[ps->last_slot], EVENT_NAME_MAX, p, n);
+	else if (ps->last == LAST_NONE)
+		problem(ps, "%s \"%s\" without an event or a number", what,
+		    quote(p, n, q));
+}
+
+/* Check the bytes of a name or text; 0, or -1 with the reason given. */
+static int
+text_ok(struct sia_parse *ps, const char *p, size_t n, const char *what)
+{
+	int	c = control_byte(p, n);
+
+	if (c == -1)
+		return 0;
+	problem(ps, "bad byte 0x%02x in %s at offset %zu", c, what,
+	    (size_t)((const char *)memchr(p, c, n) - ps->data));
+	return -1;
+}
+
+/* Decode a "^name^" item after an event or a modifier. */
+static void
+caret_name(struct sia_parse *ps)
+{
+	const char	*s = ps->p + 1, *close;
+	char		 q[SIA_QUOTE_BUF];
+
+	close = memchr(s, '^', (size_t)(ps->end - s));
+	if (close == NULL) {
+		problem(ps, "unterminated ^name^ \"%s\"",
+		    quote(s, (size_t)(ps->end - s), q));
+		/* Its end is unknown: go on at the next block. */
+		ps->p = s + run_until(s, ps->end, "|");
+		return;
+	}
+	ps->p = close + 1;
+	if (text_ok(ps, s, (size_t)(close - s), "a ^name^") == 0)
+		give_name(ps, s, (size_t)(close - s), "^name^");
+	else
+		ps->last = LAST_DROPPED;
+}
+
+/* Decode an extended-SIA block '*"text"XX': NM a name, other types a note. */
+static void
+extended(struct sia_parse *ps)
+{
+	const char	*s = ps->p + 2, *close, *t;
+	char		 q[SIA_QUOTE_BUF];
+
+	close = memchr(s, '"', (size_t)(ps->end - s));
+	if (close == NULL) {
+		problem(ps, "unterminated *\"...\" block \"%s\"",
+		    quote(s, (size_t)(ps->end - s), q));
+		/* Its end is unknown: go on at the next block. */
+		ps->p = s + run_until(s, ps->end, "|");
+		return;
+	}
+	t = close + 1;
+	ps->p = t;
+	if (ps->end - t < 2 || !is_upper(t[0]) || !is_upper(t[1])) {
+		problem(ps, "*\"%s\" block without its two-letter type",
+		    quote(s, (size_t)(close - s), q));
+		return;
+	}
+	ps->p = t + 2;
+	if (text_ok(ps, s, (size_t)(close - s), "a *\"...\" block") == -1)
+		ps->last = LAST_DROPPED;
+	else if (memcmp(t, "NM", 2) == 0)
+		give_name(ps, s, (size_t)(close - s), "*\"name\"NM");
+	else if (ps->last == LAST_EVENT)
+		note_add(&ps->ev[ps->n - 1], s, (size_t)(close - s));
+	else if (ps->last != LAST_DROPPED)
+		problem(ps, "*\"%s\"%.2s without an event",
+		    quote(s, (size_t)(close - s), q), t);
+}
+
+/* Report an item that is not understood and skip to the next '/' or '|'. */
+static void
+bad_item(struct sia_parse *ps)
+{
+	size_t	n = run_until(ps->p, ps->end, "/|");
+	char	q[SIA_QUOTE_BUF];
+
+	if (n == 0)
+		problem(ps, "empty item at offset %zu", (size_t)(ps->p - ps->data));
+	else if (!is_print(*ps->p))
+		problem(ps, "bad byte 0x%02x at offset %zu",
+		    (unsigned char)*ps->p, (size_t)(ps->p - ps->data));
+	else
+		problem(ps, "bad item \"%s\"", quote(ps->p, n, q));
+	ps->p += n;
+	ps->last = LAST_DROPPED;
+}
+
+/* Decode the item at ps->p: a modifier, an event, a name or a bad one. */
+static void
+item(struct sia_parse *ps)
+{
+	const char	*p = ps->p;
+	size_t		 left = (size_t)(ps->end - p);
+
+	if (left >= 2 && is_lower(p[0]) && is_lower(p[1]))
+		modifier(ps);
+	else if (left >= 2 && is_upper(p[0]) && is_upper(p[1]))
+		event_item(ps);
+	else if (p[0] == '^')
+		caret_name(ps);
+	else if (left >= 2 && p[0] == '*' && p[1] == '"')
+		extended(ps);
+	else
+		bad_item(ps);
+}
+
+/* Length of a leading 'N' or 'O' block marker: "NBA01" 1, "NL01" 0 (code NL). */
 static size_t
 skip_new(const char *p, size_t n)
 {
-	if (n == 0 || p[0] != 'N')
+	if (n == 0 || (p[0] != 'N' && p[0] != 'O'))
 		return 0;
 	if (n > 1 && p[1] == '/')
 		return 2;
-	/* 'N' then one capital and no second one: the N begins the code. */
+	/* The marker then one capital and no second one: the letter begins the code. */
 	if (n > 1 && is_upper(p[1]) && (n == 2 || !is_upper(p[2])))
 		return 0;
 	return 1;
 }
 
-/* Check that every byte is printable ASCII. */
-static int
-check_bytes(const char *data, size_t len, char *err, size_t errsz)
+/* Decode an event block ("N" or "O", then items with or without '/') up to its '|'. */
+static void
+event_block(struct sia_parse *ps)
 {
-	size_t	i;
+	int	i;
 
-	for (i = 0; i < len; i++)
-		if ((unsigned char)data[i] < 0x21 ||
-		    (unsigned char)data[i] > 0x7e)
-			return fail(err, errsz, "bad byte 0x%02x at offset %zu",
-			    (unsigned char)data[i], i);
-	return 0;
+	ps->p += skip_new(ps->p, (size_t)(ps->end - ps->p));
+	memset(&ps->m, 0, sizeof(ps->m));
+	for (i = 0; i < SLOT_COUNT; i++)
+		ps->m.num[i] = -1;
+	ps->last = LAST_NONE;
+	ps->first = ps->n;
+	ps->blocks++;
+	while (ps->p < ps->end && *ps->p != '|') {
+		if (*ps->p != '/') {
+			item(ps);
+			continue;
+		}
+		ps->p++;
+		/* "BA01/" before the end or '|' is harmless, "//" is not. */
+		if (ps->p < ps->end && *ps->p == '/')
+			bad_item(ps);
+	}
 }
 
-/* Handle one block: a modifier or an event (stored at ev[*n]). */
-static int
-decode_block(const struct sia_span *b, struct sia_mods *m, struct event *ev,
-    size_t max, size_t *n, char *err, size_t errsz)
+/* Decode an "A" block: its text is the note of the latest event block's events. */
+static void
+text_block(struct sia_parse *ps)
 {
-	if (b->n < 2)
-		return fail(err, errsz, "bad block \"%.*s\"", (int)b->n, b->p);
-	if (is_lower(b->p[0]) && is_lower(b->p[1]))
-		return apply_modifier(b, m, err, errsz);
-	if (!is_upper(b->p[0]) || !is_upper(b->p[1]))
-		return fail(err, errsz, "bad block \"%.*s\"",
-		    (int)(b->n > 20 ? 20 : b->n), b->p);
-	if (*n >= max)
-		return fail(err, errsz, "more than %zu events", max);
-	if (decode_event(b, m, &ev[*n], err, errsz) == -1)
-		return -1;
-	(*n)++;
-	return 0;
+	const char	*s = ps->p + 1;
+	size_t		 n = run_until(s, ps->end, "|"), i;
+	char		 q[SIA_QUOTE_BUF];
+
+	ps->p = s + n;
+	if (n == 0 || text_ok(ps, s, n, "an A block") == -1)
+		return;
+	if (ps->first == ps->n)
+		problem(ps, "text block \"%s\" without an event", quote(s, n, q));
+	for (i = ps->first; i < ps->n; i++)
+		note_add(&ps->ev[i], s, n);
+}
+
+/* Skip a block of digits only ("#0001|0|NRP"); anything else there is unknown. */
+static void
+other_block(struct sia_parse *ps)
+{
+	size_t	n = run_until(ps->p, ps->end, "|"), d = 0;
+	char	q[SIA_QUOTE_BUF];
+
+	while (d < n && is_digit(ps->p[d]))
+		d++;
+	if (d < n)
+		problem(ps, "unknown block \"%s\"", quote(ps->p, n, q));
+	ps->p += n;
+}
+
+/* Decode the '|'-separated blocks from ps->p to the end. */
+static void
+blocks(struct sia_parse *ps)
+{
+	const char	*p;
+	size_t		 left;
+
+	while (ps->p < ps->end) {
+		p = ps->p;
+		left = (size_t)(ps->end - p);
+		if (p[0] == '|')
+			ps->p++;
+		else if (p[0] == 'A' && (ps->blocks > 0 || left < 2 ||
+		    !is_upper(p[1])))
+			text_block(ps);
+		else if (p[0] == 'N' || p[0] == 'O' || (left >= 2 &&
+		    ((is_upper(p[0]) && is_upper(p[1])) ||
+		    (is_lower(p[0]) && is_lower(p[1])))))
+			event_block(ps);
+		else
+			other_block(ps);
+	}
+}
+
+/* The result: 0, or -1 with the first reason and how many more there were. */
+static int
+finish(struct sia_parse *ps)
+{
+	size_t	used;
+
+	if (ps->n == 0 && ps->problems == 0)
+		problem(ps, "no event in data");
+	if (ps->problems == 0)
+		return 0;
+	if (ps->problems > 1 && ps->err != NULL && ps->errsz > 0) {
+		used = strlen(ps->err);
+		snprintf(ps->err + used, ps->errsz - used, " (and %d more)",
+		    ps->problems - 1);
+	}
+	return -1;
 }
 
 /* Decode a SIA-DCS data field into up to max events. */
 int
 sia_decode(const char *data, size_t len, struct event *ev, size_t max,
-    char *err, size_t errsz)
+    size_t *nev, char *err, size_t errsz)
 {
-	struct sia_mods	 m = { .partition = -1, .user = -1 };
-	struct sia_span	 b;
-	const char	*p, *end, *slash;
-	size_t		 n = 0;
-	int		 acct;
+	struct sia_parse	ps;
+	int			acct;
 
+	if (nev != NULL)
+		*nev = 0;
 	if (data == NULL || len == 0)
 		return fail(err, errsz, "empty data");
-	if (ev == NULL || max == 0)
+	if (ev == NULL || max == 0 || nev == NULL)
 		return fail(err, errsz, "no room for events");
-	if (check_bytes(data, len, err, errsz) == -1)
-		return -1;
-	if ((acct = sia_account_len(data, len)) == -1)
-		return fail(err, errsz, "bad account prefix");
-	p = data + acct;
-	end = data + len;
-	p += skip_new(p, (size_t)(end - p));
-	if (p == end)
-		return fail(err, errsz, "no event in data");
-	for (;;) {
-		slash = memchr(p, '/', (size_t)(end - p));
-		b.p = p;
-		b.n = (size_t)((slash != NULL ? slash : end) - p);
-		if (decode_block(&b, &m, ev, max, &n, err, errsz) == -1)
-			return -1;
-		if (slash == NULL)
-			break;
-		p = slash + 1;
-	}
-	if (n == 0)
-		return fail(err, errsz, "no event in data");
-	return (int)n;
+	memset(&ps, 0, sizeof(ps));
+	ps.data = ps.p = data;
+	ps.end = data + len;
+	ps.ev = ev;
+	ps.max = max;
+	ps.err = err;
+	ps.errsz = errsz;
+	if ((acct = sia_account_len(data, len)) == -1) {
+		problem(&ps, "bad account prefix");
+		/* What follows the first '|' may still be events. */
+		ps.p += run_until(data, ps.end, "|");
+	} else
+		ps.p += acct;
+	blocks(&ps);
+	*nev = ps.n;
+	return finish(&ps);
 }

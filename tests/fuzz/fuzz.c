@@ -8,6 +8,9 @@
 #include "event.h"
 #include "fuzz.h"
 
+/* Largest zone, user, area or device number a payload may carry (6 digits). */
+#define FUZZ_NUM_MAX	999999
+
 /* Report a broken invariant and abort. */
 void
 fuzz_fail(const char *file, int line, const char *what)
@@ -29,6 +32,16 @@ printable(const char *s)
 {
 	for (; *s != '\0'; s++)
 		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* No byte of s is below 0x20: names and notes may hold any other. */
+static int
+no_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20)
 			return 0;
 	return 1;
 }
@@ -67,12 +80,16 @@ fuzz_check_event(const struct event *ev, const char *format)
 	FUZZ_CHECK((int)ev->cls >= 0 && ev->cls < EVC_COUNT);
 	FUZZ_CHECK(ev->known == 0 || ev->known == 1);
 	FUZZ_CHECK(ev->known || ev->cls == EVC_OTHER);
-	FUZZ_CHECK(ev->zone >= -1 && ev->zone <= 9999);
-	FUZZ_CHECK(ev->user >= -1 && ev->user <= 9999);
-	FUZZ_CHECK(ev->partition >= -1 && ev->partition <= 9999);
+	FUZZ_CHECK(ev->zone >= -1 && ev->zone <= FUZZ_NUM_MAX);
+	FUZZ_CHECK(ev->user >= -1 && ev->user <= FUZZ_NUM_MAX);
+	FUZZ_CHECK(ev->partition >= -1 && ev->partition <= FUZZ_NUM_MAX);
+	FUZZ_CHECK(ev->peripheral >= -1 && ev->peripheral <= FUZZ_NUM_MAX);
 	FUZZ_CHECK(ev->zone == -1 || ev->user == -1 ||
 	    strcmp(format, "SIA") == 0);
 	FUZZ_CHECK(ev->event_time >= 0);
 	FUZZ_CHECK(fuzz_terminated(ev->text, sizeof(ev->text)));
 	FUZZ_CHECK(ev->text[0] != '\0' && printable(ev->text));
+	FUZZ_CHECK(fuzz_terminated(ev->name, sizeof(ev->name)));
+	FUZZ_CHECK(fuzz_terminated(ev->note, sizeof(ev->note)));
+	FUZZ_CHECK(no_control(ev->name) && no_control(ev->note));
 }

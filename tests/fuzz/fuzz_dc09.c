@@ -108,21 +108,24 @@ decode_payload(const struct dc09_content *c)
 {
 	struct event	ev[MAX_EVENTS];
 	char		err[ERRSZ];
-	int		n, i;
+	size_t		n, i;
+	int		rc;
 
 	memset(err, 0x55, sizeof(err));
-	n = sia_decode(c->data, c->data_len, ev, MAX_EVENTS, err, sizeof(err));
-	FUZZ_CHECK(n == -1 || (n >= 1 && n <= MAX_EVENTS));
-	if (n == -1)
+	rc = sia_decode(c->data, c->data_len, ev, MAX_EVENTS, &n, err,
+	    sizeof(err));
+	FUZZ_CHECK((rc == 0 && n >= 1 && n <= MAX_EVENTS) ||
+	    (rc == -1 && n <= MAX_EVENTS));
+	if (rc == -1)
 		fuzz_check_err(err, sizeof(err));
 	for (i = 0; i < n; i++)
 		fuzz_check_event(&ev[i], "SIA");
 	memset(err, 0x55, sizeof(err));
-	n = cid_decode(c->data, c->data_len, ev, err, sizeof(err));
-	FUZZ_CHECK(n == -1 || n == 1);
-	if (n == -1)
+	rc = cid_decode(c->data, c->data_len, ev, &n, err, sizeof(err));
+	FUZZ_CHECK((rc == 0 && n == 1) || (rc == -1 && n <= 1));
+	if (rc == -1)
 		fuzz_check_err(err, sizeof(err));
-	else
+	if (n == 1)
 		fuzz_check_event(&ev[0], "CID");
 }
 

@@ -48,8 +48,8 @@ entry_problem(const struct code_info *ci)
 		return "bad class";
 	if ((int)ci->qual < 0 || ci->qual > EVQ_STATUS)
 		return "bad qualifier";
-	if (ci->unit_is_user != 0 && ci->unit_is_user != 1)
-		return "unit_is_user not 0/1";
+	if ((int)ci->unit < 0 || ci->unit > CODE_UNIT_AREA)
+		return "bad unit";
 	if (ci->priority != expected_priority(ci->cls, ci->qual))
 		return "priority does not follow the class rule";
 	return NULL;
@@ -160,17 +160,21 @@ START_TEST(test_sia_notes_classes)
 }
 END_TEST
 
-START_TEST(test_unit_is_user)
+START_TEST(test_unit)
 {
-	ck_assert_int_eq(codes_sia("OP")->unit_is_user, 1);
-	ck_assert_int_eq(codes_sia("CL")->unit_is_user, 1);
-	ck_assert_int_eq(codes_sia("JA")->unit_is_user, 1);
-	ck_assert_int_eq(codes_sia("BA")->unit_is_user, 0);
-	ck_assert_int_eq(codes_sia("FA")->unit_is_user, 0);
-	ck_assert_int_eq(codes_cid(401)->unit_is_user, 1);
-	ck_assert_int_eq(codes_cid(121)->unit_is_user, 1);
-	ck_assert_int_eq(codes_cid(130)->unit_is_user, 0);
-	ck_assert_int_eq(codes_cid(409)->unit_is_user, 0);
+	ck_assert_int_eq(codes_sia("OP")->unit, CODE_UNIT_USER);
+	ck_assert_int_eq(codes_sia("CL")->unit, CODE_UNIT_USER);
+	ck_assert_int_eq(codes_sia("JA")->unit, CODE_UNIT_USER);
+	ck_assert_int_eq(codes_sia("BA")->unit, CODE_UNIT_ZONE);
+	ck_assert_int_eq(codes_sia("FA")->unit, CODE_UNIT_ZONE);
+	ck_assert_int_eq(codes_sia("NL")->unit, CODE_UNIT_AREA);
+	ck_assert_int_eq(codes_sia("CG")->unit, CODE_UNIT_AREA);
+	ck_assert_int_eq(codes_sia("OG")->unit, CODE_UNIT_AREA);
+	ck_assert_int_eq(codes_sia("NF")->unit, CODE_UNIT_AREA);
+	ck_assert_int_eq(codes_cid(401)->unit, CODE_UNIT_USER);
+	ck_assert_int_eq(codes_cid(121)->unit, CODE_UNIT_USER);
+	ck_assert_int_eq(codes_cid(130)->unit, CODE_UNIT_ZONE);
+	ck_assert_int_eq(codes_cid(409)->unit, CODE_UNIT_ZONE);
 }
 END_TEST
 
@@ -279,7 +283,7 @@ codes_suite(void)
 	    sizeof(notes_cid) / sizeof(notes_cid[0]));
 	tcase_add_loop_test(tc, test_sia_notes_classes, 0,
 	    sizeof(notes_sia) / sizeof(notes_sia[0]));
-	tcase_add_test(tc, test_unit_is_user);
+	tcase_add_test(tc, test_unit);
 	tcase_add_test(tc, test_priorities);
 	tcase_add_test(tc, test_lookup_misses);
 	tcase_add_test(tc, test_exhaustive_lookup);
