@@ -101,35 +101,6 @@ ingest_nak(struct ingest_answer *ans)
 	pcod_stats.naks++;
 }
 
-/*
- * At most this many refusal lines a second: a flood of garbage must not
- * flood the journal too.  The counters still count every one.
- */
-#define INGEST_LOG_PER_SEC	50
-
-/* 1 if another refusal line may be logged in this second. */
-static int
-ingest_log_allowed(time_t now)
-{
-	static time_t	 second;
-	static unsigned	 lines, suppressed;
-
-	if (now != second) {
-		if (suppressed > 0)
-			log_warnx("%u refusal line(s) not logged in the last "
-			    "second (more than %d a second)", suppressed,
-			    INGEST_LOG_PER_SEC);
-		second = now;
-		lines = suppressed = 0;
-	}
-	if (lines < INGEST_LOG_PER_SEC) {
-		lines++;
-		return 1;
-	}
-	suppressed++;
-	return 0;
-}
-
 /* Log a refused frame with its peer, fields and reason. */
 static void
 ingest_log_reject(const struct ingest_frame *f, const char *answer,
@@ -137,7 +108,7 @@ ingest_log_reject(const struct ingest_frame *f, const char *answer,
 {
 	char	esc[200];
 
-	if (!ingest_log_allowed(f->now))
+	if (!log_limit_allow(LOG_LIMIT_REFUSAL))
 		return;
 	log_info("conn=%llu peer=%s transport=%s reject=%s answer=%s seq=%s "
 	    "acct=%s frame=\"%s\"", (unsigned long long)f->peer->conn,
