@@ -577,8 +577,9 @@ conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr_storage *
 	snprintf(c->addr, sizeof(c->addr), "%s", addr);
 	c->bev = conn_bufferevent(l, fd);
 	if (c->bev == NULL) {
-		log_warnx("conn=%llu peer=%s: cannot set up the connection",
-		    (unsigned long long)c->id, peer);
+		if (log_limit_allow(LOG_LIMIT_CONN))
+			log_warnx("conn=%llu peer=%s: cannot set up the "
+			    "connection", (unsigned long long)c->id, peer);
 		evutil_closesocket(fd);
 		free(c);
 		return;
@@ -693,7 +694,7 @@ udp_send(struct listener *l, const char *buf, int len,
 	if (len <= 0)
 		return;
 	if (sendto(l->fd, buf, (size_t)len, MSG_DONTWAIT, (const struct sockaddr *)to,
-	    tolen) == -1)
+	    tolen) == -1 && log_limit_allow(LOG_LIMIT_REFUSAL))
 		log_debug("listener=\"%s\" sendto: %s", l->name, strerror(errno));
 }
 
