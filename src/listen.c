@@ -92,6 +92,7 @@ struct conn {
 	int64_t			 progress_ms;	/* accepted or last complete frame */
 	int64_t			 frame_ms;	/* first byte of a pending frame; 0: none */
 	int			 handshaking;	/* TLS: handshake not done yet */
+	int			 framed;	/* has sent a complete frame */
 	TAILQ_ENTRY(conn)	 entry;		/* in order of progress_ms */
 };
 TAILQ_HEAD(connlist, conn);
@@ -317,6 +318,7 @@ conn_frame(struct conn *c, const char *buf, size_t len)
 	ingest_frame(c->l->ls->ingest, buf, len, &p, &a);
 	conn_answer(c, &a);
 	/* A complete frame is progress: to the back of the eviction order. */
+	c->framed = 1;
 	c->progress_ms = listen_now_ms();
 	TAILQ_REMOVE(&c->l->conns, c, entry);
 	TAILQ_INSERT_TAIL(&c->l->conns, c, entry);
@@ -605,27 +607,44 @@ conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr_storage *
 }
 
 /*
- * The listener is full: close the open connection that has gone longest
- * without a complete frame to make room.  0, or -1 when none can go (every
- * one still owes answers).
+ * The connection to evict from a full listener: of those owing no answers,
+ * the longest waiting one that has never sent a complete frame (slowloris
+ * holds slots that way), else the one longest without a frame; NULL if all
+ * owe answers.
  */
+static struct conn *
+listen_victim(struct listener *l)
+{
+	struct conn	*c, *idle = NULL;
+
+	TAILQ_FOREACH(c, &l->conns, entry) {
+		if (c->state != CONN_OPEN || c->aq.n > 0)
+			continue;
+		if (!c->framed)
+			return c;
+		if (idle == NULL)
+			idle = c;
+	}
+	return idle;
+}
+
+/* The listener is full: close a connection to make room for peer.  0 or -1. */
 static int
 listen_evict(struct listener *l, const char *peer)
 {
 	struct conn	*c;
 
-	TAILQ_FOREACH(c, &l->conns, entry)
-		if (c->state == CONN_OPEN && c->aq.n == 0)
-			break;
-	if (c == NULL)
+	if ((c = listen_victim(l)) == NULL)
 		return -1;
 	pcod_stats.conn_evicted++;
 	if (log_limit_allow(LOG_LIMIT_CONN))
 		log_warnx("listener=\"%s\" full: evicting conn=%llu peer=%s "
-		    "(%lld s without a frame) for peer=%s", l->name,
+		    "(%s for %lld s) for peer=%s", l->name,
 		    (unsigned long long)c->id, c->peer,
+		    c->framed ? "no frame" : "no frame yet",
 		    (long long)(listen_now_ms() - c->progress_ms) / 1000, peer);
-	conn_free(c, "evicted: listener full, longest without a frame");
+	conn_free(c, c->framed ? "evicted: listener full, longest without a "
+	    "frame" : "evicted: listener full, no frame since connecting");
 	return 0;
 }
 

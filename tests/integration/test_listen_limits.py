@@ -113,9 +113,38 @@ def slowloris_against_a_full_listener(t):
     log = p.log()
     # the attacker's junk shares the 50 lines a second: an eviction line may
     # be among those left out, but then the summary counts it
-    t.check(("evicting conn=" in log and "longest without a frame" in log)
+    t.check(("evicting conn=" in log and "evicted: listener full" in log)
             or re.search(r"not logged in the last second.*connections=[1-9]", log),
             "eviction logged with the reason (or counted in the summary)")
+
+
+@T.test
+def eviction_spares_panels_that_sent_frames(t):
+    p = Pcod(conf=listen_tcp("idle-timeout 30 frame-timeout 5 max-connections 4 "
+                             "max-per-address 10"))
+    p.add_account("1234")
+    pt.wait_for(lambda: opened(p) == 0, 3)
+    # two persistent panels, each with one frame long ago (the oldest slots)
+    panels = [p.tcp() for _ in range(2)]
+    for i, c in enumerate(panels):
+        t.eq(c.exchange(pt.null(1 + i, "1234")).token, "ACK", "panel %d ACKed" % i)
+    time.sleep(0.3)
+    # two later connections that never send a frame
+    silent = [conn_from(p.tcp_port, "127.0.0.2") for _ in range(2)]
+    t.require(pt.wait_for(lambda: opened(p) == 4, 3), "listener full", opened(p))
+    newcomers = []
+    for i in range(2):
+        # kept open, so the second one needs a slot too
+        newcomers.append(p.tcp())
+        t.eq(newcomers[-1].exchange(pt.null(10 + i, "1234")).token, "ACK",
+             "newcomer %d gets in" % i)
+    t.check(all(c.wait_closed(1) for c in silent),
+            "the connections that never sent a frame were evicted first")
+    for i, c in enumerate(panels):
+        t.eq(c.exchange(pt.null(20 + i, "1234")).token, "ACK",
+             "panel %d, idle longer but known to send frames, kept its slot" % i)
+    for c in panels + silent + newcomers:
+        c.close()
 
 
 @T.test
