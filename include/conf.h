@@ -15,7 +15,8 @@ struct listen_conf {
 	socklen_t		 sslen;
 	int			 max_conn;	/* tcp/tls: open connections */
 	int			 max_per_addr;	/* tcp/tls: per peer address */
-	int			 idle_timeout;	/* seconds without a byte from the peer */
+	int			 idle_timeout;	/* seconds without a complete frame */
+	int			 frame_timeout;	/* seconds from a frame's first byte to its CR */
 	int			 max_frame;	/* bytes, LF..CR */
 	char			*cert;		/* tls only; owned */
 	char			*key;		/* tls only; owned */

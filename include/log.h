@@ -3,6 +3,7 @@
 #define PCOD_LOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum log_level { LOG_LVL_WARN = 0, LOG_LVL_INFO = 1, LOG_LVL_DEBUG = 2 };
 
@@ -15,6 +16,45 @@ void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * One limiter for every line a peer can cause (refusals, connections opened,
+ * closed, refused, evicted): at most LOG_LIMIT_PER_SEC a second in all;
+ * what is left out is counted and summarised once a second by kind.
+ */
+#define LOG_LIMIT_PER_SEC	50
+
+enum log_limit_kind {
+	LOG_LIMIT_REFUSAL = 0,	/* a frame or datagram refused */
+	LOG_LIMIT_CONN,		/* a connection opened, closed, refused, evicted */
+	LOG_LIMIT_NKINDS
+};
+
+/* The state of a limiter: one window of one second. */
+struct log_limit {
+	unsigned	per_sec;
+	int64_t		second;				/* the current window */
+	unsigned	lines;				/* written in it */
+	uint64_t	left_out[LOG_LIMIT_NKINDS];	/* left out in it */
+	uint64_t	total;				/* left out since start */
+};
+
+/*
+ * Pure, on the caller's time (seconds): close the window if now is past it,
+ * moving its left-out counts to ended[]; returns their sum (0: nothing to
+ * report).
+ */
+uint64_t	log_limit_roll(struct log_limit *, int64_t now,
+		    uint64_t ended[LOG_LIMIT_NKINDS]);
+/* Pure: 1 if one more line of kind may be written at now, else 0 (counted). */
+int		log_limit_take(struct log_limit *, int64_t now, enum log_limit_kind,
+		    uint64_t ended[LOG_LIMIT_NKINDS]);
+/* The process's limiter: 1 to write the line, 0 to leave it out. */
+int		log_limit_allow(enum log_limit_kind);
+/* Write the summary of a second that ended with lines left out (a timer calls it). */
+void		log_limit_flush(void);
+/* Lines left out by the process's limiter since start. */
+uint64_t	log_limit_suppressed(void);
 
 /*
  * Escape peer bytes for a log line: printable ASCII stays, everything else

@@ -20,6 +20,11 @@ struct pcod_stats {
 			 rej_plaintext;
 	uint64_t	 connections;		/* accepted in all */
 	uint64_t	 conn_refused;		/* over a limit */
+	uint64_t	 conn_evicted;		/* closed to make room in a full listener */
+	uint64_t	 frame_timeouts;	/* frame (or TLS handshake) too slow */
+	uint64_t	 idle_timeouts;		/* no complete frame for idle-timeout */
+	uint64_t	 udp_ignored;		/* datagrams not DC-09: no answer */
+	uint64_t	 naks_limited;		/* UDP NAKs not sent: source over its limit */
 	int64_t		 conn_open;
 	uint64_t	 commits;
 	uint64_t	 commit_failures;

@@ -9,6 +9,7 @@
 #include "acct.h"
 #include "cmd.h"
 #include "control.h"
+#include "log.h"
 #include "stats.h"
 
 /* The rejected-frame counters by reason. */
@@ -35,11 +36,26 @@ status_rejected(const struct pcod_stats *st)
 	return o;
 }
 
+/* What the listeners and the log limiter held back under load or attack. */
+static json_t *
+status_limits(const struct pcod_stats *st)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}",
+	    "connections_evicted", (json_int_t)st->conn_evicted,
+	    "frame_timeouts", (json_int_t)st->frame_timeouts,
+	    "idle_timeouts", (json_int_t)st->idle_timeouts,
+	    "udp_ignored", (json_int_t)st->udp_ignored,
+	    "naks_rate_limited", (json_int_t)st->naks_limited,
+	    "log_suppressed", (json_int_t)log_limit_suppressed());
+}
+
 /* Every counter of pcod_stats. */
 static json_t *
 status_counters(const struct pcod_stats *st)
 {
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,"
+	json_t	*c, *lim;
+
+	c = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,"
 	    "s:I,s:I,s:I,s:I,s:I}",
 	    "frames", (json_int_t)st->frames,
 	    "events", (json_int_t)st->events,
@@ -57,6 +73,14 @@ status_counters(const struct pcod_stats *st)
 	    "last_batch", (json_int_t)st->last_batch,
 	    "control_requests", (json_int_t)st->control_requests,
 	    "control_errors", (json_int_t)st->control_errors);
+	/* Flat beside the others, so scripts read every counter the same way. */
+	lim = status_limits(st);
+	if (c == NULL || lim == NULL || json_object_update(c, lim) == -1) {
+		json_decref(c);
+		c = NULL;
+	}
+	json_decref(lim);
+	return c;
 }
 
 /* status {} -> version, uptime, start time, counters, account count. */

@@ -19,6 +19,7 @@
 
 #include "codes.h"
 #include "conf.h"
+#include "dc09.h"
 #include "event.h"
 #include "log.h"
 #include "text.h"
@@ -33,7 +34,9 @@
 #define DEF_MAX_CONN		1000
 #define DEF_MAX_PER_ADDR	64
 #define DEF_IDLE_TIMEOUT	120
-#define DEF_MAX_FRAME		1024
+#define DEF_FRAME_TIMEOUT	10
+/* Any frame the 3-digit length field can describe (issue 7: [V...] URLs). */
+#define DEF_MAX_FRAME		DC09_MAX_FRAME
 #define DEF_TIME_AHEAD		20
 #define DEF_TIME_BEHIND		40
 #define DEF_DUPLICATE_WINDOW	600
@@ -46,7 +49,7 @@
 #define MAX_SECONDS		86400
 #define MAX_COUNT		100000
 #define MIN_FRAME		64
-#define MAX_FRAME		4105	/* DC-09 upper bound on LF..CR */
+#define MAX_FRAME		DC09_MAX_FRAME	/* DC-09 upper bound on LF..CR */
 #define MAX_HEX_DIGITS		6
 
 /* State of one parse; everything here dies with config_load(). */
@@ -104,6 +107,7 @@ static const struct listen_opt listen_opts[] = {
 	{ "max-connections", 0, LOFF(max_conn), 1, MAX_COUNT },
 	{ "max-per-address", 0, LOFF(max_per_addr), 1, MAX_COUNT },
 	{ "idle-timeout", 0, LOFF(idle_timeout), 1, MAX_SECONDS },
+	{ "frame-timeout", 0, LOFF(frame_timeout), 1, MAX_SECONDS },
 	{ "max-frame", 0, LOFF(max_frame), MIN_FRAME, MAX_FRAME },
 	{ "cert", 1, LOFF(cert), 0, 0 },
 	{ "key", 1, LOFF(key), 0, 0 },
@@ -435,6 +439,7 @@ h_listen(struct parse *p, char **av, int ac)
 	l.max_conn = DEF_MAX_CONN;
 	l.max_per_addr = DEF_MAX_PER_ADDR;
 	l.idle_timeout = DEF_IDLE_TIMEOUT;
+	l.frame_timeout = DEF_FRAME_TIMEOUT;
 	l.max_frame = DEF_MAX_FRAME;
 	l.lineno = p->lineno;
 	if (parse_hostport(p, av[1], &l) != 0 ||

@@ -28,7 +28,7 @@
 #include "xdata.h"
 #include "xmalloc.h"
 
-/* A SIA frame carries a handful of events; more than this is refused as data. */
+/* A SIA frame carries a handful of events; what is past this many is undecodable. */
 #define INGEST_MAX_EVENTS	64
 
 struct ingest {
@@ -106,35 +106,6 @@ ingest_nak(struct ingest_answer *ans)
 	pcod_stats.naks++;
 }
 
-/*
- * At most this many refusal lines a second: a flood of garbage must not
- * flood the journal too.  The counters still count every one.
- */
-#define INGEST_LOG_PER_SEC	50
-
-/* 1 if another refusal line may be logged in this second. */
-static int
-ingest_log_allowed(time_t now)
-{
-	static time_t	 second;
-	static unsigned	 lines, suppressed;
-
-	if (now != second) {
-		if (suppressed > 0)
-			log_warnx("%u refusal line(s) not logged in the last "
-			    "second (more than %d a second)", suppressed,
-			    INGEST_LOG_PER_SEC);
-		second = now;
-		lines = suppressed = 0;
-	}
-	if (lines < INGEST_LOG_PER_SEC) {
-		lines++;
-		return 1;
-	}
-	suppressed++;
-	return 0;
-}
-
 /* Log a refused frame with its peer, fields and reason. */
 static void
 ingest_log_reject(const struct ingest_frame *f, const char *answer,
@@ -142,7 +113,7 @@ ingest_log_reject(const struct ingest_frame *f, const char *answer,
 {
 	char	esc[200];
 
-	if (!ingest_log_allowed(f->now))
+	if (!log_limit_allow(LOG_LIMIT_REFUSAL))
 		return;
 	log_info("conn=%llu peer=%s transport=%s reject=%s answer=%s seq=%s "
 	    "acct=%s frame=\"%s\"", (unsigned long long)f->peer->conn,
@@ -292,7 +263,7 @@ ingest_decode(struct ingest *ig, struct ingest_frame *f)
 		    sizeof(f->err));
 	if (rc == 0)
 		return (int)n;
-	if (ingest_log_allowed(f->now))
+	if (log_limit_allow(LOG_LIMIT_REFUSAL))
 		log_info("conn=%llu peer=%s seq=%s acct=%s undecodable data "
 		    "stored as class other: %s", (unsigned long long)f->peer->conn,
 		    f->peer->addr, f->m.seq, f->m.acct, f->err);
@@ -602,9 +573,7 @@ ingest_frame(struct ingest *ig, const char *raw, size_t len,
 		ingest_ack(&f, 0, ans);
 		return;
 	}
-	if ((nev = ingest_decode(ig, &f)) <= 0) {
-		ingest_reject_duh(&f, &pcod_stats.rej_data, "data", ans);
-		return;
-	}
+	/* A payload detail is never a DUH: what is not understood is stored. */
+	nev = ingest_decode(ig, &f);
 	ingest_accept(ig, &f, nev, ans);
 }

@@ -7,11 +7,14 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
+#include <sys/random.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -29,6 +32,7 @@
 #include "ingest.h"
 #include "listen.h"
 #include "log.h"
+#include "srclimit.h"
 #include "stats.h"
 #include "xmalloc.h"
 
@@ -43,6 +47,14 @@
 #define ACCEPT_PAUSE_SEC	1
 /* Writes to a non-reading panel time out after this. */
 #define CONN_WRITE_TIMEOUT	30
+/*
+ * NAKs a UDP source address gets: a burst, then so many a second.  Beyond
+ * that they are dropped (the panel retries; a spoofed victim gets little).
+ */
+#define UDP_NAK_RATE		5
+#define UDP_NAK_BURST		20
+/* How often the log limiter's summary of a busy second is written. */
+#define LISTEN_TICK_SEC		1
 
 enum conn_state {
 	CONN_OPEN,		/* reading frames */
@@ -76,7 +88,12 @@ struct conn {
 	char			 addr[48];	/* address only, for the per-address limit */
 	struct answerq		 aq;
 	const char		*drain_reason;	/* static string */
-	TAILQ_ENTRY(conn)	 entry;
+	struct event		*timer;		/* frame and idle deadlines; owned */
+	int64_t			 progress_ms;	/* accepted or last complete frame */
+	int64_t			 frame_ms;	/* first byte of a pending frame; 0: none */
+	int			 handshaking;	/* TLS: handshake not done yet */
+	int			 framed;	/* has sent a complete frame */
+	TAILQ_ENTRY(conn)	 entry;		/* in order of progress_ms */
 };
 TAILQ_HEAD(connlist, conn);
 
@@ -87,13 +104,15 @@ struct listener {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
 	int			 max_conn, max_per_addr, idle_timeout, max_frame;
+	int			 frame_timeout;
 	struct evconnlistener	*evl;		/* tcp, tls; owned */
 	SSL_CTX			*ssl_ctx;	/* tls; owned */
 	struct event		*pause_ev;	/* tcp: resume accepting; owned */
 	int			 fd;		/* udp; owned */
 	struct event		*udp_ev;	/* owned */
 	struct answerq		 aq;		/* udp answers */
-	struct connlist		 conns;
+	struct srclimit		*naklim;	/* udp: NAKs per source; owned */
+	struct connlist		 conns;		/* longest without progress first */
 	int			 nconns;
 };
 
@@ -104,12 +123,23 @@ struct listeners {
 	struct listener		*l;		/* owned array */
 	size_t			 n;
 	uint64_t		 next_id;
+	struct event		*tick_ev;	/* log summary; owned */
 	int			 draining;	/* shutting down: break the loop when empty */
 };
 
 static void	conn_free(struct conn *, const char *reason);
 static void	conn_flush(struct conn *);
 static int	listen_nconns(const struct listeners *);
+
+/* Monotonic milliseconds, for the deadlines of connections and NAK buckets. */
+static int64_t
+listen_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* Append one answer to q. */
 static void
@@ -272,6 +302,8 @@ conn_junk(struct conn *c, const char *buf, size_t n)
 	char	esc[80];
 
 	pcod_stats.rej_garbage++;
+	if (!log_limit_allow(LOG_LIMIT_REFUSAL))
+		return;
 	log_info("conn=%llu peer=%s reject=garbage bytes=%zu data=\"%s\"",
 	    (unsigned long long)c->id, c->peer, n, log_escape(esc, sizeof(esc), buf, n));
 }
@@ -285,9 +317,36 @@ conn_frame(struct conn *c, const char *buf, size_t len)
 
 	ingest_frame(c->l->ls->ingest, buf, len, &p, &a);
 	conn_answer(c, &a);
+	/* A complete frame is progress: to the back of the eviction order. */
+	c->framed = 1;
+	c->progress_ms = listen_now_ms();
+	TAILQ_REMOVE(&c->l->conns, c, entry);
+	TAILQ_INSERT_TAIL(&c->l->conns, c, entry);
 }
 
-/* Cut what is buffered into frames; 0 to go on, -1 when the connection was closed. */
+/*
+ * A frame longer than max-frame: NAK it as UDP does, and go on at the next
+ * LF.  The rest of an unfinished one arrives as junk before that LF.
+ */
+static void
+conn_toolong(struct conn *c, struct evbuffer *in, const char *buf, size_t win,
+    size_t start)
+{
+	struct ingest_answer	 a;
+	const char		*cr = memchr(buf + start, '\r', win - start);
+	size_t			 skip = cr != NULL ? (size_t)(cr - buf) + 1 : win;
+
+	pcod_stats.rej_too_long++;
+	if (log_limit_allow(LOG_LIMIT_REFUSAL))
+		log_info("conn=%llu peer=%s reject=too_long answer=NAK bytes=%zu "
+		    "max-frame=%d", (unsigned long long)c->id, c->peer,
+		    skip - start, c->l->max_frame);
+	ingest_nak(&a);
+	conn_answer(c, &a);
+	evbuffer_drain(in, skip);
+}
+
+/* Cut what is buffered into frames; 0 to go on, 1 to wait for more bytes. */
 static int
 conn_scan(struct conn *c, struct evbuffer *in)
 {
@@ -307,13 +366,64 @@ conn_scan(struct conn *c, struct evbuffer *in)
 		evbuffer_drain(in, start + flen);
 		return 0;
 	case DC09_SCAN_TOOLONG:
-		pcod_stats.rej_too_long++;
-		conn_free(c, "frame longer than max-frame");
-		return -1;
+		conn_toolong(c, in, buf, win, start);
+		return 0;
 	default:
 		evbuffer_drain(in, skipped);
 		/* Junk filled the window: look at what follows it. */
 		return skipped > 0 && win < len ? 0 : 1;
+	}
+}
+
+/*
+ * When the connection must have made progress: idle-timeout after its last
+ * complete frame and, while a frame (or a TLS handshake) is under way,
+ * frame-timeout after its first byte, whichever comes first.
+ */
+static int64_t
+conn_deadline(const struct conn *c, int *is_frame)
+{
+	int64_t	idle = c->progress_ms + (int64_t)c->l->idle_timeout * 1000;
+	int64_t	frame = c->frame_ms + (int64_t)c->l->frame_timeout * 1000;
+
+	*is_frame = c->frame_ms != 0 && frame < idle;
+	return *is_frame ? frame : idle;
+}
+
+/* Arm the one timer for the connection's deadline. */
+static void
+conn_arm(struct conn *c)
+{
+	struct timeval	tv;
+	int64_t		left;
+	int		is_frame;
+
+	left = conn_deadline(c, &is_frame) - listen_now_ms();
+	if (left < 0)
+		left = 0;
+	tv.tv_sec = (time_t)(left / 1000);
+	tv.tv_usec = (suseconds_t)(left % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
+}
+
+/* The deadline passed: a frame too slow or no frame for too long closes the connection. */
+static void
+conn_timercb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+	int		 is_frame;
+
+	if (conn_deadline(c, &is_frame) > listen_now_ms()) {
+		conn_arm(c);	/* the limits changed on reload */
+		return;
+	}
+	if (is_frame) {
+		pcod_stats.frame_timeouts++;
+		conn_free(c, c->handshaking ? "TLS handshake not done within "
+		    "frame-timeout" : "frame not complete within frame-timeout");
+	} else {
+		pcod_stats.idle_timeouts++;
+		conn_free(c, "idle timeout (no complete frame)");
 	}
 }
 
@@ -323,12 +433,19 @@ conn_readcb(struct bufferevent *bev, void *arg)
 {
 	struct conn	*c = arg;
 	struct evbuffer	*in = bufferevent_get_input(bev);
+	int64_t		 progress = c->progress_ms, frame = c->frame_ms;
 	int		 r = 0;
 
 	while (r == 0 && c->state == CONN_OPEN && evbuffer_get_length(in) > 0)
 		r = conn_scan(c, in);
-	if (r != -1)
-		conn_flush(c);
+	/* What is left is the start of a frame: its clock runs from now. */
+	if (evbuffer_get_length(in) == 0)
+		c->frame_ms = 0;
+	else if (c->frame_ms == 0 || c->progress_ms != progress)
+		c->frame_ms = listen_now_ms();
+	if (c->frame_ms != frame || c->progress_ms != progress)
+		conn_arm(c);
+	conn_flush(c);
 }
 
 /* Output drained: a draining connection may now go. */
@@ -366,14 +483,18 @@ conn_eventcb(struct bufferevent *bev, short what, void *arg)
 	char		 reason[160];
 
 	if (what & BEV_EVENT_CONNECTED) {
-		/* The TLS handshake finished: nothing to do but read frames. */
-		log_debug("conn=%llu peer=%s TLS handshake done",
-		    (unsigned long long)c->id, c->peer);
+		/* The TLS handshake finished: from now on frames are timed. */
+		c->handshaking = 0;
+		c->frame_ms = 0;
+		conn_arm(c);
+		if (log_limit_allow(LOG_LIMIT_CONN))
+			log_debug("conn=%llu peer=%s TLS handshake done",
+			    (unsigned long long)c->id, c->peer);
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT) {
-		conn_free(c, what & BEV_EVENT_READING ? "idle timeout" :
-		    "write timeout");
+		/* Only writes have a bufferevent timeout; reads have conn_timercb. */
+		conn_free(c, "write timeout");
 	} else if ((what & BEV_EVENT_EOF) && (c->aq.n > 0 ||
 	    evbuffer_get_length(bufferevent_get_output(bev)) > 0)) {
 		/* A one-shot panel may half-close before its ACK is out. */
@@ -394,11 +515,14 @@ conn_free(struct conn *c, const char *reason)
 {
 	struct listener	*l = c->l;
 
-	log_info("conn=%llu peer=%s closed: %s", (unsigned long long)c->id,
-	    c->peer, reason);
+	if (log_limit_allow(LOG_LIMIT_CONN))
+		log_info("conn=%llu peer=%s closed: %s", (unsigned long long)c->id,
+		    c->peer, reason);
 	TAILQ_REMOVE(&l->conns, c, entry);
 	l->nconns--;
 	pcod_stats.conn_open--;
+	event_free(c->timer);
+	c->timer = NULL;
 	bufferevent_free(c->bev);
 	c->bev = NULL;
 	c->state = CONN_DEAD;
@@ -442,7 +566,7 @@ conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr_storage *
     const char *peer, const char *addr)
 {
 	struct conn	*c;
-	struct timeval	 rtv = { l->idle_timeout, 0 }, wtv = { CONN_WRITE_TIMEOUT, 0 };
+	struct timeval	 wtv = { CONN_WRITE_TIMEOUT, 0 };
 	int		 one = 1;
 
 	/* ACKs are tiny and must not wait for Nagle behind the panel's delayed ACK. */
@@ -455,22 +579,73 @@ conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr_storage *
 	snprintf(c->addr, sizeof(c->addr), "%s", addr);
 	c->bev = conn_bufferevent(l, fd);
 	if (c->bev == NULL) {
-		log_warnx("conn=%llu peer=%s: cannot set up the connection",
-		    (unsigned long long)c->id, peer);
+		if (log_limit_allow(LOG_LIMIT_CONN))
+			log_warnx("conn=%llu peer=%s: cannot set up the "
+			    "connection", (unsigned long long)c->id, peer);
 		evutil_closesocket(fd);
 		free(c);
 		return;
 	}
 	bufferevent_setcb(c->bev, conn_readcb, conn_writecb, conn_eventcb, c);
-	bufferevent_set_timeouts(c->bev, &rtv, &wtv);
+	/* Reads are timed by conn_timercb: frames, not bytes, count as progress. */
+	bufferevent_set_timeouts(c->bev, NULL, &wtv);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, CONN_READ_HIWAT);
 	bufferevent_enable(c->bev, EV_READ);
+	c->timer = evtimer_new(l->ls->base, conn_timercb, c);
+	c->progress_ms = listen_now_ms();
+	/* A TLS handshake must be done within frame-timeout, like a frame. */
+	c->handshaking = l->proto == LISTEN_TLS;
+	c->frame_ms = c->handshaking ? c->progress_ms : 0;
+	conn_arm(c);
 	TAILQ_INSERT_TAIL(&l->conns, c, entry);
 	l->nconns++;
 	pcod_stats.connections++;
 	pcod_stats.conn_open++;
-	log_info("conn=%llu peer=%s listener=\"%s\" open", (unsigned long long)c->id,
-	    peer, l->name);
+	if (log_limit_allow(LOG_LIMIT_CONN))
+		log_info("conn=%llu peer=%s listener=\"%s\" open",
+		    (unsigned long long)c->id, peer, l->name);
+}
+
+/*
+ * The connection to evict from a full listener: of those owing no answers,
+ * the longest waiting one that has never sent a complete frame (slowloris
+ * holds slots that way), else the one longest without a frame; NULL if all
+ * owe answers.
+ */
+static struct conn *
+listen_victim(struct listener *l)
+{
+	struct conn	*c, *idle = NULL;
+
+	TAILQ_FOREACH(c, &l->conns, entry) {
+		if (c->state != CONN_OPEN || c->aq.n > 0)
+			continue;
+		if (!c->framed)
+			return c;
+		if (idle == NULL)
+			idle = c;
+	}
+	return idle;
+}
+
+/* The listener is full: close a connection to make room for peer.  0 or -1. */
+static int
+listen_evict(struct listener *l, const char *peer)
+{
+	struct conn	*c;
+
+	if ((c = listen_victim(l)) == NULL)
+		return -1;
+	pcod_stats.conn_evicted++;
+	if (log_limit_allow(LOG_LIMIT_CONN))
+		log_warnx("listener=\"%s\" full: evicting conn=%llu peer=%s "
+		    "(%s for %lld s) for peer=%s", l->name,
+		    (unsigned long long)c->id, c->peer,
+		    c->framed ? "no frame" : "no frame yet",
+		    (long long)(listen_now_ms() - c->progress_ms) / 1000, peer);
+	conn_free(c, c->framed ? "evicted: listener full, longest without a "
+	    "frame" : "evicted: listener full, no frame since connecting");
+	return 0;
 }
 
 /* A panel connected: admit it within the limits. */
@@ -486,13 +661,16 @@ listen_acceptcb(struct evconnlistener *evl, evutil_socket_t fd,
 	memset(&ss, 0, sizeof(ss));
 	memcpy(&ss, sa, (size_t)salen < sizeof(ss) ? (size_t)salen : sizeof(ss));
 	listen_format(&ss, peer, sizeof(peer), addr, sizeof(addr));
-	if (l->nconns >= l->max_conn)
-		why = "max-connections reached";
-	else if (listen_count_addr(l, addr) >= l->max_per_addr)
+	/* Per address first: one address must not evict the others. */
+	if (listen_count_addr(l, addr) >= l->max_per_addr)
 		why = "max-per-address reached";
+	else if (l->nconns >= l->max_conn && listen_evict(l, peer) == -1)
+		why = "max-connections reached";
 	if (why != NULL) {
 		pcod_stats.conn_refused++;
-		log_warnx("listener=\"%s\" peer=%s refused: %s", l->name, peer, why);
+		if (log_limit_allow(LOG_LIMIT_CONN))
+			log_warnx("listener=\"%s\" peer=%s refused: %s", l->name,
+			    peer, why);
 		evutil_closesocket(fd);
 		return;
 	}
@@ -535,7 +713,7 @@ udp_send(struct listener *l, const char *buf, int len,
 	if (len <= 0)
 		return;
 	if (sendto(l->fd, buf, (size_t)len, MSG_DONTWAIT, (const struct sockaddr *)to,
-	    tolen) == -1)
+	    tolen) == -1 && log_limit_allow(LOG_LIMIT_REFUSAL))
 		log_debug("listener=\"%s\" sendto: %s", l->name, strerror(errno));
 }
 
@@ -556,6 +734,61 @@ udp_committed(int ok, void *arg)
 	l->aq.n = 0;
 }
 
+/*
+ * Is f (from an LF on) a DC-09 frame at all: LF, four hex digits of CRC,
+ * "0" and three hex digits of length, then the quote of the ID token?
+ * Anything else on UDP is not answered, so a forged source gets nothing.
+ */
+static int
+udp_is_dc09(const char *f, size_t len)
+{
+	size_t	i;
+
+	if (len < 10 || f[0] != '\n' || f[5] != '0' || f[9] != '"')
+		return 0;
+	for (i = 1; i < 9; i++)
+		if (i != 5 && !isxdigit((unsigned char)f[i]))
+			return 0;
+	return 1;
+}
+
+/* May a NAK go to this source now?  1 yes; 0 over its limit (counted). */
+static int
+udp_nak_allowed(struct listener *l, const struct sockaddr_storage *from)
+{
+	const struct sockaddr_in	*s4 = (const void *)from;
+	const struct sockaddr_in6	*s6 = (const void *)from;
+	int				 ok;
+
+	if (from->ss_family == AF_INET6)
+		ok = srclimit_take(l->naklim, &s6->sin6_addr, 16, listen_now_ms());
+	else
+		ok = srclimit_take(l->naklim, &s4->sin_addr, 4, listen_now_ms());
+	if (!ok)
+		pcod_stats.naks_limited++;
+	return ok;
+}
+
+/* Is a ready answer a NAK?  The token follows LF, CRC and length. */
+static int
+answer_is_nak(const struct ingest_answer *a)
+{
+	return a->len > 14 && memcmp(a->buf + 9, "\"NAK\"", 5) == 0;
+}
+
+/* Count and log (within the limit) a datagram that is not DC-09; it gets no answer. */
+static void
+udp_junk(const char *peer, const char *buf, size_t n)
+{
+	char	esc[80];
+
+	pcod_stats.rej_garbage++;
+	pcod_stats.udp_ignored++;
+	if (log_limit_allow(LOG_LIMIT_REFUSAL))
+		log_info("peer=%s transport=udp reject=garbage answer=none bytes=%zu "
+		    "data=\"%s\"", peer, n, log_escape(esc, sizeof(esc), buf, n));
+}
+
 /* Handle one datagram: exactly one frame, answered to its source. */
 static void
 udp_datagram(struct listener *l, const char *buf, size_t n,
@@ -563,29 +796,29 @@ udp_datagram(struct listener *l, const char *buf, size_t n,
 {
 	struct ingest_answer	a;
 	struct ingest_peer	p = { "udp", NULL, 0 };
-	char			peer[64], addr[48], esc[80];
+	char			peer[64], addr[48];
 	size_t			start, flen, skipped;
+	enum dc09_scan		r;
 
 	listen_format(from, peer, sizeof(peer), addr, sizeof(addr));
 	p.addr = peer;
-	switch (dc09_scan(buf, n, (size_t)l->max_frame, &start, &flen, &skipped)) {
-	case DC09_SCAN_FRAME:
-		ingest_frame(l->ls->ingest, buf + start, flen, &p, &a);
-		break;
-	case DC09_SCAN_TOOLONG:
-		pcod_stats.rej_too_long++;
-		log_info("peer=%s transport=udp reject=too_long bytes=%zu", peer, n);
-		ingest_nak(&a);
-		break;
-	default:
-		/* No LF..CR at all: not DC-09, nothing to answer. */
-		pcod_stats.rej_garbage++;
-		log_info("peer=%s transport=udp reject=garbage bytes=%zu data=\"%s\"",
-		    peer, n, log_escape(esc, sizeof(esc), buf, n));
+	r = dc09_scan(buf, n, (size_t)l->max_frame, &start, &flen, &skipped);
+	if (r == DC09_SCAN_NEED || !udp_is_dc09(buf + start, n - start)) {
+		udp_junk(peer, buf, n);
 		return;
 	}
+	if (r == DC09_SCAN_FRAME)
+		ingest_frame(l->ls->ingest, buf + start, flen, &p, &a);
+	else {
+		pcod_stats.rej_too_long++;
+		if (log_limit_allow(LOG_LIMIT_REFUSAL))
+			log_info("peer=%s transport=udp reject=too_long answer=NAK "
+			    "bytes=%zu max-frame=%d", peer, n, l->max_frame);
+		ingest_nak(&a);
+	}
 	if (!a.wait_commit) {
-		udp_send(l, a.buf, a.len, from, fromlen);
+		if (!answer_is_nak(&a) || udp_nak_allowed(l, from))
+			udp_send(l, a.buf, a.len, from, fromlen);
 		return;
 	}
 	answerq_push(&l->aq, &a, from, fromlen);
@@ -629,6 +862,7 @@ listener_limits(struct listener *l, const struct listen_conf *lc)
 	l->max_conn = lc->max_conn;
 	l->max_per_addr = lc->max_per_addr;
 	l->idle_timeout = lc->idle_timeout;
+	l->frame_timeout = lc->frame_timeout;
 	l->max_frame = lc->max_frame;
 }
 
@@ -696,8 +930,12 @@ listen_check(const struct config *cfg, char *err, size_t errsz)
 static int
 listener_udp(struct listener *l, char *err, size_t errsz)
 {
-	int	one = 1;
+	int		one = 1;
+	uint64_t	seed;
 
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = (uint64_t)listen_now_ms() ^ (uint64_t)getpid();
+	l->naklim = srclimit_new(UDP_NAK_RATE, UDP_NAK_BURST, seed);
 	l->fd = socket(l->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (l->fd == -1 ||
 	    setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
@@ -710,6 +948,13 @@ listener_udp(struct listener *l, char *err, size_t errsz)
 	return 0;
 }
 
+/* Once a second: the log limiter's summary of a busy second that has ended. */
+static void
+listen_tickcb(evutil_socket_t fd, short what, void *arg)
+{
+	log_limit_flush();
+}
+
 /* Bind every listener of cfg. */
 struct listeners *
 listen_start(struct event_base *base, const struct config *cfg,
@@ -717,6 +962,7 @@ listen_start(struct event_base *base, const struct config *cfg,
 {
 	struct listeners	*ls;
 	struct listener		*l;
+	struct timeval		 tick = { LISTEN_TICK_SEC, 0 };
 	size_t			 i;
 	int			 rc;
 
@@ -724,6 +970,8 @@ listen_start(struct event_base *base, const struct config *cfg,
 	ls->base = base;
 	ls->ingest = ingest;
 	ls->batch = batch;
+	ls->tick_ev = event_new(base, -1, EV_PERSIST, listen_tickcb, ls);
+	event_add(ls->tick_ev, &tick);
 	ls->l = xcalloc(cfg->nlisteners ? cfg->nlisteners : 1, sizeof(*ls->l));
 	for (i = 0; i < cfg->nlisteners; i++) {
 		l = &ls->l[ls->n++];
@@ -847,9 +1095,12 @@ listen_free(struct listeners *ls)
 		if (l->fd != -1)
 			close(l->fd);
 		SSL_CTX_free(l->ssl_ctx);
+		srclimit_free(l->naklim);
 		free(l->aq.q);
 		free(l->name);
 	}
+	if (ls->tick_ev != NULL)
+		event_free(ls->tick_ev);
 	free(ls->l);
 	free(ls);
 }

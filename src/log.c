@@ -9,10 +9,12 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 
 static int	log_foreground = 1;
 static int	log_level = LOG_LVL_INFO;
+static struct log_limit	log_lim = { .per_sec = LOG_LIMIT_PER_SEC };
 
 /* Start logging: stderr when foreground, else syslog as "pcod". */
 void
@@ -153,4 +155,82 @@ log_escape(char *dst, size_t dstsz, const void *src, size_t len)
 	}
 	dst[o < dstsz ? o : dstsz - 1] = '\0';
 	return dst;
+}
+
+/* Close the window of ll if now is past it; the sum of what it left out. */
+uint64_t
+log_limit_roll(struct log_limit *ll, int64_t now, uint64_t ended[LOG_LIMIT_NKINDS])
+{
+	uint64_t	sum = 0;
+	int		k;
+
+	memset(ended, 0, LOG_LIMIT_NKINDS * sizeof(ended[0]));
+	if (now == ll->second)
+		return 0;
+	for (k = 0; k < LOG_LIMIT_NKINDS; k++) {
+		ended[k] = ll->left_out[k];
+		sum += ended[k];
+		ll->left_out[k] = 0;
+	}
+	ll->second = now;
+	ll->lines = 0;
+	return sum;
+}
+
+/* May one more line of kind be written at now?  1 yes, 0 left out. */
+int
+log_limit_take(struct log_limit *ll, int64_t now, enum log_limit_kind kind,
+    uint64_t ended[LOG_LIMIT_NKINDS])
+{
+	log_limit_roll(ll, now, ended);
+	if (ll->lines < ll->per_sec) {
+		ll->lines++;
+		return 1;
+	}
+	ll->left_out[kind]++;
+	ll->total++;
+	return 0;
+}
+
+/* Log what a finished second left out, by kind. */
+static void
+log_limit_report(const uint64_t ended[LOG_LIMIT_NKINDS])
+{
+	uint64_t	sum = ended[LOG_LIMIT_REFUSAL] + ended[LOG_LIMIT_CONN];
+
+	if (sum == 0)
+		return;
+	log_warnx("%llu line(s) not logged in the last second (more than %d a "
+	    "second): refusals=%llu connections=%llu", (unsigned long long)sum,
+	    LOG_LIMIT_PER_SEC, (unsigned long long)ended[LOG_LIMIT_REFUSAL],
+	    (unsigned long long)ended[LOG_LIMIT_CONN]);
+}
+
+/* Ask the process's limiter for one line of kind; report a finished second first. */
+int
+log_limit_allow(enum log_limit_kind kind)
+{
+	uint64_t	ended[LOG_LIMIT_NKINDS];
+	int		ok;
+
+	ok = log_limit_take(&log_lim, clock_now_ms() / 1000, kind, ended);
+	log_limit_report(ended);
+	return ok;
+}
+
+/* Report a finished second even when no further line comes to trigger it. */
+void
+log_limit_flush(void)
+{
+	uint64_t	ended[LOG_LIMIT_NKINDS];
+
+	if (log_limit_roll(&log_lim, clock_now_ms() / 1000, ended) > 0)
+		log_limit_report(ended);
+}
+
+/* Lines left out since start. */
+uint64_t
+log_limit_suppressed(void)
+{
+	return log_lim.total;
 }

@@ -14,8 +14,9 @@
 #include <check.h>
 
 #include "conf.h"
-#include "text.h"
+#include "dc09.h"
 #include "log.h"
+#include "text.h"
 
 #ifndef TESTDATA_DIR
 #error "compile with -DTESTDATA_DIR='\"/path/to/tests\"'"
@@ -62,6 +63,8 @@ static const struct bad_case bad_cases[] = {
 	    ":1: listen: option \"idle-timeout\" needs a value" },
 	{ "bad-option-dup.conf", ":1: listen: duplicate option \"max-frame\"" },
 	{ "bad-max-frame.conf", ":1: listen: max-frame 4106 out of range 64-4105" },
+	{ "bad-frame-timeout.conf",
+	    ":1: listen: frame-timeout 0 out of range 1-86400" },
 	{ "bad-receiver.conf", ":1: receiver: \"1234567\" is not 1-6 hex digits" },
 	{ "bad-line.conf", ":1: line: \"12G\" is not 1-6 hex digits" },
 	{ "bad-window.conf", ":1: timestamp-window: missing argument, expected"
@@ -183,6 +186,7 @@ START_TEST(test_full_listeners)
 	ck_assert_str_eq(l[0].addr, "*:7000");
 	check_addr(&l[0], AF_INET, "0.0.0.0", 7000);
 	check_limits(&l[0], 10, 2, 30, 2048);
+	ck_assert_int_eq(l[0].frame_timeout, 5);
 	ck_assert_ptr_null(l[0].cert);
 	ck_assert_int_eq(l[0].lineno, 4);
 	ck_assert_int_eq(l[1].proto, LISTEN_UDP);
@@ -191,7 +195,9 @@ START_TEST(test_full_listeners)
 	ck_assert_int_eq(l[2].proto, LISTEN_TLS);
 	ck_assert_str_eq(l[2].addr, "[::1]:7443");
 	check_addr(&l[2], AF_INET6, "::1", 7443);
-	check_limits(&l[2], 1000, 64, 86400, 1024);
+	/* The default max-frame takes any frame the length field can describe. */
+	check_limits(&l[2], 1000, 64, 86400, DC09_MAX_FRAME);
+	ck_assert_int_eq(l[2].frame_timeout, 10);
 	check_under_confdir(l[2].cert, "/tls/cert.pem");
 	ck_assert_str_eq(l[2].key, "/etc/pcod/key#1.pem");
 	ck_assert_int_eq(l[3].proto, LISTEN_TCP);
@@ -211,7 +217,7 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(c->nlisteners, 1);
 	ck_assert_str_eq(c->listeners[0].addr, "0.0.0.0:7000");
 	check_addr(&c->listeners[0], AF_INET, "0.0.0.0", 7000);
-	check_limits(&c->listeners[0], 1000, 64, 120, 1024);
+	check_limits(&c->listeners[0], 1000, 64, 120, DC09_MAX_FRAME);
 	ck_assert_ptr_null(c->listeners[0].key);
 	ck_assert_ptr_null(c->receiver);
 	ck_assert_ptr_null(c->line);
@@ -299,7 +305,7 @@ START_TEST(test_etc_pcod_conf)
 	ck_assert_int_eq(c->listeners[0].proto, LISTEN_TCP);
 	ck_assert_int_eq(c->listeners[1].proto, LISTEN_UDP);
 	check_addr(&c->listeners[1], AF_INET, "0.0.0.0", 7000);
-	check_limits(&c->listeners[0], 1000, 64, 120, 1024);
+	check_limits(&c->listeners[0], 1000, 64, 120, DC09_MAX_FRAME);
 	ck_assert_ptr_null(c->receiver);
 	ck_assert_int_eq(c->time_ahead, 20);
 	ck_assert_int_eq(c->time_behind, 40);
