@@ -103,9 +103,12 @@ PAD_CHARS = "".join(chr(c) for c in range(0x21, 0x7f) if chr(c) not in "|[]#")
 
 
 def _pad(n, ch):
+    """n pad bytes: random (None), one character repeated, or exactly ch."""
     if ch is None:
         return "".join(random.choice(PAD_CHARS) for _ in range(n))
-    return ch * n
+    if len(ch) == n and n > 1:
+        return ch
+    return ch[:1] * n
 
 
 def build(token="SIA-DCS", seq=1, acct="1234", data="", xdata="",

@@ -25,7 +25,7 @@ def vectors_selfcheck(t):
             t.eq(msg.plain, v["plaintext"], "vector %s: decrypts to stated plaintext" % name)
             again = pt.build(msg.token, msg.seq, msg.acct, msg.data_raw, msg.xdata,
                              rcvr=msg.rcvr, line=msg.line, ts=msg.ts or None,
-                             key=v["key"], pad=msg.pad[:1] or "0")
+                             key=v["key"], pad=msg.pad or "0")
         else:
             again = pt.build(msg.token, msg.seq, msg.acct, msg.data_raw, msg.xdata,
                              rcvr=msg.rcvr, line=msg.line, ts=msg.ts or None,

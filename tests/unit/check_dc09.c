@@ -49,7 +49,7 @@ static const struct {
 	    "|AZones open", TS_0412, T_0412, NULL },
 	{ "sia-xdata-verify", "#1234|Nri1/BA01", TS_0412, T_0412,
 	    "[Vhttps://cam.example/clip/1.mp4][X14.4378][Y50.0755][RKitchen]" },
-	{ "sia-aes128-hash-pad", "Nri2/FA02", TS_0412, T_0412, NULL },
+	{ "sia-aes128-hash-pad", "Nri2/FA02/BA03", TS_0412, T_0412, NULL },
 };
 #define NOPENED		(sizeof(opened) / sizeof(opened[0]))
 
@@ -644,31 +644,34 @@ END_TEST
  */
 START_TEST(test_encrypted_random_pads)
 {
-	static const char	 body[] = "|Nri2/FA02]" TS_0412;
 	static const char	 tails[][6] = { "#ABC", "#5678", "#12", "#", "" };
 	struct dc09_key		 k = key(keys[0]);
 	struct dc09_content	 c;
-	char			 pt[128];
-	size_t			 pad, i, n, t;
-	int			 round;
+	char			 pt[160], body[96], want[64];
+	size_t			 pad, i, t;
+	int			 round, blocks;
 
 	srandom(7);
 	for (round = 0; round < 20000; round++) {
-		n = strlen(body) + (round % 2 ? 5 : 0);
-		pad = 16 - n % 16;
+		/* Bodies of varied length, so pads of every size come up. */
+		blocks = round / 2 % 6;
+		snprintf(want, sizeof(want), "Nri2/FA02%.*s", blocks * 5,
+		    "/BA03/BA04/BA05/BA06/BA07");
+		snprintf(body, sizeof(body), "%s|%s]" TS_0412,
+		    round % 2 ? "#5678" : "", want);
+		pad = 16 - strlen(body) % 16;
 		for (i = 0; i < pad; i++) {
 			do
 				pt[i] = (char)(0x21 + random() % 94);
 			while (pt[i] == '|' || pt[i] == '[' || pt[i] == ']');
 		}
-		t = (size_t)round % 5;
-		if (round % 2 == 0 && strlen(tails[t]) <= pad)
+		t = (size_t)round / 12 % 5;
+		if (strlen(tails[t]) <= pad)
 			memcpy(pt + pad - strlen(tails[t]), tails[t],
 			    strlen(tails[t]));
-		snprintf(pt + pad, sizeof(pt) - pad, "%s%s",
-		    round % 2 ? "#5678" : "", body);
+		snprintf(pt + pad, sizeof(pt) - pad, "%s", body);
 		ck_assert_msg(open_plaintext(&k, pt, &c) == 0, "refused %s", pt);
-		ck_assert_str_eq(c.data, "Nri2/FA02");
+		ck_assert_str_eq(c.data, want);
 	}
 }
 END_TEST
