@@ -1058,8 +1058,9 @@ alarm_due(struct alarm_engine *e, struct alarm_open *o, int64_t now, int startup
 		rc = alarm_audit(e, &actor_pcod, "alarm.escalate", o->id, reason,
 		    NULL);
 	if (rc == -1 || store_release(e->store) == -1) {
-		log_warnx("alarms: cannot escalate alarm %lld: %s",
-		    (long long)o->id, store_errmsg(e->store));
+		if (!store_unavailable(e->store))
+			log_warnx("alarms: cannot escalate alarm %lld: %s",
+			    (long long)o->id, store_errmsg(e->store));
 		store_rollback_savepoint(e->store);
 		return -1;
 	}

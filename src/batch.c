@@ -33,6 +33,8 @@ struct batch {
 	void			*fail_arg;
 	batch_ok_fn		 ok_hook;
 	void			*ok_arg;
+	batch_ok_fn		 open_hook;
+	void			*open_arg;
 };
 
 static void	batch_finish(struct batch *, int ok);
@@ -105,6 +107,8 @@ batch_join(struct batch *b)
 	b->open = 1;
 	b->unavail0 = store_unavailable_count(b->store);
 	event_active(b->ev, 0, 0);
+	if (b->open_hook != NULL)
+		b->open_hook(b->open_arg);
 	return 0;
 }
 
@@ -189,6 +193,14 @@ batch_finish(struct batch *b, int ok)
 		b->fail_hook(store_errmsg(b->store), b->fail_arg);
 	if (ok && b->ok_hook != NULL)
 		b->ok_hook(b->ok_arg);
+}
+
+/* Who writes first into every batch that opens. */
+void
+batch_set_open_hook(struct batch *b, batch_ok_fn fn, void *arg)
+{
+	b->open_hook = fn;
+	b->open_arg = arg;
 }
 
 /* Who to tell when a batch commits. */

@@ -17,6 +17,7 @@
 
 #include "acct.h"
 #include "alarm.h"
+#include "auditq.h"
 #include "batch.h"
 #include "clock.h"
 #include "cmd.h"
@@ -49,6 +50,7 @@ struct pcod {
 	struct control_ctx	 ctx;
 	struct event		*sig[3];
 	struct trouble		*trouble;	/* the database refusing writes */
+	struct auditq		*auditq;	/* console audit rows kept meanwhile */
 	int			 verbose;	/* -v count */
 };
 
@@ -163,6 +165,8 @@ pcod_start(struct pcod *p)
 	p->trouble = trouble_new(p->base, p->batch, p->store, p->alarms,
 	    p->control);
 	p->ctx.trouble = p->trouble;
+	p->auditq = auditq_new(p->batch, p->store);
+	p->ctx.auditq = p->auditq;
 	if (alarm_engine_start(p->alarms) == -1)
 		fatalx("%s: cannot load the open alarms: %s", p->cfg->database,
 		    store_errmsg(p->store));
@@ -245,6 +249,11 @@ pcod_stop(struct pcod *p)
 	alarm_engine_set_listening(p->alarms, NULL, NULL);
 	trouble_free(p->trouble);
 	p->ctx.trouble = NULL;
+	/* Audit rows kept in memory get a last chance to be stored. */
+	if (auditq_flush(p->auditq) == 0)
+		batch_flush(p->batch);
+	auditq_free(p->auditq);
+	p->ctx.auditq = NULL;
 	control_free(p->control);
 	batch_flush(p->batch);
 	supervise_free(p->supervisor);

@@ -284,7 +284,8 @@ sup_begin(struct supervisor *s, struct sup_acct *a)
 	if (batch_join(s->batch) == -1)
 		return -1;
 	if (store_savepoint(s->store) == -1) {
-		log_warnx("supervision: %s", store_errmsg(s->store));
+		if (!store_unavailable(s->store))
+			log_warnx("supervision: %s", store_errmsg(s->store));
 		return -1;
 	}
 	if (!a->pending) {
@@ -307,8 +308,10 @@ sup_end(struct supervisor *s, const struct sup_acct *a, int rc)
 {
 	if (rc == 0 && store_release(s->store) == 0)
 		return 0;
-	log_warnx("supervision: account %s: alarm or write failed: %s",
-	    a->account, store_errmsg(s->store));
+	/* The database refusing writes is reported once, by the batch's hook. */
+	if (!store_unavailable(s->store))
+		log_warnx("supervision: account %s: alarm or write failed: %s",
+		    a->account, store_errmsg(s->store));
 	store_rollback_savepoint(s->store);
 	return -1;
 }

@@ -208,8 +208,8 @@ def diskfull_nak_then_retransmission(t):
                 "consoles are told at once that the database refuses writes", n)
         r = p.ctl("account.add", {"account": "DF99"})
         t.info("account.add while full: %r" % (r,))
-        t.check(not r.get("ok") and (r.get("error") or {}).get("code") == "storage",
-                "control write while full answers a storage error", r)
+        t.check(not r.get("ok") and (r.get("error") or {}).get("code") == "storage_unavailable",
+                "control write while full answers storage_unavailable", r)
 
         # 3. space returns: the panels retransmit the same frames
         os.unlink(filler)
