@@ -50,6 +50,8 @@ struct trouble {
 	int			 recording;	/* the alarm's batch is open */
 };
 
+static void	trouble_summary(struct trouble *, int64_t now);
+
 /* NAKs sent since the episode began. */
 static uint64_t
 trouble_naks(const struct trouble *t)
@@ -108,6 +110,7 @@ trouble_storage_failed(struct trouble *t, const char *why)
 	t->rec_failures++;
 	if (t->failing) {
 		t->failures++;
+		trouble_summary(t, now);
 		return;
 	}
 	t->failing = 1;

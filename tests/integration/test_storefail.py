@@ -25,7 +25,7 @@ T = pt.Runner(limit=58)
 
 NAK = ("NAK", "0000")
 LOCK_SECONDS = 4
-FULL_SECONDS = 6        # > the 5 s between summaries
+FULL_SECONDS = 7        # > the 5 s between summaries
 
 
 def store_lines(log):
