@@ -33,10 +33,10 @@ int		 batch_flush(struct batch *);
 typedef void	(*batch_fail_fn)(const char *why, void *arg);
 void		 batch_set_fail_hook(struct batch *, batch_fail_fn, void *arg);
 /* Told after each batch that committed (after its waiters ran). */
-typedef void	(*batch_ok_fn)(void *arg);
-void		 batch_set_ok_hook(struct batch *, batch_ok_fn, void *arg);
+typedef void	(*batch_hook_fn)(void *arg);
+void		 batch_set_ok_hook(struct batch *, batch_hook_fn, void *arg);
 /* Called as each batch opens, before the caller's writes (it may write and defer). */
-void		 batch_set_open_hook(struct batch *, batch_ok_fn, void *arg);
+void		 batch_set_open_hook(struct batch *, batch_hook_fn, void *arg);
 /* Change the cap (SIGHUP). */
 void		 batch_set_max(struct batch *, int max);
 /* Size of the last committed batch. */

@@ -31,9 +31,9 @@ struct batch {
 	size_t			 nw, cap;
 	batch_fail_fn		 fail_hook;
 	void			*fail_arg;
-	batch_ok_fn		 ok_hook;
+	batch_hook_fn		 ok_hook;
 	void			*ok_arg;
-	batch_ok_fn		 open_hook;
+	batch_hook_fn		 open_hook;
 	void			*open_arg;
 };
 
@@ -197,7 +197,7 @@ batch_finish(struct batch *b, int ok)
 
 /* Who writes first into every batch that opens. */
 void
-batch_set_open_hook(struct batch *b, batch_ok_fn fn, void *arg)
+batch_set_open_hook(struct batch *b, batch_hook_fn fn, void *arg)
 {
 	b->open_hook = fn;
 	b->open_arg = arg;
@@ -205,7 +205,7 @@ batch_set_open_hook(struct batch *b, batch_ok_fn fn, void *arg)
 
 /* Who to tell when a batch commits. */
 void
-batch_set_ok_hook(struct batch *b, batch_ok_fn fn, void *arg)
+batch_set_ok_hook(struct batch *b, batch_hook_fn fn, void *arg)
 {
 	b->ok_hook = fn;
 	b->ok_arg = arg;

@@ -103,7 +103,8 @@ store_keep_err(struct store *s, sqlite3 *db)
 {
 	snprintf(s->err, sizeof(s->err), "%s", sqlite3_errmsg(db));
 	s->errcode = sqlite3_extended_errcode(db);
-	if (store_unavailable(s))
+	/* Only the writer's: a read that failed says nothing about writes. */
+	if (db == s->db && store_unavailable(s))
 		s->nunavail++;
 }
 
