@@ -131,6 +131,39 @@ def foreign_write_lock(t):
 
 
 @T.test
+def backup_does_not_block(t):
+    """An online backup (SQLite backup API, as `sqlite3 .backup` uses) and a
+    long read transaction hold only read locks: panels keep getting ACKs."""
+    p = Pcod()
+    ts = pt.ts_format()
+    reader = sqlite3.connect(p.db_path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM frames").fetchall()    # a read snapshot
+    try:
+        with p.tcp() as c:
+            got = [c.exchange(pt.sia(s, "BB01", "Nri1/BA%02d" % s, ts=ts)).token
+                   for s in range(1, 6)]
+        t.eq(got, ["ACK"] * 5, "ACKs while another process holds a read transaction")
+        copy = os.path.join(p.dir, "copy.db")
+        dst = sqlite3.connect(copy)
+        src = sqlite3.connect(p.db_path)
+        src.backup(dst, pages=1)        # page by page, like .backup
+        src.close()
+        with p.tcp() as c:
+            a = c.exchange(pt.sia(6, "BB01", "Nri1/BA06", ts=ts))
+        t.eq(a.token, "ACK", "ACK after an online backup")
+        t.eq(dst.execute("PRAGMA integrity_check").fetchall(), [("ok",)],
+             "the backup copy is sound")
+        dst.close()
+    finally:
+        reader.execute("ROLLBACK")
+        reader.close()
+    t.eq((p.status().get("storage") or {}).get("state"), "ok",
+         "no storage trouble from a backup")
+    t.eq(p.stop(), 0, "SIGTERM: exit 0")
+
+
+@T.test
 def diskfull_reported_right(t):
     d = df.DiskPcod()
     p = d.p
@@ -212,5 +245,5 @@ if __name__ == "__main__":
     why = df.can_mount()
     if why is not None:
         print("# cannot mount a tmpfs (%s): skipping the disk-full test" % why)
-        T.tests = [foreign_write_lock]
+        T.tests = [foreign_write_lock, backup_does_not_block]
     T.run()
