@@ -109,6 +109,13 @@ typedef int	(*alarm_listening_fn)(void *arg);
 void	alarm_engine_set_listening(struct alarm_engine *, alarm_listening_fn,
 	    void *arg);
 
+/*
+ * The in-memory index of open alarms, sorted by id: [{id, kind, site_id,
+ * account, zone, cls, taken, restored, created_ms, next_ms}] (checks and
+ * debugging: after a failed batch it must equal what it was before it).
+ */
+json_t	*alarm_engine_index_json(struct alarm_engine *);
+
 /* Priority of a new alarm of class cls, raised by the site's boost (1 highest). */
 int	alarm_priority(int cls, int restore, int boost);
 

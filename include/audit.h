@@ -27,6 +27,10 @@ struct audit_filter {
 int	store_audit_add(struct store *, const struct actor *who, const char *action,
 	    const char *object, const char *object_id, const char *reason,
 	    json_t *details);
+/* The same with the time it happened (a row kept in memory while writes failed). */
+int	store_audit_add_at(struct store *, int64_t at_ms, const struct actor *who,
+	    const char *action, const char *object, const char *object_id,
+	    const char *reason, json_t *details);
 /* Committed records, newest first: [{id, at, actor, action, object, object_id, reason, details}]. */
 json_t	*store_audit_list(struct store *, const struct audit_filter *);
 

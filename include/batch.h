@@ -25,9 +25,18 @@ void		 batch_count(struct batch *);
 void		 batch_abort(struct batch *);
 /* Commit now (shutdown, cap reached).  0 ok, -1 failed. */
 int		 batch_flush(struct batch *);
-/* Told, with the store's message, whenever a batch fails (commit or abort). */
+/*
+ * Told, with the store's message, whenever a batch fails (commit, abort, or
+ * a BEGIN refused by a lock: once per loop pass).  Nothing is logged by the
+ * batch itself: the hook coalesces.
+ */
 typedef void	(*batch_fail_fn)(const char *why, void *arg);
 void		 batch_set_fail_hook(struct batch *, batch_fail_fn, void *arg);
+/* Told after each batch that committed (after its waiters ran). */
+typedef void	(*batch_hook_fn)(void *arg);
+void		 batch_set_ok_hook(struct batch *, batch_hook_fn, void *arg);
+/* Called as each batch opens, before the caller's writes (it may write and defer). */
+void		 batch_set_open_hook(struct batch *, batch_hook_fn, void *arg);
 /* Change the cap (SIGHUP). */
 void		 batch_set_max(struct batch *, int max);
 /* Size of the last committed batch. */

@@ -119,9 +119,16 @@ struct cmd_entry {
 };
 
 /*
+ * The error code of a change refused because the database cannot take
+ * writes now (a lock held by another process, disk full, I/O error): the
+ * console may retry; nothing of the change was kept.
+ */
+#define CMD_STORAGE_UNAVAILABLE	"storage_unavailable"
+/*
  * Run write for req in the batch and reply with its result after the commit
- * (or its error at once; "storage" if the commit fails).  committed may be
- * NULL.  args must stay valid only during the call.
+ * (or its error at once; CMD_STORAGE_UNAVAILABLE if the batch cannot begin
+ * or fails).  committed may be NULL.  args must stay valid only during the
+ * call.
  */
 void	control_write(struct cmd_req *req, struct control_ctx *ctx, json_t *args,
 	    cmd_write_fn write, cmd_commit_fn committed);

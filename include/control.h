@@ -12,6 +12,8 @@ struct batch;
 struct acct_table;
 struct alarm_engine;
 struct supervisor;
+struct trouble;
+struct auditq;
 struct config;
 
 /* What the control commands work on; owned by main, outlives the control socket. */
@@ -23,6 +25,8 @@ struct control_ctx {
 	struct supervisor	*supervisor;
 	const struct config	*cfg;		/* the running one; swapped on SIGHUP */
 	struct control		*control;	/* for control_publish() */
+	struct trouble		*trouble;	/* storage state for status; may be NULL */
+	struct auditq		*auditq;	/* session audit rows kept while writes fail */
 	const char		*version;
 };
 

@@ -87,6 +87,15 @@ int		 store_commit(struct store *);	/* rolls back itself on failure */
 void		 store_rollback(struct store *);
 int		 store_in_txn(struct store *);
 const char	*store_errmsg(struct store *);
+/*
+ * How long (ms) a statement may wait for a lock another process holds,
+ * once running (start-up waits longer).  A batch that meets a lock fails.
+ */
+void		 store_set_busy_timeout(struct store *, int ms);
+/* 1 if the last failure was the database refusing writes now (lock, disk full, I/O). */
+int		 store_unavailable(struct store *);
+/* How many such failures so far (a batch that met one is not a recovery). */
+uint64_t	 store_unavailable_count(const struct store *);
 
 /*
  * A savepoint inside the open batch, so one console command is all or

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,26 @@ struct alarm_open {
 	struct alarm_open	*next;		/* hash chain; owned by the table */
 };
 
+/*
+ * One change to the index made in the open batch, undone in reverse order if
+ * the batch fails: the cost of a failure is that of the batch, not a reload
+ * of every open alarm.
+ */
+enum alarm_undo_op {
+	UNDO_ADD,		/* o was added: unlink and free it */
+	UNDO_REMOVE,		/* o was unlinked (owned here until the batch ends) */
+	UNDO_FIELDS		/* o's state fields held these values */
+};
+
+struct alarm_undo {
+	enum alarm_undo_op	 op;
+	struct alarm_open	*o;
+	int			 taken;
+	int			 restored;
+	int64_t			 created_ms;
+	int64_t			 next_ms;
+};
+
 /* A change to tell consoles about after the commit. */
 struct alarm_note {
 	int64_t			 id;
@@ -96,6 +117,10 @@ struct alarm_engine {
 	size_t			 nopen;
 	struct alarm_note	*notes;		/* owned; the open batch's changes */
 	size_t			 nnotes, capnotes;
+	struct alarm_undo	*undo;		/* owned; the open batch's index changes */
+	size_t			 nundo, capundo;
+	char			**logs;		/* owned; lines to log once committed */
+	size_t			 nlogs, caplogs;
 	unsigned		 gen;		/* number of the open batch */
 	int			 waiting;	/* registered with the open batch */
 };
@@ -116,6 +141,7 @@ static const char *const alarm_resolutions[] = {
 static const char *const alarm_outcomes[] = { "done", "failed", "skipped", NULL };
 
 static void	alarm_batch_done(int ok, void *arg);
+static void	alarm_watch(struct alarm_engine *);
 static void	alarm_tick(struct alarm_engine *, int startup);
 
 /* --- the index --------------------------------------------------------- */
@@ -194,28 +220,23 @@ alarm_grow(struct alarm_engine *e)
 	free(old);
 }
 
-/* Add an open alarm to the index. */
-static struct alarm_open *
-alarm_index_add(struct alarm_engine *e, const struct alarm_key *k, int64_t id)
+/* Put an entry into its bucket. */
+static void
+alarm_index_link(struct alarm_engine *e, struct alarm_open *o)
 {
-	struct alarm_open	*o;
-	size_t			 slot;
+	size_t	slot;
 
 	if (e->nopen >= e->nbuckets)
 		alarm_grow(e);
-	o = xcalloc(1, sizeof(*o));
-	o->key = *k;
-	o->id = id;
-	slot = alarm_hash(k) % e->nbuckets;
+	slot = alarm_hash(&o->key) % e->nbuckets;
 	o->next = e->tab[slot];
 	e->tab[slot] = o;
 	e->nopen++;
-	return o;
 }
 
-/* Drop a closed alarm from the index. */
+/* Take an entry out of its bucket (not freed). */
 static void
-alarm_index_remove(struct alarm_engine *e, struct alarm_open *o)
+alarm_index_unlink(struct alarm_engine *e, struct alarm_open *o)
 {
 	struct alarm_open	**pp;
 
@@ -223,10 +244,109 @@ alarm_index_remove(struct alarm_engine *e, struct alarm_open *o)
 	    pp = &(*pp)->next)
 		if (*pp == o) {
 			*pp = o->next;
-			free(o);
+			o->next = NULL;
 			e->nopen--;
 			return;
 		}
+}
+
+/* A new entry for alarm id, in the index. */
+static struct alarm_open *
+alarm_index_new(struct alarm_engine *e, const struct alarm_key *k, int64_t id)
+{
+	struct alarm_open	*o;
+
+	o = xcalloc(1, sizeof(*o));
+	o->key = *k;
+	o->id = id;
+	alarm_index_link(e, o);
+	return o;
+}
+
+/* Journal one change of o in the open batch (once watched, undone if it fails). */
+static void
+alarm_undo_push(struct alarm_engine *e, enum alarm_undo_op op,
+    struct alarm_open *o)
+{
+	struct alarm_undo	*u;
+
+	if (e->nundo == e->capundo) {
+		e->capundo = e->capundo ? e->capundo * 2 : 64;
+		e->undo = xreallocarray(e->undo, e->capundo, sizeof(*e->undo));
+	}
+	u = &e->undo[e->nundo++];
+	u->op = op;
+	u->o = o;
+	u->taken = o->taken;
+	u->restored = o->restored;
+	u->created_ms = o->created_ms;
+	u->next_ms = o->next_ms;
+	alarm_watch(e);
+}
+
+/* o's state fields are about to change in the open batch. */
+static void
+alarm_undo_fields(struct alarm_engine *e, struct alarm_open *o)
+{
+	alarm_undo_push(e, UNDO_FIELDS, o);
+}
+
+/* Add an open alarm to the index, in the open batch. */
+static struct alarm_open *
+alarm_index_add(struct alarm_engine *e, const struct alarm_key *k, int64_t id)
+{
+	struct alarm_open	*o = alarm_index_new(e, k, id);
+
+	alarm_undo_push(e, UNDO_ADD, o);
+	return o;
+}
+
+/* Drop a closed alarm from the index, in the open batch. */
+static void
+alarm_index_remove(struct alarm_engine *e, struct alarm_open *o)
+{
+	alarm_index_unlink(e, o);
+	alarm_undo_push(e, UNDO_REMOVE, o);
+}
+
+/* The batch failed: undo its index changes, newest first. */
+static void
+alarm_undo_replay(struct alarm_engine *e)
+{
+	struct alarm_undo	*u;
+	size_t			 i;
+
+	for (i = e->nundo; i-- > 0; ) {
+		u = &e->undo[i];
+		switch (u->op) {
+		case UNDO_ADD:
+			alarm_index_unlink(e, u->o);
+			free(u->o);
+			break;
+		case UNDO_REMOVE:
+			alarm_index_link(e, u->o);
+			break;
+		case UNDO_FIELDS:
+			u->o->taken = u->taken;
+			u->o->restored = u->restored;
+			u->o->created_ms = u->created_ms;
+			u->o->next_ms = u->next_ms;
+			break;
+		}
+	}
+	e->nundo = 0;
+}
+
+/* The batch committed: the journal is history; removed entries go. */
+static void
+alarm_undo_forget(struct alarm_engine *e)
+{
+	size_t	i;
+
+	for (i = 0; i < e->nundo; i++)
+		if (e->undo[i].op == UNDO_REMOVE)
+			free(e->undo[i].o);
+	e->nundo = 0;
 }
 
 /* Empty the index. */
@@ -277,7 +397,7 @@ alarm_load_one(const struct store_alarm_open *a, void *arg)
 
 	alarm_key_stored(a, &k);
 	/* Duplicates keys are kept too, so each still escalates. */
-	o = alarm_index_add(e, &k, a->id);
+	o = alarm_index_new(e, &k, a->id);
 	o->taken = a->taken;
 	o->restored = a->restored;
 	o->created_ms = a->created_ms;
@@ -434,6 +554,39 @@ alarm_listened(struct alarm_engine *e)
 	return e->listening == NULL || e->listening(e->listening_arg);
 }
 
+/* Log a line once the open batch commits (what is logged happened). */
+static void __attribute__((format(printf, 2, 3)))
+alarm_log_after(struct alarm_engine *e, const char *fmt, ...)
+{
+	va_list	ap;
+	char	*line;
+
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) == -1)
+		fatalx("alarms: vasprintf failed");
+	va_end(ap);
+	if (e->nlogs == e->caplogs) {
+		e->caplogs = e->caplogs ? e->caplogs * 2 : 64;
+		e->logs = xreallocarray(e->logs, e->caplogs, sizeof(*e->logs));
+	}
+	e->logs[e->nlogs++] = line;
+	alarm_watch(e);
+}
+
+/* Write the batch's lines if it committed; drop them either way. */
+static void
+alarm_logs_flush(struct alarm_engine *e, int ok)
+{
+	size_t	i;
+
+	for (i = 0; i < e->nlogs; i++) {
+		if (ok)
+			log_info("%s", e->logs[i]);
+		free(e->logs[i]);
+	}
+	e->nlogs = 0;
+}
+
 /* The batch holding our changes ended: publish them, or forget them. */
 static void
 alarm_batch_done(int ok, void *arg)
@@ -447,11 +600,11 @@ alarm_batch_done(int ok, void *arg)
 	e->notes = NULL;
 	e->nnotes = e->capnotes = 0;
 	e->waiting = 0;
-	if (!ok) {
-		/* The index may hold alarms that were rolled back. */
-		log_warnx("alarms: a batch failed; reloading the open alarms");
-		alarm_index_load(e);
-	}
+	if (ok)
+		alarm_undo_forget(e);
+	else
+		alarm_undo_replay(e);
+	alarm_logs_flush(e, ok);
 	if (ok && !alarm_listened(e))
 		ok = 0;
 	for (i = 0; i < n; i++) {
@@ -646,8 +799,9 @@ alarm_raise(struct alarm_engine *e, const struct alarm_raise *r)
 	o->created_ms = now;
 	o->next_ms = a.take_deadline_ms;
 	alarm_touch(e, o, id);
-	log_info("alarm %lld raised: account %s zone %d class %s priority %d",
-	    (long long)id, r->account, r->key->zone, a.cls, a.priority);
+	alarm_log_after(e, "alarm %lld raised: account %s zone %d class %s "
+	    "priority %d", (long long)id, r->account, r->key->zone, a.cls,
+	    a.priority);
 	return 0;
 }
 
@@ -690,6 +844,7 @@ alarm_stack(struct alarm_engine *e, struct alarm_open *o,
 	    in->ev->text, NULL) == -1)
 		return -1;
 	if (restored >= 0) {
+		alarm_undo_fields(e, o);
 		o->restored = restored;
 		alarm_touch(e, o, o->id);
 	} else
@@ -757,6 +912,7 @@ alarm_comm_fail(struct alarm_engine *e, const char *account, int64_t site_id,
 		/* Silent again before anyone closed it: active again. */
 		if (store_alarm_stack(e->store, o->id, clock_now_ms(), 1, 0) == -1)
 			return -1;
+		alarm_undo_fields(e, o);
 		o->restored = 0;
 		alarm_touch(e, o, o->id);
 		return 0;
@@ -800,6 +956,7 @@ alarm_raise_system(struct alarm_engine *e, const char *what, const char *text)
 	if ((o = alarm_find(e, &k)) != NULL) {
 		if (store_alarm_stack(e->store, o->id, clock_now_ms(), 1, 0) == -1)
 			return -1;
+		alarm_undo_fields(e, o);
 		o->restored = 0;
 		alarm_touch(e, o, o->id);
 		return 0;
@@ -830,6 +987,7 @@ alarm_comm_restore(struct alarm_engine *e, const char *account)
 	    alarm_audit(e, &actor_pcod, "alarm.restore", o->id,
 	    "communication restored", NULL) == -1)
 		return -1;
+	alarm_undo_fields(e, o);
 	o->restored = 1;
 	alarm_touch(e, o, o->id);
 	return 0;
@@ -900,14 +1058,17 @@ alarm_due(struct alarm_engine *e, struct alarm_open *o, int64_t now, int startup
 		rc = alarm_audit(e, &actor_pcod, "alarm.escalate", o->id, reason,
 		    NULL);
 	if (rc == -1 || store_release(e->store) == -1) {
-		log_warnx("alarms: cannot escalate alarm %lld: %s",
-		    (long long)o->id, store_errmsg(e->store));
+		if (!store_unavailable(e->store))
+			log_warnx("alarms: cannot escalate alarm %lld: %s",
+			    (long long)o->id, store_errmsg(e->store));
 		store_rollback_savepoint(e->store);
 		return -1;
 	}
+	alarm_undo_fields(e, o);
 	o->next_ms = next;
 	if (reason[0] != '\0') {
-		log_info("alarm %lld escalated: %s", (long long)o->id, reason);
+		alarm_log_after(e, "alarm %lld escalated: %s", (long long)o->id,
+		    reason);
 		alarm_touch(e, o, o->id);
 		alarm_note_add(e, o, o->id, reason, actor_pcod.name);
 	}
@@ -1074,6 +1235,7 @@ alarm_take(struct alarm_engine *e, int64_t id, const struct actor *who,
 	if (alarm_result(e, id, result, err) == -1)
 		return -1;
 	if ((o = alarm_find_id(e, id)) != NULL) {
+		alarm_undo_fields(e, o);
 		o->taken = 1;
 		if (!takeover)
 			o->next_ms = next;
@@ -1125,8 +1287,10 @@ alarm_step_note(struct alarm_engine *e, int64_t id, int position,
 		return cmd_fail(err, "storage", "%s", store_errmsg(e->store));
 	if (alarm_result(e, id, result, err) == -1)
 		return -1;
-	if ((o = alarm_find_id(e, id)) != NULL)
+	if ((o = alarm_find_id(e, id)) != NULL) {
+		alarm_undo_fields(e, o);
 		o->next_ms = next;
+	}
 	alarm_touch(e, o, id);
 	return 0;
 }
@@ -1222,8 +1386,8 @@ alarm_escalate(struct alarm_engine *e, int64_t id, const char *reason,
 		return -1;
 	alarm_touch(e, alarm_find_id(e, id), id);
 	alarm_note_add(e, NULL, id, reason != NULL ? reason : "", who->name);
-	log_info("alarm %lld escalated by %s: %s", (long long)id, who->name,
-	    reason != NULL ? reason : "");
+	alarm_log_after(e, "alarm %lld escalated by %s: %s", (long long)id,
+	    who->name, reason != NULL ? reason : "");
 	return 0;
 }
 
@@ -1260,12 +1424,57 @@ alarm_engine_free(struct alarm_engine *e)
 		batch_flush(e->batch);
 	if (e->timer != NULL)
 		event_free(e->timer);
+	alarm_undo_forget(e);
+	free(e->undo);
+	alarm_logs_flush(e, 0);
+	free(e->logs);
 	alarm_index_clear(e);
 	free(e->tab);
 	for (i = 0; i < e->nnotes; i++)
 		free(e->notes[i].reason);
 	free(e->notes);
 	free(e);
+}
+
+/* One index entry as alarm_engine_index_json shows it. */
+static json_t *
+alarm_open_json(const struct alarm_open *o)
+{
+	return json_pack("{s:I,s:i,s:I,s:s,s:i,s:i,s:i,s:i,s:I,s:I}",
+	    "id", (json_int_t)o->id, "kind", o->key.kind,
+	    "site_id", (json_int_t)o->key.site_id, "account", o->key.account,
+	    "zone", o->key.zone, "cls", o->key.cls, "taken", o->taken,
+	    "restored", o->restored, "created_ms", (json_int_t)o->created_ms,
+	    "next_ms", (json_int_t)o->next_ms);
+}
+
+/* Order index entries by id. */
+static int
+alarm_open_cmp(const void *x, const void *y)
+{
+	const struct alarm_open	*a = *(const struct alarm_open *const *)x;
+	const struct alarm_open	*b = *(const struct alarm_open *const *)y;
+
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* The in-memory index of open alarms, by id: what the engine believes. */
+json_t *
+alarm_engine_index_json(struct alarm_engine *e)
+{
+	struct alarm_open	**v, *o;
+	json_t			 *a = json_array();
+	size_t			  i, n = 0;
+
+	v = xreallocarray(NULL, e->nopen + 1, sizeof(*v));
+	for (i = 0; i < e->nbuckets; i++)
+		for (o = e->tab[i]; o != NULL; o = o->next)
+			v[n++] = o;
+	qsort(v, n, sizeof(*v), alarm_open_cmp);
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, alarm_open_json(v[i]));
+	free(v);
+	return a;
 }
 
 /* Use a reloaded configuration (classes, deadlines) from now on. */

@@ -25,10 +25,16 @@ struct batch {
 	int			 count;		/* items in the open batch */
 	int			 open;		/* a transaction is open */
 	int			 last;		/* items in the last commit */
+	int			 refused;	/* BEGIN failed in this loop pass */
+	uint64_t		 unavail0;	/* store_unavailable_count() at BEGIN */
 	struct batch_waiter	*w;		/* owned */
 	size_t			 nw, cap;
 	batch_fail_fn		 fail_hook;
 	void			*fail_arg;
+	batch_hook_fn		 ok_hook;
+	void			*ok_arg;
+	batch_hook_fn		 open_hook;
+	void			*open_arg;
 };
 
 static void	batch_finish(struct batch *, int ok);
@@ -37,7 +43,10 @@ static void	batch_finish(struct batch *, int ok);
 static void
 batch_commit_cb(evutil_socket_t fd, short what, void *arg)
 {
-	batch_flush(arg);
+	struct batch	*b = arg;
+
+	b->refused = 0;
+	batch_flush(b);
 }
 
 /* Make a batch writer over store on base. */
@@ -74,19 +83,32 @@ batch_free(struct batch *b)
 	free(b);
 }
 
-/* Open the transaction if needed and schedule its commit. */
+/*
+ * Open the transaction if needed and schedule its commit.  A BEGIN that
+ * fails (another process holds the write lock past the busy timeout) fails
+ * every other join of the same loop pass at once, so a pass waits on the
+ * lock once, not once per frame; it counts as one failed batch.
+ */
 int
 batch_join(struct batch *b)
 {
 	if (b->open)
 		return 0;
+	if (b->refused)
+		return -1;
 	if (store_begin(b->store) == -1) {
-		log_warnx("store: cannot begin a transaction: %s",
-		    store_errmsg(b->store));
+		b->refused = 1;
+		event_active(b->ev, 0, 0);
+		pcod_stats.commit_failures++;
+		if (b->fail_hook != NULL)
+			b->fail_hook(store_errmsg(b->store), b->fail_arg);
 		return -1;
 	}
 	b->open = 1;
+	b->unavail0 = store_unavailable_count(b->store);
 	event_active(b->ev, 0, 0);
+	if (b->open_hook != NULL)
+		b->open_hook(b->open_arg);
 	return 0;
 }
 
@@ -123,10 +145,8 @@ batch_flush(struct batch *b)
 
 	if (!b->open)
 		return 0;
+	/* A failure is reported, coalesced, by the fail hook. */
 	ok = store_commit(b->store) == 0;
-	if (!ok)
-		log_warnx("store: COMMIT FAILED, %d frame(s) not acknowledged: %s",
-		    b->count, store_errmsg(b->store));
 	batch_finish(b, ok);
 	return ok ? 0 : -1;
 }
@@ -138,8 +158,6 @@ batch_abort(struct batch *b)
 	if (!b->open)
 		return;
 	store_rollback(b->store);
-	log_warnx("store: batch of %d frame(s) rolled back after a write error",
-	    b->count);
 	batch_finish(b, 0);
 }
 
@@ -165,8 +183,32 @@ batch_finish(struct batch *b, int ok)
 	for (i = 0; i < n; i++)
 		w[i].cb(ok, w[i].arg);
 	free(w);
+	/*
+	 * A batch that committed what was left after a write in it failed
+	 * (disk full, rolled back to its savepoint) is no sign of recovery.
+	 */
+	if (ok && store_unavailable_count(b->store) != b->unavail0)
+		ok = 0;
 	if (!ok && b->fail_hook != NULL)
 		b->fail_hook(store_errmsg(b->store), b->fail_arg);
+	if (ok && b->ok_hook != NULL)
+		b->ok_hook(b->ok_arg);
+}
+
+/* Who writes first into every batch that opens. */
+void
+batch_set_open_hook(struct batch *b, batch_hook_fn fn, void *arg)
+{
+	b->open_hook = fn;
+	b->open_arg = arg;
+}
+
+/* Who to tell when a batch commits. */
+void
+batch_set_ok_hook(struct batch *b, batch_hook_fn fn, void *arg)
+{
+	b->ok_hook = fn;
+	b->ok_arg = arg;
 }
 
 /* Who to tell when a batch fails. */

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -35,6 +36,15 @@ cmd_fail(struct cmd_err *err, const char *code, const char *fmt, ...)
 	return -1;
 }
 
+/* A "storage" error that is the database refusing writes now is told apart. */
+static const char *
+cmd_storage_code(struct control_ctx *ctx, const char *code)
+{
+	if (strcmp(code, "storage") == 0 && store_unavailable(ctx->store))
+		return CMD_STORAGE_UNAVAILABLE;
+	return code;
+}
+
 /* The batch holding the change is decided: reply. */
 static void
 cmd_write_done(int ok, void *arg)
@@ -42,8 +52,8 @@ cmd_write_done(int ok, void *arg)
 	struct cmd_write_op	*op = arg;
 
 	if (!ok) {
-		control_error(op->req, "storage", "the change could not be "
-		    "committed: %s", store_errmsg(op->ctx->store));
+		control_error(op->req, CMD_STORAGE_UNAVAILABLE, "the change could "
+		    "not be committed: %s", store_errmsg(op->ctx->store));
 		json_decref(op->result);
 	} else {
 		if (op->committed != NULL)
@@ -63,8 +73,8 @@ control_write(struct cmd_req *req, struct control_ctx *ctx, json_t *args,
 	json_t			*result = NULL;
 
 	if (batch_join(ctx->batch) != 0 || store_savepoint(ctx->store) != 0) {
-		control_error(req, "storage", "cannot open a transaction: %s",
-		    store_errmsg(ctx->store));
+		control_error(req, CMD_STORAGE_UNAVAILABLE, "the database cannot "
+		    "take changes now: %s", store_errmsg(ctx->store));
 		return;
 	}
 	if (write(ctx, control_actor(req), args, &result, &err) != 0) {
@@ -72,7 +82,8 @@ control_write(struct cmd_req *req, struct control_ctx *ctx, json_t *args,
 		if (err.msg[0] == '\0')
 			snprintf(err.msg, sizeof(err.msg), "%s",
 			    store_errmsg(ctx->store));
-		control_error(req, err.code, "%s", err.msg);
+		control_error(req, cmd_storage_code(ctx, err.code), "%s",
+		    err.msg);
 		return;
 	}
 	if (store_release(ctx->store) != 0) {

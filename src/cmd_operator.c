@@ -15,6 +15,7 @@
 
 #include "actor.h"
 #include "audit.h"
+#include "auditq.h"
 #include "batch.h"
 #include "cmd.h"
 #include "control.h"
@@ -96,6 +97,12 @@ struct session_op {
 	json_t			*topics;	/* subscribe: owned */
 	int			 on;		/* subscribe 1, unsubscribe 0 */
 	void			(*done)(struct session_op *, int ok);
+	/* The audit row, kept in memory if its batch fails (auditq.h). */
+	const char		*action;	/* literals */
+	const char		*object;
+	char			 object_id[OPERATOR_LOGIN_MAX + 1];
+	char			 reason[48];
+	json_t			*details;	/* owned */
 };
 
 /* Free a session op. */
@@ -103,26 +110,51 @@ static void
 session_free(struct session_op *op)
 {
 	json_decref(op->topics);
+	json_decref(op->details);
 	free(op);
 }
 
-/* The audit row's batch is decided. */
+/* Keep the row in memory while the database refuses writes.  1 kept, 0 not. */
+static int
+session_keep(struct session_op *op)
+{
+	if (op->ctx->auditq == NULL)
+		return 0;
+	return auditq_add(op->ctx->auditq, &op->who, op->action, op->object,
+	    op->object_id, op->reason[0] != '\0' ? op->reason : NULL,
+	    op->details, strcmp(op->action, "auth.fail") == 0) == 0;
+}
+
+/* The audit row's batch is decided; a failed one keeps the row for later. */
 static void
 session_committed(int ok, void *arg)
 {
 	struct session_op	*op = arg;
 
+	if (!ok)
+		ok = session_keep(op);
 	op->done(op, ok);
 	session_free(op);
 }
 
-/* Write one audit row in the batch; op->done runs after the commit (ok 0: failed). */
+/*
+ * Write one audit row in the batch; op->done runs after the commit.  When
+ * the database refuses writes, the row is kept in memory to be written
+ * once it takes them, and done runs at once as if it had committed (ok 0:
+ * no room to keep it either).
+ */
 static void
 session_record(struct session_op *op, const char *action, const char *object,
     const char *object_id, const char *reason, json_t *details)
 {
 	struct control_ctx	*ctx = op->ctx;
 
+	op->action = action;
+	op->object = object;
+	snprintf(op->object_id, sizeof op->object_id, "%s",
+	    object_id != NULL ? object_id : "");
+	snprintf(op->reason, sizeof op->reason, "%s", reason != NULL ? reason : "");
+	op->details = details;
 	if (batch_join(ctx->batch) != 0 || store_savepoint(ctx->store) != 0)
 		goto fail;
 	if (store_audit_add(ctx->store, &op->who, action, object, object_id,
@@ -132,12 +164,12 @@ session_record(struct session_op *op, const char *action, const char *object,
 	}
 	if (store_release(ctx->store) != 0)
 		goto fail;
-	json_decref(details);
 	batch_defer(ctx->batch, session_committed, op);
 	return;
 fail:
-	log_warnx("control: audit %s: %s", action, store_errmsg(ctx->store));
-	json_decref(details);
+	if (!store_unavailable(ctx->store))
+		log_warnx("control: audit %s: %s", action,
+		    store_errmsg(ctx->store));
 	session_committed(0, op);
 }
 
@@ -157,7 +189,8 @@ login_done(struct session_op *op, int ok)
 		return;
 	}
 	if (op->success) {
-		control_error(req, "storage", "the login could not be recorded");
+		control_error(req, CMD_STORAGE_UNAVAILABLE, "the login could not "
+		    "be recorded");
 		return;
 	}
 	log_warnx("control conn=%u uid=%ld: login failed for '%s': %s "
@@ -260,8 +293,8 @@ static void
 logout_done(struct session_op *op, int ok)
 {
 	if (!ok) {
-		control_error(op->req, "storage", "the logout could not be "
-		    "recorded");
+		control_error(op->req, CMD_STORAGE_UNAVAILABLE, "the logout could "
+		    "not be recorded");
 		return;
 	}
 	control_logout(op->req);
@@ -564,8 +597,8 @@ subscribe_done(struct session_op *op, int ok)
 	size_t	 i;
 
 	if (!ok) {
-		control_error(op->req, "storage", "the subscription could not be "
-		    "recorded");
+		control_error(op->req, CMD_STORAGE_UNAVAILABLE, "the subscription "
+		    "could not be recorded");
 		return;
 	}
 	json_array_foreach(op->topics, i, t)
@@ -586,7 +619,7 @@ subscribe_topics(struct cmd_req *req, json_t *args)
 	json_array_foreach(a, i, t) {
 		if (!json_is_string(t) || !control_topic_valid(json_string_value(t))) {
 			control_error(req, "bad_args", "argument 'topics': item %zu "
-			    "is not a known topic (alarm, escalation)", i);
+			    "is not a known topic (alarm, escalation, system)", i);
 			return NULL;
 		}
 	}

@@ -11,6 +11,7 @@
 #include "control.h"
 #include "log.h"
 #include "stats.h"
+#include "trouble.h"
 
 /* The rejected-frame counters by reason. */
 static json_t *
@@ -83,7 +84,7 @@ status_counters(const struct pcod_stats *st)
 	return c;
 }
 
-/* status {} -> version, uptime, start time, counters, account count. */
+/* status {} -> version, uptime, start time, counters, account count, storage state. */
 static void
 cmd_status_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
 {
@@ -93,14 +94,15 @@ cmd_status_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
 
 	control_time_format((int64_t)pcod_stats.started * 1000, 0, started,
 	    sizeof started);
-	r = json_pack("{s:s,s:I,s:s,s:o,s:I}",
+	r = json_pack("{s:s,s:I,s:s,s:o,s:I,s:o}",
 	    "version", ctx->version != NULL ? ctx->version : PACKAGE_VERSION,
 	    "uptime", (json_int_t)(now > pcod_stats.started ?
 	    now - pcod_stats.started : 0),
 	    "started", started,
 	    "counters", status_counters(&pcod_stats),
 	    "accounts", (json_int_t)(ctx->accts != NULL ?
-	    acct_table_count(ctx->accts) : 0));
+	    acct_table_count(ctx->accts) : 0),
+	    "storage", trouble_storage_json(ctx->trouble));
 	if (r == NULL)
 		control_error(req, "internal", "cannot build the status");
 	else

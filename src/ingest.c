@@ -134,6 +134,17 @@ ingest_reject_nak(const struct ingest_frame *f, uint64_t *counter,
 	ingest_log_reject(f, "NAK", reason);
 }
 
+/*
+ * Refuse with a NAK because the store cannot take the frame.  Not logged per
+ * frame: the storage trouble is reported, coalesced, by the batch's fail hook.
+ */
+static void
+ingest_reject_store(struct ingest_answer *ans)
+{
+	pcod_stats.rej_store++;
+	ingest_nak(ans);
+}
+
 /* Refuse with a DUH (understood, cannot process): counted under *counter. */
 static void
 ingest_reject_duh(const struct ingest_frame *f, uint64_t *counter,
@@ -400,14 +411,13 @@ ingest_accept(struct ingest *ig, struct ingest_frame *f, int nev,
 	int	rc;
 
 	if (batch_join(ig->batch) == -1) {
-		ingest_reject_nak(f, &pcod_stats.rej_store, "store", ans);
+		ingest_reject_store(ans);
 		return;
 	}
 	if ((rc = ingest_store(ig, f, nev)) == -1) {
-		log_warnx("store: write failed: %s", store_errmsg(ig->store));
 		/* Nothing of this batch may be acknowledged now. */
 		batch_abort(ig->batch);
-		ingest_reject_nak(f, &pcod_stats.rej_store, "store", ans);
+		ingest_reject_store(ans);
 		return;
 	}
 	if (rc == 0) {

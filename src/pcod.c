@@ -17,6 +17,7 @@
 
 #include "acct.h"
 #include "alarm.h"
+#include "auditq.h"
 #include "batch.h"
 #include "clock.h"
 #include "cmd.h"
@@ -29,6 +30,7 @@
 #include "stats.h"
 #include "store.h"
 #include "supervise.h"
+#include "trouble.h"
 #include "xmalloc.h"
 
 /* How long answers may take to leave at shutdown. */
@@ -48,13 +50,9 @@ struct pcod {
 	struct control		*control;
 	struct control_ctx	 ctx;
 	struct event		*sig[3];
+	struct trouble		*trouble;	/* the database refusing writes */
+	struct auditq		*auditq;	/* console audit rows kept meanwhile */
 	int			 verbose;	/* -v count */
-	/* The database refusing writes: kept until an alarm about it is on record. */
-	int64_t			 storage_since;	/* first failure; 0: none pending */
-	unsigned		 storage_failures;
-	char			 storage_why[160];
-	int			 storage_recording;	/* the alarm's batch is open */
-	struct event		*storage_ev;	/* retries recording it */
 };
 
 /* Print usage and exit 2. */
@@ -115,77 +113,6 @@ pcod_publish(const char *topic, json_t *obj, void *arg)
 	control_publish(arg, topic, obj);
 }
 
-/* Try again in a second to put the storage trouble on record. */
-static void
-pcod_storage_arm(struct pcod *p)
-{
-	struct timeval	tv = { 1, 0 };
-
-	if (!evtimer_pending(p->storage_ev, NULL))
-		evtimer_add(p->storage_ev, &tv);
-}
-
-/* The storage alarm is on record (or not yet). */
-static void
-pcod_storage_recorded(int ok, void *arg)
-{
-	struct pcod	*p = arg;
-
-	p->storage_recording = 0;
-	if (!ok) {
-		pcod_storage_arm(p);
-		return;
-	}
-	log_warnx("store: writes work again; the failures are on record as a "
-	    "system alarm");
-	p->storage_since = 0;
-	p->storage_failures = 0;
-}
-
-/* Raise the system alarm about the failed writes, in a batch of its own. */
-static void
-pcod_storage_retry(evutil_socket_t fd, short what, void *arg)
-{
-	struct pcod	*p = arg;
-	char		 when[40], text[160];
-
-	if (p->storage_since == 0 || p->storage_recording)
-		return;
-	control_time_format(p->storage_since, 0, when, sizeof(when));
-	snprintf(text, sizeof(text), "Database refused writes since %s (%u "
-	    "batches; panels were NAKed)", when, p->storage_failures);
-	if (alarm_raise_system(p->alarms, "storage", text) == -1) {
-		pcod_storage_arm(p);
-		return;
-	}
-	p->storage_recording = 1;
-	batch_defer(p->batch, pcod_storage_recorded, p);
-}
-
-/*
- * A batch failed: tell the consoles now (nothing can be committed, so this
- * one notification goes out before any commit), and keep trying to put it
- * on record as an alarm once the database takes writes again.
- */
-static void
-pcod_storage_failed(const char *why, void *arg)
-{
-	struct pcod	*p = arg;
-	json_t		*o;
-	char		 when[40];
-
-	if (p->storage_since == 0)
-		p->storage_since = clock_now_ms();
-	p->storage_failures++;
-	snprintf(p->storage_why, sizeof(p->storage_why), "%s", why);
-	control_time_format(p->storage_since, 1, when, sizeof(when));
-	o = json_pack("{s:s,s:s,s:I,s:s}", "kind", "storage", "since", when,
-	    "failures", (json_int_t)p->storage_failures, "message", why);
-	control_publish(p->control, "system", o);
-	json_decref(o);
-	pcod_storage_arm(p);
-}
-
 /* Whether the engine need build notifications at all. */
 static int
 pcod_listening(void *arg)
@@ -229,14 +156,19 @@ pcod_start(struct pcod *p)
 	p->ctx.control = p->control;
 	alarm_engine_set_notify(p->alarms, pcod_publish, p->control);
 	alarm_engine_set_listening(p->alarms, pcod_listening, p->control);
-	p->storage_ev = evtimer_new(p->base, pcod_storage_retry, p);
-	batch_set_fail_hook(p->batch, pcod_storage_failed, p);
+	p->trouble = trouble_new(p->base, p->batch, p->store, p->alarms,
+	    p->control);
+	p->ctx.trouble = p->trouble;
+	p->auditq = auditq_new(p->batch, p->store);
+	p->ctx.auditq = p->auditq;
 	if (alarm_engine_start(p->alarms) == -1)
 		fatalx("%s: cannot load the open alarms: %s", p->cfg->database,
 		    store_errmsg(p->store));
 	if (supervise_start(p->supervisor) == -1)
 		fatalx("%s: cannot load supervision: %s", p->cfg->database,
 		    store_errmsg(p->store));
+	/* From now on a foreign lock fails a batch instead of freezing the loop. */
+	store_set_busy_timeout(p->store, p->cfg->busy_timeout_ms);
 	log_info("pcod %s started: database %s, %zu account(s)", PACKAGE_VERSION,
 	    p->cfg->database, acct_table_count(p->accts));
 }
@@ -264,6 +196,7 @@ pcod_reload(struct pcod *p)
 	supervise_set_config(p->supervisor, ncfg);
 	p->ctx.cfg = ncfg;
 	batch_set_max(p->batch, ncfg->batch_max);
+	store_set_busy_timeout(p->store, ncfg->busy_timeout_ms);
 	listen_reconfigure(p->listeners, ncfg);
 	config_free(p->cfg);
 	p->cfg = ncfg;
@@ -308,8 +241,13 @@ pcod_stop(struct pcod *p)
 	/* The engine must not publish to a console list that is gone. */
 	alarm_engine_set_notify(p->alarms, NULL, NULL);
 	alarm_engine_set_listening(p->alarms, NULL, NULL);
-	batch_set_fail_hook(p->batch, NULL, NULL);
-	event_free(p->storage_ev);
+	trouble_free(p->trouble);
+	p->ctx.trouble = NULL;
+	/* Audit rows kept in memory get a last chance to be stored. */
+	if (auditq_flush(p->auditq) == 0)
+		batch_flush(p->batch);
+	auditq_free(p->auditq);
+	p->ctx.auditq = NULL;
 	control_free(p->control);
 	batch_flush(p->batch);
 	supervise_free(p->supervisor);

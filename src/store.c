@@ -18,7 +18,12 @@
 #include "store_int.h"
 #include "xmalloc.h"
 
-#define STORE_BUSY_MS		5000	/* wait this long for a lock held by another process */
+/*
+ * At start-up (migrations) pcod may wait this long for a lock held by another
+ * process; once running, store_set_busy_timeout() sets the short wait of the
+ * configuration, so a foreign lock fails a batch instead of freezing the loop.
+ */
+#define STORE_BUSY_MS		5000
 #define STORE_CACHE_KIB		"32768"	/* writer page cache */
 #define STORE_SCHEMA_VERSION	((int)(sizeof(sql_migrations) / sizeof(sql_migrations[0])))
 
@@ -90,6 +95,8 @@ struct store {
 	struct store_cached	 cache[STORE_CACHE_MAX];
 	size_t			 ncache;
 	char			 err[256];	/* the last failure, for store_errmsg() */
+	int			 errcode;	/* its SQLite result code; 0 our own */
+	uint64_t		 nunavail;	/* failures store_unavailable() calls so */
 };
 
 /* Keep db's current error message as the store's last error. */
@@ -97,6 +104,10 @@ static void
 store_keep_err(struct store *s, sqlite3 *db)
 {
 	snprintf(s->err, sizeof(s->err), "%s", sqlite3_errmsg(db));
+	s->errcode = sqlite3_extended_errcode(db);
+	/* Only the writer's: a read that failed says nothing about writes. */
+	if (db == s->db && store_unavailable(s))
+		s->nunavail++;
 }
 
 /* Bind a string, NULL as SQL NULL; the caller's buffer outlives the step. */
@@ -406,6 +417,39 @@ store_rollback(struct store *s)
 	store_run(s, ST_ROLLBACK, SQLITE_OK);
 }
 
+/* Wait at most ms for another process's lock, on both connections. */
+void
+store_set_busy_timeout(struct store *s, int ms)
+{
+	sqlite3_busy_timeout(s->db, ms);
+	sqlite3_busy_timeout(s->rdb, ms);
+}
+
+/* How many failures so far said the database cannot take writes now. */
+uint64_t
+store_unavailable_count(const struct store *s)
+{
+	return s->nunavail;
+}
+
+/* 1 if the last failure says the database cannot take writes now (lock, disk). */
+int
+store_unavailable(struct store *s)
+{
+	switch (s->errcode & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PROTOCOL:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* 1 while a transaction is open on the writer. */
 int
 store_in_txn(struct store *s)
@@ -453,8 +497,7 @@ store_frame_add(struct store *s, const struct store_frame *f)
 	int		 rc;
 
 	if (f->raw_len > INT32_MAX) {
-		snprintf(s->err, sizeof(s->err), "frame too long");
-		return -1;
+		return store_failx(s, "frame too long");
 	}
 	rc = sqlite3_bind_int64(st, 1, f->received_ms);
 	rc |= store_bind_req(st, 2, f->transport);
@@ -778,6 +821,7 @@ store_failx(struct store *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(s->err, sizeof(s->err), fmt, ap);
 	va_end(ap);
+	s->errcode = 0;
 	return -1;
 }
 

@@ -32,6 +32,16 @@ store_audit_add(struct store *s, const struct actor *who, const char *action,
     const char *object, const char *object_id, const char *reason,
     json_t *details)
 {
+	return store_audit_add_at(s, clock_now_ms(), who, action, object,
+	    object_id, reason, details);
+}
+
+/* Append one record of at_ms in the open batch (a row kept in memory meanwhile). */
+int
+store_audit_add_at(struct store *s, int64_t at_ms, const struct actor *who,
+    const char *action, const char *object, const char *object_id,
+    const char *reason, json_t *details)
+{
 	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_audit_add);
 	char		*dj = NULL;
 	int		 rc;
@@ -40,7 +50,7 @@ store_audit_add(struct store *s, const struct actor *who, const char *action,
 		return -1;
 	if (details != NULL)
 		dj = json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS);
-	rc = sqlite3_bind_int64(st, 1, clock_now_ms());
+	rc = sqlite3_bind_int64(st, 1, at_ms);
 	rc |= store_bind_str(st, 2, who->name);
 	rc |= store_bind_str(st, 3, action);
 	rc |= store_bind_str(st, 4, object != NULL ? object : "");

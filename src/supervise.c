@@ -255,6 +255,17 @@ sup_persist_due(const struct sup_acct *a, int64_t now)
 	    now - a->saved_at_ms >= sup_persist_every(a);
 }
 
+/* Log a committed change of a's state (nothing is logged that did not happen). */
+static void
+sup_log_change(const struct sup_acct *a)
+{
+	if (a->state == SUP_SILENT && a->undo_state != SUP_SILENT)
+		log_info("supervision: account %s silent for more than %d s: "
+		    "communication failure", a->account, a->interval_s);
+	else if (a->state == SUP_OK && a->undo_state == SUP_SILENT)
+		log_info("supervision: account %s reports again", a->account);
+}
+
 /* The batch a change joined has committed or failed: keep or undo our view. */
 static void
 sup_committed(int ok, void *arg)
@@ -264,7 +275,9 @@ sup_committed(int ok, void *arg)
 
 	for (a = s->pending; a != NULL; a = next) {
 		next = a->pnext;
-		if (!ok) {
+		if (ok)
+			sup_log_change(a);
+		else {
 			/* Raise, restore and write again on the next chance. */
 			a->state = a->undo_state;
 			a->saved_ms = a->undo_saved_ms;
@@ -284,7 +297,8 @@ sup_begin(struct supervisor *s, struct sup_acct *a)
 	if (batch_join(s->batch) == -1)
 		return -1;
 	if (store_savepoint(s->store) == -1) {
-		log_warnx("supervision: %s", store_errmsg(s->store));
+		if (!store_unavailable(s->store))
+			log_warnx("supervision: %s", store_errmsg(s->store));
 		return -1;
 	}
 	if (!a->pending) {
@@ -307,8 +321,10 @@ sup_end(struct supervisor *s, const struct sup_acct *a, int rc)
 {
 	if (rc == 0 && store_release(s->store) == 0)
 		return 0;
-	log_warnx("supervision: account %s: alarm or write failed: %s",
-	    a->account, store_errmsg(s->store));
+	/* The database refusing writes is reported once, by the batch's hook. */
+	if (!store_unavailable(s->store))
+		log_warnx("supervision: account %s: alarm or write failed: %s",
+		    a->account, store_errmsg(s->store));
 	store_rollback_savepoint(s->store);
 	return -1;
 }
@@ -340,8 +356,6 @@ sup_raise(struct supervisor *s, struct sup_acct *a)
 	if (sup_end(s, a, rc) == -1)
 		return -1;
 	a->state = SUP_SILENT;
-	log_info("supervision: account %s silent for more than %d s: "
-	    "communication failure", a->account, a->interval_s);
 	return 0;
 }
 
@@ -357,8 +371,6 @@ sup_restore(struct supervisor *s, struct sup_acct *a)
 		rc = s->sink.restore(s->sink.arg, a->account);
 	if (sup_end(s, a, rc) == -1)
 		return;
-	if (a->state == SUP_SILENT)
-		log_info("supervision: account %s reports again", a->account);
 	a->state = SUP_OK;
 }
 

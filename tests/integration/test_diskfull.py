@@ -200,8 +200,7 @@ def diskfull_nak_then_retransmission(t):
                 (cnt.get("commit_failures"), cnt["rejected"].get("store")))
         t.eq(num(cnt.get("acks")), num(before.get("acks")), "acks counter unchanged while full")
         log = p.log()
-        t.check("COMMIT FAILED" in log or "write failed" in log,
-                "log says COMMIT FAILED / write failed")
+        t.check("store: writes failing" in log, "log says the writes are failing")
         t.eq(stored(p, "DF01"), sorted(acked["DF01"]), "event.list while full: only ACKed events")
         n = watcher.wait(lambda n: n["notify"] == "system", timeout=3)
         t.check(n is not None and n["data"].get("kind") == "storage"
@@ -209,8 +208,8 @@ def diskfull_nak_then_retransmission(t):
                 "consoles are told at once that the database refuses writes", n)
         r = p.ctl("account.add", {"account": "DF99"})
         t.info("account.add while full: %r" % (r,))
-        t.check(not r.get("ok") and (r.get("error") or {}).get("code") == "storage",
-                "control write while full answers a storage error", r)
+        t.check(not r.get("ok") and (r.get("error") or {}).get("code") == "storage_unavailable",
+                "control write while full answers storage_unavailable", r)
 
         # 3. space returns: the panels retransmit the same frames
         os.unlink(filler)

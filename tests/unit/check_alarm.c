@@ -768,6 +768,74 @@ START_TEST(test_failed_batch)
 }
 END_TEST
 
+/* The engine's index equals the one kept as before. */
+static void
+index_is(json_t *before)
+{
+	json_t	*now = alarm_engine_index_json(eng);
+	char	*a = json_dumps(before, JSON_SORT_KEYS);
+	char	*b = json_dumps(now, JSON_SORT_KEYS);
+
+	ck_assert_str_eq(b, a);
+	free(a);
+	free(b);
+	json_decref(now);
+}
+
+/*
+ * A failed batch that raised, stacked, restored, took, stepped deadlines,
+ * escalated and closed leaves the engine's index exactly as it was before
+ * the batch, without reloading it from the store.
+ */
+START_TEST(test_undo_journal)
+{
+	struct cmd_err	 err = { NULL, "" };
+	json_t		*r = NULL, *before;
+	int64_t		 a, b, c;
+
+	feed("1234", 0, EVC_BURGLARY, EVQ_NEW, 1);
+	feed("1234", 0, EVC_FIRE, EVQ_NEW, 2);
+	feed("5678", 0, EVC_TAMPER, EVQ_NEW, 3);
+	flush();
+	ck_assert_int_eq(json_array_size(before = alarm_engine_index_json(eng)),
+	    3);
+	a = json_integer_value(json_object_get(json_array_get(before, 0), "id"));
+	b = json_integer_value(json_object_get(json_array_get(before, 1), "id"));
+	c = json_integer_value(json_object_get(json_array_get(before, 2), "id"));
+	json_decref(before);
+	take(b, &op_ann, NULL);
+	before = alarm_engine_index_json(eng);
+	ck_assert_int_eq(json_array_size(before), 3);
+
+	now_ms += 61000;			/* a's and c's take deadlines pass */
+	ck_assert_int_eq(batch_join(bt), 0);
+	alarm_engine_tick(eng);			/* escalates: next_ms changes */
+	feed("1234", 0, EVC_BURGLARY, EVQ_RESTORE, 1);	/* a restored */
+	feed("9999", 0, EVC_PANIC, EVQ_NEW, 4);	/* a new alarm */
+	feed("9999", 0, EVC_PANIC, EVQ_NEW, 4);	/* stacked on it */
+	act(alarm_take(eng, a, &op_bob, &r, &err), &r, &err, NULL);
+	act(alarm_close(eng, b, "real", "n", &op_ann, &r, &err), &r, &err, NULL);
+	act(alarm_close(eng, c, "test", "n", &sup_sue, &r, &err), &r, &err, NULL);
+	ck_assert_int_eq(alarm_comm_fail(eng, "4444", 0, T0), 0);
+	ck_assert_int_eq(alarm_raise_system(eng, "storage", "x"), 0);
+	nnotified = 0;
+	batch_abort(bt);
+	index_is(before);
+	ck_assert_int_eq(nnotified, 0);
+	json_decref(before);
+
+	/* The engine goes on from there: the same events raise and stack again. */
+	feed("9999", 0, EVC_PANIC, EVQ_NEW, 4);
+	feed("9999", 0, EVC_PANIC, EVQ_NEW, 4);
+	flush();
+	ck_assert_int_eq(json_array_size(before = open_alarms("open")), 4);
+	json_decref(before);
+	before = alarm_engine_index_json(eng);
+	ck_assert_int_eq(json_array_size(before), 4);
+	json_decref(before);
+}
+END_TEST
+
 START_TEST(test_json)
 {
 	json_t	*a;
@@ -851,6 +919,7 @@ alarm_suite(void)
 	tcase_add_test(tc, test_manual_escalate);
 	tcase_add_test(tc, test_comm_fail);
 	tcase_add_test(tc, test_failed_batch);
+	tcase_add_test(tc, test_undo_journal);
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_protocol_attached);
 	suite_add_tcase(s, tc);
