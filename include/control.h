@@ -13,6 +13,7 @@ struct acct_table;
 struct alarm_engine;
 struct supervisor;
 struct config;
+struct login_guard;
 
 /* What the control commands work on; owned by main, outlives the control socket. */
 struct control_ctx {
@@ -22,7 +23,8 @@ struct control_ctx {
 	struct alarm_engine	*alarms;
 	struct supervisor	*supervisor;
 	const struct config	*cfg;		/* the running one; swapped on SIGHUP */
-	struct control		*control;	/* for control_publish() */
+	struct control		*control;	/* for control_publish(); NULL once closed */
+	struct login_guard	*login;		/* auth.login throttling (login.h) */
 	const char		*version;
 };
 

@@ -25,6 +25,7 @@
 #include "ingest.h"
 #include "listen.h"
 #include "log.h"
+#include "login.h"
 #include "stats.h"
 #include "store.h"
 #include "supervise.h"
@@ -233,6 +234,7 @@ pcod_start(struct pcod *p)
 	if (p->control == NULL)
 		fatalx("%s", err);
 	p->ctx.control = p->control;
+	p->ctx.login = login_guard_new(p->base, &p->ctx);
 	alarm_engine_set_notify(p->alarms, pcod_publish, p->control);
 	alarm_engine_set_listening(p->alarms, pcod_listening, p->control);
 	p->storage_ev = evtimer_new(p->base, pcod_storage_retry, p);
@@ -317,6 +319,9 @@ pcod_stop(struct pcod *p)
 	batch_set_fail_hook(p->batch, NULL, NULL);
 	event_free(p->storage_ev);
 	control_free(p->control);
+	p->ctx.control = NULL;
+	/* After the consoles (a cancelled login ends here); its summaries commit below. */
+	login_guard_free(p->ctx.login);
 	batch_flush(p->batch);
 	supervise_free(p->supervisor);
 	alarm_engine_free(p->alarms);
