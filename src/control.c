@@ -132,6 +132,32 @@ static void	console_process(struct console *);
 static void	console_peer_actor(struct console *);
 static void	console_auth_arm(struct console *);
 
+/*
+ * 1 if a line about strangers (refusals, consoles of nobody coming and
+ * going) may be logged now: at most CONTROL_LOG_PER_SEC a second, then one
+ * line with the number suppressed.
+ */
+static int
+control_log_ok(struct control *ctl)
+{
+	unsigned long	dropped;
+
+	if (!throttle_log_allow(&ctl->lines, clock_now_ms(), &dropped))
+		return 0;
+	if (dropped > 0)
+		log_warnx("control: %lu lines about consoles without a role "
+		    "suppressed", dropped);
+	return 1;
+}
+
+/* 1 if a line about console c may be logged now (strangers are rate-limited). */
+static int
+console_log_ok(struct console *c)
+{
+	return c->trusted || c->logged_in || c->ctl == NULL ||
+	    control_log_ok(c->ctl);
+}
+
 /* Free what is left of a console once nothing refers to it. */
 static void
 console_destroy(struct console *c)
@@ -151,8 +177,9 @@ console_close(struct console *c, const char *reason)
 {
 	struct control	*ctl = c->ctl;
 
-	log_info("control conn=%u uid=%u closed: %s", c->id, (unsigned)c->uid,
-	    reason);
+	if (console_log_ok(c))
+		log_info("control conn=%u uid=%u closed: %s", c->id,
+		    (unsigned)c->uid, reason);
 	if (ctl != NULL) {
 		TAILQ_REMOVE(&ctl->consoles, c, entry);
 		ctl->nconsoles--;
@@ -1009,17 +1036,12 @@ control_tell(evutil_socket_t fd, const char *code, const char *msg)
 		log_debug("control: tell %s: %s", code, strerror(errno));
 }
 
-/* Log a refusal within the rate limit, with what was suppressed before it. */
+/* Log a refusal within the rate limit. */
 static void
 control_log_refusal(struct control *ctl, unsigned uid, const char *why)
 {
-	unsigned long	dropped;
-
-	if (!throttle_log_allow(&ctl->lines, clock_now_ms(), &dropped))
-		return;
-	if (dropped > 0)
-		log_warnx("control: %lu refusal lines suppressed", dropped);
-	log_warnx("control: refused a console uid=%u: %s", uid, why);
+	if (control_log_ok(ctl))
+		log_warnx("control: refused a console uid=%u: %s", uid, why);
 }
 
 /* Refuse a console over a limit: count, log, tell it why and close. */
@@ -1195,8 +1217,9 @@ control_accept_cb(struct evconnlistener *lst, evutil_socket_t fd,
 	}
 	TAILQ_INSERT_TAIL(&ctl->consoles, c, entry);
 	ctl->nconsoles++;
-	log_info("control conn=%u uid=%u pid=%ld connected", c->id,
-	    (unsigned)c->uid, (long)c->pid);
+	if (console_log_ok(c))
+		log_info("control conn=%u uid=%u pid=%ld connected", c->id,
+		    (unsigned)c->uid, (long)c->pid);
 }
 
 /* accept() failed (EMFILE...): pause accepting for a second instead of spinning. */
