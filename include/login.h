@@ -39,6 +39,11 @@ int	login_begin(struct login_guard *, const char *login, long uid,
 /* The check ended: ok 1 success, 0 failure (fills *f), -1 cancelled. */
 void	login_end(struct login_guard *, const char *login, long uid, int ok,
 	    struct login_fail *f);
+/*
+ * An admin lifts the back-off or lock-out of a login (NULL: none) and of a
+ * uid (-1: none); dry 1 only says whether there is one.  1 if there was.
+ */
+int	login_unlock(struct login_guard *, const char *login, long uid, int dry);
 /* In the open batch: the lock-out as a system alarm ("login").  0 or -1. */
 int	login_lock_alarm(struct login_guard *, const struct login_fail *);
 /* After its commit: tell the consoles (topic "system"). */

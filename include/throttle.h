@@ -58,6 +58,11 @@ void		 throttle_begin(struct throttle *, const char *key, int64_t now);
 int		 throttle_end(struct throttle *, const struct throttle_conf *,
 		    const char *key, int ok, int64_t now, int64_t *until_ms);
 
+/* Consecutive failures counted against key (0 if unknown). */
+int		 throttle_failures(struct throttle *, const char *key);
+/* Forget key's failures and lock-out (an admin lifts it): 1 if it had any. */
+int		 throttle_clear(struct throttle *, const char *key);
+
 /*
  * A failed (refused 0) or refused (refused 1) attempt on key, for the audit
  * log: 1 if it is to be audited on its own, 0 if it is counted into the

@@ -360,6 +360,61 @@ cmd_auth_whoami_exec(struct cmd_req *req, struct control_ctx *ctx,
 	control_reply(req, whoami_json(req));
 }
 
+/* --- auth.unlock --------------------------------------------------------- */
+
+/* The uid argument, or -1 when absent. */
+static long
+unlock_uid(json_t *args)
+{
+	json_t	*v = json_object_get(args, "uid");
+
+	return json_is_integer(v) ? (long)json_integer_value(v) : -1L;
+}
+
+/* Record the lifting of a back-off or lock-out; it applies after the commit. */
+static int
+auth_unlock_write(struct control_ctx *ctx, const struct actor *who,
+    json_t *args, json_t **result, struct cmd_err *err)
+{
+	const char	*login = arg_str(args, "login");
+	long		 uid = unlock_uid(args);
+	char		 id[48];
+	json_t		*d;
+	int		 rc;
+
+	if (login == NULL && uid < 0)
+		return cmd_fail(err, "bad_args", "give login, uid or both");
+	if (!login_unlock(ctx->login, login, uid, 1))
+		return cmd_fail(err, "not_found", "no failed logins are counted "
+		    "against it");
+	if (login != NULL)
+		snprintf(id, sizeof id, "%s", login);
+	else
+		snprintf(id, sizeof id, "uid:%ld", uid);
+	*result = json_pack("{s:o,s:o}", "login", control_json_string(login),
+	    "uid", uid >= 0 ? json_integer(uid) : json_null());
+	d = json_deep_copy(*result);
+	rc = store_audit_add(ctx->store, who, "auth.unlock", "operator", id,
+	    NULL, d);
+	json_decref(d);
+	if (rc != 0) {
+		json_decref(*result);
+		return cmd_fail(err, "storage", "%s", store_errmsg(ctx->store));
+	}
+	return 0;
+}
+
+/* After commit: lift it. */
+static void
+auth_unlock_committed(struct control_ctx *ctx, json_t *result)
+{
+	json_t	*uid = json_object_get(result, "uid");
+
+	login_unlock(ctx->login, json_string_value(json_object_get(result,
+	    "login")), json_is_integer(uid) ? (long)json_integer_value(uid) :
+	    -1L, 0);
+}
+
 /* --- operator.add, operator.passwd: hash first, then write ---------------- */
 
 /* A change that needs a password hash computed off the loop. */
@@ -751,6 +806,19 @@ static const struct cmd_entry auth_whoami_entry = {
 	.role = ROLE_NONE,
 };
 
+/* Lifts a back-off or lock-out before its time (an operator locked out by an attack). */
+static const struct cmd_entry auth_unlock_entry = {
+	.name = "auth.unlock",
+	.args = {
+		{ "login", CMD_ARG_STRING, 0, 1, OPERATOR_LOGIN_MAX },
+		{ "uid", CMD_ARG_INT, 0, 0, 4294967294LL },
+		{ NULL }
+	},
+	.write = auth_unlock_write,
+	.committed = auth_unlock_committed,
+	.role = ROLE_ADMIN,
+};
+
 static const struct cmd_entry operator_add_entry = {
 	.name = "operator.add",
 	.args = {
@@ -836,6 +904,7 @@ const struct cmd_entry *const cmd_operator_table[] = {
 	&auth_login_entry,
 	&auth_logout_entry,
 	&auth_whoami_entry,
+	&auth_unlock_entry,
 	&operator_add_entry,
 	&operator_list_entry,
 	&operator_update_entry,

@@ -285,6 +285,28 @@ login_end(struct login_guard *g, const char *login, long uid, int ok,
 		throttle_end(g->thr, &tc, ukey, ok, now, &until);
 }
 
+/* Lift the throttle of a login and a uid (or say if there is one). */
+int
+login_unlock(struct login_guard *g, const char *login, long uid, int dry)
+{
+	char	nkey[THROTTLE_KEY_MAX], ukey[THROTTLE_KEY_MAX];
+	int	had = 0;
+
+	login_keys(login != NULL ? login : "", uid, nkey, ukey);
+	if (dry)
+		return (login != NULL && throttle_failures(g->thr, nkey) > 0) ||
+		    (ukey[0] != '\0' && throttle_failures(g->thr, ukey) > 0);
+	if (login != NULL)
+		had |= throttle_clear(g->thr, nkey);
+	if (ukey[0] != '\0')
+		had |= throttle_clear(g->thr, ukey);
+	if (had)
+		log_warnx("login: lock-out of %s%s%s lifted", login != NULL ?
+		    nkey : "", login != NULL && ukey[0] != '\0' ? " and " : "",
+		    ukey);
+	return had;
+}
+
 /* The lock-out's words, for the alarm and the notice. */
 static void
 login_lock_text(const struct login_fail *f, char *buf, size_t bufsz)

@@ -230,6 +230,33 @@ throttle_end(struct throttle *t, const struct throttle_conf *conf,
 	return 0;
 }
 
+/* Consecutive failures counted against key. */
+int
+throttle_failures(struct throttle *t, const char *key)
+{
+	struct throttle_key	*e = throttle_find(t, key);
+
+	return e != NULL ? e->fails : 0;
+}
+
+/* Forget key's failures and lock-out; what is in flight and unaudited stays. */
+int
+throttle_clear(struct throttle *t, const char *key)
+{
+	struct throttle_key	*e = throttle_find(t, key);
+	int			 had;
+
+	if (e == NULL)
+		return 0;
+	had = e->fails > 0 || e->until_ms > 0;
+	e->fails = 0;
+	e->locks = 0;
+	e->until_ms = 0;
+	if (e->pending == 0 && e->skip_fail == 0 && e->skip_refused == 0)
+		throttle_remove(t, e);
+	return had;
+}
+
 /* A failed or refused attempt: 1 to audit it on its own, 0 to summarise it. */
 int
 throttle_audit(struct throttle *t, const struct throttle_conf *conf,

@@ -254,6 +254,22 @@ def password_guessing(t):
     t.check(control_counters(p)["login_lockouts"] == 2, "status counts both lock-outs",
             control_counters(p))
     t.check("locked out after 5 failed logins" in p.log(), "the lock-out is logged")
+    # The real op1 is locked out by the attack: an admin lifts it.
+    t.eq(err_code(p.ctl("auth.unlock", {"login": "sup1"})), "not_found",
+         "auth.unlock of a name nobody attacked -> not_found")
+    t.eq(err_code(p.ctl("auth.unlock", {})), "bad_args", "auth.unlock needs login or uid")
+    r = p.ctl("auth.unlock", {"login": "op1"})
+    t.eq(r.get("result"), {"login": "op1", "uid": None}, "root lifts op1's lock-out")
+    r, _ = guess(p, OTHER, "op1", PASSWORDS["op1"])
+    t.check(r.get("ok"), "op1 logs in again from his own uid", r)
+    t.eq(err_code(guess(p, NOBODY, "op1", PASSWORDS["op1"])[0]), "locked",
+         "the guessing uid stays locked out")
+    rc, out, err = p.pcoctl("auth", "unlock", "--uid", str(NOBODY))
+    t.check(rc == 0, "pcoctl auth unlock --uid lifts the uid's", (rc, out, err))
+    t.check(guess(p, NOBODY, "op1", PASSWORDS["op1"])[0].get("ok"), "then that uid gets in")
+    rows = p.call("audit.list", action="auth.unlock")
+    t.eq(sorted(r["object_id"] for r in rows), ["op1", "uid:%d" % NOBODY],
+         "each lifting is audited")
 
 
 @T.test

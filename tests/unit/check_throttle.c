@@ -121,6 +121,25 @@ START_TEST(test_success_resets)
 }
 END_TEST
 
+START_TEST(test_clear)
+{
+	struct throttle	*t = throttle_new(16);
+	int64_t		 until;
+	int		 i;
+
+	for (i = 0; i < 10; i++)
+		fail_at(t, "login:op1", T0);
+	ck_assert_int_eq(throttle_failures(t, "login:op1"), 10);
+	ck_assert_int_eq(check_at(t, "login:op1", T0, &until), THROTTLE_LOCKED);
+	ck_assert_int_eq(throttle_clear(t, "login:op1"), 1);
+	ck_assert_int_eq(check_at(t, "login:op1", T0, &until), THROTTLE_OK);
+	ck_assert_int_eq(throttle_failures(t, "login:op1"), 0);
+	ck_assert_int_eq(throttle_clear(t, "login:op1"), 0);
+	ck_assert_int_eq(throttle_clear(t, "login:never"), 0);
+	throttle_free(t);
+}
+END_TEST
+
 START_TEST(test_lockout_escalates)
 {
 	struct throttle	*t = throttle_new(16);
@@ -284,6 +303,7 @@ throttle_suite(void)
 	tcase_add_test(tc, test_backoff);
 	tcase_add_test(tc, test_in_flight_counts);
 	tcase_add_test(tc, test_success_resets);
+	tcase_add_test(tc, test_clear);
 	tcase_add_test(tc, test_lockout_escalates);
 	tcase_add_test(tc, test_hours_per_password);
 	tcase_add_test(tc, test_audit_summary);
