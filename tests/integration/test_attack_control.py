@@ -274,7 +274,7 @@ def password_guessing(t):
 
 @T.test
 def guessing_storm_is_summarised(t):
-    p = start({"login-backoff": "3 4 60", "login-lockout": "100000 1", "login-audit": "3 9"})
+    p = start({"login-backoff": "3 4 60", "login-lockout": "100000 1", "login-audit": "3 15"})
     codes = [err_code(guess(p, NOBODY, "ghost", "guess-%d" % i)[0]) for i in range(3)]
     t3 = time.monotonic()     # just after the third failure
     codes += [err_code(guess(p, NOBODY, "ghost", "guess-%d" % i)[0]) for i in range(3, 9)]
@@ -285,12 +285,12 @@ def guessing_storm_is_summarised(t):
          "one more checked after the wait")
     rows = []
     pt.wait_for(lambda: rows.extend(p.call("audit.list", action="auth.fail.summary",
-                                           object_id="ghost")) or rows, timeout=10)
+                                           object_id="ghost")) or rows, timeout=20)
     t.check(len(rows) == 1 and rows[0]["details"].get("failures") == 1 and
             rows[0]["details"].get("refused") == 6 and rows[0]["actor"] == "?ghost",
             "one summary row stands for the storm: 1 failure and 6 refusals", rows)
     one = p.call("audit.list", action="auth.fail", object_id="ghost")
-    t.eq(len(one), 3, "the first 3 failures are audited one by one (login-audit 3 9)")
+    t.eq(len(one), 3, "the first 3 failures are audited one by one (login-audit 3 15)")
     t.check(len(p.call("audit.list", object_id="ghost")) == 4,
             "4 audit rows for 10 attempts, not 10")
     r, _ = guess(p, 0, "op1", "wrong-password")
