@@ -11,6 +11,7 @@ sockets back over a socketpair (SO_PEERCRED keeps the connect()'s uid).
 import json
 import os
 import select
+import signal
 import socket
 import time
 
@@ -202,6 +203,24 @@ def one_user_gets_a_share(t):
     t.check(got[c.sock][1] and first_error(got[c.sock][0])["code"] == "auth_timeout",
             "after logout the timeout runs again", got[c.sock])
     t.check("not logged in within 2 s" in p.log(), "the close is logged with its reason")
+
+
+@T.test
+def limits_follow_reload(t):
+    p = start()
+    p.write_conf({"control": '"pcod.sock" mode 0666', "control-max-per-uid": "2",
+                  "login-backoff": "1 30 60"})
+    p.send_signal(signal.SIGHUP)
+    t.check(pt.wait_for(lambda: "reloaded" in p.log(), timeout=5), "SIGHUP reloads")
+    socks = sockets_as(p, NOBODY, 3)
+    got = drain(socks, 0.7)
+    t.eq(sum(1 for s in socks if got[s][1]), 1, "control-max-per-uid 2 applies at once")
+    for s in socks:
+        s.close()
+    t.eq(err_code(guess(p, NOBODY, "op1", "guess-1")[0]), "auth_failed", "one failure ...")
+    r, _ = guess(p, NOBODY, "op1", "guess-2")
+    t.check(err_code(r) == "throttled" and "in 30 s" in r["error"]["message"],
+            "... and login-backoff 1 30 60 applies at once", r)
 
 
 @T.test
