@@ -39,7 +39,7 @@
 #define CONTROL_WRITE_TIMEOUT	30		/* seconds a console may stall a reply */
 #define CONTROL_BACKLOG		16
 #define CONTROL_PUB_MAX		(512 * 1024) /* queued output that drops a subscription */
-#define CONTROL_LOG_PER_SEC	10	/* refusal lines a second, then a count */
+#define CONTROL_LOG_PER_SEC	10	/* lines about strangers a second, then a count */
 
 /*
  * Notification topics and the least role that receives each.  Escalations
@@ -125,7 +125,7 @@ struct control {
 	TAILQ_HEAD(, console)	 consoles;
 	size_t			 nconsoles;
 	unsigned		 next_id;
-	struct throttle_log	 lines;		/* refusal lines */
+	struct throttle_log	 lines;		/* lines about strangers (control_log_ok) */
 };
 
 static void	console_process(struct console *);
