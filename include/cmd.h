@@ -150,6 +150,8 @@ void	control_logout(struct cmd_req *req);
  * closed once the reply to req is out.  Returns the failures so far.
  */
 int	control_auth_failed(struct cmd_req *req);
+/* 1 if req's peer is root or pcod's own user (admin by its credentials). */
+int	control_peer_trusted(const struct cmd_req *req);
 /* The console's peer uid (-1 unknown) and number, for log lines and audit. */
 long	control_peer_uid(const struct cmd_req *req);
 unsigned control_conn_id(const struct cmd_req *req);

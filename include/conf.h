@@ -53,6 +53,17 @@ struct config {
 	int			 supervision_grace;	/* seconds after start before silence counts */
 	struct supervision_preset presets[CONFIG_MAX_PRESETS];	/* from the file */
 	size_t			 npresets;
+	int			 control_max_consoles;	/* console connections at once */
+	int			 control_reserved;	/* of those, kept for root and pcod's user */
+	int			 control_max_per_uid;	/* from one other uid at once */
+	int			 control_auth_timeout;	/* seconds to authenticate */
+	int			 login_after;		/* failed logins before back-off */
+	int			 login_first;		/* seconds of the first wait (doubles) */
+	int			 login_max;		/* seconds of the longest wait */
+	int			 login_lock_failures;	/* failures that lock a login or uid */
+	int			 login_lock_time;	/* seconds of the first lock-out (doubles) */
+	int			 login_audit_burst;	/* failures audited one by one per interval */
+	int			 login_audit_interval;	/* seconds; then one summary row */
 };
 
 /*

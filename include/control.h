@@ -15,6 +15,7 @@ struct supervisor;
 struct trouble;
 struct auditq;
 struct config;
+struct login_guard;
 
 /* What the control commands work on; owned by main, outlives the control socket. */
 struct control_ctx {
@@ -24,9 +25,10 @@ struct control_ctx {
 	struct alarm_engine	*alarms;
 	struct supervisor	*supervisor;
 	const struct config	*cfg;		/* the running one; swapped on SIGHUP */
-	struct control		*control;	/* for control_publish() */
+	struct control		*control;	/* for control_publish(); NULL once closed */
 	struct trouble		*trouble;	/* storage state for status; may be NULL */
 	struct auditq		*auditq;	/* session audit rows kept while writes fail */
+	struct login_guard	*login;		/* auth.login throttling (login.h) */
 	const char		*version;
 };
 

@@ -31,6 +31,11 @@ struct pcod_stats {
 	int64_t		 last_batch;		/* frames in the last commit */
 	uint64_t	 control_requests;
 	uint64_t	 control_errors;
+	uint64_t	 control_refused;	/* consoles refused: full or per-uid cap */
+	uint64_t	 control_auth_timeouts;	/* consoles closed for not logging in */
+	uint64_t	 login_failures;	/* passwords checked and wrong */
+	uint64_t	 login_throttled;	/* logins refused unchecked: back-off or lock-out */
+	uint64_t	 login_lockouts;	/* logins or uids locked out */
 };
 
 extern struct pcod_stats pcod_stats;

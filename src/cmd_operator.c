@@ -20,6 +20,7 @@
 #include "cmd.h"
 #include "control.h"
 #include "log.h"
+#include "login.h"
 #include "operator.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -96,6 +97,9 @@ struct session_op {
 	char			 why[48];	/* auth.login failure, for logs */
 	json_t			*topics;	/* subscribe: owned */
 	int			 on;		/* subscribe 1, unsubscribe 0 */
+	struct login_fail	 fail;		/* auth.login failed: what it did */
+	/* Also written in the audit row's savepoint when set; 0 or -1. */
+	int			(*extra)(struct session_op *);
 	void			(*done)(struct session_op *, int ok);
 	/* The audit row, kept in memory if its batch fails (auditq.h). */
 	const char		*action;	/* literals */
@@ -158,7 +162,7 @@ session_record(struct session_op *op, const char *action, const char *object,
 	if (batch_join(ctx->batch) != 0 || store_savepoint(ctx->store) != 0)
 		goto fail;
 	if (store_audit_add(ctx->store, &op->who, action, object, object_id,
-	    reason, details) != 0) {
+	    reason, details) != 0 || (op->extra != NULL && op->extra(op) != 0)) {
 		store_rollback_savepoint(ctx->store);
 		goto fail;
 	}
@@ -193,10 +197,51 @@ login_done(struct session_op *op, int ok)
 		    "be recorded");
 		return;
 	}
+	if (ok && op->fail.locked_ms > 0)
+		login_lock_notify(op->ctx->login, &op->fail);
 	log_warnx("control conn=%u uid=%ld: login failed for '%s': %s "
 	    "(%d on this console)", control_conn_id(req), control_peer_uid(req),
 	    op->login, op->why, control_auth_failed(req));
 	control_error(req, "auth_failed", "login failed");
+}
+
+/* The uid auth.login throttles req's peer by; -1 for root and pcod's user. */
+static long
+login_uid(const struct cmd_req *req)
+{
+	return control_peer_trusted(req) ? -1L : control_peer_uid(req);
+}
+
+/* In the audit row's savepoint: the lock-out's system alarm. */
+static int
+login_lock_extra(struct session_op *op)
+{
+	return login_lock_alarm(op->ctx->login, &op->fail);
+}
+
+/* Record a failed login: on its own, as a lock-out, or only in a summary. */
+static void
+login_record_failure(struct session_op *op, json_t *details)
+{
+	char	until[40];
+
+	if (!op->fail.audit) {
+		json_decref(details);
+		login_done(op, 1);
+		session_free(op);
+		return;
+	}
+	if (op->fail.locked_ms == 0) {
+		session_record(op, "auth.fail", "operator", op->login, op->why,
+		    details);
+		return;
+	}
+	control_time_format(op->fail.locked_ms, 1, until, sizeof until);
+	json_object_set_new(details, "failures", json_integer(op->fail.failures));
+	json_object_set_new(details, "locked", json_string(op->fail.what));
+	json_object_set_new(details, "until", json_string(until));
+	op->extra = login_lock_extra;
+	session_record(op, "auth.lock", "operator", op->login, op->why, details);
 }
 
 /* Decide the outcome of a verified password and record it. */
@@ -204,8 +249,11 @@ static void
 login_verified(int rc, const char *hash, void *arg)
 {
 	struct session_op	*op = arg;
+	json_t			*details;
 
 	if (rc == OPERATOR_JOB_CANCELLED) {
+		login_end(op->ctx->login, op->login, login_uid(op->req), -1,
+		    &op->fail);
 		control_error(op->req, "shutdown", "pcod is stopping");
 		session_free(op);
 		return;
@@ -217,13 +265,18 @@ login_verified(int rc, const char *hash, void *arg)
 	} else if (rc == 0 && op->why[0] == '\0')
 		snprintf(op->why, sizeof op->why, "wrong password");
 	op->success = rc == 1 && op->why[0] == '\0';
-	if (op->success)
-		op->who = op->as;
+	login_end(op->ctx->login, op->login, login_uid(op->req), op->success,
+	    &op->fail);
 	op->done = login_done;
-	session_record(op, op->success ? "auth.login" : "auth.fail", "operator",
-	    op->login, op->success ? NULL : op->why,
-	    json_pack("{s:I,s:I}", "uid", (json_int_t)control_peer_uid(op->req),
-	    "console", (json_int_t)control_conn_id(op->req)));
+	details = json_pack("{s:I,s:I}", "uid",
+	    (json_int_t)control_peer_uid(op->req), "console",
+	    (json_int_t)control_conn_id(op->req));
+	if (!op->success) {
+		login_record_failure(op, details);
+		return;
+	}
+	op->who = op->as;
+	session_record(op, "auth.login", "operator", op->login, NULL, details);
 }
 
 /* Look up login; the stored hash to verify against (a dummy when unusable). */
@@ -256,13 +309,22 @@ cmd_auth_login_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
 {
 	struct session_op	*op = xcalloc(1, sizeof *op);
 	struct operator_rec	 rec;
-	const char		*login = arg_str(args, "login"), *stored;
+	const char		*login = arg_str(args, "login"), *stored, *code;
+	char			 msg[200];
 
 	op->req = req;
 	op->ctx = ctx;
 	/* Only a well-formed login is kept, logged and quoted in the audit log. */
 	if (operator_login_valid(login) && !arg_has_nul(args, "login"))
 		snprintf(op->login, sizeof op->login, "%s", login);
+	/* Throttled: refused before any password is checked, so no oracle. */
+	if (login_begin(ctx->login, op->login, login_uid(req), &code, msg,
+	    sizeof msg) != 0) {
+		control_auth_failed(req);
+		control_error(req, code, "%s", msg);
+		free(op);
+		return;
+	}
 	stored = login_lookup(op, ctx, &rec);
 	if (arg_has_nul(args, "password"))
 		snprintf(op->why, sizeof op->why, "NUL in the password");
@@ -270,6 +332,7 @@ cmd_auth_login_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
 	op->who.role = ROLE_NONE;
 	if (operator_worker_verify(control_hasher(ctx->control),
 	    arg_str(args, "password"), stored, login_verified, op) != 0) {
+		login_end(ctx->login, op->login, login_uid(req), -1, &op->fail);
 		control_error(req, "busy", "too many logins in progress");
 		session_free(op);
 	}
@@ -328,6 +391,61 @@ cmd_auth_whoami_exec(struct cmd_req *req, struct control_ctx *ctx,
     json_t *args)
 {
 	control_reply(req, whoami_json(req));
+}
+
+/* --- auth.unlock --------------------------------------------------------- */
+
+/* The uid argument, or -1 when absent. */
+static long
+unlock_uid(json_t *args)
+{
+	json_t	*v = json_object_get(args, "uid");
+
+	return json_is_integer(v) ? (long)json_integer_value(v) : -1L;
+}
+
+/* Record the lifting of a back-off or lock-out; it applies after the commit. */
+static int
+auth_unlock_write(struct control_ctx *ctx, const struct actor *who,
+    json_t *args, json_t **result, struct cmd_err *err)
+{
+	const char	*login = arg_str(args, "login");
+	long		 uid = unlock_uid(args);
+	char		 id[48];
+	json_t		*d;
+	int		 rc;
+
+	if (login == NULL && uid < 0)
+		return cmd_fail(err, "bad_args", "give login, uid or both");
+	if (!login_unlock(ctx->login, login, uid, 1))
+		return cmd_fail(err, "not_found", "no failed logins are counted "
+		    "against it");
+	if (login != NULL)
+		snprintf(id, sizeof id, "%s", login);
+	else
+		snprintf(id, sizeof id, "uid:%ld", uid);
+	*result = json_pack("{s:o,s:o}", "login", control_json_string(login),
+	    "uid", uid >= 0 ? json_integer(uid) : json_null());
+	d = json_deep_copy(*result);
+	rc = store_audit_add(ctx->store, who, "auth.unlock", "operator", id,
+	    NULL, d);
+	json_decref(d);
+	if (rc != 0) {
+		json_decref(*result);
+		return cmd_fail(err, "storage", "%s", store_errmsg(ctx->store));
+	}
+	return 0;
+}
+
+/* After commit: lift it. */
+static void
+auth_unlock_committed(struct control_ctx *ctx, json_t *result)
+{
+	json_t	*uid = json_object_get(result, "uid");
+
+	login_unlock(ctx->login, json_string_value(json_object_get(result,
+	    "login")), json_is_integer(uid) ? (long)json_integer_value(uid) :
+	    -1L, 0);
 }
 
 /* --- operator.add, operator.passwd: hash first, then write ---------------- */
@@ -721,6 +839,19 @@ static const struct cmd_entry auth_whoami_entry = {
 	.role = ROLE_NONE,
 };
 
+/* Lifts a back-off or lock-out before its time (an operator locked out by an attack). */
+static const struct cmd_entry auth_unlock_entry = {
+	.name = "auth.unlock",
+	.args = {
+		{ "login", CMD_ARG_STRING, 0, 1, OPERATOR_LOGIN_MAX },
+		{ "uid", CMD_ARG_INT, 0, 0, 4294967294LL },
+		{ NULL }
+	},
+	.write = auth_unlock_write,
+	.committed = auth_unlock_committed,
+	.role = ROLE_ADMIN,
+};
+
 static const struct cmd_entry operator_add_entry = {
 	.name = "operator.add",
 	.args = {
@@ -806,6 +937,7 @@ const struct cmd_entry *const cmd_operator_table[] = {
 	&auth_login_entry,
 	&auth_logout_entry,
 	&auth_whoami_entry,
+	&auth_unlock_entry,
 	&operator_add_entry,
 	&operator_list_entry,
 	&operator_update_entry,

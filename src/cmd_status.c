@@ -50,6 +50,18 @@ status_limits(const struct pcod_stats *st)
 	    "log_suppressed", (json_int_t)log_limit_suppressed());
 }
 
+/* The control socket's defence counters (issue: consoles under attack). */
+static json_t *
+status_control(const struct pcod_stats *st)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I}",
+	    "refused", (json_int_t)st->control_refused,
+	    "auth_timeouts", (json_int_t)st->control_auth_timeouts,
+	    "login_failures", (json_int_t)st->login_failures,
+	    "login_throttled", (json_int_t)st->login_throttled,
+	    "login_lockouts", (json_int_t)st->login_lockouts);
+}
+
 /* Every counter of pcod_stats. */
 static json_t *
 status_counters(const struct pcod_stats *st)
@@ -57,7 +69,7 @@ status_counters(const struct pcod_stats *st)
 	json_t	*c, *lim;
 
 	c = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,"
-	    "s:I,s:I,s:I,s:I,s:I}",
+	    "s:I,s:I,s:I,s:I,s:I,s:o}",
 	    "frames", (json_int_t)st->frames,
 	    "events", (json_int_t)st->events,
 	    "duplicates", (json_int_t)st->duplicates,
@@ -73,7 +85,8 @@ status_counters(const struct pcod_stats *st)
 	    "commit_failures", (json_int_t)st->commit_failures,
 	    "last_batch", (json_int_t)st->last_batch,
 	    "control_requests", (json_int_t)st->control_requests,
-	    "control_errors", (json_int_t)st->control_errors);
+	    "control_errors", (json_int_t)st->control_errors,
+	    "control", status_control(st));
 	/* Flat beside the others, so scripts read every counter the same way. */
 	lim = status_limits(st);
 	if (c == NULL || lim == NULL || json_object_update(c, lim) == -1) {

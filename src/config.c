@@ -27,7 +27,7 @@
 
 #define nitems(a)		(sizeof(a) / sizeof((a)[0]))
 
-#define MAX_DIRECTIVES		24
+#define MAX_DIRECTIVES		32
 #define MAX_LISTEN_OPTS		8
 
 #define DEF_CONTROL_MODE	0660
@@ -46,6 +46,18 @@
 #define DEF_TAKE_DEADLINE	60
 #define DEF_ESCALATION_INTERVAL	120
 #define DEF_SUPERVISION_GRACE	60
+#define DEF_CONTROL_MAX		64
+#define DEF_CONTROL_RESERVED	4
+#define DEF_CONTROL_PER_UID	8
+#define DEF_CONTROL_AUTH	15
+#define DEF_LOGIN_AFTER		3
+#define DEF_LOGIN_FIRST		1
+#define DEF_LOGIN_MAX		300
+#define DEF_LOCK_FAILURES	10
+#define DEF_LOCK_TIME		900
+#define DEF_AUDIT_BURST		5
+#define DEF_AUDIT_INTERVAL	60
+#define MAX_CONSOLES		10000
 /* Openings/closings and test reports are logged, not alarms, unless configured. */
 #define DEF_ALARM_CLASSES	(~0u & ~(1u << EVC_OPENCLOSE) & ~(1u << EVC_TEST))
 #define MAX_SECONDS		86400
@@ -597,6 +609,75 @@ h_supervision_preset(struct parse *p, char **av, int ac)
 	return 0;
 }
 
+/* control-max-consoles N */
+static int
+h_control_max_consoles(struct parse *p, char **av, int ac)
+{
+	return parse_num(p, "", av[0], 1, MAX_CONSOLES,
+	    &p->conf->control_max_consoles);
+}
+
+/* control-reserved N */
+static int
+h_control_reserved(struct parse *p, char **av, int ac)
+{
+	return parse_num(p, "", av[0], 0, MAX_CONSOLES,
+	    &p->conf->control_reserved);
+}
+
+/* control-max-per-uid N */
+static int
+h_control_max_per_uid(struct parse *p, char **av, int ac)
+{
+	return parse_num(p, "", av[0], 1, MAX_CONSOLES,
+	    &p->conf->control_max_per_uid);
+}
+
+/* control-auth-timeout SECONDS */
+static int
+h_control_auth_timeout(struct parse *p, char **av, int ac)
+{
+	return parse_num(p, "", av[0], 1, 3600, &p->conf->control_auth_timeout);
+}
+
+/* login-backoff AFTER FIRST MAX */
+static int
+h_login_backoff(struct parse *p, char **av, int ac)
+{
+	struct config	*c = p->conf;
+
+	if (parse_num(p, "after", av[0], 1, MAX_COUNT, &c->login_after) != 0 ||
+	    parse_num(p, "first", av[1], 1, MAX_SECONDS, &c->login_first) != 0 ||
+	    parse_num(p, "max", av[2], 1, MAX_SECONDS, &c->login_max) != 0)
+		return -1;
+	if (c->login_max < c->login_first)
+		return derr(p, "max %d is less than first %d", c->login_max,
+		    c->login_first);
+	return 0;
+}
+
+/* login-lockout FAILURES SECONDS */
+static int
+h_login_lockout(struct parse *p, char **av, int ac)
+{
+	if (parse_num(p, "failures", av[0], 1, MAX_COUNT,
+	    &p->conf->login_lock_failures) != 0)
+		return -1;
+	return parse_num(p, "seconds", av[1], 1, MAX_SECONDS,
+	    &p->conf->login_lock_time);
+}
+
+/* login-audit FAILURES SECONDS */
+static int
+h_login_audit(struct parse *p, char **av, int ac)
+{
+	if (parse_num(p, "failures", av[0], 0, MAX_COUNT,
+	    &p->conf->login_audit_burst) != 0)
+		return -1;
+	return parse_num(p, "seconds", av[1], 1, MAX_SECONDS,
+	    &p->conf->login_audit_interval);
+}
+
 /* log-level warn|info|debug */
 static int
 h_log_level(struct parse *p, char **av, int ac)
@@ -652,6 +733,14 @@ static const struct directive directives[] = {
 	{ "supervision-grace", "SECONDS", h_supervision_grace, 1, 1, 1, 1, NULL },
 	{ "supervision-preset", "NAME SECONDS", h_supervision_preset, 2, 2, 0, 1,
 	    NULL },
+	{ "control-max-consoles", "N", h_control_max_consoles, 1, 1, 1, 1, NULL },
+	{ "control-reserved", "N", h_control_reserved, 1, 1, 1, 1, NULL },
+	{ "control-max-per-uid", "N", h_control_max_per_uid, 1, 1, 1, 1, NULL },
+	{ "control-auth-timeout", "SECONDS", h_control_auth_timeout, 1, 1, 1, 1,
+	    NULL },
+	{ "login-backoff", "AFTER FIRST MAX", h_login_backoff, 3, 3, 1, 1, NULL },
+	{ "login-lockout", "FAILURES SECONDS", h_login_lockout, 2, 2, 1, 1, NULL },
+	{ "login-audit", "FAILURES SECONDS", h_login_audit, 2, 2, 1, 1, NULL },
 };
 
 _Static_assert(nitems(directives) <= MAX_DIRECTIVES, "raise MAX_DIRECTIVES");
@@ -808,10 +897,30 @@ fail:
 	return rc;
 }
 
+/* Reserved console slots must leave one for everybody else. */
+static int
+check_control_slots(struct parse *p)
+{
+	const struct config	*c = p->conf;
+	const struct directive	*d = find_directive("control-reserved");
+	const struct directive	*m = find_directive("control-max-consoles");
+	int			 res = p->seen[d - directives];
+	int			 max = p->seen[m - directives];
+
+	if (c->control_reserved < c->control_max_consoles)
+		return 0;
+	p->lineno = res > max ? res : max;
+	p->dname = res > max ? d->name : m->name;
+	return derr(p, "%d reserved of %d consoles leaves none for operators",
+	    c->control_reserved, c->control_max_consoles);
+}
+
 /* Check what the whole file must provide. */
 static int
 check_required(struct parse *p)
 {
+	if (check_control_slots(p) != 0)
+		return -1;
 	if (p->conf->database == NULL)
 		return perr(p, "missing database directive");
 	if (p->conf->control == NULL)
@@ -860,6 +969,17 @@ config_new(const char *path)
 	c->take_deadline = DEF_TAKE_DEADLINE;
 	c->escalation_interval = DEF_ESCALATION_INTERVAL;
 	c->supervision_grace = DEF_SUPERVISION_GRACE;
+	c->control_max_consoles = DEF_CONTROL_MAX;
+	c->control_reserved = DEF_CONTROL_RESERVED;
+	c->control_max_per_uid = DEF_CONTROL_PER_UID;
+	c->control_auth_timeout = DEF_CONTROL_AUTH;
+	c->login_after = DEF_LOGIN_AFTER;
+	c->login_first = DEF_LOGIN_FIRST;
+	c->login_max = DEF_LOGIN_MAX;
+	c->login_lock_failures = DEF_LOCK_FAILURES;
+	c->login_lock_time = DEF_LOCK_TIME;
+	c->login_audit_burst = DEF_AUDIT_BURST;
+	c->login_audit_interval = DEF_AUDIT_INTERVAL;
 	return c;
 }
 

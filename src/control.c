@@ -22,14 +22,16 @@
 #include <event2/listener.h>
 #include <jansson.h>
 
+#include "clock.h"
 #include "cmd.h"
+#include "conf.h"
 #include "control.h"
 #include "log.h"
 #include "operator.h"
 #include "stats.h"
+#include "throttle.h"
 #include "xmalloc.h"
 
-#define CONTROL_MAX_CONSOLES	64		/* console connections at once */
 #define CONTROL_MAX_LINE	(64 * 1024)	/* longest request line */
 #define CONTROL_IN_HIGH		(CONTROL_MAX_LINE + 4096) /* stop reading above */
 #define CONTROL_OUT_HIGH	(256 * 1024)	/* take no request while more is queued */
@@ -37,6 +39,7 @@
 #define CONTROL_WRITE_TIMEOUT	30		/* seconds a console may stall a reply */
 #define CONTROL_BACKLOG		16
 #define CONTROL_PUB_MAX		(512 * 1024) /* queued output that drops a subscription */
+#define CONTROL_LOG_PER_SEC	10	/* lines about strangers a second, then a count */
 
 /*
  * Notification topics and the least role that receives each.  Escalations
@@ -89,9 +92,11 @@ struct console {
 	struct control		*ctl;		/* NULL once detached */
 	struct bufferevent	*bev;		/* owned; NULL once closed */
 	struct event		*resume;	/* owned; re-runs the input after a reply */
+	struct event		*authto;	/* owned; closes it if nobody logs in */
 	unsigned		 id;
 	uid_t			 uid;
 	pid_t			 pid;
+	int			 trusted;	/* root or pcod's user: admin by credentials */
 	struct actor		 actor;		/* who the requests are from */
 	int			 logged_in;	/* actor comes from auth.login */
 	int			 auth_fails;	/* failed auth.login on this console */
@@ -120,15 +125,45 @@ struct control {
 	TAILQ_HEAD(, console)	 consoles;
 	size_t			 nconsoles;
 	unsigned		 next_id;
+	struct throttle_log	 lines;		/* lines about strangers (control_log_ok) */
 };
 
 static void	console_process(struct console *);
 static void	console_peer_actor(struct console *);
+static void	console_auth_arm(struct console *);
+
+/*
+ * 1 if a line about strangers (refusals, consoles of nobody coming and
+ * going) may be logged now: at most CONTROL_LOG_PER_SEC a second, then one
+ * line with the number suppressed.
+ */
+static int
+control_log_ok(struct control *ctl)
+{
+	unsigned long	dropped;
+
+	if (!throttle_log_allow(&ctl->lines, clock_now_ms(), &dropped))
+		return 0;
+	if (dropped > 0)
+		log_warnx("control: %lu lines about consoles without a role "
+		    "suppressed", dropped);
+	return 1;
+}
+
+/* 1 if a line about console c may be logged now (strangers are rate-limited). */
+static int
+console_log_ok(struct console *c)
+{
+	return c->trusted || c->logged_in || c->ctl == NULL ||
+	    control_log_ok(c->ctl);
+}
 
 /* Free what is left of a console once nothing refers to it. */
 static void
 console_destroy(struct console *c)
 {
+	if (c->authto != NULL)
+		event_free(c->authto);
 	if (c->resume != NULL)
 		event_free(c->resume);
 	if (c->bev != NULL)
@@ -142,12 +177,17 @@ console_close(struct console *c, const char *reason)
 {
 	struct control	*ctl = c->ctl;
 
-	log_info("control conn=%u uid=%u closed: %s", c->id, (unsigned)c->uid,
-	    reason);
+	if (console_log_ok(c))
+		log_info("control conn=%u uid=%u closed: %s", c->id,
+		    (unsigned)c->uid, reason);
 	if (ctl != NULL) {
 		TAILQ_REMOVE(&ctl->consoles, c, entry);
 		ctl->nconsoles--;
 		c->ctl = NULL;
+	}
+	if (c->authto != NULL) {
+		event_free(c->authto);
+		c->authto = NULL;
 	}
 	if (c->pending > 0) {
 		c->state = CONSOLE_DEAD;
@@ -371,6 +411,7 @@ control_login(struct cmd_req *req, const struct actor *who)
 	c->actor = *who;
 	c->logged_in = 1;
 	c->auth_fails = 0;
+	console_auth_arm(c);
 }
 
 /* Back to the console's own identity. */
@@ -384,6 +425,7 @@ control_logout(struct cmd_req *req)
 		    control_peer_uid(req), c->actor.name);
 	c->logged_in = 0;
 	console_peer_actor(c);
+	console_auth_arm(c);
 }
 
 /* Count a failed login; the console closes after this reply at the limit. */
@@ -395,6 +437,13 @@ control_auth_failed(struct cmd_req *req)
 	if (++c->auth_fails >= CONTROL_AUTH_FAILS_MAX)
 		c->close_reason = "too many failed logins";
 	return c->auth_fails;
+}
+
+/* 1 if req's peer is root or pcod's user (admin by its credentials). */
+int
+control_peer_trusted(const struct cmd_req *req)
+{
+	return req->c->trusted;
 }
 
 /* The peer's uid (-1 unknown). */
@@ -482,6 +531,7 @@ control_operator_changed(struct control *ctl, const char *login, int role)
 		if (role == ROLE_NONE) {
 			c->logged_in = 0;
 			console_peer_actor(c);
+			console_auth_arm(c);
 		} else
 			c->actor.role = (enum role)role;
 	}
@@ -972,56 +1022,123 @@ console_resume_cb(evutil_socket_t fd, short what, void *arg)
 	console_process(c);
 }
 
-/* Tell a console over the limit why, without blocking, and close it. */
+/* Tell a peer why, without blocking: {"id":null,"ok":false,"error":{code,msg}}. */
 static void
-control_refuse(evutil_socket_t fd)
+control_tell(evutil_socket_t fd, const char *code, const char *msg)
 {
-	static const char msg[] = "{\"id\":null,\"ok\":false,\"error\":"
-	    "{\"code\":\"busy\",\"message\":\"too many console connections\"}}\n";
+	char	line[256];
+	int	n;
 
-	if (send(fd, msg, sizeof msg - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		log_debug("control: refuse: %s", strerror(errno));
+	n = snprintf(line, sizeof line, "{\"id\":null,\"ok\":false,\"error\":"
+	    "{\"code\":\"%s\",\"message\":\"%s\"}}\n", code, msg);
+	if (n > 0 && (size_t)n < sizeof line &&
+	    send(fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		log_debug("control: tell %s: %s", code, strerror(errno));
+}
+
+/* Log a refusal within the rate limit. */
+static void
+control_log_refusal(struct control *ctl, unsigned uid, const char *why)
+{
+	if (control_log_ok(ctl))
+		log_warnx("control: refused a console uid=%u: %s", uid, why);
+}
+
+/* Refuse a console over a limit: count, log, tell it why and close. */
+static void
+control_refuse(struct control *ctl, evutil_socket_t fd, uid_t uid,
+    const char *why)
+{
+	pcod_stats.control_refused++;
+	control_log_refusal(ctl, (unsigned)uid, why);
+	control_tell(fd, "busy", why);
 	evutil_closesocket(fd);
 }
 
+/* 1 if uid is root or the user pcod runs as (who can read the database anyway). */
+static int
+control_uid_trusted(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
+}
+
 /*
- * Who a console is before any login: local root, and the user pcod runs as
- * (who can read the database anyway), are admins for set-up; anyone else must
- * log in.
+ * Who a console is before any login: local root, and the user pcod runs as,
+ * are admins for set-up; anyone else must log in.
  */
 static void
 console_peer_actor(struct console *c)
 {
 	snprintf(c->actor.name, sizeof c->actor.name, "uid:%ld",
 	    c->uid == (uid_t)-1 ? -1L : (long)c->uid);
-	if (c->uid == 0 || c->uid == geteuid())
-		c->actor.role = ROLE_ADMIN;
-	else
-		c->actor.role = ROLE_NONE;
+	c->actor.role = c->trusted ? ROLE_ADMIN : ROLE_NONE;
+}
+
+/* Not logged in in time: say so and close (a pending reply keeps it, detached). */
+static void
+console_authto_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct console	*c = arg;
+	char		 msg[64];
+
+	pcod_stats.control_auth_timeouts++;
+	snprintf(msg, sizeof msg, "not logged in within %d s",
+	    c->ctl->ctx->cfg->control_auth_timeout);
+	if (c->bev != NULL && evbuffer_get_length(
+	    bufferevent_get_output(c->bev)) == 0)
+		control_tell(bufferevent_getfd(c->bev), "auth_timeout", msg);
+	console_close(c, msg);
+}
+
+/* A console that is nobody must log in within control-auth-timeout. */
+static void
+console_auth_arm(struct console *c)
+{
+	struct timeval	tv = { 0, 0 };
+
+	if (c->authto == NULL || c->ctl == NULL)
+		return;
+	if (c->trusted || c->logged_in) {
+		evtimer_del(c->authto);
+		return;
+	}
+	tv.tv_sec = c->ctl->ctx->cfg->control_auth_timeout;
+	evtimer_add(c->authto, &tv);
+}
+
+/* The peer's credentials (uid -1, pid -1 when unknown). */
+static void
+control_peer(evutil_socket_t fd, uid_t *uid, pid_t *pid)
+{
+	struct ucred	cred;
+	socklen_t	clen = sizeof cred;
+
+	*uid = (uid_t)-1;
+	*pid = -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0) {
+		*uid = cred.uid;
+		*pid = cred.pid;
+	}
 }
 
 /* Set up the session of an accepted console. */
 static struct console *
-console_new(struct control *ctl, evutil_socket_t fd)
+console_new(struct control *ctl, evutil_socket_t fd, uid_t uid, pid_t pid)
 {
 	struct console	*c;
-	struct ucred	 cred;
-	socklen_t	 clen = sizeof cred;
 	struct timeval	 wtv = { CONTROL_WRITE_TIMEOUT, 0 };
 
 	c = xcalloc(1, sizeof *c);
 	c->ctl = ctl;
 	c->id = ++ctl->next_id;
-	c->uid = (uid_t)-1;
-	c->pid = -1;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0) {
-		c->uid = cred.uid;
-		c->pid = cred.pid;
-	}
+	c->uid = uid;
+	c->pid = pid;
+	c->trusted = control_uid_trusted(uid);
 	console_peer_actor(c);
 	c->bev = bufferevent_socket_new(ctl->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->resume = event_new(ctl->base, -1, 0, console_resume_cb, c);
-	if (c->bev == NULL || c->resume == NULL) {
+	c->authto = evtimer_new(ctl->base, console_authto_cb, c);
+	if (c->bev == NULL || c->resume == NULL || c->authto == NULL) {
 		if (c->bev == NULL)
 			evutil_closesocket(fd);
 		console_destroy(c);
@@ -1033,7 +1150,47 @@ console_new(struct control *ctl, evutil_socket_t fd)
 	bufferevent_setwatermark(c->bev, EV_WRITE, CONTROL_OUT_LOW, 0);
 	bufferevent_set_timeouts(c->bev, NULL, &wtv);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	console_auth_arm(c);
 	return c;
+}
+
+/* Consoles of uid open now. */
+static int
+control_count_uid(const struct control *ctl, uid_t uid)
+{
+	const struct console	*c;
+	int			 n = 0;
+
+	TAILQ_FOREACH(c, &ctl->consoles, entry)
+		if (c->uid == uid)
+			n++;
+	return n;
+}
+
+/*
+ * NULL if a console of uid may come in, else why not: the last
+ * control-reserved slots are kept for root and pcod's user, and other users
+ * have control-max-per-uid each.
+ */
+static const char *
+control_admit(const struct control *ctl, uid_t uid, char *why, size_t whysz)
+{
+	const struct config	*cfg = ctl->ctx->cfg;
+	size_t			 max = (size_t)cfg->control_max_consoles;
+
+	if (ctl->nconsoles >= max)
+		return "too many console connections";
+	if (control_uid_trusted(uid))
+		return NULL;
+	if (ctl->nconsoles >= max - (size_t)cfg->control_reserved)
+		return "too many console connections (the rest are reserved "
+		    "for root)";
+	if (control_count_uid(ctl, uid) >= cfg->control_max_per_uid) {
+		snprintf(why, whysz, "too many console connections from uid %u "
+		    "(at most %d)", (unsigned)uid, cfg->control_max_per_uid);
+		return why;
+	}
+	return NULL;
 }
 
 /* A console connected. */
@@ -1043,22 +1200,26 @@ control_accept_cb(struct evconnlistener *lst, evutil_socket_t fd,
 {
 	struct control	*ctl = arg;
 	struct console	*c;
+	const char	*refused;
+	char		 why[128];
+	uid_t		 uid;
+	pid_t		 pid;
 
-	if (ctl->nconsoles >= CONTROL_MAX_CONSOLES) {
-		log_warnx("control: refused a console: %d connections open",
-		    CONTROL_MAX_CONSOLES);
-		control_refuse(fd);
+	control_peer(fd, &uid, &pid);
+	if ((refused = control_admit(ctl, uid, why, sizeof why)) != NULL) {
+		control_refuse(ctl, fd, uid, refused);
 		return;
 	}
 	evutil_make_socket_nonblocking(fd);
-	if ((c = console_new(ctl, fd)) == NULL) {
+	if ((c = console_new(ctl, fd, uid, pid)) == NULL) {
 		log_warnx("control: cannot set up a console");
 		return;
 	}
 	TAILQ_INSERT_TAIL(&ctl->consoles, c, entry);
 	ctl->nconsoles++;
-	log_info("control conn=%u uid=%u pid=%ld connected", c->id,
-	    (unsigned)c->uid, (long)c->pid);
+	if (console_log_ok(c))
+		log_info("control conn=%u uid=%u pid=%ld connected", c->id,
+		    (unsigned)c->uid, (long)c->pid);
 }
 
 /* accept() failed (EMFILE...): pause accepting for a second instead of spinning. */
@@ -1165,6 +1326,7 @@ control_new(struct event_base *base, const char *path, int mode,
 	ctl->ctx = ctx;
 	ctl->path = xstrdup(path);
 	TAILQ_INIT(&ctl->consoles);
+	ctl->lines.per_sec = CONTROL_LOG_PER_SEC;
 	ctl->retry = evtimer_new(base, control_retry_cb, ctl);
 	ctl->hasher = operator_worker_new(base);
 	ctl->lst = evconnlistener_new(base, control_accept_cb, ctl,

@@ -26,6 +26,7 @@
 #include "ingest.h"
 #include "listen.h"
 #include "log.h"
+#include "login.h"
 #include "site.h"
 #include "stats.h"
 #include "store.h"
@@ -154,6 +155,7 @@ pcod_start(struct pcod *p)
 	if (p->control == NULL)
 		fatalx("%s", err);
 	p->ctx.control = p->control;
+	p->ctx.login = login_guard_new(p->base, &p->ctx);
 	alarm_engine_set_notify(p->alarms, pcod_publish, p->control);
 	alarm_engine_set_listening(p->alarms, pcod_listening, p->control);
 	p->trouble = trouble_new(p->base, p->batch, p->store, p->alarms,
@@ -249,6 +251,9 @@ pcod_stop(struct pcod *p)
 	auditq_free(p->auditq);
 	p->ctx.auditq = NULL;
 	control_free(p->control);
+	p->ctx.control = NULL;
+	/* After the consoles (a cancelled login ends here); its summaries commit below. */
+	login_guard_free(p->ctx.login);
 	batch_flush(p->batch);
 	supervise_free(p->supervisor);
 	alarm_engine_free(p->alarms);

@@ -85,6 +85,15 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-charset.conf",
 	    ":1: panel-charset: must be cp1252 or cp1250, not \"latin1\"" },
 	{ "bad-nul.conf", ":1: NUL byte in line" },
+	{ "bad-reserved.conf", ":2: control-reserved: 8 reserved of 8 consoles "
+	    "leaves none for operators" },
+	{ "bad-backoff.conf", ":2: login-backoff: max 5 is less than first 10" },
+	{ "bad-lockout.conf",
+	    ":1: login-lockout: failures 0 out of range 1-100000" },
+	{ "bad-auth-timeout.conf",
+	    ":1: control-auth-timeout: 3601 out of range 1-3600" },
+	{ "bad-login-audit.conf", ":1: login-audit: missing argument, expected"
+	    " \"login-audit FAILURES SECONDS\"" },
 	{ "nonexistent.conf", ": No such file or directory" },
 };
 
@@ -172,6 +181,17 @@ START_TEST(test_full_globals)
 	ck_assert_int_eq(c->panel_charset, TEXT_CP1250);
 	ck_assert_int_eq(c->batch_max, 100000);
 	ck_assert_int_eq(c->log_level, LOG_LVL_DEBUG);
+	ck_assert_int_eq(c->control_max_consoles, 100);
+	ck_assert_int_eq(c->control_reserved, 10);
+	ck_assert_int_eq(c->control_max_per_uid, 3);
+	ck_assert_int_eq(c->control_auth_timeout, 5);
+	ck_assert_int_eq(c->login_after, 2);
+	ck_assert_int_eq(c->login_first, 4);
+	ck_assert_int_eq(c->login_max, 60);
+	ck_assert_int_eq(c->login_lock_failures, 6);
+	ck_assert_int_eq(c->login_lock_time, 120);
+	ck_assert_int_eq(c->login_audit_burst, 0);
+	ck_assert_int_eq(c->login_audit_interval, 10);
 	config_free(c);
 }
 END_TEST
@@ -227,6 +247,17 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c->duplicate_window, 600);
 	ck_assert_int_eq(c->batch_max, 4096);
 	ck_assert_int_eq(c->log_level, LOG_LVL_INFO);
+	ck_assert_int_eq(c->control_max_consoles, 64);
+	ck_assert_int_eq(c->control_reserved, 4);
+	ck_assert_int_eq(c->control_max_per_uid, 8);
+	ck_assert_int_eq(c->control_auth_timeout, 15);
+	ck_assert_int_eq(c->login_after, 3);
+	ck_assert_int_eq(c->login_first, 1);
+	ck_assert_int_eq(c->login_max, 300);
+	ck_assert_int_eq(c->login_lock_failures, 10);
+	ck_assert_int_eq(c->login_lock_time, 900);
+	ck_assert_int_eq(c->login_audit_burst, 5);
+	ck_assert_int_eq(c->login_audit_interval, 60);
 	config_free(c);
 }
 END_TEST
