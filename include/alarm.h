@@ -109,6 +109,17 @@ typedef int	(*alarm_listening_fn)(void *arg);
 void	alarm_engine_set_listening(struct alarm_engine *, alarm_listening_fn,
 	    void *arg);
 
+/*
+ * Supervision: told in the open batch when an account's communication-failure
+ * alarm is closed (one by one or in bulk), so that a still silent account
+ * raises it again (supervise.c); NULL: nobody is told.
+ */
+typedef void	(*alarm_comm_closed_fn)(const char *account, void *arg);
+void	alarm_engine_set_comm_closed(struct alarm_engine *,
+	    alarm_comm_closed_fn, void *arg);
+/* 1 if account's communication-failure alarm is open and not restored, else 0. */
+int	alarm_comm_open(struct alarm_engine *, const char *account);
+
 /* Priority of a new alarm of class cls, raised by the site's boost (1 highest). */
 int	alarm_priority(int cls, int restore, int boost);
 

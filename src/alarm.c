@@ -98,6 +98,8 @@ struct alarm_engine {
 	size_t			 nnotes, capnotes;
 	unsigned		 gen;		/* number of the open batch */
 	int			 waiting;	/* registered with the open batch */
+	alarm_comm_closed_fn	 comm_closed;	/* NULL: nobody supervises */
+	void			*comm_closed_arg;
 };
 
 /* Priority of a new alarm by class, 1 highest (codes.c uses the same scale). */
@@ -814,6 +816,17 @@ alarm_raise_system(struct alarm_engine *e, const char *what, const char *text)
 	return alarm_raise(e, &r);
 }
 
+/* Is account's communication-failure alarm open and not restored? */
+int
+alarm_comm_open(struct alarm_engine *e, const char *account)
+{
+	struct alarm_key	 k;
+	struct alarm_open	*o;
+
+	alarm_key_comm(account, &k);
+	return (o = alarm_find(e, &k)) != NULL && !o->restored;
+}
+
 /* The account reports again: its communication-failure alarm is restored. */
 int
 alarm_comm_restore(struct alarm_engine *e, const char *account)
@@ -1155,6 +1168,14 @@ alarm_comment(struct alarm_engine *e, int64_t id, const char *text,
 	return alarm_result(e, id, result, err);
 }
 
+/* A closed communication-failure alarm: supervision decides if it comes back. */
+static void
+alarm_closed_hook(struct alarm_engine *e, const char *kind, const char *account)
+{
+	if (e->comm_closed != NULL && strcmp(kind, "comm_fail") == 0)
+		e->comm_closed(account, e->comm_closed_arg);
+}
+
 /* Check the state for closing.  0 or -1 with err. */
 static int
 alarm_may_close(const json_t *row, int64_t id, const struct actor *who,
@@ -1198,6 +1219,8 @@ alarm_close(struct alarm_engine *e, int64_t id, const char *resolution,
 	if ((o = alarm_find_id(e, id)) != NULL)
 		alarm_index_remove(e, o);
 	alarm_touch(e, NULL, id);
+	alarm_closed_hook(e, alarm_col(*result, "kind"),
+	    alarm_col(*result, "account"));
 	return 0;
 }
 
@@ -1281,6 +1304,15 @@ alarm_engine_set_notify(struct alarm_engine *e, alarm_notify_fn fn, void *arg)
 {
 	e->notify = fn;
 	e->notify_arg = arg;
+}
+
+/* Who is told when a communication-failure alarm is closed (NULL: nobody). */
+void
+alarm_engine_set_comm_closed(struct alarm_engine *e, alarm_comm_closed_fn fn,
+    void *arg)
+{
+	e->comm_closed = fn;
+	e->comm_closed_arg = arg;
 }
 
 /* Who says whether anybody listens (NULL: assume somebody does). */

@@ -25,6 +25,7 @@
 #include "store.h"
 #include "tmpstore.h"
 #include "store_alarm.h"
+#include "supervise.h"
 
 #define T0	1767225600000LL		/* 2026-01-01T00:00:00Z */
 
@@ -753,6 +754,95 @@ START_TEST(test_comm_fail)
 }
 END_TEST
 
+/* The comm_fail alarms of acct in state ("open", "all"...). */
+static int
+comm_alarms(const char *state)
+{
+	json_t	*a = open_alarms(state), *row;
+	size_t	 i;
+	int	 n = 0;
+
+	json_array_foreach(a, i, row)
+		if (strcmp(json_string_value(json_object_get(row, "kind")),
+		    "comm_fail") == 0)
+			n++;
+	json_decref(a);
+	return n;
+}
+
+START_TEST(test_comm_fail_closed_raised_again)
+{
+	struct store_account	 a;
+	struct supervisor	*sv;
+	json_t			*s;
+	int64_t			 id;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.account, sizeof(a.account), "1234");
+	a.created_ms = T0;
+	a.supervision_s = 60;
+	ck_assert_int_eq(store_account_add(st, &a), 0);
+	sv = supervise_new(base, st, bt, eng, &cfg);
+	ck_assert_int_eq(supervise_start(sv), 0);
+	supervise_seen(sv, "1234", T0);
+	now_ms = T0 + 60000;
+	supervise_tick(sv);
+	flush();
+	id = only_alarm("open");
+	/* A supervisor closes it while the panel is still silent. */
+	now_ms = T0 + 90000;
+	close_as(id, "false_technical", &sup_sue, NULL);
+	ck_assert_int_eq(comm_alarms("open"), 0);
+	s = supervise_status(sv, "1234");
+	ck_assert(json_is_true(json_object_get(s, "silent")));
+	ck_assert(json_is_false(json_object_get(s, "comm_fail")));
+	json_decref(s);
+	/* Raised again one interval after the close, not before. */
+	now_ms = T0 + 149999;
+	supervise_tick(sv);
+	flush();
+	ck_assert_int_eq(comm_alarms("open"), 0);
+	now_ms = T0 + 150000;
+	supervise_tick(sv);
+	flush();
+	ck_assert_int_eq(comm_alarms("open"), 1);
+	ck_assert_int_ne(only_alarm("open"), id);
+	ck_assert_int_eq(comm_alarms("all"), 2);
+	s = supervise_status(sv, "1234");
+	ck_assert(json_is_true(json_object_get(s, "comm_fail")));
+	json_decref(s);
+	/* Other alarms closed do not concern supervision. */
+	feed("1234", 0, EVC_BURGLARY, EVQ_NEW, 1);
+	flush();
+	ck_assert_int_eq(comm_alarms("open"), 1);
+	supervise_free(sv);
+}
+END_TEST
+
+START_TEST(test_comm_fail_open_at_restart)
+{
+	struct store_account	 a;
+	struct supervisor	*sv;
+	json_t			*s;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.account, sizeof(a.account), "1234");
+	a.created_ms = T0;
+	a.supervision_s = 60;
+	ck_assert_int_eq(store_account_add(st, &a), 0);
+	ck_assert_int_eq(alarm_comm_fail(eng, "1234", 0, T0 - 3600000), 0);
+	flush();
+	ck_assert_int_eq(alarm_comm_open(eng, "1234"), 1);
+	/* A supervisor started now knows the alarm is open. */
+	sv = supervise_new(base, st, bt, eng, &cfg);
+	ck_assert_int_eq(supervise_start(sv), 0);
+	s = supervise_status(sv, "1234");
+	ck_assert(json_is_true(json_object_get(s, "comm_fail")));
+	json_decref(s);
+	supervise_free(sv);
+}
+END_TEST
+
 START_TEST(test_failed_batch)
 {
 	int64_t	id;
@@ -850,6 +940,8 @@ alarm_suite(void)
 	tcase_add_test(tc, test_step_deadlines);
 	tcase_add_test(tc, test_manual_escalate);
 	tcase_add_test(tc, test_comm_fail);
+	tcase_add_test(tc, test_comm_fail_closed_raised_again);
+	tcase_add_test(tc, test_comm_fail_open_at_restart);
 	tcase_add_test(tc, test_failed_batch);
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_protocol_attached);
