@@ -54,6 +54,13 @@ int	store_alarm_stack(struct store *, int64_t id, int64_t last_ms, int inc,
 /* The same for a stacked event (its id widens the alarm's event range). */
 int	store_alarm_stack_event(struct store *, int64_t id, int64_t last_ms,
 	    int inc, int restored, int64_t event_id);
+/*
+ * An event of account on the unknown-accounts alarm id at ms: its count
+ * (a new account also counts in the alarm's accounts).  1 the account is
+ * new to the alarm, 0 it was seen before, -1.
+ */
+int	store_alarm_account(struct store *, int64_t id, const char *account,
+	    int64_t ms);
 /* Copy protocol steps [{position, action, target, text, deadline_s}] to the alarm. */
 int	store_alarm_steps_copy(struct store *, int64_t id, const json_t *steps);
 /* Taken by who at ms; with deadlines, the steps' deadlines start at ms. */
@@ -84,6 +91,13 @@ json_t	*store_alarm_get(struct store *, int64_t id, int committed);
 json_t	*store_alarm_list(struct store *, const struct store_alarm_filter *);
 /* The alarm's events, newest first, at most limit (committed). */
 json_t	*store_alarm_events(struct store *, int64_t id, int limit);
+/*
+ * The accounts of an unknown-accounts alarm, [{account, events, first_ms,
+ * last_ms}], most events first, at most limit; *seen: how many there are
+ * in all (committed).  NULL on error.
+ */
+json_t	*store_alarm_accounts(struct store *, int64_t id, int limit,
+	    int64_t *seen);
 /* The alarm's steps with their outcomes, in order (committed). */
 json_t	*store_alarm_steps(struct store *, int64_t id);
 /* Every alarm not closed (writer).  0 or -1. */

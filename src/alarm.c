@@ -38,6 +38,10 @@
 #define ALARM_PRIO_COMM_FAIL	4
 /* The centre's own equipment failing endangers every site: right after fire. */
 #define ALARM_PRIO_SYSTEM	2
+/* The account column of the unknown-accounts alarm (no account is spelt so). */
+#define ALARM_UNKNOWN_ACCOUNT	"unknown"
+#define ALARM_UNKNOWN_TEXT	"Events from unknown accounts: enrol the " \
+	"panel, or report an attack"
 /* A flood of events on one alarm is published at most this often. */
 #define ALARM_STACK_PUBLISH_MS	1000
 
@@ -46,7 +50,8 @@ enum alarm_keykind {
 	KEY_SITE = 's',		/* a site's zone and class */
 	KEY_ACCOUNT = 'a',	/* an account without a site */
 	KEY_COMM = 'c',		/* an account's communication failure */
-	KEY_SYSTEM = 'y'	/* pcod's own trouble, by what failed ("storage") */
+	KEY_SYSTEM = 'y',	/* pcod's own trouble, by what failed ("storage") */
+	KEY_UNKNOWN = 'u'	/* every account not in the database: one alarm */
 };
 
 struct alarm_key {
@@ -259,11 +264,13 @@ alarm_key_stored(const struct store_alarm_open *a, struct alarm_key *k)
 		k->kind = KEY_COMM;
 	else if (strcmp(a->kind, "system") == 0)
 		k->kind = KEY_SYSTEM;
+	else if (strcmp(a->kind, "unknown_accounts") == 0)
+		k->kind = KEY_UNKNOWN;
 	else
 		k->kind = a->site_id > 0 ? KEY_SITE : KEY_ACCOUNT;
 	if (k->kind == KEY_SITE)
 		k->site_id = a->site_id;
-	else
+	else if (k->kind != KEY_UNKNOWN)
 		snprintf(k->account, sizeof(k->account), "%s", a->account);
 	k->zone = a->zone;
 	k->cls = cls >= 0 ? cls : EVC_OTHER;
@@ -699,6 +706,61 @@ alarm_stack(struct alarm_engine *e, struct alarm_open *o,
 	return 0;
 }
 
+/* The key of the one alarm every unknown account shares. */
+static void
+alarm_key_unknown(struct alarm_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->kind = KEY_UNKNOWN;
+	k->zone = -1;
+	k->cls = EVC_OTHER;
+}
+
+/* An unknown account's event on its alarm: one event more, the account counted. */
+static int
+alarm_unknown_stack(struct alarm_engine *e, struct alarm_open *o,
+    const struct alarm_input *in)
+{
+	if (store_alarm_account(e->store, o->id, in->account,
+	    in->received_ms) == -1 ||
+	    store_alarm_stack_event(e->store, o->id, in->received_ms, 1, -1,
+	    in->event_id) == -1 ||
+	    store_alarm_link(e->store, o->id, in->event_id) == -1)
+		return -1;
+	alarm_touch_stack(e, o);
+	return 0;
+}
+
+/*
+ * An event from an account not in the database.  Anybody can send those,
+ * so they must not fill the queue: together they raise one alarm, at the
+ * configured (low) priority, that counts them and the accounts they came
+ * from.  Any qualifier counts: the news is the account, not the event.
+ */
+static int
+alarm_on_unknown(struct alarm_engine *e, const struct alarm_input *in)
+{
+	struct alarm_key	 k;
+	struct alarm_open	*o;
+	struct alarm_raise	 r;
+
+	alarm_key_unknown(&k);
+	if ((o = alarm_find(e, &k)) != NULL)
+		return alarm_unknown_stack(e, o, in);
+	memset(&r, 0, sizeof(r));
+	r.key = &k;
+	r.account = ALARM_UNKNOWN_ACCOUNT;
+	r.kind = "unknown_accounts";
+	r.priority = e->cfg->unknown_priority;
+	r.text = ALARM_UNKNOWN_TEXT;
+	r.first_ms = in->received_ms;
+	r.event_id = in->event_id;
+	if (alarm_raise(e, &r) == -1 || (o = alarm_find(e, &k)) == NULL)
+		return -1;
+	return store_alarm_account(e->store, o->id, in->account,
+	    in->received_ms) == -1 ? -1 : 0;
+}
+
 /* An event was stored in the open batch: raise, stack or restore. */
 int
 alarm_on_event(struct alarm_engine *e, const struct alarm_input *in)
@@ -711,6 +773,8 @@ alarm_on_event(struct alarm_engine *e, const struct alarm_input *in)
 	if ((unsigned)ev->cls >= EVC_COUNT ||
 	    (e->cfg->alarm_classes & (1u << ev->cls)) == 0)
 		return 0;	/* only logged */
+	if (in->unknown_account)
+		return alarm_on_unknown(e, in);
 	alarm_key_event(in, &k);
 	if ((o = alarm_find(e, &k)) != NULL)
 		return alarm_stack(e, o, in);

@@ -19,6 +19,9 @@
 #define ALARM_LIST_DEFAULT	200
 #define ALARM_SHOW_EVENTS	100	/* the newest; count says how many in all */
 #define ALARM_SHOW_HISTORY	500
+/* The busiest accounts an unknown-accounts alarm names (accounts_seen counts all). */
+#define ALARM_LIST_ACCOUNTS	10
+#define ALARM_SHOW_ACCOUNTS	100
 
 static const char *const alarm_list_states[] = {
 	"open", "new", "taken", "closed", "all", NULL
@@ -50,6 +53,38 @@ alarm_rows_json(json_t *rows)
 	return rows;
 }
 
+/* An unknown-accounts alarm gets its accounts: how many, and the busiest.  0 or -1. */
+static int
+alarm_accounts_fill(struct store *s, json_t *a, int limit)
+{
+	const char	*kind = json_string_value(json_object_get(a, "kind"));
+	json_t		*l;
+	int64_t		 seen = 0;
+
+	if (kind == NULL || strcmp(kind, "unknown_accounts") != 0)
+		return 0;
+	l = store_alarm_accounts(s, json_integer_value(json_object_get(a, "id")),
+	    limit, &seen);
+	if (l == NULL)
+		return -1;
+	json_object_set_new(a, "accounts_seen", json_integer(seen));
+	json_object_set_new(a, "unknown_accounts", alarm_rows_json(l));
+	return 0;
+}
+
+/* The accounts of every unknown-accounts alarm of a list.  0 or -1. */
+static int
+alarm_list_accounts(struct store *s, json_t *rows)
+{
+	json_t	*row;
+	size_t	 i;
+
+	json_array_foreach(rows, i, row)
+		if (alarm_accounts_fill(s, row, ALARM_LIST_ACCOUNTS) == -1)
+			return -1;
+	return 0;
+}
+
 /* Is s a state alarm.list knows? */
 static int
 alarm_list_state_ok(const char *s)
@@ -79,7 +114,9 @@ cmd_alarm_list_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
 	f.site_id = arg_int(args, "site");
 	f.limit = json_object_get(args, "limit") != NULL ?
 	    (int)arg_int(args, "limit") : ALARM_LIST_DEFAULT;
-	if ((rows = store_alarm_list(ctx->store, &f)) == NULL) {
+	if ((rows = store_alarm_list(ctx->store, &f)) == NULL ||
+	    alarm_list_accounts(ctx->store, rows) == -1) {
+		json_decref(rows);
 		control_error(req, "storage", "%s", store_errmsg(ctx->store));
 		return;
 	}
@@ -133,7 +170,7 @@ alarm_show_fill(struct store *s, json_t *a, int64_t id)
 	if (json_is_object(json_object_get(a, "protocol")))
 		alarm_json(json_object_get(a, "protocol"));
 	alarm_rows_json(json_object_get(a, "history"));
-	return 0;
+	return alarm_accounts_fill(s, a, ALARM_SHOW_ACCOUNTS);
 }
 
 /* alarm.show {id}: the alarm with everything an operator needs to handle it. */

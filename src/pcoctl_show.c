@@ -35,8 +35,14 @@ static const struct column alarm_cols[] = {
 	{ "ID", "id" }, { "PRIO", "priority" }, { "STATE", "state" },
 	{ "ESC", "escalated" }, { "SITE", "site_name" }, { "ACCOUNT", "account" },
 	{ "ZONE", "zone" }, { "CLASS", "class" }, { "COUNT", "count" },
+	{ "ACCOUNTS", "accounts_seen" },
 	{ "RESTORED", "restored" }, { "RAISED", "created" }, { "TEXT", "text" },
 	{ NULL, NULL }
+};
+/* The accounts an unknown-accounts alarm heard from. */
+static const struct column unknown_cols[] = {
+	{ "ACCOUNT", "account" }, { "EVENTS", "events" }, { "FIRST", "first" },
+	{ "LAST", "last" }, { NULL, NULL }
 };
 static const struct column event_cols[] = {
 	{ "ID", "id" }, { "RECEIVED", "received" }, { "ACCOUNT", "account" },
@@ -117,6 +123,7 @@ static const struct section sections[] = {
 	{ "units", unit_cols }, { "accounts", site_account_cols },
 	{ "detached", site_account_cols }, { "steps", step_cols },
 	{ "events", alarm_event_cols }, { "history", history_cols },
+	{ "unknown_accounts", unknown_cols },
 	{ "site.zones", zone_cols }, { "site.contacts", contact_cols },
 	{ "site.units", unit_cols }, { "site.accounts", site_account_cols },
 	{ NULL, NULL }

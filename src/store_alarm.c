@@ -79,6 +79,19 @@ static const char sql_steps[] = "SELECT position, action, target, text,"
 static const char sql_open[] = "SELECT id, ifnull(site_id, 0), account,"
     " ifnull(zone, -1), class, kind, state = 'taken', restored, created_ms,"
     " ifnull(next_deadline_ms, 0) FROM alarms WHERE state <> 'closed'";
+/* The unknown-accounts alarm: one row per account, its events counted. */
+static const char sql_acct_new[] = "INSERT OR IGNORE INTO alarm_accounts"
+    " (alarm_id, account, count, first_ms, last_ms) VALUES (?1, ?2, 1, ?3, ?3)";
+static const char sql_acct_again[] = "UPDATE alarm_accounts SET count ="
+    " count + 1, last_ms = max(last_ms, ?3) WHERE alarm_id = ?1"
+    " AND account = ?2";
+static const char sql_acct_total[] = "UPDATE alarms SET accounts ="
+    " ifnull(accounts, 0) + ?2 WHERE id = ?1";
+static const char sql_accounts[] = "SELECT account, count AS events,"
+    " first_ms, last_ms FROM alarm_accounts WHERE alarm_id = ?1"
+    " ORDER BY count DESC, account LIMIT ?2";
+static const char sql_accounts_seen[] = "SELECT ifnull(accounts, 0) AS seen"
+    " FROM alarms WHERE id = ?1";
 
 /* Run a bound writer statement, or fail when a bind did. */
 static int
@@ -417,4 +430,46 @@ store_alarm_open_foreach(struct store *s,
 	}
 	sqlite3_reset(st);
 	return 0;
+}
+
+/* Bind (id, account, ms) to a writer statement and run it. */
+static int
+alarm_run_account(struct store *s, const char *sql, int64_t id,
+    const char *account, int64_t ms)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql);
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, id);
+	rc |= store_bind_str(st, 2, account);
+	rc |= sqlite3_bind_int64(st, 3, ms);
+	return alarm_run(s, st, rc);
+}
+
+/* Count an event of account on the unknown-accounts alarm: 1 a new account, 0 seen, -1. */
+int
+store_alarm_account(struct store *s, int64_t id, const char *account,
+    int64_t ms)
+{
+	if (alarm_run_account(s, sql_acct_new, id, account, ms) == -1)
+		return -1;
+	if (store_changes(s) == 0)
+		return alarm_run_account(s, sql_acct_again, id, account, ms);
+	return alarm_run_ids(s, sql_acct_total, id, 1) == -1 ? -1 : 1;
+}
+
+/* The accounts of an unknown-accounts alarm, most events first; *seen, all of them. */
+json_t *
+store_alarm_accounts(struct store *s, int64_t id, int limit, int64_t *seen)
+{
+	json_t	*row;
+
+	if ((row = alarm_rows(s, STORE_READER, sql_accounts_seen, id, -1,
+	    1)) == NULL)
+		return NULL;
+	*seen = json_integer_value(json_object_get(row, "seen"));
+	json_decref(row);
+	return alarm_rows(s, STORE_READER, sql_accounts, id, limit, 0);
 }

@@ -77,6 +77,7 @@ setup(void)
 	cfg.alarm_classes = ~0u & ~(1u << EVC_OPENCLOSE) & ~(1u << EVC_TEST);
 	cfg.take_deadline = 60;
 	cfg.escalation_interval = 120;
+	cfg.unknown_priority = 5;
 	now_ms = T0;
 	clock_set_source(fake_now);
 	eng = alarm_engine_new(base, st, bt, &cfg);
@@ -98,10 +99,10 @@ teardown(void)
 	clock_set_source(NULL);
 }
 
-/* Store one event (account, site, class, qualifier, zone) and hand it to the engine. */
+/* Store one event of a known or unknown account and hand it to the engine. */
 static void
-feed(const char *acct, int64_t site, enum event_class cls, enum event_qual q,
-    int zone)
+feed_as(const char *acct, int64_t site, enum event_class cls, enum event_qual q,
+    int zone, int unknown)
 {
 	struct store_frame	f;
 	struct event		ev;
@@ -136,10 +137,19 @@ feed(const char *acct, int64_t site, enum event_class cls, enum event_qual q,
 	ck_assert_int_gt(in.event_id = store_event_add(st, fid, &f, &ev), 0);
 	in.account = acct;
 	in.site_id = site;
-	in.unknown_account = 0;
+	in.unknown_account = unknown;
 	in.ev = &ev;
 	in.received_ms = now_ms;
-	ck_assert_int_eq(alarm_on_event(eng, &in), 0);
+	ck_assert_msg(alarm_on_event(eng, &in) == 0, "alarm_on_event: %s",
+	    store_errmsg(st));
+}
+
+/* Store one event (account, site, class, qualifier, zone) and hand it to the engine. */
+static void
+feed(const char *acct, int64_t site, enum event_class cls, enum event_qual q,
+    int zone)
+{
+	feed_as(acct, site, cls, q, zone, 0);
 }
 
 /* Commit the open batch. */
@@ -843,6 +853,103 @@ START_TEST(test_comm_fail_open_at_restart)
 }
 END_TEST
 
+/* The distinct accounts of unknown-accounts alarm id, and the top one's account and events. */
+static int64_t
+unknown_seen(int64_t id, const char **top, int64_t *top_events)
+{
+	static char	 acct[17];
+	json_t		*l;
+	int64_t		 seen = -1;
+
+	ck_assert_ptr_nonnull(l = store_alarm_accounts(st, id, 10, &seen));
+	ck_assert_int_le(json_array_size(l), 10);
+	snprintf(acct, sizeof(acct), "%s", json_string_value(json_object_get(
+	    json_array_get(l, 0), "account")));
+	*top = acct;
+	*top_events = json_integer_value(json_object_get(json_array_get(l, 0),
+	    "events"));
+	json_decref(l);
+	return seen;
+}
+
+START_TEST(test_unknown_accounts_stack)
+{
+	const char	*top;
+	char		 acct[17];
+	int64_t		 id, ev;
+	int		 i;
+
+	/* 300 events from 250 spoofed accounts, all classes and qualifiers. */
+	for (i = 0; i < 300; i++) {
+		snprintf(acct, sizeof(acct), "%X", 0x1000 + (i < 250 ? i : 7));
+		feed_as(acct, 0, i % 2 ? EVC_FIRE : EVC_BURGLARY,
+		    i % 3 ? EVQ_NEW : EVQ_RESTORE, i % 8, 1);
+		now_ms += 10;
+	}
+	/* Classes that raise nothing do not count. */
+	feed_as("ABCD", 0, EVC_TEST, EVQ_NEW, -1, 1);
+	flush();
+	id = only_alarm("open");
+	col_str_is(id, "kind", "unknown_accounts");
+	col_str_is(id, "account", "unknown");
+	col_str_is(id, "class", "other");
+	ck_assert_int_eq(col(id, "priority"), 5);
+	ck_assert_int_eq(col(id, "count"), 300);
+	ck_assert_int_eq(unknown_seen(id, &top, &ev), 250);
+	ck_assert_str_eq(top, "1007");
+	ck_assert_int_eq(ev, 51);
+	ck_assert_int_eq(audit_count(id, "alarm.raise"), 1);
+	ck_assert_int_eq(audit_count(id, "alarm.restore"), 0);
+	ck_assert_int_eq(heard("alarm", id), 1);
+	/* A known account still raises its own alarm, at its class's priority. */
+	feed("1234", 0, EVC_BURGLARY, EVQ_NEW, 1);
+	flush();
+	id = json_integer_value(json_object_get(json_array_get(open_alarms("open"),
+	    0), "id"));
+	ck_assert_int_eq(col(id, "priority"), 2);
+}
+END_TEST
+
+START_TEST(test_unknown_accounts_lifecycle)
+{
+	const char	*top;
+	int64_t		 id, id2, ev;
+
+	cfg.unknown_priority = 7;
+	feed_as("AAAA", 0, EVC_PANIC, EVQ_NEW, 1, 1);
+	flush();
+	id = only_alarm("open");
+	ck_assert_int_eq(col(id, "priority"), 7);
+	/* After a restart, the same alarm goes on counting. */
+	alarm_engine_free(eng);
+	eng = alarm_engine_new(base, st, bt, &cfg);
+	alarm_engine_set_notify(eng, record, NULL);
+	ck_assert_int_eq(alarm_engine_start(eng), 0);
+	feed_as("BBBB", 0, EVC_PANIC, EVQ_NEW, 1, 1);
+	feed_as("AAAA", 0, EVC_PANIC, EVQ_NEW, 1, 1);
+	flush();
+	ck_assert_int_eq(only_alarm("open"), id);
+	ck_assert_int_eq(col(id, "count"), 3);
+	ck_assert_int_eq(unknown_seen(id, &top, &ev), 2);
+	ck_assert_str_eq(top, "AAAA");
+	ck_assert_int_eq(ev, 2);
+	/* It escalates like any alarm nobody takes. */
+	now_ms = T0 + 60000;
+	alarm_engine_tick(eng);
+	flush();
+	ck_assert_int_eq(col(id, "escalated"), 1);
+	ck_assert_int_eq(col(id, "priority"), 6);
+	/* Once closed, the next unknown account raises a new one. */
+	close_as(id, "false_unknown", &sup_sue, NULL);
+	feed_as("CCCC", 0, EVC_BURGLARY, EVQ_NEW, 1, 1);
+	flush();
+	id2 = only_alarm("open");
+	ck_assert_int_ne(id2, id);
+	ck_assert_int_eq(unknown_seen(id2, &top, &ev), 1);
+	ck_assert_str_eq(top, "CCCC");
+}
+END_TEST
+
 START_TEST(test_failed_batch)
 {
 	int64_t	id;
@@ -943,6 +1050,8 @@ alarm_suite(void)
 	tcase_add_test(tc, test_comm_fail_closed_raised_again);
 	tcase_add_test(tc, test_comm_fail_open_at_restart);
 	tcase_add_test(tc, test_failed_batch);
+	tcase_add_test(tc, test_unknown_accounts_stack);
+	tcase_add_test(tc, test_unknown_accounts_lifecycle);
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_protocol_attached);
 	suite_add_tcase(s, tc);
