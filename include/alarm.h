@@ -14,6 +14,7 @@ struct event;
 struct actor;
 struct cmd_err;
 struct alarm_engine;
+struct store_alarm_match;
 
 /* One stored event, as the receiver hands it to the engine (inside the batch). */
 struct alarm_input {
@@ -83,6 +84,18 @@ int	alarm_close(struct alarm_engine *, int64_t id, const char *resolution,
 	    struct cmd_err *err);
 int	alarm_escalate(struct alarm_engine *, int64_t id, const char *reason,
 	    const struct actor *, json_t **result, struct cmd_err *err);
+
+/*
+ * A supervisor's clean-up: close every open alarm that matches m (at least
+ * one member set, else "bad_args"; an operator gets "forbidden"), with one
+ * audit record (action alarm.close, no object id, details {filter, count,
+ * resolution}).  *result is {closed, filter, resolution, by}.  Consoles
+ * hear of each alarm closed, or of more than a hundred in one notification
+ * {bulk_close: result}.
+ */
+int	alarm_close_match(struct alarm_engine *, const struct store_alarm_match *m,
+	    const char *resolution, const char *note, const struct actor *,
+	    json_t **result, struct cmd_err *err);
 
 /* Resolution codes alarm_close accepts ("real", "false_user", ...). */
 int	alarm_resolution_valid(const char *);

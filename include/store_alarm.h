@@ -45,6 +45,20 @@ struct store_alarm_filter {
 	int		 limit;		/* > 0 */
 };
 
+/* Which open alarms a bulk close takes: every member set must match. */
+struct store_alarm_match {
+	int64_t		 site_id;	/* 0: any */
+	const char	*account;	/* NULL: any */
+	const char	*cls;		/* NULL: any */
+	const char	*state;		/* "new" or "taken"; NULL: either */
+	int		 priority;	/* 0: any */
+	int64_t		 before_ms;	/* raised before this; 0: any */
+};
+
+/* Told of each alarm a bulk close closed (strings valid during the call). */
+typedef void	(*store_alarm_closed_fn)(int64_t id, const char *kind,
+		    const char *account, void *arg);
+
 /* Writes, all in the open batch (writer).  0 or -1 unless said. */
 int64_t	store_alarm_add(struct store *, const struct store_alarm_new *);	/* id or -1 */
 int	store_alarm_link(struct store *, int64_t alarm_id, int64_t event_id);
@@ -72,6 +86,10 @@ int	store_alarm_set_next(struct store *, int64_t id, int64_t next_ms);
 int	store_alarm_escalate(struct store *, int64_t id, int64_t next_ms);
 int	store_alarm_close(struct store *, int64_t id, const char *who, int64_t ms,
 	    const char *resolution, const char *note);
+/* Close every open alarm matching m, telling cb of each: how many, or -1. */
+int	store_alarm_close_match(struct store *, const struct store_alarm_match *m,
+	    const char *who, int64_t ms, const char *resolution,
+	    const char *note, store_alarm_closed_fn cb, void *arg);
 /* Record a step's outcome: 0, 1 no such step, -1. */
 int	store_alarm_step_set(struct store *, int64_t id, int position,
 	    const char *outcome, const char *who, int64_t ms);

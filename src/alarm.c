@@ -42,6 +42,8 @@
 #define ALARM_UNKNOWN_ACCOUNT	"unknown"
 #define ALARM_UNKNOWN_TEXT	"Events from unknown accounts: enrol the " \
 	"panel, or report an attack"
+/* A bulk close publishes each alarm up to this many, then only a summary. */
+#define ALARM_BULK_PUBLISH_MAX	100
 /* A flood of events on one alarm is published at most this often. */
 #define ALARM_STACK_PUBLISH_MS	1000
 
@@ -1286,6 +1288,186 @@ alarm_close(struct alarm_engine *e, int64_t id, const char *resolution,
 	alarm_closed_hook(e, alarm_col(*result, "kind"),
 	    alarm_col(*result, "account"));
 	return 0;
+}
+
+/* --- closing in bulk ------------------------------------------------------ */
+
+/* One alarm a bulk close took. */
+struct alarm_closed {
+	int64_t		 id;
+	int		 comm;		/* kind comm_fail: supervision is told */
+	char		 account[17];
+};
+
+/* What a bulk close took, gathered while the statement runs. */
+struct alarm_bulk {
+	struct alarm_closed	*v;	/* owned */
+	size_t			 n, cap;
+};
+
+/* A summary of a bulk close to publish after the commit. */
+struct alarm_bulk_note {
+	struct alarm_engine	*e;
+	json_t			*summary;	/* owned */
+};
+
+/* Keep one closed alarm for after the statement. */
+static void
+alarm_bulk_add(int64_t id, const char *kind, const char *account, void *arg)
+{
+	struct alarm_bulk	*b = arg;
+	struct alarm_closed	*c;
+
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 64;
+		b->v = xreallocarray(b->v, b->cap, sizeof(*b->v));
+	}
+	c = &b->v[b->n++];
+	c->id = id;
+	c->comm = kind != NULL && strcmp(kind, "comm_fail") == 0;
+	snprintf(c->account, sizeof(c->account), "%s", account ? account : "");
+}
+
+/* Order closed alarms by id. */
+static int
+alarm_closed_cmp(const void *a, const void *b)
+{
+	const struct alarm_closed	*x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Drop every closed alarm from the index in one pass. */
+static void
+alarm_bulk_unindex(struct alarm_engine *e, struct alarm_bulk *b)
+{
+	struct alarm_open	**pp, *o;
+	struct alarm_closed	  key;
+	size_t			  i;
+
+	qsort(b->v, b->n, sizeof(*b->v), alarm_closed_cmp);
+	for (i = 0; i < e->nbuckets; i++)
+		for (pp = &e->tab[i]; (o = *pp) != NULL; ) {
+			key.id = o->id;
+			if (bsearch(&key, b->v, b->n, sizeof(*b->v),
+			    alarm_closed_cmp) == NULL) {
+				pp = &o->next;
+				continue;
+			}
+			*pp = o->next;
+			free(o);
+			e->nopen--;
+		}
+}
+
+/* After the commit: consoles hear of a large bulk close in one notification. */
+static void
+alarm_bulk_done(int ok, void *arg)
+{
+	struct alarm_bulk_note	*bn = arg;
+
+	if (ok && alarm_listened(bn->e))
+		bn->e->notify("alarm", bn->summary, bn->e->notify_arg);
+	json_decref(bn->summary);
+	free(bn);
+}
+
+/* Tell consoles and supervision about the alarms a bulk close took. */
+static void
+alarm_bulk_tell(struct alarm_engine *e, struct alarm_bulk *b, json_t *result)
+{
+	struct alarm_bulk_note	*bn;
+	size_t			 i;
+
+	for (i = 0; i < b->n; i++) {
+		if (b->v[i].comm)
+			alarm_closed_hook(e, "comm_fail", b->v[i].account);
+		if (b->n <= ALARM_BULK_PUBLISH_MAX)
+			alarm_touch(e, NULL, b->v[i].id);
+	}
+	if (b->n <= ALARM_BULK_PUBLISH_MAX)
+		return;
+	/* Thousands of notifications would overrun the consoles. */
+	alarm_watch(e);
+	bn = xcalloc(1, sizeof(*bn));
+	bn->e = e;
+	bn->summary = json_pack("{s:O}", "bulk_close", result);
+	batch_defer(e->batch, alarm_bulk_done, bn);
+}
+
+/* The filter as the audit record and the reply show it (empty: none given). */
+static json_t *
+alarm_match_json(const struct store_alarm_match *m)
+{
+	json_t	*f = json_object();
+	char	 when[40];
+
+	if (m->site_id > 0)
+		json_object_set_new(f, "site", json_integer(m->site_id));
+	if (m->account != NULL)
+		json_object_set_new(f, "account", json_string(m->account));
+	if (m->cls != NULL)
+		json_object_set_new(f, "class", json_string(m->cls));
+	if (m->state != NULL)
+		json_object_set_new(f, "state", json_string(m->state));
+	if (m->priority > 0)
+		json_object_set_new(f, "priority", json_integer(m->priority));
+	if (m->before_ms > 0) {
+		control_time_format(m->before_ms, 1, when, sizeof(when));
+		json_object_set_new(f, "before", json_string(when));
+	}
+	return f;
+}
+
+/* Who may close by filter, and with what.  0 or -1 with err. */
+static int
+alarm_may_close_match(const json_t *filter, const char *resolution,
+    const struct actor *who, struct cmd_err *err)
+{
+	if (json_object_size(filter) == 0)
+		return cmd_fail(err, "bad_args", "give an alarm id, or at least "
+		    "one filter: site, account, class, state, priority, before");
+	if (who->role < ROLE_SUPERVISOR)
+		return cmd_fail(err, "forbidden", "closing alarms by filter "
+		    "needs the supervisor role; close them one by one by id");
+	if (!alarm_resolution_valid(resolution))
+		return cmd_fail(err, "bad_args", "argument 'resolution': one of %s",
+		    alarm_resolution_list());
+	return 0;
+}
+
+/* Close every open alarm matching m: one audit record with the count. */
+int
+alarm_close_match(struct alarm_engine *e, const struct store_alarm_match *m,
+    const char *resolution, const char *note, const struct actor *who,
+    json_t **result, struct cmd_err *err)
+{
+	struct alarm_bulk	 b = { NULL, 0, 0 };
+	json_t			*filter = alarm_match_json(m), *details = NULL;
+	int			 n, rc = -1;
+
+	if (alarm_may_close_match(filter, resolution, who, err) == -1)
+		goto fail;
+	n = store_alarm_close_match(e->store, m, who->name, clock_now_ms(),
+	    resolution, note, alarm_bulk_add, &b);
+	details = json_pack("{s:O, s:i, s:s}", "filter", filter, "count",
+	    n < 0 ? 0 : n, "resolution", resolution);
+	if (n < 0 || (n > 0 && store_audit_add(e->store, who, "alarm.close",
+	    "alarm", "", note, details) == -1)) {
+		cmd_fail(err, "storage", "%s", store_errmsg(e->store));
+		goto fail;
+	}
+	alarm_bulk_unindex(e, &b);
+	*result = json_pack("{s:i, s:O, s:s, s:s}", "closed", n, "filter",
+	    filter, "resolution", resolution, "by", who->name);
+	alarm_bulk_tell(e, &b, *result);
+	log_info("alarms: %s closed %d alarm(s) by filter", who->name, n);
+	rc = 0;
+fail:
+	json_decref(details);
+	json_decref(filter);
+	free(b.v);
+	return rc;
 }
 
 /* Escalate by hand (an operator calls for a supervisor). */

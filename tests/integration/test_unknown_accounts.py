@@ -6,6 +6,7 @@ counts them and names the accounts; and a supervisor closes alarms in bulk
 by filter, audited as one action."""
 
 import os
+import re
 import socket
 import sqlite3
 from collections import Counter
@@ -126,6 +127,106 @@ def spoofed_flood_is_one_alarm(t):
     un = [x for x in open_alarms(p) if x["kind"] == "unknown_accounts"]
     t.eq(len(un), 1, "after a restart the flood still stacks onto the one alarm")
     t.eq(un[0]["count"] if un else None, total + 50, "and counts on")
+
+
+PASSWORDS = {"op1": "operator-pw-1", "sup1": "supervisor-pw-1"}
+
+
+def console(p, who):
+    """A console logged in as who (operator op1 or supervisor sup1)."""
+    c = pt.Console(p)
+    r = c.req("auth.login", {"login": who, "password": PASSWORDS[who]})
+    assert r.get("ok"), r
+    return c
+
+
+def panel_alarms(p, acct, codes):
+    """One SIA event per code from acct over TCP, each acknowledged."""
+    with p.tcp() as panel:
+        for i, code in enumerate(codes):
+            a = panel.exchange(pt.sia(i + 1, acct, "Nri1/" + code))
+            assert a.token == "ACK", a
+
+
+@T.test
+def bulk_close_by_filter(t):
+    p = Pcod(conf={"take-deadline": "600"})
+    for acct in ("1234", "5678"):
+        p.add_account(acct)
+    p.call("operator.add", login="op1", role="operator", password=PASSWORDS["op1"])
+    p.call("operator.add", login="sup1", role="supervisor",
+           password=PASSWORDS["sup1"])
+    panel_alarms(p, "1234", ["BA%03d" % z for z in range(1, 151)] + ["FA001"])
+    panel_alarms(p, "5678", ["BA%03d" % z for z in range(1, 6)])
+    flood(p, 100)
+    t.eq(len(open_alarms(p)), 157, "150 + 1 + 5 alarms, and one for unknown accounts")
+    op, sup = console(p, "op1"), console(p, "sup1")
+    watcher = pt.Console(p)
+    t.require(watcher.req("subscribe", {"topics": ["alarm"]}).get("ok"), "subscribe")
+    flt = {"account": "1234", "class": "burglary", "resolution": "false_user"}
+    r = op.req("alarm.close", flt)
+    t.eq(err(r), "forbidden", "an operator may not close by filter")
+    t.check("supervisor" in errmsg(r), "... and is told why", r)
+    r = sup.req("alarm.close", {"resolution": "false_user"})
+    t.eq(err(r), "bad_args", "an empty filter is refused")
+    t.check("at least one filter" in errmsg(r), "... with a clear message", r)
+    r = sup.req("alarm.close", dict(flt, id=1))
+    t.eq(err(r), "bad_args", "an id and a filter together are refused")
+    r = sup.req("alarm.close", dict(flt, state="closed"))
+    t.eq(err(r), "bad_args", "state closed is not a filter")
+    r = sup.req("alarm.close", dict(flt, note="walk test by the installer"))
+    t.require(r.get("ok"), "supervisor closes by account and class", r)
+    t.eq(r["result"].get("closed"), 150, "the reply says how many were closed")
+    t.eq(r["result"].get("filter"), {"account": "1234", "class": "burglary"},
+         "and by which filter")
+    rows = audit(p, action="alarm.close")
+    t.eq(len(rows), 1, "one audit record for the whole bulk close")
+    d = rows[0].get("details") or {} if rows else {}
+    t.eq((rows[0]["actor"] if rows else None, d.get("count"), d.get("resolution")),
+         ("sup1", 150, "false_user"), "the record names who, the count, the resolution")
+    t.eq(rows[0].get("reason") if rows else None, "walk test by the installer",
+         "and the note")
+    left = open_alarms(p)
+    t.eq(sorted((a["account"], a["class"]) for a in left),
+         [("1234", "fire")] + [("5678", "burglary")] * 5 + [("unknown", "other")],
+         "only the matching alarms were closed")
+    closed = p.call("alarm.list", state="closed", limit=1000)
+    t.check(len(closed) == 150 and all(a["closed_by"] == "sup1" and
+                                       a["resolution"] == "false_user"
+                                       for a in closed),
+            "each closed alarm records who closed it and why")
+    n = watcher.wait(lambda n: "bulk_close" in n.get("data", {}), timeout=5)
+    t.check(n is not None and n["data"]["bulk_close"]["closed"] == 150,
+            "consoles hear one summary, not 150 notifications", n)
+    watcher.close()
+    # The index forgot them: the next burglary raises a new alarm.
+    panel_alarms(p, "1234", ["BA001"])
+    t.eq(len(open_alarms(p)), 8, "a new event after the bulk close raises anew")
+    # An operator still closes one alarm by id.
+    a = [x for x in left if x["account"] == "5678"][0]
+    t.check(op.req("alarm.take", {"id": a["id"]}).get("ok"), "operator takes one")
+    r = op.req("alarm.close", {"id": a["id"], "resolution": "real"})
+    t.check(r.get("ok") and r["result"].get("state") == "closed",
+            "operator closes a single alarm by id", r)
+    # pcoctl: the unknown-accounts alarm by class and account, then the rest.
+    rc, out, errout = p.pcoctl("alarm", "close", "false_unknown", "--class", "other",
+                               "--account", "unknown", "--note", "attack reported")
+    t.check(rc == 0 and re.search(r"^closed +1$", out, re.M) and
+            re.search(r"^filter.account +unknown$", out, re.M),
+            "pcoctl alarm close RESOLUTION --class --account", (rc, out, errout))
+    rc, out, errout = p.pcoctl("alarm", "close", "test", "--state", "new",
+                               "--priority", "2", "--json")
+    t.check(rc == 0 and '"closed":5' in out, "pcoctl alarm close --state --priority "
+            "(the four 5678 alarms and the new 1234 one)", (rc, out, errout))
+    rc, out, errout = p.pcoctl("alarm", "close", "--state", "new")
+    t.eq(rc, 2, "pcoctl alarm close without a resolution: usage error")
+    t.eq(len(audit(p, action="alarm.close")), 4,
+         "audit: three bulk records and one single close")
+    t.eq([(a["account"], a["class"]) for a in open_alarms(p)], [("1234", "fire")],
+         "only the fire alarm is left")
+    op.close()
+    sup.close()
+
 
 
 @T.test

@@ -950,6 +950,163 @@ START_TEST(test_unknown_accounts_lifecycle)
 }
 END_TEST
 
+/* Close by filter as who in a batch, expecting want; the count closed (or -1). */
+static int
+close_match(const struct store_alarm_match *m, const char *res,
+    const struct actor *who, const char *want)
+{
+	struct cmd_err	 err = { NULL, "" };
+	json_t		*r = NULL;
+	int		 n = -1;
+
+	ck_assert_int_eq(batch_join(bt), 0);
+	if (alarm_close_match(eng, m, res, "clean-up", who, &r, &err) == 0)
+		n = (int)json_integer_value(json_object_get(r, "closed"));
+	act(n >= 0 ? 0 : -1, &r, &err, want);
+	flush();
+	return n;
+}
+
+/* The bulk-close audit records: their number, and the count of the last. */
+static int
+bulk_audits(int64_t *count)
+{
+	struct audit_filter	 f;
+	json_t			*rows, *d;
+	int			 n;
+
+	memset(&f, 0, sizeof(f));
+	f.object = "alarm";
+	f.object_id = "";
+	f.action = "alarm.close";
+	f.limit = 100;
+	ck_assert_ptr_nonnull(rows = store_audit_list(st, &f));
+	n = (int)json_array_size(rows);
+	d = json_object_get(json_array_get(rows, 0), "details");
+	*count = json_integer_value(json_object_get(d, "count"));
+	json_decref(rows);
+	return n;
+}
+
+static char	comm_closed_acct[17];
+
+/* Record what supervision would be told. */
+static void
+comm_closed(const char *account, void *arg)
+{
+	snprintf(comm_closed_acct, sizeof(comm_closed_acct), "%s", account);
+}
+
+START_TEST(test_close_by_filter)
+{
+	struct store_alarm_match	 m;
+	json_t				*a;
+	int64_t				 count;
+
+	feed("1234", 0, EVC_BURGLARY, EVQ_NEW, 1);
+	feed("1234", 0, EVC_BURGLARY, EVQ_NEW, 2);
+	feed("1234", 0, EVC_BURGLARY, EVQ_NEW, 3);
+	feed("1234", 0, EVC_FIRE, EVQ_NEW, 1);
+	feed("5678", 0, EVC_BURGLARY, EVQ_NEW, 1);
+	ck_assert_int_eq(alarm_comm_fail(eng, "9999", 0, T0), 0);
+	flush();
+	a = open_alarms("open");
+	ck_assert_int_eq(json_array_size(a), 6);
+	json_decref(a);
+	/* An empty filter, an operator, a bad resolution: refused. */
+	memset(&m, 0, sizeof(m));
+	ck_assert_int_eq(close_match(&m, "false_user", &sup_sue, "bad_args"), -1);
+	m.account = "1234";
+	m.cls = "burglary";
+	ck_assert_int_eq(close_match(&m, "false_user", &op_ann, "forbidden"), -1);
+	ck_assert_int_eq(close_match(&m, "nonsense", &sup_sue, "bad_args"), -1);
+	ck_assert_int_eq(bulk_audits(&count), 0);
+	nnotified = 0;
+	/* account 1234, class burglary: three alarms, one audit record. */
+	ck_assert_int_eq(close_match(&m, "false_user", &sup_sue, NULL), 3);
+	ck_assert_int_eq(bulk_audits(&count), 1);
+	ck_assert_int_eq(count, 3);
+	a = open_alarms("open");
+	ck_assert_int_eq(json_array_size(a), 3);
+	json_decref(a);
+	a = open_alarms("closed");
+	ck_assert_int_eq(json_array_size(a), 3);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0),
+	    "closed_by")), "sue");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0),
+	    "resolution")), "false_user");
+	json_decref(a);
+	/* Consoles heard of each; the index forgot them: a new event raises anew. */
+	ck_assert_int_eq(nnotified, 3);
+	feed("1234", 0, EVC_BURGLARY, EVQ_NEW, 1);
+	flush();
+	a = open_alarms("open");
+	ck_assert_int_eq(json_array_size(a), 4);
+	json_decref(a);
+	/* Nothing matches: 0, and nothing audited. */
+	m.account = "4321";
+	ck_assert_int_eq(close_match(&m, "false_user", &sup_sue, NULL), 0);
+	ck_assert_int_eq(bulk_audits(&count), 1);
+	/* By priority: the comm_fail alarm, and supervision is told. */
+	alarm_engine_set_comm_closed(eng, comm_closed, NULL);
+	memset(&m, 0, sizeof(m));
+	m.priority = 4;
+	ck_assert_int_eq(close_match(&m, "false_technical", &sup_sue, NULL), 1);
+	ck_assert_str_eq(comm_closed_acct, "9999");
+	/* By state and age: raised before now. */
+	memset(&m, 0, sizeof(m));
+	m.state = "taken";
+	ck_assert_int_eq(close_match(&m, "test", &sup_sue, NULL), 0);
+	now_ms = T0 + 5000;
+	feed("7777", 0, EVC_PANIC, EVQ_NEW, 1);
+	flush();
+	memset(&m, 0, sizeof(m));
+	m.before_ms = T0 + 1;
+	ck_assert_int_eq(close_match(&m, "test", &sup_sue, NULL), 3);
+	a = open_alarms("open");
+	ck_assert_int_eq(json_array_size(a), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0),
+	    "account")), "7777");
+	json_decref(a);
+}
+END_TEST
+
+START_TEST(test_close_by_filter_many)
+{
+	struct store_alarm_match	 m;
+	int				 i;
+
+	for (i = 0; i < 150; i++)
+		feed("4444", 0, EVC_BURGLARY, EVQ_NEW, i);
+	flush();
+	nnotified = 0;
+	memset(&m, 0, sizeof(m));
+	m.account = "4444";
+	ck_assert_int_eq(close_match(&m, "duplicate", &sup_sue, NULL), 150);
+	/* One summary, not 150 notifications. */
+	ck_assert_int_eq(nnotified, 1);
+	ck_assert_str_eq(topics[0], "alarm");
+	ck_assert_int_eq(notified[0], 0);
+	ck_assert_int_eq(heard("alarm", 0), 1);
+	/* A failed batch leaves them open, and the index too. */
+	feed("4444", 0, EVC_BURGLARY, EVQ_NEW, 1);
+	flush();
+	ck_assert_int_eq(batch_join(bt), 0);
+	{
+		struct cmd_err	 err = { NULL, "" };
+		json_t		*r = NULL;
+
+		ck_assert_int_eq(alarm_close_match(eng, &m, "duplicate", NULL,
+		    &sup_sue, &r, &err), 0);
+		json_decref(r);
+	}
+	batch_abort(bt);
+	feed("4444", 0, EVC_BURGLARY, EVQ_NEW, 1);
+	flush();
+	ck_assert_int_eq(col(only_alarm("open"), "count"), 2);
+}
+END_TEST
+
 START_TEST(test_failed_batch)
 {
 	int64_t	id;
@@ -1050,6 +1207,8 @@ alarm_suite(void)
 	tcase_add_test(tc, test_comm_fail_closed_raised_again);
 	tcase_add_test(tc, test_comm_fail_open_at_restart);
 	tcase_add_test(tc, test_failed_batch);
+	tcase_add_test(tc, test_close_by_filter);
+	tcase_add_test(tc, test_close_by_filter_many);
 	tcase_add_test(tc, test_unknown_accounts_stack);
 	tcase_add_test(tc, test_unknown_accounts_lifecycle);
 	tcase_add_test(tc, test_json);
