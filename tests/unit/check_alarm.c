@@ -874,6 +874,7 @@ unknown_seen(int64_t id, const char **top, int64_t *top_events)
 
 START_TEST(test_unknown_accounts_stack)
 {
+	json_t		*a;
 	const char	*top;
 	char		 acct[17];
 	int64_t		 id, ev;
@@ -904,8 +905,10 @@ START_TEST(test_unknown_accounts_stack)
 	/* A known account still raises its own alarm, at its class's priority. */
 	feed("1234", 0, EVC_BURGLARY, EVQ_NEW, 1);
 	flush();
-	id = json_integer_value(json_object_get(json_array_get(open_alarms("open"),
-	    0), "id"));
+	a = open_alarms("open");
+	ck_assert_int_eq(json_array_size(a), 2);
+	id = json_integer_value(json_object_get(json_array_get(a, 0), "id"));
+	json_decref(a);
 	ck_assert_int_eq(col(id, "priority"), 2);
 }
 END_TEST
