@@ -105,7 +105,8 @@ static const struct column superv_cols[] = {
 	{ "ACCOUNT", "account" }, { "SITE", "site_id" },
 	{ "INTERVAL", "interval" }, { "PRESET", "preset" },
 	{ "LAST_SEEN", "last_seen" }, { "DEADLINE", "deadline" },
-	{ "SILENT", "silent" }, { "COMM_FAIL", "comm_fail" }, { NULL, NULL }
+	{ "SILENT", "silent" }, { "COMM_FAIL", "comm_fail" },
+	{ "NEXT_ALARM", "next_alarm" }, { NULL, NULL }
 };
 static const struct column stats_cols[] = {
 	{ "GROUP", "group" }, { "COUNT", "count" }, { "TAKEN", "taken" },

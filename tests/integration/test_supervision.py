@@ -161,6 +161,9 @@ def closing_comm_fail_keeps_supervision(t):
     t.check(sh.get("next_alarm") is not None, "supervision.show: next_alarm set", sh)
     rc, out, _ = p.pcoctl("supervision", "show", ACCT)
     t.check(rc == 0 and "next_alarm" in out, "pcoctl supervision show", out)
+    rc, out, _ = p.pcoctl("supervision", "list")
+    t.check(rc == 0 and "NEXT_ALARM" in out, "pcoctl supervision list: NEXT_ALARM",
+            out)
     again = pt.wait_for(lambda: [a for a in comm_alarms(p)
                                  if a["state"] != "closed"], timeout=8)
     waited = time.monotonic() - closed
