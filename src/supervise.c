@@ -459,9 +459,9 @@ supervise_comm_closed(struct supervisor *s, const char *account)
 	sup_pend(s, a);
 	a->state = SUP_OK;
 	a->again_ms = clock_now_ms() + (int64_t)a->interval_s * 1000;
-	log_info("supervision: account %s: communication-failure alarm closed; "
-	    "raised again in %d s unless the account reports", a->account,
-	    a->interval_s);
+	log_debug("supervision: account %s: communication-failure alarm "
+	    "closed; raised again in %d s unless the account reports",
+	    a->account, a->interval_s);
 }
 
 /* Persist what is due and raise what is silent. */
