@@ -1058,8 +1058,13 @@ static void
 watch_status(const char *topic, json_t *data, char *buf, size_t bufsz)
 {
 	const char	*msg = json_string_value(json_object_get(data, "message"));
+	json_t		*bulk = json_object_get(data, "bulk_close");
 
-	if (strcmp(topic, "system") == 0)
+	if (bulk != NULL)
+		snprintf(buf, bufsz, "%s: %lld alarms closed by filter", topic,
+		    (long long)json_integer_value(json_object_get(bulk,
+		    "closed")));
+	else if (strcmp(topic, "system") == 0)
 		snprintf(buf, bufsz, "PCOD TROUBLE: %s: %s",
 		    json_string_value(json_object_get(data, "kind")) != NULL ?
 		    json_string_value(json_object_get(data, "kind")) : "?",

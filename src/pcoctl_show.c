@@ -447,10 +447,18 @@ pcoctl_show_alarms(json_t *result)
 void
 pcoctl_show_alarm_line(const char *topic, json_t *alarm)
 {
+	json_t	*bulk = json_object_get(alarm, "bulk_close");
 	char	buf[PCOCTL_CELL];
 	size_t	i;
 
 	printf("%s", topic);
+	if (bulk != NULL) {
+		/* Many alarms closed by one filter: the summary, not an alarm. */
+		value_text(json_object_get(bulk, "by"), buf, sizeof buf);
+		printf(" bulk_close closed=%lld by=%s\n", (long long)
+		    json_integer_value(json_object_get(bulk, "closed")), buf);
+		return;
+	}
 	for (i = 0; alarm_cols[i].head != NULL; i++) {
 		value_text(json_object_get(alarm, alarm_cols[i].key), buf,
 		    sizeof buf);

@@ -7,8 +7,11 @@ by filter, audited as one action."""
 
 import os
 import re
+import select
 import socket
 import sqlite3
+import subprocess
+import time
 from collections import Counter
 
 import pcotest as pt
@@ -151,6 +154,27 @@ def panel_alarms(p, acct, codes):
             assert a.token == "ACK", a
 
 
+def watch_lines(w, until, timeout=10):
+    """Lines from a running pcoctl alarm watch up to one containing until
+    (or the timeout); the watch is then stopped."""
+    lines, deadline = [], time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([w.stdout], [], [], 0.2)
+            if not ready:
+                continue
+            ln = w.stdout.readline().decode("utf-8", "replace").strip()
+            if not ln:
+                break
+            lines.append(ln)
+            if until in ln:
+                break
+    finally:
+        w.kill()
+        w.wait()
+    return lines
+
+
 @T.test
 def bulk_close_by_filter(t):
     p = Pcod(conf={"take-deadline": "600"})
@@ -177,8 +201,18 @@ def bulk_close_by_filter(t):
     t.eq(err(r), "bad_args", "an id and a filter together are refused")
     r = sup.req("alarm.close", dict(flt, state="closed"))
     t.eq(err(r), "bad_args", "state closed is not a filter")
+    before = len(audit(p, action="subscribe"))
+    w = subprocess.Popen([os.environ["PCOCTL"], "-s", p.sock_path, "alarm", "watch"],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL)
+    t.require(pt.wait_for(lambda: len(audit(p, action="subscribe")) > before, 5),
+              "pcoctl alarm watch subscribed")
     r = sup.req("alarm.close", dict(flt, note="walk test by the installer"))
     t.require(r.get("ok"), "supervisor closes by account and class", r)
+    lines = watch_lines(w, "bulk_close")
+    t.eq([x for x in lines if "bulk_close" in x or "state=closed" in x],
+         ["alarm bulk_close closed=150 by=sup1"],
+         "pcoctl alarm watch in a pipe: one summary line, not 150")
     t.eq(r["result"].get("closed"), 150, "the reply says how many were closed")
     t.eq(r["result"].get("filter"), {"account": "1234", "class": "burglary"},
          "and by which filter")
