@@ -93,9 +93,10 @@ int	alarm_escalate(struct alarm_engine *, int64_t id, const char *reason,
  * hear of each alarm closed, or of more than a hundred in one notification
  * {bulk_close: result}.
  */
-int	alarm_close_match(struct alarm_engine *, const struct store_alarm_match *m,
-	    const char *resolution, const char *note, const struct actor *,
-	    json_t **result, struct cmd_err *err);
+int	alarm_close_match(struct alarm_engine *,
+	    const struct store_alarm_match *m, const char *resolution,
+	    const char *note, const struct actor *, json_t **result,
+	    struct cmd_err *err);
 
 /* Resolution codes alarm_close accepts ("real", "false_user", ...). */
 int	alarm_resolution_valid(const char *);

@@ -87,9 +87,10 @@ int	store_alarm_escalate(struct store *, int64_t id, int64_t next_ms);
 int	store_alarm_close(struct store *, int64_t id, const char *who, int64_t ms,
 	    const char *resolution, const char *note);
 /* Close every open alarm matching m, telling cb of each: how many, or -1. */
-int	store_alarm_close_match(struct store *, const struct store_alarm_match *m,
-	    const char *who, int64_t ms, const char *resolution,
-	    const char *note, store_alarm_closed_fn cb, void *arg);
+int	store_alarm_close_match(struct store *,
+	    const struct store_alarm_match *m, const char *who, int64_t ms,
+	    const char *resolution, const char *note, store_alarm_closed_fn cb,
+	    void *arg);
 /* Record a step's outcome: 0, 1 no such step, -1. */
 int	store_alarm_step_set(struct store *, int64_t id, int position,
 	    const char *outcome, const char *who, int64_t ms);

@@ -43,7 +43,8 @@ void			 supervise_forget(struct supervisor *, const char *account);
  * if the account is still silent it is raised again one interval later.
  * supervise_new() with an engine has the engine call this.
  */
-void			 supervise_comm_closed(struct supervisor *, const char *account);
+void			 supervise_comm_closed(struct supervisor *,
+			    const char *account);
 /* Check every deadline against clock_now_ms() now (the timer calls it). */
 void			 supervise_tick(struct supervisor *);
 /*

@@ -718,7 +718,7 @@ alarm_key_unknown(struct alarm_key *k)
 	k->cls = EVC_OTHER;
 }
 
-/* An unknown account's event on its alarm: one event more, the account counted. */
+/* An unknown account's event on its alarm: one more, the account counted. */
 static int
 alarm_unknown_stack(struct alarm_engine *e, struct alarm_open *o,
     const struct alarm_input *in)
@@ -1234,7 +1234,7 @@ alarm_comment(struct alarm_engine *e, int64_t id, const char *text,
 	return alarm_result(e, id, result, err);
 }
 
-/* A closed communication-failure alarm: supervision decides if it comes back. */
+/* A closed comm_fail alarm: supervision decides whether it comes back. */
 static void
 alarm_closed_hook(struct alarm_engine *e, const char *kind, const char *account)
 {
@@ -1425,14 +1425,15 @@ alarm_may_close_match(const json_t *filter, const char *resolution,
     const struct actor *who, struct cmd_err *err)
 {
 	if (json_object_size(filter) == 0)
-		return cmd_fail(err, "bad_args", "give an alarm id, or at least "
-		    "one filter: site, account, class, state, priority, before");
+		return cmd_fail(err, "bad_args", "give an alarm id, or at "
+		    "least one filter: site, account, class, state, priority, "
+		    "before");
 	if (who->role < ROLE_SUPERVISOR)
 		return cmd_fail(err, "forbidden", "closing alarms by filter "
 		    "needs the supervisor role; close them one by one by id");
 	if (!alarm_resolution_valid(resolution))
-		return cmd_fail(err, "bad_args", "argument 'resolution': one of %s",
-		    alarm_resolution_list());
+		return cmd_fail(err, "bad_args", "argument 'resolution': one "
+		    "of %s", alarm_resolution_list());
 	return 0;
 }
 
@@ -1443,9 +1444,10 @@ alarm_close_match(struct alarm_engine *e, const struct store_alarm_match *m,
     json_t **result, struct cmd_err *err)
 {
 	struct alarm_bulk	 b = { NULL, 0, 0 };
-	json_t			*filter = alarm_match_json(m), *details = NULL;
+	json_t			*filter, *details = NULL;
 	int			 n, rc = -1;
 
+	filter = alarm_match_json(m);
 	if (alarm_may_close_match(filter, resolution, who, err) == -1)
 		goto fail;
 	n = store_alarm_close_match(e->store, m, who->name, clock_now_ms(),

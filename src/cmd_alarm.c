@@ -20,7 +20,7 @@
 #define ALARM_LIST_DEFAULT	200
 #define ALARM_SHOW_EVENTS	100	/* the newest; count says how many in all */
 #define ALARM_SHOW_HISTORY	500
-/* The busiest accounts an unknown-accounts alarm names (accounts_seen counts all). */
+/* The busiest accounts an unknown-accounts alarm names (accounts_seen: all). */
 #define ALARM_LIST_ACCOUNTS	10
 #define ALARM_SHOW_ACCOUNTS	100
 
@@ -54,19 +54,18 @@ alarm_rows_json(json_t *rows)
 	return rows;
 }
 
-/* An unknown-accounts alarm gets its accounts: how many, and the busiest.  0 or -1. */
+/* The unknown-accounts alarm gets its accounts: how many, the busiest.  0 or -1. */
 static int
 alarm_accounts_fill(struct store *s, json_t *a, int limit)
 {
 	const char	*kind = json_string_value(json_object_get(a, "kind"));
-	json_t		*l;
+	int64_t		 id = json_integer_value(json_object_get(a, "id"));
 	int64_t		 seen = 0;
+	json_t		*l;
 
 	if (kind == NULL || strcmp(kind, "unknown_accounts") != 0)
 		return 0;
-	l = store_alarm_accounts(s, json_integer_value(json_object_get(a, "id")),
-	    limit, &seen);
-	if (l == NULL)
+	if ((l = store_alarm_accounts(s, id, limit, &seen)) == NULL)
 		return -1;
 	json_object_set_new(a, "accounts_seen", json_integer(seen));
 	json_object_set_new(a, "unknown_accounts", alarm_rows_json(l));
@@ -247,7 +246,8 @@ alarm_account_filter(const char *in, char *out, size_t outsz)
 	size_t	i;
 
 	for (i = 0; in[i] != '\0' && i + 1 < outsz; i++)
-		out[i] = hex && in[i] >= 'a' && in[i] <= 'f' ? in[i] - 32 : in[i];
+		out[i] = hex && in[i] >= 'a' && in[i] <= 'f' ? in[i] - 32 :
+		    in[i];
 	out[i] = '\0';
 }
 
@@ -270,8 +270,8 @@ alarm_match_args(json_t *args, struct store_alarm_match *m, char *acct,
 		    "class \"%.32s\"", m->cls);
 	if (state != NULL && strcmp(state, "open") != 0 &&
 	    strcmp(state, "new") != 0 && strcmp(state, "taken") != 0)
-		return cmd_fail(err, "bad_args", "argument 'state': one of open, "
-		    "new, taken");
+		return cmd_fail(err, "bad_args", "argument 'state': one of "
+		    "open, new, taken");
 	m->state = state != NULL && strcmp(state, "open") != 0 ? state : NULL;
 	m->priority = (int)arg_int(args, "priority");
 	m->before_ms = arg_int(args, "before");

@@ -46,7 +46,7 @@ struct sup_acct {
 	int64_t		 since_ms;	/* the deadline counts from here at the earliest */
 	int64_t		 saved_ms;	/* last_seen_ms as last written to the store */
 	int64_t		 saved_at_ms;	/* when that write was made */
-	int64_t		 again_ms;	/* its alarm was closed while silent: raise again from here */
+	int64_t		 again_ms;	/* alarm closed while silent: raise again then */
 	enum sup_state	 state;
 	int		 pending;	/* changed in the open batch */
 	enum sup_state	 undo_state;	/* to go back to if that batch fails */
