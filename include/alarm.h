@@ -14,6 +14,7 @@ struct event;
 struct actor;
 struct cmd_err;
 struct alarm_engine;
+struct store_alarm_match;
 
 /* One stored event, as the receiver hands it to the engine (inside the batch). */
 struct alarm_input {
@@ -84,6 +85,19 @@ int	alarm_close(struct alarm_engine *, int64_t id, const char *resolution,
 int	alarm_escalate(struct alarm_engine *, int64_t id, const char *reason,
 	    const struct actor *, json_t **result, struct cmd_err *err);
 
+/*
+ * A supervisor's clean-up: close every open alarm that matches m (at least
+ * one member set, else "bad_args"; an operator gets "forbidden"), with one
+ * audit record (action alarm.close, no object id, details {filter, count,
+ * resolution}).  *result is {closed, filter, resolution, by}.  Consoles
+ * hear of each alarm closed, or of more than a hundred in one notification
+ * {bulk_close: result}.
+ */
+int	alarm_close_match(struct alarm_engine *,
+	    const struct store_alarm_match *m, const char *resolution,
+	    const char *note, const struct actor *, json_t **result,
+	    struct cmd_err *err);
+
 /* Resolution codes alarm_close accepts ("real", "false_user", ...). */
 int	alarm_resolution_valid(const char *);
 
@@ -115,6 +129,17 @@ void	alarm_engine_set_listening(struct alarm_engine *, alarm_listening_fn,
  * debugging: after a failed batch it must equal what it was before it).
  */
 json_t	*alarm_engine_index_json(struct alarm_engine *);
+
+/*
+ * Supervision: told in the open batch when an account's communication-failure
+ * alarm is closed (one by one or in bulk), so that a still silent account
+ * raises it again (supervise.c); NULL: nobody is told.
+ */
+typedef void	(*alarm_comm_closed_fn)(const char *account, void *arg);
+void	alarm_engine_set_comm_closed(struct alarm_engine *,
+	    alarm_comm_closed_fn, void *arg);
+/* 1 if account's communication-failure alarm is open and not restored, else 0. */
+int	alarm_comm_open(struct alarm_engine *, const char *account);
 
 /* Priority of a new alarm of class cls, raised by the site's boost (1 highest). */
 int	alarm_priority(int cls, int restore, int boost);

@@ -44,7 +44,7 @@ struct cmd_arg {
 	long long		 min, max;	/* STRING: length, INT: value */
 };
 
-#define CMD_ARGS_MAX	8
+#define CMD_ARGS_MAX	12
 
 /*
  * A handler must, now or later (from a batch_defer callback), call exactly

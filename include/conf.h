@@ -42,6 +42,7 @@ struct config {
 	int			 time_ahead;	/* seconds a panel clock may be ahead */
 	int			 time_behind;	/* seconds it may lag */
 	enum unknown_policy	 unknown_accounts;
+	int			 unknown_priority;	/* of the one unknown-accounts alarm, 1-9 */
 	int			 duplicate_window;	/* seconds */
 	int			 panel_charset;	/* enum text_charset: non-UTF-8 text */
 	int			 batch_max;	/* frames per commit */

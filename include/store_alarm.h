@@ -45,6 +45,20 @@ struct store_alarm_filter {
 	int		 limit;		/* > 0 */
 };
 
+/* Which open alarms a bulk close takes: every member set must match. */
+struct store_alarm_match {
+	int64_t		 site_id;	/* 0: any */
+	const char	*account;	/* NULL: any */
+	const char	*cls;		/* NULL: any */
+	const char	*state;		/* "new" or "taken"; NULL: either */
+	int		 priority;	/* 0: any */
+	int64_t		 before_ms;	/* raised before this; 0: any */
+};
+
+/* Told of each alarm a bulk close closed (strings valid during the call). */
+typedef void	(*store_alarm_closed_fn)(int64_t id, const char *kind,
+		    const char *account, void *arg);
+
 /* Writes, all in the open batch (writer).  0 or -1 unless said. */
 int64_t	store_alarm_add(struct store *, const struct store_alarm_new *);	/* id or -1 */
 int	store_alarm_link(struct store *, int64_t alarm_id, int64_t event_id);
@@ -54,6 +68,13 @@ int	store_alarm_stack(struct store *, int64_t id, int64_t last_ms, int inc,
 /* The same for a stacked event (its id widens the alarm's event range). */
 int	store_alarm_stack_event(struct store *, int64_t id, int64_t last_ms,
 	    int inc, int restored, int64_t event_id);
+/*
+ * An event of account on the unknown-accounts alarm id at ms: its count
+ * (a new account also counts in the alarm's accounts).  1 the account is
+ * new to the alarm, 0 it was seen before, -1.
+ */
+int	store_alarm_account(struct store *, int64_t id, const char *account,
+	    int64_t ms);
 /* Copy protocol steps [{position, action, target, text, deadline_s}] to the alarm. */
 int	store_alarm_steps_copy(struct store *, int64_t id, const json_t *steps);
 /* Taken by who at ms; with deadlines, the steps' deadlines start at ms. */
@@ -65,6 +86,11 @@ int	store_alarm_set_next(struct store *, int64_t id, int64_t next_ms);
 int	store_alarm_escalate(struct store *, int64_t id, int64_t next_ms);
 int	store_alarm_close(struct store *, int64_t id, const char *who, int64_t ms,
 	    const char *resolution, const char *note);
+/* Close every open alarm matching m, telling cb of each: how many, or -1. */
+int	store_alarm_close_match(struct store *,
+	    const struct store_alarm_match *m, const char *who, int64_t ms,
+	    const char *resolution, const char *note, store_alarm_closed_fn cb,
+	    void *arg);
 /* Record a step's outcome: 0, 1 no such step, -1. */
 int	store_alarm_step_set(struct store *, int64_t id, int position,
 	    const char *outcome, const char *who, int64_t ms);
@@ -84,6 +110,13 @@ json_t	*store_alarm_get(struct store *, int64_t id, int committed);
 json_t	*store_alarm_list(struct store *, const struct store_alarm_filter *);
 /* The alarm's events, newest first, at most limit (committed). */
 json_t	*store_alarm_events(struct store *, int64_t id, int limit);
+/*
+ * The accounts of an unknown-accounts alarm, [{account, events, first_ms,
+ * last_ms}], most events first, at most limit; *seen: how many there are
+ * in all (committed).  NULL on error.
+ */
+json_t	*store_alarm_accounts(struct store *, int64_t id, int limit,
+	    int64_t *seen);
 /* The alarm's steps with their outcomes, in order (committed). */
 json_t	*store_alarm_steps(struct store *, int64_t id);
 /* Every alarm not closed (writer).  0 or -1. */

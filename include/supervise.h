@@ -38,9 +38,20 @@ void			 supervise_account(struct supervisor *, const char *account,
 			    int64_t site_id, int interval_s);
 /* An account was removed. */
 void			 supervise_forget(struct supervisor *, const char *account);
+/*
+ * The communication-failure alarm of account was closed (in the open batch):
+ * if the account is still silent it is raised again one interval later.
+ * supervise_new() with an engine has the engine call this.
+ */
+void			 supervise_comm_closed(struct supervisor *,
+			    const char *account);
 /* Check every deadline against clock_now_ms() now (the timer calls it). */
 void			 supervise_tick(struct supervisor *);
-/* {interval, last_seen, deadline, silent} of an account, or json_null(). */
+/*
+ * {interval, preset, last_seen, deadline, silent, comm_fail, next_alarm} of an
+ * account, or json_null(): silent, past its deadline; comm_fail, its alarm is
+ * open and not restored; next_alarm, when one will be raised if nothing comes.
+ */
 json_t			*supervise_status(struct supervisor *, const char *account);
 
 /*

@@ -39,6 +39,12 @@
 #define ALARM_PRIO_COMM_FAIL	4
 /* The centre's own equipment failing endangers every site: right after fire. */
 #define ALARM_PRIO_SYSTEM	2
+/* The account column of the unknown-accounts alarm (no account is spelt so). */
+#define ALARM_UNKNOWN_ACCOUNT	"unknown"
+#define ALARM_UNKNOWN_TEXT	"Events from unknown accounts: enrol the " \
+	"panel, or report an attack"
+/* A bulk close publishes each alarm up to this many, then only a summary. */
+#define ALARM_BULK_PUBLISH_MAX	100
 /* A flood of events on one alarm is published at most this often. */
 #define ALARM_STACK_PUBLISH_MS	1000
 
@@ -47,7 +53,8 @@ enum alarm_keykind {
 	KEY_SITE = 's',		/* a site's zone and class */
 	KEY_ACCOUNT = 'a',	/* an account without a site */
 	KEY_COMM = 'c',		/* an account's communication failure */
-	KEY_SYSTEM = 'y'	/* pcod's own trouble, by what failed ("storage") */
+	KEY_SYSTEM = 'y',	/* pcod's own trouble, by what failed ("storage") */
+	KEY_UNKNOWN = 'u'	/* every account not in the database: one alarm */
 };
 
 struct alarm_key {
@@ -123,6 +130,8 @@ struct alarm_engine {
 	size_t			 nlogs, caplogs;
 	unsigned		 gen;		/* number of the open batch */
 	int			 waiting;	/* registered with the open batch */
+	alarm_comm_closed_fn	 comm_closed;	/* NULL: nobody supervises */
+	void			*comm_closed_arg;
 };
 
 /* Priority of a new alarm by class, 1 highest (codes.c uses the same scale). */
@@ -377,11 +386,13 @@ alarm_key_stored(const struct store_alarm_open *a, struct alarm_key *k)
 		k->kind = KEY_COMM;
 	else if (strcmp(a->kind, "system") == 0)
 		k->kind = KEY_SYSTEM;
+	else if (strcmp(a->kind, "unknown_accounts") == 0)
+		k->kind = KEY_UNKNOWN;
 	else
 		k->kind = a->site_id > 0 ? KEY_SITE : KEY_ACCOUNT;
 	if (k->kind == KEY_SITE)
 		k->site_id = a->site_id;
-	else
+	else if (k->kind != KEY_UNKNOWN)
 		snprintf(k->account, sizeof(k->account), "%s", a->account);
 	k->zone = a->zone;
 	k->cls = cls >= 0 ? cls : EVC_OTHER;
@@ -852,6 +863,61 @@ alarm_stack(struct alarm_engine *e, struct alarm_open *o,
 	return 0;
 }
 
+/* The key of the one alarm every unknown account shares. */
+static void
+alarm_key_unknown(struct alarm_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->kind = KEY_UNKNOWN;
+	k->zone = -1;
+	k->cls = EVC_OTHER;
+}
+
+/* An unknown account's event on its alarm: one more, the account counted. */
+static int
+alarm_unknown_stack(struct alarm_engine *e, struct alarm_open *o,
+    const struct alarm_input *in)
+{
+	if (store_alarm_account(e->store, o->id, in->account,
+	    in->received_ms) == -1 ||
+	    store_alarm_stack_event(e->store, o->id, in->received_ms, 1, -1,
+	    in->event_id) == -1 ||
+	    store_alarm_link(e->store, o->id, in->event_id) == -1)
+		return -1;
+	alarm_touch_stack(e, o);
+	return 0;
+}
+
+/*
+ * An event from an account not in the database.  Anybody can send those,
+ * so they must not fill the queue: together they raise one alarm, at the
+ * configured (low) priority, that counts them and the accounts they came
+ * from.  Any qualifier counts: the news is the account, not the event.
+ */
+static int
+alarm_on_unknown(struct alarm_engine *e, const struct alarm_input *in)
+{
+	struct alarm_key	 k;
+	struct alarm_open	*o;
+	struct alarm_raise	 r;
+
+	alarm_key_unknown(&k);
+	if ((o = alarm_find(e, &k)) != NULL)
+		return alarm_unknown_stack(e, o, in);
+	memset(&r, 0, sizeof(r));
+	r.key = &k;
+	r.account = ALARM_UNKNOWN_ACCOUNT;
+	r.kind = "unknown_accounts";
+	r.priority = e->cfg->unknown_priority;
+	r.text = ALARM_UNKNOWN_TEXT;
+	r.first_ms = in->received_ms;
+	r.event_id = in->event_id;
+	if (alarm_raise(e, &r) == -1 || (o = alarm_find(e, &k)) == NULL)
+		return -1;
+	return store_alarm_account(e->store, o->id, in->account,
+	    in->received_ms) == -1 ? -1 : 0;
+}
+
 /* An event was stored in the open batch: raise, stack or restore. */
 int
 alarm_on_event(struct alarm_engine *e, const struct alarm_input *in)
@@ -864,6 +930,8 @@ alarm_on_event(struct alarm_engine *e, const struct alarm_input *in)
 	if ((unsigned)ev->cls >= EVC_COUNT ||
 	    (e->cfg->alarm_classes & (1u << ev->cls)) == 0)
 		return 0;	/* only logged */
+	if (in->unknown_account)
+		return alarm_on_unknown(e, in);
 	alarm_key_event(in, &k);
 	if ((o = alarm_find(e, &k)) != NULL)
 		return alarm_stack(e, o, in);
@@ -969,6 +1037,17 @@ alarm_raise_system(struct alarm_engine *e, const char *what, const char *text)
 	r.text = text;
 	r.first_ms = clock_now_ms();
 	return alarm_raise(e, &r);
+}
+
+/* Is account's communication-failure alarm open and not restored? */
+int
+alarm_comm_open(struct alarm_engine *e, const char *account)
+{
+	struct alarm_key	 k;
+	struct alarm_open	*o;
+
+	alarm_key_comm(account, &k);
+	return (o = alarm_find(e, &k)) != NULL && !o->restored;
 }
 
 /* The account reports again: its communication-failure alarm is restored. */
@@ -1319,6 +1398,14 @@ alarm_comment(struct alarm_engine *e, int64_t id, const char *text,
 	return alarm_result(e, id, result, err);
 }
 
+/* A closed comm_fail alarm: supervision decides whether it comes back. */
+static void
+alarm_closed_hook(struct alarm_engine *e, const char *kind, const char *account)
+{
+	if (e->comm_closed != NULL && strcmp(kind, "comm_fail") == 0)
+		e->comm_closed(account, e->comm_closed_arg);
+}
+
 /* Check the state for closing.  0 or -1 with err. */
 static int
 alarm_may_close(const json_t *row, int64_t id, const struct actor *who,
@@ -1362,7 +1449,190 @@ alarm_close(struct alarm_engine *e, int64_t id, const char *resolution,
 	if ((o = alarm_find_id(e, id)) != NULL)
 		alarm_index_remove(e, o);
 	alarm_touch(e, NULL, id);
+	alarm_closed_hook(e, alarm_col(*result, "kind"),
+	    alarm_col(*result, "account"));
 	return 0;
+}
+
+/* --- closing in bulk ------------------------------------------------------ */
+
+/* One alarm a bulk close took. */
+struct alarm_closed {
+	int64_t		 id;
+	int		 comm;		/* kind comm_fail: supervision is told */
+	char		 account[17];
+};
+
+/* What a bulk close took, gathered while the statement runs. */
+struct alarm_bulk {
+	struct alarm_closed	*v;	/* owned */
+	size_t			 n, cap;
+};
+
+/* A summary of a bulk close to publish after the commit. */
+struct alarm_bulk_note {
+	struct alarm_engine	*e;
+	json_t			*summary;	/* owned */
+};
+
+/* Keep one closed alarm for after the statement. */
+static void
+alarm_bulk_add(int64_t id, const char *kind, const char *account, void *arg)
+{
+	struct alarm_bulk	*b = arg;
+	struct alarm_closed	*c;
+
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 64;
+		b->v = xreallocarray(b->v, b->cap, sizeof(*b->v));
+	}
+	c = &b->v[b->n++];
+	c->id = id;
+	c->comm = kind != NULL && strcmp(kind, "comm_fail") == 0;
+	snprintf(c->account, sizeof(c->account), "%s", account ? account : "");
+}
+
+/* Order closed alarms by id. */
+static int
+alarm_closed_cmp(const void *a, const void *b)
+{
+	const struct alarm_closed	*x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Drop every closed alarm from the index: one scan, not one per alarm. */
+static void
+alarm_bulk_unindex(struct alarm_engine *e, struct alarm_bulk *b)
+{
+	struct alarm_open	**gone, *o;
+	struct alarm_closed	  key;
+	size_t			  i, n = 0;
+
+	qsort(b->v, b->n, sizeof(*b->v), alarm_closed_cmp);
+	gone = xreallocarray(NULL, b->n + 1, sizeof(*gone));
+	for (i = 0; i < e->nbuckets; i++)
+		for (o = e->tab[i]; o != NULL && n < b->n; o = o->next) {
+			key.id = o->id;
+			if (bsearch(&key, b->v, b->n, sizeof(*b->v),
+			    alarm_closed_cmp) != NULL)
+				gone[n++] = o;
+		}
+	/* The one way out of the index, as for a single close. */
+	for (i = 0; i < n; i++)
+		alarm_index_remove(e, gone[i]);
+	free(gone);
+}
+
+/* After the commit: consoles hear of a large bulk close in one notification. */
+static void
+alarm_bulk_done(int ok, void *arg)
+{
+	struct alarm_bulk_note	*bn = arg;
+
+	if (ok && alarm_listened(bn->e))
+		bn->e->notify("alarm", bn->summary, bn->e->notify_arg);
+	json_decref(bn->summary);
+	free(bn);
+}
+
+/* Tell consoles and supervision about the alarms a bulk close took. */
+static void
+alarm_bulk_tell(struct alarm_engine *e, struct alarm_bulk *b, json_t *result)
+{
+	struct alarm_bulk_note	*bn;
+	size_t			 i;
+
+	for (i = 0; i < b->n; i++) {
+		if (b->v[i].comm)
+			alarm_closed_hook(e, "comm_fail", b->v[i].account);
+		if (b->n <= ALARM_BULK_PUBLISH_MAX)
+			alarm_touch(e, NULL, b->v[i].id);
+	}
+	if (b->n <= ALARM_BULK_PUBLISH_MAX)
+		return;
+	/* Thousands of notifications would overrun the consoles. */
+	alarm_watch(e);
+	bn = xcalloc(1, sizeof(*bn));
+	bn->e = e;
+	bn->summary = json_pack("{s:O}", "bulk_close", result);
+	batch_defer(e->batch, alarm_bulk_done, bn);
+}
+
+/* The filter as the audit record and the reply show it (empty: none given). */
+static json_t *
+alarm_match_json(const struct store_alarm_match *m)
+{
+	json_t	*f = json_object();
+	char	 when[40];
+
+	if (m->site_id > 0)
+		json_object_set_new(f, "site", json_integer(m->site_id));
+	if (m->account != NULL)
+		json_object_set_new(f, "account", json_string(m->account));
+	if (m->cls != NULL)
+		json_object_set_new(f, "class", json_string(m->cls));
+	if (m->state != NULL)
+		json_object_set_new(f, "state", json_string(m->state));
+	if (m->priority > 0)
+		json_object_set_new(f, "priority", json_integer(m->priority));
+	if (m->before_ms > 0) {
+		control_time_format(m->before_ms, 1, when, sizeof(when));
+		json_object_set_new(f, "before", json_string(when));
+	}
+	return f;
+}
+
+/* Who may close by filter, and with what.  0 or -1 with err. */
+static int
+alarm_may_close_match(const json_t *filter, const char *resolution,
+    const struct actor *who, struct cmd_err *err)
+{
+	if (json_object_size(filter) == 0)
+		return cmd_fail(err, "bad_args", "give an alarm id, or at "
+		    "least one filter: site, account, class, state, priority, "
+		    "before");
+	if (who->role < ROLE_SUPERVISOR)
+		return cmd_fail(err, "forbidden", "closing alarms by filter "
+		    "needs the supervisor role; close them one by one by id");
+	if (!alarm_resolution_valid(resolution))
+		return cmd_fail(err, "bad_args", "argument 'resolution': one "
+		    "of %s", alarm_resolution_list());
+	return 0;
+}
+
+/* Close every open alarm matching m: one audit record with the count. */
+int
+alarm_close_match(struct alarm_engine *e, const struct store_alarm_match *m,
+    const char *resolution, const char *note, const struct actor *who,
+    json_t **result, struct cmd_err *err)
+{
+	struct alarm_bulk	 b = { NULL, 0, 0 };
+	json_t			*filter, *details = NULL;
+	int			 n, rc = -1;
+
+	filter = alarm_match_json(m);
+	if (alarm_may_close_match(filter, resolution, who, err) == -1)
+		goto fail;
+	n = store_alarm_close_match(e->store, m, who->name, clock_now_ms(),
+	    resolution, note, alarm_bulk_add, &b);
+	details = json_pack("{s:O, s:i, s:s}", "filter", filter, "count",
+	    n < 0 ? 0 : n, "resolution", resolution);
+	if (n < 0 || (n > 0 && store_audit_add(e->store, who, "alarm.close",
+	    "alarm", "", note, details) == -1)) {
+		cmd_fail(err, "storage", "%s", store_errmsg(e->store));
+		goto fail;
+	}
+	alarm_bulk_unindex(e, &b);
+	*result = json_pack("{s:i, s:O, s:s, s:s}", "closed", n, "filter",
+	    filter, "resolution", resolution, "by", who->name);
+	alarm_bulk_tell(e, &b, *result);
+	rc = 0;
+fail:
+	json_decref(details);
+	json_decref(filter);
+	free(b.v);
+	return rc;
 }
 
 /* Escalate by hand (an operator calls for a supervisor). */
@@ -1490,6 +1760,15 @@ alarm_engine_set_notify(struct alarm_engine *e, alarm_notify_fn fn, void *arg)
 {
 	e->notify = fn;
 	e->notify_arg = arg;
+}
+
+/* Who is told when a communication-failure alarm is closed (NULL: nobody). */
+void
+alarm_engine_set_comm_closed(struct alarm_engine *e, alarm_comm_closed_fn fn,
+    void *arg)
+{
+	e->comm_closed = fn;
+	e->comm_closed_arg = arg;
 }
 
 /* Who says whether anybody listens (NULL: assume somebody does). */

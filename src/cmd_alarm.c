@@ -10,6 +10,7 @@
 #include "alarm.h"
 #include "audit.h"
 #include "cmd.h"
+#include "codes.h"
 #include "control.h"
 #include "handling.h"
 #include "site.h"
@@ -19,6 +20,9 @@
 #define ALARM_LIST_DEFAULT	200
 #define ALARM_SHOW_EVENTS	100	/* the newest; count says how many in all */
 #define ALARM_SHOW_HISTORY	500
+/* The busiest accounts an unknown-accounts alarm names (accounts_seen: all). */
+#define ALARM_LIST_ACCOUNTS	10
+#define ALARM_SHOW_ACCOUNTS	100
 
 static const char *const alarm_list_states[] = {
 	"open", "new", "taken", "closed", "all", NULL
@@ -50,6 +54,37 @@ alarm_rows_json(json_t *rows)
 	return rows;
 }
 
+/* The unknown-accounts alarm gets its accounts: how many, the busiest.  0 or -1. */
+static int
+alarm_accounts_fill(struct store *s, json_t *a, int limit)
+{
+	const char	*kind = json_string_value(json_object_get(a, "kind"));
+	int64_t		 id = json_integer_value(json_object_get(a, "id"));
+	int64_t		 seen = 0;
+	json_t		*l;
+
+	if (kind == NULL || strcmp(kind, "unknown_accounts") != 0)
+		return 0;
+	if ((l = store_alarm_accounts(s, id, limit, &seen)) == NULL)
+		return -1;
+	json_object_set_new(a, "accounts_seen", json_integer(seen));
+	json_object_set_new(a, "unknown_accounts", alarm_rows_json(l));
+	return 0;
+}
+
+/* The accounts of every unknown-accounts alarm of a list.  0 or -1. */
+static int
+alarm_list_accounts(struct store *s, json_t *rows)
+{
+	json_t	*row;
+	size_t	 i;
+
+	json_array_foreach(rows, i, row)
+		if (alarm_accounts_fill(s, row, ALARM_LIST_ACCOUNTS) == -1)
+			return -1;
+	return 0;
+}
+
 /* Is s a state alarm.list knows? */
 static int
 alarm_list_state_ok(const char *s)
@@ -79,7 +114,9 @@ cmd_alarm_list_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
 	f.site_id = arg_int(args, "site");
 	f.limit = json_object_get(args, "limit") != NULL ?
 	    (int)arg_int(args, "limit") : ALARM_LIST_DEFAULT;
-	if ((rows = store_alarm_list(ctx->store, &f)) == NULL) {
+	if ((rows = store_alarm_list(ctx->store, &f)) == NULL ||
+	    alarm_list_accounts(ctx->store, rows) == -1) {
+		json_decref(rows);
 		control_error(req, "storage", "%s", store_errmsg(ctx->store));
 		return;
 	}
@@ -133,7 +170,7 @@ alarm_show_fill(struct store *s, json_t *a, int64_t id)
 	if (json_is_object(json_object_get(a, "protocol")))
 		alarm_json(json_object_get(a, "protocol"));
 	alarm_rows_json(json_object_get(a, "history"));
-	return 0;
+	return alarm_accounts_fill(s, a, ALARM_SHOW_ACCOUNTS);
 }
 
 /* alarm.show {id}: the alarm with everything an operator needs to handle it. */
@@ -184,13 +221,83 @@ alarm_comment_write(struct control_ctx *ctx, const struct actor *who,
 	    arg_str(args, "text"), who, result, err);
 }
 
-/* alarm.close in the batch. */
+/* The filters alarm.close takes instead of an id. */
+static const char *const alarm_close_filters[] = {
+	"site", "account", "class", "state", "priority", "before", NULL
+};
+
+/* Is any filter of alarm.close given? */
+static int
+alarm_filtered(json_t *args)
+{
+	size_t	i;
+
+	for (i = 0; alarm_close_filters[i] != NULL; i++)
+		if (json_object_get(args, alarm_close_filters[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/* The account filter: hex digits in upper case, as accounts are stored. */
+static void
+alarm_account_filter(const char *in, char *out, size_t outsz)
+{
+	int	hex = strspn(in, "0123456789abcdefABCDEF") == strlen(in);
+	size_t	i;
+
+	for (i = 0; in[i] != '\0' && i + 1 < outsz; i++)
+		out[i] = hex && in[i] >= 'a' && in[i] <= 'f' ? in[i] - 32 :
+		    in[i];
+	out[i] = '\0';
+}
+
+/* The filters of alarm.close as a match.  0 or -1 with err. */
+static int
+alarm_match_args(json_t *args, struct store_alarm_match *m, char *acct,
+    size_t acctsz, struct cmd_err *err)
+{
+	const char	*state = arg_str(args, "state");
+
+	memset(m, 0, sizeof(*m));
+	m->site_id = arg_int(args, "site");
+	if (arg_str(args, "account") != NULL) {
+		alarm_account_filter(arg_str(args, "account"), acct, acctsz);
+		m->account = acct;
+	}
+	m->cls = arg_str(args, "class");
+	if (m->cls != NULL && codes_class_parse(m->cls) < 0)
+		return cmd_fail(err, "bad_args", "argument 'class': unknown "
+		    "class \"%.32s\"", m->cls);
+	if (state != NULL && strcmp(state, "open") != 0 &&
+	    strcmp(state, "new") != 0 && strcmp(state, "taken") != 0)
+		return cmd_fail(err, "bad_args", "argument 'state': one of "
+		    "open, new, taken");
+	m->state = state != NULL && strcmp(state, "open") != 0 ? state : NULL;
+	m->priority = (int)arg_int(args, "priority");
+	m->before_ms = arg_int(args, "before");
+	return 0;
+}
+
+/* alarm.close in the batch: one alarm by id, or every one a filter matches. */
 static int
 alarm_close_write(struct control_ctx *ctx, const struct actor *who,
     json_t *args, json_t **result, struct cmd_err *err)
 {
-	return alarm_close(ctx->alarms, arg_int(args, "id"),
-	    arg_str(args, "resolution"), arg_str(args, "note"), who, result, err);
+	struct store_alarm_match	m;
+	char				acct[17];
+
+	if (json_object_get(args, "id") != NULL) {
+		if (alarm_filtered(args))
+			return cmd_fail(err, "bad_args", "give an alarm id or "
+			    "filters, not both");
+		return alarm_close(ctx->alarms, arg_int(args, "id"),
+		    arg_str(args, "resolution"), arg_str(args, "note"), who,
+		    result, err);
+	}
+	if (alarm_match_args(args, &m, acct, sizeof(acct), err) == -1)
+		return -1;
+	return alarm_close_match(ctx->alarms, &m, arg_str(args, "resolution"),
+	    arg_str(args, "note"), who, result, err);
 }
 
 /* alarm.escalate in the batch. */
@@ -257,9 +364,16 @@ static const struct cmd_entry cmd_alarm_comment_entry = {
 static const struct cmd_entry cmd_alarm_close_entry = {
 	.name = "alarm.close",
 	.args = {
-		ARG_ID,
+		/* An id, or filters (supervisor): alarm_close_write checks. */
+		{ "id", CMD_ARG_INT, 0, 1, INT64_MAX },
 		{ "resolution", CMD_ARG_STRING, 1, 1, 32 },
 		{ "note", CMD_ARG_STRING, 0, 0, 2000 },
+		{ "site", CMD_ARG_INT, 0, 1, INT64_MAX },
+		{ "account", CMD_ARG_STRING, 0, 1, 16 },
+		{ "class", CMD_ARG_STRING, 0, 1, 16 },
+		{ "state", CMD_ARG_STRING, 0, 1, 8 },
+		{ "priority", CMD_ARG_INT, 0, 1, 9 },
+		{ "before", CMD_ARG_TIME, 0, 0, 0 },
 		{ NULL }
 	},
 	.write = alarm_close_write,

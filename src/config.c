@@ -58,6 +58,8 @@
 #define DEF_AUDIT_BURST		5
 #define DEF_AUDIT_INTERVAL	60
 #define MAX_CONSOLES		10000
+#define DEF_UNKNOWN_PRIORITY	5	/* low: below every real alarm class but other */
+#define MAX_PRIORITY		9	/* 1 highest, as alarm.c counts */
 /* Openings/closings and test reports are logged, not alarms, unless configured. */
 #define DEF_ALARM_CLASSES	(~0u & ~(1u << EVC_OPENCLOSE) & ~(1u << EVC_TEST))
 #define MAX_SECONDS		86400
@@ -519,6 +521,14 @@ h_panel_charset(struct parse *p, char **av, int ac)
 	return 0;
 }
 
+/* unknown-accounts-priority N */
+static int
+h_unknown_accounts_priority(struct parse *p, char **av, int ac)
+{
+	return parse_num(p, "", av[0], 1, MAX_PRIORITY,
+	    &p->conf->unknown_priority);
+}
+
 /* duplicate-window SECONDS */
 static int
 h_duplicate_window(struct parse *p, char **av, int ac)
@@ -720,6 +730,8 @@ static const struct directive directives[] = {
 	{ "timestamp-window", "AHEAD BEHIND", h_timestamp_window,
 	    2, 2, 1, 1, NULL },
 	{ "unknown-accounts", "accept|reject", h_unknown_accounts,
+	    1, 1, 1, 1, NULL },
+	{ "unknown-accounts-priority", "N", h_unknown_accounts_priority,
 	    1, 1, 1, 1, NULL },
 	{ "duplicate-window", "SECONDS", h_duplicate_window, 1, 1, 1, 1, NULL },
 	{ "panel-charset", "cp1252|cp1250", h_panel_charset, 1, 1, 1, 1, NULL },
@@ -961,6 +973,7 @@ config_new(const char *path)
 	c->time_ahead = DEF_TIME_AHEAD;
 	c->time_behind = DEF_TIME_BEHIND;
 	c->unknown_accounts = UNKNOWN_ACCEPT;
+	c->unknown_priority = DEF_UNKNOWN_PRIORITY;
 	c->duplicate_window = DEF_DUPLICATE_WINDOW;
 	c->batch_max = DEF_BATCH_MAX;
 	c->busy_timeout_ms = DEF_BUSY_TIMEOUT_MS;

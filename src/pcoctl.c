@@ -42,10 +42,13 @@
  *   OPT_JSONFILE a file (or "-") holding a JSON object: the argument's value
  *   OPT_DOCFILE a file (or "-") holding a JSON object: its members become
  *		 arguments (those a show result has and a put refuses dropped)
+ *   OPT_FSTR, OPT_FINT, OPT_FTIME  as OPT_STR, OPT_INT, OPT_TIME, for a
+ *		 filter: given, it stands in for the first positional (alarm
+ *		 close RESOLUTION --class C, instead of alarm close ID RESOLUTION)
  */
 enum opt_type {
 	OPT_STR, OPT_INT, OPT_TIME, OPT_FLAG, OPT_BOOL, OPT_OUTPUT,
-	OPT_JSONFILE, OPT_DOCFILE
+	OPT_JSONFILE, OPT_DOCFILE, OPT_FSTR, OPT_FINT, OPT_FTIME
 };
 
 /* A verb option ("--key KEY" becomes args.key) or positional ("ACCT"). */
@@ -155,6 +158,17 @@ static const struct opt note_opts[] = {
 	{ "--note", "note", OPT_STR },
 	{ NULL, NULL, OPT_STR }
 };
+/* alarm close: a filter instead of the ID closes every alarm it matches. */
+static const struct opt close_opts[] = {
+	{ "--note", "note", OPT_STR },
+	{ "--site", "site", OPT_FINT },
+	{ "--account", "account", OPT_FSTR },
+	{ "--class", "class", OPT_FSTR },
+	{ "--state", "state", OPT_FSTR },
+	{ "--priority", "priority", OPT_FINT },
+	{ "--before", "before", OPT_FTIME },
+	{ NULL, NULL, OPT_STR }
+};
 static const struct opt export_opts[] = {
 	{ "--output", "output", OPT_OUTPUT },
 	{ NULL, NULL, OPT_STR }
@@ -252,7 +266,7 @@ static const struct verb verbs[] = {
 	    pcoctl_show_object },
 	{ "alarm", "comment", "alarm.comment", pos_comment, none, NULL,
 	    pcoctl_show_object },
-	{ "alarm", "close", "alarm.close", pos_close, note_opts, NULL,
+	{ "alarm", "close", "alarm.close", pos_close, close_opts, NULL,
 	    pcoctl_show_object },
 	{ "alarm", "escalate", "alarm.escalate", pos_escalate, none, NULL,
 	    pcoctl_show_object },
@@ -290,6 +304,11 @@ usage(FILE *f, int status)
 	    "  alarm show|take ID | step ID POSITION OUTCOME [--note N]\n"
 	    "  alarm comment ID TEXT | close ID RESOLUTION [--note N]"
 	    " | escalate ID REASON\n"
+	    "  alarm close RESOLUTION [--site ID] [--account A] [--class C]"
+	    " [--state S]\n"
+	    "      [--priority N] [--before T] [--note N]   every open alarm"
+	    " that matches\n"
+	    "      (supervisor; at least one filter)\n"
 	    "  alarm watch [--count N]   the live queue (one line a change when\n"
 	    "      not on a terminal; --count: stop after N notifications)\n"
 	    "  DOMAIN VERB... [--name value]... [--args JSON]\n"
@@ -331,21 +350,38 @@ die(const char *fmt, ...)
 
 /* --- the command line ------------------------------------------------------ */
 
+/* The type a filter's value has (OPT_FSTR: OPT_STR); others are their own. */
+static enum opt_type
+opt_base(enum opt_type t)
+{
+	switch (t) {
+	case OPT_FSTR:
+		return OPT_STR;
+	case OPT_FINT:
+		return OPT_INT;
+	case OPT_FTIME:
+		return OPT_TIME;
+	default:
+		return t;
+	}
+}
+
 /* The JSON value for an option's text. */
 static json_t *
 opt_value(const struct opt *o, const char *s)
 {
+	enum opt_type	 t = opt_base(o->type);
 	long long	 n;
 	const char	*errstr;
 
-	if (o->type == OPT_STR)
+	if (t == OPT_STR)
 		return json_string(s);
-	if (o->type == OPT_BOOL) {
+	if (t == OPT_BOOL) {
 		if (strcmp(s, "yes") != 0 && strcmp(s, "no") != 0)
 			usage_error("%s: %s: must be yes or no", o->flag, s);
 		return json_boolean(strcmp(s, "yes") == 0);
 	}
-	if (o->type == OPT_TIME && strspn(s, "0123456789") != strlen(s))
+	if (t == OPT_TIME && strspn(s, "0123456789") != strlen(s))
 		return json_string(s);
 	if (xstrtonum(s, 10, 0, LLONG_MAX, &n, &errstr) != 0)
 		usage_error("%s: %s: %s", o->flag, s, errstr);
@@ -629,12 +665,30 @@ pos_given(const struct request *rq, const struct opt *o)
 	return json_object_get(rq->args, o->arg) != NULL;
 }
 
+/* Is a filter option among the words from argv[i] (up to a "--")? */
+static int
+verb_filtered(const struct verb *v, int argc, char **argv, int i)
+{
+	const struct opt	*o;
+	const char		*val;
+
+	for (; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if ((o = opt_find(v->opts, argv[i], &val)) != NULL &&
+		    opt_base(o->type) != o->type)
+			return 1;
+	return 0;
+}
+
 /* Parse the arguments after the verb into rq->args. */
 static void
 verb_args(struct request *rq, int argc, char **argv, int i)
 {
 	const struct opt	*pos = rq->verb->pos;
 	int			 dashdash = 0;
+
+	/* "alarm close RESOLUTION --class C": the filter replaces the ID. */
+	if (pos->flag != NULL && verb_filtered(rq->verb, argc, argv, i))
+		pos++;
 
 	for (; i < argc; i++) {
 		if (!dashdash && strcmp(argv[i], "--") == 0) {
@@ -971,13 +1025,30 @@ watch_line(const char *topic, json_t *data, int json)
 	fflush(stdout);
 }
 
+/* Read the current queue into queue, keyed by id (emptied first). */
+static void
+watch_load(struct reader *r, json_t *queue)
+{
+	json_t	*args = json_object(), *rep, *a;
+	size_t	 i;
+
+	send_request(r->fd, 2, "alarm.list", args);
+	json_decref(args);
+	rep = next_reply(r);
+	if (!json_is_true(json_object_get(rep, "ok")))
+		reply_error(rep);
+	json_object_clear(queue);
+	json_array_foreach(json_object_get(rep, "result"), i, a)
+		watch_apply(queue, a);
+	json_decref(rep);
+}
+
 /* Subscribe and read the current queue into a new object keyed by id. */
 static json_t *
 watch_start(struct request *rq, struct reader *r)
 {
-	json_t		*args, *rep, *queue = json_object(), *a;
+	json_t		*args, *rep, *queue = json_object();
 	struct timeval	 tv = { 0, 0 };
-	size_t		 i;
 
 	setsockopt(r->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	args = json_pack("{s:[sss]}", "topics", "alarm", "escalation", "system");
@@ -988,15 +1059,7 @@ watch_start(struct request *rq, struct reader *r)
 	if (!json_is_true(json_object_get(rep, "ok")))
 		reply_error(rep);
 	json_decref(rep);
-	args = json_object();
-	send_request(r->fd, 2, "alarm.list", args);
-	json_decref(args);
-	rep = next_reply(r);
-	if (!json_is_true(json_object_get(rep, "ok")))
-		reply_error(rep);
-	json_array_foreach(json_object_get(rep, "result"), i, a)
-		watch_apply(queue, a);
-	json_decref(rep);
+	watch_load(r, queue);
 	return queue;
 }
 
@@ -1005,8 +1068,13 @@ static void
 watch_status(const char *topic, json_t *data, char *buf, size_t bufsz)
 {
 	const char	*msg = json_string_value(json_object_get(data, "message"));
+	json_t		*bulk = json_object_get(data, "bulk_close");
 
-	if (strcmp(topic, "system") == 0)
+	if (bulk != NULL)
+		snprintf(buf, bufsz, "%s: %lld alarms closed by filter", topic,
+		    (long long)json_integer_value(json_object_get(bulk,
+		    "closed")));
+	else if (strcmp(topic, "system") == 0)
 		snprintf(buf, bufsz, "PCOD TROUBLE: %s: %s",
 		    json_string_value(json_object_get(data, "kind")) != NULL ?
 		    json_string_value(json_object_get(data, "kind")) : "?",
@@ -1043,7 +1111,11 @@ watch(struct request *rq)
 		topic = json_string_value(json_object_get(msg, "notify"));
 		data = json_object_get(msg, "data");
 		if (topic != NULL && json_is_object(data)) {
-			if (strcmp(topic, "alarm") == 0)
+			/* Many alarms closed at once come as one summary. */
+			if (strcmp(topic, "alarm") == 0 &&
+			    json_object_get(data, "bulk_close") != NULL)
+				watch_load(&r, queue);
+			else if (strcmp(topic, "alarm") == 0)
 				watch_apply(queue, data);
 			watch_status(topic, data, last, sizeof last);
 			if (!tty)

@@ -36,8 +36,14 @@ static const struct column alarm_cols[] = {
 	{ "ID", "id" }, { "PRIO", "priority" }, { "STATE", "state" },
 	{ "ESC", "escalated" }, { "SITE", "site_name" }, { "ACCOUNT", "account" },
 	{ "ZONE", "zone" }, { "CLASS", "class" }, { "COUNT", "count" },
+	{ "ACCOUNTS", "accounts_seen" },
 	{ "RESTORED", "restored" }, { "RAISED", "created" }, { "TEXT", "text" },
 	{ NULL, NULL }
+};
+/* The accounts an unknown-accounts alarm heard from. */
+static const struct column unknown_cols[] = {
+	{ "ACCOUNT", "account" }, { "EVENTS", "events" }, { "FIRST", "first" },
+	{ "LAST", "last" }, { NULL, NULL }
 };
 static const struct column event_cols[] = {
 	{ "ID", "id" }, { "RECEIVED", "received" }, { "ACCOUNT", "account" },
@@ -102,7 +108,8 @@ static const struct column superv_cols[] = {
 	{ "ACCOUNT", "account" }, { "SITE", "site_id" },
 	{ "INTERVAL", "interval" }, { "PRESET", "preset" },
 	{ "LAST_SEEN", "last_seen" }, { "DEADLINE", "deadline" },
-	{ "SILENT", "silent" }, { "COMM_FAIL", "comm_fail" }, { NULL, NULL }
+	{ "SILENT", "silent" }, { "COMM_FAIL", "comm_fail" },
+	{ "NEXT_ALARM", "next_alarm" }, { NULL, NULL }
 };
 static const struct column stats_cols[] = {
 	{ "GROUP", "group" }, { "COUNT", "count" }, { "TAKEN", "taken" },
@@ -120,6 +127,7 @@ static const struct section sections[] = {
 	{ "units", unit_cols }, { "accounts", site_account_cols },
 	{ "detached", site_account_cols }, { "steps", step_cols },
 	{ "events", alarm_event_cols }, { "history", history_cols },
+	{ "unknown_accounts", unknown_cols },
 	{ "site.zones", zone_cols }, { "site.contacts", contact_cols },
 	{ "site.units", unit_cols }, { "site.accounts", site_account_cols },
 	{ NULL, NULL }
@@ -442,10 +450,18 @@ pcoctl_show_alarms(json_t *result)
 void
 pcoctl_show_alarm_line(const char *topic, json_t *alarm)
 {
+	json_t	*bulk = json_object_get(alarm, "bulk_close");
 	char	buf[PCOCTL_CELL];
 	size_t	i;
 
 	printf("%s", topic);
+	if (bulk != NULL) {
+		/* Many alarms closed by one filter: the summary, not an alarm. */
+		value_text(json_object_get(bulk, "by"), buf, sizeof buf);
+		printf(" bulk_close closed=%lld by=%s\n", (long long)
+		    json_integer_value(json_object_get(bulk, "closed")), buf);
+		return;
+	}
 	for (i = 0; alarm_cols[i].head != NULL; i++) {
 		value_text(json_object_get(alarm, alarm_cols[i].key), buf,
 		    sizeof buf);

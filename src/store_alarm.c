@@ -47,6 +47,13 @@ static const char sql_escalate[] = "UPDATE alarms SET escalated = escalated + 1,
 static const char sql_close[] = "UPDATE alarms SET state = 'closed',"
     " closed_by = ?2, closed_ms = ?3, resolution = ?4, resolution_note = ?5,"
     " next_deadline_ms = NULL WHERE id = ?1";
+static const char sql_close_match[] = "UPDATE alarms SET state = 'closed',"
+    " closed_by = ?1, closed_ms = ?2, resolution = ?3, resolution_note = ?4,"
+    " next_deadline_ms = NULL WHERE state IN ('new', 'taken')"
+    " AND (?5 IS NULL OR state = ?5) AND (?6 = 0 OR site_id = ?6)"
+    " AND (?7 IS NULL OR account = ?7) AND (?8 IS NULL OR class = ?8)"
+    " AND (?9 = 0 OR priority = ?9) AND (?10 = 0 OR created_ms < ?10)"
+    " RETURNING id, kind, account";
 static const char sql_step_set[] = "UPDATE alarm_steps SET outcome = ?3,"
     " done_by = ?4, done_ms = ?5 WHERE alarm_id = ?1 AND position = ?2";
 static const char sql_step_due[] = "SELECT min(CASE WHEN deadline_ms > ?2"
@@ -81,6 +88,19 @@ static const char sql_steps[] = "SELECT position, action, target, text,"
 static const char sql_open[] = "SELECT id, ifnull(site_id, 0), account,"
     " ifnull(zone, -1), class, kind, state = 'taken', restored, created_ms,"
     " ifnull(next_deadline_ms, 0) FROM alarms WHERE state <> 'closed'";
+/* The unknown-accounts alarm: one row per account, its events counted. */
+static const char sql_acct_new[] = "INSERT OR IGNORE INTO alarm_accounts"
+    " (alarm_id, account, count, first_ms, last_ms) VALUES (?1, ?2, 1, ?3, ?3)";
+static const char sql_acct_again[] = "UPDATE alarm_accounts SET count ="
+    " count + 1, last_ms = max(last_ms, ?3) WHERE alarm_id = ?1"
+    " AND account = ?2";
+static const char sql_acct_total[] = "UPDATE alarms SET accounts ="
+    " ifnull(accounts, 0) + ?2 WHERE id = ?1";
+static const char sql_accounts[] = "SELECT account, count AS events,"
+    " first_ms, last_ms FROM alarm_accounts WHERE alarm_id = ?1"
+    " ORDER BY count DESC, account LIMIT ?2";
+static const char sql_accounts_seen[] = "SELECT ifnull(accounts, 0) AS seen"
+    " FROM alarms WHERE id = ?1";
 
 /* Run a bound writer statement, or fail when a bind did. */
 static int
@@ -419,4 +439,97 @@ store_alarm_open_foreach(struct store *s,
 	}
 	sqlite3_reset(st);
 	return 0;
+}
+
+/* Bind (id, account, ms) to a writer statement and run it. */
+static int
+alarm_run_account(struct store *s, const char *sql, int64_t id,
+    const char *account, int64_t ms)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql);
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, id);
+	rc |= store_bind_str(st, 2, account);
+	rc |= sqlite3_bind_int64(st, 3, ms);
+	return alarm_run(s, st, rc);
+}
+
+/* Count an event of account on the unknown-accounts alarm: 1 a new account, 0 seen, -1. */
+int
+store_alarm_account(struct store *s, int64_t id, const char *account,
+    int64_t ms)
+{
+	if (alarm_run_account(s, sql_acct_new, id, account, ms) == -1)
+		return -1;
+	if (store_changes(s) == 0)
+		return alarm_run_account(s, sql_acct_again, id, account, ms);
+	return alarm_run_ids(s, sql_acct_total, id, 1) == -1 ? -1 : 1;
+}
+
+/* The accounts of an unknown-accounts alarm, most events first; *seen, all of them. */
+json_t *
+store_alarm_accounts(struct store *s, int64_t id, int limit, int64_t *seen)
+{
+	json_t	*row;
+
+	if ((row = alarm_rows(s, STORE_READER, sql_accounts_seen, id, -1,
+	    1)) == NULL)
+		return NULL;
+	*seen = json_integer_value(json_object_get(row, "seen"));
+	json_decref(row);
+	return alarm_rows(s, STORE_READER, sql_accounts, id, limit, 0);
+}
+
+/* Bind a bulk close: who, when, why, and the filter. */
+static int
+alarm_bind_match(sqlite3_stmt *st, const struct store_alarm_match *m,
+    const char *who, int64_t ms, const char *resolution, const char *note)
+{
+	int	rc;
+
+	rc = store_bind_str(st, 1, who);
+	rc |= sqlite3_bind_int64(st, 2, ms);
+	rc |= store_bind_str(st, 3, resolution);
+	rc |= store_bind_str(st, 4, note);
+	rc |= store_bind_str(st, 5, m->state);
+	rc |= sqlite3_bind_int64(st, 6, m->site_id);
+	rc |= store_bind_str(st, 7, m->account);
+	rc |= store_bind_str(st, 8, m->cls);
+	rc |= sqlite3_bind_int(st, 9, m->priority);
+	rc |= sqlite3_bind_int64(st, 10, m->before_ms);
+	return rc;
+}
+
+/* Close every open alarm matching m in one statement; cb hears of each. */
+int
+store_alarm_close_match(struct store *s, const struct store_alarm_match *m,
+    const char *who, int64_t ms, const char *resolution, const char *note,
+    store_alarm_closed_fn cb, void *arg)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_close_match);
+	int		 rc, n = 0;
+
+	if (st == NULL)
+		return -1;
+	if (alarm_bind_match(st, m, who, ms, resolution, note) != SQLITE_OK) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return store_fail(s, STORE_WRITER);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n++;
+		cb(sqlite3_column_int64(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    (const char *)sqlite3_column_text(st, 2), arg);
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail(s, STORE_WRITER);
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return n;
 }

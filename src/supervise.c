@@ -46,6 +46,7 @@ struct sup_acct {
 	int64_t		 since_ms;	/* the deadline counts from here at the earliest */
 	int64_t		 saved_ms;	/* last_seen_ms as last written to the store */
 	int64_t		 saved_at_ms;	/* when that write was made */
+	int64_t		 again_ms;	/* alarm closed while silent: raise again then */
 	enum sup_state	 state;
 	int		 pending;	/* changed in the open batch */
 	enum sup_state	 undo_state;	/* to go back to if that batch fails */
@@ -67,6 +68,7 @@ struct supervisor {
 	size_t			  count;
 	struct sup_acct		 *pending;	/* entries changed in the open batch */
 	int			  deferred;	/* our commit callback is queued */
+	struct alarm_engine	 *engine;	/* not owned; tells us of closed alarms */
 };
 
 /*
@@ -99,6 +101,13 @@ static int
 sup_engine_restore(void *arg, const char *account)
 {
 	return alarm_comm_restore(arg, account);
+}
+
+/* The engine closed an account's communication-failure alarm. */
+static void
+sup_engine_closed(const char *account, void *arg)
+{
+	supervise_comm_closed(arg, account);
 }
 
 /* FNV-1a over the account, case-folded (account numbers are hex). */
@@ -183,6 +192,8 @@ supervise_new(struct event_base *base, struct store *store, struct batch *batch,
 		s->sink.fail = sup_engine_fail;
 		s->sink.restore = sup_engine_restore;
 		s->sink.arg = engine;
+		s->engine = engine;
+		alarm_engine_set_comm_closed(engine, sup_engine_closed, s);
 	}
 	return s;
 }
@@ -198,6 +209,8 @@ supervise_free(struct supervisor *s)
 		return;
 	if (s->deferred)
 		batch_flush(s->batch);
+	if (s->engine != NULL)
+		alarm_engine_set_comm_closed(s->engine, NULL, NULL);
 	if (s->timer != NULL)
 		event_free(s->timer);
 	for (i = 0; i < s->nbucket; i++)
@@ -234,6 +247,18 @@ sup_deadline(const struct supervisor *s, const struct sup_acct *a)
 	g = s->start_ms + (s->cfg != NULL ?
 	    (int64_t)s->cfg->supervision_grace * 1000 : 0);
 	return d > g ? d : g;
+}
+
+/*
+ * When a's communication-failure alarm is due: its deadline, or an interval
+ * after an operator closed the alarm while the account stayed silent.
+ */
+static int64_t
+sup_due(const struct supervisor *s, const struct sup_acct *a)
+{
+	int64_t	d = sup_deadline(s, a);
+
+	return a->again_ms > d ? a->again_ms : d;
 }
 
 /* How long a sign of life may wait in memory before it is written. */
@@ -290,17 +315,10 @@ sup_committed(int ok, void *arg)
 	s->deferred = 0;
 }
 
-/* Join the batch and open a savepoint for a change of a.  0 or -1. */
-static int
-sup_begin(struct supervisor *s, struct sup_acct *a)
+/* Remember a's state once per batch, so that a failed batch undoes its change. */
+static void
+sup_pend(struct supervisor *s, struct sup_acct *a)
 {
-	if (batch_join(s->batch) == -1)
-		return -1;
-	if (store_savepoint(s->store) == -1) {
-		if (!store_unavailable(s->store))
-			log_warnx("supervision: %s", store_errmsg(s->store));
-		return -1;
-	}
 	if (!a->pending) {
 		a->pending = 1;
 		a->undo_state = a->state;
@@ -312,6 +330,20 @@ sup_begin(struct supervisor *s, struct sup_acct *a)
 		s->deferred = 1;
 		batch_defer(s->batch, sup_committed, s);
 	}
+}
+
+/* Join the batch and open a savepoint for a change of a.  0 or -1. */
+static int
+sup_begin(struct supervisor *s, struct sup_acct *a)
+{
+	if (batch_join(s->batch) == -1)
+		return -1;
+	if (store_savepoint(s->store) == -1) {
+		if (!store_unavailable(s->store))
+			log_warnx("supervision: %s", store_errmsg(s->store));
+		return -1;
+	}
+	sup_pend(s, a);
 	return 0;
 }
 
@@ -424,6 +456,26 @@ supervise_forget(struct supervisor *s, const char *account)
 	free(a);
 }
 
+/*
+ * Closing the alarm acknowledges it, but does not end the supervision: a
+ * still silent account raises a new one an interval after the close.
+ */
+void
+supervise_comm_closed(struct supervisor *s, const char *account)
+{
+	struct sup_acct	*a;
+
+	if (s == NULL || (a = *sup_slot(s, account)) == NULL ||
+	    a->interval_s == 0 || a->state == SUP_OK)
+		return;
+	sup_pend(s, a);
+	a->state = SUP_OK;
+	a->again_ms = clock_now_ms() + (int64_t)a->interval_s * 1000;
+	log_debug("supervision: account %s: communication-failure alarm "
+	    "closed; raised again in %d s unless the account reports",
+	    a->account, a->interval_s);
+}
+
 /* Persist what is due and raise what is silent. */
 void
 supervise_tick(struct supervisor *s)
@@ -438,7 +490,7 @@ supervise_tick(struct supervisor *s)
 			if (sup_persist_due(a, now))
 				sup_persist(s, a, now);
 			if (a->interval_s == 0 || a->state == SUP_SILENT ||
-			    now < sup_deadline(s, a) ||
+			    now < sup_due(s, a) ||
 			    tries >= SUP_RAISE_PER_TICK)
 				continue;
 			tries++;
@@ -469,7 +521,9 @@ sup_load(const struct store_account *sa, void *arg)
 	a->since_ms = sa->last_seen_ms > 0 ? 0 : s->start_ms;
 	/* A silence from before the restart may have an alarm still open. */
 	if (a->interval_s > 0)
-		a->state = SUP_UNKNOWN;
+		a->state = s->engine != NULL &&
+		    alarm_comm_open(s->engine, a->account) ? SUP_SILENT :
+		    SUP_UNKNOWN;
 	return 0;
 }
 
@@ -666,10 +720,12 @@ sup_json(const struct supervisor *s, const struct sup_acct *a, int64_t now)
 	    sup_time(sup_deadline(s, a)) : json_null());
 	json_object_set_new(o, "silent", json_boolean(sup_silent(s, a, now)));
 	json_object_set_new(o, "comm_fail", json_boolean(a->state == SUP_SILENT));
+	json_object_set_new(o, "next_alarm", a->interval_s > 0 &&
+	    a->state != SUP_SILENT ? sup_time(sup_due(s, a)) : json_null());
 	return o;
 }
 
-/* {interval, preset, last_seen, deadline, silent, comm_fail} or null. */
+/* {interval, preset, last_seen, deadline, silent, comm_fail, next_alarm} or null. */
 json_t *
 supervise_status(struct supervisor *s, const char *account)
 {

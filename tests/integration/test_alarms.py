@@ -45,6 +45,14 @@ def send(panel, seq, acct, body):
     return a
 
 
+def enrolled(p):
+    """The test's panels are enrolled: events from unknown accounts would
+    all stack onto one unknown-accounts alarm (test_unknown_accounts.py)."""
+    for acct in ("1234", "5678"):
+        p.add_account(acct)
+    return p
+
+
 def alarms(p, **kw):
     return p.call("alarm.list", **kw)
 
@@ -77,7 +85,7 @@ def audit_rows(p, alarm_id):
 
 @T.test
 def event_becomes_alarm_for_console(t):
-    p = Pcod(conf={"take-deadline": "600"})
+    p = enrolled(Pcod(conf={"take-deadline": "600"}))
     c = subscribe(t, p)
     with p.tcp() as panel:
         send(panel, 1, "1234", "Nri1/OP01")		# opening: only logged
@@ -101,7 +109,7 @@ def event_becomes_alarm_for_console(t):
 
 @T.test
 def stacking_and_restore(t):
-    p = Pcod(conf={"take-deadline": "600"})
+    p = enrolled(Pcod(conf={"take-deadline": "600"}))
     with p.tcp() as panel:
         send(panel, 1, "1234", "Nri1/BA05")
         send(panel, 2, "1234", "Nri1/BA05")
@@ -134,7 +142,7 @@ def stacking_and_restore(t):
 
 @T.test
 def untaken_alarm_escalates_on_time(t):
-    p = Pcod(conf={"take-deadline": "2", "escalation-interval": "60"})
+    p = enrolled(Pcod(conf={"take-deadline": "2", "escalation-interval": "60"}))
     c = subscribe(t, p)
     with p.tcp() as panel:
         send(panel, 1, "1234", "Nri1/BA01")
@@ -163,7 +171,7 @@ def untaken_alarm_escalates_on_time(t):
 
 @T.test
 def restart_during_deadline_escalates_at_once(t):
-    p = Pcod(conf={"take-deadline": "3", "escalation-interval": "600"})
+    p = enrolled(Pcod(conf={"take-deadline": "3", "escalation-interval": "600"}))
     with p.tcp() as panel:
         send(panel, 1, "1234", "Nri1/TA01")
     a = only_alarm(t, p)
@@ -199,7 +207,7 @@ def put_protocol(t, p):
 
 @T.test
 def operator_workflow_and_audit(t):
-    p = Pcod(conf={"take-deadline": "600"})
+    p = enrolled(Pcod(conf={"take-deadline": "600"}))
     steps = put_protocol(t, p)
     with p.tcp() as panel:
         send(panel, 1, "1234", "Nri1/BA02")

@@ -346,6 +346,7 @@ def alarm_protocol(p, aid):
 @T.test
 def alarms_keep_their_version(t):
     p = Pcod()
+    p.add_account("1234")   # an unknown account's alarm gets no class protocol
     r = p.ctl("alarm.list", {})
     if not r.get("ok"):
         print("# skip: alarm.list is not available (%s)" % (err(r)[0],))

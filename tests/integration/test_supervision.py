@@ -140,6 +140,56 @@ def silence_and_return(t):
 
 
 @T.test
+def closing_comm_fail_keeps_supervision(t):
+    """The attack: close the communication-failure alarm of a silent panel
+    and hope it stays quiet.  It comes back one interval after the close."""
+    p = Pcod(conf=dict(CONF))
+    p.add_account(ACCT)
+    set_interval(p, ACCT, "3")
+    t.require(link_test(p, 1) == "ACK", "link test acknowledged")
+    al = pt.wait_for(lambda: [a for a in comm_alarms(p) if a["state"] != "closed"],
+                     timeout=8)
+    t.require(al, "communication failure raised for the silent panel")
+    first = al[0]["id"]
+    r = p.ctl("alarm.close", {"id": first, "resolution": "false_technical",
+                              "note": "acknowledged"})
+    t.require(r.get("ok"), "alarm.close of the comm_fail alarm", r)
+    closed = time.monotonic()
+    sh = p.call("supervision.show", account=ACCT)
+    t.check(sh.get("silent") and not sh.get("comm_fail"),
+            "supervision.show: still silent, no open comm_fail alarm", sh)
+    t.check(sh.get("next_alarm") is not None, "supervision.show: next_alarm set", sh)
+    rc, out, _ = p.pcoctl("supervision", "show", ACCT)
+    t.check(rc == 0 and "next_alarm" in out, "pcoctl supervision show", out)
+    rc, out, _ = p.pcoctl("supervision", "list")
+    t.check(rc == 0 and "NEXT_ALARM" in out, "pcoctl supervision list: NEXT_ALARM",
+            out)
+    again = pt.wait_for(lambda: [a for a in comm_alarms(p)
+                                 if a["state"] != "closed"], timeout=8)
+    waited = time.monotonic() - closed
+    t.require(again, "a new comm_fail alarm while the panel stays silent")
+    t.check(again[0]["id"] != first, "a new alarm, not the closed one", again)
+    t.check(2.5 <= waited <= 5.5, "raised again an interval after the close "
+            "(%.1f s)" % waited)
+    t.check(pt.wait_for(lambda: p.call("supervision.show", account=ACCT)
+                        .get("comm_fail"), timeout=3),
+            "supervision.show: comm_fail again")
+    # Reporting again restores it; closing the restored alarm ends it for good.
+    t.require(link_test(p, 2) == "ACK", "the panel reports again")
+    rest = pt.wait_for(lambda: [a for a in comm_alarms(p) if a.get("restored")
+                                and a["state"] != "closed"], timeout=3)
+    t.require(rest, "comm_fail alarm restored")
+    t.require(p.ctl("alarm.close", {"id": rest[0]["id"],
+                                    "resolution": "false_technical"}).get("ok"),
+              "close the restored alarm")
+    for i in range(4):
+        t.require(link_test(p, 3 + i) == "ACK", "link test %d" % (3 + i))
+        time.sleep(1)
+    t.eq([a for a in comm_alarms(p) if a["state"] != "closed"], [],
+         "a reporting panel raises nothing after its alarm was closed")
+
+
+@T.test
 def restart_keeps_last_seen(t):
     p = Pcod(conf=dict(CONF))
     p.add_account(ACCT)

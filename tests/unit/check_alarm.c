@@ -25,6 +25,7 @@
 #include "store.h"
 #include "tmpstore.h"
 #include "store_alarm.h"
+#include "supervise.h"
 
 #define T0	1767225600000LL		/* 2026-01-01T00:00:00Z */
 
@@ -76,6 +77,7 @@ setup(void)
 	cfg.alarm_classes = ~0u & ~(1u << EVC_OPENCLOSE) & ~(1u << EVC_TEST);
 	cfg.take_deadline = 60;
 	cfg.escalation_interval = 120;
+	cfg.unknown_priority = 5;
 	now_ms = T0;
 	clock_set_source(fake_now);
 	eng = alarm_engine_new(base, st, bt, &cfg);
@@ -97,10 +99,10 @@ teardown(void)
 	clock_set_source(NULL);
 }
 
-/* Store one event (account, site, class, qualifier, zone) and hand it to the engine. */
+/* Store one event of a known or unknown account and hand it to the engine. */
 static void
-feed(const char *acct, int64_t site, enum event_class cls, enum event_qual q,
-    int zone)
+feed_as(const char *acct, int64_t site, enum event_class cls, enum event_qual q,
+    int zone, int unknown)
 {
 	struct store_frame	f;
 	struct event		ev;
@@ -135,10 +137,19 @@ feed(const char *acct, int64_t site, enum event_class cls, enum event_qual q,
 	ck_assert_int_gt(in.event_id = store_event_add(st, fid, &f, &ev), 0);
 	in.account = acct;
 	in.site_id = site;
-	in.unknown_account = 0;
+	in.unknown_account = unknown;
 	in.ev = &ev;
 	in.received_ms = now_ms;
-	ck_assert_int_eq(alarm_on_event(eng, &in), 0);
+	ck_assert_msg(alarm_on_event(eng, &in) == 0, "alarm_on_event: %s",
+	    store_errmsg(st));
+}
+
+/* Store one event (account, site, class, qualifier, zone) and hand it to the engine. */
+static void
+feed(const char *acct, int64_t site, enum event_class cls, enum event_qual q,
+    int zone)
+{
+	feed_as(acct, site, cls, q, zone, 0);
 }
 
 /* Commit the open batch. */
@@ -753,6 +764,352 @@ START_TEST(test_comm_fail)
 }
 END_TEST
 
+/* The comm_fail alarms of acct in state ("open", "all"...). */
+static int
+comm_alarms(const char *state)
+{
+	json_t	*a = open_alarms(state), *row;
+	size_t	 i;
+	int	 n = 0;
+
+	json_array_foreach(a, i, row)
+		if (strcmp(json_string_value(json_object_get(row, "kind")),
+		    "comm_fail") == 0)
+			n++;
+	json_decref(a);
+	return n;
+}
+
+START_TEST(test_comm_fail_closed_raised_again)
+{
+	struct store_account	 a;
+	struct supervisor	*sv;
+	json_t			*s;
+	int64_t			 id;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.account, sizeof(a.account), "1234");
+	a.created_ms = T0;
+	a.supervision_s = 60;
+	ck_assert_int_eq(store_account_add(st, &a), 0);
+	sv = supervise_new(base, st, bt, eng, &cfg);
+	ck_assert_int_eq(supervise_start(sv), 0);
+	supervise_seen(sv, "1234", T0);
+	now_ms = T0 + 60000;
+	supervise_tick(sv);
+	flush();
+	id = only_alarm("open");
+	/* A supervisor closes it while the panel is still silent. */
+	now_ms = T0 + 90000;
+	close_as(id, "false_technical", &sup_sue, NULL);
+	ck_assert_int_eq(comm_alarms("open"), 0);
+	s = supervise_status(sv, "1234");
+	ck_assert(json_is_true(json_object_get(s, "silent")));
+	ck_assert(json_is_false(json_object_get(s, "comm_fail")));
+	json_decref(s);
+	/* Raised again one interval after the close, not before. */
+	now_ms = T0 + 149999;
+	supervise_tick(sv);
+	flush();
+	ck_assert_int_eq(comm_alarms("open"), 0);
+	now_ms = T0 + 150000;
+	supervise_tick(sv);
+	flush();
+	ck_assert_int_eq(comm_alarms("open"), 1);
+	ck_assert_int_ne(only_alarm("open"), id);
+	ck_assert_int_eq(comm_alarms("all"), 2);
+	s = supervise_status(sv, "1234");
+	ck_assert(json_is_true(json_object_get(s, "comm_fail")));
+	json_decref(s);
+	/* Other alarms closed do not concern supervision. */
+	feed("1234", 0, EVC_BURGLARY, EVQ_NEW, 1);
+	flush();
+	ck_assert_int_eq(comm_alarms("open"), 1);
+	supervise_free(sv);
+}
+END_TEST
+
+START_TEST(test_comm_fail_open_at_restart)
+{
+	struct store_account	 a;
+	struct supervisor	*sv;
+	json_t			*s;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.account, sizeof(a.account), "1234");
+	a.created_ms = T0;
+	a.supervision_s = 60;
+	ck_assert_int_eq(store_account_add(st, &a), 0);
+	ck_assert_int_eq(alarm_comm_fail(eng, "1234", 0, T0 - 3600000), 0);
+	flush();
+	ck_assert_int_eq(alarm_comm_open(eng, "1234"), 1);
+	/* A supervisor started now knows the alarm is open. */
+	sv = supervise_new(base, st, bt, eng, &cfg);
+	ck_assert_int_eq(supervise_start(sv), 0);
+	s = supervise_status(sv, "1234");
+	ck_assert(json_is_true(json_object_get(s, "comm_fail")));
+	json_decref(s);
+	supervise_free(sv);
+}
+END_TEST
+
+/* The distinct accounts of unknown-accounts alarm id, and the top one's account and events. */
+static int64_t
+unknown_seen(int64_t id, const char **top, int64_t *top_events)
+{
+	static char	 acct[17];
+	json_t		*l;
+	int64_t		 seen = -1;
+
+	ck_assert_ptr_nonnull(l = store_alarm_accounts(st, id, 10, &seen));
+	ck_assert_int_le(json_array_size(l), 10);
+	snprintf(acct, sizeof(acct), "%s", json_string_value(json_object_get(
+	    json_array_get(l, 0), "account")));
+	*top = acct;
+	*top_events = json_integer_value(json_object_get(json_array_get(l, 0),
+	    "events"));
+	json_decref(l);
+	return seen;
+}
+
+START_TEST(test_unknown_accounts_stack)
+{
+	json_t		*a;
+	const char	*top;
+	char		 acct[17];
+	int64_t		 id, ev;
+	int		 i;
+
+	/* 300 events from 250 spoofed accounts, all classes and qualifiers. */
+	for (i = 0; i < 300; i++) {
+		snprintf(acct, sizeof(acct), "%X", 0x1000 + (i < 250 ? i : 7));
+		feed_as(acct, 0, i % 2 ? EVC_FIRE : EVC_BURGLARY,
+		    i % 3 ? EVQ_NEW : EVQ_RESTORE, i % 8, 1);
+		now_ms += 10;
+	}
+	/* Classes that raise nothing do not count. */
+	feed_as("ABCD", 0, EVC_TEST, EVQ_NEW, -1, 1);
+	flush();
+	id = only_alarm("open");
+	col_str_is(id, "kind", "unknown_accounts");
+	col_str_is(id, "account", "unknown");
+	col_str_is(id, "class", "other");
+	ck_assert_int_eq(col(id, "priority"), 5);
+	ck_assert_int_eq(col(id, "count"), 300);
+	ck_assert_int_eq(unknown_seen(id, &top, &ev), 250);
+	ck_assert_str_eq(top, "1007");
+	ck_assert_int_eq(ev, 51);
+	ck_assert_int_eq(audit_count(id, "alarm.raise"), 1);
+	ck_assert_int_eq(audit_count(id, "alarm.restore"), 0);
+	ck_assert_int_eq(heard("alarm", id), 1);
+	/* A known account still raises its own alarm, at its class's priority. */
+	feed("1234", 0, EVC_BURGLARY, EVQ_NEW, 1);
+	flush();
+	a = open_alarms("open");
+	ck_assert_int_eq(json_array_size(a), 2);
+	id = json_integer_value(json_object_get(json_array_get(a, 0), "id"));
+	json_decref(a);
+	ck_assert_int_eq(col(id, "priority"), 2);
+}
+END_TEST
+
+START_TEST(test_unknown_accounts_lifecycle)
+{
+	const char	*top;
+	int64_t		 id, id2, ev;
+
+	cfg.unknown_priority = 7;
+	feed_as("AAAA", 0, EVC_PANIC, EVQ_NEW, 1, 1);
+	flush();
+	id = only_alarm("open");
+	ck_assert_int_eq(col(id, "priority"), 7);
+	/* After a restart, the same alarm goes on counting. */
+	alarm_engine_free(eng);
+	eng = alarm_engine_new(base, st, bt, &cfg);
+	alarm_engine_set_notify(eng, record, NULL);
+	ck_assert_int_eq(alarm_engine_start(eng), 0);
+	feed_as("BBBB", 0, EVC_PANIC, EVQ_NEW, 1, 1);
+	feed_as("AAAA", 0, EVC_PANIC, EVQ_NEW, 1, 1);
+	flush();
+	ck_assert_int_eq(only_alarm("open"), id);
+	ck_assert_int_eq(col(id, "count"), 3);
+	ck_assert_int_eq(unknown_seen(id, &top, &ev), 2);
+	ck_assert_str_eq(top, "AAAA");
+	ck_assert_int_eq(ev, 2);
+	/* It escalates like any alarm nobody takes. */
+	now_ms = T0 + 60000;
+	alarm_engine_tick(eng);
+	flush();
+	ck_assert_int_eq(col(id, "escalated"), 1);
+	ck_assert_int_eq(col(id, "priority"), 6);
+	/* Once closed, the next unknown account raises a new one. */
+	close_as(id, "false_unknown", &sup_sue, NULL);
+	feed_as("CCCC", 0, EVC_BURGLARY, EVQ_NEW, 1, 1);
+	flush();
+	id2 = only_alarm("open");
+	ck_assert_int_ne(id2, id);
+	ck_assert_int_eq(unknown_seen(id2, &top, &ev), 1);
+	ck_assert_str_eq(top, "CCCC");
+}
+END_TEST
+
+/* Close by filter as who in a batch, expecting want; the count closed (or -1). */
+static int
+close_match(const struct store_alarm_match *m, const char *res,
+    const struct actor *who, const char *want)
+{
+	struct cmd_err	 err = { NULL, "" };
+	json_t		*r = NULL;
+	int		 n = -1;
+
+	ck_assert_int_eq(batch_join(bt), 0);
+	if (alarm_close_match(eng, m, res, "clean-up", who, &r, &err) == 0)
+		n = (int)json_integer_value(json_object_get(r, "closed"));
+	act(n >= 0 ? 0 : -1, &r, &err, want);
+	flush();
+	return n;
+}
+
+/* The bulk-close audit records: their number, and the count of the last. */
+static int
+bulk_audits(int64_t *count)
+{
+	struct audit_filter	 f;
+	json_t			*rows, *d;
+	int			 n;
+
+	memset(&f, 0, sizeof(f));
+	f.object = "alarm";
+	f.object_id = "";
+	f.action = "alarm.close";
+	f.limit = 100;
+	ck_assert_ptr_nonnull(rows = store_audit_list(st, &f));
+	n = (int)json_array_size(rows);
+	d = json_object_get(json_array_get(rows, 0), "details");
+	*count = json_integer_value(json_object_get(d, "count"));
+	json_decref(rows);
+	return n;
+}
+
+static char	comm_closed_acct[17];
+
+/* Record what supervision would be told. */
+static void
+comm_closed(const char *account, void *arg)
+{
+	snprintf(comm_closed_acct, sizeof(comm_closed_acct), "%s", account);
+}
+
+START_TEST(test_close_by_filter)
+{
+	struct store_alarm_match	 m;
+	json_t				*a;
+	int64_t				 count;
+
+	feed("1234", 0, EVC_BURGLARY, EVQ_NEW, 1);
+	feed("1234", 0, EVC_BURGLARY, EVQ_NEW, 2);
+	feed("1234", 0, EVC_BURGLARY, EVQ_NEW, 3);
+	feed("1234", 0, EVC_FIRE, EVQ_NEW, 1);
+	feed("5678", 0, EVC_BURGLARY, EVQ_NEW, 1);
+	ck_assert_int_eq(alarm_comm_fail(eng, "9999", 0, T0), 0);
+	flush();
+	a = open_alarms("open");
+	ck_assert_int_eq(json_array_size(a), 6);
+	json_decref(a);
+	/* An empty filter, an operator, a bad resolution: refused. */
+	memset(&m, 0, sizeof(m));
+	ck_assert_int_eq(close_match(&m, "false_user", &sup_sue, "bad_args"), -1);
+	m.account = "1234";
+	m.cls = "burglary";
+	ck_assert_int_eq(close_match(&m, "false_user", &op_ann, "forbidden"), -1);
+	ck_assert_int_eq(close_match(&m, "nonsense", &sup_sue, "bad_args"), -1);
+	ck_assert_int_eq(bulk_audits(&count), 0);
+	nnotified = 0;
+	/* account 1234, class burglary: three alarms, one audit record. */
+	ck_assert_int_eq(close_match(&m, "false_user", &sup_sue, NULL), 3);
+	ck_assert_int_eq(bulk_audits(&count), 1);
+	ck_assert_int_eq(count, 3);
+	a = open_alarms("open");
+	ck_assert_int_eq(json_array_size(a), 3);
+	json_decref(a);
+	a = open_alarms("closed");
+	ck_assert_int_eq(json_array_size(a), 3);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0),
+	    "closed_by")), "sue");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0),
+	    "resolution")), "false_user");
+	json_decref(a);
+	/* Consoles heard of each; the index forgot them: a new event raises anew. */
+	ck_assert_int_eq(nnotified, 3);
+	feed("1234", 0, EVC_BURGLARY, EVQ_NEW, 1);
+	flush();
+	a = open_alarms("open");
+	ck_assert_int_eq(json_array_size(a), 4);
+	json_decref(a);
+	/* Nothing matches: 0, and nothing audited. */
+	m.account = "4321";
+	ck_assert_int_eq(close_match(&m, "false_user", &sup_sue, NULL), 0);
+	ck_assert_int_eq(bulk_audits(&count), 1);
+	/* By priority: the comm_fail alarm, and supervision is told. */
+	alarm_engine_set_comm_closed(eng, comm_closed, NULL);
+	memset(&m, 0, sizeof(m));
+	m.priority = 4;
+	ck_assert_int_eq(close_match(&m, "false_technical", &sup_sue, NULL), 1);
+	ck_assert_str_eq(comm_closed_acct, "9999");
+	/* By state and age: raised before now. */
+	memset(&m, 0, sizeof(m));
+	m.state = "taken";
+	ck_assert_int_eq(close_match(&m, "test", &sup_sue, NULL), 0);
+	now_ms = T0 + 5000;
+	feed("7777", 0, EVC_PANIC, EVQ_NEW, 1);
+	flush();
+	memset(&m, 0, sizeof(m));
+	m.before_ms = T0 + 1;
+	ck_assert_int_eq(close_match(&m, "test", &sup_sue, NULL), 3);
+	a = open_alarms("open");
+	ck_assert_int_eq(json_array_size(a), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0),
+	    "account")), "7777");
+	json_decref(a);
+}
+END_TEST
+
+START_TEST(test_close_by_filter_many)
+{
+	struct store_alarm_match	 m;
+	int				 i;
+
+	for (i = 0; i < 150; i++)
+		feed("4444", 0, EVC_BURGLARY, EVQ_NEW, i);
+	flush();
+	nnotified = 0;
+	memset(&m, 0, sizeof(m));
+	m.account = "4444";
+	ck_assert_int_eq(close_match(&m, "duplicate", &sup_sue, NULL), 150);
+	/* One summary, not 150 notifications. */
+	ck_assert_int_eq(nnotified, 1);
+	ck_assert_str_eq(topics[0], "alarm");
+	ck_assert_int_eq(notified[0], 0);
+	ck_assert_int_eq(heard("alarm", 0), 1);
+	/* A failed batch leaves them open, and the index too. */
+	feed("4444", 0, EVC_BURGLARY, EVQ_NEW, 1);
+	flush();
+	ck_assert_int_eq(batch_join(bt), 0);
+	{
+		struct cmd_err	 err = { NULL, "" };
+		json_t		*r = NULL;
+
+		ck_assert_int_eq(alarm_close_match(eng, &m, "duplicate", NULL,
+		    &sup_sue, &r, &err), 0);
+		json_decref(r);
+	}
+	batch_abort(bt);
+	feed("4444", 0, EVC_BURGLARY, EVQ_NEW, 1);
+	flush();
+	ck_assert_int_eq(col(only_alarm("open"), "count"), 2);
+}
+END_TEST
+
 START_TEST(test_failed_batch)
 {
 	int64_t	id;
@@ -918,8 +1275,14 @@ alarm_suite(void)
 	tcase_add_test(tc, test_step_deadlines);
 	tcase_add_test(tc, test_manual_escalate);
 	tcase_add_test(tc, test_comm_fail);
+	tcase_add_test(tc, test_comm_fail_closed_raised_again);
+	tcase_add_test(tc, test_comm_fail_open_at_restart);
 	tcase_add_test(tc, test_failed_batch);
 	tcase_add_test(tc, test_undo_journal);
+	tcase_add_test(tc, test_close_by_filter);
+	tcase_add_test(tc, test_close_by_filter_many);
+	tcase_add_test(tc, test_unknown_accounts_stack);
+	tcase_add_test(tc, test_unknown_accounts_lifecycle);
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_protocol_attached);
 	suite_add_tcase(s, tc);

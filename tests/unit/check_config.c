@@ -73,6 +73,8 @@ static const struct bad_case bad_cases[] = {
 	    ":1: timestamp-window: behind 86401 out of range 0-86400" },
 	{ "bad-policy.conf",
 	    ":1: unknown-accounts: expected accept or reject, not \"maybe\"" },
+	{ "bad-unknown-priority.conf",
+	    ":1: unknown-accounts-priority: 0 out of range 1-9" },
 	{ "bad-log-level.conf",
 	    ":1: log-level: expected warn, info or debug, not \"verbose\"" },
 	{ "bad-escape.conf",
@@ -177,6 +179,7 @@ START_TEST(test_full_globals)
 	ck_assert_int_eq(c->time_ahead, 0);
 	ck_assert_int_eq(c->time_behind, 86400);
 	ck_assert_int_eq(c->unknown_accounts, UNKNOWN_REJECT);
+	ck_assert_int_eq(c->unknown_priority, 3);
 	ck_assert_int_eq(c->duplicate_window, 0);
 	ck_assert_int_eq(c->panel_charset, TEXT_CP1250);
 	ck_assert_int_eq(c->batch_max, 100000);
@@ -244,6 +247,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c->time_ahead, 20);
 	ck_assert_int_eq(c->time_behind, 40);
 	ck_assert_int_eq(c->unknown_accounts, UNKNOWN_ACCEPT);
+	ck_assert_int_eq(c->unknown_priority, 5);
 	ck_assert_int_eq(c->duplicate_window, 600);
 	ck_assert_int_eq(c->batch_max, 4096);
 	ck_assert_int_eq(c->log_level, LOG_LVL_INFO);
@@ -341,6 +345,7 @@ START_TEST(test_etc_pcod_conf)
 	ck_assert_int_eq(c->time_ahead, 20);
 	ck_assert_int_eq(c->time_behind, 40);
 	ck_assert_int_eq(c->unknown_accounts, UNKNOWN_ACCEPT);
+	ck_assert_int_eq(c->unknown_priority, 5);
 	ck_assert_int_eq(c->duplicate_window, 600);
 	ck_assert_int_eq(c->batch_max, 4096);
 	ck_assert_int_eq(c->log_level, LOG_LVL_INFO);

@@ -407,6 +407,103 @@ START_TEST(test_failed_batch_retries)
 }
 END_TEST
 
+/* The status member key of acct is true? */
+static int
+status_is(const char *acct, const char *key)
+{
+	json_t	*s = supervise_status(sv, acct);
+	int	 v = json_is_true(json_object_get(s, key));
+
+	json_decref(s);
+	return v;
+}
+
+/* The status member next_alarm of acct ("" when null). */
+static void
+next_alarm_is(const char *acct, const char *want)
+{
+	json_t	*s = supervise_status(sv, acct);
+
+	ck_assert_str_eq(jstr(s, "next_alarm"), want);
+	json_decref(s);
+}
+
+START_TEST(test_closed_while_silent)
+{
+	add_account("1234", 60, 0);
+	start();
+	supervise_seen(sv, "1234", T0);
+	tick_at(T0 + 60 * SEC);
+	ck_assert_int_eq(rec.fails, 1);
+	ck_assert(status_is("1234", "comm_fail"));
+	next_alarm_is("1234", "");
+	/* An operator closes the alarm while the panel is still silent. */
+	now_ms = T0 + 100 * SEC;
+	ck_assert_int_eq(batch_join(bt), 0);
+	supervise_comm_closed(sv, "1234");
+	ck_assert_int_eq(batch_flush(bt), 0);
+	ck_assert(status_is("1234", "silent"));
+	ck_assert(!status_is("1234", "comm_fail"));
+	next_alarm_is("1234", "2026-01-01T00:02:40.000Z");
+	/* Not raised before an interval has passed since the close, then again. */
+	tick_at(T0 + 159 * SEC);
+	ck_assert_int_eq(rec.fails, 1);
+	tick_at(T0 + 160 * SEC);
+	ck_assert_int_eq(rec.fails, 2);
+	ck_assert_int_eq(rec.last_seen, T0);
+	ck_assert(status_is("1234", "comm_fail"));
+	tick_at(T0 + 500 * SEC);
+	ck_assert_int_eq(rec.fails, 2);
+	/* Closing again: again an interval later. */
+	ck_assert_int_eq(batch_join(bt), 0);
+	supervise_comm_closed(sv, "1234");
+	ck_assert_int_eq(batch_flush(bt), 0);
+	tick_at(T0 + 560 * SEC);
+	ck_assert_int_eq(rec.fails, 3);
+}
+END_TEST
+
+START_TEST(test_closed_after_return)
+{
+	add_account("1234", 60, 0);
+	start();
+	supervise_seen(sv, "1234", T0);
+	tick_at(T0 + 60 * SEC);
+	ck_assert_int_eq(rec.fails, 1);
+	/* It reports again; closing the restored alarm changes nothing. */
+	supervise_seen(sv, "1234", T0 + 70 * SEC);
+	ck_assert_int_eq(batch_join(bt), 0);
+	supervise_comm_closed(sv, "1234");
+	ck_assert_int_eq(batch_flush(bt), 0);
+	ck_assert(!status_is("1234", "silent"));
+	next_alarm_is("1234", "2026-01-01T00:02:10.000Z");
+	tick_at(T0 + 129 * SEC);
+	ck_assert_int_eq(rec.fails, 1);
+	tick_at(T0 + 130 * SEC);
+	ck_assert_int_eq(rec.fails, 2);
+	/* Unknown and unsupervised accounts are ignored. */
+	supervise_comm_closed(sv, "9999");
+}
+END_TEST
+
+START_TEST(test_close_rolled_back)
+{
+	add_account("1234", 60, 0);
+	start();
+	supervise_seen(sv, "1234", T0);
+	tick_at(T0 + 60 * SEC);
+	ck_assert_int_eq(batch_flush(bt), 0);
+	/* The batch holding the close fails: the alarm is still open. */
+	now_ms = T0 + 100 * SEC;
+	ck_assert_int_eq(batch_join(bt), 0);
+	supervise_comm_closed(sv, "1234");
+	batch_abort(bt);
+	ck_assert(status_is("1234", "comm_fail"));
+	tick_at(T0 + 1000 * SEC);
+	ck_assert_int_eq(rec.fails, 1);
+}
+END_TEST
+
 START_TEST(test_sink_error)
 {
 	add_account("1234", 10, 0);
@@ -601,6 +698,9 @@ supervise_suite(void)
 	tcase_add_test(tc, test_persist_unsupervised_minute);
 	tcase_add_test(tc, test_failed_batch_retries);
 	tcase_add_test(tc, test_sink_error);
+	tcase_add_test(tc, test_closed_while_silent);
+	tcase_add_test(tc, test_closed_after_return);
+	tcase_add_test(tc, test_close_rolled_back);
 	tcase_add_test(tc, test_account_changes);
 	tcase_add_test(tc, test_status_and_list);
 	tcase_add_test(tc, test_many_accounts);
