@@ -85,16 +85,4 @@ void		 throttle_summaries(struct throttle *,
 /* Keys held (for tests). */
 size_t		 throttle_count(const struct throttle *);
 
-/* A log-line limiter: at most per_sec lines a second. */
-struct throttle_log {
-	int		per_sec;
-	int64_t		start_ms;	/* of the current second */
-	unsigned	n;		/* lines in it */
-	unsigned long	dropped;	/* suppressed since the last line */
-};
-
-/* 1 if a line may be logged now; *dropped: how many were suppressed before it. */
-int		 throttle_log_allow(struct throttle_log *, int64_t now,
-		    unsigned long *dropped);
-
 #endif

@@ -39,7 +39,6 @@
 #define CONTROL_WRITE_TIMEOUT	30		/* seconds a console may stall a reply */
 #define CONTROL_BACKLOG		16
 #define CONTROL_PUB_MAX		(512 * 1024) /* queued output that drops a subscription */
-#define CONTROL_LOG_PER_SEC	10	/* lines about strangers a second, then a count */
 
 /*
  * Notification topics and the least role that receives each.  Escalations
@@ -125,7 +124,6 @@ struct control {
 	TAILQ_HEAD(, console)	 consoles;
 	size_t			 nconsoles;
 	unsigned		 next_id;
-	struct throttle_log	 lines;		/* lines about strangers (control_log_ok) */
 };
 
 static void	console_process(struct console *);
@@ -133,29 +131,14 @@ static void	console_peer_actor(struct console *);
 static void	console_auth_arm(struct console *);
 
 /*
- * 1 if a line about strangers (refusals, consoles of nobody coming and
- * going) may be logged now: at most CONTROL_LOG_PER_SEC a second, then one
- * line with the number suppressed.
+ * 1 if a line about console c may be logged now: lines about strangers
+ * (refusals, consoles of nobody coming and going) share the log limiter of
+ * every connection line (log.h), which reports what it left out.
  */
-static int
-control_log_ok(struct control *ctl)
-{
-	unsigned long	dropped;
-
-	if (!throttle_log_allow(&ctl->lines, clock_now_ms(), &dropped))
-		return 0;
-	if (dropped > 0)
-		log_warnx("control: %lu lines about consoles without a role "
-		    "suppressed", dropped);
-	return 1;
-}
-
-/* 1 if a line about console c may be logged now (strangers are rate-limited). */
 static int
 console_log_ok(struct console *c)
 {
-	return c->trusted || c->logged_in || c->ctl == NULL ||
-	    control_log_ok(c->ctl);
+	return c->trusted || c->logged_in || log_limit_allow(LOG_LIMIT_CONN);
 }
 
 /* Free what is left of a console once nothing refers to it. */
@@ -1038,9 +1021,9 @@ control_tell(evutil_socket_t fd, const char *code, const char *msg)
 
 /* Log a refusal within the rate limit. */
 static void
-control_log_refusal(struct control *ctl, unsigned uid, const char *why)
+control_log_refusal(unsigned uid, const char *why)
 {
-	if (control_log_ok(ctl))
+	if (log_limit_allow(LOG_LIMIT_CONN))
 		log_warnx("control: refused a console uid=%u: %s", uid, why);
 }
 
@@ -1050,7 +1033,7 @@ control_refuse(struct control *ctl, evutil_socket_t fd, uid_t uid,
     const char *why)
 {
 	pcod_stats.control_refused++;
-	control_log_refusal(ctl, (unsigned)uid, why);
+	control_log_refusal((unsigned)uid, why);
 	control_tell(fd, "busy", why);
 	evutil_closesocket(fd);
 }
@@ -1326,7 +1309,6 @@ control_new(struct event_base *base, const char *path, int mode,
 	ctl->ctx = ctx;
 	ctl->path = xstrdup(path);
 	TAILQ_INIT(&ctl->consoles);
-	ctl->lines.per_sec = CONTROL_LOG_PER_SEC;
 	ctl->retry = evtimer_new(base, control_retry_cb, ctl);
 	ctl->hasher = operator_worker_new(base);
 	ctl->lst = evconnlistener_new(base, control_accept_cb, ctl,

@@ -30,14 +30,12 @@
 #include "xmalloc.h"
 
 #define LOGIN_MAX_KEYS		1024	/* logins and uids remembered at once */
-#define LOGIN_LOG_PER_SEC	10	/* failure and refusal lines */
 #define LOGIN_TICK_SEC		1	/* how often summaries are looked for */
 
 struct login_guard {
 	struct control_ctx	*ctx;		/* not owned */
 	struct throttle		*thr;		/* owned */
 	struct event		*tick;		/* owned */
-	struct throttle_log	 lines;
 };
 
 /* The policy as pcod.conf has it now. */
@@ -66,17 +64,11 @@ login_keys(const char *login, long uid, char *nkey, char *ukey)
 		ukey[0] = '\0';
 }
 
-/* 1 if a login line may be logged now (mentioning what was suppressed). */
+/* 1 if a login failure or refusal line may be logged now (the refusal limiter). */
 static int
-login_log_ok(struct login_guard *g)
+login_log_ok(void)
 {
-	unsigned long	dropped;
-
-	if (!throttle_log_allow(&g->lines, clock_now_ms(), &dropped))
-		return 0;
-	if (dropped > 0)
-		log_warnx("login: %lu similar lines suppressed", dropped);
-	return 1;
+	return log_limit_allow(LOG_LIMIT_REFUSAL);
 }
 
 /* Write one summary row for a login in the open batch. */
@@ -109,7 +101,7 @@ login_summary(const char *key, unsigned failures, unsigned refused,
 		goto fail;
 	}
 	json_decref(d);
-	if (login_log_ok(g))
+	if (login_log_ok())
 		log_warnx("login '%s': %s (%s to %s)", name, reason, a, b);
 	return;
 fail:
@@ -138,7 +130,6 @@ login_guard_new(struct event_base *base, struct control_ctx *ctx)
 
 	g->ctx = ctx;
 	g->thr = throttle_new(LOGIN_MAX_KEYS);
-	g->lines.per_sec = LOGIN_LOG_PER_SEC;
 	g->tick = event_new(base, -1, EV_PERSIST, login_tick_cb, g);
 	if (g->tick == NULL || event_add(g->tick, &tv) != 0)
 		fatalx("login: cannot start the summary timer");
@@ -192,7 +183,7 @@ login_refuse(struct login_guard *g, const char *nkey, long uid,
 	    "%lld s (at %s)", v == THROTTLE_LOCKED ? "locked out" : "slowed down",
 	    by_uid ? "from this user" : "for this login", (long long)secs, when);
 	/* uid -1 is root or pcod's user, throttled by name only. */
-	if (login_log_ok(g))
+	if (login_log_ok())
 		log_warnx("login '%s' uid=%ld%s refused unchecked: %s",
 		    nkey + 6, uid, uid < 0 ? " (root or pcod)" : "", msg);
 	return -1;

@@ -316,22 +316,3 @@ throttle_summaries(struct throttle *t, const struct throttle_conf *conf,
 			i++;
 	}
 }
-
-/* 1 if a line may be logged now; *dropped: lines suppressed before it. */
-int
-throttle_log_allow(struct throttle_log *l, int64_t now, unsigned long *dropped)
-{
-	*dropped = 0;
-	if (now - l->start_ms >= 1000 || now < l->start_ms) {
-		l->start_ms = now;
-		l->n = 0;
-	}
-	if (l->n >= (unsigned)l->per_sec) {
-		l->dropped++;
-		return 0;
-	}
-	l->n++;
-	*dropped = l->dropped;
-	l->dropped = 0;
-	return 1;
-}

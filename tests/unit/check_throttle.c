@@ -276,22 +276,6 @@ START_TEST(test_bounded_and_forgetting)
 }
 END_TEST
 
-START_TEST(test_log_limiter)
-{
-	struct throttle_log	l = { .per_sec = 3 };
-	unsigned long		dropped;
-	int			i, allowed = 0;
-
-	for (i = 0; i < 100; i++)
-		allowed += throttle_log_allow(&l, T0 + i, &dropped);
-	ck_assert_int_eq(allowed, 3);
-	ck_assert_int_eq(throttle_log_allow(&l, T0 + SEC, &dropped), 1);
-	ck_assert_uint_eq(dropped, 97);
-	ck_assert_int_eq(throttle_log_allow(&l, T0 + SEC + 1, &dropped), 1);
-	ck_assert_uint_eq(dropped, 0);
-}
-END_TEST
-
 /* The suite. */
 static Suite *
 throttle_suite(void)
@@ -308,7 +292,6 @@ throttle_suite(void)
 	tcase_add_test(tc, test_hours_per_password);
 	tcase_add_test(tc, test_audit_summary);
 	tcase_add_test(tc, test_bounded_and_forgetting);
-	tcase_add_test(tc, test_log_limiter);
 	suite_add_tcase(s, tc);
 	return s;
 }
