@@ -1084,11 +1084,15 @@ main(int argc, char **argv)
 {
 	struct request	 rq;
 	json_t		*rep;
+	int		 rc;
 
 	memset(&rq, 0, sizeof rq);
 	parse_cmdline(&rq, argc, argv);
-	if (rq.verb->cmd == NULL)
-		return watch(&rq);
+	if (rq.verb->cmd == NULL) {
+		rc = watch(&rq);
+		json_decref(rq.args);
+		return rc;
+	}
 	if (rq.verb->prep != NULL)
 		rq.verb->prep(&rq);
 	rep = roundtrip(&rq);
