@@ -661,6 +661,25 @@ cmd_audit_list_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
 	control_reply(req, rows);
 }
 
+/* audit.verify: check the hash chain from the first row; names the first bad one. */
+static void
+cmd_audit_verify_exec(struct cmd_req *req, struct control_ctx *ctx,
+    json_t *args)
+{
+	json_t	*v;
+
+	if ((v = store_audit_verify(ctx->store)) == NULL) {
+		control_error(req, "storage", "%s", store_errmsg(ctx->store));
+		return;
+	}
+	if (!json_is_true(json_object_get(v, "intact")))
+		log_warnx("control: audit.verify by %s: the audit log is broken "
+		    "at row %" JSON_INTEGER_FORMAT ": %s", control_actor(req)->name,
+		    json_integer_value(json_object_get(v, "first_bad")),
+		    json_string_value(json_object_get(v, "reason")));
+	control_reply(req, v);
+}
+
 /* --- the table ------------------------------------------------------------ */
 
 static const struct cmd_entry auth_login_entry = {
@@ -769,6 +788,13 @@ static const struct cmd_entry audit_list_entry = {
 	.role = ROLE_SUPERVISOR,
 };
 
+static const struct cmd_entry audit_verify_entry = {
+	.name = "audit.verify",
+	.args = { { NULL } },
+	.exec = cmd_audit_verify_exec,
+	.role = ROLE_SUPERVISOR,
+};
+
 const struct cmd_entry *const cmd_operator_table[] = {
 	&auth_login_entry,
 	&auth_logout_entry,
@@ -780,5 +806,6 @@ const struct cmd_entry *const cmd_operator_table[] = {
 	&subscribe_entry,
 	&unsubscribe_entry,
 	&audit_list_entry,
+	&audit_verify_entry,
 	NULL
 };

@@ -94,6 +94,10 @@ static const struct keyword policies[] = {
 	{ "accept", UNKNOWN_ACCEPT }, { "reject", UNKNOWN_REJECT },
 };
 
+static const struct keyword yesno[] = {
+	{ "yes", 1 }, { "no", 0 },
+};
+
 static const struct keyword levels[] = {
 	{ "warn", LOG_LVL_WARN }, { "info", LOG_LVL_INFO }, { "debug", LOG_LVL_DEBUG },
 };
@@ -487,6 +491,14 @@ h_unknown_accounts(struct parse *p, char **av, int ac)
 	return 0;
 }
 
+/* audit-syslog yes|no */
+static int
+h_audit_syslog(struct parse *p, char **av, int ac)
+{
+	return parse_keyword(p, av[0], yesno, nitems(yesno), "yes or no",
+	    &p->conf->audit_syslog);
+}
+
 /* duplicate-window SECONDS */
 static int
 h_duplicate_window(struct parse *p, char **av, int ac)
@@ -622,6 +634,7 @@ static const struct directive directives[] = {
 	{ "supervision-grace", "SECONDS", h_supervision_grace, 1, 1, 1, 1, NULL },
 	{ "supervision-preset", "NAME SECONDS", h_supervision_preset, 2, 2, 0, 1,
 	    NULL },
+	{ "audit-syslog", "yes|no", h_audit_syslog, 1, 1, 1, 1, NULL },
 };
 
 _Static_assert(nitems(directives) <= MAX_DIRECTIVES, "raise MAX_DIRECTIVES");
