@@ -9,9 +9,11 @@ description in pcod-control(7), independently of pcod's C code.
 
 import hashlib
 import os
+import signal
 import sqlite3
 import stat
 import subprocess
+import time
 
 import pcotest as pt
 from pcotest import Pcod
@@ -148,7 +150,6 @@ def file_level_rewrite_is_found(t):
     t.check(v["intact"] and v["last_hash"] != rs[-1][8].decode(),
             "a rewrite that recomputes the chain passes, but changes the head"
             " hash a copy shipped elsewhere holds", v)
-    p.kill9()
 
 
 @T.test
@@ -216,6 +217,14 @@ def audit_syslog_ships_each_row(t):
     q = Pcod(conf={"log-level": "warn"})
     q.add_account("1234")
     t.check("audit id=" not in q.log(), "off by default")
+    q.write_conf(conf={"log-level": "warn", "audit-syslog": "yes"})
+    q.send_signal(signal.SIGHUP)
+    time.sleep(0.5)     # at log-level warn nothing says the reload is done
+    q.add_account("5678")
+    t.check(pt.wait_for(lambda: "action=account.add object=account"
+                        " object_id=5678" in q.log()),
+            "SIGHUP turns it on, at log-level warn too, from the next row on")
+    t.check("object_id=1234" not in q.log(), "older rows are not replayed")
 
 
 @T.test

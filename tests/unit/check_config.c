@@ -71,6 +71,8 @@ static const struct bad_case bad_cases[] = {
 	    ":1: unknown-accounts: expected accept or reject, not \"maybe\"" },
 	{ "bad-log-level.conf",
 	    ":1: log-level: expected warn, info or debug, not \"verbose\"" },
+	{ "bad-audit-syslog.conf",
+	    ":4: audit-syslog: expected yes or no, not \"maybe\"" },
 	{ "bad-escape.conf",
 	    ":1: bad escape \"\\p\" in quoted string (only \\\" and \\\\)" },
 	{ "bad-after-quote.conf", ":1: text after closing quote" },
@@ -165,6 +167,7 @@ START_TEST(test_full_globals)
 	ck_assert_int_eq(c->duplicate_window, 0);
 	ck_assert_int_eq(c->batch_max, 100000);
 	ck_assert_int_eq(c->log_level, LOG_LVL_DEBUG);
+	ck_assert_int_eq(c->audit_syslog, 1);
 	config_free(c);
 }
 END_TEST
@@ -217,6 +220,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c->duplicate_window, 600);
 	ck_assert_int_eq(c->batch_max, 4096);
 	ck_assert_int_eq(c->log_level, LOG_LVL_INFO);
+	ck_assert_int_eq(c->audit_syslog, 0);
 	config_free(c);
 }
 END_TEST
