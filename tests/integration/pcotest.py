@@ -4,7 +4,10 @@ Three parts, all independent of pcod's C code:
   * an SIA DC-09 implementation (CRC, framing, AES-CBC, answer parsing)
     written from the protocol notes and checked against the stored vectors;
   * Pcod: runs the real daemon in a temporary directory on loopback ports
-    and talks to its control socket and to pcoctl;
+    and talks to its control socket and to pcoctl; at the end of each test
+    it stops pcod with SIGTERM (SIGKILL only after PCOTEST_STOP_TIMEOUT s;
+    kill9() is for tests of crashes) and fails the test when pcod exits
+    non-zero after SIGTERM or its stderr holds a sanitizer report;
   * Runner: a tiny test runner with automake exit codes
     (0 pass, 77 skip, 99 hard error, 1 fail).
 Standard library plus python3-cryptography only.
