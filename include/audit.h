@@ -37,9 +37,17 @@ json_t	*store_audit_list(struct store *, const struct audit_filter *);
 /*
  * Check the committed chain from the first row: a new object {intact, rows,
  * first_bad (id or null), reason, last_id, last_hash (when intact)}; NULL on
- * a read error.
+ * a read error.  store_audit_verify() does it at once; the others in steps
+ * of max rows (1 more to do, 0 done, -1 error), so the loop never waits
+ * long: they check the rows up to the newest one when _new() was called.
  */
-json_t	*store_audit_verify(struct store *);
+struct audit_verify;
+json_t			*store_audit_verify(struct store *);
+struct audit_verify	*store_audit_verify_new(struct store *);
+int			 store_audit_verify_step(struct store *,
+			    struct audit_verify *, int max);
+json_t			*store_audit_verify_result(const struct audit_verify *);
+void			 store_audit_verify_free(struct audit_verify *);
 
 /*
  * Log every audit row once it has committed, one line each (audit-syslog

@@ -352,6 +352,13 @@ control_listening(struct control *ctl, const char *topic)
 	return 0;
 }
 
+/* The event loop the control socket runs on. */
+struct event_base *
+control_base(struct control *ctl)
+{
+	return ctl->base;
+}
+
 /* The actor a request comes from. */
 const struct actor *
 control_actor(const struct cmd_req *req)

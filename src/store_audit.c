@@ -49,8 +49,9 @@ static const char sql_audit_unchained[] = "SELECT id, at_ms, actor, action,"
 static const char sql_audit_set_hash[] = "UPDATE audit SET hash = ?2"
     " WHERE id = ?1 AND hash IS NULL";
 
-static const char sql_audit_all[] = "SELECT id, at_ms, actor, action, object,"
-    " object_id, reason, details, hash FROM audit ORDER BY id";
+static const char sql_audit_chunk[] = "SELECT id, at_ms, actor, action,"
+    " object, object_id, reason, details, hash FROM audit WHERE id > ?1"
+    " AND id <= ?2 ORDER BY id LIMIT ?3";
 
 static const char sql_audit_after[] = "SELECT id, at_ms, actor, action,"
     " object, object_id, reason, details, hash FROM audit WHERE id > ?1"
@@ -320,50 +321,117 @@ audit_check_row(sqlite3_stmt *st, const char *prev, char *msg, size_t msgsz)
 	return 0;
 }
 
-/* The verdict of audit.verify as a new object. */
-static json_t *
-audit_verdict(int64_t rows, int64_t bad, const char *why, int64_t last,
-    const char *head)
-{
-	return json_pack("{s:b, s:I, s:o, s:s?, s:o, s:s?}",
-	    "intact", bad == 0, "rows", (json_int_t)rows,
-	    "first_bad", bad != 0 ? json_integer(bad) : json_null(),
-	    "reason", bad != 0 ? why : NULL,
-	    "last_id", last != 0 ? json_integer(last) : json_null(),
-	    "last_hash", bad == 0 && last != 0 ? head : NULL);
-}
+/* An audit.verify in progress: the rows up to the newest when it began. */
+struct audit_verify {
+	int64_t	 upto;		/* the newest id when it began */
+	int64_t	 after;		/* rows up to this id are checked */
+	int64_t	 rows;
+	int64_t	 bad;		/* first bad id; 0 none */
+	char	*prev;		/* stored hash of row after; owned */
+	char	 reason[160];
+};
 
-/* Check the whole committed chain: {intact, rows, first_bad, reason, last_id, last_hash}. */
-json_t *
-store_audit_verify(struct store *s)
+/* Start checking the committed chain; NULL on a read error. */
+struct audit_verify *
+store_audit_verify_new(struct store *s)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_READER, sql_audit_all);
-	char		*prev, msg[160] = "";
-	int64_t		 rows = 0, bad = 0, last = 0;
-	const char	*h;
-	json_t		*v = NULL;
-	int		 rc;
+	sqlite3_stmt		*st = store_stmt(s, STORE_READER, sql_audit_max);
+	struct audit_verify	*v;
+	int			 rc;
 
 	if (st == NULL)
 		return NULL;
-	prev = xstrdup("");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		rows++;
-		last = sqlite3_column_int64(st, 0);
-		if (bad == 0 && audit_check_row(st, prev, msg, sizeof(msg)) != 0)
-			bad = last;
-		h = (const char *)sqlite3_column_text(st, 8);
-		free(prev);
-		prev = xstrdup(h != NULL ? h : "");
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		store_fail(s, STORE_READER);
+		sqlite3_reset(st);
+		return NULL;
 	}
+	v = xcalloc(1, sizeof(*v));
+	v->upto = sqlite3_column_int64(st, 0);
+	v->prev = xstrdup("");
+	sqlite3_reset(st);
+	return v;
+}
+
+/* Check the next row of st against the chain and take its hash as prev. */
+static void
+audit_verify_row(struct audit_verify *v, sqlite3_stmt *st)
+{
+	const char	*h = (const char *)sqlite3_column_text(st, 8);
+
+	v->rows++;
+	v->after = sqlite3_column_int64(st, 0);
+	if (v->bad == 0 && audit_check_row(st, v->prev, v->reason,
+	    sizeof(v->reason)) != 0)
+		v->bad = v->after;
+	free(v->prev);
+	v->prev = xstrdup(h != NULL ? h : "");
+}
+
+/* Check up to max more rows: 1 more to do, 0 done, -1 read error. */
+int
+store_audit_verify_step(struct store *s, struct audit_verify *v, int max)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_READER, sql_audit_chunk);
+	int		 rc, n = 0;
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, v->after) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, v->upto) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 3, max) != SQLITE_OK)
+		return store_fail(s, STORE_READER);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		audit_verify_row(v, st);
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		store_fail(s, STORE_READER);
 	/* Resetting ends the read transaction, so checkpoints are not held up. */
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		store_fail(s, STORE_READER);
-	else
-		v = audit_verdict(rows, bad, msg, last, prev);
-	free(prev);
-	return v;
+		return -1;
+	return n == max && v->after < v->upto ? 1 : 0;
+}
+
+/* The verdict: {intact, rows, first_bad, reason, last_id, last_hash}. */
+json_t *
+store_audit_verify_result(const struct audit_verify *v)
+{
+	return json_pack("{s:b, s:I, s:o, s:s?, s:o, s:s?}",
+	    "intact", v->bad == 0, "rows", (json_int_t)v->rows,
+	    "first_bad", v->bad != 0 ? json_integer(v->bad) : json_null(),
+	    "reason", v->bad != 0 ? v->reason : NULL,
+	    "last_id", v->after != 0 ? json_integer(v->after) : json_null(),
+	    "last_hash", v->bad == 0 && v->after != 0 ? v->prev : NULL);
+}
+
+/* Free a verification; NULL is harmless. */
+void
+store_audit_verify_free(struct audit_verify *v)
+{
+	if (v == NULL)
+		return;
+	free(v->prev);
+	free(v);
+}
+
+/* Check the whole committed chain at once (tests, small logs). */
+json_t *
+store_audit_verify(struct store *s)
+{
+	struct audit_verify	*v;
+	json_t			*res = NULL;
+	int			 rc;
+
+	if ((v = store_audit_verify_new(s)) == NULL)
+		return NULL;
+	while ((rc = store_audit_verify_step(s, v, 10000)) == 1)
+		;
+	if (rc == 0)
+		res = store_audit_verify_result(v);
+	store_audit_verify_free(v);
+	return res;
 }
 
 /* Log one committed row: the hash first, so a cut line still carries it. */

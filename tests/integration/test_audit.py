@@ -9,6 +9,7 @@ description in pcod-control(7), independently of pcod's C code.
 
 import hashlib
 import os
+import select
 import signal
 import sqlite3
 import stat
@@ -150,6 +151,44 @@ def file_level_rewrite_is_found(t):
     t.check(v["intact"] and v["last_hash"] != rs[-1][8].decode(),
             "a rewrite that recomputes the chain passes, but changes the head"
             " hash a copy shipped elsewhere holds", v)
+
+
+def append_rows(p, n):
+    """Append n chained rows behind pcod's back (the schema allows appends)."""
+    db = sqlite3.connect(p.db_path, timeout=10)
+    db.text_factory = bytes
+    i, prev = db.execute("SELECT id, hash FROM audit ORDER BY id DESC"
+                         " LIMIT 1").fetchone()
+    rs = []
+    for k in range(n):
+        i += 1
+        r = (i, 1700000000000 + k, b"olga", b"alarm.comment", b"alarm", b"7",
+             b"a note", b'{"n":1}')
+        prev = chain_hash(prev, r).encode()
+        rs.append(r + (prev,))
+    db.executemany("INSERT INTO audit (%s) VALUES (?,?,?,?,?,?,?,?,?)"
+                   % FIELDS, rs)
+    db.commit()
+    db.close()
+
+
+@T.test
+def verify_keeps_the_loop_free(t):
+    p = Pcod()
+    p.add_account("1234")
+    append_rows(p, 100000)
+    a, b = pt.Console(p), pt.Console(p)
+    a.sock.sendall(b'{"id": 1, "cmd": "audit.verify"}\n')
+    time.sleep(0.05)
+    r = b.req("status")
+    pending = not select.select([a.sock], [], [], 0)[0]
+    t.check(r.get("ok") and pending,
+            "status is answered while audit.verify is still running", r)
+    v = a._line(60)
+    t.check(v.get("ok") and v["result"]["intact"] and
+            v["result"]["rows"] == 100001, "audit.verify checks every row", v)
+    a.close()
+    b.close()
 
 
 @T.test
