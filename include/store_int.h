@@ -49,11 +49,11 @@ json_t		*store_row1_json(struct store *, enum store_conn, sqlite3_stmt *);
 int		 store_changes(struct store *);
 int64_t		 store_last_id(struct store *);
 
-/* The last audit id shipped to the log, -1 while audit-syslog is off (store.c). */
+/* Last audit id shipped to the log, -1: audit-syslog off (store.c). */
 int64_t		*store_audit_cursor(struct store *);
-/* Log the committed audit rows after the cursor, one line each (store_audit.c). */
+/* Log committed audit rows after the cursor, a line each (store_audit.c). */
 void		 store_audit_ship(struct store *);
-/* Chain the audit rows written before the chain existed; 0 or -1 (store_audit.c). */
+/* Chain the audit rows older than the chain; 0 or -1 (store_audit.c). */
 int		 store_audit_chain_old(struct store *);
 
 #endif

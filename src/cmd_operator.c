@@ -705,7 +705,7 @@ audit_verify_cb(evutil_socket_t fd, short what, void *arg)
 	free(op);
 }
 
-/* audit.verify: check the hash chain from the first row; names the first bad one. */
+/* audit.verify: check the hash chain, naming the first bad row. */
 static void
 cmd_audit_verify_exec(struct cmd_req *req, struct control_ctx *ctx,
     json_t *args)

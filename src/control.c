@@ -805,7 +805,7 @@ console_dispatch(struct console *c, const struct cmd_entry *ent, json_t *id,
 	c->in_dispatch = 0;
 }
 
-/* The command a parsed request names, with "args" made an object; NULL with code and msg. */
+/* The command a request names, "args" made an object; NULL with code and msg. */
 const struct cmd_entry *
 control_request_find(json_t *root, const char **code, char *msg, size_t msgsz)
 {

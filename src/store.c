@@ -374,7 +374,7 @@ store_file_mode(const char *path, char *err, size_t errsz)
 	return 0;
 }
 
-/* Open (creating if needed, 0600) and migrate the database; NULL with err set. */
+/* Open (creating it 0600 if needed) and migrate the database; NULL, err set. */
 struct store *
 store_open(const char *path, char *err, size_t errsz)
 {

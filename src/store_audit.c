@@ -95,7 +95,7 @@ audit_ns_int(EVP_MD_CTX *md, int64_t v)
 	return audit_ns(md, buf, (size_t)n);
 }
 
-/* The chain hash of row after prev (module comment), as 64 hex digits in out. */
+/* The chain hash of row after prev (see above), as 64 hex digits in out. */
 int
 store_audit_hash(const char *prev, size_t prevlen, const struct audit_row *r,
     char out[AUDIT_HASH_HEX + 1])
@@ -236,7 +236,7 @@ store_audit_add(struct store *s, const struct actor *who, const char *action,
 	return rc;
 }
 
-/* Give the oldest row without a hash its hash; 1 done, 0 none left, -1 error. */
+/* Hash the oldest row without one; 1 done, 0 none left, -1 error. */
 static int
 audit_chain_one(struct store *s)
 {
@@ -271,7 +271,7 @@ fail:
 	return rc;
 }
 
-/* Chain the rows written before the chain existed (schema migration); 0 or -1. */
+/* Chain the rows written before the chain existed; 0 or -1. */
 int
 store_audit_chain_old(struct store *s)
 {
