@@ -2,6 +2,7 @@
 #ifndef PCOD_AUDIT_H
 #define PCOD_AUDIT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -22,7 +23,10 @@ struct audit_filter {
 /*
  * Append one record in the open batch, at clock_now_ms(): action like
  * "alarm.take", object "alarm" and its id, the reason given (may be NULL)
- * and details (borrowed; may be NULL).  0 or -1.
+ * and details (may be NULL), chained to the row before it.  details is
+ * borrowed: the caller keeps its reference and drops it (the per-domain
+ * wrappers such as alarm_audit() and account_audit() take it instead).
+ * 0 or -1.
  */
 int	store_audit_add(struct store *, const struct actor *who, const char *action,
 	    const char *object, const char *object_id, const char *reason,
@@ -33,5 +37,47 @@ int	store_audit_add_at(struct store *, int64_t at_ms, const struct actor *who,
 	    const char *reason, json_t *details);
 /* Committed records, newest first: [{id, at, actor, action, object, object_id, reason, details}]. */
 json_t	*store_audit_list(struct store *, const struct audit_filter *);
+
+/*
+ * Check the committed chain from the first row: a new object {intact, rows,
+ * first_bad (id or null), reason, last_id, last_hash (when intact)}; NULL on
+ * a read error.  store_audit_verify() does it at once; the others in steps
+ * of max rows (1 more to do, 0 done, -1 error), so the loop never waits
+ * long: they check the rows up to the newest one when _new() was called.
+ */
+struct audit_verify;
+json_t			*store_audit_verify(struct store *);
+struct audit_verify	*store_audit_verify_new(struct store *);
+int			 store_audit_verify_step(struct store *,
+			    struct audit_verify *, int max);
+json_t			*store_audit_verify_result(const struct audit_verify *);
+void			 store_audit_verify_free(struct audit_verify *);
+
+/*
+ * Log every audit row once it has committed, one line each (audit-syslog
+ * in pcod.conf(5)); on: from the rows committed after this call.  0 or -1.
+ */
+int	store_audit_syslog(struct store *, int on);
+
+/* One audit row's fields as stored, for the chain hash. */
+enum audit_text {
+	AUDIT_ACTOR = 0, AUDIT_ACTION, AUDIT_OBJECT, AUDIT_OBJECT_ID,
+	AUDIT_REASON, AUDIT_DETAILS, AUDIT_NTEXT
+};
+struct audit_row {
+	int64_t		 id;
+	int64_t		 at_ms;
+	const char	*text[AUDIT_NTEXT];	/* NULL: SQL NULL (details only) */
+	size_t		 len[AUDIT_NTEXT];	/* bytes, as stored */
+};
+#define AUDIT_HASH_HEX	64
+
+/*
+ * The chain hash of row r after the row whose hash text is prev ("" for
+ * the first row), as 64 lowercase hex digits and a NUL in out (the
+ * encoding is in src/store_audit.c and pcod-control(7)).  0 or -1.
+ */
+int	store_audit_hash(const char *prev, size_t prevlen,
+	    const struct audit_row *r, char out[AUDIT_HASH_HEX + 1]);
 
 #endif

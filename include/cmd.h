@@ -79,6 +79,20 @@ extern const struct cmd_entry *const cmd_operator_table[];
 extern const struct cmd_entry *const cmd_supervise_table[];
 extern const struct cmd_entry *const cmd_stats_table[];
 
+/*
+ * Checking a request, pure (control.c; fuzzed by tests/fuzz/fuzz_control.c).
+ * control_request_find: the entry a parsed request's "cmd" names, with its
+ * "args" made an object (absent or null: {}); NULL with an error code
+ * ("bad_request", "unknown_command", "bad_args") and a message.
+ * control_args_check: args against the entry's spec (no unknown, none
+ * missing, each of its type and range), normalised in place as described
+ * above; 0, or -1 with a message.  Neither looks at roles.
+ */
+const struct cmd_entry	*control_request_find(json_t *root, const char **code,
+			    char *msg, size_t msgsz);
+int	control_args_check(const struct cmd_entry *ent, json_t *args, char *msg,
+	    size_t msgsz);
+
 /* Reply with success; takes the reference to result (NULL: JSON null).  Frees req. */
 void	control_reply(struct cmd_req *req, json_t *result);
 /* Reply with an error code ("not_found", ...) and a message.  Frees req. */

@@ -52,6 +52,7 @@ struct config {
 	int			 take_deadline;	/* seconds before an untaken alarm escalates */
 	int			 escalation_interval;	/* seconds between escalation levels */
 	int			 supervision_grace;	/* seconds after start before silence counts */
+	int			 audit_syslog;	/* 1: one log line per committed audit row */
 	struct supervision_preset presets[CONFIG_MAX_PRESETS];	/* from the file */
 	size_t			 npresets;
 	int			 control_max_consoles;	/* console connections at once */

@@ -55,6 +55,9 @@ struct operator_worker	*control_hasher(struct control *);
 void		 control_operator_changed(struct control *, const char *login,
 		    int role);
 
+/* The control socket's event loop, for work spread over loop passes. */
+struct event_base	*control_base(struct control *);
+
 /* 1 if any console is subscribed to topic (NULL: to any topic). */
 int		 control_listening(struct control *, const char *topic);
 

@@ -14,6 +14,7 @@ void	pcoctl_show_alarms(json_t *result);
 void	pcoctl_show_sites(json_t *result);
 void	pcoctl_show_protocols(json_t *result);
 void	pcoctl_show_audit(json_t *result);
+void	pcoctl_show_verify(json_t *result);
 void	pcoctl_show_supervision(json_t *result);
 void	pcoctl_show_stats(json_t *result);
 void	pcoctl_show_document(json_t *result);

@@ -57,4 +57,11 @@ int		 store_changes(struct store *);
 void		 store_account_row(sqlite3_stmt *, struct store_account *out);
 int64_t		 store_last_id(struct store *);
 
+/* Last audit id shipped to the log, -1: audit-syslog off (store.c). */
+int64_t		*store_audit_cursor(struct store *);
+/* Log committed audit rows after the cursor, a line each (store_audit.c). */
+void		 store_audit_ship(struct store *);
+/* Chain the audit rows older than the chain; 0 or -1 (store_audit.c). */
+int		 store_audit_chain_old(struct store *);
+
 #endif

@@ -677,16 +677,19 @@ alarm_resolution_list(void)
 	return buf;
 }
 
-/* Append an audit row about alarm id. */
+/* Append an audit row about alarm id; details (may be NULL) is stolen. */
 static int
 alarm_audit(struct alarm_engine *e, const struct actor *who, const char *action,
     int64_t id, const char *reason, json_t *details)
 {
 	char	oid[24];
+	int	rc;
 
 	snprintf(oid, sizeof(oid), "%lld", (long long)id);
-	return store_audit_add(e->store, who, action, "alarm", oid, reason,
+	rc = store_audit_add(e->store, who, action, "alarm", oid, reason,
 	    details);
+	json_decref(details);
+	return rc;
 }
 
 /* A member "x_ms" as the ISO time for "x". */

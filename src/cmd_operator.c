@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 
@@ -26,6 +27,7 @@
 #include "xmalloc.h"
 
 #define AUDIT_LIST_DEFAULT	100
+#define AUDIT_VERIFY_CHUNK	1000	/* rows audit.verify checks per loop pass */
 
 /* --- helpers -------------------------------------------------------------- */
 
@@ -812,6 +814,71 @@ cmd_audit_list_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
 	control_reply(req, rows);
 }
 
+/* An audit.verify going on, a chunk of rows per loop pass. */
+struct verify_op {
+	struct cmd_req		*req;
+	struct control_ctx	*ctx;
+	struct audit_verify	*v;		/* owned */
+	struct event		*ev;		/* owned */
+};
+
+/* Answer audit.verify with its verdict; a broken chain is logged too. */
+static void
+audit_verify_reply(struct cmd_req *req, json_t *v)
+{
+	if (!json_is_true(json_object_get(v, "intact")))
+		log_warnx("control: audit.verify by %s: the audit log is broken "
+		    "at row %" JSON_INTEGER_FORMAT ": %s", control_actor(req)->name,
+		    json_integer_value(json_object_get(v, "first_bad")),
+		    json_string_value(json_object_get(v, "reason")));
+	control_reply(req, v);
+}
+
+/* Check the next rows; reply once the chain is done, then free op. */
+static void
+audit_verify_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct verify_op	*op = arg;
+	struct timeval		 now = { 0, 0 };
+	int			 rc;
+
+	rc = store_audit_verify_step(op->ctx->store, op->v, AUDIT_VERIFY_CHUNK);
+	/* A timer, not event_active(): the panels' I/O runs in between. */
+	if (rc == 1 && evtimer_add(op->ev, &now) == 0)
+		return;
+	if (rc == 0)
+		audit_verify_reply(op->req, store_audit_verify_result(op->v));
+	else
+		control_error(op->req, "storage", "%s", rc == 1 ?
+		    "cannot schedule the check" : store_errmsg(op->ctx->store));
+	store_audit_verify_free(op->v);
+	event_free(op->ev);
+	free(op);
+}
+
+/* audit.verify: check the hash chain, naming the first bad row. */
+static void
+cmd_audit_verify_exec(struct cmd_req *req, struct control_ctx *ctx,
+    json_t *args)
+{
+	struct verify_op	*op;
+	struct timeval		 now = { 0, 0 };
+
+	op = xcalloc(1, sizeof(*op));
+	op->req = req;
+	op->ctx = ctx;
+	if ((op->v = store_audit_verify_new(ctx->store)) == NULL ||
+	    (op->ev = evtimer_new(control_base(ctx->control), audit_verify_cb,
+	    op)) == NULL || evtimer_add(op->ev, &now) != 0) {
+		control_error(req, "storage", "cannot start the check: %s",
+		    store_errmsg(ctx->store));
+		store_audit_verify_free(op->v);
+		if (op->ev != NULL)
+			event_free(op->ev);
+		free(op);
+	}
+}
+
 /* --- the table ------------------------------------------------------------ */
 
 static const struct cmd_entry auth_login_entry = {
@@ -933,6 +1000,13 @@ static const struct cmd_entry audit_list_entry = {
 	.role = ROLE_SUPERVISOR,
 };
 
+static const struct cmd_entry audit_verify_entry = {
+	.name = "audit.verify",
+	.args = { { NULL } },
+	.exec = cmd_audit_verify_exec,
+	.role = ROLE_SUPERVISOR,
+};
+
 const struct cmd_entry *const cmd_operator_table[] = {
 	&auth_login_entry,
 	&auth_logout_entry,
@@ -945,5 +1019,6 @@ const struct cmd_entry *const cmd_operator_table[] = {
 	&subscribe_entry,
 	&unsubscribe_entry,
 	&audit_list_entry,
+	&audit_verify_entry,
 	NULL
 };

@@ -114,6 +114,10 @@ static const struct keyword policies[] = {
 	{ "accept", UNKNOWN_ACCEPT }, { "reject", UNKNOWN_REJECT },
 };
 
+static const struct keyword yesno[] = {
+	{ "yes", 1 }, { "no", 0 },
+};
+
 static const struct keyword levels[] = {
 	{ "warn", LOG_LVL_WARN }, { "info", LOG_LVL_INFO }, { "debug", LOG_LVL_DEBUG },
 };
@@ -529,6 +533,14 @@ h_unknown_accounts_priority(struct parse *p, char **av, int ac)
 	    &p->conf->unknown_priority);
 }
 
+/* audit-syslog yes|no */
+static int
+h_audit_syslog(struct parse *p, char **av, int ac)
+{
+	return parse_keyword(p, av[0], yesno, nitems(yesno), "yes or no",
+	    &p->conf->audit_syslog);
+}
+
 /* duplicate-window SECONDS */
 static int
 h_duplicate_window(struct parse *p, char **av, int ac)
@@ -753,6 +765,7 @@ static const struct directive directives[] = {
 	{ "login-backoff", "AFTER FIRST MAX", h_login_backoff, 3, 3, 1, 1, NULL },
 	{ "login-lockout", "FAILURES SECONDS", h_login_lockout, 2, 2, 1, 1, NULL },
 	{ "login-audit", "FAILURES SECONDS", h_login_audit, 2, 2, 1, 1, NULL },
+	{ "audit-syslog", "yes|no", h_audit_syslog, 1, 1, 1, 1, NULL },
 };
 
 _Static_assert(nitems(directives) <= MAX_DIRECTIVES, "raise MAX_DIRECTIVES");

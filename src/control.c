@@ -375,6 +375,13 @@ control_listening(struct control *ctl, const char *topic)
 	return 0;
 }
 
+/* The event loop the control socket runs on. */
+struct event_base *
+control_base(struct control *ctl)
+{
+	return ctl->base;
+}
+
 /* The actor a request comes from. */
 const struct actor *
 control_actor(const struct cmd_req *req)
@@ -751,8 +758,8 @@ arg_find(const struct cmd_entry *ent, const char *name)
 }
 
 /* Validate args against the entry's spec: no unknown, none missing, all typed. */
-static int
-args_validate(const struct cmd_entry *ent, json_t *args, char *msg,
+int
+control_args_check(const struct cmd_entry *ent, json_t *args, char *msg,
     size_t msgsz)
 {
 	const struct cmd_arg	*a;
@@ -831,34 +838,50 @@ console_dispatch(struct console *c, const struct cmd_entry *ent, json_t *id,
 	c->in_dispatch = 0;
 }
 
+/* The command a request names, "args" made an object; NULL with code and msg. */
+const struct cmd_entry *
+control_request_find(json_t *root, const char **code, char *msg, size_t msgsz)
+{
+	const struct cmd_entry	*ent;
+	json_t			*cmd, *args;
+
+	cmd = json_object_get(root, "cmd");
+	args = json_object_get(root, "args");
+	if (!json_is_string(cmd)) {
+		*code = "bad_request";
+		snprintf(msg, msgsz, "a request needs a string \"cmd\"");
+		return NULL;
+	}
+	if ((ent = cmd_find(json_string_value(cmd))) == NULL) {
+		*code = "unknown_command";
+		snprintf(msg, msgsz, "no command '%.64s'", json_string_value(cmd));
+		return NULL;
+	}
+	if (args == NULL || json_is_null(args))
+		json_object_set_new(root, "args", args = json_object());
+	if (!json_is_object(args)) {
+		*code = "bad_args";
+		snprintf(msg, msgsz, "\"args\" must be an object");
+		return NULL;
+	}
+	return ent;
+}
+
 /* Check the shape of a parsed request and dispatch it or answer the error. */
 static void
 console_request(struct console *c, json_t *root)
 {
 	const struct cmd_entry	*ent;
-	json_t			*id, *cmd, *args;
+	const char		*code;
+	json_t			*id, *args;
 	char			 msg[256];
 
 	id = json_object_get(root, "id");
-	cmd = json_object_get(root, "cmd");
+	if ((ent = control_request_find(root, &code, msg, sizeof msg)) == NULL) {
+		console_send_error(c, id, code, msg);
+		return;
+	}
 	args = json_object_get(root, "args");
-	if (!json_is_string(cmd)) {
-		console_send_error(c, id, "bad_request",
-		    "a request needs a string \"cmd\"");
-		return;
-	}
-	if ((ent = cmd_find(json_string_value(cmd))) == NULL) {
-		snprintf(msg, sizeof msg, "no command '%.64s'",
-		    json_string_value(cmd));
-		console_send_error(c, id, "unknown_command", msg);
-		return;
-	}
-	if (args == NULL || json_is_null(args))
-		json_object_set_new(root, "args", args = json_object());
-	if (!json_is_object(args)) {
-		console_send_error(c, id, "bad_args", "\"args\" must be an object");
-		return;
-	}
 	if (c->actor.role < ent->role) {
 		snprintf(msg, sizeof msg, "%.64s needs the %s role; %.64s is %s",
 		    ent->name, actor_role_name(ent->role), c->actor.name,
@@ -869,7 +892,7 @@ console_request(struct console *c, json_t *root)
 		console_send_error(c, id, "forbidden", msg);
 		return;
 	}
-	if (args_validate(ent, args, msg, sizeof msg) != 0) {
+	if (control_args_check(ent, args, msg, sizeof msg) != 0) {
 		console_send_error(c, id, "bad_args", msg);
 		return;
 	}

@@ -46,7 +46,7 @@ static void
 log_vemit(int pri, int err, const char *fmt, va_list ap)
 {
 	static const char *const tag[] = { [LOG_ERR] = "fatal", [LOG_WARNING] = "warn",
-		[LOG_INFO] = "info", [LOG_DEBUG] = "debug" };
+		[LOG_NOTICE] = "notice", [LOG_INFO] = "info", [LOG_DEBUG] = "debug" };
 	char	 msg[2048];
 	int	 n;
 
@@ -83,6 +83,13 @@ void
 log_warnx(const char *fmt, ...)
 {
 	LOG_BODY(LOG_WARNING, 0);
+}
+
+/* A record that must reach the log at every level (audit-syslog). */
+void
+log_notice(const char *fmt, ...)
+{
+	LOG_BODY(LOG_NOTICE, 0);
 }
 
 /* Informational message, shown unless the level is warn. */

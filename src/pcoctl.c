@@ -250,6 +250,8 @@ static const struct verb verbs[] = {
 	    new_password, pcoctl_show_object },
 	{ "audit", "list", "audit.list", none, audit_opts, NULL,
 	    pcoctl_show_audit },
+	{ "audit", "verify", "audit.verify", none, none, NULL,
+	    pcoctl_show_verify },
 	{ "supervision", "list", "supervision.list", none, superv_opts, NULL,
 	    pcoctl_show_supervision },
 	{ "supervision", "show", "supervision.show", pos_account, none, NULL,
@@ -298,6 +300,8 @@ usage(FILE *f, int status)
 	    "  audit list [--actor A] [--action X] [--object O] [--id I]"
 	    " [--since T]\n"
 	    "      [--until T] [--limit N]\n"
+	    "  audit verify              check the audit log's hash chain (exit 1"
+	    " if broken)\n"
 	    "  supervision list [--silent] | show ACCT\n"
 	    "  stats handling [--by B] [--since T] [--until T] [--priority N]\n"
 	    "  alarm list [--state S] [--site ID] [--limit N]\n"
@@ -1166,11 +1170,15 @@ main(int argc, char **argv)
 {
 	struct request	 rq;
 	json_t		*rep;
+	int		 rc;
 
 	memset(&rq, 0, sizeof rq);
 	parse_cmdline(&rq, argc, argv);
-	if (rq.verb->cmd == NULL)
-		return watch(&rq);
+	if (rq.verb->cmd == NULL) {
+		rc = watch(&rq);
+		json_decref(rq.args);
+		return rc;
+	}
 	if (rq.verb->prep != NULL)
 		rq.verb->prep(&rq);
 	rep = roundtrip(&rq);
@@ -1179,7 +1187,10 @@ main(int argc, char **argv)
 	if (rq.output != NULL)
 		output_open(rq.output);
 	result_print(&rq, json_object_get(rep, "result"));
+	/* A broken audit chain is a failure a script must see. */
+	rc = rq.verb->show == pcoctl_show_verify && !json_is_true(
+	    json_object_get(json_object_get(rep, "result"), "intact"));
 	json_decref(rep);
 	json_decref(rq.args);
-	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+	return fflush(stdout) == 0 && !ferror(stdout) && !rc ? 0 : 1;
 }

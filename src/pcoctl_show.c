@@ -491,6 +491,30 @@ pcoctl_show_audit(json_t *result)
 	table_print(result, audit_cols);
 }
 
+/* audit verify: one line saying whether the chain holds, and where not. */
+void
+pcoctl_show_verify(json_t *result)
+{
+	const char	*why = json_string_value(json_object_get(result, "reason"));
+	const char	*head = json_string_value(json_object_get(result,
+			    "last_hash"));
+	char		 buf[256];
+
+	if (json_is_true(json_object_get(result, "intact"))) {
+		printf("audit log intact: %" JSON_INTEGER_FORMAT " row(s)",
+		    json_integer_value(json_object_get(result, "rows")));
+		if (head != NULL)
+			printf(", last row %" JSON_INTEGER_FORMAT " hash %s",
+			    json_integer_value(json_object_get(result,
+			    "last_id")), head);
+		printf("\n");
+		return;
+	}
+	pcoctl_text_sanitize(why != NULL ? why : "?", buf, sizeof buf);
+	printf("AUDIT LOG BROKEN at row %" JSON_INTEGER_FORMAT ": %s\n",
+	    json_integer_value(json_object_get(result, "first_bad")), buf);
+}
+
 /* supervision list as a table. */
 void
 pcoctl_show_supervision(json_t *result)

@@ -18,6 +18,7 @@
 #include "acct.h"
 #include "alarm.h"
 #include "auditq.h"
+#include "audit.h"
 #include "batch.h"
 #include "clock.h"
 #include "cmd.h"
@@ -129,6 +130,9 @@ pcod_start(struct pcod *p)
 
 	if ((p->store = store_open(p->cfg->database, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
+	if (store_audit_syslog(p->store, p->cfg->audit_syslog) == -1)
+		fatalx("%s: audit-syslog: %s", p->cfg->database,
+		    store_errmsg(p->store));
 	p->accts = acct_table_new();
 	if (store_account_foreach(p->store, pcod_load_account, p->accts) == -1)
 		fatalx("%s: cannot read accounts: %s", p->cfg->database,
@@ -200,6 +204,8 @@ pcod_reload(struct pcod *p)
 	batch_set_max(p->batch, ncfg->batch_max);
 	store_set_busy_timeout(p->store, ncfg->busy_timeout_ms);
 	listen_reconfigure(p->listeners, ncfg);
+	if (store_audit_syslog(p->store, ncfg->audit_syslog) == -1)
+		log_warnx("reload: audit-syslog: %s", store_errmsg(p->store));
 	config_free(p->cfg);
 	p->cfg = ncfg;
 	log_setlevel(pcod_level(p));

@@ -1,15 +1,21 @@
 /* store.c - the SQLite store: open/migrate, the batch transaction, frames, events, accounts. */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
+#include "audit.h"
 #include "codes.h"
 #include "event.h"
 #include "log.h"
@@ -94,6 +100,7 @@ struct store {
 	sqlite3_stmt		*st[ST_COUNT];	/* owned, prepared once */
 	struct store_cached	 cache[STORE_CACHE_MAX];
 	size_t			 ncache;
+	int64_t			 audit_shipped;	/* last audit id logged; -1: audit-syslog off */
 	char			 err[256];	/* the last failure, for store_errmsg() */
 	int			 errcode;	/* its SQLite result code; 0 our own */
 	uint64_t		 nunavail;	/* failures store_unavailable() calls so */
@@ -338,14 +345,60 @@ store_prepare(struct store *s, char *err, size_t errsz)
 	return 0;
 }
 
-/* Open (creating if needed) and migrate the database; NULL with err set. */
+/* Warn when the file at path (if any) is open to group or others. */
+static void
+store_mode_warn(const char *path)
+{
+	struct stat	st;
+
+	if (stat(path, &st) == 0 && (st.st_mode & 077) != 0)
+		log_warnx("%s: mode %04o lets group or others at it, but it "
+		    "holds keys and password hashes; chmod 600 it", path,
+		    (unsigned)(st.st_mode & 07777));
+}
+
+/*
+ * Create the database file 0600 if it is missing, whatever the umask
+ * (SQLite gives its -wal and -shm files the database file's mode), and warn
+ * about any of the three that others may read.  0 or -1 with err set.
+ */
+static int
+store_file_mode(const char *path, char *err, size_t errsz)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	char	*p;
+	size_t	 i;
+	int	 fd, rc;
+
+	/* Other failures (no such directory, ...) are SQLite's to report. */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd != -1) {
+		rc = fchmod(fd, 0600);
+		if (close(fd) == -1 || rc == -1) {
+			snprintf(err, errsz, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		p = xasprintf("%s%s", path, sfx[i]);
+		store_mode_warn(p);
+		free(p);
+	}
+	return 0;
+}
+
+/* Open (creating it 0600 if needed) and migrate the database; NULL, err set. */
 struct store *
 store_open(const char *path, char *err, size_t errsz)
 {
 	struct store	*s;
 
+	if (strcmp(path, ":memory:") != 0 &&
+	    store_file_mode(path, err, errsz) != 0)
+		return NULL;
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
+	s->audit_shipped = -1;
 	s->db = store_connect(path, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, err, errsz);
 	if (s->db == NULL)
@@ -360,6 +413,11 @@ store_open(const char *path, char *err, size_t errsz)
 		goto fail;
 	if (store_prepare(s, err, errsz) != 0)
 		goto fail;
+	if (store_audit_chain_old(s) != 0) {
+		snprintf(err, errsz, "%s: cannot chain the old audit rows: %s",
+		    path, s->err);
+		goto fail;
+	}
 	return s;
 fail:
 	store_close(s);
@@ -398,8 +456,11 @@ store_begin(struct store *s)
 int
 store_commit(struct store *s)
 {
-	if (store_run(s, ST_COMMIT, SQLITE_OK) == 0)
+	if (store_run(s, ST_COMMIT, SQLITE_OK) == 0) {
+		if (s->audit_shipped >= 0)
+			store_audit_ship(s);
 		return 0;
+	}
 	/* A failed COMMIT may leave the transaction open; the kept error stays. */
 	if (!sqlite3_get_autocommit(s->db)) {
 		sqlite3_step(s->st[ST_ROLLBACK]);
@@ -947,6 +1008,13 @@ store_row1_json(struct store *s, enum store_conn conn, sqlite3_stmt *st)
 	}
 	store_done(st);
 	return o;
+}
+
+/* The last audit id shipped to the log; -1 while audit-syslog is off. */
+int64_t *
+store_audit_cursor(struct store *s)
+{
+	return &s->audit_shipped;
 }
 
 /* Rows changed by the writer's last statement. */

@@ -1,21 +1,63 @@
-/* store_audit.c - the audit log in SQLite: append and list; the schema's triggers refuse changes. */
+/*
+ * store_audit.c - the audit log in SQLite: append, list and verify.  The
+ * schema's triggers refuse changes and every insert that is not an append;
+ * each row carries a hash chained over the row before it (pcod-control(7)).
+ *
+ * The chain: hash = lowercase hex of SHA-256 over the concatenation of
+ *   ns("pcod-audit-v1") ns(prev) ns(id) ns(at_ms) ns(actor) ns(action)
+ *   ns(object) ns(object_id) ns(reason) ns(details)
+ * where ns(x) is the netstring "<decimal byte length>:<bytes>," of x, a SQL
+ * NULL is the single byte "-", integers are in decimal, prev is the stored
+ * hash text of the row with the next lower id ("" for the first row), and
+ * every text is the exact bytes stored.
+ */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "actor.h"
 #include "audit.h"
 #include "clock.h"
+#include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "xmalloc.h"
 
-static const char sql_audit_add[] = "INSERT INTO audit (at_ms, actor, action,"
-    " object, object_id, reason, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+#define AUDIT_CHAIN_TAG	"pcod-audit-v1"
+
+static const char sql_audit_add[] = "INSERT INTO audit (id, at_ms, actor,"
+    " action, object, object_id, reason, details, hash) VALUES (?1, ?2, ?3,"
+    " ?4, ?5, ?6, ?7, ?8, ?9)";
+
+static const char sql_audit_last[] = "SELECT id, hash FROM audit"
+    " ORDER BY id DESC LIMIT 1";
+
+static const char sql_audit_before[] = "SELECT hash FROM audit WHERE id < ?1"
+    " ORDER BY id DESC LIMIT 1";
+
+static const char sql_audit_unchained[] = "SELECT id, at_ms, actor, action,"
+    " object, object_id, reason, details FROM audit WHERE hash IS NULL"
+    " ORDER BY id LIMIT 1";
+
+static const char sql_audit_set_hash[] = "UPDATE audit SET hash = ?2"
+    " WHERE id = ?1 AND hash IS NULL";
+
+static const char sql_audit_chunk[] = "SELECT id, at_ms, actor, action,"
+    " object, object_id, reason, details, hash FROM audit WHERE id > ?1"
+    " AND id <= ?2 ORDER BY id LIMIT ?3";
+
+static const char sql_audit_after[] = "SELECT id, at_ms, actor, action,"
+    " object, object_id, reason, details, hash FROM audit WHERE id > ?1"
+    " ORDER BY id";
+
+static const char sql_audit_max[] = "SELECT coalesce(max(id), 0) FROM audit";
 
 static const char sql_audit_list[] = "SELECT id, at_ms, actor, action, object,"
     " object_id, reason, details FROM audit"
@@ -26,7 +68,144 @@ static const char sql_audit_list[] = "SELECT id, at_ms, actor, action, object,"
     " AND (?5 = 0 OR at_ms >= ?5) AND (?6 = 0 OR at_ms < ?6)"
     " ORDER BY id DESC LIMIT ?7";
 
-/* Append one record in the open batch. */
+/* Feed one field to the digest as a netstring; NULL as "-". */
+static int
+audit_ns(EVP_MD_CTX *md, const char *p, size_t len)
+{
+	char	pre[32];
+	int	n;
+
+	if (p == NULL)
+		return EVP_DigestUpdate(md, "-", 1) == 1 ? 0 : -1;
+	n = snprintf(pre, sizeof(pre), "%zu:", len);
+	if (EVP_DigestUpdate(md, pre, (size_t)n) != 1 ||
+	    EVP_DigestUpdate(md, p, len) != 1 ||
+	    EVP_DigestUpdate(md, ",", 1) != 1)
+		return -1;
+	return 0;
+}
+
+/* Feed an integer field to the digest, in decimal. */
+static int
+audit_ns_int(EVP_MD_CTX *md, int64_t v)
+{
+	char	buf[32];
+	int	n = snprintf(buf, sizeof(buf), "%" PRId64, v);
+
+	return audit_ns(md, buf, (size_t)n);
+}
+
+/* The chain hash of row after prev (see above), as 64 hex digits in out. */
+int
+store_audit_hash(const char *prev, size_t prevlen, const struct audit_row *r,
+    char out[AUDIT_HASH_HEX + 1])
+{
+	EVP_MD_CTX	*md;
+	unsigned char	 d[EVP_MAX_MD_SIZE];
+	unsigned int	 dlen = 0, i;
+	int		 rc = -1, f;
+
+	if ((md = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    audit_ns(md, AUDIT_CHAIN_TAG, strlen(AUDIT_CHAIN_TAG)) != 0 ||
+	    audit_ns(md, prev, prevlen) != 0 || audit_ns_int(md, r->id) != 0 ||
+	    audit_ns_int(md, r->at_ms) != 0)
+		goto fail;
+	for (f = 0; f < AUDIT_NTEXT; f++)
+		if (audit_ns(md, r->text[f], r->len[f]) != 0)
+			goto fail;
+	if (EVP_DigestFinal_ex(md, d, &dlen) != 1 || dlen * 2 != AUDIT_HASH_HEX)
+		goto fail;
+	for (i = 0; i < dlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+	rc = 0;
+fail:
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+/* Set a text field of r from a C string (NULL stays NULL). */
+static void
+audit_row_set(struct audit_row *r, int f, const char *v)
+{
+	r->text[f] = v;
+	r->len[f] = v != NULL ? strlen(v) : 0;
+}
+
+/* Fill r from columns 0-7 (id .. details) of the current row of st. */
+static void
+audit_row_read(sqlite3_stmt *st, struct audit_row *r)
+{
+	int	f;
+
+	r->id = sqlite3_column_int64(st, 0);
+	r->at_ms = sqlite3_column_int64(st, 1);
+	for (f = 0; f < AUDIT_NTEXT; f++) {
+		r->text[f] = (const char *)sqlite3_column_text(st, 2 + f);
+		r->len[f] = (size_t)sqlite3_column_bytes(st, 2 + f);
+	}
+}
+
+/*
+ * The hash text of the newest row (or of the newest before id when before
+ * is set) in the open batch, as a new string ("" when there is none), and
+ * that row's id in *last.  NULL on error.
+ */
+static char *
+audit_prev(struct store *s, int64_t before, int64_t *last)
+{
+	sqlite3_stmt	*st;
+	const char	*h;
+	char		*out;
+	int		 rc;
+
+	st = store_stmt(s, STORE_WRITER, before > 0 ? sql_audit_before :
+	    sql_audit_last);
+	if (st == NULL)
+		return NULL;
+	if (before > 0 && sqlite3_bind_int64(st, 1, before) != SQLITE_OK) {
+		store_fail(s, STORE_WRITER);
+		return NULL;
+	}
+	*last = 0;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (before <= 0)
+			*last = sqlite3_column_int64(st, 0);
+		h = (const char *)sqlite3_column_text(st, before > 0 ? 0 : 1);
+		out = xstrdup(h != NULL ? h : "");
+	} else if (rc == SQLITE_DONE)
+		out = xstrdup("");
+	else {
+		store_fail(s, STORE_WRITER);
+		out = NULL;
+	}
+	sqlite3_reset(st);
+	return out;
+}
+
+/* Bind and run the append of row r with its hash. */
+static int
+audit_insert(struct store *s, const struct audit_row *r, const char *hash)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_audit_add);
+	int		 rc, f;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, r->id);
+	rc |= sqlite3_bind_int64(st, 2, r->at_ms);
+	for (f = 0; f < AUDIT_NTEXT; f++)
+		rc |= store_bind_str(st, 3 + f, r->text[f]);
+	rc |= store_bind_str(st, 9, hash);
+	if (rc != SQLITE_OK) {
+		sqlite3_clear_bindings(st);
+		return store_fail(s, STORE_WRITER);
+	}
+	return store_step_done(s, st);
+}
+
+/* Append one record in the open batch, chained to the newest row. */
 int
 store_audit_add(struct store *s, const struct actor *who, const char *action,
     const char *object, const char *object_id, const char *reason,
@@ -42,24 +221,300 @@ store_audit_add_at(struct store *s, int64_t at_ms, const struct actor *who,
     const char *action, const char *object, const char *object_id,
     const char *reason, json_t *details)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_audit_add);
-	char		*dj = NULL;
-	int		 rc;
+	struct audit_row	 r;
+	char			 hash[AUDIT_HASH_HEX + 1], *prev, *dj = NULL;
+	int			 rc = -1;
 
-	if (st == NULL)
+	if ((prev = audit_prev(s, 0, &r.id)) == NULL)
 		return -1;
 	if (details != NULL)
 		dj = json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS);
-	rc = sqlite3_bind_int64(st, 1, at_ms);
-	rc |= store_bind_str(st, 2, who->name);
-	rc |= store_bind_str(st, 3, action);
-	rc |= store_bind_str(st, 4, object != NULL ? object : "");
-	rc |= store_bind_str(st, 5, object_id != NULL ? object_id : "");
-	rc |= store_bind_str(st, 6, reason != NULL ? reason : "");
-	rc |= store_bind_str(st, 7, dj);
-	rc = rc != SQLITE_OK ? store_fail(s, STORE_WRITER) : store_step_done(s, st);
+	r.id++;
+	r.at_ms = at_ms;
+	audit_row_set(&r, AUDIT_ACTOR, who->name);
+	audit_row_set(&r, AUDIT_ACTION, action);
+	audit_row_set(&r, AUDIT_OBJECT, object != NULL ? object : "");
+	audit_row_set(&r, AUDIT_OBJECT_ID, object_id != NULL ? object_id : "");
+	audit_row_set(&r, AUDIT_REASON, reason != NULL ? reason : "");
+	audit_row_set(&r, AUDIT_DETAILS, dj);
+	if (store_audit_hash(prev, strlen(prev), &r, hash) != 0)
+		store_failx(s, "audit: cannot compute the chain hash");
+	else
+		rc = audit_insert(s, &r, hash);
 	free(dj);
+	free(prev);
 	return rc;
+}
+
+/* Hash the oldest row without one; 1 done, 0 none left, -1 error. */
+static int
+audit_chain_one(struct store *s)
+{
+	sqlite3_stmt		*st, *up;
+	struct audit_row	 r;
+	char			 hash[AUDIT_HASH_HEX + 1], *prev = NULL;
+	int64_t			 unused;
+	int			 rc;
+
+	if ((st = store_stmt(s, STORE_WRITER, sql_audit_unchained)) == NULL ||
+	    (up = store_stmt(s, STORE_WRITER, sql_audit_set_hash)) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? 0 : store_fail(s, STORE_WRITER);
+	}
+	audit_row_read(st, &r);
+	if ((prev = audit_prev(s, r.id, &unused)) == NULL ||
+	    store_audit_hash(prev, strlen(prev), &r, hash) != 0) {
+		rc = prev == NULL ? -1 : store_failx(s, "audit: cannot hash");
+		goto fail;
+	}
+	if (sqlite3_bind_int64(up, 1, r.id) != SQLITE_OK ||
+	    store_bind_str(up, 2, hash) != SQLITE_OK) {
+		rc = store_fail(s, STORE_WRITER);
+		goto fail;
+	}
+	rc = store_step_done(s, up) == 0 ? 1 : -1;
+fail:
+	sqlite3_reset(st);
+	free(prev);
+	return rc;
+}
+
+/* Chain the rows written before the chain existed; 0 or -1. */
+int
+store_audit_chain_old(struct store *s)
+{
+	int64_t	n = 0;
+	int	rc;
+
+	if (store_begin(s) != 0)
+		return -1;
+	while ((rc = audit_chain_one(s)) == 1)
+		n++;
+	if (rc == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	if (store_commit(s) != 0)
+		return -1;
+	if (n > 0)
+		log_info("audit: chained %" PRId64 " row(s) written before the "
+		    "audit chain existed", n);
+	return 0;
+}
+
+/* Check one stored row against the chain; 0, or -1 with why in msg. */
+static int
+audit_check_row(sqlite3_stmt *st, const char *prev, char *msg, size_t msgsz)
+{
+	struct audit_row	 r;
+	const char		*stored;
+	char			 hash[AUDIT_HASH_HEX + 1];
+
+	audit_row_read(st, &r);
+	stored = (const char *)sqlite3_column_text(st, 8);
+	if (stored == NULL) {
+		snprintf(msg, msgsz, "row %" PRId64 " has no hash", r.id);
+		return -1;
+	}
+	if (store_audit_hash(prev, strlen(prev), &r, hash) != 0) {
+		snprintf(msg, msgsz, "cannot compute the hash of row %" PRId64,
+		    r.id);
+		return -1;
+	}
+	if (strcmp(hash, stored) != 0) {
+		snprintf(msg, msgsz, "row %" PRId64 " does not match its hash "
+		    "(its content, or the row before it, was changed)", r.id);
+		return -1;
+	}
+	return 0;
+}
+
+/* An audit.verify in progress: the rows up to the newest when it began. */
+struct audit_verify {
+	int64_t	 upto;		/* the newest id when it began */
+	int64_t	 after;		/* rows up to this id are checked */
+	int64_t	 rows;
+	int64_t	 bad;		/* first bad id; 0 none */
+	char	*prev;		/* stored hash of row after; owned */
+	char	 reason[160];
+};
+
+/* Start checking the committed chain; NULL on a read error. */
+struct audit_verify *
+store_audit_verify_new(struct store *s)
+{
+	sqlite3_stmt		*st = store_stmt(s, STORE_READER, sql_audit_max);
+	struct audit_verify	*v;
+	int			 rc;
+
+	if (st == NULL)
+		return NULL;
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		store_fail(s, STORE_READER);
+		sqlite3_reset(st);
+		return NULL;
+	}
+	v = xcalloc(1, sizeof(*v));
+	v->upto = sqlite3_column_int64(st, 0);
+	v->prev = xstrdup("");
+	sqlite3_reset(st);
+	return v;
+}
+
+/* Check the next row of st against the chain and take its hash as prev. */
+static void
+audit_verify_row(struct audit_verify *v, sqlite3_stmt *st)
+{
+	const char	*h = (const char *)sqlite3_column_text(st, 8);
+
+	v->rows++;
+	v->after = sqlite3_column_int64(st, 0);
+	if (v->bad == 0 && audit_check_row(st, v->prev, v->reason,
+	    sizeof(v->reason)) != 0)
+		v->bad = v->after;
+	free(v->prev);
+	v->prev = xstrdup(h != NULL ? h : "");
+}
+
+/* Check up to max more rows: 1 more to do, 0 done, -1 read error. */
+int
+store_audit_verify_step(struct store *s, struct audit_verify *v, int max)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_READER, sql_audit_chunk);
+	int		 rc, n = 0;
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, v->after) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, v->upto) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 3, max) != SQLITE_OK)
+		return store_fail(s, STORE_READER);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		audit_verify_row(v, st);
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		store_fail(s, STORE_READER);
+	/* Resetting ends the read transaction, so checkpoints are not held up. */
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return n == max && v->after < v->upto ? 1 : 0;
+}
+
+/* The verdict: {intact, rows, first_bad, reason, last_id, last_hash}. */
+json_t *
+store_audit_verify_result(const struct audit_verify *v)
+{
+	return json_pack("{s:b, s:I, s:o, s:s?, s:o, s:s?}",
+	    "intact", v->bad == 0, "rows", (json_int_t)v->rows,
+	    "first_bad", v->bad != 0 ? json_integer(v->bad) : json_null(),
+	    "reason", v->bad != 0 ? v->reason : NULL,
+	    "last_id", v->after != 0 ? json_integer(v->after) : json_null(),
+	    "last_hash", v->bad == 0 && v->after != 0 ? v->prev : NULL);
+}
+
+/* Free a verification; NULL is harmless. */
+void
+store_audit_verify_free(struct audit_verify *v)
+{
+	if (v == NULL)
+		return;
+	free(v->prev);
+	free(v);
+}
+
+/* Check the whole committed chain at once (tests, small logs). */
+json_t *
+store_audit_verify(struct store *s)
+{
+	struct audit_verify	*v;
+	json_t			*res = NULL;
+	int			 rc;
+
+	if ((v = store_audit_verify_new(s)) == NULL)
+		return NULL;
+	while ((rc = store_audit_verify_step(s, v, 10000)) == 1)
+		;
+	if (rc == 0)
+		res = store_audit_verify_result(v);
+	store_audit_verify_free(v);
+	return res;
+}
+
+/* Log one committed row: the hash first, so a cut line still carries it. */
+static void
+audit_ship_row(sqlite3_stmt *st)
+{
+	struct audit_row	 r;
+	const char		*h = (const char *)sqlite3_column_text(st, 8);
+	char			 actor[128], action[96], object[64], oid[128];
+	char			 reason[512], details[1024];
+
+	audit_row_read(st, &r);
+	log_escape(actor, sizeof(actor), r.text[AUDIT_ACTOR], r.len[AUDIT_ACTOR]);
+	log_escape(action, sizeof(action), r.text[AUDIT_ACTION],
+	    r.len[AUDIT_ACTION]);
+	log_escape(object, sizeof(object), r.text[AUDIT_OBJECT],
+	    r.len[AUDIT_OBJECT]);
+	log_escape(oid, sizeof(oid), r.text[AUDIT_OBJECT_ID],
+	    r.len[AUDIT_OBJECT_ID]);
+	log_escape(reason, sizeof(reason), r.text[AUDIT_REASON],
+	    r.len[AUDIT_REASON]);
+	log_escape(details, sizeof(details), r.text[AUDIT_DETAILS] != NULL ?
+	    r.text[AUDIT_DETAILS] : "null", r.text[AUDIT_DETAILS] != NULL ?
+	    r.len[AUDIT_DETAILS] : 4);
+	log_notice("audit id=%" PRId64 " hash=%s at_ms=%" PRId64 " actor=%s "
+	    "action=%s object=%s object_id=%s reason=\"%s\" details=%s", r.id,
+	    h != NULL ? h : "-", r.at_ms, actor, action, object, oid, reason,
+	    details);
+}
+
+/* Log the committed rows after the cursor and move it on. */
+void
+store_audit_ship(struct store *s)
+{
+	int64_t		*cursor = store_audit_cursor(s);
+	sqlite3_stmt	*st = store_stmt(s, STORE_READER, sql_audit_after);
+	int		 rc;
+
+	if (st == NULL || sqlite3_bind_int64(st, 1, *cursor) != SQLITE_OK) {
+		log_warnx("audit-syslog: %s", store_errmsg(s));
+		return;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		audit_ship_row(st);
+		*cursor = sqlite3_column_int64(st, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail(s, STORE_READER);
+		log_warnx("audit-syslog: %s", store_errmsg(s));
+	}
+	sqlite3_reset(st);
+}
+
+/* Turn shipping on (from the rows committed after now) or off. */
+int
+store_audit_syslog(struct store *s, int on)
+{
+	int64_t		*cursor = store_audit_cursor(s);
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (!on) {
+		*cursor = -1;
+		return 0;
+	}
+	if (*cursor >= 0)
+		return 0;
+	if ((st = store_stmt(s, STORE_READER, sql_audit_max)) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*cursor = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : store_fail(s, STORE_READER);
 }
 
 /* Turn the stored details text back into JSON and the time into ISO form. */

@@ -4,7 +4,10 @@ Three parts, all independent of pcod's C code:
   * an SIA DC-09 implementation (CRC, framing, AES-CBC, answer parsing)
     written from the protocol notes and checked against the stored vectors;
   * Pcod: runs the real daemon in a temporary directory on loopback ports
-    and talks to its control socket and to pcoctl;
+    and talks to its control socket and to pcoctl; at the end of each test
+    it stops pcod with SIGTERM (SIGKILL only after PCOTEST_STOP_TIMEOUT s;
+    kill9() is for tests of crashes) and fails the test when pcod exits
+    non-zero after SIGTERM or its stderr holds a sanitizer report;
   * Runner: a tiny test runner with automake exit codes
     (0 pass, 77 skip, 99 hard error, 1 fail).
 Standard library plus python3-cryptography only.
@@ -422,10 +425,31 @@ class CtlError(Exception):
 
 _INSTANCES = []
 
+# What went wrong with a pcod while it stopped (a sanitizer report, an exit
+# status other than 0 after SIGTERM); the Runner fails the test for each.
+_PROBLEMS = []
+
+# A sanitizer's report in pcod's stderr (ASan, LSan, UBSan).
+SANITIZER_RE = re.compile(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|"
+                          r"runtime error: |SUMMARY: \w+Sanitizer")
+
+# Seconds pcod gets to stop after SIGTERM before the harness kills it.
+STOP_TIMEOUT = float(os.environ.get("PCOTEST_STOP_TIMEOUT", "20"))
+
 
 def _cleanup_all():
     for p in list(_INSTANCES):
         p.cleanup()
+
+
+def sanitizer_report(text):
+    """The sanitizer report in text (from its first line, cut), or None."""
+    m = SANITIZER_RE.search(text)
+    if not m:
+        return None
+    start = text.rfind("\n", 0, m.start()) + 1
+    lines = text[start:].splitlines()
+    return "\n".join(lines[:60])
 
 
 atexit.register(_cleanup_all)
@@ -652,24 +676,40 @@ class Pcod:
     def send_signal(self, sig):
         self.proc.send_signal(sig)
 
-    def stop(self, sig=signal.SIGTERM, timeout=10.0):
+    def stop(self, sig=signal.SIGTERM, timeout=None):
         """Signal pcod and wait; returns its exit code (None if it had to
-        be killed after timeout)."""
+        be killed after timeout).  After SIGTERM or SIGINT anything but
+        exit 0 is a problem the Runner reports as a failure."""
         self._ctl_close()
         if not self.running():
             return self.proc.returncode if self.proc else None
         self.proc.send_signal(sig)
         try:
-            return self.proc.wait(timeout)
+            rc = self.proc.wait(timeout or STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
             self.kill9()
-            return None
+            rc = None
+        if sig in (signal.SIGTERM, signal.SIGINT) and rc != 0:
+            _PROBLEMS.append("pcod (%s) %s after %s" % (
+                self.dir, "did not stop in %.0f s" % (timeout or STOP_TIMEOUT)
+                if rc is None else "exited with status %d" % rc,
+                signal.Signals(sig).name))
+        return rc
 
     def kill9(self):
+        """SIGKILL, for tests of crashes: nothing is checked."""
         self._ctl_close()
         if self.running():
             self.proc.kill()
             self.proc.wait(10)
+
+    def check_log(self):
+        """Report a sanitizer report in pcod's stderr as a problem, once."""
+        rep = sanitizer_report(self.log())
+        if rep and not getattr(self, "_reported", False):
+            self._reported = True
+            _PROBLEMS.append("sanitizer report in pcod's stderr (%s):\n%s"
+                             % (self.dir, rep))
 
     def restart(self):
         """Stop (if running) and start again on the same directory and DB."""
@@ -692,10 +732,18 @@ class Pcod:
         return None
 
     def cleanup(self):
+        """Stop pcod with SIGTERM (SIGKILL only after STOP_TIMEOUT), so its
+        leaks are checked, then remove its folder."""
         try:
-            self.kill9()
-        except Exception:
-            pass
+            if self.running():
+                self.stop()
+            self.check_log()
+        except Exception as e:
+            _PROBLEMS.append("cannot stop pcod (%s): %s" % (self.dir, e))
+            try:
+                self.kill9()
+            except Exception:
+                pass
         if self in _INSTANCES:
             _INSTANCES.remove(self)
         if os.environ.get("PCOTEST_KEEP"):
@@ -898,6 +946,14 @@ class Runner:
     def info(self, msg):
         print("# %s" % msg, flush=True)
 
+    def _problems(self):
+        """Fail the current test once for each problem seen stopping pcod."""
+        while _PROBLEMS:
+            msg = _PROBLEMS.pop(0).splitlines()
+            self.check(False, "%s: %s" % (self.current, msg[0]))
+            for ln in msg[1:]:
+                print("#   " + ln)
+
     @staticmethod
     def _alarm(signum, frame):
         raise TimeoutError("test file exceeded its time limit")
@@ -933,9 +989,11 @@ class Runner:
                 finally:
                     _dump_logs_on_failure(self)
                     _cleanup_all()
+                    self._problems()
         finally:
             signal.alarm(0)
             _cleanup_all()
+            self._problems()
         print("%d passed, %d failed" % (self.passed, self.failed), flush=True)
         if self.hard and self.passed == 0:
             sys.exit(99)

@@ -77,6 +77,8 @@ static const struct bad_case bad_cases[] = {
 	    ":1: unknown-accounts-priority: 0 out of range 1-9" },
 	{ "bad-log-level.conf",
 	    ":1: log-level: expected warn, info or debug, not \"verbose\"" },
+	{ "bad-audit-syslog.conf",
+	    ":4: audit-syslog: expected yes or no, not \"maybe\"" },
 	{ "bad-escape.conf",
 	    ":1: bad escape \"\\p\" in quoted string (only \\\" and \\\\)" },
 	{ "bad-after-quote.conf", ":1: text after closing quote" },
@@ -195,6 +197,7 @@ START_TEST(test_full_globals)
 	ck_assert_int_eq(c->login_lock_time, 120);
 	ck_assert_int_eq(c->login_audit_burst, 0);
 	ck_assert_int_eq(c->login_audit_interval, 10);
+	ck_assert_int_eq(c->audit_syslog, 1);
 	config_free(c);
 }
 END_TEST
@@ -262,6 +265,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c->login_lock_time, 900);
 	ck_assert_int_eq(c->login_audit_burst, 5);
 	ck_assert_int_eq(c->login_audit_interval, 60);
+	ck_assert_int_eq(c->audit_syslog, 0);
 	config_free(c);
 }
 END_TEST

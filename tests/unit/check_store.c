@@ -9,6 +9,8 @@
 #include <check.h>
 #include <sqlite3.h>
 
+#include "actor.h"
+#include "audit.h"
 #include "event.h"
 #include "sql_schema.h"
 #include "store.h"
@@ -336,6 +338,159 @@ START_TEST(test_accounts)
 }
 END_TEST
 
+/* An audit row for the chain tests. */
+static void
+mkrow(struct audit_row *r, int64_t id, int64_t at, const char *const t[])
+{
+	int	f;
+
+	r->id = id;
+	r->at_ms = at;
+	for (f = 0; f < AUDIT_NTEXT; f++) {
+		r->text[f] = t[f];
+		r->len[f] = t[f] != NULL ? strlen(t[f]) : 0;
+	}
+}
+
+/* The chain hash agrees with a vector computed from the documented encoding. */
+START_TEST(test_audit_hash_vector)
+{
+	static const char *const t1[] = { "uid:0", "account.add", "account",
+	    "1234", "", NULL };
+	static const char *const t2[] = { "alice", "alarm.close", "alarm", "7",
+	    "false alarm", "{\"resolution\":\"false\"}" };
+	struct audit_row	r;
+	char			h1[AUDIT_HASH_HEX + 1], h2[AUDIT_HASH_HEX + 1];
+
+	/* Computed with Python's hashlib from pcod-control(7)'s description. */
+	mkrow(&r, 1, 1700000000000LL, t1);
+	ck_assert_int_eq(store_audit_hash("", 0, &r, h1), 0);
+	ck_assert_str_eq(h1, "35cc2404531e5ecf2e51b50486c784636"
+	    "4fc51eca3f345ea89fea9f77fe0db70");
+	mkrow(&r, 2, 1700000000001LL, t2);
+	ck_assert_int_eq(store_audit_hash(h1, strlen(h1), &r, h2), 0);
+	ck_assert_str_eq(h2, "d9964fe42006476433976c5c9a4cc6ef"
+	    "e19938ca4146758e3f973dc503fee8fc");
+}
+END_TEST
+
+/* Every field, the previous hash, NULL and field boundaries change the hash. */
+START_TEST(test_audit_hash_fields)
+{
+	static const char *const t[] = { "a", "b", "c", "d", "e", "f" };
+	static const char *const shifted[] = { "ab", "", "c", "d", "e", "f" };
+	struct audit_row	r;
+	char			base[AUDIT_HASH_HEX + 1], h[AUDIT_HASH_HEX + 1];
+	int			f;
+
+	mkrow(&r, 5, 6, t);
+	ck_assert_int_eq(store_audit_hash("p", 1, &r, base), 0);
+	ck_assert_int_eq((int)strlen(base), AUDIT_HASH_HEX);
+	ck_assert_int_eq(store_audit_hash("q", 1, &r, h), 0);
+	ck_assert_str_ne(h, base);
+	r.id = 4;
+	ck_assert_int_eq(store_audit_hash("p", 1, &r, h), 0);
+	ck_assert_str_ne(h, base);
+	mkrow(&r, 5, 7, t);
+	ck_assert_int_eq(store_audit_hash("p", 1, &r, h), 0);
+	ck_assert_str_ne(h, base);
+	for (f = 0; f < AUDIT_NTEXT; f++) {
+		mkrow(&r, 5, 6, t);
+		r.text[f] = "z";
+		ck_assert_int_eq(store_audit_hash("p", 1, &r, h), 0);
+		ck_assert_str_ne(h, base);
+	}
+	/* "ab" + "" is not "a" + "b"; an empty details is not NULL. */
+	mkrow(&r, 5, 6, shifted);
+	ck_assert_int_eq(store_audit_hash("p", 1, &r, h), 0);
+	ck_assert_str_ne(h, base);
+	mkrow(&r, 5, 6, t);
+	r.text[AUDIT_DETAILS] = NULL;
+	r.len[AUDIT_DETAILS] = 0;
+	ck_assert_int_eq(store_audit_hash("p", 1, &r, base), 0);
+	r.text[AUDIT_DETAILS] = "";
+	ck_assert_int_eq(store_audit_hash("p", 1, &r, h), 0);
+	ck_assert_str_ne(h, base);
+	/* Bytes after a NUL count too. */
+	r.text[AUDIT_REASON] = "x\0y";
+	r.len[AUDIT_REASON] = 3;
+	ck_assert_int_eq(store_audit_hash("p", 1, &r, base), 0);
+	r.text[AUDIT_REASON] = "x\0z";
+	ck_assert_int_eq(store_audit_hash("p", 1, &r, h), 0);
+	ck_assert_str_ne(h, base);
+}
+END_TEST
+
+/* Append n rows in one batch; commit or roll back. */
+static void
+audit_rows(int n, int commit)
+{
+	struct actor	 who = { "alice", ROLE_OPERATOR };
+	json_t		*d;
+	int		 i;
+
+	ck_assert_int_eq(store_begin(st), 0);
+	for (i = 0; i < n; i++) {
+		d = i % 2 ? json_pack("{s:i}", "i", i) : NULL;
+		ck_assert_int_eq(store_audit_add(st, &who, "alarm.comment",
+		    "alarm", "1", "note", d), 0);
+		json_decref(d);
+	}
+	if (commit)
+		ck_assert_int_eq(store_commit(st), 0);
+	else
+		store_rollback(st);
+}
+
+/* The verdict's intact flag, row count and first bad row. */
+static void
+audit_verdict_is(int intact, int rows, int bad)
+{
+	json_t	*v = store_audit_verify(st);
+
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(json_is_true(json_object_get(v, "intact")), intact);
+	ck_assert_int_eq(json_integer_value(json_object_get(v, "rows")), rows);
+	ck_assert_int_eq(json_integer_value(json_object_get(v, "first_bad")), bad);
+	json_decref(v);
+}
+
+/* Run sql on the database file behind the store's back; the SQLite result. */
+static int
+behind(const char *sql)
+{
+	sqlite3	*db;
+	int	 rc;
+
+	ck_assert_int_eq(sqlite3_open(ts.path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
+/* Rows chain across batches (a rolled-back one leaves no gap); edits are found. */
+START_TEST(test_audit_chain)
+{
+	audit_verdict_is(1, 0, 0);
+	audit_rows(2, 1);
+	audit_rows(3, 0);
+	audit_rows(2, 1);
+	audit_verdict_is(1, 4, 0);
+	ck_assert_int_ne(behind("UPDATE audit SET reason = 'x' WHERE id = 2"),
+	    SQLITE_OK);
+	ck_assert_int_ne(behind("DELETE FROM audit WHERE id = 4"), SQLITE_OK);
+	ck_assert_int_ne(behind("INSERT OR REPLACE INTO audit (id, at_ms, actor,"
+	    " action, hash) VALUES (3, 1, 'x', 'y', 'z')"), SQLITE_OK);
+	ck_assert_int_ne(behind("INSERT INTO audit (at_ms, actor, action) VALUES"
+	    " (1, 'x', 'y')"), SQLITE_OK);
+	audit_verdict_is(1, 4, 0);
+	ck_assert_int_eq(behind("DROP TRIGGER audit_no_update;"
+	    " UPDATE audit SET reason = 'x' WHERE id = 3"), SQLITE_OK);
+	audit_verdict_is(0, 4, 3);
+}
+END_TEST
+
 /* The suite. */
 static Suite *
 store_suite(void)
@@ -353,6 +508,9 @@ store_suite(void)
 	tcase_add_test(tc, test_event_fields);
 	tcase_add_test(tc, test_event_filters);
 	tcase_add_test(tc, test_accounts);
+	tcase_add_test(tc, test_audit_hash_vector);
+	tcase_add_test(tc, test_audit_hash_fields);
+	tcase_add_test(tc, test_audit_chain);
 	suite_add_tcase(s, tc);
 	return s;
 }
