@@ -1512,6 +1512,8 @@ alarm_bulk_unindex(struct alarm_engine *e, struct alarm_bulk *b)
 	struct alarm_closed	  key;
 	size_t			  i, n = 0;
 
+	if (b->n == 0)		/* nothing matched: b->v may be NULL */
+		return;
 	qsort(b->v, b->n, sizeof(*b->v), alarm_closed_cmp);
 	gone = xreallocarray(NULL, b->n + 1, sizeof(*gone));
 	for (i = 0; i < e->nbuckets; i++)
