@@ -30,6 +30,7 @@ struct ingest_answer {
 	char	nak[64];			/* sent instead if the batch fails */
 	int	naklen;
 	int	wait_commit;			/* 1: send only after the batch commits */
+	int	is_nak;				/* buf is a NAK (rate-limited on UDP) */
 	int	events;				/* events counted as stored, if it commits */
 };
 

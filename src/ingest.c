@@ -100,6 +100,7 @@ void
 ingest_nak(struct ingest_answer *ans)
 {
 	ans->len = dc09_build_nak(time(NULL), ans->buf, sizeof(ans->buf));
+	ans->is_nak = 1;
 	ans->naklen = 0;
 	ans->wait_commit = 0;
 	ans->events = 0;
@@ -159,6 +160,7 @@ ingest_reject_duh(const struct ingest_frame *f, uint64_t *counter,
 	ans->len = dc09_build_answer(DC09_ID_DUH, &f->m, key, f->now, ans->buf,
 	    sizeof(ans->buf));
 	ans->wait_commit = 0;
+	ans->is_nak = 0;
 	ans->naklen = 0;
 	ans->events = 0;
 	ingest_log_reject(f, "DUH", reason);
@@ -171,6 +173,7 @@ ingest_ack(const struct ingest_frame *f, int wait, struct ingest_answer *ans)
 	ans->len = dc09_build_answer(DC09_ID_ACK, &f->m, f->key, f->now, ans->buf,
 	    sizeof(ans->buf));
 	ans->naklen = dc09_build_nak(f->now, ans->nak, sizeof(ans->nak));
+	ans->is_nak = 0;
 	ans->wait_commit = wait;
 	ans->events = 0;
 	pcod_stats.acks++;

@@ -769,13 +769,6 @@ udp_nak_allowed(struct listener *l, const struct sockaddr_storage *from)
 	return ok;
 }
 
-/* Is a ready answer a NAK?  The token follows LF, CRC and length. */
-static int
-answer_is_nak(const struct ingest_answer *a)
-{
-	return a->len > 14 && memcmp(a->buf + 9, "\"NAK\"", 5) == 0;
-}
-
 /* Count and log (within the limit) a datagram that is not DC-09; it gets no answer. */
 static void
 udp_junk(const char *peer, const char *buf, size_t n)
@@ -817,7 +810,7 @@ udp_datagram(struct listener *l, const char *buf, size_t n,
 		ingest_nak(&a);
 	}
 	if (!a.wait_commit) {
-		if (!answer_is_nak(&a) || udp_nak_allowed(l, from))
+		if (!a.is_nak || udp_nak_allowed(l, from))
 			udp_send(l, a.buf, a.len, from, fromlen);
 		return;
 	}
