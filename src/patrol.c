@@ -1030,7 +1030,8 @@ pt_windows_cp(struct pt_eval *ev, int j)
 		return -1;
 	for (k = 0; k < n; k++) {
 		ev->wf[j * n + k] = pt_local_abs(ev, rule->from + off[k]);
-		ev->wt[j * n + k] = pt_local_abs(ev, rule->from + off[k] + span[k]);
+		/* Its length in real time: a window in the spring gap still has one. */
+		ev->wt[j * n + k] = ev->wf[j * n + k] + (int64_t)span[k] * 1000;
 	}
 	return 0;
 }
