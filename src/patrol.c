@@ -31,6 +31,8 @@
  * zone on the shift's own dates, so an 18:00-06:00 shift lasts 11 h across
  * the spring change and 13 h across the autumn one.  A time in the spring
  * gap is the first instant after it; one there twice in autumn the first.
+ * A window of windows order starts at its local start so converted and
+ * lasts its length in real time (one in the spring gap starts at 03:00).
  *
  * SLOTS.  A shift of n rounds is cut into n equal slots (in real time);
  * round k must start within slot k.  Each slot has at most one round: the
@@ -64,7 +66,10 @@
  *
  * VISITS.  A visit is "too fast" when less than the checkpoint's min_gap
  * after the previous visit of the round (nobody walks it that fast), "late"
- * when more than its max_gap after it, or (windows) after its window; in
+ * when more than its max_gap after it (exactly max_gap is on time), or in
+ * windows order at or after its window's end (a window is [from, to));
+ * "early" (windows) before its window opens.  The previous visit is the
+ * last one in order: a visit out of order does not move it.  In
  * strict and windows order the expected checkpoint becomes late as soon as
  * its deadline passes unvisited (so the alarm comes while the guard is
  * overdue, not when they turn up), and stays late if it is then skipped.
@@ -889,7 +894,8 @@ patrol_shifts(const struct patrol_route *route, const struct tz_rule *tz,
 			    sh.end_ms > from_ms && sh.start_ms < to_ms)
 				all[n++] = sh;
 	qsort(all, (size_t)n, sizeof(*all), pt_shift_cmp);
-	memcpy(out, all, (size_t)(n < max ? n : max) * sizeof(*all));
+	if (out != NULL && n > 0 && max > 0)
+		memcpy(out, all, (size_t)(n < max ? n : max) * sizeof(*all));
 	free(all);
 	return n;
 }

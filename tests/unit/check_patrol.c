@@ -1307,6 +1307,91 @@ START_TEST(test_names)
 }
 END_TEST
 
+/* A random JSON value of the kinds a sloppy or hostile client sends. */
+static json_t *
+random_value(void)
+{
+	static const char *const	strs[] = { "", "mon", "18:00", "25:61",
+	    "holiday", "mon-sun", "sun-mon", "00:00-00:00", "22:00-22:15",
+	    "windows", "any", "strict", "04A1B2C3", "a\tb", "x y" };
+
+	switch (rng(9)) {
+	case 0:
+		return json_integer((json_int_t)rng(200000) - 100000);
+	case 1:
+		return json_integer(rng(2) ? INT64_MAX : INT64_MIN);
+	case 2:
+		return json_real(1.5);
+	case 3:
+		return json_null();
+	case 4:
+		return json_array();
+	case 5:
+		return json_object();
+	case 6:
+		return json_true();
+	default:
+		return json_string(strs[rng(sizeof(strs) / sizeof(strs[0]))]);
+	}
+}
+
+/* Replace one random member somewhere in j by a random value. */
+static void
+mutate(json_t *j)
+{
+	const char	*key;
+	json_t		*v;
+	size_t		 n = json_is_object(j) ? json_object_size(j) :
+			    json_array_size(j), pick;
+
+	if (n == 0)
+		return;
+	pick = rng(n);
+	if (json_is_array(j)) {
+		v = json_array_get(j, pick);
+		if ((json_is_object(v) || json_is_array(v)) && rng(3))
+			mutate(v);
+		else
+			json_array_set_new(j, pick, random_value());
+		return;
+	}
+	json_object_foreach(j, key, v) {
+		if (pick-- > 0)
+			continue;
+		if ((json_is_object(v) || json_is_array(v)) && rng(3))
+			mutate(v);
+		else if (rng(8) == 0)
+			json_object_del(j, key);
+		else
+			json_object_set_new(j, key, random_value());
+		return;
+	}
+}
+
+START_TEST(test_route_mutated)
+{
+	struct patrol_route	*r;
+	json_t			*doc;
+	char			 err[256];
+	int			 i, k, ok = 0;
+
+	for (i = 0; i < 20000; i++) {
+		doc = js(i % 2 ? example_route : windows_route);
+		for (k = 0; k <= (int)rng(3); k++)
+			mutate(doc);
+		err[0] = '\0';
+		if ((r = patrol_route_parse(doc, err, sizeof(err))) != NULL) {
+			ok++;
+			ck_assert_int_ge(patrol_route_ncheckpoints(r), 1);
+			patrol_route_free(r);
+		} else
+			ck_assert_msg(err[0] != '\0', "refused without a message");
+		json_decref(doc);
+	}
+	ck_assert_int_gt(ok, 0);
+}
+END_TEST
+
 static Suite *
 patrol_suite(void)
 {
@@ -1343,6 +1428,7 @@ patrol_suite(void)
 	tcase_add_test(tc, test_scan_order_irrelevant);
 	tcase_add_test(tc, test_hostile_input);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_route_mutated);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
