@@ -1383,58 +1383,74 @@ pt_finding(struct pt_eval *ev, enum patrol_fail kind, int round, int cp,
 /* The name of checkpoint j for a text. */
 #define CPN(ev, j)	((ev)->r->cps[(j)].name)
 
-/* The findings of checkpoint j in round k (1-based in keys and texts). */
+/* A finding of checkpoint j in round k keyed "r<k>.cp<j>.<what>" (1-based). */
+static struct patrol_finding *
+pt_cp_finding(struct pt_eval *ev, int k, int j, enum patrol_fail kind,
+    int64_t at, const char *what)
+{
+	struct patrol_finding	*f;
+
+	f = pt_finding(ev, kind, k + 1, j, ev->out->rounds[k].guard_id, at);
+	pt_set(f->key, sizeof(f->key), "r%d.cp%d.%s", k + 1, j + 1, what);
+	return f;
+}
+
+/* Checkpoint j of round k was late, or is overdue. */
+static void
+pt_late_finding(struct pt_eval *ev, int k, int j)
+{
+	const struct patrol_round	*rd = &ev->out->rounds[k];
+	int64_t				 d = ev->wr[k].late_d[j];
+	struct patrol_finding		*f;
+	char				 by[32];
+
+	f = pt_cp_finding(ev, k, j, PATROL_FAIL_CP_LATE, d, "late");
+	pt_dur(by, sizeof(by), rd->visit_ms[j] - d);
+	if (rd->visit_ms[j] != 0 && rd->visits[j] != PATROL_VISIT_ORDER)
+		pt_set(f->text, sizeof(f->text), "Round %d: %s late by %s",
+		    k + 1, CPN(ev, j), by);
+	else
+		pt_set(f->text, sizeof(f->text), "Round %d: %s overdue", k + 1,
+		    CPN(ev, j));
+}
+
+/* The findings of checkpoint j in round k. */
 static void
 pt_cp_findings(struct pt_eval *ev, int k, int j)
 {
 	const struct patrol_round	*rd = &ev->out->rounds[k];
-	const struct pt_round		*w = &ev->wr[k];
 	struct patrol_finding		*f;
 	char				 d[32], g[32];
 
-	if (w->late_d[j] != 0) {
-		f = pt_finding(ev, PATROL_FAIL_CP_LATE, k + 1, j, rd->guard_id,
-		    w->late_d[j]);
-		pt_set(f->key, sizeof(f->key), "r%d.cp%d.late", k + 1, j + 1);
-		pt_dur(d, sizeof(d), rd->visit_ms[j] - w->late_d[j]);
-		if (rd->visit_ms[j] != 0 && rd->visits[j] != PATROL_VISIT_ORDER)
-			pt_set(f->text, sizeof(f->text), "Round %d: %s late "
-			    "by %s", k + 1, CPN(ev, j), d);
-		else
-			pt_set(f->text, sizeof(f->text), "Round %d: %s "
-			    "overdue", k + 1, CPN(ev, j));
-	}
-	pt_dur(d, sizeof(d), w->gap[j]);
+	if (ev->wr[k].late_d[j] != 0)
+		pt_late_finding(ev, k, j);
+	pt_dur(d, sizeof(d), ev->wr[k].gap[j]);
+	pt_dur(g, sizeof(g), (int64_t)ev->r->cps[j].min_gap * 1000);
 	switch (rd->visits[j]) {
 	case PATROL_VISIT_SKIPPED:
-		f = pt_finding(ev, PATROL_FAIL_CP_SKIPPED, k + 1, j,
-		    rd->guard_id, w->skip_t[j]);
-		pt_set(f->key, sizeof(f->key), "r%d.cp%d.skipped", k + 1, j + 1);
+		f = pt_cp_finding(ev, k, j, PATROL_FAIL_CP_SKIPPED,
+		    ev->wr[k].skip_t[j], "skipped");
 		pt_set(f->text, sizeof(f->text), "Round %d: %s skipped", k + 1,
 		    CPN(ev, j));
 		break;
 	case PATROL_VISIT_ORDER:
-		f = pt_finding(ev, PATROL_FAIL_CP_ORDER, k + 1, j, rd->guard_id,
-		    rd->visit_ms[j]);
-		pt_set(f->key, sizeof(f->key), "r%d.cp%d.order", k + 1, j + 1);
+		f = pt_cp_finding(ev, k, j, PATROL_FAIL_CP_ORDER,
+		    rd->visit_ms[j], "order");
 		pt_set(f->text, sizeof(f->text), "Round %d: %s visited out of "
 		    "order", k + 1, CPN(ev, j));
 		break;
 	case PATROL_VISIT_FAST:
-		f = pt_finding(ev, PATROL_FAIL_CP_FAST, k + 1, j, rd->guard_id,
-		    rd->visit_ms[j]);
-		pt_set(f->key, sizeof(f->key), "r%d.cp%d.fast", k + 1, j + 1);
-		pt_dur(g, sizeof(g), (int64_t)ev->r->cps[j].min_gap * 1000);
+		f = pt_cp_finding(ev, k, j, PATROL_FAIL_CP_FAST, rd->visit_ms[j],
+		    "fast");
 		pt_set(f->text, sizeof(f->text), "Round %d: %s reached %s after "
 		    "the previous checkpoint (at least %s to walk)", k + 1,
 		    CPN(ev, j), d, g);
 		break;
 	case PATROL_VISIT_EARLY:
-		f = pt_finding(ev, PATROL_FAIL_CP_EARLY, k + 1, j, rd->guard_id,
-		    rd->visit_ms[j]);
-		pt_set(f->key, sizeof(f->key), "r%d.cp%d.early", k + 1, j + 1);
-		pt_set(f->text, sizeof(f->text), "Round %d: %s visited %s "
-		    "before its window", k + 1, CPN(ev, j), d);
+		f = pt_cp_finding(ev, k, j, PATROL_FAIL_CP_EARLY,
+		    rd->visit_ms[j], "early");
+		pt_set(f->text, sizeof(f->text), "Round %d: %s visited %s before "
+		    "its window", k + 1, CPN(ev, j), d);
 		break;
 	default:
 		break;
@@ -1570,6 +1586,17 @@ pt_findings(struct pt_eval *ev, const struct pt_scan *v, size_t n)
 		    sizeof(*ev->out->findings), pt_finding_cmp);
 }
 
+/* 1 if the arguments of patrol_evaluate() can be judged. */
+static int
+pt_args_ok(const struct patrol_route *route, const struct patrol_shift *sh,
+    const struct patrol_scan *scans, size_t nscans)
+{
+	return route != NULL && sh != NULL && sh->rule >= 0 &&
+	    sh->rule < route->nrules && sh->rounds >= 0 &&
+	    sh->rounds <= PATROL_ROUNDS_MAX && sh->end_ms > sh->start_ms &&
+	    (scans != NULL || nscans == 0);
+}
+
 /* Evaluate the scans of one shift at now_ms; 0, or -1 on a shift that is not the route's. */
 int
 patrol_evaluate(const struct patrol_route *route, const struct patrol_shift *sh,
@@ -1585,10 +1612,7 @@ patrol_evaluate(const struct patrol_route *route, const struct patrol_shift *sh,
 		return -1;
 	memset(out, 0, sizeof(*out));
 	out->next_cp = -1;
-	if (route == NULL || sh == NULL || sh->rule < 0 ||
-	    sh->rule >= route->nrules || sh->rounds < 0 ||
-	    sh->rounds > PATROL_ROUNDS_MAX || sh->end_ms <= sh->start_ms ||
-	    (scans == NULL && nscans > 0))
+	if (!pt_args_ok(route, sh, scans, nscans))
 		return -1;
 	memset(&ev, 0, sizeof(ev));
 	ev.r = route;
