@@ -305,6 +305,9 @@ START_TEST(test_load_system)
 	ck_assert_int_eq(offset_at(tz, utc(2027, 10, 31, 1, 0)), 3600);
 	tz_free(tz);
 	ck_assert_ptr_null(tz_load(NULL, "Europe/Atlantis", err, sizeof(err)));
+	/* A directory is not a zone. */
+	ck_assert_ptr_null(tz_load(NULL, "Europe", err, sizeof(err)));
+	ck_assert_ptr_null(tz_load(NULL, "Europe/", err, sizeof(err)));
 }
 END_TEST
 
