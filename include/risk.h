@@ -128,6 +128,8 @@ int	risk_method_parse(const char *);
 const char *risk_method_name(int method);
 int	risk_band_parse(int method, const char *);
 const char *risk_band_name(int method, int band);
+/* 1 if s names a band as "METHOD:BAND" ("pnh:II"): protocols by band. */
+int	risk_band_key_valid(const char *s);
 
 /* --- what an assessment does to a new alarm ------------------------------ */
 

@@ -50,3 +50,11 @@ BEGIN
 	    FROM alarms WHERE id = NEW.alarm_id)
 	    WHERE alarm_id = NEW.alarm_id AND position = NEW.position;
 END;
+
+-- A protocol may apply to the sites of a risk band ("pnh:II", centre-wide):
+-- chosen after the site's own protocols and before the centre-wide ones.
+ALTER TABLE protocols ADD COLUMN band TEXT;
+-- One current protocol per site, class and band.
+DROP INDEX protocols_current;
+CREATE UNIQUE INDEX protocols_current ON protocols(ifnull(site_id, 0),
+	ifnull(class, ''), ifnull(band, '')) WHERE current = 1;

@@ -603,3 +603,19 @@ risk_take_ms(const struct risk_alarm *rk, int take_s, int64_t now)
 
 	return dispatch > 0 && dispatch < take ? dispatch : take;
 }
+
+/* "pnh:II", "matrix:most", "points:high": a band as protocols name it? */
+int
+risk_band_key_valid(const char *s)
+{
+	const char	*colon;
+	char		 method[16];
+	int		 m;
+
+	if (s == NULL || (colon = strchr(s, ':')) == NULL ||
+	    (size_t)(colon - s) >= sizeof(method))
+		return 0;
+	snprintf(method, sizeof(method), "%.*s", (int)(colon - s), s);
+	return (m = risk_method_parse(method)) >= 0 &&
+	    risk_band_parse(m, colon + 1) >= 0;
+}

@@ -204,6 +204,52 @@ def protocol_dispatch_step_capped(t):
 
 
 @T.test
+def protocol_by_band(t):
+    with Pcod() as p:
+        a = site_with_unit(p, "Jeweller", "1234")
+        b = site_with_unit(p, "Kiosk", "5678")
+        for name, extra in [("centre", {}), ("band II", {"band": "pnh:II"}),
+                            ("band II fire", {"band": "pnh:II", "class": "fire"})]:
+            r = p.ctl("protocol.put", dict(extra, name=name, approved_by="c", steps=[
+                {"action": "call", "target": 1, "deadline": 60}]))
+            t.require(r.get("ok"), "protocol.put " + name, r)
+        r = p.ctl("protocol.put", {"name": "x", "band": "pnh:VI", "approved_by": "c",
+                                   "steps": [{"action": "text", "text": "t",
+                                              "deadline": 60}]})
+        t.check(err(r) == "bad_args" and "band:" in errmsg(r), "bad band refused", r)
+        r = p.ctl("protocol.put", {"name": "y", "band": "pnh:II", "site": a,
+                                   "approved_by": "c", "steps": [
+                                       {"action": "text", "text": "t", "deadline": 60}]})
+        t.check(err(r) == "bad_args" and "not both" in errmsg(r), "site and band refused", r)
+        r = p.ctl("protocol.put", {"name": "z", "band": "pnh:II", "approved_by": "c",
+                                   "steps": [{"action": "text", "text": "t",
+                                              "deadline": 60}]})
+        t.eq(err(r), "exists", "one protocol in force per band and class")
+
+        def match(site, cls):
+            m = p.call("protocol.match", site=site, **{"class": cls})
+            return m and m["name"]
+        t.eq(match(a, "burglary"), "centre", "no assessment: centre-wide")
+        p.call("site.assess", site=a, assessed_by="x", pnh=PNH_II)
+        p.call("site.assess", site=b, assessed_by="x", pnh={"p": 1, "n": 1, "h": 1})
+        t.eq(match(a, "burglary"), "band II", "band II site: the band's protocol")
+        t.eq(match(a, "fire"), "band II fire", "band and class first")
+        t.eq(match(b, "burglary"), "centre", "band V site: centre-wide")
+        with p.tcp() as panel:
+            send(panel, 1, "1234", "Nri1/BA01")
+        al = alarm_row(alarm_of(p, a, 1))
+        t.eq((al.get("protocol") or {}).get("name"), "band II",
+             "the alarm gets the band's protocol")
+        shown = p.call("protocol.show", name="band II")
+        t.eq(shown.get("band"), "pnh:II", "protocol.show has the band")
+        r = p.ctl("protocol.put", {"name": "site a", "site": a, "approved_by": "c",
+                                   "steps": [{"action": "text", "text": "t",
+                                              "deadline": 60}]})
+        t.require(r.get("ok"), "site protocol", r)
+        t.eq(match(a, "burglary"), "site a", "the site's own protocol wins over the band")
+
+
+@T.test
 def band_mapping_config(t):
     with Pcod(extra=["risk-band pnh II priority 2 take-deadline 0.25 step-deadline 0.5"]) as p:
         site = site_with_unit(p, "Bank", "1234")
