@@ -37,6 +37,9 @@ static const char sql_apply[] = "SELECT id, version, result"
 static const char sql_mark[] = "UPDATE alarms SET risk_id = ?2,"
     " priority_reason = nullif(?3, ''), dispatch_deadline_ms = nullif(?4, 0)"
     " WHERE id = ?1";
+/* A dispatch step says the time it really has: the budget from the raise. */
+static const char sql_cap_dispatch[] = "UPDATE alarm_steps SET deadline_s ="
+    " max(1, min(deadline_s, ?2)) WHERE alarm_id = ?1 AND action = 'dispatch'";
 static const char sql_has_dispatch[] = "SELECT count(*) FROM alarm_steps"
     " WHERE alarm_id = ?1 AND action = 'dispatch'";
 static const char sql_add_dispatch[] = "INSERT INTO alarm_steps (alarm_id,"
@@ -315,7 +318,7 @@ store_risk_alarm(struct store *s, const struct risk_map *map, int64_t site_id,
 	return 0;
 }
 
-/* Give alarm_id a dispatch step when its protocol has none. */
+/* Give alarm_id a dispatch step when its protocol has none, else cap its own. */
 static int
 risk_dispatch_step(struct store *s, int64_t alarm_id, int64_t budget_s)
 {
@@ -325,8 +328,18 @@ risk_dispatch_step(struct store *s, int64_t alarm_id, int64_t budget_s)
 
 	if (risk_scalar_id(s, sql_has_dispatch, alarm_id, &n) != 0)
 		return -1;
-	if (n > 0)
-		return 0;
+	if (n > 0) {
+		if ((st = store_stmt(s, STORE_WRITER, sql_cap_dispatch)) == NULL)
+			return -1;
+		rc = sqlite3_bind_int64(st, 1, alarm_id);
+		rc |= sqlite3_bind_int64(st, 2, budget_s);
+		if (rc != SQLITE_OK) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return store_fail(s, STORE_WRITER);
+		}
+		return store_step_done(s, st);
+	}
 	if ((st = store_stmt(s, STORE_WRITER, sql_add_dispatch)) == NULL)
 		return -1;
 	rc = sqlite3_bind_int64(st, 1, alarm_id);
