@@ -353,6 +353,74 @@ def bad_documents(t):
 
 
 @T.test
+def restart_and_bad_reload(t):
+    with Pcod() as p:
+        site = site_with_unit(p, "Museum", "1234")
+        p.call("site.assess", site=site, assessed_by="x", pnh=PNH_II)
+        with p.tcp() as panel:
+            send(panel, 1, "1234", "Nri1/BA01")
+        first = alarm_row(alarm_of(p, site, 1))
+        # A bad mapping on SIGHUP is refused; the running one stays.
+        p.write_conf(extra=["risk-band pnh II priority 99"])
+        p.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        t.check(p.running(), "bad reload: still running")
+        t.check("risk-band" in p.log(), "bad reload logged with the directive")
+        p.write_conf()
+        p.restart()
+        t.eq(p.call("site.risk", site=site)["current"]["version"], 1,
+             "assessment kept across a restart")
+        kept = alarm_row(alarm_of(p, site, 1))
+        t.eq((kept["priority"], kept.get("priority_reason")),
+             (first["priority"], first.get("priority_reason")),
+             "alarm keeps priority and reason across a restart")
+        with p.tcp() as panel:
+            send(panel, 2, "1234", "Nri1/BA02")
+        t.eq(alarm_row(alarm_of(p, site, 2))["priority"], 1,
+             "after the restart the mapping still applies")
+
+
+@T.test
+def sloppy_clients(t):
+    with Pcod() as p:
+        site = p.call("site.add", name="Garage")["id"]
+        cases = [
+            {"assessed_by": "x", "pnh": {"p": 4.0, "n": 4, "h": 3}},
+            {"assessed_by": "x", "pnh": {"p": "4", "n": 4, "h": 3}},
+            {"assessed_by": "x", "pnh": {"p": True, "n": 4, "h": 3}},
+            {"assessed_by": "x", "pnh": None},
+            {"assessed_by": "x", "pnh": [4, 4, 3]},
+            {"assessed_by": "x", "note": "n" * 5000, "pnh": {"p": 1, "n": 1, "h": 1}},
+            {"assessed_by": "x" * 200, "pnh": {"p": 1, "n": 1, "h": 1}},
+            {"assessed_by": "x", "pnh": {"p": 1, "n": 1, "h": 1,
+                                          "measures": ["ok", 3]}},
+            {"assessed_by": "x", "time_balance": {"handling": 1e308, "travel": 1,
+                                                   "points": [{"name": "d", "delay": 5}]}},
+            {"assessed_by": "x", "time_balance": {"handling": 1, "travel": 1,
+                                                   "points": [{"name": "d", "delay": 5,
+                                                               "zone": -3}]}},
+            {"assessed_by": "x", "zone": {"category": "z-1", "detection": "space"}},
+            {"assessed_by": "x", "grade": {"components": []}},
+            {"assessed_by": "x", "valid_until": "tomorrow", "pnh": {"p": 1, "n": 1, "h": 1}},
+        ]
+        for doc in cases:
+            r = p.ctl("site.assess", dict(doc, site=site))
+            t.check(err(r) == "bad_args" and errmsg(r), "refused: %.70s" % json.dumps(doc), r)
+        t.eq(p.call("site.risk", site=site)["history"], [], "nothing stored")
+        r = p.ctl("site.assess", {"site": site, "assessed_by": "Zoë éè ☃",
+                                  "pnh": {"p": 1, "n": 1, "h": 1},
+                                  "time_balance": {"handling": 0.25, "travel": 1.5,
+                                                   "points": [{"name": "d", "delay": 2}]}})
+        t.require(r.get("ok"), "UTF-8 and fractional minutes accepted", r)
+        tb = r["result"]["result"]["time_balance"]
+        t.eq((tb["points"][0]["margin"], tb["late"]), (0.25, False), "fractional balance")
+        r = p.ctl("risk.tables.put", {"document": {"format": "pcod-risk-tables"}})
+        t.check(err(r) == "bad_args" and "document.factors: missing" in errmsg(r),
+                "tables: missing member named", r)
+        t.check(p.running(), "daemon alive")
+
+
+@T.test
 def shipped_examples_and_roles(t):
     with Pcod() as p:
         site = site_with_unit(p, "Warehouse", "1234")
