@@ -8,8 +8,17 @@
 
 #include <check.h>
 #include <jansson.h>
+#include <sqlite3.h>
 
+#include "clock.h"
 #include "risk.h"
+#include "store.h"
+#include "tmpstore.h"
+
+#define NOW_MS	1767225600000LL		/* 2026-01-01T00:00:00Z */
+
+static struct tmpstore	 ts;		/* the temporary database (store tests) */
+static struct store	*st;
 
 /* A document from JSON text (the test fails on bad JSON). */
 static json_t *
@@ -425,6 +434,185 @@ START_TEST(band_mapping)
 }
 END_TEST
 
+/* The fixed test clock. */
+static int64_t
+fixed_now(void)
+{
+	return NOW_MS;
+}
+
+/* A store with two sites and an alarm of site 1 (fixture rows). */
+static void
+setup(void)
+{
+	sqlite3	*db;
+
+	clock_set_source(fixed_now);
+	st = tmpstore_open(&ts, "check_risk");
+	ck_assert_int_eq(sqlite3_open(ts.path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO sites (id, name,"
+	    " created_ms, updated_ms) VALUES (1, 'Bank', 0, 0), (2, 'Shop', 0, 0);"
+	    " INSERT INTO alarms (id, site_id, account, class, priority, state,"
+	    " first_ms, last_ms, created_ms) VALUES (1, 1, '1234', 'burglary', 2,"
+	    " 'new', 0, 0, 0);"
+	    " INSERT INTO alarm_steps (alarm_id, position, action, deadline_s)"
+	    " VALUES (1, 1, 'call', 60), (1, 2, 'dispatch', 3600)",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* Close and remove the store. */
+static void
+teardown(void)
+{
+	store_close(st);
+	st = NULL;
+	tmpstore_remove(&ts, NULL);
+	clock_set_source(NULL);
+}
+
+/* Evaluate text and store it for site in the open batch; its version. */
+static int
+assess(int64_t site, const char *text)
+{
+	struct risk_map	*m = risk_map_new();
+	json_t		*d = doc(text), *t = risk_tables_default(), *r;
+	char		 err[256];
+	int64_t		 id;
+	int		 version;
+
+	r = risk_evaluate(d, t, NULL, m, err, sizeof err);
+	ck_assert_msg(r != NULL, "%s", err);
+	ck_assert_int_eq(store_risk_put(st, site, d, r, NOW_MS, 0, "tester",
+	    NOW_MS, &id, &version), 0);
+	json_decref(d);
+	json_decref(t);
+	json_decref(r);
+	risk_map_free(m);
+	return version;
+}
+
+START_TEST(store_versions)
+{
+	json_t	*cur, *hist, *old;
+
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert(json_is_null(cur = store_risk_get(st, 0, 1, 0)));
+	json_decref(cur);
+	ck_assert_int_eq(assess(1, "{\"assessed_by\": \"a\", \"pnh\": "
+	    "{\"p\": 5, \"n\": 5, \"h\": 3}}"), 1);
+	ck_assert_int_eq(assess(1, "{\"assessed_by\": \"b\", \"pnh\": "
+	    "{\"p\": 1, \"n\": 1, \"h\": 1}}"), 2);
+	ck_assert_int_eq(assess(2, "{\"assessed_by\": \"c\", \"pnh\": "
+	    "{\"p\": 1, \"n\": 1, \"h\": 1}}"), 1);
+	/* Committed readers see nothing before the commit. */
+	hist = store_risk_history(st, 1, 1);
+	ck_assert_int_eq(json_array_size(hist), 0);
+	json_decref(hist);
+	ck_assert_int_eq(store_commit(st), 0);
+	cur = store_risk_get(st, 1, 1, 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(cur, "version")), 2);
+	ck_assert(json_is_true(json_object_get(cur, "current")));
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
+	    json_object_get(cur, "result"), "bands"), "pnh")), "V");
+	old = store_risk_get(st, 1, 1, 1);
+	ck_assert(json_is_false(json_object_get(old, "current")));
+	ck_assert_str_eq(json_string_value(json_object_get(old, "assessed_by")),
+	    "a");
+	hist = store_risk_history(st, 1, 1);
+	ck_assert_int_eq(json_array_size(hist), 2);
+	json_decref(hist);
+	hist = store_risk_current_all(st);
+	ck_assert_int_eq(json_array_size(hist), 2);
+	json_decref(hist);
+	json_decref(cur);
+	json_decref(old);
+}
+END_TEST
+
+START_TEST(store_alarm_applies)
+{
+	struct risk_map		*m = risk_map_new();
+	struct risk_alarm	 rk;
+	sqlite3			*db;
+	sqlite3_stmt		*q;
+
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_risk_alarm(st, m, 1, 5, &rk), 0);
+	ck_assert_int_eq(rk.assessment_id, 0);
+	ck_assert_int_eq(rk.priority, 0);
+	ck_assert(rk.dispatch_s == RISK_NO_DISPATCH);
+	assess(1, "{\"assessed_by\": \"a\", \"pnh\": {\"p\": 5, \"n\": 5,"
+	    " \"h\": 3}, \"time_balance\": {\"handling\": 1, \"travel\": 5,"
+	    " \"points\": [{\"name\": \"d\", \"zone\": 5, \"delay\": 9},"
+	    " {\"name\": \"w\", \"delay\": 7}]}}");
+	ck_assert_int_eq(store_risk_alarm(st, m, 1, 5, &rk), 0);
+	ck_assert_int_gt(rk.assessment_id, 0);
+	ck_assert_int_eq(rk.priority, 1);
+	ck_assert_int_eq(rk.take_pct, 50);
+	ck_assert_int_eq(rk.dispatch_s, 4 * 60);
+	ck_assert_str_eq(rk.band_key[RISK_M_PNH], "pnh:II");
+	ck_assert_int_eq(risk_take_ms(&rk, 60, NOW_MS), NOW_MS + 30000);
+	ck_assert_int_eq(risk_dispatch_ms(&rk, NOW_MS), NOW_MS + 240000);
+	ck_assert_int_eq(store_risk_alarm_mark(st, 1, &rk, NOW_MS), 0);
+	/* Another zone: the shortest point. */
+	ck_assert_int_eq(store_risk_alarm(st, m, 1, 9, &rk), 0);
+	ck_assert_int_eq(rk.dispatch_s, 2 * 60);
+	ck_assert_int_eq(risk_take_ms(&rk, 600, NOW_MS), NOW_MS + 120000);
+	ck_assert_int_eq(store_risk_alarm(st, m, 2, 5, &rk), 0);
+	ck_assert_int_eq(rk.assessment_id, 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	ck_assert_int_eq(sqlite3_open(ts.path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT a.priority_reason,"
+	    " a.dispatch_deadline_ms, s.deadline_s FROM alarms a JOIN alarm_steps s"
+	    " ON s.alarm_id = a.id AND s.action = 'dispatch' WHERE a.id = 1", -1,
+	    &q, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(q, 0),
+	    "priority raised: PNH band II; take-deadline x0.50: PNH band II");
+	ck_assert_int_eq(sqlite3_column_int64(q, 1), NOW_MS + 240000);
+	ck_assert_int_eq(sqlite3_column_int(q, 2), 240);
+	sqlite3_finalize(q);
+	/* Taking sets the step deadlines from the take: the trigger caps dispatch. */
+	ck_assert_int_eq(sqlite3_exec(db, "UPDATE alarm_steps SET deadline_ms ="
+	    " 1767225700000 + deadline_s * 1000 WHERE alarm_id = 1", NULL, NULL,
+	    NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT deadline_ms FROM"
+	    " alarm_steps WHERE alarm_id = 1 ORDER BY position", -1, &q, NULL),
+	    SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int64(q, 0), 1767225760000LL);
+	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int64(q, 0), NOW_MS + 240000);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	risk_map_free(m);
+}
+END_TEST
+
+START_TEST(store_tables_versions)
+{
+	json_t	*t = risk_tables_default(), *row;
+	int	 version;
+
+	ck_assert(json_is_null(row = store_risk_tables_get(st, 1, 0)));
+	json_decref(row);
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_risk_tables_put(st, t, "tester", NOW_MS,
+	    &version), 0);
+	ck_assert_int_eq(version, 1);
+	ck_assert_int_eq(store_risk_tables_put(st, t, "tester", NOW_MS,
+	    &version), 0);
+	ck_assert_int_eq(version, 2);
+	ck_assert_int_eq(store_commit(st), 0);
+	row = store_risk_tables_get(st, 1, 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(row, "version")), 2);
+	ck_assert(json_equal(json_object_get(row, "doc"), t));
+	json_decref(row);
+	json_decref(t);
+}
+END_TEST
+
 /* The suite. */
 static Suite *
 risk_suite(void)
@@ -444,6 +632,12 @@ risk_suite(void)
 	tcase_add_test(tc, doc_errors);
 	tcase_add_test(tc, tables_check);
 	tcase_add_test(tc, band_mapping);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("store");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, store_versions);
+	tcase_add_test(tc, store_alarm_applies);
+	tcase_add_test(tc, store_tables_versions);
 	suite_add_tcase(s, tc);
 	return s;
 }
