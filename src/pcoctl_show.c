@@ -710,6 +710,8 @@ pcoctl_show_risk_report(json_t *result)
 
 	json_array_foreach(sites, i, row)
 		risk_join(row, "flags");
+	json_array_foreach(flagged, i, row)
+		risk_join(row, "flags");
 	printf("sites (%zu):\n", json_array_size(sites));
 	table_print(sites, risk_report_cols);
 	printf("\nflagged (%zu):\n", json_array_size(flagged));

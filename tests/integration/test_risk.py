@@ -509,6 +509,7 @@ def report_and_pcoctl(t):
         rc, out, e = p.pcoctl("risk", "report")
         t.check(rc == 0 and "Alpha" in out and "expired" in out, "pcoctl risk report",
                 out + e)
+        t.check('["' not in out, "pcoctl risk report: flags as a list, not JSON", out)
         path = os.path.join(p.dir, "a.json")
         with open(path, "w") as f:
             json.dump({"assessed_by": "z", "pnh": {"p": 4, "n": 4, "h": 3}}, f)
