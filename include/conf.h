@@ -24,6 +24,8 @@ struct listen_conf {
 };
 
 /* A named supervision interval ("SP4" = 180 s) set in the file. */
+struct risk_map;
+
 struct supervision_preset {
 	char	name[16];
 	int	seconds;
@@ -66,6 +68,7 @@ struct config {
 	int			 login_lock_time;	/* seconds of the first lock-out (doubles) */
 	int			 login_audit_burst;	/* failures audited one by one per interval */
 	int			 login_audit_interval;	/* seconds; then one summary row */
+	struct risk_map		*risk_map;	/* risk-band rules (risk.h); owned */
 };
 
 /*

@@ -20,6 +20,10 @@ void	pcoctl_show_stats(json_t *result);
 void	pcoctl_show_document(json_t *result);
 void	pcoctl_show_removed(json_t *result);
 void	pcoctl_show_any(json_t *result);
+/* site risk, site assess, risk report (issue 10). */
+void	pcoctl_show_risk(json_t *result);
+void	pcoctl_show_assessment(json_t *result);
+void	pcoctl_show_risk_report(json_t *result);
 
 /* One alarm notification as a line: "TOPIC key=value...\n". */
 void	pcoctl_show_alarm_line(const char *topic, json_t *alarm);

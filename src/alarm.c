@@ -27,6 +27,7 @@
 #include "event.h"
 #include "handling.h"
 #include "log.h"
+#include "risk.h"
 #include "site.h"
 #include "store.h"
 #include "store_alarm.h"
@@ -753,15 +754,16 @@ alarm_boost(struct alarm_engine *e, int64_t site_id, int *boost)
 	return store_site_boost(e->store, site_id, boost) < 0 ? -1 : 0;
 }
 
-/* Copy the steps of protocol pid to alarm id.  0 or -1. */
+/* Copy the steps of protocol pid to alarm id, deadlines x pct / 100.  0 or -1. */
 static int
-alarm_protocol_steps(struct alarm_engine *e, int64_t id, int64_t pid)
+alarm_protocol_steps(struct alarm_engine *e, int64_t id, int64_t pid, int pct)
 {
 	json_t	*steps;
 	int	 rc;
 
 	if ((steps = store_protocol_steps(e->store, pid)) == NULL)
 		return -1;
+	risk_steps_scale(steps, pct);
 	rc = store_alarm_steps_copy(e->store, id, steps);
 	json_decref(steps);
 	return rc;
@@ -792,18 +794,25 @@ alarm_raise(struct alarm_engine *e, const struct alarm_raise *r)
 {
 	struct store_alarm_new	 a;
 	struct alarm_open	*o;
+	struct risk_alarm	 rk;
 	int64_t			 id, now = clock_now_ms();
 	int			 boost;
 
-	if (alarm_boost(e, r->site_id, &boost) == -1)
+	/* The site's risk assessment in force now: priority and deadlines. */
+	if (alarm_boost(e, r->site_id, &boost) == -1 ||
+	    store_risk_alarm(e->store, e->cfg->risk_map, r->site_id,
+	    r->key->zone, &rk) == -1)
 		return -1;
-	alarm_new_row(e, r, boost, now, &a);
+	alarm_new_row(e, r, boost + rk.priority, now, &a);
+	a.take_deadline_ms = risk_take_ms(&rk, e->cfg->take_deadline, now);
 	/* The version in force now stays attached to this alarm. */
 	a.protocol_id = store_protocol_select(e->store, r->site_id, a.cls);
 	if (a.protocol_id < 0 || (id = store_alarm_add(e->store, &a)) < 0)
 		return -1;
 	if (a.protocol_id > 0 &&
-	    alarm_protocol_steps(e, id, a.protocol_id) == -1)
+	    alarm_protocol_steps(e, id, a.protocol_id, rk.step_pct) == -1)
+		return -1;
+	if (store_risk_alarm_mark(e->store, id, &rk, now) == -1)
 		return -1;
 	if (r->event_id > 0 && store_alarm_link(e->store, id, r->event_id) == -1)
 		return -1;

@@ -280,6 +280,7 @@ static const struct cmd_entry cmd_protocol_put_entry = {
 		{ "name", CMD_ARG_STRING, 1, 0, 1024 },
 		{ "site", CMD_ARG_INT, 0, 1, INT64_MAX },
 		{ "class", CMD_ARG_STRING, 0, 0, 64 },
+		{ "band", CMD_ARG_STRING, 0, 0, 32 },
 		{ "approved_by", CMD_ARG_STRING, 1, 0, 1024 },
 		{ "approved_at", CMD_ARG_TIME, 0, 0, 0 },
 		{ "steps", CMD_ARG_ARRAY, 1, 0, 1000 },

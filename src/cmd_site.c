@@ -17,6 +17,7 @@
 #include "cmd.h"
 #include "control.h"
 #include "log.h"
+#include "risk.h"
 #include "site.h"
 #include "store.h"
 
@@ -910,6 +911,20 @@ site_document(json_t *site)
 	    "after an import", "site", site);
 }
 
+/* The site's risk assessments into its document (risk.h); 0 or -1. */
+static int
+site_export_risk(struct control_ctx *ctx, int64_t id, json_t *site)
+{
+	json_t	*a = cmd_risk_export(ctx, id);
+
+	if (a == NULL) {
+		json_decref(site);
+		return -1;
+	}
+	json_object_set_new(site, "assessments", a);
+	return 0;
+}
+
 /* site.export {id} */
 static void
 cmd_site_export_exec(struct cmd_req *req, struct control_ctx *ctx,
@@ -922,6 +937,8 @@ cmd_site_export_exec(struct cmd_req *req, struct control_ctx *ctx,
 		control_error(req, "storage", "%s", store_errmsg(ctx->store));
 	else if (json_is_null(o))
 		control_error(req, "not_found", "no site %" PRId64, id);
+	else if (site_export_risk(ctx, id, o) != 0)
+		control_error(req, "storage", "%s", store_errmsg(ctx->store));
 	else
 		control_reply(req, site_document(o));
 }
@@ -981,7 +998,7 @@ static int
 site_import_check(struct control_ctx *ctx, json_t *doc, struct cmd_err *err)
 {
 	static const char *const lists[] = { "zones", "contacts", "units",
-	    "accounts", NULL };
+	    "accounts", "assessments", NULL };
 	struct site_chk	 c = { ctx->cfg, err, 1, 0 };
 	json_t		*fmt = json_object_get(doc, "format");
 	json_t		*ver = json_object_get(doc, "version");
@@ -1006,7 +1023,8 @@ site_import_check(struct control_ctx *ctx, json_t *doc, struct cmd_err *err)
 	    "number") != 0 || site_import_unique(&c, json_object_get(site,
 	    "accounts"), "accounts", "account") != 0)
 		return -1;
-	return 0;
+	return cmd_risk_import_check(ctx, json_object_get(site, "assessments"),
+	    err);
 }
 
 /* --- import: writes ------------------------------------------------------------------ */
@@ -1197,6 +1215,8 @@ site_import_write(struct control_ctx *ctx, const struct actor *who,
 		goto fail;
 	if (site_import_parts(ctx, id, site) != 0 ||
 	    site_import_accounts(ctx, who, id, site, old, detached, err) != 0 ||
+	    cmd_risk_import(ctx, who, id, json_object_get(site, "assessments"),
+	    err) != 0 ||
 	    site_audit_id(ctx, who, "site.import", id, site_import_details(site,
 	    replace, detached)) != 0 || site_result(ctx, id, result) != 0)
 		goto fail;

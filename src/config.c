@@ -22,6 +22,7 @@
 #include "dc09.h"
 #include "event.h"
 #include "log.h"
+#include "risk.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -708,6 +709,18 @@ h_log_level(struct parse *p, char **av, int ac)
 	    "warn, info or debug", &p->conf->log_level);
 }
 
+/* risk-band METHOD BAND [option value]... (risk.c parses it) */
+static int
+h_risk_band(struct parse *p, char **av, int ac)
+{
+	char	msg[256];
+
+	if (risk_map_set(p->conf->risk_map, av, ac, p->lineno, msg,
+	    sizeof(msg)) != 0)
+		return derr(p, "%s", msg);
+	return 0;
+}
+
 /* Whether two optional strings are equal. */
 static int
 same_str(const char *a, const char *b)
@@ -766,6 +779,8 @@ static const struct directive directives[] = {
 	{ "login-lockout", "FAILURES SECONDS", h_login_lockout, 2, 2, 1, 1, NULL },
 	{ "login-audit", "FAILURES SECONDS", h_login_audit, 2, 2, 1, 1, NULL },
 	{ "audit-syslog", "yes|no", h_audit_syslog, 1, 1, 1, 1, NULL },
+	{ "risk-band", "METHOD BAND [option value]...", h_risk_band, 2, -1, 0, 1,
+	    NULL },
 };
 
 _Static_assert(nitems(directives) <= MAX_DIRECTIVES, "raise MAX_DIRECTIVES");
@@ -1006,6 +1021,7 @@ config_new(const char *path)
 	c->login_lock_time = DEF_LOCK_TIME;
 	c->login_audit_burst = DEF_AUDIT_BURST;
 	c->login_audit_interval = DEF_AUDIT_INTERVAL;
+	c->risk_map = risk_map_new();
 	return c;
 }
 
@@ -1058,6 +1074,7 @@ config_free(struct config *c)
 	free(c->control);
 	free(c->receiver);
 	free(c->line);
+	risk_map_free(c->risk_map);
 	free(c);
 }
 

@@ -11,6 +11,7 @@
 #include "codes.h"
 #include "event.h"
 #include "handling.h"
+#include "risk.h"
 
 static const char *const handling_actions[] = {
 	"call", "dispatch", "notify", "verify", "text", NULL
@@ -23,7 +24,7 @@ static const char *const handling_unit_kinds[] = {
 /* Members a protocol document and a step may hold. */
 static const char *const doc_members[] = {
 	"name", "site", "class", "approved_by", "approved_at", "steps", "reason",
-	NULL
+	"band", NULL
 };
 static const char *const step_members[] = {
 	"action", "target", "text", "deadline", NULL
@@ -279,6 +280,26 @@ hv_class_list(char *buf, size_t bufsz)
 		    i > 0 ? ", " : "", codes_class_name((enum event_class)i));
 }
 
+/* A protocol by risk band (risk.h): centre-wide, "METHOD:BAND". */
+static int
+hv_band(const json_t *doc, char *err, size_t errsz)
+{
+	const json_t	*v = json_object_get(doc, "band");
+	const json_t	*site = json_object_get(doc, "site");
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!risk_band_key_valid(json_string_value(v)))
+		return hv_fail(err, errsz, "band: must be a risk band as "
+		    "METHOD:BAND (matrix:least|medium|most, pnh:I..V, "
+		    "points:low|medium|high) or null");
+	if (site != NULL && !json_is_null(site))
+		return hv_fail(err, errsz, "band: a protocol for a risk band "
+		    "applies to every site of the band: give site or band, "
+		    "not both");
+	return 0;
+}
+
 /* Check the name, and where the protocol applies: site and class. */
 static int
 hv_where(const json_t *doc, char *err, size_t errsz)
@@ -302,7 +323,7 @@ hv_where(const json_t *doc, char *err, size_t errsz)
 		return hv_fail(err, errsz, "class: must be an event class (%s) "
 		    "or null (every class)", classes);
 	}
-	return 0;
+	return hv_band(doc, err, errsz);
 }
 
 /* Check the approval: who agreed the protocol, and when. */

@@ -126,6 +126,18 @@ static const struct opt pos_escalate[] = {
 	{ NULL, NULL, OPT_STR }
 };
 
+static const struct opt pos_site[] = {
+	{ "ID", "site", OPT_INT }, { NULL, NULL, OPT_STR }
+};
+static const struct opt pos_assess[] = {
+	{ "ID", "site", OPT_INT }, { "FILE", "file", OPT_DOCFILE },
+	{ NULL, NULL, OPT_STR }
+};
+static const struct opt risk_opts[] = {
+	{ "--version", "version", OPT_INT },
+	{ NULL, NULL, OPT_STR }
+};
+
 static const struct opt account_opts[] = {
 	{ "--key", "key", OPT_STR },
 	{ "--name", "name", OPT_STR },
@@ -272,6 +284,12 @@ static const struct verb verbs[] = {
 	    pcoctl_show_object },
 	{ "alarm", "escalate", "alarm.escalate", pos_escalate, none, NULL,
 	    pcoctl_show_object },
+	{ "site", "risk", "site.risk", pos_site, risk_opts, NULL,
+	    pcoctl_show_risk },
+	{ "site", "assess", "site.assess", pos_assess, put_opts, NULL,
+	    pcoctl_show_assessment },
+	{ "risk", "report", "risk.report", none, none, NULL,
+	    pcoctl_show_risk_report },
 	/* Not a request of its own: subscribes and keeps showing the queue. */
 	{ "alarm", "watch", NULL, none, watch_opts, NULL, NULL },
 };
@@ -295,6 +313,8 @@ usage(FILE *f, int status)
 	    "  protocol list [--site ID] [--all-versions]"
 	    " | show NAME [--version N]\n"
 	    "  protocol put FILE [--reason TEXT]\n"
+	    "  site risk ID [--version N] | assess ID FILE [--reason TEXT]\n"
+	    "  risk report              sites by band, and those flagged\n"
 	    "  operator add LOGIN --role R [--name N] | passwd LOGIN\n"
 	    "      (password from $PCOCTL_NEW_PASSWORD or asked twice)\n"
 	    "  audit list [--actor A] [--action X] [--object O] [--id I]"

@@ -38,6 +38,7 @@ static const struct column alarm_cols[] = {
 	{ "ZONE", "zone" }, { "CLASS", "class" }, { "COUNT", "count" },
 	{ "ACCOUNTS", "accounts_seen" },
 	{ "RESTORED", "restored" }, { "RAISED", "created" }, { "TEXT", "text" },
+	{ "REASON", "priority_reason" },
 	{ NULL, NULL }
 };
 /* The accounts an unknown-accounts alarm heard from. */
@@ -574,4 +575,156 @@ pcoctl_show_any(json_t *result)
 		table_print_auto(result);
 	else
 		pcoctl_show_document(result);
+}
+
+/* --- site risk assessment (issue 10) ---------------------------------------- */
+
+static const struct column risk_cols[] = {
+	{ "VERSION", "version" }, { "CURRENT", "current" },
+	{ "ASSESSED_BY", "assessed_by" }, { "ASSESSED", "assessed" },
+	{ "VALID_UNTIL", "valid_until" }, { "MATRIX", "bands.matrix" },
+	{ "PNH", "bands.pnh" }, { "POINTS", "bands.points" },
+	{ "FLAGS", "flags" }, { NULL, NULL }
+};
+static const struct column risk_report_cols[] = {
+	{ "SITE", "site" }, { "NAME", "name" }, { "VERSION", "version" },
+	{ "MATRIX", "bands.matrix" }, { "PNH", "bands.pnh" },
+	{ "POINTS", "bands.points" }, { "GRADE", "grade" },
+	{ "MISSING_MIN", "missing" }, { "VALID_UNTIL", "valid_until" },
+	{ "FLAGS", "flags" }, { NULL, NULL }
+};
+static const struct column risk_threat_cols[] = {
+	{ "THREAT", "name" }, { "P", "probability" }, { "I", "impact" },
+	{ "SCORE", "score" }, { "BAND", "band" }, { NULL, NULL }
+};
+static const struct column risk_point_cols[] = {
+	{ "POINT", "name" }, { "ZONE", "zone" }, { "DELAY", "delay" },
+	{ "INTERVENTION", "intervention" }, { "MARGIN", "margin" },
+	{ "LATE", "late" }, { "DISPATCH", "dispatch" }, { NULL, NULL }
+};
+
+/* A list of strings as "a, b" ("-" when empty) in a row's member name. */
+static void
+risk_join(json_t *row, const char *name)
+{
+	json_t	*a = json_object_get(row, name), *v;
+	char	 buf[PCOCTL_CELL] = "";
+	size_t	 i;
+
+	if (!json_is_array(a))
+		return;
+	json_array_foreach(a, i, v)
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s",
+		    i > 0 ? ", " : "", json_is_string(v) ? json_string_value(v) :
+		    "?");
+	json_object_set_new(row, name, json_string(buf[0] != '\0' ? buf : "-"));
+}
+
+/* The methods' own tables of an assessment: threats, detection points. */
+static void
+risk_detail_tables(json_t *result)
+{
+	json_t	*t = field_get(result, "matrix.threats");
+	json_t	*pts = field_get(result, "time_balance.points");
+
+	if (json_array_size(t) > 0) {
+		printf("\nthreats (%zu):\n", json_array_size(t));
+		table_print(t, risk_threat_cols);
+	}
+	if (json_array_size(pts) > 0) {
+		printf("\ntime balance, minutes (%zu):\n", json_array_size(pts));
+		table_print(pts, risk_point_cols);
+	}
+}
+
+/* One assessment: what it came to, its methods' results, then its tables. */
+static void
+risk_show_one(json_t *a)
+{
+	json_t	*result = json_object_get(a, "result");
+	json_t	*brief;
+
+	risk_join(a, "flags");
+	brief = json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?}", "version",
+	    json_object_get(a, "version"), "assessed_by", json_object_get(a,
+	    "assessed_by"), "assessed", json_object_get(a, "assessed"),
+	    "valid_until", json_object_get(a, "valid_until"), "recorded_by",
+	    json_object_get(a, "created_by"), "bands", json_object_get(a,
+	    "bands"), "flags", json_object_get(a, "flags"));
+	object_print(brief, "", object_key_width(result, "result.") + 8);
+	json_decref(brief);
+	if (json_is_object(result)) {
+		json_object_del(result, "bands");
+		json_object_del(result, "flags");
+		object_print(result, "result.", object_key_width(result,
+		    "result.") + 8);
+		risk_detail_tables(result);
+	}
+}
+
+/* site risk: the current assessment, then the history as a table. */
+void
+pcoctl_show_risk(json_t *result)
+{
+	json_t	*cur = json_object_get(result, "current"), *row;
+	json_t	*hist = json_object_get(result, "history");
+	size_t	 i;
+
+	if (cur == NULL)
+		cur = json_object_get(result, "assessment");
+	printf("site %" JSON_INTEGER_FORMAT " (%s)\n", json_integer_value(
+	    json_object_get(result, "site")), json_string_value(json_object_get(
+	    result, "name")) != NULL ? json_string_value(json_object_get(result,
+	    "name")) : "?");
+	if (json_is_object(cur))
+		risk_show_one(cur);
+	else
+		printf("no assessment\n");
+	if (json_array_size(hist) == 0)
+		return;
+	json_array_foreach(hist, i, row)
+		risk_join(row, "flags");
+	printf("\nhistory (%zu):\n", json_array_size(hist));
+	table_print(hist, risk_cols);
+}
+
+/* site assess: the new version as site risk shows one. */
+void
+pcoctl_show_assessment(json_t *result)
+{
+	if (!json_is_object(result)) {
+		pcoctl_show_any(result);
+		return;
+	}
+	risk_show_one(result);
+}
+
+/* risk report: every site's line, the flagged ones, the sites by band. */
+void
+pcoctl_show_risk_report(json_t *result)
+{
+	json_t		*sites = json_object_get(result, "sites"), *row, *m, *l;
+	json_t		*flagged = json_object_get(result, "flagged");
+	const char	*method, *band;
+	size_t		 i;
+
+	json_array_foreach(sites, i, row)
+		risk_join(row, "flags");
+	json_array_foreach(flagged, i, row)
+		risk_join(row, "flags");
+	printf("sites (%zu):\n", json_array_size(sites));
+	table_print(sites, risk_report_cols);
+	printf("\nflagged (%zu):\n", json_array_size(flagged));
+	if (json_array_size(flagged) > 0)
+		table_print(flagged, risk_report_cols);
+	json_object_foreach(json_object_get(result, "by_band"), method, m)
+		json_object_foreach(m, band, l) {
+			printf("\n%s band %s (%zu):", method, band,
+			    json_array_size(l));
+			json_array_foreach(l, i, row)
+				printf(" %s", json_string_value(json_object_get(row,
+				    "name")) != NULL ? json_string_value(
+				    json_object_get(row, "name")) : "?");
+			printf("\n");
+		}
 }

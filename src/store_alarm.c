@@ -17,7 +17,8 @@
     " a.class, a.kind, a.priority, a.state, a.restored, a.escalated, a.count," \
     " a.text, a.first_ms, a.last_ms, a.created_ms, a.protocol_id," \
     " a.take_deadline_ms, a.next_deadline_ms, a.taken_by, a.taken_ms," \
-    " a.closed_by, a.closed_ms, a.resolution, a.resolution_note" \
+    " a.closed_by, a.closed_ms, a.resolution, a.resolution_note," \
+    " a.risk_id, a.priority_reason, a.dispatch_deadline_ms" \
     " FROM alarms a LEFT JOIN sites s ON s.id = a.site_id"
 
 static const char sql_add[] = "INSERT INTO alarms (site_id, account, zone,"

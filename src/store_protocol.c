@@ -13,19 +13,34 @@
 #include "store_int.h"
 
 /*
- * The most specific current protocol for (site, class): four equality
- * lookups on protocols_lookup, ranked.  A NULL site or class matches only
- * the centre-wide / every-class rows.
+ * The most specific current protocol for (site, class): site and class,
+ * site, then a band of the site's current risk assessment (risk.h) and
+ * class, that band, then centre-wide and class, centre-wide; ranked.  A
+ * NULL site or class matches only the centre-wide / every-class rows.
  */
-static const char sql_prot_select[] = "SELECT id FROM ("
+static const char sql_prot_select[] = "WITH b(band) AS ("
+    " SELECT 'matrix:' || json_extract(result, '$.bands.matrix')"
+    "  FROM risk_assessments WHERE site_id = ?1 AND current = 1"
+    " UNION ALL SELECT 'pnh:' || json_extract(result, '$.bands.pnh')"
+    "  FROM risk_assessments WHERE site_id = ?1 AND current = 1"
+    " UNION ALL SELECT 'points:' || json_extract(result, '$.bands.points')"
+    "  FROM risk_assessments WHERE site_id = ?1 AND current = 1)"
+    " SELECT id FROM ("
     " SELECT id, 1 AS r FROM protocols"
     "  WHERE current = 1 AND site_id = ?1 AND class = ?2"
     " UNION ALL SELECT id, 2 FROM protocols"
     "  WHERE current = 1 AND site_id = ?1 AND class IS NULL"
     " UNION ALL SELECT id, 3 FROM protocols"
     "  WHERE current = 1 AND site_id IS NULL AND class = ?2"
+    "  AND band IN (SELECT band FROM b)"
     " UNION ALL SELECT id, 4 FROM protocols"
     "  WHERE current = 1 AND site_id IS NULL AND class IS NULL"
+    "  AND band IN (SELECT band FROM b)"
+    " UNION ALL SELECT id, 5 FROM protocols"
+    "  WHERE current = 1 AND site_id IS NULL AND class = ?2 AND band IS NULL"
+    " UNION ALL SELECT id, 6 FROM protocols"
+    "  WHERE current = 1 AND site_id IS NULL AND class IS NULL"
+    "  AND band IS NULL"
     ") ORDER BY r, id DESC LIMIT 1";
 
 static const char sql_prot_steps[] = "SELECT position, action, target, text,"
@@ -39,14 +54,14 @@ static const char sql_prot_latest[] = "SELECT coalesce(max(version), 0)"
 
 static const char sql_prot_conflict[] = "SELECT name FROM protocols"
     " WHERE current = 1 AND site_id IS ?1 AND class IS ?2 AND name <> ?3"
-    " LIMIT 1";
+    " AND band IS ?4 LIMIT 1";
 
 static const char sql_prot_uncurrent[] = "UPDATE protocols SET current = 0"
     " WHERE name = ?1 AND current = 1";
 
 static const char sql_prot_insert[] = "INSERT INTO protocols (name, version,"
     " current, site_id, class, approved_by, approved_ms, created_by,"
-    " created_ms) VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8)";
+    " created_ms, band) VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
 static const char sql_step_insert[] = "INSERT INTO protocol_steps"
     " (protocol_id, position, action, target, text, deadline_s)"
@@ -58,7 +73,7 @@ static const char sql_prot_current[] = "SELECT id, version FROM protocols"
 static const char sql_prot_retire[] = "UPDATE protocols SET current = 0"
     " WHERE id = ?1";
 
-#define PROT_COLS "id, name, version, current, site_id, class, approved_by," \
+#define PROT_COLS "id, name, version, current, site_id, class, band, approved_by," \
     " approved_ms, created_by, created_ms, (SELECT max(q.version)"	\
     " FROM protocols q WHERE q.name = p.name) AS latest"
 
@@ -183,10 +198,10 @@ store_protocol_brief(struct store *s, int64_t protocol_id)
 	return o;
 }
 
-/* Another name current for the same site and class: 1 (name in other), 0, -1. */
+/* Another name current for the same site, class and band: 1 (name in other), 0, -1. */
 static int
 prot_conflict(struct store *s, const char *name, int64_t site_id,
-    const char *cls, char *other, size_t othersz)
+    const char *cls, const char *band, char *other, size_t othersz)
 {
 	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_prot_conflict);
 	int		 rc;
@@ -196,6 +211,7 @@ prot_conflict(struct store *s, const char *name, int64_t site_id,
 	rc = prot_bind_site(st, 1, site_id);
 	rc |= store_bind_str(st, 2, cls);
 	rc |= store_bind_str(st, 3, name);
+	rc |= store_bind_str(st, 4, band);
 	if (rc != SQLITE_OK)
 		return store_fail(s, STORE_WRITER);
 	rc = sqlite3_step(st);
@@ -246,6 +262,7 @@ prot_insert(struct store *s, const json_t *doc, int version,
 	    json_integer_value(at) : created_ms);
 	rc |= store_bind_str(st, 7, created_by);
 	rc |= sqlite3_bind_int64(st, 8, created_ms);
+	rc |= store_bind_json(st, 9, json_object_get(doc, "band"));
 	if (rc != SQLITE_OK)
 		return store_fail(s, STORE_WRITER);
 	if (store_step_done(s, st) != 0)
@@ -290,8 +307,8 @@ store_protocol_put(struct store *s, const json_t *doc, const char *created_by,
 	int		 rc;
 
 	rc = prot_conflict(s, name, json_integer_value(json_object_get(doc,
-	    "site")), json_string_value(json_object_get(doc, "class")), other,
-	    othersz);
+	    "site")), json_string_value(json_object_get(doc, "class")),
+	    json_string_value(json_object_get(doc, "band")), other, othersz);
 	if (rc != 0)
 		return rc;
 	if (prot_supersede(s, name, &latest) != 0)
