@@ -54,10 +54,16 @@ void		 tz_to_local(const struct tz_rule *, int64_t utc_ms, struct tz_local *);
 /*
  * Local date + seconds since local midnight -> UTC ms.  A local time that
  * does not exist (spring gap) is taken as the first instant after the gap;
- * one that exists twice (autumn) as the first of the two.
+ * one that exists twice (autumn) as the first of the two.  day and sec may
+ * run over (day 32 of January is 1 February; sec 86400 the next midnight).
  */
 int64_t		 tz_from_local(const struct tz_rule *, int year, int month,
 		    int day, int sec);
+/* Civil calendar helpers (proleptic Gregorian; days since 1970-01-01). */
+int64_t		 tz_days_from_civil(int year, int month, int day);	/* day may run over */
+void		 tz_civil_from_days(int64_t days, int *year, int *month, int *day);
+int		 tz_weekday(int64_t days);			/* 0 Monday .. 6 Sunday */
+int		 tz_month_days(int year, int month);		/* 0 if month is not 1-12 */
 
 /* ---- public-holiday calendar (pure) ---- */
 struct patrol_calendar;
@@ -92,6 +98,13 @@ size_t			 patrol_route_ncheckpoints(const struct patrol_route *);
 /* Index of the checkpoint with this tag (case-insensitive), -1 none. */
 int			 patrol_route_find_tag(const struct patrol_route *, const char *tag);
 const char		*patrol_route_cp_name(const struct patrol_route *, int cp);
+const char		*patrol_route_cp_tag(const struct patrol_route *, int cp);
+/* The tasks of checkpoint cp: NULL-terminated (never NULL), *n of them. */
+const char *const	*patrol_route_cp_tasks(const struct patrol_route *, int cp, int *n);
+const char		*patrol_route_name(const struct patrol_route *);
+int64_t			 patrol_route_site(const struct patrol_route *);
+enum patrol_order	 patrol_route_order(const struct patrol_route *);
+int			 patrol_route_silent(const struct patrol_route *);	/* seconds, 0 off */
 
 /* ---- shifts ---- */
 struct patrol_shift {
@@ -99,6 +112,9 @@ struct patrol_shift {
 	int64_t	 start_ms, end_ms;	/* UTC; end exclusive */
 	int	 year, month, day;	/* local date the shift starts on */
 	int	 rounds;		/* rounds required */
+	const struct tz_rule *tz;	/* the zone it was cut in (borrowed; windows order
+					   needs it, NULL: windows read as if the
+					   shift's start offset held all along) */
 };
 
 /*
@@ -131,7 +147,8 @@ enum patrol_fail {
 	PATROL_FAIL_ROUND_INCOMPLETE,	/* a round ended without every checkpoint */
 	PATROL_FAIL_ROUND_SHORT,	/* a complete round shorter than min_round */
 	PATROL_FAIL_ROUND_MISSED,	/* a required round not started in its slot */
-	PATROL_FAIL_GUARD_SILENT	/* a guard on duty silent longer than `silent` */
+	PATROL_FAIL_GUARD_SILENT,	/* a guard on duty silent longer than `silent` */
+	PATROL_FAIL_CP_EARLY		/* visited before its window (windows order) */
 };
 
 /* One failure at now: the service keeps one alarm per (route, shift, key). */
@@ -148,7 +165,8 @@ struct patrol_finding {
 enum patrol_round_state {
 	PATROL_ROUND_PENDING = 0,	/* its slot has not begun or is still open */
 	PATROL_ROUND_ACTIVE,		/* started, not finished */
-	PATROL_ROUND_COMPLETE,		/* every checkpoint, in time */
+	PATROL_ROUND_COMPLETE,		/* every checkpoint visited (late, fast or out-of-order
+					   visits are findings of their own) */
 	PATROL_ROUND_INCOMPLETE,
 	PATROL_ROUND_SHORT,
 	PATROL_ROUND_MISSED
@@ -156,7 +174,8 @@ enum patrol_round_state {
 
 enum patrol_visit_state {
 	PATROL_VISIT_DUE = 0, PATROL_VISIT_ON_TIME, PATROL_VISIT_LATE,
-	PATROL_VISIT_SKIPPED, PATROL_VISIT_ORDER, PATROL_VISIT_FAST
+	PATROL_VISIT_SKIPPED, PATROL_VISIT_ORDER, PATROL_VISIT_FAST,
+	PATROL_VISIT_EARLY
 };
 
 /* The state of one shift at now (for status, reports and alarms); owned by the caller. */

@@ -1,0 +1,894 @@
+/*
+ * patrol.c - guard patrol routes, their shifts, and the compliance of the
+ * rounds walked on them.  Pure: no clock, no I/O; the service hands in the
+ * route, the shift, the scans and now, and gets back the state at now.
+ *
+ * ROUTE DOCUMENT (patrol.route.put; unknown members are refused, so a typo
+ * such as "max_gpa" is an error, not a silently missing rule)
+ *   name        string, 1-64 bytes                            required
+ *   site        integer >= 1                                  required
+ *   order       "strict" | "any" | "windows"                  default strict
+ *   min_round   seconds; a complete round faster than this is "short"; 0 off
+ *   max_round   seconds; a round not finished this long after its start
+ *               ends incomplete; 0 (default) = its slot length (strict,
+ *               any) or twice the span of its windows (windows)
+ *   silent      seconds; lone-worker limit, 0 (default) off
+ *   checkpoints 1-256 of {tag, name, min_gap?, max_gap?, tasks?, windows?}
+ *               tag: 1-32 printable bytes, no spaces, unique ignoring case;
+ *               min_gap/max_gap: seconds since the previous visit of the
+ *               round (0 off; min_gap < max_gap); tasks: up to 32 strings;
+ *               windows: only and always with order windows, a list of
+ *               "HH:MM-HH:MM" local times, see WINDOWS.
+ *   schedule    1-32 of {days, from, to, rounds}: days a comma list of
+ *               mon..sun, ranges (mon-fri, fri-mon) and "holiday"; from/to
+ *               "HH:MM" local (to <= from: the next day; equal: 24 hours);
+ *               rounds 0-48.  Durations are 0-86400 seconds.
+ *
+ * SHIFTS.  A schedule entry makes a shift on every local date whose weekday
+ * is in days, or that is a holiday of the centre's calendar when days has
+ * "holiday" (so a holiday Wednesday runs both the mon-sun night entry and
+ * the sat,sun,holiday day entry).  from and to are converted with the site's
+ * zone on the shift's own dates, so an 18:00-06:00 shift lasts 11 h across
+ * the spring change and 13 h across the autumn one.  A time in the spring
+ * gap is the first instant after it; one there twice in autumn the first.
+ *
+ * SLOTS.  A shift of n rounds is cut into n equal slots (in real time);
+ * round k must start within slot k.  Each slot has at most one round: the
+ * first one started in it.  Once it ended, scans until the next slot opens
+ * are an unscheduled patrol (counted in extra_scans, never a failure).  A
+ * slot that closes without its round started is "missed".  In windows
+ * order the slot of round k is instead the k-th window of the first
+ * checkpoint.
+ *
+ * CUTTING SCANS INTO ROUNDS.  Scans are taken in the order of their scan
+ * time, which is capped to when pcod received them (a device clock ahead
+ * counts as the arrival time); scans outside [start, end) of the shift are
+ * ignored, and the same checkpoint at the same second twice is one scan.
+ *   strict   a round starts at a scan of the first checkpoint in an open
+ *            slot.  The next checkpoint in the list is the one expected;
+ *            scanning a later one skips those in between (skipped), and
+ *            scanning a skipped one afterwards, in the same round, turns
+ *            it into "out of order".  It ends when the last checkpoint is
+ *            scanned.
+ *   windows  as strict, and each checkpoint is also judged by its window
+ *            of this round: before it "early", after it "late".
+ *   any      a round starts at any checkpoint's scan in an open slot and
+ *            ends when every checkpoint was visited.
+ *  In every order a round also ends at its time limit (max_round after its
+ *  start) or at the end of the shift, whichever is first; what it did not
+ *  visit by then is skipped.  A checkpoint scanned again in the same round
+ *  is ignored, except that once the next slot is open a scan that could
+ *  start the next round (the first checkpoint; any checkpoint in any order)
+ *  ends the active one and starts the next (a round given up and begun
+ *  again).
+ *
+ * VISITS.  A visit is "too fast" when less than the checkpoint's min_gap
+ * after the previous visit of the round (nobody walks it that fast), "late"
+ * when more than its max_gap after it, or (windows) after its window; in
+ * strict and windows order the expected checkpoint becomes late as soon as
+ * its deadline passes unvisited (so the alarm comes while the guard is
+ * overdue, not when they turn up), and stays late if it is then skipped.
+ * In any order there is no expected checkpoint, so a visit is only judged
+ * when made.  A round's first visit has no previous one: its gaps do not
+ * apply.  One state per visit: out of order, then too fast, then early,
+ * then late.
+ *
+ * ROUNDS.  complete: every checkpoint visited (late, fast or out-of-order
+ * visits are their own findings); short: complete in less than min_round
+ * (first to last visit); incomplete: ended with a checkpoint skipped.
+ * walked counts rounds started, complete the complete ones.
+ *
+ * SILENT (lone worker).  A guard is on duty from their first scan in the
+ * shift until the shift ends, or until the last slot's round ended if that
+ * is earlier.  A guard on duty with no scan (any tag, on the route or not)
+ * for `silent` seconds is "silent" from last scan + silent; the next scan
+ * clears it.  Scans of an unknown guard (id 0) count as one guard.
+ *
+ * LATE UPLOADS.  Everything is judged by scan time, so a buffered scan that
+ * arrives later is placed where it was made: a "missed" raised meanwhile
+ * disappears when the upload shows the round was started in its slot.
+ *
+ * FINDINGS carry a key that stays the same from one evaluation to the next
+ * for the same failure: "r<k>.cp<j>.<late|skipped|order|fast|early>",
+ * "r<k>.<incomplete|short|missed>", "guard<id>.silent" (k and j from 1).
+ * next_due_ms is the earliest deadline after now whose passing changes the
+ * result (a slot closing unstarted, the expected checkpoint falling due, a
+ * round timing out, a guard falling silent), 0 if none.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "patrol.h"
+#include "xmalloc.h"
+
+#define DAY_S		86400
+#define TASK_MAX	128		/* bytes of one task text */
+#define DAYS_HOLIDAY	0x80		/* bit of "holiday" in a rule's day mask */
+
+/* A local time window of a checkpoint (windows order). */
+struct patrol_win {
+	int	from, to;		/* seconds since local midnight; to < from: next day */
+};
+
+struct patrol_cp {
+	char			 tag[PATROL_TAG_MAX + 1];
+	char			 name[PATROL_NAME_MAX + 1];
+	int			 min_gap, max_gap;	/* seconds, 0 off */
+	char			**tasks;		/* owned, ntasks */
+	int			 ntasks;
+	struct patrol_win	*wins;			/* owned, nwins */
+	int			 nwins;
+};
+
+struct patrol_rule {
+	unsigned	days;		/* bit 0 Monday .. bit 6 Sunday, DAYS_HOLIDAY */
+	int		from, to;	/* seconds since local midnight */
+	int		rounds;
+};
+
+struct patrol_route {
+	char			 name[PATROL_NAME_MAX + 1];
+	int64_t			 site;
+	enum patrol_order	 order;
+	int			 min_round, max_round, silent;	/* seconds */
+	struct patrol_cp	*cps;		/* owned, ncps */
+	int			 ncps;
+	struct patrol_rule	*rules;		/* owned, nrules */
+	int			 nrules;
+};
+
+/* Fill err; returns -1. */
+static int
+pt_fail(char *err, size_t errsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int
+pt_fail(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (err != NULL && errsz > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errsz, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* ---- public-holiday calendar ---- */
+
+struct patrol_calendar {
+	int	*dates;		/* owned, sorted yyyymmdd, n of max */
+	size_t	 n, max;
+};
+
+/* An empty calendar. */
+struct patrol_calendar *
+patrol_calendar_new(void)
+{
+	return xcalloc(1, sizeof(struct patrol_calendar));
+}
+
+/* Free a calendar; NULL is harmless. */
+void
+patrol_calendar_free(struct patrol_calendar *cal)
+{
+	if (cal == NULL)
+		return;
+	free(cal->dates);
+	free(cal);
+}
+
+/* Index of the first date >= key. */
+static size_t
+pt_cal_find(const struct patrol_calendar *cal, int key)
+{
+	size_t	lo = 0, hi = cal->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cal->dates[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Parse exactly "YYYY-MM-DD" (a real date, years 1970-9999); 0 or -1. */
+static int
+pt_parse_date(const char *s, int *y, int *m, int *d)
+{
+	int	i;
+
+	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	for (i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+			return -1;
+	*y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+	    (s[3] - '0');
+	*m = (s[5] - '0') * 10 + (s[6] - '0');
+	*d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (*y < 1970 || *d < 1 || *d > tz_month_days(*y, *m))
+		return -1;
+	return 0;
+}
+
+/* Add a date ("2026-12-24"); 0 or -1 when it is not a valid date. */
+int
+patrol_calendar_add(struct patrol_calendar *cal, const char *date)
+{
+	int	y, m, d, key;
+	size_t	i;
+
+	if (pt_parse_date(date, &y, &m, &d) != 0)
+		return -1;
+	key = y * 10000 + m * 100 + d;
+	i = pt_cal_find(cal, key);
+	if (i < cal->n && cal->dates[i] == key)
+		return 0;
+	if (cal->n == cal->max) {
+		cal->max = cal->max ? cal->max * 2 : 16;
+		cal->dates = xreallocarray(cal->dates, cal->max, sizeof(int));
+	}
+	memmove(cal->dates + i + 1, cal->dates + i, (cal->n - i) * sizeof(int));
+	cal->dates[i] = key;
+	cal->n++;
+	return 0;
+}
+
+/* 1 if year-month-day is a holiday. */
+int
+patrol_calendar_has(const struct patrol_calendar *cal, int year, int month,
+    int day)
+{
+	int	key = year * 10000 + month * 100 + day;
+	size_t	i;
+
+	if (cal == NULL || cal->n == 0)
+		return 0;
+	i = pt_cal_find(cal, key);
+	return i < cal->n && cal->dates[i] == key;
+}
+
+/* ---- route documents ---- */
+
+/* -1 with err naming the first member of obj not in allowed (NULL-terminated). */
+static int
+pt_members(const json_t *obj, const char *const *allowed, const char *path,
+    char *err, size_t errsz)
+{
+	const char	*key;
+	json_t		*v;
+	size_t		 i;
+
+	json_object_foreach((json_t *)obj, key, v) {
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strcmp(key, allowed[i]) == 0)
+				break;
+		if (allowed[i] == NULL)
+			return pt_fail(err, errsz, "%s%s: unknown member", path,
+			    key);
+	}
+	return 0;
+}
+
+/* An optional integer member in [min, max] (def when absent); 0 or -1. */
+static int
+pt_int(const json_t *obj, const char *key, long long min, long long max,
+    long long def, long long *out, const char *path, char *err, size_t errsz)
+{
+	json_t	*v = json_object_get(obj, key);
+
+	if (v == NULL) {
+		*out = def;
+		return 0;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < min ||
+	    json_integer_value(v) > max)
+		return pt_fail(err, errsz, "%s%s: must be an integer from %lld to "
+		    "%lld", path, key, min, max);
+	*out = json_integer_value(v);
+	return 0;
+}
+
+/* A required string member of 1-max printable bytes copied to out; 0 or -1. */
+static int
+pt_str(const json_t *obj, const char *key, size_t max, int spaces, char *out,
+    const char *path, char *err, size_t errsz)
+{
+	json_t		*v = json_object_get(obj, key);
+	const char	*s;
+	size_t		 i, n;
+
+	if (!json_is_string(v) || (n = json_string_length(v)) == 0 || n > max)
+		return pt_fail(err, errsz, "%s%s: must be a string of 1 to %zu "
+		    "bytes", path, key, max);
+	s = json_string_value(v);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f ||
+		    (!spaces && s[i] == ' '))
+			return pt_fail(err, errsz, "%s%s: control characters%s are "
+			    "not allowed", path, key, spaces ? "" : " or spaces");
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
+/* "HH:MM" (00:00-23:59) -> seconds since midnight; 0 or -1. */
+static int
+pt_hhmm(const char *s, int *sec)
+{
+	int	h, m;
+
+	if (s == NULL || strlen(s) != 5 || !isdigit((unsigned char)s[0]) ||
+	    !isdigit((unsigned char)s[1]) || s[2] != ':' ||
+	    !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
+		return -1;
+	h = (s[0] - '0') * 10 + (s[1] - '0');
+	m = (s[3] - '0') * 10 + (s[4] - '0');
+	if (h > 23 || m > 59)
+		return -1;
+	*sec = h * 3600 + m * 60;
+	return 0;
+}
+
+/* Weekday of a three-letter name, -1 none. */
+static int
+pt_wday(const char *s, size_t n)
+{
+	static const char *const	names[7] = { "mon", "tue", "wed", "thu",
+					    "fri", "sat", "sun" };
+	int				i;
+
+	for (i = 0; i < 7; i++)
+		if (n == 3 && strncasecmp(s, names[i], 3) == 0)
+			return i;
+	return -1;
+}
+
+/* One item of a days list ("mon", "fri-mon", "holiday") into *mask; 0 or -1. */
+static int
+pt_days_item(const char *s, size_t n, unsigned *mask)
+{
+	int	a, b;
+
+	if (n == 7 && strncasecmp(s, "holiday", 7) == 0) {
+		*mask |= DAYS_HOLIDAY;
+		return 0;
+	}
+	if (n == 7 && s[3] == '-') {
+		if ((a = pt_wday(s, 3)) < 0 || (b = pt_wday(s + 4, 3)) < 0)
+			return -1;
+		for (;; a = (a + 1) % 7) {
+			*mask |= 1u << a;
+			if (a == b)
+				return 0;
+		}
+	}
+	if ((a = pt_wday(s, n)) < 0)
+		return -1;
+	*mask |= 1u << a;
+	return 0;
+}
+
+/* "mon-fri,holiday" -> a day mask; 0 or -1. */
+static int
+pt_days(const char *s, unsigned *mask)
+{
+	const char	*e;
+
+	*mask = 0;
+	for (;;) {
+		while (*s == ' ')
+			s++;
+		for (e = s; *e != '\0' && *e != ',' && *e != ' '; e++)
+			;
+		if (pt_days_item(s, (size_t)(e - s), mask) != 0)
+			return -1;
+		while (*e == ' ')
+			e++;
+		if (*e == '\0')
+			return *mask != 0 ? 0 : -1;
+		if (*e != ',')
+			return -1;
+		s = e + 1;
+	}
+}
+
+/* Length in seconds of a local time range; from == to is a whole day. */
+static int
+pt_span(int from, int to)
+{
+	int	n = ((to - from) % DAY_S + DAY_S) % DAY_S;
+
+	return n == 0 ? DAY_S : n;
+}
+
+/* One schedule entry; 0 or -1. */
+static int
+pt_parse_rule(const json_t *o, const char *path, struct patrol_rule *r,
+    char *err, size_t errsz)
+{
+	static const char *const	allowed[] = { "days", "from", "to",
+					    "rounds", NULL };
+	long long			v;
+
+	if (!json_is_object(o))
+		return pt_fail(err, errsz, "%.*s: must be an object",
+		    (int)strlen(path) - 1, path);
+	if (pt_members(o, allowed, path, err, errsz) != 0)
+		return -1;
+	if (pt_days(json_string_value(json_object_get(o, "days")) ?
+	    json_string_value(json_object_get(o, "days")) : "", &r->days) != 0)
+		return pt_fail(err, errsz, "%sdays: must list mon..sun, ranges "
+		    "such as mon-fri, or holiday, separated by commas", path);
+	if (pt_hhmm(json_string_value(json_object_get(o, "from")), &r->from) ||
+	    pt_hhmm(json_string_value(json_object_get(o, "to")), &r->to))
+		return pt_fail(err, errsz, "%sfrom, %sto: must be local times "
+		    "\"HH:MM\"", path, path);
+	if (json_object_get(o, "rounds") == NULL)
+		return pt_fail(err, errsz, "%srounds: required", path);
+	if (pt_int(o, "rounds", 0, PATROL_ROUNDS_MAX, 0, &v, path, err,
+	    errsz) != 0)
+		return -1;
+	r->rounds = (int)v;
+	return 0;
+}
+
+/* "HH:MM-HH:MM" -> a window; 0 or -1. */
+static int
+pt_window(const char *s, struct patrol_win *w)
+{
+	char	a[6], b[6];
+
+	if (s == NULL || strlen(s) != 11 || s[5] != '-')
+		return -1;
+	memcpy(a, s, 5);
+	a[5] = '\0';
+	memcpy(b, s + 6, 5);
+	b[5] = '\0';
+	if (pt_hhmm(a, &w->from) != 0 || pt_hhmm(b, &w->to) != 0 ||
+	    w->from == w->to)
+		return -1;
+	return 0;
+}
+
+/* A checkpoint's windows (order windows only); 0 or -1. */
+static int
+pt_parse_wins(const json_t *o, const char *path, struct patrol_cp *cp,
+    char *err, size_t errsz)
+{
+	json_t	*a = json_object_get(o, "windows");
+	size_t	 i;
+
+	if (!json_is_array(a) || json_array_size(a) == 0 ||
+	    json_array_size(a) > PATROL_ROUNDS_MAX * PATROL_RULES_MAX)
+		return pt_fail(err, errsz, "%swindows: must be a list of "
+		    "\"HH:MM-HH:MM\" local times", path);
+	cp->wins = xcalloc(json_array_size(a), sizeof(*cp->wins));
+	cp->nwins = (int)json_array_size(a);
+	for (i = 0; i < json_array_size(a); i++)
+		if (pt_window(json_string_value(json_array_get(a, i)),
+		    &cp->wins[i]) != 0)
+			return pt_fail(err, errsz, "%swindows[%zu]: must be "
+			    "\"HH:MM-HH:MM\", local, not empty", path, i);
+	return 0;
+}
+
+/* A checkpoint's tasks; 0 or -1. */
+static int
+pt_parse_tasks(const json_t *o, const char *path, struct patrol_cp *cp,
+    char *err, size_t errsz)
+{
+	json_t		*a = json_object_get(o, "tasks"), *t;
+	size_t		 i;
+
+	if (a == NULL)
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) > PATROL_TASKS_MAX)
+		return pt_fail(err, errsz, "%stasks: must be a list of at most "
+		    "%d strings", path, PATROL_TASKS_MAX);
+	cp->tasks = xcalloc(json_array_size(a) + 1, sizeof(char *));
+	json_array_foreach(a, i, t) {
+		if (!json_is_string(t) || json_string_length(t) == 0 ||
+		    json_string_length(t) > TASK_MAX ||
+		    strlen(json_string_value(t)) != json_string_length(t))
+			return pt_fail(err, errsz, "%stasks[%zu]: must be a "
+			    "string of 1 to %d bytes", path, i, TASK_MAX);
+		cp->tasks[cp->ntasks++] = xstrdup(json_string_value(t));
+	}
+	return 0;
+}
+
+/* One checkpoint; 0 or -1. */
+static int
+pt_parse_cp(const json_t *o, const char *path, enum patrol_order order,
+    struct patrol_cp *cp, char *err, size_t errsz)
+{
+	static const char *const	allowed[] = { "tag", "name", "min_gap",
+					    "max_gap", "tasks", "windows", NULL };
+	long long			a, b;
+
+	if (!json_is_object(o))
+		return pt_fail(err, errsz, "%.*s: must be an object",
+		    (int)strlen(path) - 1, path);
+	if (pt_members(o, allowed, path, err, errsz) != 0 ||
+	    pt_str(o, "tag", PATROL_TAG_MAX, 0, cp->tag, path, err, errsz) ||
+	    pt_str(o, "name", PATROL_NAME_MAX, 1, cp->name, path, err, errsz) ||
+	    pt_int(o, "min_gap", 0, PATROL_DURATION_MAX, 0, &a, path, err,
+	    errsz) || pt_int(o, "max_gap", 0, PATROL_DURATION_MAX, 0, &b, path,
+	    err, errsz))
+		return -1;
+	if (a > 0 && b > 0 && a >= b)
+		return pt_fail(err, errsz, "%smin_gap: must be less than max_gap",
+		    path);
+	cp->min_gap = (int)a;
+	cp->max_gap = (int)b;
+	if (pt_parse_tasks(o, path, cp, err, errsz) != 0)
+		return -1;
+	if (order == PATROL_ORDER_WINDOWS)
+		return pt_parse_wins(o, path, cp, err, errsz);
+	if (json_object_get(o, "windows") != NULL)
+		return pt_fail(err, errsz, "%swindows: only with order "
+		    "\"windows\"", path);
+	return 0;
+}
+
+/* Free a route; NULL is harmless. */
+void
+patrol_route_free(struct patrol_route *r)
+{
+	int	i, j;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->ncps; i++) {
+		for (j = 0; j < r->cps[i].ntasks; j++)
+			free(r->cps[i].tasks[j]);
+		free(r->cps[i].tasks);
+		free(r->cps[i].wins);
+	}
+	free(r->cps);
+	free(r->rules);
+	free(r);
+}
+
+/* The order member; 0 or -1. */
+static int
+pt_parse_order(const json_t *doc, enum patrol_order *order, char *err,
+    size_t errsz)
+{
+	json_t		*v = json_object_get(doc, "order");
+	const char	*s = json_string_value(v);
+
+	*order = PATROL_ORDER_STRICT;
+	if (v == NULL || (s != NULL && strcmp(s, "strict") == 0))
+		return 0;
+	if (s != NULL && strcmp(s, "any") == 0)
+		*order = PATROL_ORDER_ANY;
+	else if (s != NULL && strcmp(s, "windows") == 0)
+		*order = PATROL_ORDER_WINDOWS;
+	else
+		return pt_fail(err, errsz, "order: must be \"strict\", \"any\" "
+		    "or \"windows\"");
+	return 0;
+}
+
+/* The scalar members of a route; 0 or -1. */
+static int
+pt_parse_head(const json_t *doc, struct patrol_route *r, char *err,
+    size_t errsz)
+{
+	static const char *const	allowed[] = { "name", "site", "order",
+					    "min_round", "max_round", "silent",
+					    "checkpoints", "schedule", NULL };
+	long long			site, a, b, c;
+
+	if (!json_is_object(doc))
+		return pt_fail(err, errsz, "a route must be a JSON object");
+	if (pt_members(doc, allowed, "", err, errsz) != 0 ||
+	    pt_str(doc, "name", PATROL_NAME_MAX, 1, r->name, "", err, errsz) ||
+	    pt_parse_order(doc, &r->order, err, errsz))
+		return -1;
+	if (!json_is_integer(json_object_get(doc, "site")))
+		return pt_fail(err, errsz, "site: required, an integer");
+	if (pt_int(doc, "site", 1, INT64_MAX, 0, &site, "", err, errsz) ||
+	    pt_int(doc, "min_round", 0, PATROL_DURATION_MAX, 0, &a, "", err,
+	    errsz) || pt_int(doc, "max_round", 0, PATROL_DURATION_MAX, 0, &b,
+	    "", err, errsz) || pt_int(doc, "silent", 0, PATROL_DURATION_MAX, 0,
+	    &c, "", err, errsz))
+		return -1;
+	if (b > 0 && a >= b)
+		return pt_fail(err, errsz, "min_round: must be less than "
+		    "max_round");
+	r->site = site;
+	r->min_round = (int)a;
+	r->max_round = (int)b;
+	r->silent = (int)c;
+	return 0;
+}
+
+/* The checkpoints of a route, tags unique ignoring case; 0 or -1. */
+static int
+pt_parse_cps(const json_t *doc, struct patrol_route *r, char *err,
+    size_t errsz)
+{
+	json_t	*a = json_object_get(doc, "checkpoints");
+	char	 path[48];
+	size_t	 i;
+	int	 j;
+
+	if (!json_is_array(a) || json_array_size(a) == 0 ||
+	    json_array_size(a) > PATROL_CHECKPOINTS_MAX)
+		return pt_fail(err, errsz, "checkpoints: must be a list of 1 to "
+		    "%d checkpoints", PATROL_CHECKPOINTS_MAX);
+	r->cps = xcalloc(json_array_size(a), sizeof(*r->cps));
+	for (i = 0; i < json_array_size(a); i++) {
+		snprintf(path, sizeof(path), "checkpoints[%zu].", i);
+		r->ncps++;
+		if (pt_parse_cp(json_array_get(a, i), path, r->order,
+		    &r->cps[i], err, errsz) != 0)
+			return -1;
+		for (j = 0; j < (int)i; j++)
+			if (strcasecmp(r->cps[j].tag, r->cps[i].tag) == 0)
+				return pt_fail(err, errsz, "%stag: '%s' is "
+				    "already checkpoints[%d]", path,
+				    r->cps[i].tag, j);
+	}
+	return 0;
+}
+
+/* The schedule of a route; 0 or -1. */
+static int
+pt_parse_rules(const json_t *doc, struct patrol_route *r, char *err,
+    size_t errsz)
+{
+	json_t	*a = json_object_get(doc, "schedule");
+	char	 path[48];
+	size_t	 i;
+
+	if (!json_is_array(a) || json_array_size(a) == 0 ||
+	    json_array_size(a) > PATROL_RULES_MAX)
+		return pt_fail(err, errsz, "schedule: must be a list of 1 to %d "
+		    "entries", PATROL_RULES_MAX);
+	r->rules = xcalloc(json_array_size(a), sizeof(*r->rules));
+	for (i = 0; i < json_array_size(a); i++) {
+		snprintf(path, sizeof(path), "schedule[%zu].", i);
+		if (pt_parse_rule(json_array_get(a, i), path, &r->rules[i],
+		    err, errsz) != 0)
+			return -1;
+		r->nrules++;
+	}
+	return 0;
+}
+
+/* Offset of local time t into rule r's shift, seconds from its start (mod a day). */
+static int
+pt_rule_off(const struct patrol_rule *r, int t)
+{
+	return ((t - r->from) % DAY_S + DAY_S) % DAY_S;
+}
+
+/* 1 if window w lies inside rule r's shift. */
+static int
+pt_win_in(const struct patrol_rule *r, const struct patrol_win *w)
+{
+	int	off = pt_rule_off(r, w->from);
+
+	return off < pt_span(r->from, r->to) &&
+	    off + pt_span(w->from, w->to) <= pt_span(r->from, r->to);
+}
+
+/*
+ * windows order: every checkpoint has, inside each schedule entry's shift,
+ * exactly as many windows as the entry has rounds (the k-th for round k),
+ * and no window straddles a shift's edge.
+ */
+static int
+pt_check_wins(const struct patrol_route *r, char *err, size_t errsz)
+{
+	int	i, j, k, n;
+
+	for (i = 0; i < r->ncps; i++)
+		for (j = 0; j < r->nrules; j++) {
+			for (k = n = 0; k < r->cps[i].nwins; k++)
+				n += pt_win_in(&r->rules[j], &r->cps[i].wins[k]);
+			if (n != r->rules[j].rounds)
+				return pt_fail(err, errsz, "checkpoints[%d]."
+				    "windows: %d inside schedule[%d], which "
+				    "has %d rounds (one window per round, "
+				    "wholly inside the shift)", i, n, j,
+				    r->rules[j].rounds);
+		}
+	return 0;
+}
+
+/* Check and parse a route document; NULL with err when it is not valid. */
+struct patrol_route *
+patrol_route_parse(const json_t *doc, char *err, size_t errsz)
+{
+	struct patrol_route	*r = xcalloc(1, sizeof(*r));
+
+	if (pt_parse_head(doc, r, err, errsz) != 0 ||
+	    pt_parse_cps(doc, r, err, errsz) != 0 ||
+	    pt_parse_rules(doc, r, err, errsz) != 0)
+		goto fail;
+	if (r->order == PATROL_ORDER_WINDOWS &&
+	    pt_check_wins(r, err, errsz) != 0)
+		goto fail;
+	return r;
+fail:
+	patrol_route_free(r);
+	return NULL;
+}
+
+/* Number of checkpoints. */
+size_t
+patrol_route_ncheckpoints(const struct patrol_route *r)
+{
+	return (size_t)r->ncps;
+}
+
+/* Index of the checkpoint with this tag (case-insensitive), -1 none. */
+int
+patrol_route_find_tag(const struct patrol_route *r, const char *tag)
+{
+	int	i;
+
+	if (tag == NULL)
+		return -1;
+	for (i = 0; i < r->ncps; i++)
+		if (strcasecmp(r->cps[i].tag, tag) == 0)
+			return i;
+	return -1;
+}
+
+/* Name of checkpoint cp ("" if out of range). */
+const char *
+patrol_route_cp_name(const struct patrol_route *r, int cp)
+{
+	return cp >= 0 && cp < r->ncps ? r->cps[cp].name : "";
+}
+
+/* Tag of checkpoint cp ("" if out of range). */
+const char *
+patrol_route_cp_tag(const struct patrol_route *r, int cp)
+{
+	return cp >= 0 && cp < r->ncps ? r->cps[cp].tag : "";
+}
+
+/* The tasks of checkpoint cp (NULL-terminated, never NULL) and their count. */
+const char *const *
+patrol_route_cp_tasks(const struct patrol_route *r, int cp, int *n)
+{
+	static const char *const	none[1] = { NULL };
+
+	if (cp < 0 || cp >= r->ncps || r->cps[cp].ntasks == 0) {
+		*n = 0;
+		return none;
+	}
+	*n = r->cps[cp].ntasks;
+	return (const char *const *)r->cps[cp].tasks;
+}
+
+/* The route's name, site, order and lone-worker limit. */
+const char *
+patrol_route_name(const struct patrol_route *r)
+{
+	return r->name;
+}
+
+int64_t
+patrol_route_site(const struct patrol_route *r)
+{
+	return r->site;
+}
+
+enum patrol_order
+patrol_route_order(const struct patrol_route *r)
+{
+	return r->order;
+}
+
+int
+patrol_route_silent(const struct patrol_route *r)
+{
+	return r->silent;
+}
+
+/* ---- shifts ---- */
+
+#define SHIFTS_SPAN_MAX_DAYS	400	/* the widest range patrol_shifts() cuts */
+
+/* Days since the epoch of the local date at utc_ms. */
+static int64_t
+pt_local_day(const struct tz_rule *tz, int64_t utc_ms)
+{
+	struct tz_local	l;
+
+	tz_to_local(tz, utc_ms, &l);
+	return tz_days_from_civil(l.year, l.month, l.day);
+}
+
+/* 1 if rule r makes a shift on local day z. */
+static int
+pt_rule_on(const struct patrol_rule *r, const struct patrol_calendar *cal,
+    int64_t z)
+{
+	int	y, m, d;
+
+	if (r->days & (1u << tz_weekday(z)))
+		return 1;
+	if (!(r->days & DAYS_HOLIDAY))
+		return 0;
+	tz_civil_from_days(z, &y, &m, &d);
+	return patrol_calendar_has(cal, y, m, d);
+}
+
+/* The shift of rule i starting on local day z; 0, or -1 if it is empty. */
+static int
+pt_shift_make(const struct patrol_route *route, const struct tz_rule *tz,
+    int i, int64_t z, struct patrol_shift *sh)
+{
+	const struct patrol_rule	*r = &route->rules[i];
+
+	memset(sh, 0, sizeof(*sh));
+	tz_civil_from_days(z, &sh->year, &sh->month, &sh->day);
+	sh->rule = i;
+	sh->rounds = r->rounds;
+	sh->tz = tz;
+	sh->start_ms = tz_from_local(tz, sh->year, sh->month, sh->day, r->from);
+	sh->end_ms = tz_from_local(tz, sh->year, sh->month, sh->day,
+	    r->from + pt_span(r->from, r->to));
+	return sh->end_ms > sh->start_ms ? 0 : -1;
+}
+
+/* qsort: shifts by start, then by rule. */
+static int
+pt_shift_cmp(const void *a, const void *b)
+{
+	const struct patrol_shift	*x = a, *y = b;
+
+	if (x->start_ms != y->start_ms)
+		return x->start_ms < y->start_ms ? -1 : 1;
+	return (x->rule > y->rule) - (x->rule < y->rule);
+}
+
+/* The shifts overlapping [from_ms, to_ms) in start order; the count, -1 on error. */
+int
+patrol_shifts(const struct patrol_route *route, const struct tz_rule *tz,
+    const struct patrol_calendar *cal, int64_t from_ms, int64_t to_ms,
+    struct patrol_shift *out, int max)
+{
+	struct patrol_shift	*all, sh;
+	int64_t			 z, z0, z1;
+	int			 i, n = 0;
+
+	if (route == NULL || tz == NULL || max < 0 || to_ms < from_ms)
+		return -1;
+	z0 = pt_local_day(tz, from_ms) - 1;
+	z1 = pt_local_day(tz, to_ms);
+	if (z1 - z0 > SHIFTS_SPAN_MAX_DAYS)
+		return -1;
+	all = xcalloc((size_t)(z1 - z0 + 1) * (size_t)route->nrules,
+	    sizeof(*all));
+	for (z = z0; z <= z1; z++)
+		for (i = 0; i < route->nrules; i++)
+			if (pt_rule_on(&route->rules[i], cal, z) &&
+			    pt_shift_make(route, tz, i, z, &sh) == 0 &&
+			    sh.end_ms > from_ms && sh.start_ms < to_ms)
+				all[n++] = sh;
+	qsort(all, (size_t)n, sizeof(*all), pt_shift_cmp);
+	memcpy(out, all, (size_t)(n < max ? n : max) * sizeof(*all));
+	free(all);
+	return n;
+}
