@@ -113,6 +113,7 @@
 #define DAY_S		86400
 #define TASK_MAX	128		/* bytes of one task text */
 #define DAYS_HOLIDAY	0x80		/* bit of "holiday" in a rule's day mask */
+#define SCAN_DUP_LOOKBACK 16		/* scans of one second searched for a repeat */
 
 /* A local time window of a checkpoint (windows order). */
 struct patrol_win {
@@ -891,4 +892,772 @@ patrol_shifts(const struct patrol_route *route, const struct tz_rule *tz,
 	memcpy(out, all, (size_t)(n < max ? n : max) * sizeof(*all));
 	free(all);
 	return n;
+}
+
+/* ---- compliance ---- */
+
+/* A scan as judged: its time capped to arrival, in the shift. */
+struct pt_scan {
+	int64_t	t, guard, id;
+	int	cp;
+};
+
+/* Working state of one round (slot) beside its struct patrol_round. */
+struct pt_round {
+	int	 active;
+	int	 expected;	/* in order: the checkpoint due next */
+	int	 nvisited;
+	int64_t	 prev_t;	/* last visit in order (not out of order); 0 none */
+	int64_t	 last_t;	/* last visit of any kind */
+	int64_t	 timeout;	/* when it ends unfinished */
+	int64_t	*late_d;	/* [ncps] the deadline a late/overdue one missed, 0 none */
+	int64_t	*skip_t;	/* [ncps] when it was skipped */
+	int64_t	*gap;		/* [ncps] ms since the previous visit (fast, early) */
+};
+
+struct pt_eval {
+	const struct patrol_route	*r;
+	const struct patrol_shift	*sh;
+	int64_t				 now, due;	/* due: next change, 0 none */
+	int				 n;		/* slots (rounds required) */
+	int64_t				*wf, *wt;	/* windows [cp * n + k] (windows order) */
+	struct pt_round			*wr;		/* [n] */
+	int64_t				*block;		/* owned: wf, wt and the rounds' arrays */
+	int				 active;	/* the round in progress, -1 none */
+	int64_t				 last_end;	/* when the last slot's round ended, 0 not yet */
+	struct patrol_result		*out;
+	int				 maxfind;
+};
+
+/* 1 if the instant flip has come at now; else remember it as a next change. */
+static int
+pt_due(struct pt_eval *ev, int64_t flip)
+{
+	if (flip <= ev->now)
+		return 1;
+	if (ev->due == 0 || flip < ev->due)
+		ev->due = flip;
+	return 0;
+}
+
+/* qsort: scans by time, checkpoint, id. */
+static int
+pt_scan_cmp(const void *a, const void *b)
+{
+	const struct pt_scan	*x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	if (x->cp != y->cp)
+		return x->cp < y->cp ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* 1 if s repeats one of the last kept scans: the same checkpoint in the same second. */
+static int
+pt_scan_dup(const struct pt_scan *kept, size_t m, const struct pt_scan *s)
+{
+	size_t	i;
+
+	for (i = m; i > 0 && m - i < SCAN_DUP_LOOKBACK &&
+	    kept[i - 1].t / 1000 == s->t / 1000; i--)
+		if (kept[i - 1].cp == s->cp)
+			return 1;
+	return 0;
+}
+
+/* The scans of the shift, capped to arrival, sorted, duplicates dropped; the count. */
+static size_t
+pt_scans(const struct pt_eval *ev, const struct patrol_scan *in, size_t nin,
+    struct pt_scan *v)
+{
+	size_t	i, n = 0, m = 0;
+	int64_t	t;
+
+	for (i = 0; i < nin; i++) {
+		t = in[i].recv_ms > 0 && in[i].scan_ms > in[i].recv_ms ?
+		    in[i].recv_ms : in[i].scan_ms;
+		if (t < ev->sh->start_ms || t >= ev->sh->end_ms)
+			continue;
+		v[n].t = t;
+		v[n].cp = in[i].cp >= 0 && in[i].cp < ev->r->ncps ? in[i].cp : -1;
+		v[n].guard = in[i].guard_id;
+		v[n++].id = in[i].id;
+	}
+	qsort(v, n, sizeof(*v), pt_scan_cmp);
+	for (i = 0; i < n; i++)
+		if (!pt_scan_dup(v, m, &v[i]))
+			v[m++] = v[i];
+	return m;
+}
+
+/* The local wall-clock second sec of the shift's first day, as UTC ms. */
+static int64_t
+pt_local_abs(const struct pt_eval *ev, int sec)
+{
+	const struct patrol_shift	*sh = ev->sh;
+
+	if (sh->tz == NULL)
+		return sh->start_ms + (int64_t)(sec - ev->r->rules[sh->rule].from) *
+		    1000;
+	return tz_from_local(sh->tz, sh->year, sh->month, sh->day, sec);
+}
+
+/* windows order: checkpoint j's windows in this shift, in shift order, to wf/wt; 0 or -1. */
+static int
+pt_windows_cp(struct pt_eval *ev, int j)
+{
+	const struct patrol_rule	*rule = &ev->r->rules[ev->sh->rule];
+	const struct patrol_cp		*cp = &ev->r->cps[j];
+	int				 off[PATROL_ROUNDS_MAX], span[PATROL_ROUNDS_MAX];
+	int				 i, k, n = 0, o, sp;
+
+	for (i = 0; i < cp->nwins; i++) {
+		if (!pt_win_in(rule, &cp->wins[i]))
+			continue;
+		if (n == ev->n)
+			return -1;
+		o = pt_rule_off(rule, cp->wins[i].from);
+		sp = pt_span(cp->wins[i].from, cp->wins[i].to);
+		for (k = n++; k > 0 && off[k - 1] > o; k--) {
+			off[k] = off[k - 1];
+			span[k] = span[k - 1];
+		}
+		off[k] = o;
+		span[k] = sp;
+	}
+	if (n != ev->n)
+		return -1;
+	for (k = 0; k < n; k++) {
+		ev->wf[j * n + k] = pt_local_abs(ev, rule->from + off[k]);
+		ev->wt[j * n + k] = pt_local_abs(ev, rule->from + off[k] + span[k]);
+	}
+	return 0;
+}
+
+/* Allocate the result and the working state, and place the slots; 0 or -1. */
+static int
+pt_setup(struct pt_eval *ev)
+{
+	struct patrol_result	*out = ev->out;
+	size_t			 nc = (size_t)ev->r->ncps, n = (size_t)ev->n;
+	int64_t			*p, len = ev->sh->end_ms - ev->sh->start_ms;
+	int			 j, k;
+
+	p = ev->block = xcalloc(nc * n * 5 + 1, sizeof(int64_t));
+	ev->wf = p;
+	ev->wt = p + nc * n;
+	ev->wr = xcalloc(n + 1, sizeof(*ev->wr));
+	out->rounds = xcalloc(n + 1, sizeof(*out->rounds));
+	for (k = 0; k < ev->n; k++) {
+		ev->wr[k].late_d = p + nc * (2 * n + (size_t)k);
+		ev->wr[k].skip_t = p + nc * (3 * n + (size_t)k);
+		ev->wr[k].gap = p + nc * (4 * n + (size_t)k);
+		out->rounds[k].visits = xcalloc(nc, sizeof(enum patrol_visit_state));
+		out->rounds[k].visit_ms = xcalloc(nc, sizeof(int64_t));
+		out->rounds[k].slot_from_ms = ev->sh->start_ms + len * k / ev->n;
+		out->rounds[k].slot_to_ms = ev->sh->start_ms + len * (k + 1) / ev->n;
+	}
+	out->nrounds = ev->n;
+	if (ev->r->order != PATROL_ORDER_WINDOWS)
+		return 0;
+	for (j = 0; j < ev->r->ncps; j++)
+		if (pt_windows_cp(ev, j) != 0)
+			return -1;
+	for (k = 0; k < ev->n; k++) {
+		out->rounds[k].slot_from_ms = ev->wf[k];
+		out->rounds[k].slot_to_ms = ev->wt[k];
+	}
+	return 0;
+}
+
+/* The instant checkpoint j of round k becomes late, its previous visit at prev; 0 never. */
+static int64_t
+pt_deadline(const struct pt_eval *ev, int k, int j, int64_t prev)
+{
+	int64_t	flip = 0;
+
+	if (prev != 0 && ev->r->cps[j].max_gap > 0)
+		flip = prev + (int64_t)ev->r->cps[j].max_gap * 1000 + 1;
+	if (ev->r->order == PATROL_ORDER_WINDOWS &&
+	    (flip == 0 || ev->wt[j * ev->n + k] < flip))
+		flip = ev->wt[j * ev->n + k];
+	return flip;
+}
+
+/* Judge the visit of checkpoint j in round k at t, the previous one at prev. */
+static enum patrol_visit_state
+pt_judge(struct pt_eval *ev, int k, int j, int64_t t, int64_t prev)
+{
+	const struct patrol_cp	*cp = &ev->r->cps[j];
+	struct pt_round		*w = &ev->wr[k];
+	int64_t			 flip = pt_deadline(ev, k, j, prev);
+
+	if (flip != 0 && t >= flip)
+		w->late_d[j] = flip;
+	if (prev != 0 && cp->min_gap > 0 &&
+	    t - prev < (int64_t)cp->min_gap * 1000) {
+		w->gap[j] = t - prev;
+		return PATROL_VISIT_FAST;
+	}
+	if (ev->r->order == PATROL_ORDER_WINDOWS && t < ev->wf[j * ev->n + k]) {
+		w->gap[j] = ev->wf[j * ev->n + k] - t;
+		return PATROL_VISIT_EARLY;
+	}
+	return w->late_d[j] != 0 ? PATROL_VISIT_LATE : PATROL_VISIT_ON_TIME;
+}
+
+/* In order: the expected checkpoint of round k is late if its deadline came by t. */
+static void
+pt_overdue(struct pt_eval *ev, int k, int64_t t)
+{
+	struct pt_round	*w = &ev->wr[k];
+	int64_t		 flip;
+
+	if (ev->r->order == PATROL_ORDER_ANY || w->expected >= ev->r->ncps)
+		return;
+	flip = pt_deadline(ev, k, w->expected, w->prev_t);
+	if (flip != 0 && flip <= t)
+		w->late_d[w->expected] = flip;
+}
+
+/* Round k ends at tc: what it did not visit is skipped; its state follows. */
+static void
+pt_close(struct pt_eval *ev, int k, int64_t tc)
+{
+	struct patrol_round	*rd = &ev->out->rounds[k];
+	struct pt_round		*w = &ev->wr[k];
+	int			 j, skipped = 0;
+
+	pt_overdue(ev, k, tc);
+	for (j = 0; j < ev->r->ncps; j++) {
+		if (rd->visit_ms[j] == 0 && rd->visits[j] != PATROL_VISIT_SKIPPED) {
+			rd->visits[j] = PATROL_VISIT_SKIPPED;
+			w->skip_t[j] = tc;
+		}
+		skipped += rd->visits[j] == PATROL_VISIT_SKIPPED;
+	}
+	rd->end_ms = tc;
+	if (skipped > 0)
+		rd->state = PATROL_ROUND_INCOMPLETE;
+	else if (ev->r->min_round > 0 &&
+	    w->last_t - rd->start_ms < (int64_t)ev->r->min_round * 1000)
+		rd->state = PATROL_ROUND_SHORT;
+	else
+		rd->state = PATROL_ROUND_COMPLETE;
+	w->active = 0;
+	ev->active = -1;
+	if (k == ev->n - 1)
+		ev->last_end = tc;
+}
+
+/* Visit of a checkpoint not yet visited in round k, in order; 1 if the round is done. */
+static int
+pt_visit_inorder(struct pt_eval *ev, int k, const struct pt_scan *s)
+{
+	struct patrol_round	*rd = &ev->out->rounds[k];
+	struct pt_round		*w = &ev->wr[k];
+	int			 i, j = s->cp;
+
+	if (j < w->expected) {
+		/* It was skipped when the round went on past it. */
+		rd->visits[j] = PATROL_VISIT_ORDER;
+		return 0;
+	}
+	pt_overdue(ev, k, s->t);
+	for (i = w->expected; i < j; i++) {
+		rd->visits[i] = PATROL_VISIT_SKIPPED;
+		w->skip_t[i] = s->t;
+	}
+	rd->visits[j] = pt_judge(ev, k, j, s->t, w->prev_t);
+	w->prev_t = s->t;
+	w->expected = j + 1;
+	return j == ev->r->ncps - 1;
+}
+
+/* Visit of checkpoint s->cp, not yet visited in round k; 1 if the round is done. */
+static int
+pt_visit(struct pt_eval *ev, int k, const struct pt_scan *s)
+{
+	struct patrol_round	*rd = &ev->out->rounds[k];
+	struct pt_round		*w = &ev->wr[k];
+	int			 done;
+
+	if (ev->r->order == PATROL_ORDER_ANY) {
+		rd->visits[s->cp] = pt_judge(ev, k, s->cp, s->t, w->prev_t);
+		w->prev_t = s->t;
+		done = w->nvisited + 1 == ev->r->ncps;
+	} else
+		done = pt_visit_inorder(ev, k, s);
+	rd->visit_ms[s->cp] = s->t;
+	w->last_t = s->t;
+	w->nvisited++;
+	return done;
+}
+
+/* The slot whose round scan s may start (open, not started), -1 none. */
+static int
+pt_can_start(const struct pt_eval *ev, const struct pt_scan *s)
+{
+	const struct patrol_round	*rd;
+	int				 k;
+
+	if (s->cp < 0 || (ev->r->order != PATROL_ORDER_ANY && s->cp != 0))
+		return -1;
+	for (k = 0; k < ev->n; k++) {
+		rd = &ev->out->rounds[k];
+		if (rd->state == PATROL_ROUND_PENDING && !ev->wr[k].active &&
+		    rd->start_ms == 0 && s->t >= rd->slot_from_ms &&
+		    s->t < rd->slot_to_ms)
+			return k;
+	}
+	return -1;
+}
+
+/* Round k starts with scan s. */
+static void
+pt_start(struct pt_eval *ev, int k, const struct pt_scan *s)
+{
+	struct patrol_round	*rd = &ev->out->rounds[k];
+	struct pt_round		*w = &ev->wr[k];
+	int64_t			 max, last;
+
+	rd->start_ms = s->t;
+	rd->guard_id = s->guard;
+	rd->state = PATROL_ROUND_ACTIVE;
+	w->active = 1;
+	ev->active = k;
+	if (ev->r->max_round > 0)
+		max = (int64_t)ev->r->max_round * 1000;
+	else if (ev->r->order == PATROL_ORDER_WINDOWS) {
+		last = ev->wt[(ev->r->ncps - 1) * ev->n + k];
+		max = 2 * (last - ev->wf[k]);
+	} else
+		max = rd->slot_to_ms - rd->slot_from_ms;
+	w->timeout = s->t + (max > 0 ? max : 1);
+	if (w->timeout > ev->sh->end_ms)
+		w->timeout = ev->sh->end_ms;
+	if (pt_visit(ev, k, s))
+		pt_close(ev, k, s->t);
+}
+
+/* One scan of the shift, in time order. */
+static void
+pt_step(struct pt_eval *ev, const struct pt_scan *s)
+{
+	int	a = ev->active, k;
+
+	if (a >= 0 && s->t >= ev->wr[a].timeout) {
+		pt_close(ev, a, ev->wr[a].timeout);
+		a = -1;
+	}
+	if (a >= 0 && s->cp >= 0 && ev->out->rounds[a].visit_ms[s->cp] == 0) {
+		if (pt_visit(ev, a, s))
+			pt_close(ev, a, s->t);
+		return;
+	}
+	/* A round given up and begun again once the next slot is open. */
+	if ((k = pt_can_start(ev, s)) >= 0) {
+		if (a >= 0)
+			pt_close(ev, a, s->t);
+		pt_start(ev, k, s);
+		return;
+	}
+	ev->out->extra_scans++;
+}
+
+/* The state at now of the round still in progress and of the slots not started. */
+static void
+pt_finish_rounds(struct pt_eval *ev)
+{
+	struct patrol_round	*rd;
+	struct pt_round		*w;
+	int64_t			 flip;
+	int			 k, a = ev->active;
+
+	if (a >= 0 && pt_due(ev, ev->wr[a].timeout))
+		pt_close(ev, a, ev->wr[a].timeout);
+	else if (a >= 0 && ev->r->order != PATROL_ORDER_ANY) {
+		w = &ev->wr[a];
+		flip = pt_deadline(ev, a, w->expected, w->prev_t);
+		if (flip != 0 && pt_due(ev, flip))
+			w->late_d[w->expected] = flip;
+	}
+	for (k = 0; k < ev->n; k++) {
+		rd = &ev->out->rounds[k];
+		if (rd->start_ms == 0 && pt_due(ev, rd->slot_to_ms))
+			rd->state = PATROL_ROUND_MISSED;
+		ev->out->walked += rd->start_ms != 0;
+		ev->out->complete += rd->state == PATROL_ROUND_COMPLETE;
+	}
+}
+
+/* What is due next: the expected checkpoint of the round in progress, else the next slot's first. */
+static void
+pt_next_cp(struct pt_eval *ev)
+{
+	struct patrol_result	*out = ev->out;
+	struct pt_round		*w;
+	int			 k, first = ev->r->order == PATROL_ORDER_ANY ? -1 : 0;
+
+	out->next_cp = -1;
+	if (ev->active >= 0) {
+		w = &ev->wr[ev->active];
+		if (ev->r->order == PATROL_ORDER_ANY)
+			return;
+		out->next_cp = w->expected;
+		out->next_cp_by_ms = pt_deadline(ev, ev->active, w->expected,
+		    w->prev_t);
+		return;
+	}
+	for (k = 0; k < ev->n; k++)
+		if (out->rounds[k].state == PATROL_ROUND_PENDING) {
+			out->next_cp = first;
+			out->next_cp_by_ms = out->rounds[k].slot_to_ms;
+			return;
+		}
+}
+
+/* "4 min 10 s", "45 s", "1 h 5 min" for ms. */
+static void
+pt_dur(char *buf, size_t len, int64_t ms)
+{
+	int64_t	s = (ms + 500) / 1000;
+
+	if (s < 60)
+		snprintf(buf, len, "%lld s", (long long)s);
+	else if (s < 3600 && s % 60 != 0)
+		snprintf(buf, len, "%lld min %lld s", (long long)(s / 60),
+		    (long long)(s % 60));
+	else if (s < 3600)
+		snprintf(buf, len, "%lld min", (long long)(s / 60));
+	else
+		snprintf(buf, len, "%lld h %lld min", (long long)(s / 3600),
+		    (long long)(s % 3600 / 60));
+}
+
+/* Format into a fixed field; a text too long for it is cut. */
+static void
+pt_set(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void
+pt_set(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+/* Append a finding; key and text are formatted by the caller. */
+static struct patrol_finding *
+pt_finding(struct pt_eval *ev, enum patrol_fail kind, int round, int cp,
+    int64_t guard, int64_t at)
+{
+	struct patrol_result	*out = ev->out;
+	struct patrol_finding	*f;
+
+	if (out->nfindings == ev->maxfind) {
+		ev->maxfind = ev->maxfind ? ev->maxfind * 2 : 8;
+		out->findings = xreallocarray(out->findings, (size_t)ev->maxfind,
+		    sizeof(*out->findings));
+	}
+	f = &out->findings[out->nfindings++];
+	memset(f, 0, sizeof(*f));
+	f->kind = kind;
+	f->round = round;
+	f->cp = cp;
+	f->guard_id = guard;
+	f->at_ms = at;
+	return f;
+}
+
+/* The name of checkpoint j for a text. */
+#define CPN(ev, j)	((ev)->r->cps[(j)].name)
+
+/* The findings of checkpoint j in round k (1-based in keys and texts). */
+static void
+pt_cp_findings(struct pt_eval *ev, int k, int j)
+{
+	const struct patrol_round	*rd = &ev->out->rounds[k];
+	const struct pt_round		*w = &ev->wr[k];
+	struct patrol_finding		*f;
+	char				 d[32], g[32];
+
+	if (w->late_d[j] != 0) {
+		f = pt_finding(ev, PATROL_FAIL_CP_LATE, k + 1, j, rd->guard_id,
+		    w->late_d[j]);
+		pt_set(f->key, sizeof(f->key), "r%d.cp%d.late", k + 1, j + 1);
+		pt_dur(d, sizeof(d), rd->visit_ms[j] - w->late_d[j]);
+		if (rd->visit_ms[j] != 0 && rd->visits[j] != PATROL_VISIT_ORDER)
+			pt_set(f->text, sizeof(f->text), "Round %d: %s late "
+			    "by %s", k + 1, CPN(ev, j), d);
+		else
+			pt_set(f->text, sizeof(f->text), "Round %d: %s "
+			    "overdue", k + 1, CPN(ev, j));
+	}
+	pt_dur(d, sizeof(d), w->gap[j]);
+	switch (rd->visits[j]) {
+	case PATROL_VISIT_SKIPPED:
+		f = pt_finding(ev, PATROL_FAIL_CP_SKIPPED, k + 1, j,
+		    rd->guard_id, w->skip_t[j]);
+		pt_set(f->key, sizeof(f->key), "r%d.cp%d.skipped", k + 1, j + 1);
+		pt_set(f->text, sizeof(f->text), "Round %d: %s skipped", k + 1,
+		    CPN(ev, j));
+		break;
+	case PATROL_VISIT_ORDER:
+		f = pt_finding(ev, PATROL_FAIL_CP_ORDER, k + 1, j, rd->guard_id,
+		    rd->visit_ms[j]);
+		pt_set(f->key, sizeof(f->key), "r%d.cp%d.order", k + 1, j + 1);
+		pt_set(f->text, sizeof(f->text), "Round %d: %s visited out of "
+		    "order", k + 1, CPN(ev, j));
+		break;
+	case PATROL_VISIT_FAST:
+		f = pt_finding(ev, PATROL_FAIL_CP_FAST, k + 1, j, rd->guard_id,
+		    rd->visit_ms[j]);
+		pt_set(f->key, sizeof(f->key), "r%d.cp%d.fast", k + 1, j + 1);
+		pt_dur(g, sizeof(g), (int64_t)ev->r->cps[j].min_gap * 1000);
+		pt_set(f->text, sizeof(f->text), "Round %d: %s reached %s after "
+		    "the previous checkpoint (at least %s to walk)", k + 1,
+		    CPN(ev, j), d, g);
+		break;
+	case PATROL_VISIT_EARLY:
+		f = pt_finding(ev, PATROL_FAIL_CP_EARLY, k + 1, j, rd->guard_id,
+		    rd->visit_ms[j]);
+		pt_set(f->key, sizeof(f->key), "r%d.cp%d.early", k + 1, j + 1);
+		pt_set(f->text, sizeof(f->text), "Round %d: %s visited %s "
+		    "before its window", k + 1, CPN(ev, j), d);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The findings of round k as a whole. */
+static void
+pt_round_findings(struct pt_eval *ev, int k)
+{
+	const struct patrol_round	*rd = &ev->out->rounds[k];
+	struct patrol_finding		*f;
+	char				 d[32], g[32];
+	int				 j, n = 0;
+
+	for (j = 0; j < ev->r->ncps; j++)
+		n += rd->visit_ms[j] != 0;
+	switch (rd->state) {
+	case PATROL_ROUND_INCOMPLETE:
+		f = pt_finding(ev, PATROL_FAIL_ROUND_INCOMPLETE, k + 1, -1,
+		    rd->guard_id, rd->end_ms);
+		pt_set(f->key, sizeof(f->key), "r%d.incomplete", k + 1);
+		pt_set(f->text, sizeof(f->text), "Round %d incomplete: %d of %d "
+		    "checkpoints visited", k + 1, n, ev->r->ncps);
+		break;
+	case PATROL_ROUND_SHORT:
+		f = pt_finding(ev, PATROL_FAIL_ROUND_SHORT, k + 1, -1,
+		    rd->guard_id, rd->end_ms);
+		pt_set(f->key, sizeof(f->key), "r%d.short", k + 1);
+		pt_dur(d, sizeof(d), ev->wr[k].last_t - rd->start_ms);
+		pt_dur(g, sizeof(g), (int64_t)ev->r->min_round * 1000);
+		pt_set(f->text, sizeof(f->text), "Round %d walked in %s (at "
+		    "least %s)", k + 1, d, g);
+		break;
+	case PATROL_ROUND_MISSED:
+		f = pt_finding(ev, PATROL_FAIL_ROUND_MISSED, k + 1, -1, 0,
+		    rd->slot_to_ms);
+		pt_set(f->key, sizeof(f->key), "r%d.missed", k + 1);
+		pt_set(f->text, sizeof(f->text), "Round %d of %d not started "
+		    "in its time", k + 1, ev->n);
+		break;
+	default:
+		break;
+	}
+}
+
+/* qsort: int64 pairs by guard, then time. */
+static int
+pt_pair_cmp(const void *a, const void *b)
+{
+	const int64_t	*x = a, *y = b;
+
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* Guard g, last seen at last, is silent (if on duty when the limit came). */
+static void
+pt_silent_one(struct pt_eval *ev, int64_t g, int64_t last)
+{
+	struct patrol_finding	*f;
+	int64_t			 lim = (int64_t)ev->r->silent * 1000, duty;
+	char			 d[32];
+
+	duty = ev->last_end != 0 && ev->last_end < ev->sh->end_ms ?
+	    ev->last_end : ev->sh->end_ms;
+	if (last + lim + 1 > duty || !pt_due(ev, last + lim + 1))
+		return;
+	f = pt_finding(ev, PATROL_FAIL_GUARD_SILENT, 0, -1, g, last + lim);
+	pt_set(f->key, sizeof(f->key), "guard%lld.silent", (long long)g);
+	pt_dur(d, sizeof(d), lim);
+	if (g != 0)
+		pt_set(f->text, sizeof(f->text), "Guard %lld silent: no "
+		    "check-in for more than %s", (long long)g, d);
+	else
+		pt_set(f->text, sizeof(f->text), "Unknown guard silent: no "
+		    "check-in for more than %s", d);
+}
+
+/* Lone-worker findings from every scan of the shift (on the route or not). */
+static void
+pt_silent(struct pt_eval *ev, const struct pt_scan *v, size_t n)
+{
+	int64_t	*pairs;
+	size_t	 i;
+
+	if (ev->r->silent == 0 || n == 0)
+		return;
+	pairs = xreallocarray(NULL, n, 2 * sizeof(int64_t));
+	for (i = 0; i < n; i++) {
+		pairs[2 * i] = v[i].guard;
+		pairs[2 * i + 1] = v[i].t;
+	}
+	qsort(pairs, n, 2 * sizeof(int64_t), pt_pair_cmp);
+	for (i = 0; i < n; i++)
+		if (i + 1 == n || pairs[2 * i + 2] != pairs[2 * i])
+			pt_silent_one(ev, pairs[2 * i], pairs[2 * i + 1]);
+	free(pairs);
+}
+
+/* qsort: findings by round (guards last), checkpoint, kind. */
+static int
+pt_finding_cmp(const void *a, const void *b)
+{
+	const struct patrol_finding	*x = a, *y = b;
+	int				 rx = x->round ? x->round : INT32_MAX;
+	int				 ry = y->round ? y->round : INT32_MAX;
+
+	if (rx != ry)
+		return rx < ry ? -1 : 1;
+	if (x->cp != y->cp)
+		return (unsigned)x->cp < (unsigned)y->cp ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return (x->guard_id > y->guard_id) - (x->guard_id < y->guard_id);
+}
+
+/* Every finding, in a stable order. */
+static void
+pt_findings(struct pt_eval *ev, const struct pt_scan *v, size_t n)
+{
+	int	k, j;
+
+	for (k = 0; k < ev->n; k++) {
+		for (j = 0; j < ev->r->ncps; j++)
+			pt_cp_findings(ev, k, j);
+		pt_round_findings(ev, k);
+	}
+	pt_silent(ev, v, n);
+	if (ev->out->nfindings > 1)
+		qsort(ev->out->findings, (size_t)ev->out->nfindings,
+		    sizeof(*ev->out->findings), pt_finding_cmp);
+}
+
+/* Evaluate the scans of one shift at now_ms; 0, or -1 on a shift that is not the route's. */
+int
+patrol_evaluate(const struct patrol_route *route, const struct patrol_shift *sh,
+    const struct patrol_scan *scans, size_t nscans, int64_t now_ms,
+    struct patrol_result *out)
+{
+	struct pt_eval	 ev;
+	struct pt_scan	*v;
+	size_t		 n, i;
+	int		 rc = -1;
+
+	if (out == NULL)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	out->next_cp = -1;
+	if (route == NULL || sh == NULL || sh->rule < 0 ||
+	    sh->rule >= route->nrules || sh->rounds < 0 ||
+	    sh->rounds > PATROL_ROUNDS_MAX || sh->end_ms <= sh->start_ms ||
+	    (scans == NULL && nscans > 0))
+		return -1;
+	memset(&ev, 0, sizeof(ev));
+	ev.r = route;
+	ev.sh = sh;
+	ev.now = now_ms;
+	ev.n = sh->rounds;
+	ev.active = -1;
+	ev.out = out;
+	v = xreallocarray(NULL, nscans + 1, sizeof(*v));
+	n = pt_scans(&ev, scans, nscans, v);
+	/* A scan known is in the past, whatever the clock says. */
+	if (n > 0 && v[n - 1].t > ev.now)
+		ev.now = v[n - 1].t;
+	if (pt_setup(&ev) != 0)
+		goto done;
+	for (i = 0; i < n; i++)
+		pt_step(&ev, &v[i]);
+	pt_finish_rounds(&ev);
+	pt_next_cp(&ev);
+	pt_findings(&ev, v, n);
+	out->next_due_ms = ev.due;
+	rc = 0;
+done:
+	free(v);
+	free(ev.block);
+	free(ev.wr);
+	if (rc != 0)
+		patrol_result_free(out);
+	return rc;
+}
+
+/* Free what a result owns (not the struct itself); NULL is harmless. */
+void
+patrol_result_free(struct patrol_result *res)
+{
+	int	k;
+
+	if (res == NULL)
+		return;
+	for (k = 0; k < res->nrounds && res->rounds != NULL; k++) {
+		free(res->rounds[k].visits);
+		free(res->rounds[k].visit_ms);
+	}
+	free(res->rounds);
+	free(res->findings);
+	memset(res, 0, sizeof(*res));
+	res->next_cp = -1;
+}
+
+/* "cp_late", ...: the name of a failure. */
+const char *
+patrol_fail_name(enum patrol_fail f)
+{
+	static const char *const	names[] = { "none", "cp_late",
+	    "cp_skipped", "cp_order", "cp_fast", "round_incomplete",
+	    "round_short", "round_missed", "guard_silent", "cp_early" };
+
+	return (unsigned)f < sizeof(names) / sizeof(names[0]) ? names[f] : "?";
+}
+
+/* "pending", ...: the name of a round state. */
+const char *
+patrol_round_state_name(enum patrol_round_state s)
+{
+	static const char *const	names[] = { "pending", "active",
+	    "complete", "incomplete", "short", "missed" };
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+/* "due", ...: the name of a visit state. */
+const char *
+patrol_visit_state_name(enum patrol_visit_state s)
+{
+	static const char *const	names[] = { "due", "on_time", "late",
+	    "skipped", "order", "fast", "early" };
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }

@@ -354,6 +354,589 @@ START_TEST(test_shifts_holiday)
 }
 END_TEST
 
+/* ---- compliance ---- */
+
+/* A route, a shift of it in Prague, and the scans made so far. */
+struct scen {
+	struct patrol_route	*r;
+	struct tz_rule		*tz;
+	struct patrol_calendar	*cal;
+	struct patrol_shift	 sh;
+	struct patrol_scan	 sc[256];
+	size_t			 n;
+	int64_t			 guard;
+};
+
+/* Local Prague time on y-mo-d (h may run past 24) as UTC ms. */
+static int64_t
+L(const struct scen *s, int y, int mo, int d, int h, int mi)
+{
+	return tz_from_local(s->tz, y, mo, d, h * 3600 + mi * 60);
+}
+
+/* The scenario: route text, and its shift of rule `rule` starting on local y-mo-d. */
+static void
+scen_init(struct scen *s, const char *text, int y, int mo, int d, int rule)
+{
+	struct patrol_shift	sh[8];
+	int			n, i;
+	int64_t			noon;
+
+	memset(s, 0, sizeof(*s));
+	s->r = route(text);
+	s->tz = tz_parse(PRAGUE, NULL, 0);
+	s->cal = patrol_calendar_new();
+	s->guard = 7;
+	noon = tz_from_local(s->tz, y, mo, d, 12 * 3600);
+	n = patrol_shifts(s->r, s->tz, s->cal, noon - 12 * HOUR, noon + 12 * HOUR,
+	    sh, 8);
+	for (i = 0; i < n && i < 8; i++)
+		if (sh[i].rule == rule && sh[i].day == d) {
+			s->sh = sh[i];
+			return;
+		}
+	ck_abort_msg("no shift of rule %d on %d-%d-%d", rule, y, mo, d);
+}
+
+static void
+scen_free(struct scen *s)
+{
+	patrol_route_free(s->r);
+	tz_free(s->tz);
+	patrol_calendar_free(s->cal);
+}
+
+/* A scan of checkpoint cp made at t, received at recv. */
+static void
+scan_recv(struct scen *s, int64_t t, int cp, int64_t recv)
+{
+	ck_assert_uint_lt(s->n, 256);
+	s->sc[s->n].id = (int64_t)s->n + 1;
+	s->sc[s->n].scan_ms = t;
+	s->sc[s->n].recv_ms = recv;
+	s->sc[s->n].cp = cp;
+	s->sc[s->n].guard_id = s->guard;
+	s->n++;
+}
+
+/* A scan of checkpoint cp at t, received at once. */
+static void
+scan(struct scen *s, int64_t t, int cp)
+{
+	scan_recv(s, t, cp, t);
+}
+
+/* A round of the 3-checkpoint example from t: gaps of 8 and 9 minutes. */
+static void
+walk3(struct scen *s, int64_t t)
+{
+	scan(s, t, 0);
+	scan(s, t + 8 * MIN, 1);
+	scan(s, t + 17 * MIN, 2);
+}
+
+/* Evaluate the scans received by now (all of them if all is set). */
+static void
+eval_at(struct scen *s, int64_t now, int all, struct patrol_result *res)
+{
+	struct patrol_scan	v[256];
+	size_t			i, n = 0;
+
+	for (i = 0; i < s->n; i++)
+		if (all || s->sc[i].recv_ms <= now)
+			v[n++] = s->sc[i];
+	ck_assert_int_eq(patrol_evaluate(s->r, &s->sh, v, n, now, res), 0);
+}
+
+/* The keys of the findings, space-separated (a static buffer). */
+static const char *
+keys(const struct patrol_result *res)
+{
+	static char	buf[4096];
+	size_t		len = 0;
+	int		i;
+
+	buf[0] = '\0';
+	for (i = 0; i < res->nfindings && len + 64 < sizeof(buf); i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
+		    i ? " " : "", res->findings[i].key);
+	return buf;
+}
+
+/* The finding with key, NULL none. */
+static const struct patrol_finding *
+finding(const struct patrol_result *res, const char *key)
+{
+	int	i;
+
+	for (i = 0; i < res->nfindings; i++)
+		if (strcmp(res->findings[i].key, key) == 0)
+			return &res->findings[i];
+	return NULL;
+}
+
+START_TEST(test_night_walked)
+{
+	struct scen		s;
+	struct patrol_result	res;
+
+	/* Friday 15 January 2027: 18:00-06:00, slots 18-00 and 00-06. */
+	scen_init(&s, example_route, 2027, 1, 15, 0);
+	ck_assert_int_eq(s.sh.start_ms, L(&s, 2027, 1, 15, 18, 0));
+	walk3(&s, L(&s, 2027, 1, 15, 18, 30));
+	walk3(&s, L(&s, 2027, 1, 16, 1, 0));
+	/* Half-way: round 1 complete, round 2 still to come. */
+	eval_at(&s, L(&s, 2027, 1, 15, 20, 0), 0, &res);
+	ck_assert_str_eq(keys(&res), "");
+	ck_assert_int_eq(res.nrounds, 2);
+	ck_assert_int_eq(res.rounds[0].state, PATROL_ROUND_COMPLETE);
+	ck_assert_int_eq(res.rounds[0].start_ms, L(&s, 2027, 1, 15, 18, 30));
+	ck_assert_int_eq(res.rounds[0].end_ms, L(&s, 2027, 1, 15, 18, 47));
+	ck_assert_int_eq(res.rounds[0].guard_id, 7);
+	ck_assert_int_eq(res.rounds[0].visits[2], PATROL_VISIT_ON_TIME);
+	ck_assert_int_eq(res.rounds[1].state, PATROL_ROUND_PENDING);
+	ck_assert_int_eq(res.rounds[1].slot_from_ms, L(&s, 2027, 1, 16, 0, 0));
+	ck_assert_int_eq(res.next_due_ms, L(&s, 2027, 1, 16, 6, 0));
+	ck_assert_int_eq(res.next_cp, 0);
+	ck_assert_int_eq(res.next_cp_by_ms, L(&s, 2027, 1, 16, 6, 0));
+	patrol_result_free(&res);
+	/* In the middle of round 2: the car park is due 10 min after the door. */
+	eval_at(&s, L(&s, 2027, 1, 16, 1, 10), 0, &res);
+	ck_assert_int_eq(res.rounds[1].state, PATROL_ROUND_ACTIVE);
+	ck_assert_int_eq(res.next_cp, 2);
+	ck_assert_int_eq(res.next_cp_by_ms, L(&s, 2027, 1, 16, 1, 18) + 1);
+	ck_assert_int_eq(res.next_due_ms, L(&s, 2027, 1, 16, 1, 18) + 1);
+	patrol_result_free(&res);
+	/* The end: nothing wrong, both rounds complete, nothing more due. */
+	eval_at(&s, s.sh.end_ms, 0, &res);
+	ck_assert_str_eq(keys(&res), "");
+	ck_assert_int_eq(res.walked, 2);
+	ck_assert_int_eq(res.complete, 2);
+	ck_assert_int_eq(res.extra_scans, 0);
+	ck_assert_int_eq(res.next_due_ms, 0);
+	ck_assert_int_eq(res.next_cp, -1);
+	patrol_result_free(&res);
+	scen_free(&s);
+}
+END_TEST
+
+/* The whole night walked right on a DST night of y-mo-d lasting hours. */
+static void
+dst_night(int y, int mo, int d, int hours)
+{
+	struct scen		s;
+	struct patrol_result	res;
+
+	scen_init(&s, example_route, y, mo, d, 0);
+	ck_assert_int_eq(s.sh.end_ms - s.sh.start_ms, hours * HOUR);
+	ck_assert_int_eq(s.sh.end_ms, L(&s, y, mo, d + 1, 6, 0));
+	/* Slot 2 opens half-way in real time, not at local midnight. */
+	ck_assert_int_eq(s.sh.start_ms + hours * HOUR / 2,
+	    L(&s, y, mo, d, 18, 0) + hours * HOUR / 2);
+	walk3(&s, L(&s, y, mo, d, 18, 5));
+	walk3(&s, L(&s, y, mo, d + 1, 5, 30));		/* ends 05:47 */
+	eval_at(&s, s.sh.end_ms + HOUR, 0, &res);
+	ck_assert_str_eq(keys(&res), "");
+	ck_assert_int_eq(res.complete, 2);
+	ck_assert_int_eq(res.rounds[1].slot_from_ms,
+	    s.sh.start_ms + hours * HOUR / 2);
+	ck_assert_int_eq(res.rounds[1].slot_to_ms, s.sh.end_ms);
+	patrol_result_free(&res);
+	scen_free(&s);
+}
+
+START_TEST(test_dst_nights)
+{
+	dst_night(2027, 3, 27, 11);
+	dst_night(2027, 10, 30, 13);
+}
+END_TEST
+
+START_TEST(test_holiday_day_shift)
+{
+	struct scen		s;
+	struct patrol_result	res;
+	struct patrol_shift	sh[8];
+	int			n, i, found = 0;
+
+	scen_init(&s, example_route, 2027, 11, 16, 0);
+	/* Wednesday 17 November 2027 (a Czech holiday) gets the day shift. */
+	ck_assert_int_eq(patrol_calendar_add(s.cal, "2027-11-17"), 0);
+	n = patrol_shifts(s.r, s.tz, s.cal, L(&s, 2027, 11, 17, 7, 0),
+	    L(&s, 2027, 11, 17, 8, 0), sh, 8);
+	for (i = 0; i < n; i++)
+		if (sh[i].rule == 1) {
+			s.sh = sh[i];
+			found = 1;
+		}
+	ck_assert(found);
+	ck_assert_int_eq(s.sh.start_ms, L(&s, 2027, 11, 17, 6, 0));
+	walk3(&s, L(&s, 2027, 11, 17, 7, 0));
+	eval_at(&s, L(&s, 2027, 11, 17, 18, 0), 0, &res);
+	ck_assert_str_eq(keys(&res), "r2.missed");
+	ck_assert_int_eq(res.complete, 1);
+	patrol_result_free(&res);
+	scen_free(&s);
+}
+END_TEST
+
+/* A four-checkpoint strict route with a lone-worker limit of 30 minutes. */
+static const char *const four_route =
+    "{\"name\": \"four\", \"site\": 1, \"silent\": 1800, \"checkpoints\": ["
+    " {\"tag\": \"T1\", \"name\": \"One\"}, {\"tag\": \"T2\", \"name\": \"Two\"},"
+    " {\"tag\": \"T3\", \"name\": \"Three\"}, {\"tag\": \"T4\", \"name\": \"Four\"}],"
+    " \"schedule\": [{\"days\": \"mon-sun\", \"from\": \"18:00\", \"to\": \"06:00\","
+    "  \"rounds\": 2}]}";
+
+START_TEST(test_round_missed)
+{
+	struct scen		s;
+	struct patrol_result	res;
+
+	scen_init(&s, example_route, 2027, 1, 15, 0);
+	walk3(&s, L(&s, 2027, 1, 15, 18, 30));
+	/* A minute before the end round 2 is still possible. */
+	eval_at(&s, s.sh.end_ms - 1, 0, &res);
+	ck_assert_str_eq(keys(&res), "");
+	ck_assert_int_eq(res.rounds[1].state, PATROL_ROUND_PENDING);
+	ck_assert_int_eq(res.next_due_ms, s.sh.end_ms);
+	patrol_result_free(&res);
+	eval_at(&s, s.sh.end_ms, 0, &res);
+	ck_assert_str_eq(keys(&res), "r2.missed");
+	ck_assert_int_eq(res.rounds[1].state, PATROL_ROUND_MISSED);
+	ck_assert_int_eq(res.findings[0].kind, PATROL_FAIL_ROUND_MISSED);
+	ck_assert_int_eq(res.findings[0].round, 2);
+	ck_assert_int_eq(res.findings[0].at_ms, s.sh.end_ms);
+	ck_assert_str_eq(res.findings[0].text, "Round 2 of 2 not started in its time");
+	ck_assert_int_eq(res.walked, 1);
+	ck_assert_int_eq(res.complete, 1);
+	ck_assert_int_eq(res.next_due_ms, 0);
+	patrol_result_free(&res);
+	/* Two rounds in slot 1 do not make up for slot 2: the second is a patrol. */
+	walk3(&s, L(&s, 2027, 1, 15, 21, 0));
+	eval_at(&s, s.sh.end_ms, 0, &res);
+	ck_assert_str_eq(keys(&res), "r2.missed");
+	ck_assert_int_eq(res.extra_scans, 3);
+	patrol_result_free(&res);
+	scen_free(&s);
+}
+END_TEST
+
+START_TEST(test_cp_late)
+{
+	struct scen		s;
+	struct patrol_result	res;
+	const struct patrol_finding *f;
+	int64_t			t;
+
+	scen_init(&s, example_route, 2027, 1, 15, 0);
+	t = L(&s, 2027, 1, 15, 18, 30);
+	scan(&s, t, 0);
+	scan(&s, t + 8 * MIN, 1);
+	/* Exactly max_gap after the door: still on time. */
+	eval_at(&s, t + 18 * MIN, 0, &res);
+	ck_assert_str_eq(keys(&res), "");
+	ck_assert_int_eq(res.next_due_ms, t + 18 * MIN + 1);
+	patrol_result_free(&res);
+	/* A millisecond later the car park is overdue: alarm now, not on arrival. */
+	eval_at(&s, t + 18 * MIN + 1, 0, &res);
+	ck_assert_str_eq(keys(&res), "r1.cp3.late");
+	f = finding(&res, "r1.cp3.late");
+	ck_assert_int_eq(f->kind, PATROL_FAIL_CP_LATE);
+	ck_assert_int_eq(f->cp, 2);
+	ck_assert_int_eq(f->round, 1);
+	ck_assert_int_eq(f->guard_id, 7);
+	ck_assert_int_eq(f->at_ms, t + 18 * MIN + 1);
+	ck_assert_str_eq(f->text, "Round 1: Car park overdue");
+	ck_assert_int_eq(res.rounds[0].state, PATROL_ROUND_ACTIVE);
+	patrol_result_free(&res);
+	/* The guard turns up 4 minutes late: the same key, the amount in the text. */
+	scan(&s, t + 22 * MIN, 2);
+	eval_at(&s, t + 23 * MIN, 0, &res);
+	ck_assert_str_eq(keys(&res), "r1.cp3.late");
+	ck_assert_str_eq(res.findings[0].text, "Round 1: Car park late by 4 min");
+	ck_assert_int_eq(res.rounds[0].visits[2], PATROL_VISIT_LATE);
+	ck_assert_int_eq(res.rounds[0].state, PATROL_ROUND_COMPLETE);
+	ck_assert_int_eq(res.complete, 1);
+	patrol_result_free(&res);
+	scen_free(&s);
+}
+END_TEST
+
+START_TEST(test_cp_order_and_skipped)
+{
+	struct scen		s;
+	struct patrol_result	res;
+	int64_t			t;
+
+	scen_init(&s, four_route, 2027, 1, 15, 0);
+	t = L(&s, 2027, 1, 15, 19, 0);
+	scan(&s, t, 0);
+	scan(&s, t + 5 * MIN, 2);		/* Two skipped... */
+	eval_at(&s, t + 6 * MIN, 0, &res);
+	ck_assert_str_eq(keys(&res), "r1.cp2.skipped");
+	ck_assert_int_eq(res.rounds[0].visits[1], PATROL_VISIT_SKIPPED);
+	ck_assert_int_eq(res.next_cp, 3);
+	patrol_result_free(&res);
+	scan(&s, t + 8 * MIN, 1);		/* ...then visited out of order */
+	scan(&s, t + 12 * MIN, 3);
+	eval_at(&s, t + 13 * MIN, 0, &res);
+	ck_assert_str_eq(keys(&res), "r1.cp2.order");
+	ck_assert_int_eq(res.rounds[0].visits[1], PATROL_VISIT_ORDER);
+	ck_assert_int_eq(res.rounds[0].state, PATROL_ROUND_COMPLETE);
+	ck_assert_str_eq(res.findings[0].text, "Round 1: Two visited out of order");
+	patrol_result_free(&res);
+	scen_free(&s);
+	/* The example's three: 1, 3 ends the round with 2 skipped. */
+	scen_init(&s, example_route, 2027, 1, 15, 0);
+	t = L(&s, 2027, 1, 15, 19, 0);
+	scan(&s, t, 0);
+	scan(&s, t + 9 * MIN, 2);
+	scan(&s, t + 12 * MIN, 1);		/* after the round: a patrol scan */
+	eval_at(&s, t + 13 * MIN, 0, &res);
+	ck_assert_str_eq(keys(&res), "r1.cp2.skipped r1.incomplete");
+	ck_assert_str_eq(finding(&res, "r1.incomplete")->text,
+	    "Round 1 incomplete: 2 of 3 checkpoints visited");
+	ck_assert_int_eq(res.rounds[0].state, PATROL_ROUND_INCOMPLETE);
+	ck_assert_int_eq(res.extra_scans, 1);
+	ck_assert_int_eq(res.complete, 0);
+	ck_assert_int_eq(res.walked, 1);
+	patrol_result_free(&res);
+	scen_free(&s);
+}
+END_TEST
+
+START_TEST(test_cp_fast_and_short)
+{
+	struct scen		s;
+	struct patrol_result	res;
+	int64_t			t;
+
+	scen_init(&s, example_route, 2027, 1, 15, 0);
+	t = L(&s, 2027, 1, 15, 19, 0);
+	scan(&s, t, 0);
+	scan(&s, t + 30 * SEC, 1);		/* nobody walks it in 30 s */
+	scan(&s, t + 30 * SEC + 9 * MIN, 2);
+	eval_at(&s, t + 18 * MIN, 0, &res);
+	/* ...and the round is then too short as well. */
+	ck_assert_str_eq(keys(&res), "r1.cp2.fast r1.short");
+	ck_assert_str_eq(res.findings[0].text, "Round 1: Warehouse door reached "
+	    "30 s after the previous checkpoint (at least 1 min to walk)");
+	ck_assert_int_eq(res.rounds[0].visits[1], PATROL_VISIT_FAST);
+	patrol_result_free(&res);
+	scen_free(&s);
+	/* Every gap allowed, but 10 minutes in all is under min_round (15). */
+	scen_init(&s, example_route, 2027, 1, 15, 0);
+	scan(&s, t, 0);
+	scan(&s, t + 5 * MIN, 1);
+	scan(&s, t + 10 * MIN, 2);
+	eval_at(&s, t + 11 * MIN, 0, &res);
+	ck_assert_str_eq(keys(&res), "r1.short");
+	ck_assert_str_eq(res.findings[0].text, "Round 1 walked in 10 min (at "
+	    "least 15 min)");
+	ck_assert_int_eq(res.rounds[0].state, PATROL_ROUND_SHORT);
+	ck_assert_int_eq(res.complete, 0);
+	ck_assert_int_eq(res.walked, 1);
+	patrol_result_free(&res);
+	scen_free(&s);
+}
+END_TEST
+
+START_TEST(test_guard_silent)
+{
+	struct scen		s;
+	struct patrol_result	res;
+	int64_t			t;
+
+	scen_init(&s, four_route, 2027, 1, 15, 0);
+	t = L(&s, 2027, 1, 15, 19, 0);
+	scan(&s, t, 0);
+	scan(&s, t + 5 * MIN, 1);
+	eval_at(&s, t + 35 * MIN, 0, &res);
+	ck_assert_str_eq(keys(&res), "");
+	ck_assert_int_eq(res.next_due_ms, t + 35 * MIN + 1);
+	patrol_result_free(&res);
+	eval_at(&s, t + 35 * MIN + 1, 0, &res);
+	ck_assert_str_eq(keys(&res), "guard7.silent");
+	ck_assert_int_eq(res.findings[0].guard_id, 7);
+	ck_assert_int_eq(res.findings[0].at_ms, t + 35 * MIN);
+	ck_assert_str_eq(res.findings[0].text, "Guard 7 silent: no check-in for "
+	    "more than 30 min");
+	patrol_result_free(&res);
+	/* Any scan, even of a tag not on the route, shows the guard is well. */
+	scan(&s, t + 40 * MIN, -1);
+	eval_at(&s, t + 41 * MIN, 0, &res);
+	ck_assert_str_eq(keys(&res), "");
+	ck_assert_int_eq(res.extra_scans, 1);
+	ck_assert_int_eq(res.next_due_ms, t + 70 * MIN + 1);
+	patrol_result_free(&res);
+	/* Another guard is judged on their own. */
+	s.guard = 9;
+	scan(&s, t + 60 * MIN, -1);
+	eval_at(&s, t + 95 * MIN, 0, &res);
+	ck_assert_str_eq(keys(&res), "guard7.silent guard9.silent");
+	patrol_result_free(&res);
+	scen_free(&s);
+}
+END_TEST
+
+START_TEST(test_silent_off_duty)
+{
+	struct scen		s;
+	struct patrol_result	res;
+	int64_t			t;
+
+	/* After the last round is done the guard may leave: no silent. */
+	scen_init(&s, four_route, 2027, 1, 15, 0);
+	t = L(&s, 2027, 1, 15, 19, 0);
+	scan(&s, t, 0);
+	scan(&s, t + 5 * MIN, 1);
+	scan(&s, t + 10 * MIN, 2);
+	scan(&s, t + 15 * MIN, 3);
+	t = L(&s, 2027, 1, 16, 1, 0);
+	scan(&s, t, 0);
+	scan(&s, t + 5 * MIN, 1);
+	scan(&s, t + 10 * MIN, 2);
+	scan(&s, t + 15 * MIN, 3);
+	eval_at(&s, s.sh.end_ms + HOUR, 0, &res);
+	ck_assert_str_eq(keys(&res), "");
+	ck_assert_int_eq(res.complete, 2);
+	patrol_result_free(&res);
+	scen_free(&s);
+}
+END_TEST
+
+START_TEST(test_late_upload)
+{
+	struct scen		s;
+	struct patrol_result	res;
+	int64_t			t, up;
+
+	scen_init(&s, example_route, 2027, 1, 15, 0);
+	walk3(&s, L(&s, 2027, 1, 15, 18, 30));
+	/* Round 2 walked out of coverage; the device uploads at 06:30. */
+	t = L(&s, 2027, 1, 16, 2, 0);
+	up = L(&s, 2027, 1, 16, 6, 30);
+	scan_recv(&s, t, 0, up);
+	scan_recv(&s, t + 8 * MIN, 1, up);
+	scan_recv(&s, t + 17 * MIN, 2, up);
+	eval_at(&s, s.sh.end_ms, 0, &res);
+	ck_assert_str_eq(keys(&res), "r2.missed");
+	patrol_result_free(&res);
+	/* Judged by scan time: the missed round was walked after all. */
+	eval_at(&s, up, 0, &res);
+	ck_assert_str_eq(keys(&res), "");
+	ck_assert_int_eq(res.complete, 2);
+	ck_assert_int_eq(res.rounds[1].start_ms, t);
+	patrol_result_free(&res);
+	scen_free(&s);
+}
+END_TEST
+
+START_TEST(test_duplicates)
+{
+	struct scen		s;
+	struct patrol_result	res;
+	size_t			i, n;
+	int64_t			t;
+
+	scen_init(&s, example_route, 2027, 1, 15, 0);
+	walk3(&s, L(&s, 2027, 1, 15, 18, 30));
+	walk3(&s, L(&s, 2027, 1, 16, 1, 0));
+	/* The same scans again (another id), and a second read 10 s later. */
+	n = s.n;
+	for (i = 0; i < n; i++)
+		scan_recv(&s, s.sc[i].scan_ms + 400, s.sc[i].cp,
+		    s.sc[i].recv_ms + MIN);
+	t = L(&s, 2027, 1, 15, 18, 30);
+	scan(&s, t + 10 * SEC, 0);
+	eval_at(&s, s.sh.end_ms, 0, &res);
+	ck_assert_str_eq(keys(&res), "");
+	ck_assert_int_eq(res.complete, 2);
+	ck_assert_int_eq(res.extra_scans, 1);
+	patrol_result_free(&res);
+	scen_free(&s);
+}
+END_TEST
+
+START_TEST(test_future_scan)
+{
+	struct scen		s;
+	struct patrol_result	res;
+	int64_t			t;
+
+	scen_init(&s, example_route, 2027, 1, 15, 0);
+	t = L(&s, 2027, 1, 15, 18, 30);
+	scan(&s, t, 0);
+	scan(&s, t + 8 * MIN, 1);
+	/* A device clock an hour ahead: judged when it arrived. */
+	scan_recv(&s, t + 77 * MIN, 2, t + 17 * MIN);
+	eval_at(&s, t + 18 * MIN, 0, &res);
+	ck_assert_str_eq(keys(&res), "");
+	ck_assert_int_eq(res.rounds[0].visit_ms[2], t + 17 * MIN);
+	ck_assert_int_eq(res.rounds[0].state, PATROL_ROUND_COMPLETE);
+	patrol_result_free(&res);
+	/* A device clock in the past, before the shift: not this shift's scan. */
+	scan_recv(&s, s.sh.start_ms - HOUR, 0, t + 20 * MIN);
+	eval_at(&s, t + 21 * MIN, 0, &res);
+	ck_assert_int_eq(res.extra_scans, 0);
+	patrol_result_free(&res);
+	scen_free(&s);
+}
+END_TEST
+
+START_TEST(test_round_restart)
+{
+	struct scen		s;
+	struct patrol_result	res;
+	int64_t			t;
+
+	/* Round 1 given up after two checkpoints; round 2 starts in its slot. */
+	scen_init(&s, four_route, 2027, 1, 15, 0);
+	t = L(&s, 2027, 1, 15, 23, 0);
+	scan(&s, t, 0);
+	scan(&s, t + 5 * MIN, 1);
+	t = L(&s, 2027, 1, 16, 0, 30);
+	scan(&s, t, 0);
+	scan(&s, t + 5 * MIN, 1);
+	scan(&s, t + 10 * MIN, 2);
+	scan(&s, t + 15 * MIN, 3);
+	eval_at(&s, t + 16 * MIN, 0, &res);
+	ck_assert_str_eq(keys(&res), "r1.cp3.skipped r1.cp4.skipped "
+	    "r1.incomplete");
+	ck_assert_int_eq(res.rounds[0].end_ms, t);
+	ck_assert_int_eq(res.rounds[1].state, PATROL_ROUND_COMPLETE);
+	patrol_result_free(&res);
+	scen_free(&s);
+}
+END_TEST
+
+START_TEST(test_round_timeout)
+{
+	struct scen		s;
+	struct patrol_result	res;
+	int64_t			t;
+
+	/* Default time limit: the slot's length (6 hours). */
+	scen_init(&s, example_route, 2027, 1, 15, 0);
+	t = L(&s, 2027, 1, 15, 18, 30);
+	scan(&s, t, 0);
+	eval_at(&s, t + 6 * HOUR - 1, 0, &res);
+	ck_assert_str_eq(keys(&res), "r1.cp2.late");
+	ck_assert_int_eq(res.rounds[0].state, PATROL_ROUND_ACTIVE);
+	ck_assert_int_eq(res.next_due_ms, t + 6 * HOUR);
+	patrol_result_free(&res);
+	eval_at(&s, t + 6 * HOUR, 0, &res);
+	/* Overdue since 18:40 and, at the time limit, skipped. */
+	ck_assert_str_eq(keys(&res), "r1.cp2.late r1.cp2.skipped "
+	    "r1.cp3.skipped r1.incomplete");
+	ck_assert_str_eq(res.findings[0].text, "Round 1: Warehouse door overdue");
+	ck_assert_int_eq(res.rounds[0].end_ms, t + 6 * HOUR);
+	patrol_result_free(&res);
+	scen_free(&s);
+}
+END_TEST
+
 static Suite *
 patrol_suite(void)
 {
@@ -367,6 +950,22 @@ patrol_suite(void)
 	tcase_add_test(tc, test_calendar);
 	tcase_add_test(tc, test_shifts_dst);
 	tcase_add_test(tc, test_shifts_holiday);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("compliance");
+	tcase_add_test(tc, test_night_walked);
+	tcase_add_test(tc, test_dst_nights);
+	tcase_add_test(tc, test_holiday_day_shift);
+	tcase_add_test(tc, test_round_missed);
+	tcase_add_test(tc, test_cp_late);
+	tcase_add_test(tc, test_cp_order_and_skipped);
+	tcase_add_test(tc, test_cp_fast_and_short);
+	tcase_add_test(tc, test_guard_silent);
+	tcase_add_test(tc, test_silent_off_duty);
+	tcase_add_test(tc, test_late_upload);
+	tcase_add_test(tc, test_duplicates);
+	tcase_add_test(tc, test_future_scan);
+	tcase_add_test(tc, test_round_restart);
+	tcase_add_test(tc, test_round_timeout);
 	suite_add_tcase(s, tc);
 	return s;
 }
