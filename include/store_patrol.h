@@ -69,7 +69,7 @@ json_t	*store_patrol_route_get(struct store *, enum store_patrol_view,
 json_t	*store_patrol_route_by_id(struct store *, enum store_patrol_view, int64_t id);
 /* Without doc, plus checkpoints (count); site <= 0: every site. */
 json_t	*store_patrol_route_list(struct store *, int64_t site, int all_versions);
-/* The current versions with doc and the site's timezone (batch). */
+/* The current versions with doc, created_ms and the site's timezone (batch). */
 json_t	*store_patrol_route_current(struct store *);
 
 /* ---- patrol terminals (DC-09 accounts) ---- */

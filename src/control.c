@@ -77,6 +77,7 @@ static const struct cmd_entry *const *const control_tables[] = {
 	cmd_operator_table,
 	cmd_supervise_table,
 	cmd_stats_table,
+	cmd_patrol_table,
 };
 
 enum console_state {

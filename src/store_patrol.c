@@ -86,7 +86,8 @@ static const char sql_route_list[] = "SELECT " ROUTE_COLS ","
     " FROM patrol_routes r WHERE (?1 <= 0 OR site_id = ?1)"
     " AND (?2 OR current = 1) ORDER BY site_name, r.name, r.version";
 static const char sql_route_current[] = "SELECT r.id, r.name, r.version,"
-    " r.site_id, r.doc, s.timezone FROM patrol_routes r JOIN sites s"
+    " r.site_id, r.doc, r.created_ms, s.timezone FROM patrol_routes r"
+    " JOIN sites s"
     " ON s.id = r.site_id WHERE r.current = 1 ORDER BY r.id";
 
 static const char sql_term_set[] = "INSERT INTO patrol_terminals (account,"
