@@ -66,7 +66,7 @@ struct patrol_checkin_in {
  * Store a check-in in the open batch (the same scan twice is one), judge
  * the shift it belongs to and raise or restore alarms; a panic or man-down
  * raises a priority-1 alarm.  0 with *result (the stored check-in plus
- * "duplicate"), or -1 with err.
+ * "duplicate"; result NULL: not wanted), or -1 with err.
  */
 int	patrol_run_checkin(struct patrol_run *, const struct patrol_checkin_in *,
 	    json_t **result, struct cmd_err *err);

@@ -31,6 +31,11 @@
 #define PR_AHEAD_MS		(48 * HOUR_MS)
 /* Never re-evaluate in a tighter loop than this. */
 #define PR_MIN_STEP_MS		200
+/*
+ * A shift that got scans is judged this long after the first of them, so
+ * that under load one judgement covers the scans of many loop passes.
+ */
+#define PR_JUDGE_DELAY_MS	50
 
 /* One shift of a route being followed. */
 struct pr_shift {
@@ -80,11 +85,11 @@ struct patrol_run {
 	size_t			 nterms;
 	int64_t			 armed_ms;	/* the timer's moment; 0 none */
 	/*
-	 * Shifts with new scans: judged once per loop pass however many scans
-	 * came in it (a scan's reply or ACK does not wait for the judgement,
-	 * and a restart judges every recent shift anyway).
+	 * Shifts with new scans: judged PR_JUDGE_DELAY_MS after the first,
+	 * once however many scans came meanwhile (a scan's reply or ACK does
+	 * not wait for the judgement; a restart judges every recent shift).
 	 */
-	struct event		*judge;		/* owned; zero-delay */
+	struct event		*judge;		/* owned */
 	struct pr_dirty		*dirty;		/* owned */
 	size_t			 ndirty, capdirty;
 	int			 waiting;	/* told when the open batch ends */
@@ -895,7 +900,7 @@ static void
 pr_dirty_add(struct patrol_run *pr, int64_t route_id,
     const struct patrol_shift *sh)
 {
-	struct timeval	zero = { 0, 0 };
+	struct timeval	delay = { 0, PR_JUDGE_DELAY_MS * 1000 };
 	size_t		i;
 
 	for (i = 0; i < pr->ndirty; i++)
@@ -910,8 +915,8 @@ pr_dirty_add(struct patrol_run *pr, int64_t route_id,
 	}
 	pr->dirty[pr->ndirty].route_id = route_id;
 	pr->dirty[pr->ndirty].sh = *sh;
-	pr->ndirty++;
-	evtimer_add(pr->judge, &zero);
+	if (pr->ndirty++ == 0)
+		evtimer_add(pr->judge, &delay);
 }
 
 /* A scan at scan_ms on site: its shifts on the site's routes are to be judged. */
@@ -1026,6 +1031,8 @@ patrol_run_checkin(struct patrol_run *pr, const struct patrol_checkin_in *in,
 	pr_row_fill(in, &w, scan_ms, dedup, &c);
 	if ((id = store_patrol_checkin_add(pr->store, &c, &dup)) < 0)
 		return cmd_fail(err, "storage", "%s", store_errmsg(pr->store));
+	if (id == 0 && result == NULL)
+		return 0;
 	if (id == 0) {
 		*result = store_patrol_checkin_get(pr->store, dup);
 		if (*result == NULL)
@@ -1038,6 +1045,8 @@ patrol_run_checkin(struct patrol_run *pr, const struct patrol_checkin_in *in,
 		return cmd_fail(err, "storage", "%s", store_errmsg(pr->store));
 	if (strcmp(in->kind, "scan") == 0 && w.site_id > 0)
 		pr_judge_at(pr, w.site_id, scan_ms, clock_now_ms());
+	if (result == NULL)
+		return 0;
 	if ((*result = store_patrol_checkin_get(pr->store, id)) == NULL)
 		return cmd_fail(err, "storage", "%s", store_errmsg(pr->store));
 	json_object_set_new(*result, "duplicate", json_false());
@@ -1175,7 +1184,6 @@ patrol_run_event(struct patrol_run *pr, const struct patrol_dc09 *in)
 	struct patrol_checkin_in	 ci;
 	struct cmd_err			 err;
 	char				 tag[PATROL_TAG_MAX + 1], guard[64];
-	json_t				*res = NULL;
 	int				 k;
 
 	if (pr->nterms == 0 || (t = pr_term_find(pr, in->account)) == NULL ||
@@ -1195,9 +1203,8 @@ patrol_run_event(struct patrol_run *pr, const struct patrol_dc09 *in)
 	ci.scan_ms = pr_ev_time(t, in);
 	ci.has_pos = pr_ev_pos(in->xdata, &ci.lat, &ci.lon);
 	ci.event_id = in->event_id;
-	if (patrol_run_checkin(pr, &ci, &res, &err) != 0)
+	if (patrol_run_checkin(pr, &ci, NULL, &err) != 0)
 		return -1;
-	json_decref(res);
 	return 1;
 }
 
