@@ -29,6 +29,8 @@ struct patrol_run;
 #define PATROL_RUN_LOOKBACK_H	36
 /* A late upload older than this is stored but judges no shift. */
 #define PATROL_RUN_LATE_MAX_H	(7 * 24)
+/* A report judges at most this many shifts (the loop must not stall). */
+#define PATROL_RUN_REPORT_SHIFTS	1000
 /* The codes one terminal mapping may list per purpose. */
 #define PATROL_RUN_CODES_MAX	16
 
@@ -99,7 +101,8 @@ json_t	*patrol_run_status(struct patrol_run *, int64_t site);
 /*
  * The shifts of routes (of site, or every site; route name or NULL) that
  * start in [from, to), each judged at now: rounds required, walked,
- * complete, late, missed; each round's checkpoint states.  NULL on error.
+ * complete, late, missed; each round's checkpoint states; "truncated"
+ * when PATROL_RUN_REPORT_SHIFTS were judged before the end.  NULL on error.
  */
 json_t	*patrol_run_report(struct patrol_run *, int64_t site, const char *route,
 	    int64_t guard, int64_t from_ms, int64_t to_ms);

@@ -1393,22 +1393,30 @@ pr_shift_json(const struct pr_route *r, const struct patrol_shift *sh,
 	    "rounds", rounds, "findings", findings);
 }
 
-/* The judged shifts of r starting in [from, to) (or holding now) into out. */
+/*
+ * The judged shifts of r starting in [from, to) (or holding now) into out,
+ * at most *budget of them (counted down; -1 once one more was left out).
+ */
 static int
 pr_route_shifts(struct patrol_run *pr, const struct pr_route *r, int64_t from,
-    int64_t to, int64_t guard, int only_now, json_t *out)
+    int64_t to, int64_t guard, int only_now, int *budget, json_t *out)
 {
 	struct patrol_shift	*sh;
 	struct patrol_result	 res;
 	int64_t			 now = clock_now_ms();
-	int			 n, i, max = 400;
+	int			 n, i, max = PATROL_RUN_REPORT_SHIFTS + 1;
 
 	sh = xcalloc((size_t)max, sizeof(*sh));
 	n = patrol_shifts(r->route, r->tz, pr->cal, from, to, sh, max);
-	for (i = 0; i < n && i < max; i++) {
+	for (i = 0; i < n; i++) {
+		if (i >= max || *budget <= 0) {
+			*budget = -1;
+			break;
+		}
 		if ((!only_now && sh[i].start_ms < from) ||
 		    sh[i].end_ms <= r->since_ms)
 			continue;
+		(*budget)--;
 		if (pr_judge(pr, r, &sh[i], STORE_PATROL_COMMITTED, now,
 		    &res) != 0) {
 			patrol_result_free(&res);
@@ -1430,12 +1438,13 @@ patrol_run_status(struct patrol_run *pr, int64_t site)
 	json_t	*shifts = json_array(), *guards;
 	int64_t	 now = clock_now_ms();
 	size_t	 i;
+	int	 budget = PATROL_RUN_REPORT_SHIFTS;
 
 	for (i = 0; i < pr->nroutes; i++) {
 		if (site > 0 && pr->routes[i].site_id != site)
 			continue;
 		if (pr_route_shifts(pr, &pr->routes[i], now, now + 1, 0, 1,
-		    shifts) != 0) {
+		    &budget, shifts) != 0) {
 			json_decref(shifts);
 			return NULL;
 		}
@@ -1458,14 +1467,14 @@ patrol_run_report(struct patrol_run *pr, int64_t site, const char *route,
 	    "late", "missed", NULL };
 	json_t	*shifts = json_array(), *tot = json_object(), *s;
 	size_t	 i, j;
-	int	 k;
+	int	 k, budget = PATROL_RUN_REPORT_SHIFTS;
 
 	for (i = 0; i < pr->nroutes; i++) {
 		if ((site > 0 && pr->routes[i].site_id != site) ||
 		    (route != NULL && strcmp(route, pr->routes[i].name) != 0))
 			continue;
 		if (pr_route_shifts(pr, &pr->routes[i], from_ms, to_ms, guard, 0,
-		    shifts) != 0) {
+		    &budget, shifts) != 0) {
 			json_decref(shifts);
 			json_decref(tot);
 			return NULL;
@@ -1480,6 +1489,7 @@ patrol_run_report(struct patrol_run *pr, int64_t site, const char *route,
 	}
 	json_object_set_new(tot, "shifts", json_integer(
 	    (json_int_t)json_array_size(shifts)));
-	return json_pack("{s:o,s:o,s:o,s:o}", "from", pr_time(from_ms),
-	    "to", pr_time(to_ms), "totals", tot, "shifts", shifts);
+	return json_pack("{s:o,s:o,s:o,s:o,s:b}", "from", pr_time(from_ms),
+	    "to", pr_time(to_ms), "totals", tot, "shifts", shifts,
+	    "truncated", budget < 0);
 }

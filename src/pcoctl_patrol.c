@@ -80,6 +80,9 @@ pcoctl_show_patrol_report(json_t *result)
 	    (long long)json_integer_value(json_object_get(tot, "complete")),
 	    (long long)json_integer_value(json_object_get(tot, "late")),
 	    (long long)json_integer_value(json_object_get(tot, "missed")));
+	if (json_is_true(json_object_get(result, "truncated")))
+		printf("(only the first shifts: narrow the period, site or "
+		    "route for the rest)\n");
 	pcoctl_show_table(json_object_get(result, "shifts"), shift_cols);
 	printf("\nalarms raised:\n");
 	pcoctl_show_table(json_object_get(result, "alarms"), finding_cols);

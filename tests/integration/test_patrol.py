@@ -23,6 +23,9 @@ def err(r):
     return None if r.get("ok") else (r.get("error") or {}).get("code")
 
 
+err_of = err
+
+
 def hhmm(t):
     return time.strftime("%H:%M", time.gmtime(t))
 
@@ -420,6 +423,19 @@ def pcoctl_tables_and_csv(t):
     rc, _, err = p.pcoctl("patrol", "report", "--since", str(now),
                           "--until", str(now - 5))
     t.check(rc == 1 and "since" in err, "an empty period is refused", err)
+    t.eq(err_of(p.ctl("patrol.report", {"since": now, "until": now + 401 * 86400})),
+         "bad_args", "more than 400 days -> bad_args")
+    doc = route_doc("Busy", site)
+    doc["schedule"] = [dict(doc["schedule"][0], **{"from": f, "to": to})
+                       for f, to in (("00:00", "08:00"), ("08:00", "16:00"),
+                                     ("16:00", "00:00"))]
+    p.call("patrol.route.put", **doc)
+    t0 = time.monotonic()
+    rep = p.call("patrol.report", route="Busy", since=now,
+                 until=now + 399 * 86400)
+    t.check(rep["truncated"] and len(rep["shifts"]) == 1000,
+            "a report stops at 1000 shifts and says so (%.1f s)"
+            % (time.monotonic() - t0), str((rep["truncated"], len(rep["shifts"]))))
 
 
 if __name__ == "__main__":
