@@ -552,6 +552,9 @@ pa_checkin(struct control_ctx *ctx, const struct actor *who, json_t *args,
 	in.entered_by = who->name;
 	if (pa_pos(args, &in, err) != 0)
 		return -1;
+	if (in.site_id > 0 && store_site_exists(ctx->store, in.site_id) != 1)
+		return cmd_fail(err, "not_found", "site: no site %lld",
+		    (long long)in.site_id);
 	if (ctx->patrol == NULL)
 		return cmd_fail(err, "bad_state", "patrols are not running");
 	if (patrol_run_checkin(ctx->patrol, &in, result, err) != 0)

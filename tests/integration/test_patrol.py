@@ -7,6 +7,7 @@ No test-only knob: a route whose shift spans now (site time zone UTC) and
 whose checkpoints have a max_gap of a few seconds lets real seconds do what
 real hours do on a site."""
 
+import calendar
 import sqlite3
 import time
 
@@ -185,6 +186,8 @@ def socket_checkins(t):
     t.eq(sorted(x["id"] for x in flagged), sorted([u["id"], v["id"]]),
          "patrol.checkins flagged: the unknown tag and guard")
     t.eq(len(p.call("patrol.checkins", site=site)), 4, "four check-ins kept")
+    t.eq(err(p.ctl("patrol.checkin", {"tag": "CP-A", "site": 999})),
+         "not_found", "a site that does not exist -> not_found")
     for args, why in (({}, "no tag"), ({"tag": "A B"}, "a tag with a space"),
                       ({"tag": "A", "kind": "dance"}, "an unknown kind"),
                       ({"tag": "A", "position": [91, 0]}, "latitude 91"),
@@ -256,6 +259,11 @@ def panic_and_threat(t):
             "an operator records observations")
 
 
+def iso(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + \
+        ".%03dZ" % int((t % 1) * 1000)
+
+
 def h_field(t):
     """DC-09 [H] extended data: the time the tag was read."""
     return "[H%s]" % time.strftime("%H:%M:%S,%m-%d-%Y", time.gmtime(t))
@@ -314,6 +322,24 @@ def dc09_checkins(t):
     t.eq(pb["checkpoint"], 1, "encrypted: checkpoint from [L]")
     ev = [a for a in p.call("alarm.list", state="all") if a.get("kind") == "event"]
     t.eq(ev, [], "a tag read is no ordinary alarm")
+    # A sloppy or hostile terminal: an overlong tag, a bad [H], bad GPS.
+    with p.tcp() as c:
+        a = c.exchange(pt.sia(5, "5678", "Nri1/ZZ", ts="now",
+                              xdata="[L" + "X" * 300 + "][H99:99:99,13-40-2026]"
+                              "[Xeast][Y91]"))
+        t.eq(a.token, "ACK", "a garbled tag read is still acknowledged")
+        a = c.exchange(pt.sia(6, "5678", "Nri1/ZZ", ts="now"))
+        t.eq(a.token, "ACK", "a tag read without a tag is acknowledged")
+    odd = [r for r in p.call("patrol.checkins", site=site, flagged=True)
+           if r["source"] == "dc09"]
+    t.eq(len(odd), 2, "both stored and flagged as unknown tags")
+    t.check(all(len(r["tag"]) <= 32 and r["lat"] is None for r in odd),
+            "the tag cut to 32 bytes, no position from bad [X][Y]", odd)
+    t.check(all(abs(calendar.timegm(time.strptime(r["scan"][:19],
+                                                  "%Y-%m-%dT%H:%M:%S"))
+                    - time.time()) < 60 for r in odd),
+            "a bad [H]: the frame's time instead", [r["scan"] for r in odd])
+    t.check(p.running(), "pcod still running")
     with p.tcp() as c:
         t.eq(c.exchange(pt.sia(4, "5678", "Nri1/PA", ts="now")).token, "ACK",
              "panic from the phone acknowledged")
@@ -353,8 +379,9 @@ def missed_checkpoint_alarm(t):
     t.eq((a["class"], a["site_id"]), ("patrol", site), "class patrol on the site")
     t.check("Night" in a["text"] and "Checkpoint B" in a["text"],
             "the text names the route and checkpoint", a["text"])
-    # The guard's phone was out of coverage: B was read in time, sent late.
-    p.call("patrol.checkin", tag="CP-B", device="PHONE-1", time=int(t0) + 1)
+    # The guard's phone was out of coverage: B was read in time, sent late
+    # (C is then due 3 s after B's scan, well after the checks below).
+    p.call("patrol.checkin", tag="CP-B", device="PHONE-1", time=iso(t0 + 2.5))
     ok = wait_alarm(p, lambda x: x["id"] == a["id"] and x.get("restored"), 3)
     t.check(ok, "a late upload of a scan made in time restores the alarm")
     again = [x for x in patrol_alarms(p, "all") if x["id"] != a["id"]]
