@@ -194,15 +194,20 @@ struct patrol_result {
 	struct patrol_finding	*findings;	/* owned */
 	int			 nfindings;
 	int			 next_cp;	/* the checkpoint due next, -1 none */
-	int64_t			 next_cp_by_ms;	/* and by when; 0 none */
+	int64_t			 next_cp_by_ms;	/* the instant it becomes late (or, no round
+						   in progress, its slot closes); 0 none */
 	int64_t			 next_due_ms;	/* when the state may change with no new scan; 0 never */
 };
 
 /*
  * Evaluate the scans of one shift at now_ms (scans outside the shift are
- * ignored; a scan later than its recv_ms counts at recv_ms; the route's
- * `silent` is the lone-worker limit, 0 off).  0, or -1 when the shift's rule
- * is not one of the route's.  Free out with patrol_result_free().
+ * ignored; a scan later than its recv_ms counts at recv_ms, recv_ms 0 is
+ * taken as unknown; now is at least the latest scan; the route's `silent` is
+ * the lone-worker limit, 0 off).  0, or -1 when the shift's rule is not one
+ * of the route's (or its rounds do not match a windows route's windows).
+ * The semantics are in the comment at the top of src/patrol.c and in
+ * pcod-control(7), ROUTE DOCUMENTS.  Free out with patrol_result_free()
+ * (out is zeroed first, and left empty on -1).
  */
 int	patrol_evaluate(const struct patrol_route *, const struct patrol_shift *,
 	    const struct patrol_scan *scans, size_t nscans, int64_t now_ms,

@@ -31,6 +31,8 @@
  * zone on the shift's own dates, so an 18:00-06:00 shift lasts 11 h across
  * the spring change and 13 h across the autumn one.  A time in the spring
  * gap is the first instant after it; one there twice in autumn the first.
+ * A window of windows order starts at its local start so converted and
+ * lasts its length in real time (one in the spring gap starts at 03:00).
  *
  * SLOTS.  A shift of n rounds is cut into n equal slots (in real time);
  * round k must start within slot k.  Each slot has at most one round: the
@@ -64,7 +66,10 @@
  *
  * VISITS.  A visit is "too fast" when less than the checkpoint's min_gap
  * after the previous visit of the round (nobody walks it that fast), "late"
- * when more than its max_gap after it, or (windows) after its window; in
+ * when more than its max_gap after it (exactly max_gap is on time), or in
+ * windows order at or after its window's end (a window is [from, to));
+ * "early" (windows) before its window opens.  The previous visit is the
+ * last one in order: a visit out of order does not move it.  In
  * strict and windows order the expected checkpoint becomes late as soon as
  * its deadline passes unvisited (so the alarm comes while the guard is
  * overdue, not when they turn up), and stays late if it is then skipped.
@@ -889,7 +894,8 @@ patrol_shifts(const struct patrol_route *route, const struct tz_rule *tz,
 			    sh.end_ms > from_ms && sh.start_ms < to_ms)
 				all[n++] = sh;
 	qsort(all, (size_t)n, sizeof(*all), pt_shift_cmp);
-	memcpy(out, all, (size_t)(n < max ? n : max) * sizeof(*all));
+	if (out != NULL && n > 0 && max > 0)
+		memcpy(out, all, (size_t)(n < max ? n : max) * sizeof(*all));
 	free(all);
 	return n;
 }
@@ -1030,7 +1036,8 @@ pt_windows_cp(struct pt_eval *ev, int j)
 		return -1;
 	for (k = 0; k < n; k++) {
 		ev->wf[j * n + k] = pt_local_abs(ev, rule->from + off[k]);
-		ev->wt[j * n + k] = pt_local_abs(ev, rule->from + off[k] + span[k]);
+		/* Its length in real time: a window in the spring gap still has one. */
+		ev->wt[j * n + k] = ev->wf[j * n + k] + (int64_t)span[k] * 1000;
 	}
 	return 0;
 }
@@ -1376,58 +1383,74 @@ pt_finding(struct pt_eval *ev, enum patrol_fail kind, int round, int cp,
 /* The name of checkpoint j for a text. */
 #define CPN(ev, j)	((ev)->r->cps[(j)].name)
 
-/* The findings of checkpoint j in round k (1-based in keys and texts). */
+/* A finding of checkpoint j in round k keyed "r<k>.cp<j>.<what>" (1-based). */
+static struct patrol_finding *
+pt_cp_finding(struct pt_eval *ev, int k, int j, enum patrol_fail kind,
+    int64_t at, const char *what)
+{
+	struct patrol_finding	*f;
+
+	f = pt_finding(ev, kind, k + 1, j, ev->out->rounds[k].guard_id, at);
+	pt_set(f->key, sizeof(f->key), "r%d.cp%d.%s", k + 1, j + 1, what);
+	return f;
+}
+
+/* Checkpoint j of round k was late, or is overdue. */
+static void
+pt_late_finding(struct pt_eval *ev, int k, int j)
+{
+	const struct patrol_round	*rd = &ev->out->rounds[k];
+	int64_t				 d = ev->wr[k].late_d[j];
+	struct patrol_finding		*f;
+	char				 by[32];
+
+	f = pt_cp_finding(ev, k, j, PATROL_FAIL_CP_LATE, d, "late");
+	pt_dur(by, sizeof(by), rd->visit_ms[j] - d);
+	if (rd->visit_ms[j] != 0 && rd->visits[j] != PATROL_VISIT_ORDER)
+		pt_set(f->text, sizeof(f->text), "Round %d: %s late by %s",
+		    k + 1, CPN(ev, j), by);
+	else
+		pt_set(f->text, sizeof(f->text), "Round %d: %s overdue", k + 1,
+		    CPN(ev, j));
+}
+
+/* The findings of checkpoint j in round k. */
 static void
 pt_cp_findings(struct pt_eval *ev, int k, int j)
 {
 	const struct patrol_round	*rd = &ev->out->rounds[k];
-	const struct pt_round		*w = &ev->wr[k];
 	struct patrol_finding		*f;
 	char				 d[32], g[32];
 
-	if (w->late_d[j] != 0) {
-		f = pt_finding(ev, PATROL_FAIL_CP_LATE, k + 1, j, rd->guard_id,
-		    w->late_d[j]);
-		pt_set(f->key, sizeof(f->key), "r%d.cp%d.late", k + 1, j + 1);
-		pt_dur(d, sizeof(d), rd->visit_ms[j] - w->late_d[j]);
-		if (rd->visit_ms[j] != 0 && rd->visits[j] != PATROL_VISIT_ORDER)
-			pt_set(f->text, sizeof(f->text), "Round %d: %s late "
-			    "by %s", k + 1, CPN(ev, j), d);
-		else
-			pt_set(f->text, sizeof(f->text), "Round %d: %s "
-			    "overdue", k + 1, CPN(ev, j));
-	}
-	pt_dur(d, sizeof(d), w->gap[j]);
+	if (ev->wr[k].late_d[j] != 0)
+		pt_late_finding(ev, k, j);
+	pt_dur(d, sizeof(d), ev->wr[k].gap[j]);
+	pt_dur(g, sizeof(g), (int64_t)ev->r->cps[j].min_gap * 1000);
 	switch (rd->visits[j]) {
 	case PATROL_VISIT_SKIPPED:
-		f = pt_finding(ev, PATROL_FAIL_CP_SKIPPED, k + 1, j,
-		    rd->guard_id, w->skip_t[j]);
-		pt_set(f->key, sizeof(f->key), "r%d.cp%d.skipped", k + 1, j + 1);
+		f = pt_cp_finding(ev, k, j, PATROL_FAIL_CP_SKIPPED,
+		    ev->wr[k].skip_t[j], "skipped");
 		pt_set(f->text, sizeof(f->text), "Round %d: %s skipped", k + 1,
 		    CPN(ev, j));
 		break;
 	case PATROL_VISIT_ORDER:
-		f = pt_finding(ev, PATROL_FAIL_CP_ORDER, k + 1, j, rd->guard_id,
-		    rd->visit_ms[j]);
-		pt_set(f->key, sizeof(f->key), "r%d.cp%d.order", k + 1, j + 1);
+		f = pt_cp_finding(ev, k, j, PATROL_FAIL_CP_ORDER,
+		    rd->visit_ms[j], "order");
 		pt_set(f->text, sizeof(f->text), "Round %d: %s visited out of "
 		    "order", k + 1, CPN(ev, j));
 		break;
 	case PATROL_VISIT_FAST:
-		f = pt_finding(ev, PATROL_FAIL_CP_FAST, k + 1, j, rd->guard_id,
-		    rd->visit_ms[j]);
-		pt_set(f->key, sizeof(f->key), "r%d.cp%d.fast", k + 1, j + 1);
-		pt_dur(g, sizeof(g), (int64_t)ev->r->cps[j].min_gap * 1000);
+		f = pt_cp_finding(ev, k, j, PATROL_FAIL_CP_FAST, rd->visit_ms[j],
+		    "fast");
 		pt_set(f->text, sizeof(f->text), "Round %d: %s reached %s after "
 		    "the previous checkpoint (at least %s to walk)", k + 1,
 		    CPN(ev, j), d, g);
 		break;
 	case PATROL_VISIT_EARLY:
-		f = pt_finding(ev, PATROL_FAIL_CP_EARLY, k + 1, j, rd->guard_id,
-		    rd->visit_ms[j]);
-		pt_set(f->key, sizeof(f->key), "r%d.cp%d.early", k + 1, j + 1);
-		pt_set(f->text, sizeof(f->text), "Round %d: %s visited %s "
-		    "before its window", k + 1, CPN(ev, j), d);
+		f = pt_cp_finding(ev, k, j, PATROL_FAIL_CP_EARLY,
+		    rd->visit_ms[j], "early");
+		pt_set(f->text, sizeof(f->text), "Round %d: %s visited %s before "
+		    "its window", k + 1, CPN(ev, j), d);
 		break;
 	default:
 		break;
@@ -1563,6 +1586,17 @@ pt_findings(struct pt_eval *ev, const struct pt_scan *v, size_t n)
 		    sizeof(*ev->out->findings), pt_finding_cmp);
 }
 
+/* 1 if the arguments of patrol_evaluate() can be judged. */
+static int
+pt_args_ok(const struct patrol_route *route, const struct patrol_shift *sh,
+    const struct patrol_scan *scans, size_t nscans)
+{
+	return route != NULL && sh != NULL && sh->rule >= 0 &&
+	    sh->rule < route->nrules && sh->rounds >= 0 &&
+	    sh->rounds <= PATROL_ROUNDS_MAX && sh->end_ms > sh->start_ms &&
+	    (scans != NULL || nscans == 0);
+}
+
 /* Evaluate the scans of one shift at now_ms; 0, or -1 on a shift that is not the route's. */
 int
 patrol_evaluate(const struct patrol_route *route, const struct patrol_shift *sh,
@@ -1578,10 +1612,7 @@ patrol_evaluate(const struct patrol_route *route, const struct patrol_shift *sh,
 		return -1;
 	memset(out, 0, sizeof(*out));
 	out->next_cp = -1;
-	if (route == NULL || sh == NULL || sh->rule < 0 ||
-	    sh->rule >= route->nrules || sh->rounds < 0 ||
-	    sh->rounds > PATROL_ROUNDS_MAX || sh->end_ms <= sh->start_ms ||
-	    (scans == NULL && nscans > 0))
+	if (!pt_args_ok(route, sh, scans, nscans))
 		return -1;
 	memset(&ev, 0, sizeof(ev));
 	ev.r = route;

@@ -937,6 +937,461 @@ START_TEST(test_round_timeout)
 }
 END_TEST
 
+START_TEST(test_windows_order)
+{
+	struct scen		s;
+	struct patrol_result	res;
+
+	/* Friday 15 January 2027, 20:00-04:00; windows 22:00.. and 02:00.. */
+	scen_init(&s, windows_route, 2027, 1, 15, 0);
+	scan(&s, L(&s, 2027, 1, 15, 22, 5), 0);
+	scan(&s, L(&s, 2027, 1, 15, 22, 20), 1);
+	scan(&s, L(&s, 2027, 1, 16, 2, 1), 0);
+	scan(&s, L(&s, 2027, 1, 16, 2, 30), 1);
+	eval_at(&s, s.sh.end_ms, 0, &res);
+	ck_assert_str_eq(keys(&res), "");
+	ck_assert_int_eq(res.complete, 2);
+	ck_assert_int_eq(res.rounds[0].slot_from_ms, L(&s, 2027, 1, 15, 22, 0));
+	ck_assert_int_eq(res.rounds[0].slot_to_ms, L(&s, 2027, 1, 15, 22, 15));
+	ck_assert_int_eq(res.rounds[1].slot_from_ms, L(&s, 2027, 1, 16, 2, 0));
+	patrol_result_free(&res);
+	scen_free(&s);
+	/* Yard before its window; then in round 2 after it. */
+	scen_init(&s, windows_route, 2027, 1, 15, 0);
+	scan(&s, L(&s, 2027, 1, 15, 22, 5), 0);
+	scan(&s, L(&s, 2027, 1, 15, 22, 10), 1);
+	scan(&s, L(&s, 2027, 1, 16, 2, 1), 0);
+	eval_at(&s, L(&s, 2027, 1, 16, 2, 40) - 1, 0, &res);
+	ck_assert_str_eq(keys(&res), "r1.cp2.early");
+	ck_assert_str_eq(res.findings[0].text, "Round 1: Yard visited 5 min "
+	    "before its window");
+	ck_assert_int_eq(res.next_cp, 1);
+	ck_assert_int_eq(res.next_due_ms, L(&s, 2027, 1, 16, 2, 40));
+	patrol_result_free(&res);
+	eval_at(&s, L(&s, 2027, 1, 16, 2, 40), 0, &res);
+	ck_assert_str_eq(keys(&res), "r1.cp2.early r2.cp2.late");
+	patrol_result_free(&res);
+	scan(&s, L(&s, 2027, 1, 16, 2, 45), 1);
+	eval_at(&s, s.sh.end_ms, 0, &res);
+	ck_assert_str_eq(keys(&res), "r1.cp2.early r2.cp2.late");
+	ck_assert_str_eq(res.findings[1].text, "Round 2: Yard late by 5 min");
+	patrol_result_free(&res);
+	scen_free(&s);
+	/* The gate after its window: the round cannot start, it is missed. */
+	scen_init(&s, windows_route, 2027, 1, 15, 0);
+	scan(&s, L(&s, 2027, 1, 15, 22, 20), 0);
+	scan(&s, L(&s, 2027, 1, 15, 22, 25), 1);
+	eval_at(&s, L(&s, 2027, 1, 15, 23, 0), 0, &res);
+	ck_assert_str_eq(keys(&res), "r1.missed");
+	ck_assert_int_eq(res.extra_scans, 2);
+	patrol_result_free(&res);
+	scen_free(&s);
+}
+END_TEST
+
+START_TEST(test_windows_dst_gap)
+{
+	struct scen		s;
+	struct patrol_result	res;
+
+	/* 28 March 2027 has no 02:00-02:59: the window starts at 03:00 CEST. */
+	scen_init(&s, windows_route, 2027, 3, 27, 0);
+	ck_assert_int_eq(s.sh.end_ms - s.sh.start_ms, 7 * HOUR);
+	scan(&s, L(&s, 2027, 3, 27, 22, 5), 0);
+	scan(&s, L(&s, 2027, 3, 27, 22, 20), 1);
+	/* ...and so does the yard's 02:15-02:40 (03:00-03:25 CEST). */
+	scan(&s, L(&s, 2027, 3, 28, 3, 5), 0);
+	scan(&s, L(&s, 2027, 3, 28, 3, 20), 1);
+	eval_at(&s, s.sh.end_ms, 0, &res);
+	ck_assert_int_eq(res.rounds[1].slot_from_ms, L(&s, 2027, 3, 28, 3, 0));
+	ck_assert_int_eq(res.rounds[1].slot_to_ms, L(&s, 2027, 3, 28, 3, 15));
+	ck_assert_str_eq(keys(&res), "");
+	ck_assert_int_eq(res.complete, 2);
+	patrol_result_free(&res);
+	scen_free(&s);
+}
+END_TEST
+
+/* An any-order route: three checkpoints, gaps, a 40-minute time limit. */
+static const char *const any_route =
+    "{\"name\": \"any\", \"site\": 2, \"order\": \"any\", \"max_round\": 2400,"
+    " \"checkpoints\": ["
+    "  {\"tag\": \"A\", \"name\": \"Alpha\", \"max_gap\": 600},"
+    "  {\"tag\": \"B\", \"name\": \"Bravo\", \"min_gap\": 60},"
+    "  {\"tag\": \"C\", \"name\": \"Charlie\"}],"
+    " \"schedule\": [{\"days\": \"mon-sun\", \"from\": \"18:00\", \"to\": \"06:00\","
+    "  \"rounds\": 2}]}";
+
+START_TEST(test_any_order)
+{
+	struct scen		s;
+	struct patrol_result	res;
+	int64_t			t;
+
+	scen_init(&s, any_route, 2027, 1, 15, 0);
+	t = L(&s, 2027, 1, 15, 19, 0);
+	scan(&s, t, 2);				/* starts with Charlie */
+	scan(&s, t + 5 * MIN, 0);
+	scan(&s, t + 9 * MIN, 1);
+	t = L(&s, 2027, 1, 16, 1, 0);
+	scan(&s, t, 1);
+	scan(&s, t + 30 * SEC, 2);		/* no min_gap on Charlie */
+	scan(&s, t + 11 * MIN, 0);		/* 10.5 min > Alpha's max_gap */
+	eval_at(&s, s.sh.end_ms, 0, &res);
+	ck_assert_str_eq(keys(&res), "r2.cp1.late");
+	ck_assert_int_eq(res.complete, 2);
+	ck_assert_int_eq(res.rounds[0].start_ms, L(&s, 2027, 1, 15, 19, 0));
+	ck_assert_int_eq(res.rounds[0].end_ms, L(&s, 2027, 1, 15, 19, 9));
+	patrol_result_free(&res);
+	scen_free(&s);
+	/* Two of three, then the 40-minute limit. */
+	scen_init(&s, any_route, 2027, 1, 15, 0);
+	t = L(&s, 2027, 1, 15, 19, 0);
+	scan(&s, t, 1);
+	scan(&s, t + 5 * MIN, 2);
+	eval_at(&s, t + 10 * MIN, 0, &res);
+	ck_assert_str_eq(keys(&res), "");
+	ck_assert_int_eq(res.next_cp, -1);
+	ck_assert_int_eq(res.next_due_ms, t + 40 * MIN);
+	patrol_result_free(&res);
+	eval_at(&s, t + 40 * MIN, 0, &res);
+	ck_assert_str_eq(keys(&res), "r1.cp1.skipped r1.incomplete");
+	patrol_result_free(&res);
+	scen_free(&s);
+}
+END_TEST
+
+/* A small deterministic generator for the property tests. */
+static uint64_t rng_state = 88172645463325252ULL;
+
+static uint64_t
+rng(uint64_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return n ? rng_state % n : 0;
+}
+
+/* Everything a result shows that may change with time, as text. */
+static void
+sig(const struct patrol_result *res, size_t nc, char *buf, size_t len)
+{
+	size_t	o = 0;
+	int	k, i;
+	size_t	j;
+
+	o += (size_t)snprintf(buf + o, len - o, "w%d c%d x%d n%d@%lld|",
+	    res->walked, res->complete, res->extra_scans, res->next_cp,
+	    (long long)res->next_cp_by_ms);
+	for (k = 0; k < res->nrounds && o + 200 < len; k++) {
+		o += (size_t)snprintf(buf + o, len - o, "R%d %lld-%lld g%lld:",
+		    res->rounds[k].state, (long long)res->rounds[k].start_ms,
+		    (long long)res->rounds[k].end_ms,
+		    (long long)res->rounds[k].guard_id);
+		for (j = 0; j < nc && o + 40 < len; j++)
+			o += (size_t)snprintf(buf + o, len - o, "%d/%lld ",
+			    res->rounds[k].visits[j],
+			    (long long)res->rounds[k].visit_ms[j]);
+	}
+	for (i = 0; i < res->nfindings && o + 300 < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "|%s %lld %s",
+		    res->findings[i].key, (long long)res->findings[i].at_ms,
+		    res->findings[i].text);
+}
+
+/* Random scans over shift sh of route r (walks in order, noise, late uploads). */
+static size_t
+random_scans(const struct patrol_shift *sh, int ncps, struct patrol_scan *v,
+    size_t max)
+{
+	size_t	n = 0, i, m = rng(40);
+	int64_t	t = sh->start_ms - HOUR + (int64_t)rng(3 * HOUR);
+	int	cp = 0;
+
+	for (i = 0; i < m && n < max; i++) {
+		t += (int64_t)rng(rng(4) == 0 ? 3 * HOUR : 12 * MIN);
+		cp = rng(5) == 0 ? (int)rng((uint64_t)ncps + 1) - 1 :
+		    (cp + 1) % ncps;
+		v[n].id = (int64_t)n + 1;
+		v[n].scan_ms = t;
+		v[n].recv_ms = rng(6) == 0 ? t + (int64_t)rng(5 * HOUR) : t;
+		if (rng(20) == 0)
+			v[n].scan_ms += (int64_t)rng(HOUR);	/* clock ahead */
+		v[n].cp = cp;
+		v[n].guard_id = rng(8) == 0 ? 9 : 7;
+		n++;
+		if (rng(10) == 0 && n < max) {		/* a duplicate */
+			v[n] = v[n - 1];
+			v[n].id = (int64_t)n + 1;
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * next_due_ms is exact: the result is the same at every instant up to it
+ * and differs at it; with none due, it never changes again.
+ */
+static void
+check_next_due(const struct patrol_route *r, const struct patrol_shift *sh,
+    const struct patrol_scan *all, size_t nall, int64_t now)
+{
+	struct patrol_scan	v[128];
+	struct patrol_result	a, b;
+	static char		sa[16384], sb[16384];
+	size_t			i, n = 0, nc = patrol_route_ncheckpoints(r);
+	int64_t			due;
+
+	for (i = 0; i < nall; i++)
+		if (all[i].recv_ms <= now)
+			v[n++] = all[i];
+	ck_assert_int_eq(patrol_evaluate(r, sh, v, n, now, &a), 0);
+	sig(&a, nc, sa, sizeof(sa));
+	due = a.next_due_ms;
+	ck_assert_msg(due == 0 || due > now, "next_due %lld <= now %lld",
+	    (long long)due, (long long)now);
+	ck_assert_int_eq(patrol_evaluate(r, sh, v, n, due ? due - 1 :
+	    sh->end_ms + 48 * HOUR, &b), 0);
+	sig(&b, nc, sb, sizeof(sb));
+	ck_assert_msg(strcmp(sa, sb) == 0, "changed before next_due %lld "
+	    "(now %lld):\n%s\n%s", (long long)due, (long long)now, sa, sb);
+	patrol_result_free(&b);
+	if (due != 0) {
+		ck_assert_int_eq(patrol_evaluate(r, sh, v, n, due, &b), 0);
+		sig(&b, nc, sb, sizeof(sb));
+		ck_assert_msg(strcmp(sa, sb) != 0, "nothing changed at "
+		    "next_due %lld (now %lld):\n%s", (long long)due,
+		    (long long)now, sa);
+		patrol_result_free(&b);
+	}
+	patrol_result_free(&a);
+}
+
+START_TEST(test_next_due_exact)
+{
+	static const char *const	*routes[] = { &example_route, &four_route,
+					    &any_route, &windows_route };
+	struct scen			 s;
+	struct patrol_scan		 v[128];
+	size_t				 n, i;
+	int				 round, q;
+	int64_t				 now;
+
+	for (round = 0; round < 400; round++) {
+		scen_init(&s, *routes[round % 4], 2027, 3 + 7 * (round % 2),
+		    round % 2 ? 30 : 27, 0);
+		n = random_scans(&s.sh, (int)patrol_route_ncheckpoints(s.r), v,
+		    120);
+		for (q = 0; q < 6; q++) {
+			now = s.sh.start_ms - HOUR +
+			    (int64_t)rng((uint64_t)(s.sh.end_ms - s.sh.start_ms +
+			    3 * HOUR));
+			check_next_due(s.r, &s.sh, v, n, now);
+		}
+		/* And at each scan's arrival, the moments a service evaluates. */
+		for (i = 0; i < n; i++)
+			check_next_due(s.r, &s.sh, v, n, v[i].recv_ms);
+		scen_free(&s);
+	}
+}
+END_TEST
+
+/* The result does not depend on the order the scans are handed in. */
+START_TEST(test_scan_order_irrelevant)
+{
+	struct scen		s;
+	struct patrol_scan	v[128], w[128];
+	struct patrol_result	a, b;
+	static char		sa[16384], sb[16384];
+	size_t			n, i, j;
+	int			round;
+
+	for (round = 0; round < 200; round++) {
+		scen_init(&s, round % 2 ? four_route : any_route, 2027, 1, 15, 0);
+		n = random_scans(&s.sh, (int)patrol_route_ncheckpoints(s.r), v,
+		    120);
+		memcpy(w, v, n * sizeof(*v));
+		for (i = n; i > 1; i--) {
+			j = rng(i);
+			struct patrol_scan tmp = w[i - 1];
+			w[i - 1] = w[j];
+			w[j] = tmp;
+		}
+		ck_assert_int_eq(patrol_evaluate(s.r, &s.sh, v, n, s.sh.end_ms +
+		    6 * HOUR, &a), 0);
+		ck_assert_int_eq(patrol_evaluate(s.r, &s.sh, w, n, s.sh.end_ms +
+		    6 * HOUR, &b), 0);
+		sig(&a, patrol_route_ncheckpoints(s.r), sa, sizeof(sa));
+		sig(&b, patrol_route_ncheckpoints(s.r), sb, sizeof(sb));
+		ck_assert_str_eq(sa, sb);
+		patrol_result_free(&a);
+		patrol_result_free(&b);
+		scen_free(&s);
+	}
+}
+END_TEST
+
+START_TEST(test_hostile_input)
+{
+	struct scen		s;
+	struct patrol_result	res;
+	struct patrol_shift	bad;
+	struct patrol_scan	*v;
+	size_t			i, n = 20000;
+
+	scen_init(&s, example_route, 2027, 1, 15, 0);
+	/* Checkpoint indexes out of range, absurd times, no guard. */
+	scan(&s, s.sh.start_ms + MIN, 99999);
+	scan(&s, s.sh.start_ms + 2 * MIN, -5);
+	scan_recv(&s, INT64_MAX, 0, INT64_MAX);
+	scan_recv(&s, INT64_MIN, 0, INT64_MIN);
+	scan_recv(&s, s.sh.start_ms + 3 * MIN, 0, 0);	/* arrival unknown */
+	eval_at(&s, s.sh.start_ms + 4 * MIN, 1, &res);
+	ck_assert_int_eq(res.extra_scans, 2);
+	ck_assert_int_eq(res.rounds[0].state, PATROL_ROUND_ACTIVE);
+	patrol_result_free(&res);
+	/* Shifts that are not the route's. */
+	bad = s.sh;
+	bad.rule = 2;
+	ck_assert_int_eq(patrol_evaluate(s.r, &bad, NULL, 0, 0, &res), -1);
+	ck_assert_int_eq(res.nfindings, 0);
+	ck_assert_ptr_null(res.rounds);
+	bad = s.sh;
+	bad.rounds = PATROL_ROUNDS_MAX + 1;
+	ck_assert_int_eq(patrol_evaluate(s.r, &bad, NULL, 0, 0, &res), -1);
+	bad = s.sh;
+	bad.end_ms = bad.start_ms;
+	ck_assert_int_eq(patrol_evaluate(s.r, &bad, NULL, 0, 0, &res), -1);
+	ck_assert_int_eq(patrol_evaluate(s.r, &s.sh, NULL, 3, 0, &res), -1);
+	ck_assert_int_eq(patrol_evaluate(NULL, &s.sh, NULL, 0, 0, &res), -1);
+	ck_assert_int_eq(patrol_evaluate(s.r, &s.sh, NULL, 0, 0, NULL), -1);
+	patrol_result_free(NULL);
+	/* A flood of scans of one tag in one second: one scan. */
+	v = calloc(n, sizeof(*v));
+	for (i = 0; i < n; i++) {
+		v[i].id = (int64_t)i;
+		v[i].scan_ms = v[i].recv_ms = s.sh.start_ms + HOUR + (int64_t)(i % 1000);
+		v[i].cp = 0;
+	}
+	ck_assert_int_eq(patrol_evaluate(s.r, &s.sh, v, n, s.sh.end_ms, &res), 0);
+	ck_assert_int_eq(res.extra_scans, 0);
+	ck_assert_str_eq(keys(&res), "r1.cp2.late r1.cp2.skipped r1.cp3.skipped "
+	    "r1.incomplete r2.missed");
+	patrol_result_free(&res);
+	free(v);
+	scen_free(&s);
+	/* A windows route on a shift cut with other rounds. */
+	scen_init(&s, windows_route, 2027, 1, 15, 0);
+	bad = s.sh;
+	bad.rounds = 1;
+	ck_assert_int_eq(patrol_evaluate(s.r, &bad, NULL, 0, 0, &res), -1);
+	scen_free(&s);
+}
+END_TEST
+
+START_TEST(test_names)
+{
+	ck_assert_str_eq(patrol_fail_name(PATROL_FAIL_CP_LATE), "cp_late");
+	ck_assert_str_eq(patrol_fail_name(PATROL_FAIL_GUARD_SILENT),
+	    "guard_silent");
+	ck_assert_str_eq(patrol_fail_name(PATROL_FAIL_CP_EARLY), "cp_early");
+	ck_assert_str_eq(patrol_fail_name((enum patrol_fail)99), "?");
+	ck_assert_str_eq(patrol_round_state_name(PATROL_ROUND_MISSED), "missed");
+	ck_assert_str_eq(patrol_round_state_name((enum patrol_round_state)-1),
+	    "?");
+	ck_assert_str_eq(patrol_visit_state_name(PATROL_VISIT_ON_TIME),
+	    "on_time");
+	ck_assert_str_eq(patrol_visit_state_name(PATROL_VISIT_EARLY), "early");
+}
+END_TEST
+
+/* A random JSON value of the kinds a sloppy or hostile client sends. */
+static json_t *
+random_value(void)
+{
+	static const char *const	strs[] = { "", "mon", "18:00", "25:61",
+	    "holiday", "mon-sun", "sun-mon", "00:00-00:00", "22:00-22:15",
+	    "windows", "any", "strict", "04A1B2C3", "a\tb", "x y" };
+
+	switch (rng(9)) {
+	case 0:
+		return json_integer((json_int_t)rng(200000) - 100000);
+	case 1:
+		return json_integer(rng(2) ? INT64_MAX : INT64_MIN);
+	case 2:
+		return json_real(1.5);
+	case 3:
+		return json_null();
+	case 4:
+		return json_array();
+	case 5:
+		return json_object();
+	case 6:
+		return json_true();
+	default:
+		return json_string(strs[rng(sizeof(strs) / sizeof(strs[0]))]);
+	}
+}
+
+/* Replace one random member somewhere in j by a random value. */
+static void
+mutate(json_t *j)
+{
+	const char	*key;
+	json_t		*v;
+	size_t		 n = json_is_object(j) ? json_object_size(j) :
+			    json_array_size(j), pick;
+
+	if (n == 0)
+		return;
+	pick = rng(n);
+	if (json_is_array(j)) {
+		v = json_array_get(j, pick);
+		if ((json_is_object(v) || json_is_array(v)) && rng(3))
+			mutate(v);
+		else
+			json_array_set_new(j, pick, random_value());
+		return;
+	}
+	json_object_foreach(j, key, v) {
+		if (pick-- > 0)
+			continue;
+		if ((json_is_object(v) || json_is_array(v)) && rng(3))
+			mutate(v);
+		else if (rng(8) == 0)
+			json_object_del(j, key);
+		else
+			json_object_set_new(j, key, random_value());
+		return;
+	}
+}
+
+START_TEST(test_route_mutated)
+{
+	struct patrol_route	*r;
+	json_t			*doc;
+	char			 err[256];
+	int			 i, k, ok = 0;
+
+	for (i = 0; i < 20000; i++) {
+		doc = js(i % 2 ? example_route : windows_route);
+		for (k = 0; k <= (int)rng(3); k++)
+			mutate(doc);
+		err[0] = '\0';
+		if ((r = patrol_route_parse(doc, err, sizeof(err))) != NULL) {
+			ok++;
+			ck_assert_int_ge(patrol_route_ncheckpoints(r), 1);
+			patrol_route_free(r);
+		} else
+			ck_assert_msg(err[0] != '\0', "refused without a message");
+		json_decref(doc);
+	}
+	ck_assert_int_gt(ok, 0);
+}
+END_TEST
+
 static Suite *
 patrol_suite(void)
 {
@@ -966,6 +1421,15 @@ patrol_suite(void)
 	tcase_add_test(tc, test_future_scan);
 	tcase_add_test(tc, test_round_restart);
 	tcase_add_test(tc, test_round_timeout);
+	tcase_add_test(tc, test_windows_order);
+	tcase_add_test(tc, test_windows_dst_gap);
+	tcase_add_test(tc, test_any_order);
+	tcase_add_test(tc, test_next_due_exact);
+	tcase_add_test(tc, test_scan_order_irrelevant);
+	tcase_add_test(tc, test_hostile_input);
+	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_route_mutated);
+	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
 }

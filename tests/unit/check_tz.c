@@ -305,6 +305,9 @@ START_TEST(test_load_system)
 	ck_assert_int_eq(offset_at(tz, utc(2027, 10, 31, 1, 0)), 3600);
 	tz_free(tz);
 	ck_assert_ptr_null(tz_load(NULL, "Europe/Atlantis", err, sizeof(err)));
+	/* A directory is not a zone. */
+	ck_assert_ptr_null(tz_load(NULL, "Europe", err, sizeof(err)));
+	ck_assert_ptr_null(tz_load(NULL, "Europe/", err, sizeof(err)));
 }
 END_TEST
 
@@ -348,6 +351,40 @@ START_TEST(test_libc_agrees)
 }
 END_TEST
 
+/* Random strings from a TZ-ish alphabet never crash the parser, and what parses converts. */
+START_TEST(test_parse_random)
+{
+	static const char	alpha[] = "CETSUM<>+-0123456789,./:JM ";
+	uint64_t		x = 0x9e3779b97f4a7c15ULL;
+	char			buf[48], err[128];
+	struct tz_rule		*tz;
+	struct tz_local		l;
+	int			i, j, n, ok = 0;
+
+	for (i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		n = (int)(x % 40);
+		for (j = 0; j < n; j++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			buf[j] = alpha[x % (sizeof(alpha) - 1)];
+		}
+		buf[n] = '\0';
+		if ((tz = tz_parse(buf, err, sizeof(err))) == NULL)
+			continue;
+		ok++;
+		tz_to_local(tz, (int64_t)(x % 4000000000ULL) * SEC, &l);
+		ck_assert(l.sec >= 0 && l.sec < 86400);
+		(void)tz_from_local(tz, 2027, 3, 28, (int)(x % 86400));
+		tz_free(tz);
+	}
+	ck_assert_int_gt(ok, 0);
+}
+END_TEST
+
 static Suite *
 tz_suite(void)
 {
@@ -361,6 +398,7 @@ tz_suite(void)
 	tcase_add_test(tc, test_parse_julian);
 	tcase_add_test(tc, test_parse_southern);
 	tcase_add_test(tc, test_parse_bad);
+	tcase_add_test(tc, test_parse_random);
 	tcase_add_test(tc, test_from_local);
 	tcase_add_test(tc, test_load_files);
 	tcase_add_test(tc, test_load_system);
