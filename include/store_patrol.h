@@ -72,6 +72,14 @@ json_t	*store_patrol_route_list(struct store *, int64_t site, int all_versions);
 /* The current versions with doc, created_ms and the site's timezone (batch). */
 json_t	*store_patrol_route_current(struct store *);
 
+/*
+ * The versions (of site, or every site; of route name, or every route) in
+ * force at some time in [from, to), with doc, created_ms, retired_ms and
+ * the site's timezone (committed), by name and version.
+ */
+json_t	*store_patrol_route_versions(struct store *, int64_t site,
+	    const char *name, int64_t from, int64_t to);
+
 /* ---- patrol terminals (DC-09 accounts) ---- */
 int	store_patrol_terminal_set(struct store *, const char *account, const char *map);
 int	store_patrol_terminal_remove(struct store *, const char *account); /* 0, 1, -1 */

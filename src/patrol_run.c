@@ -50,6 +50,8 @@ struct pr_route {
 	int			 version;
 	int64_t			 site_id;
 	int64_t			 since_ms;	/* this version put; shifts over before are not its */
+	int64_t			 until_ms;	/* retired (0: in force) */
+	int			 succeeded;	/* a new version replaced it at until_ms */
 	struct patrol_route	*route;		/* owned */
 	struct tz_rule		*tz;		/* owned */
 	struct pr_shift		 shifts[PR_SHIFTS_MAX];
@@ -165,6 +167,7 @@ pr_route_load(struct pr_route *r, const json_t *row)
 	r->version = (int)json_integer_value(json_object_get(row, "version"));
 	r->site_id = json_integer_value(json_object_get(row, "site_id"));
 	r->since_ms = json_integer_value(json_object_get(row, "created_ms"));
+	r->until_ms = json_integer_value(json_object_get(row, "retired_ms"));
 	r->tz = pr_zone(json_string_value(json_object_get(row, "timezone")), name);
 	return 0;
 }
@@ -1394,6 +1397,24 @@ pr_shift_json(const struct pr_route *r, const struct patrol_shift *sh,
 }
 
 /*
+ * Does version r judge shift sh?  Not one over before it was put; once
+ * retired, not one begun after, nor one its successor took over (the one
+ * in progress when a new version was put is the new version's, as for the
+ * alarms).
+ */
+static int
+pr_version_judges(const struct pr_route *r, const struct patrol_shift *sh)
+{
+	if (sh->end_ms <= r->since_ms)
+		return 0;
+	if (r->until_ms <= 0)
+		return 1;
+	if (r->succeeded)
+		return sh->end_ms <= r->until_ms;
+	return sh->start_ms < r->until_ms;
+}
+
+/*
  * The judged shifts of r starting in [from, to) (or holding now) into out,
  * at most *budget of them (counted down; -1 once one more was left out).
  */
@@ -1413,8 +1434,9 @@ pr_route_shifts(struct patrol_run *pr, const struct pr_route *r, int64_t from,
 			*budget = -1;
 			break;
 		}
-		if ((!only_now && sh[i].start_ms < from) ||
-		    sh[i].end_ms <= r->since_ms)
+		/* A report is of shifts that began: none of the future. */
+		if ((!only_now && (sh[i].start_ms < from ||
+		    sh[i].start_ms > now)) || !pr_version_judges(r, &sh[i]))
 			continue;
 		(*budget)--;
 		if (pr_judge(pr, r, &sh[i], STORE_PATROL_COMMITTED, now,
@@ -1458,6 +1480,50 @@ patrol_run_status(struct patrol_run *pr, int64_t site)
 	    "guards", guards);
 }
 
+/* Was version row replaced by next (the same route's next version, put then)? */
+static int
+pr_succeeded(const json_t *row, const json_t *next)
+{
+	const char	*a = json_string_value(json_object_get(row, "name"));
+	const char	*b = json_string_value(json_object_get(next, "name"));
+
+	return next != NULL && a != NULL && b != NULL && strcmp(a, b) == 0 &&
+	    json_integer_value(json_object_get(next, "version")) ==
+	    json_integer_value(json_object_get(row, "version")) + 1 &&
+	    json_integer_value(json_object_get(next, "created_ms")) <=
+	    json_integer_value(json_object_get(row, "retired_ms"));
+}
+
+/*
+ * The judged shifts of every route version in force at some time in
+ * [from, to) into out: a retired version judges its shifts up to its
+ * retirement, so what was walked under it stays reported.  0 or -1.
+ */
+static int
+pr_report_versions(struct patrol_run *pr, int64_t site, const char *route,
+    int64_t guard, int64_t from, int64_t to, int *budget, json_t *out)
+{
+	struct pr_route	 r;
+	json_t		*rows, *row;
+	size_t		 i;
+	int		 rc = 0;
+
+	if ((rows = store_patrol_route_versions(pr->store, site, route, from,
+	    to)) == NULL)
+		return -1;
+	json_array_foreach(rows, i, row) {
+		if (pr_route_load(&r, row) != 0)
+			continue;
+		r.succeeded = pr_succeeded(row, json_array_get(rows, i + 1));
+		rc = pr_route_shifts(pr, &r, from, to, guard, 0, budget, out);
+		pr_route_clear(&r);
+		if (rc != 0)
+			break;
+	}
+	json_decref(rows);
+	return rc;
+}
+
 /* The shifts of a period, judged, with totals. */
 json_t *
 patrol_run_report(struct patrol_run *pr, int64_t site, const char *route,
@@ -1466,19 +1532,14 @@ patrol_run_report(struct patrol_run *pr, int64_t site, const char *route,
 	static const char *const sums[] = { "required", "walked", "complete",
 	    "late", "missed", NULL };
 	json_t	*shifts = json_array(), *tot = json_object(), *s;
-	size_t	 i, j;
+	size_t	 j;
 	int	 k, budget = PATROL_RUN_REPORT_SHIFTS;
 
-	for (i = 0; i < pr->nroutes; i++) {
-		if ((site > 0 && pr->routes[i].site_id != site) ||
-		    (route != NULL && strcmp(route, pr->routes[i].name) != 0))
-			continue;
-		if (pr_route_shifts(pr, &pr->routes[i], from_ms, to_ms, guard, 0,
-		    &budget, shifts) != 0) {
-			json_decref(shifts);
-			json_decref(tot);
-			return NULL;
-		}
+	if (pr_report_versions(pr, site, route, guard, from_ms, to_ms, &budget,
+	    shifts) != 0) {
+		json_decref(shifts);
+		json_decref(tot);
+		return NULL;
 	}
 	for (k = 0; sums[k] != NULL; k++) {
 		json_int_t	n = 0;

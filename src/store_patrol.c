@@ -90,6 +90,13 @@ static const char sql_route_current[] = "SELECT r.id, r.name, r.version,"
     " JOIN sites s"
     " ON s.id = r.site_id WHERE r.current = 1 ORDER BY r.id";
 
+static const char sql_route_versions[] = "SELECT r.id, r.name, r.version,"
+    " r.site_id, r.doc, r.created_ms, r.retired_ms, s.timezone"
+    " FROM patrol_routes r JOIN sites s ON s.id = r.site_id"
+    " WHERE (?1 <= 0 OR r.site_id = ?1) AND (?2 IS NULL OR r.name = ?2)"
+    " AND r.created_ms < ?4 AND (r.retired_ms IS NULL OR r.retired_ms > ?3)"
+    " ORDER BY r.name, r.version";
+
 static const char sql_term_set[] = "INSERT INTO patrol_terminals (account,"
     " map) VALUES (?1, ?2) ON CONFLICT (account) DO UPDATE SET map = ?2";
 static const char sql_term_remove[] =
@@ -463,6 +470,15 @@ json_t *
 store_patrol_route_current(struct store *s)
 {
 	return sp_rows(s, STORE_WRITER, sql_route_current, json_array());
+}
+
+/* The versions of routes in force at some time in [from, to). */
+json_t *
+store_patrol_route_versions(struct store *s, int64_t site, const char *name,
+    int64_t from, int64_t to)
+{
+	return sp_rows(s, STORE_READER, sql_route_versions, json_pack("[I,s?,I,I]",
+	    (json_int_t)site, name, (json_int_t)from, (json_int_t)to));
 }
 
 /* Mark an account a patrol terminal with its mapping. */
