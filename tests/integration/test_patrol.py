@@ -361,6 +361,10 @@ def missed_checkpoint_alarm(t):
     site, gid = setup(p)
     con = Console(p)
     t.require(con.req("subscribe").get("ok"), "subscribe")
+    prot = p.call("protocol.put", name="Patrol failure", site=site,
+                  **{"class": "patrol"}, approved_by="Client",
+                  steps=[{"action": "call", "target": "+420 600 000 001",
+                          "deadline": 120}])
     p.call("patrol.route.put", **route_doc("Night", site, gap=3))
     t0 = time.time()
     p.call("patrol.checkin", tag="CP-A", device="PHONE-1")
@@ -377,6 +381,8 @@ def missed_checkpoint_alarm(t):
     t.check(2.5 <= late <= 5.5, "raised on time (%.1f s after A, max_gap 3 s)" % late)
     a = n["data"]
     t.eq((a["class"], a["site_id"]), ("patrol", site), "class patrol on the site")
+    t.eq(a.get("protocol_id"), prot["id"],
+         "handled by the site's protocol for class patrol")
     t.check("Night" in a["text"] and "Checkpoint B" in a["text"],
             "the text names the route and checkpoint", a["text"])
     # The guard's phone was out of coverage: B was read in time, sent late
