@@ -322,6 +322,24 @@ def dc09_checkins(t):
     t.eq(pb["checkpoint"], 1, "encrypted: checkpoint from [L]")
     ev = [a for a in p.call("alarm.list", state="all") if a.get("kind") == "event"]
     t.eq(ev, [], "a tag read is no ordinary alarm")
+    # A Contact ID terminal: code 750 is a tag read, the tag in the zone.
+    p.add_account("9012", site=site)
+    p.call("guard.update", id=gid, devices=["PHONE-1", "5678", "A128", "9012"])
+    p.call("patrol.route.put", **route_doc("Depot", site, gap=600,
+                                           tags=("17", "18")))
+    p.call("patrol.terminal.set", account="9012", tag_codes=["750"],
+           panic_codes=["120"], tag_field="zone", guard_field="none",
+           time="frame")
+    with p.tcp() as c:
+        t.eq(c.exchange(pt.cid(1, "9012", "1750 01 017", ts="now")).token,
+             "ACK", "Contact ID tag read acknowledged")
+        t.eq(c.exchange(pt.cid(2, "9012", "3750 01 018", ts="now")).token,
+             "ACK", "a restore of that code acknowledged")
+    cid_rows = [r for r in p.call("patrol.checkins", site=site)
+                if r["account"] == "9012"]
+    t.eq([(r["tag"], r["route"], r["checkpoint"], r["guard_id"])
+          for r in cid_rows], [("17", "Depot", 0, gid)],
+         "Contact ID: tag from the zone; a restore is no check-in")
     # A sloppy or hostile terminal: an overlong tag, a bad [H], bad GPS.
     with p.tcp() as c:
         a = c.exchange(pt.sia(5, "5678", "Nri1/ZZ", ts="now",
