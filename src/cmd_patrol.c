@@ -683,6 +683,40 @@ cmd_observations(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
 
 /* --- status and reports ------------------------------------------------------- */
 
+/*
+ * Name the guard of each round of each shift ("guard": name or null), and
+ * of the shift's active round ("on_round").
+ */
+static int
+pa_guard_names(struct control_ctx *ctx, json_t *shifts)
+{
+	json_t	*guards, *g, *sh, *rd, *active;
+	size_t	 i, j, k;
+	int64_t	 id;
+
+	if ((guards = store_patrol_guard_list(ctx->store, 0)) == NULL)
+		return -1;
+	active = json_string("active");
+	json_array_foreach(shifts, i, sh) {
+		json_object_set_new(sh, "on_round", json_null());
+		json_array_foreach(json_object_get(sh, "rounds"), j, rd) {
+			id = json_integer_value(json_object_get(rd, "guard_id"));
+			json_object_set_new(rd, "guard", json_null());
+			json_array_foreach(guards, k, g)
+				if (id > 0 && json_integer_value(json_object_get(g,
+				    "id")) == id)
+					json_object_set(rd, "guard",
+					    json_object_get(g, "name"));
+			if (json_equal(json_object_get(rd, "state"), active))
+				json_object_set(sh, "on_round",
+				    json_object_get(rd, "guard"));
+		}
+	}
+	json_decref(active);
+	json_decref(guards);
+	return 0;
+}
+
 /* patrol.status {site?} */
 static void
 cmd_status(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
@@ -693,7 +727,9 @@ cmd_status(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
 		control_error(req, "bad_state", "patrols are not running");
 		return;
 	}
-	if ((st = patrol_run_status(ctx->patrol, pa_int(args, "site"))) == NULL) {
+	if ((st = patrol_run_status(ctx->patrol, pa_int(args, "site"))) == NULL ||
+	    pa_guard_names(ctx, json_object_get(st, "shifts")) != 0) {
+		json_decref(st);
 		control_error(req, "storage", "%s", store_errmsg(ctx->store));
 		return;
 	}
@@ -724,7 +760,8 @@ cmd_report(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
 	    f.guard, f.since_ms, f.until_ms);
 	obs = store_patrol_observation_list(ctx->store, &f);
 	fd = store_patrol_finding_list(ctx->store, &f);
-	if (rep == NULL || obs == NULL || fd == NULL) {
+	if (rep == NULL || obs == NULL || fd == NULL ||
+	    pa_guard_names(ctx, json_object_get(rep, "shifts")) != 0) {
 		json_decref(rep);
 		json_decref(obs);
 		json_decref(fd);

@@ -16,7 +16,7 @@ static const char *const shift_cols[] = {
 	"ROUTE", "route", "SITE", "site_id", "DATE", "date", "START", "start",
 	"END", "end", "REQUIRED", "required", "WALKED", "walked",
 	"COMPLETE", "complete", "LATE", "late", "MISSED", "missed",
-	"NEXT", "next_checkpoint", "BY", "next_by", NULL
+	"ON_ROUND", "on_round", "NEXT", "next_checkpoint", "BY", "next_by", NULL
 };
 static const char *const last_cols[] = {
 	"GUARD", "guard_id", "NAME", "name", "SITE", "site_id", "TAG", "tag",

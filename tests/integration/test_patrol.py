@@ -390,6 +390,9 @@ def missed_checkpoint_alarm(t):
     sh = st["shifts"]
     t.require(len(sh) == 1, "patrol.status: the shift in progress", st)
     t.eq(sh[0]["next_checkpoint"], "Checkpoint B", "next checkpoint due: B")
+    t.eq([(r["state"], r["guard"]) for r in sh[0]["rounds"]],
+         [("active", "Jan Novak")], "who is on which round")
+    t.eq(sh[0]["on_round"], "Jan Novak", "on_round: the active round's guard")
     t.check(sh[0]["next_by"] is not None, "and by when")
     t.eq(patrol_alarms(p), [], "no alarm while B is not yet late")
     n = con.wait(lambda n: n.get("notify") == "alarm" and
