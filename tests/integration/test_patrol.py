@@ -420,6 +420,25 @@ def missed_checkpoint_alarm(t):
 
 
 @T.test
+def guard_silent(t):
+    p = Pcod()
+    site, gid = setup(p)
+    doc = route_doc("Night", site, gap=600)
+    doc["silent"] = 3
+    p.call("patrol.route.put", **doc)
+    p.call("patrol.checkin", tag="CP-A", device="PHONE-1")
+    a = wait_alarm(p, lambda x: "silent" in x["text"], 6)
+    t.check(a, "a lone worker silent past `silent` raises a patrol alarm",
+            patrol_alarms(p, "all"))
+    if a:
+        t.check("Jan Novak" in a[0]["text"], "naming the guard", a[0]["text"])
+        p.call("patrol.checkin", tag="CP-B", device="PHONE-1")
+        t.check(wait_alarm(p, lambda x: x["id"] == a[0]["id"] and
+                           x.get("restored"), 3),
+                "his next scan restores it")
+
+
+@T.test
 def restart_mid_round(t):
     p = Pcod()
     site, gid = setup(p)
