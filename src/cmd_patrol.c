@@ -610,6 +610,23 @@ pa_threat_alarm(struct control_ctx *ctx, json_t *args, int64_t id,
 	return alarm_patrol_raise(ctx->alarms, &a, alarm_id);
 }
 
+/* A guard id given (> 0) names a guard: 0, or -1 with err. */
+static int
+pa_guard_known(struct control_ctx *ctx, int64_t id, struct cmd_err *err)
+{
+	json_t	*g;
+	int	 known;
+
+	if (id <= 0)
+		return 0;
+	if ((g = store_patrol_guard_brief(ctx->store, id, 0)) == NULL)
+		return -1;
+	known = json_is_object(g);
+	json_decref(g);
+	return known ? 0 : cmd_fail(err, "not_found", "guard: no guard %lld",
+	    (long long)id);
+}
+
 /* The observation row from args, checked.  NULL with err. */
 static json_t *
 pa_observation_row(struct control_ctx *ctx, const struct actor *who,
@@ -628,6 +645,8 @@ pa_observation_row(struct control_ctx *ctx, const struct actor *who,
 			    (long long)pa_int(args, "site"));
 		return NULL;
 	}
+	if (pa_guard_known(ctx, pa_int(args, "guard"), err) != 0)
+		return NULL;
 	return json_pack("{s:I,s:O?,s:O?,s:I,s:O,s:b,s:O?,s:s,s:s}",
 	    "site_id", (json_int_t)pa_int(args, "site"),
 	    "checkpoint", json_object_get(args, "checkpoint"),

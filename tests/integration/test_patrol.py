@@ -253,6 +253,11 @@ def panic_and_threat(t):
     t.eq(err(p.ctl("patrol.observe", {"site": 999, "deviation": "x",
                                       "verdict": "threat"})), "not_found",
          "an unknown site -> not_found")
+    t.eq(err(p.ctl("patrol.observe", {"site": site, "deviation": "x",
+                                      "verdict": "threat", "guard": 999})),
+         "not_found", "an unknown guard -> not_found")
+    t.eq(len(p.call("patrol.observations", site=site)), 2,
+         "a refused observation is not kept")
     op = login(p, "operator")
     t.check(op.req("patrol.observe", {"site": site, "deviation": "x",
                                       "verdict": "no_threat"}).get("ok"),
