@@ -144,4 +144,25 @@ int	alarm_comm_open(struct alarm_engine *, const char *account);
 /* Priority of a new alarm of class cls, raised by the site's boost (1 highest). */
 int	alarm_priority(int cls, int restore, int boost);
 
+/* --- additions for guard patrols (src/patrol_run.c) --- */
+/* A patrol alarm: kind "patrol", keyed by ref (kept in the account column). */
+struct alarm_patrol {
+	int64_t		 site_id;	/* 0 none */
+	const char	*ref;		/* at most 16 bytes, unique per failure */
+	int		 cls;		/* EVC_PATROL, EVC_THREAT, EVC_PANIC */
+	int		 priority;	/* 0: the class's, before the site's boost */
+	const char	*text;
+	int64_t		 first_ms;	/* 0: now */
+};
+/*
+ * Raise the alarm ref (joins the batch), or make it active again if it is
+ * open and restored; nothing more if it is open and active.  0 with *id the
+ * alarm, or -1 (store).
+ */
+int	alarm_patrol_raise(struct alarm_engine *, const struct alarm_patrol *,
+	    int64_t *id);
+/* Restore the open alarm ref of class cls (none open: nothing).  0 or -1. */
+int	alarm_patrol_restore(struct alarm_engine *, const char *ref, int cls,
+	    const char *text);
+
 #endif

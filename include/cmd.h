@@ -80,6 +80,8 @@ extern const struct cmd_entry *const cmd_supervise_table[];
 extern const struct cmd_entry *const cmd_stats_table[];
 /* site.assess, site.risk, risk.* (cmd_risk.c). */
 extern const struct cmd_entry *const cmd_risk_table[];
+/* guard.* and patrol.* (cmd_patrol.c). */
+extern const struct cmd_entry *const cmd_patrol_table[];
 
 /*
  * Checking a request, pure (control.c; fuzzed by tests/fuzz/fuzz_control.c).

@@ -16,6 +16,7 @@ struct trouble;
 struct auditq;
 struct config;
 struct login_guard;
+struct patrol_run;
 
 /* What the control commands work on; owned by main, outlives the control socket. */
 struct control_ctx {
@@ -30,6 +31,7 @@ struct control_ctx {
 	struct auditq		*auditq;	/* session audit rows kept while writes fail */
 	struct login_guard	*login;		/* auth.login throttling (login.h) */
 	const char		*version;
+	struct patrol_run	*patrol;	/* guard patrols; NULL: none */
 };
 
 struct control;

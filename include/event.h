@@ -15,6 +15,8 @@ enum event_class {
 	EVC_SUPERVISORY,
 	EVC_OPENCLOSE,
 	EVC_TEST,
+	EVC_PATROL,		/* a guard patrol failed (missed, late, silent guard) */
+	EVC_THREAT,		/* a guard's observation judged a threat */
 	EVC_COUNT
 };
 

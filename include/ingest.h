@@ -40,6 +40,9 @@ void		 ingest_free(struct ingest *);
 /* Wire the alarm engine and supervision in (either may be NULL). */
 void		 ingest_set_engine(struct ingest *, struct alarm_engine *,
 		    struct supervisor *);
+struct patrol_run;
+/* Hand patrol terminals' events to the patrol service (NULL: none). */
+void		 ingest_set_patrol(struct ingest *, struct patrol_run *);
 /* Swap in a reloaded configuration (not owned; must outlive its use). */
 void		 ingest_set_config(struct ingest *, const struct config *);
 

@@ -31,4 +31,17 @@ void	pcoctl_show_alarm_line(const char *topic, json_t *alarm);
 /* Copy s into buf for a terminal: control characters become '?'. */
 void	pcoctl_text_sanitize(const char *s, char *buf, size_t bufsz);
 
+/* rows as a table: spec is head, key, head, key, ..., NULL (pcoctl_show.c). */
+void	pcoctl_show_table(json_t *rows, const char *const *spec);
+/* A value as a table cell shows it ("-" for none). */
+void	pcoctl_show_value(json_t *v, char *buf, size_t bufsz);
+
+/* Guard patrols (pcoctl_patrol.c): guard list, patrol status/report/checkins. */
+void	pcoctl_show_guards(json_t *result);
+void	pcoctl_show_patrol_status(json_t *result);
+void	pcoctl_show_patrol_report(json_t *result);
+void	pcoctl_show_patrol_checkins(json_t *result);
+/* patrol report --csv: the report as CSV, a row per checkpoint of a round. */
+void	pcoctl_show_patrol_csv(json_t *result);
+
 #endif

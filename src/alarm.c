@@ -55,7 +55,8 @@ enum alarm_keykind {
 	KEY_ACCOUNT = 'a',	/* an account without a site */
 	KEY_COMM = 'c',		/* an account's communication failure */
 	KEY_SYSTEM = 'y',	/* pcod's own trouble, by what failed ("storage") */
-	KEY_UNKNOWN = 'u'	/* every account not in the database: one alarm */
+	KEY_UNKNOWN = 'u',	/* every account not in the database: one alarm */
+	KEY_PATROL = 'p'	/* a guard patrol's finding, by its reference */
 };
 
 struct alarm_key {
@@ -140,6 +141,7 @@ static const int alarm_class_prio[EVC_COUNT] = {
 	[EVC_OTHER] = 6, [EVC_BURGLARY] = 2, [EVC_FIRE] = 1, [EVC_PANIC] = 1,
 	[EVC_MEDICAL] = 1, [EVC_TAMPER] = 3, [EVC_TROUBLE] = 5,
 	[EVC_SUPERVISORY] = 5, [EVC_OPENCLOSE] = 8, [EVC_TEST] = 8,
+	[EVC_PATROL] = 3, [EVC_THREAT] = 2,
 };
 
 /* The resolution codes of alarm.close, in one place. */
@@ -389,6 +391,8 @@ alarm_key_stored(const struct store_alarm_open *a, struct alarm_key *k)
 		k->kind = KEY_SYSTEM;
 	else if (strcmp(a->kind, "unknown_accounts") == 0)
 		k->kind = KEY_UNKNOWN;
+	else if (strcmp(a->kind, "patrol") == 0)
+		k->kind = KEY_PATROL;
 	else
 		k->kind = a->site_id > 0 ? KEY_SITE : KEY_ACCOUNT;
 	if (k->kind == KEY_SITE)
@@ -1077,6 +1081,80 @@ alarm_comm_restore(struct alarm_engine *e, const char *account)
 	if (store_alarm_stack(e->store, o->id, clock_now_ms(), 0, 1) == -1 ||
 	    alarm_audit(e, &actor_pcod, "alarm.restore", o->id,
 	    "communication restored", NULL) == -1)
+		return -1;
+	alarm_undo_fields(e, o);
+	o->restored = 1;
+	alarm_touch(e, o, o->id);
+	return 0;
+}
+
+/* The key of a patrol alarm: its reference alone. */
+static void
+alarm_key_patrol(const char *ref, int cls, struct alarm_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->kind = KEY_PATROL;
+	snprintf(k->account, sizeof(k->account), "%s", ref);
+	k->zone = -1;
+	k->cls = cls;
+}
+
+/*
+ * A guard patrol's failure, panic or threat (patrol_run.c): raise the alarm
+ * ref, or make it active again if it is open and restored; nothing if it is
+ * open and active.  *id is the alarm's id.
+ */
+int
+alarm_patrol_raise(struct alarm_engine *e, const struct alarm_patrol *p,
+    int64_t *id)
+{
+	struct alarm_key	 k;
+	struct alarm_open	*o;
+	struct alarm_raise	 r;
+
+	alarm_key_patrol(p->ref, p->cls, &k);
+	if (batch_join(e->batch) == -1)
+		return -1;
+	if ((o = alarm_find(e, &k)) != NULL) {
+		*id = o->id;
+		if (!o->restored)
+			return 0;
+		if (store_alarm_stack(e->store, o->id, clock_now_ms(), 1, 0) == -1)
+			return -1;
+		alarm_undo_fields(e, o);
+		o->restored = 0;
+		alarm_touch(e, o, o->id);
+		return 0;
+	}
+	memset(&r, 0, sizeof(r));
+	r.key = &k;
+	r.site_id = p->site_id;
+	r.account = k.account;
+	r.kind = "patrol";
+	r.priority = p->priority > 0 ? p->priority : alarm_priority(p->cls, 0, 0);
+	r.text = p->text;
+	r.first_ms = p->first_ms > 0 ? p->first_ms : clock_now_ms();
+	if (alarm_raise(e, &r) == -1 || (o = alarm_find(e, &k)) == NULL)
+		return -1;
+	*id = o->id;
+	return 0;
+}
+
+/* The patrol failure ref is in order again: restore its open alarm, if any. */
+int
+alarm_patrol_restore(struct alarm_engine *e, const char *ref, int cls,
+    const char *text)
+{
+	struct alarm_key	 k;
+	struct alarm_open	*o;
+
+	alarm_key_patrol(ref, cls, &k);
+	if ((o = alarm_find(e, &k)) == NULL || o->restored)
+		return 0;
+	if (batch_join(e->batch) == -1)
+		return -1;
+	if (store_alarm_stack(e->store, o->id, clock_now_ms(), 0, 1) == -1 ||
+	    alarm_audit(e, &actor_pcod, "alarm.restore", o->id, text, NULL) == -1)
 		return -1;
 	alarm_undo_fields(e, o);
 	o->restored = 1;

@@ -536,7 +536,8 @@ static const struct code_info cid_table[] = {
 
 static const char *const class_names[EVC_COUNT] = {
 	"other", "burglary", "fire", "panic", "medical",
-	"tamper", "trouble", "supervisory", "openclose", "test"
+	"tamper", "trouble", "supervisory", "openclose", "test",
+	"patrol", "threat"
 };
 
 static const char *const qual_names[] = { "new", "restore", "status" };

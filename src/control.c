@@ -78,6 +78,7 @@ static const struct cmd_entry *const *const control_tables[] = {
 	cmd_supervise_table,
 	cmd_stats_table,
 	cmd_risk_table,
+	cmd_patrol_table,
 };
 
 enum console_state {

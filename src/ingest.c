@@ -20,6 +20,7 @@
 #include "event.h"
 #include "ingest.h"
 #include "log.h"
+#include "patrol_run.h"
 #include "sia.h"
 #include "stats.h"
 #include "store.h"
@@ -38,6 +39,7 @@ struct ingest {
 	const struct config	*cfg;		/* not owned */
 	struct alarm_engine	*alarms;	/* not owned; NULL: none */
 	struct supervisor	*supervisor;	/* not owned; NULL: none */
+	struct patrol_run	*patrol;	/* not owned; NULL: none */
 	struct dc09_content	 content;	/* scratch, too big for the stack */
 	struct event		 ev[INGEST_MAX_EVENTS];
 };
@@ -86,6 +88,13 @@ ingest_set_engine(struct ingest *ig, struct alarm_engine *alarms,
 {
 	ig->alarms = alarms;
 	ig->supervisor = supervisor;
+}
+
+/* Hand events of patrol terminals to the patrol service (NULL: none). */
+void
+ingest_set_patrol(struct ingest *ig, struct patrol_run *pr)
+{
+	ig->patrol = pr;
 }
 
 /* Use a reloaded configuration from now on. */
@@ -343,8 +352,19 @@ ingest_event(struct ingest *ig, const struct ingest_frame *f, int64_t frame_id,
 {
 	struct alarm_input	in;
 
+	struct patrol_dc09	pd;
+	int			rc;
+
 	if ((in.event_id = store_event_add(ig->store, frame_id, sf, ev)) < 0)
 		return -1;
+	if (ig->patrol != NULL) {
+		/* A guard terminal's tag read, panic or man-down: a check-in. */
+		pd = (struct patrol_dc09){ f->account, f->acct != NULL ?
+		    f->acct->site_id : 0, in.event_id, ev, sf->xdata,
+		    sf->received_ms, sf->panel_time };
+		if ((rc = patrol_run_event(ig->patrol, &pd)) != 0)
+			return rc < 0 ? -1 : 0;
+	}
 	if (ig->alarms == NULL)
 		return 0;
 	in.account = f->account;

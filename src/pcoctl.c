@@ -82,6 +82,7 @@ struct request {
 };
 
 static void	new_password(struct request *);
+static int	report_csv;	/* patrol report --csv */
 static void	reply_error(json_t *) __attribute__((noreturn));
 
 static const struct opt none[] = { { NULL, NULL, OPT_STR } };
@@ -230,6 +231,65 @@ static const struct opt stats_opts[] = {
 	{ NULL, NULL, OPT_STR }
 };
 
+static const struct opt pos_tag[] = {
+	{ "TAG", "tag", OPT_STR }, { NULL, NULL, OPT_STR }
+};
+static const struct opt guard_opts[] = {
+	{ "--site", "site", OPT_INT },
+	{ NULL, NULL, OPT_STR }
+};
+static const struct opt pstatus_opts[] = {
+	{ "--site", "site", OPT_INT },
+	{ NULL, NULL, OPT_STR }
+};
+static const struct opt preport_opts[] = {
+	{ "--site", "site", OPT_INT },
+	{ "--guard", "guard", OPT_INT },
+	{ "--route", "route", OPT_STR },
+	{ "--since", "since", OPT_TIME },
+	{ "--until", "until", OPT_TIME },
+	{ "--csv", "csv", OPT_FLAG },
+	{ "--output", "output", OPT_OUTPUT },
+	{ NULL, NULL, OPT_STR }
+};
+static const struct opt pcheckin_opts[] = {
+	{ "--guard", "guard", OPT_STR },
+	{ "--device", "device", OPT_STR },
+	{ "--site", "site", OPT_INT },
+	{ "--time", "time", OPT_TIME },
+	{ "--kind", "kind", OPT_STR },
+	{ NULL, NULL, OPT_STR }
+};
+static const struct opt pcheckins_opts[] = {
+	{ "--site", "site", OPT_INT },
+	{ "--guard", "guard", OPT_INT },
+	{ "--since", "since", OPT_TIME },
+	{ "--until", "until", OPT_TIME },
+	{ "--flagged", "flagged", OPT_FLAG },
+	{ "--limit", "limit", OPT_INT },
+	{ NULL, NULL, OPT_STR }
+};
+
+/* patrol report --csv: not an argument of the request, a way to show it. */
+static void
+report_prep(struct request *rq)
+{
+	if (json_object_get(rq->args, "csv") == NULL)
+		return;
+	json_object_del(rq->args, "csv");
+	report_csv = 1;
+}
+
+/* The report as tables, or as CSV with --csv. */
+static void
+report_show(json_t *result)
+{
+	if (report_csv)
+		pcoctl_show_patrol_csv(result);
+	else
+		pcoctl_show_patrol_report(result);
+}
+
 static const struct verb verbs[] = {
 	{ "status", NULL, "status", none, none, NULL, pcoctl_show_object },
 	{ "account", "add", "account.add", pos_account, account_opts, NULL,
@@ -290,6 +350,18 @@ static const struct verb verbs[] = {
 	    pcoctl_show_assessment },
 	{ "risk", "report", "risk.report", none, none, NULL,
 	    pcoctl_show_risk_report },
+	{ "guard", "list", "guard.list", none, guard_opts, NULL,
+	    pcoctl_show_guards },
+	{ "guard", "show", "guard.show", pos_id, none, NULL,
+	    pcoctl_show_object },
+	{ "patrol", "status", "patrol.status", none, pstatus_opts, NULL,
+	    pcoctl_show_patrol_status },
+	{ "patrol", "report", "patrol.report", none, preport_opts, report_prep,
+	    report_show },
+	{ "patrol", "checkin", "patrol.checkin", pos_tag, pcheckin_opts, NULL,
+	    pcoctl_show_object },
+	{ "patrol", "checkins", "patrol.checkins", none, pcheckins_opts, NULL,
+	    pcoctl_show_patrol_checkins },
 	/* Not a request of its own: subscribes and keeps showing the queue. */
 	{ "alarm", "watch", NULL, none, watch_opts, NULL, NULL },
 };
@@ -335,6 +407,16 @@ usage(FILE *f, int status)
 	    "      (supervisor; at least one filter)\n"
 	    "  alarm watch [--count N]   the live queue (one line a change when\n"
 	    "      not on a terminal; --count: stop after N notifications)\n"
+	    "  guard list [--site ID] | show ID\n"
+	    "  patrol status [--site ID]\n"
+	    "  patrol report --since T --until T [--site ID] [--guard ID]"
+	    " [--route R]\n"
+	    "      [--csv] [--output FILE]\n"
+	    "  patrol checkin TAG [--guard G] [--device D] [--site ID]"
+	    " [--time T] [--kind K]\n"
+	    "  patrol checkins [--site ID] [--guard ID] [--since T] [--until T]"
+	    " [--flagged]\n"
+	    "      [--limit N]\n"
 	    "  DOMAIN VERB... [--name value]... [--args JSON]\n"
 	    "      any other command: sent as DOMAIN.VERB with the options as\n"
 	    "      arguments (--foo-bar 12 gives \"foo_bar\": 12)\n"

@@ -728,3 +728,26 @@ pcoctl_show_risk_report(json_t *result)
 			printf("\n");
 		}
 }
+
+/* rows as a table of the columns in spec: head, key, head, key, ..., NULL. */
+void
+pcoctl_show_table(json_t *rows, const char *const *spec)
+{
+	struct column	cols[PCOCTL_AUTO_COLS + 1];
+	size_t		n = 0;
+
+	for (; spec[0] != NULL && spec[1] != NULL && n < PCOCTL_AUTO_COLS;
+	    spec += 2, n++) {
+		cols[n].head = spec[0];
+		cols[n].key = spec[1];
+	}
+	cols[n].head = cols[n].key = NULL;
+	table_print(rows, cols);
+}
+
+/* A value as a table cell would show it ("-" for none), into buf. */
+void
+pcoctl_show_value(json_t *v, char *buf, size_t bufsz)
+{
+	value_text(v, buf, bufsz);
+}

@@ -32,6 +32,7 @@
 #include "stats.h"
 #include "store.h"
 #include "supervise.h"
+#include "patrol_run.h"
 #include "trouble.h"
 #include "xmalloc.h"
 
@@ -47,6 +48,7 @@ struct pcod {
 	struct batch		*batch;
 	struct alarm_engine	*alarms;
 	struct supervisor	*supervisor;
+	struct patrol_run	*patrol;
 	struct ingest		*ingest;
 	struct listeners	*listeners;
 	struct control		*control;
@@ -143,6 +145,9 @@ pcod_start(struct pcod *p)
 	    p->cfg);
 	p->ingest = ingest_new(p->store, p->batch, p->accts, p->cfg);
 	ingest_set_engine(p->ingest, p->alarms, p->supervisor);
+	p->patrol = patrol_run_new(p->base, p->store, p->batch, p->alarms);
+	ingest_set_patrol(p->ingest, p->patrol);
+	p->ctx.patrol = p->patrol;
 	p->listeners = listen_start(p->base, p->cfg, p->ingest, p->batch, err,
 	    sizeof(err));
 	if (p->listeners == NULL)
@@ -172,6 +177,9 @@ pcod_start(struct pcod *p)
 		    store_errmsg(p->store));
 	if (supervise_start(p->supervisor) == -1)
 		fatalx("%s: cannot load supervision: %s", p->cfg->database,
+		    store_errmsg(p->store));
+	if (patrol_run_start(p->patrol) == -1)
+		fatalx("%s: cannot load guard patrols: %s", p->cfg->database,
 		    store_errmsg(p->store));
 	/* From now on a foreign lock fails a batch instead of freezing the loop. */
 	store_set_busy_timeout(p->store, p->cfg->busy_timeout_ms);
@@ -261,6 +269,8 @@ pcod_stop(struct pcod *p)
 	/* After the consoles (a cancelled login ends here); its summaries commit below. */
 	login_guard_free(p->ctx.login);
 	batch_flush(p->batch);
+	patrol_run_free(p->patrol);
+	p->ctx.patrol = NULL;
 	supervise_free(p->supervisor);
 	alarm_engine_free(p->alarms);
 	batch_free(p->batch);

@@ -167,8 +167,8 @@ def validation_errors(t):
         (dict(name="a@b"), "name: must be 1-64 characters, without '@', control "
          "characters or blanks at either end"),
         ({"class": "burglar"}, "class: must be an event class (other, burglary, fire, "
-         "panic, medical, tamper, trouble, supervisory, openclose, test) or null "
-         "(every class)"),
+         "panic, medical, tamper, trouble, supervisory, openclose, test, "
+         "patrol, threat) or null (every class)"),
     ]
     for kw, want in cases:
         args = dict(kw)

@@ -218,7 +218,7 @@ START_TEST(test_class_names)
 {
 	static const char *const names[] = { "other", "burglary", "fire",
 	    "panic", "medical", "tamper", "trouble", "supervisory",
-	    "openclose", "test" };
+	    "openclose", "test", "patrol", "threat" };
 	int	 i;
 
 	for (i = 0; i < EVC_COUNT; i++) {

@@ -163,8 +163,8 @@ START_TEST(test_head_errors)
 	    "site: must be a site id or null (centre-wide)");
 	ck_assert_str_eq(verdict("{" HEAD "\"class\": \"burglar\", \"steps\": ["
 	    STEP "]}"), "class: must be an event class (other, burglary, fire, "
-	    "panic, medical, tamper, trouble, supervisory, openclose, test) or "
-	    "null (every class)");
+	    "panic, medical, tamper, trouble, supervisory, openclose, test, "
+	    "patrol, threat) or null (every class)");
 	ck_assert_str_eq(verdict("{" HEAD "\"approved_at\": \"yesterday\", "
 	    "\"steps\": [" STEP "]}"), "approved_at: must be a time");
 	ck_assert_str_eq(verdict("{" HEAD "\"steps\": []}"),
