@@ -2,6 +2,7 @@
 #ifndef PCOD_XMALLOC_H
 #define PCOD_XMALLOC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 void	*xmalloc(size_t);
@@ -19,5 +20,14 @@ char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
  */
 int	 xstrtonum(const char *s, int base, long long min, long long max,
 	    long long *out, const char **errstr);
+
+/*
+ * The parsers' one error path: write a formatted message into err (when it
+ * is given and has room) and return -1.  xverr is the va_list form.
+ */
+int	 xerr(char *err, size_t errsz, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	 xverr(char *err, size_t errsz, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 3, 0)));
 
 #endif

@@ -19,20 +19,6 @@ struct cid_fields {
 	int	unit;		/* 000-999, zone or user */
 };
 
-/* Set err (when given) from a format and return -1. */
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err != NULL && errsz > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errsz, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 /* Read exactly n digits (the field called what) at *p into *out. */
 static int
 take(const char **p, const char *end, size_t n, const char *what, int *out,
@@ -44,15 +30,15 @@ take(const char **p, const char *end, size_t n, const char *what, int *out,
 	size_t		 i;
 
 	if ((size_t)(end - *p) < n)
-		return fail(err, errsz, "too short: %s needs %zu digits", what, n);
+		return xerr(err, errsz, "too short: %s needs %zu digits", what, n);
 	for (i = 0; i < n; i++)
 		if ((*p)[i] < '0' || (*p)[i] > '9')
-			return fail(err, errsz, "non-digit '%c' in %s", (*p)[i],
+			return xerr(err, errsz, "non-digit '%c' in %s", (*p)[i],
 			    what);
 	memcpy(buf, *p, n);
 	buf[n] = '\0';
 	if (xstrtonum(buf, 10, 0, 999, &v, &errstr) == -1)
-		return fail(err, errsz, "%s: %s", what, errstr);
+		return xerr(err, errsz, "%s: %s", what, errstr);
 	*out = (int)v;
 	*p += n;
 	return 0;
@@ -67,7 +53,7 @@ check_bytes(const char *data, size_t len, char *err, size_t errsz)
 	for (i = 0; i < len; i++)
 		if ((unsigned char)data[i] < 0x20 ||
 		    (unsigned char)data[i] > 0x7e)
-			return fail(err, errsz, "bad byte 0x%02x at offset %zu",
+			return xerr(err, errsz, "bad byte 0x%02x at offset %zu",
 			    (unsigned char)data[i], i);
 	return 0;
 }
@@ -84,7 +70,7 @@ take_qual(const char **p, const char *end, int *qual, char *err, size_t errsz)
 	if (take(p, end, 1, "qualifier", qual, err, errsz) == -1)
 		return -1;
 	if (*qual != 1 && *qual != 3 && *qual != 6)
-		return fail(err, errsz, "bad qualifier %d (not 1, 3, 6, E or R)",
+		return xerr(err, errsz, "bad qualifier %d (not 1, 3, 6, E or R)",
 		    *qual);
 	return 0;
 }
@@ -107,7 +93,7 @@ parse_fields(const char *p, const char *end, struct cid_fields *f, char *err,
 	if (take(&p, end, 3, "zone/user", &f->unit, err, errsz) == -1)
 		return -1;
 	if (p != end)
-		return fail(err, errsz, "%zu bytes of trailing data after zone/user",
+		return xerr(err, errsz, "%zu bytes of trailing data after zone/user",
 		    (size_t)(end - p));
 	return 0;
 }
@@ -177,10 +163,10 @@ text_block(const char *p, size_t n, struct event *ev, char *err, size_t errsz)
 	size_t	i;
 
 	if (n == 0 || p[0] != 'A')
-		return fail(err, errsz, "unknown block after the event (not |A)");
+		return xerr(err, errsz, "unknown block after the event (not |A)");
 	for (i = 1; i < n; i++)
 		if ((unsigned char)p[i] < 0x20)
-			return fail(err, errsz, "bad byte 0x%02x in the text block",
+			return xerr(err, errsz, "bad byte 0x%02x in the text block",
 			    (unsigned char)p[i]);
 	if (n - 1 >= sizeof(ev->note))
 		n = sizeof(ev->note);
@@ -202,15 +188,15 @@ cid_decode(const char *data, size_t len, struct event *ev, size_t *nev,
 	if (nev != NULL)
 		*nev = 0;
 	if (data == NULL || len == 0)
-		return fail(err, errsz, "empty data");
+		return xerr(err, errsz, "empty data");
 	if (ev == NULL || nev == NULL)
-		return fail(err, errsz, "no room for the event");
+		return xerr(err, errsz, "no room for the event");
 	if ((acct = sia_account_len(data, len)) == -1)
-		return fail(err, errsz, "bad account prefix");
+		return xerr(err, errsz, "bad account prefix");
 	data += acct;
 	len -= (size_t)acct;
 	if (len == 0)
-		return fail(err, errsz, "no event after the account");
+		return xerr(err, errsz, "no event after the account");
 	bar = memchr(data, '|', len);
 	body = bar != NULL ? (size_t)(bar - data) : len;
 	if (check_bytes(data, body, err, errsz) == -1 ||

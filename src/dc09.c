@@ -10,6 +10,7 @@
 
 #include "dc09.h"
 #include "dc09_crypt.h"
+#include "xmalloc.h"
 
 /* LF + CRC (4) + length (4) before the span, CR after it. */
 #define HDR_LEN		9
@@ -90,11 +91,9 @@ fail(char *err, size_t errsz, int code, const char *fmt, ...)
 {
 	va_list	ap;
 
-	if (err != NULL && errsz > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errsz, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	xverr(err, errsz, fmt, ap);
+	va_end(ap);
 	return code;
 }
 

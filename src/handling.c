@@ -12,6 +12,7 @@
 #include "event.h"
 #include "handling.h"
 #include "risk.h"
+#include "xmalloc.h"
 
 static const char *const handling_actions[] = {
 	"call", "dispatch", "notify", "verify", "text", NULL
@@ -29,22 +30,6 @@ static const char *const doc_members[] = {
 static const char *const step_members[] = {
 	"action", "target", "text", "deadline", NULL
 };
-
-/* Format a message into err; -1. */
-static int
-hv_fail(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-hv_fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* The index of s in the NULL-terminated list, or -1. */
 static int
@@ -164,7 +149,7 @@ hv_target_text(const json_t *t, size_t i, char *buf, size_t bufsz,
 	}
 	if (!json_is_string(t) || json_string_length(t) > HANDLING_TARGET_MAX ||
 	    hv_has_control(json_string_value(t)))
-		return hv_fail(err, errsz, "steps[%zu].target: must be a string "
+		return xerr(err, errsz, "steps[%zu].target: must be a string "
 		    "of at most %d characters", i, HANDLING_TARGET_MAX);
 	snprintf(buf, bufsz, "%s", json_string_value(t));
 	return 0;
@@ -182,10 +167,10 @@ hv_step_target(const char *action, const json_t *t, size_t i, char *err,
 	/* A number is a position; phone numbers come as strings. */
 	if (strcmp(action, "call") == 0 && !hv_position(buf) &&
 	    (json_is_integer(t) || !hv_phone(buf)))
-		return hv_fail(err, errsz, "steps[%zu].target: a call needs a "
+		return xerr(err, errsz, "steps[%zu].target: a call needs a "
 		    "contact position (1-999) or a phone number", i);
 	if (strcmp(action, "dispatch") == 0 && !hv_unit(buf))
-		return hv_fail(err, errsz, "steps[%zu].target: a dispatch needs "
+		return xerr(err, errsz, "steps[%zu].target: a dispatch needs "
 		    "a unit id or a unit kind (guard, police, fire, medical, "
 		    "technician, other)", i);
 	return 0;
@@ -201,15 +186,15 @@ hv_step_text_deadline(const char *action, const json_t *step, size_t i,
 
 	if (text != NULL && !json_is_null(text) && (!json_is_string(text) ||
 	    json_string_length(text) > HANDLING_TEXT_MAX))
-		return hv_fail(err, errsz, "steps[%zu].text: must be a string of "
+		return xerr(err, errsz, "steps[%zu].text: must be a string of "
 		    "at most %d characters", i, HANDLING_TEXT_MAX);
 	if (strcmp(action, "text") == 0 && (!json_is_string(text) ||
 	    hv_blank(json_string_value(text))))
-		return hv_fail(err, errsz, "steps[%zu].text: a text step needs "
+		return xerr(err, errsz, "steps[%zu].text: a text step needs "
 		    "its text", i);
 	if (!json_is_integer(dl) || json_integer_value(dl) < 1 ||
 	    json_integer_value(dl) > HANDLING_DEADLINE_MAX)
-		return hv_fail(err, errsz, "steps[%zu].deadline: must be 1-%d "
+		return xerr(err, errsz, "steps[%zu].deadline: must be 1-%d "
 		    "seconds", i, HANDLING_DEADLINE_MAX);
 	return 0;
 }
@@ -221,13 +206,13 @@ hv_step(const json_t *step, size_t i, char *err, size_t errsz)
 	const char	*action, *unknown;
 
 	if (!json_is_object(step))
-		return hv_fail(err, errsz, "steps[%zu]: must be an object", i);
+		return xerr(err, errsz, "steps[%zu]: must be an object", i);
 	if ((unknown = hv_unknown_member(step, step_members)) != NULL)
-		return hv_fail(err, errsz, "steps[%zu].%.64s: unknown member "
+		return xerr(err, errsz, "steps[%zu].%.64s: unknown member "
 		    "(a step has action, target, text, deadline)", i, unknown);
 	action = json_string_value(json_object_get(step, "action"));
 	if (!handling_action_valid(action))
-		return hv_fail(err, errsz, "steps[%zu].action: must be one of "
+		return xerr(err, errsz, "steps[%zu].action: must be one of "
 		    HANDLING_ACTIONS, i);
 	if (hv_step_target(action, json_object_get(step, "target"), i, err,
 	    errsz) != 0)
@@ -244,7 +229,7 @@ hv_steps(const json_t *steps, char *err, size_t errsz)
 
 	if (!json_is_array(steps) || json_array_size(steps) < 1 ||
 	    json_array_size(steps) > HANDLING_STEPS_MAX)
-		return hv_fail(err, errsz, "steps: must be a list of 1-%d steps",
+		return xerr(err, errsz, "steps: must be a list of 1-%d steps",
 		    HANDLING_STEPS_MAX);
 	json_array_foreach(steps, i, step)
 		if (hv_step(step, i, err, errsz) != 0)
@@ -290,11 +275,11 @@ hv_band(const json_t *doc, char *err, size_t errsz)
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (!risk_band_key_valid(json_string_value(v)))
-		return hv_fail(err, errsz, "band: must be a risk band as "
+		return xerr(err, errsz, "band: must be a risk band as "
 		    "METHOD:BAND (matrix:least|medium|most, pnh:I..V, "
 		    "points:low|medium|high) or null");
 	if (site != NULL && !json_is_null(site))
-		return hv_fail(err, errsz, "band: a protocol for a risk band "
+		return xerr(err, errsz, "band: a protocol for a risk band "
 		    "applies to every site of the band: give site or band, "
 		    "not both");
 	return 0;
@@ -308,19 +293,19 @@ hv_where(const json_t *doc, char *err, size_t errsz)
 	char		 classes[160];
 
 	if (!handling_name_valid(json_string_value(json_object_get(doc, "name"))))
-		return hv_fail(err, errsz, "name: must be 1-%d characters, without "
+		return xerr(err, errsz, "name: must be 1-%d characters, without "
 		    "'@', control characters or blanks at either end",
 		    HANDLING_NAME_MAX);
 	v = json_object_get(doc, "site");
 	if (v != NULL && !json_is_null(v) &&
 	    (!json_is_integer(v) || json_integer_value(v) < 1))
-		return hv_fail(err, errsz, "site: must be a site id or null "
+		return xerr(err, errsz, "site: must be a site id or null "
 		    "(centre-wide)");
 	v = json_object_get(doc, "class");
 	if (v != NULL && !json_is_null(v) &&
 	    codes_class_parse(json_string_value(v)) < 0) {
 		hv_class_list(classes, sizeof classes);
-		return hv_fail(err, errsz, "class: must be an event class (%s) "
+		return xerr(err, errsz, "class: must be an event class (%s) "
 		    "or null (every class)", classes);
 	}
 	return hv_band(doc, err, errsz);
@@ -335,16 +320,16 @@ hv_approval(const json_t *doc, char *err, size_t errsz)
 	if (!json_is_string(v) || hv_blank(json_string_value(v)) ||
 	    json_string_length(v) > HANDLING_APPROVER_MAX ||
 	    hv_has_control(json_string_value(v)))
-		return hv_fail(err, errsz, "approved_by: required: who on the "
+		return xerr(err, errsz, "approved_by: required: who on the "
 		    "client's side agreed the protocol (1-%d characters)",
 		    HANDLING_APPROVER_MAX);
 	v = json_object_get(doc, "approved_at");
 	if (v != NULL && !json_is_null(v) &&
 	    (!json_is_integer(v) || json_integer_value(v) < 0))
-		return hv_fail(err, errsz, "approved_at: must be a time");
+		return xerr(err, errsz, "approved_at: must be a time");
 	v = json_object_get(doc, "reason");
 	if (v != NULL && !json_is_null(v) && !json_is_string(v))
-		return hv_fail(err, errsz, "reason: must be a string");
+		return xerr(err, errsz, "reason: must be a string");
 	return 0;
 }
 
@@ -355,9 +340,9 @@ handling_validate(const json_t *doc, char *err, size_t errsz)
 	const char	*unknown;
 
 	if (!json_is_object(doc))
-		return hv_fail(err, errsz, "protocol: must be an object");
+		return xerr(err, errsz, "protocol: must be an object");
 	if ((unknown = hv_unknown_member(doc, doc_members)) != NULL)
-		return hv_fail(err, errsz, "%.64s: unknown member", unknown);
+		return xerr(err, errsz, "%.64s: unknown member", unknown);
 	if (hv_where(doc, err, errsz) != 0 || hv_approval(doc, err, errsz) != 0)
 		return -1;
 	return hv_steps(json_object_get(doc, "steps"), err, errsz);

@@ -152,23 +152,6 @@ struct patrol_route {
 	int			 nrules;
 };
 
-/* Fill err; returns -1. */
-static int
-pt_fail(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int
-pt_fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err != NULL && errsz > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errsz, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 /* ---- public-holiday calendar ---- */
 
 struct patrol_calendar {
@@ -282,7 +265,7 @@ pt_members(const json_t *obj, const char *const *allowed, const char *path,
 			if (strcmp(key, allowed[i]) == 0)
 				break;
 		if (allowed[i] == NULL)
-			return pt_fail(err, errsz, "%s%s: unknown member", path,
+			return xerr(err, errsz, "%s%s: unknown member", path,
 			    key);
 	}
 	return 0;
@@ -301,7 +284,7 @@ pt_int(const json_t *obj, const char *key, long long min, long long max,
 	}
 	if (!json_is_integer(v) || json_integer_value(v) < min ||
 	    json_integer_value(v) > max)
-		return pt_fail(err, errsz, "%s%s: must be an integer from %lld to "
+		return xerr(err, errsz, "%s%s: must be an integer from %lld to "
 		    "%lld", path, key, min, max);
 	*out = json_integer_value(v);
 	return 0;
@@ -317,13 +300,13 @@ pt_str(const json_t *obj, const char *key, size_t max, int spaces, char *out,
 	size_t		 i, n;
 
 	if (!json_is_string(v) || (n = json_string_length(v)) == 0 || n > max)
-		return pt_fail(err, errsz, "%s%s: must be a string of 1 to %zu "
+		return xerr(err, errsz, "%s%s: must be a string of 1 to %zu "
 		    "bytes", path, key, max);
 	s = json_string_value(v);
 	for (i = 0; i < n; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f ||
 		    (!spaces && s[i] == ' '))
-			return pt_fail(err, errsz, "%s%s: control characters%s are "
+			return xerr(err, errsz, "%s%s: control characters%s are "
 			    "not allowed", path, key, spaces ? "" : " or spaces");
 	memcpy(out, s, n + 1);
 	return 0;
@@ -429,20 +412,20 @@ pt_parse_rule(const json_t *o, const char *path, struct patrol_rule *r,
 	long long			v;
 
 	if (!json_is_object(o))
-		return pt_fail(err, errsz, "%.*s: must be an object",
+		return xerr(err, errsz, "%.*s: must be an object",
 		    (int)strlen(path) - 1, path);
 	if (pt_members(o, allowed, path, err, errsz) != 0)
 		return -1;
 	if (pt_days(json_string_value(json_object_get(o, "days")) ?
 	    json_string_value(json_object_get(o, "days")) : "", &r->days) != 0)
-		return pt_fail(err, errsz, "%sdays: must list mon..sun, ranges "
+		return xerr(err, errsz, "%sdays: must list mon..sun, ranges "
 		    "such as mon-fri, or holiday, separated by commas", path);
 	if (pt_hhmm(json_string_value(json_object_get(o, "from")), &r->from) ||
 	    pt_hhmm(json_string_value(json_object_get(o, "to")), &r->to))
-		return pt_fail(err, errsz, "%sfrom, %sto: must be local times "
+		return xerr(err, errsz, "%sfrom, %sto: must be local times "
 		    "\"HH:MM\"", path, path);
 	if (json_object_get(o, "rounds") == NULL)
-		return pt_fail(err, errsz, "%srounds: required", path);
+		return xerr(err, errsz, "%srounds: required", path);
 	if (pt_int(o, "rounds", 0, PATROL_ROUNDS_MAX, 0, &v, path, err,
 	    errsz) != 0)
 		return -1;
@@ -478,14 +461,14 @@ pt_parse_wins(const json_t *o, const char *path, struct patrol_cp *cp,
 
 	if (!json_is_array(a) || json_array_size(a) == 0 ||
 	    json_array_size(a) > PATROL_ROUNDS_MAX * PATROL_RULES_MAX)
-		return pt_fail(err, errsz, "%swindows: must be a list of "
+		return xerr(err, errsz, "%swindows: must be a list of "
 		    "\"HH:MM-HH:MM\" local times", path);
 	cp->wins = xcalloc(json_array_size(a), sizeof(*cp->wins));
 	cp->nwins = (int)json_array_size(a);
 	for (i = 0; i < json_array_size(a); i++)
 		if (pt_window(json_string_value(json_array_get(a, i)),
 		    &cp->wins[i]) != 0)
-			return pt_fail(err, errsz, "%swindows[%zu]: must be "
+			return xerr(err, errsz, "%swindows[%zu]: must be "
 			    "\"HH:MM-HH:MM\", local, not empty", path, i);
 	return 0;
 }
@@ -501,14 +484,14 @@ pt_parse_tasks(const json_t *o, const char *path, struct patrol_cp *cp,
 	if (a == NULL)
 		return 0;
 	if (!json_is_array(a) || json_array_size(a) > PATROL_TASKS_MAX)
-		return pt_fail(err, errsz, "%stasks: must be a list of at most "
+		return xerr(err, errsz, "%stasks: must be a list of at most "
 		    "%d strings", path, PATROL_TASKS_MAX);
 	cp->tasks = xcalloc(json_array_size(a) + 1, sizeof(char *));
 	json_array_foreach(a, i, t) {
 		if (!json_is_string(t) || json_string_length(t) == 0 ||
 		    json_string_length(t) > TASK_MAX ||
 		    strlen(json_string_value(t)) != json_string_length(t))
-			return pt_fail(err, errsz, "%stasks[%zu]: must be a "
+			return xerr(err, errsz, "%stasks[%zu]: must be a "
 			    "string of 1 to %d bytes", path, i, TASK_MAX);
 		cp->tasks[cp->ntasks++] = xstrdup(json_string_value(t));
 	}
@@ -525,7 +508,7 @@ pt_parse_cp(const json_t *o, const char *path, enum patrol_order order,
 	long long			a, b;
 
 	if (!json_is_object(o))
-		return pt_fail(err, errsz, "%.*s: must be an object",
+		return xerr(err, errsz, "%.*s: must be an object",
 		    (int)strlen(path) - 1, path);
 	if (pt_members(o, allowed, path, err, errsz) != 0 ||
 	    pt_str(o, "tag", PATROL_TAG_MAX, 0, cp->tag, path, err, errsz) ||
@@ -535,7 +518,7 @@ pt_parse_cp(const json_t *o, const char *path, enum patrol_order order,
 	    err, errsz))
 		return -1;
 	if (a > 0 && b > 0 && a >= b)
-		return pt_fail(err, errsz, "%smin_gap: must be less than max_gap",
+		return xerr(err, errsz, "%smin_gap: must be less than max_gap",
 		    path);
 	cp->min_gap = (int)a;
 	cp->max_gap = (int)b;
@@ -544,7 +527,7 @@ pt_parse_cp(const json_t *o, const char *path, enum patrol_order order,
 	if (order == PATROL_ORDER_WINDOWS)
 		return pt_parse_wins(o, path, cp, err, errsz);
 	if (json_object_get(o, "windows") != NULL)
-		return pt_fail(err, errsz, "%swindows: only with order "
+		return xerr(err, errsz, "%swindows: only with order "
 		    "\"windows\"", path);
 	return 0;
 }
@@ -584,7 +567,7 @@ pt_parse_order(const json_t *doc, enum patrol_order *order, char *err,
 	else if (s != NULL && strcmp(s, "windows") == 0)
 		*order = PATROL_ORDER_WINDOWS;
 	else
-		return pt_fail(err, errsz, "order: must be \"strict\", \"any\" "
+		return xerr(err, errsz, "order: must be \"strict\", \"any\" "
 		    "or \"windows\"");
 	return 0;
 }
@@ -600,13 +583,13 @@ pt_parse_head(const json_t *doc, struct patrol_route *r, char *err,
 	long long			site, a, b, c;
 
 	if (!json_is_object(doc))
-		return pt_fail(err, errsz, "a route must be a JSON object");
+		return xerr(err, errsz, "a route must be a JSON object");
 	if (pt_members(doc, allowed, "", err, errsz) != 0 ||
 	    pt_str(doc, "name", PATROL_NAME_MAX, 1, r->name, "", err, errsz) ||
 	    pt_parse_order(doc, &r->order, err, errsz))
 		return -1;
 	if (!json_is_integer(json_object_get(doc, "site")))
-		return pt_fail(err, errsz, "site: required, an integer");
+		return xerr(err, errsz, "site: required, an integer");
 	if (pt_int(doc, "site", 1, INT64_MAX, 0, &site, "", err, errsz) ||
 	    pt_int(doc, "min_round", 0, PATROL_DURATION_MAX, 0, &a, "", err,
 	    errsz) || pt_int(doc, "max_round", 0, PATROL_DURATION_MAX, 0, &b,
@@ -614,7 +597,7 @@ pt_parse_head(const json_t *doc, struct patrol_route *r, char *err,
 	    &c, "", err, errsz))
 		return -1;
 	if (b > 0 && a >= b)
-		return pt_fail(err, errsz, "min_round: must be less than "
+		return xerr(err, errsz, "min_round: must be less than "
 		    "max_round");
 	r->site = site;
 	r->min_round = (int)a;
@@ -635,7 +618,7 @@ pt_parse_cps(const json_t *doc, struct patrol_route *r, char *err,
 
 	if (!json_is_array(a) || json_array_size(a) == 0 ||
 	    json_array_size(a) > PATROL_CHECKPOINTS_MAX)
-		return pt_fail(err, errsz, "checkpoints: must be a list of 1 to "
+		return xerr(err, errsz, "checkpoints: must be a list of 1 to "
 		    "%d checkpoints", PATROL_CHECKPOINTS_MAX);
 	r->cps = xcalloc(json_array_size(a), sizeof(*r->cps));
 	for (i = 0; i < json_array_size(a); i++) {
@@ -646,7 +629,7 @@ pt_parse_cps(const json_t *doc, struct patrol_route *r, char *err,
 			return -1;
 		for (j = 0; j < (int)i; j++)
 			if (strcasecmp(r->cps[j].tag, r->cps[i].tag) == 0)
-				return pt_fail(err, errsz, "%stag: '%s' is "
+				return xerr(err, errsz, "%stag: '%s' is "
 				    "already checkpoints[%d]", path,
 				    r->cps[i].tag, j);
 	}
@@ -664,7 +647,7 @@ pt_parse_rules(const json_t *doc, struct patrol_route *r, char *err,
 
 	if (!json_is_array(a) || json_array_size(a) == 0 ||
 	    json_array_size(a) > PATROL_RULES_MAX)
-		return pt_fail(err, errsz, "schedule: must be a list of 1 to %d "
+		return xerr(err, errsz, "schedule: must be a list of 1 to %d "
 		    "entries", PATROL_RULES_MAX);
 	r->rules = xcalloc(json_array_size(a), sizeof(*r->rules));
 	for (i = 0; i < json_array_size(a); i++) {
@@ -709,7 +692,7 @@ pt_check_wins(const struct patrol_route *r, char *err, size_t errsz)
 			for (k = n = 0; k < r->cps[i].nwins; k++)
 				n += pt_win_in(&r->rules[j], &r->cps[i].wins[k]);
 			if (n != r->rules[j].rounds)
-				return pt_fail(err, errsz, "checkpoints[%d]."
+				return xerr(err, errsz, "checkpoints[%d]."
 				    "windows: %d inside schedule[%d], which "
 				    "has %d rounds (one window per round, "
 				    "wholly inside the shift)", i, n, j,

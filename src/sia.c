@@ -58,20 +58,6 @@ struct sia_span {
 	size_t		 n;
 };
 
-/* Set err (when given) from a format and return -1. */
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err != NULL && errsz > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errsz, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 /* Count a problem; the first one becomes the reason in err. */
 static void __attribute__((format(printf, 2, 3)))
 problem(struct sia_parse *ps, const char *fmt, ...)
@@ -692,9 +678,9 @@ sia_decode(const char *data, size_t len, struct event *ev, size_t max,
 	if (nev != NULL)
 		*nev = 0;
 	if (data == NULL || len == 0)
-		return fail(err, errsz, "empty data");
+		return xerr(err, errsz, "empty data");
 	if (ev == NULL || max == 0 || nev == NULL)
-		return fail(err, errsz, "no room for events");
+		return xerr(err, errsz, "no room for events");
 	memset(&ps, 0, sizeof(ps));
 	ps.data = ps.p = data;
 	ps.end = data + len;

@@ -60,11 +60,9 @@ tz_fail(char *err, size_t errsz, const char *fmt, ...)
 {
 	va_list	ap;
 
-	if (err != NULL && errsz > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errsz, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	xverr(err, errsz, fmt, ap);
+	va_end(ap);
 	return NULL;
 }
 

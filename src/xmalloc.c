@@ -121,3 +121,23 @@ xstrtonum(const char *s, int base, long long min, long long max,
 	*out = v;
 	return 0;
 }
+
+/* Format a message into err when there is one. */
+void
+xverr(char *err, size_t errsz, const char *fmt, va_list ap)
+{
+	if (err != NULL && errsz > 0)
+		vsnprintf(err, errsz, fmt, ap);
+}
+
+/* Format a message into err when there is one; -1. */
+int
+xerr(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	xverr(err, errsz, fmt, ap);
+	va_end(ap);
+	return -1;
+}
