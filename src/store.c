@@ -36,7 +36,7 @@
  * catch up (writes without a pause), the loop checkpoints once the WAL
  * holds this many pages, as SQLite's own automatic checkpoint would.
  */
-#define STORE_WAL_HARD_PAGES	16384
+#define STORE_WAL_HARD_PAGES	8192
 #define STORE_SCHEMA_VERSION	((int)(sizeof(sql_migrations) / sizeof(sql_migrations[0])))
 
 /* The prepared statements; those marked reader run on the read-only connection. */

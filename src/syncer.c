@@ -76,14 +76,14 @@
 /* A commit that leaves more WAL pages than this asks for a checkpoint. */
 #define SYNCER_CKPT_PAGES	1000
 /* Checkpoints start at most this often (each syncs the WAL and the database). */
-#define SYNCER_CKPT_GAP_MS	200
+#define SYNCER_CKPT_GAP_MS	100
 
 struct syncer {
 	struct event		*ev;		/* owned; the pipe's read end */
 	syncer_done_fn		 done;
 	void			*done_arg;
 	uint64_t		 told;		/* durable, as last told to done */
-	char			*db, *wal;	/* owned */
+	char			*wal;		/* owned */
 	int			 pipefd[2];	/* sync thread -> loop */
 	pthread_t		 thr, cthr;
 	int			 started, cstarted;
@@ -118,7 +118,11 @@ syncer_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* fdatasync the file at path through a descriptor opened for it; 0 or an errno. */
+/*
+ * fdatasync the file at path through a descriptor opened for it; 0 or an
+ * errno.  Never the database file: closing a descriptor drops every POSIX
+ * lock the process holds on that file, SQLite's included.
+ */
 static int
 syncer_sync_path(const char *path)
 {
@@ -134,8 +138,8 @@ syncer_sync_path(const char *path)
 
 /*
  * Sync the WAL: the descriptor is reopened when the path names another
- * file than it.  With no WAL at all, whatever it held is in the database
- * already (checkpointed when the last connection closed): sync that.
+ * file than it (SQLite made a new one).  The WAL cannot vanish while the
+ * writer is open; if it did, nothing is known to be on disk: an error.
  * 0 or an errno.
  */
 static int
@@ -143,11 +147,8 @@ syncer_sync_wal(struct syncer *s)
 {
 	struct stat	st;
 
-	if (stat(s->wal, &st) == -1) {
-		if (errno != ENOENT)
-			return errno;
-		return syncer_sync_path(s->db);
-	}
+	if (stat(s->wal, &st) == -1)
+		return errno;
 	if (s->fd == -1 || st.st_ino != s->ino || st.st_dev != s->dev) {
 		if (s->fd != -1)
 			close(s->fd);
@@ -333,7 +334,6 @@ syncer_new(struct event_base *base, const char *db, const char *wal,
 	int		 rc;
 
 	s = xcalloc(1, sizeof(*s));
-	s->db = xstrdup(db);
 	s->wal = xstrdup(wal);
 	s->done = done;
 	s->done_arg = arg;
@@ -392,7 +392,6 @@ syncer_free(struct syncer *s)
 	pthread_cond_destroy(&s->work);
 	pthread_mutex_destroy(&s->mu);
 	free(s->wal);
-	free(s->db);
 	free(s);
 }
 
