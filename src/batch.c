@@ -300,16 +300,16 @@ batch_abort(struct batch *b)
 	batch_seal(b, 0);
 }
 
-/* Watch the sync just asked for: the slow-disk check. */
+/* Look at the running sync again in ms (the slow-disk check), unless due already. */
 static void
-batch_watch_sync(struct batch *b)
+batch_watch_sync(struct batch *b, int64_t ms)
 {
 	struct timeval	tv;
-	int		ms = b->slow_ms < BATCH_SLOW_CHECK_MS ? b->slow_ms :
-			    BATCH_SLOW_CHECK_MS;
 
 	if (b->slow_ev == NULL || evtimer_pending(b->slow_ev, NULL))
 		return;
+	if (ms > BATCH_SLOW_CHECK_MS)
+		ms = BATCH_SLOW_CHECK_MS;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(b->slow_ev, &tv);
@@ -349,7 +349,7 @@ batch_seal(struct batch *b, int ok)
 	b->done_id = z->id;
 	batch_list_run(&b->cl, ok);
 	if (ok && b->sync != NULL)
-		batch_watch_sync(b);
+		batch_watch_sync(b, b->slow_ms);
 	batch_synced(b->durable, 0, b);
 	/* After the waiters, as ever: the NAKs they sent are the episode's. */
 	if (!clean && b->fail_hook != NULL)
@@ -412,8 +412,10 @@ batch_slow_cb(evutil_socket_t fd, short what, void *arg)
 	int64_t		 ms = syncer_running_ms(b->sync);
 	char		 why[200];
 
+	/* Just past the limit, if the sync running now reaches it. */
 	if (b->durable < b->lastseq)
-		batch_watch_sync(b);
+		batch_watch_sync(b, ms < b->slow_ms ? b->slow_ms - ms + 5 :
+		    b->slow_ms);
 	if (b->slow || ms < b->slow_ms)
 		return;
 	b->slow = 1;
