@@ -455,6 +455,14 @@ conn_timercb(evutil_socket_t fd, short what, void *arg)
 		conn_arm(c);	/* the limits changed on reload */
 		return;
 	}
+	/* A panel waiting for its ACK (a slow sync) is not idle: we are. */
+	if (!is_frame && c->aq.n > 0) {
+		c->progress_ms = listen_now_ms();
+		TAILQ_REMOVE(&c->l->conns, c, entry);
+		TAILQ_INSERT_TAIL(&c->l->conns, c, entry);
+		conn_arm(c);
+		return;
+	}
 	if (is_frame) {
 		pcod_stats.frame_timeouts++;
 		conn_free(c, c->handshaking ? "TLS handshake not done within "

@@ -532,6 +532,12 @@ store_ckpt_open(const struct store *s, char *err, size_t errsz)
 {
 	struct store_ckpt	*c;
 
+	/* Two threads, a connection each: SQLite must be built for that. */
+	if (!sqlite3_threadsafe()) {
+		snprintf(err, errsz, "%s: SQLite is built without threads",
+		    s->path);
+		return NULL;
+	}
 	c = xcalloc(1, sizeof(*c));
 	c->db = store_connect(s->path, SQLITE_OPEN_READWRITE, err, errsz);
 	if (c->db == NULL)
