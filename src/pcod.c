@@ -143,6 +143,19 @@ pcod_pipeline(struct pcod *p)
 	batch_set_syncer(p->batch, p->syncer, p->cfg->sync_limit_ms);
 }
 
+/* One line on how the disk kept up, at shutdown. */
+static void
+pcod_sync_summary(struct pcod *p)
+{
+	uint64_t	syncs, ckpts;
+	int64_t		max_ms;
+
+	syncer_stats(p->syncer, &syncs, &max_ms, &ckpts);
+	log_info("store: %llu WAL sync(s), the slowest %lld ms; %llu "
+	    "checkpoint(s)", (unsigned long long)syncs, (long long)max_ms,
+	    (unsigned long long)ckpts);
+}
+
 /* Open the store, load accounts, bind listeners and the control socket. */
 static void
 pcod_start(struct pcod *p)
@@ -288,6 +301,7 @@ pcod_stop(struct pcod *p)
 	alarm_engine_free(p->alarms);
 	/* Everything committed is synced and answered by now. */
 	batch_free(p->batch);
+	pcod_sync_summary(p);
 	syncer_free(p->syncer);
 	store_ckpt_close(p->ckpt);
 	ingest_free(p->ingest);

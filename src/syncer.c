@@ -36,6 +36,23 @@
  * are read and written only with mu held; fd, ino and dev belong to the
  * sync thread; ckpt (the checkpoint connection) to the checkpoint thread
  * once it runs.  syncer_free() joins both threads before anything is freed.
+ * The writer connection, the open transaction, the sealed batches and
+ * their waiters (batch.c), the in-memory model and every socket stay the
+ * loop's alone: no thread ever sees them.  A waiter's argument stays its
+ * caller's until the waiter runs; the engine's notes of a committed batch
+ * (alarm.c) are handed to the batch with the waiter that publishes them.
+ * The threads hold no SQLite handle of the loop's, and the loop none of
+ * theirs; the database file is shared only through SQLite's own locking
+ * (the sync thread opens the WAL, never the database file: closing a
+ * descriptor would drop the process's POSIX locks on it).
+ *
+ * Reads.  Between its COMMIT and its sync a batch is visible to reads on
+ * the loop (the reader connection, the writer between batches, the
+ * in-memory model).  A console may see such an event, but whatever it does
+ * about it through pcod is written in a later batch and answered after a
+ * later sync, which covers the earlier commit too: a crash loses both or
+ * neither, and the panel, never acknowledged, sends the event again.
+ * Notifications and replies to changes, which consoles act on, wait.
  *
  * Durability.  An ACK, reply or notification leaves only when the durable
  * horizon has reached the commit that made it true (batch.c): the panel's
