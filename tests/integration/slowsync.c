@@ -8,8 +8,8 @@
  *   "eio"    fail with EIO, syncing nothing (a dying disk)
  *   missing  sync as usual
  * SLOWSYNC_LOG names a file that, after each sync of a WAL that succeeded,
- * holds the WAL's size then ("<bytes>\n"), for a test that cuts the power
- * (truncates the WAL to what the disk was told to keep).
+ * holds the WAL's size when that sync began ("<bytes>\n"): what the disk
+ * surely keeps, for a test that cuts the power (truncates the WAL to it).
  */
 #define _GNU_SOURCE
 #include <sys/stat.h>
@@ -17,6 +17,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,23 +57,31 @@ control(void)
 	return v;
 }
 
-/* Note the WAL's size after a good sync. */
+static pthread_mutex_t	logmu = PTHREAD_MUTEX_INITIALIZER;
+static off_t		logged = -1;	/* the most any sync surely covered */
+
+/* Note the WAL's size as it was when a sync that succeeded began (the most). */
 static void
-log_size(int fd)
+log_size(off_t size)
 {
 	const char	*p = getenv("SLOWSYNC_LOG");
-	struct stat	 st;
 	char		 buf[32];
 	int		 lfd, n;
 
-	if (p == NULL || fstat(fd, &st) == -1)
+	if (p == NULL || size < 0)
 		return;
-	n = snprintf(buf, sizeof(buf), "%020lld\n", (long long)st.st_size);
-	if ((lfd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) == -1)
-		return;
-	if (pwrite(lfd, buf, (size_t)n, 0) != n)
-		n = 0;
-	close(lfd);
+	pthread_mutex_lock(&logmu);
+	if (size > logged) {
+		logged = size;
+		n = snprintf(buf, sizeof(buf), "%020lld\n", (long long)size);
+		lfd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (lfd != -1) {
+			if (pwrite(lfd, buf, (size_t)n, 0) != n)
+				logged = -1;
+			close(lfd);
+		}
+	}
+	pthread_mutex_unlock(&logmu);
 }
 
 /* The shared path of fsync and fdatasync. */
@@ -81,6 +90,8 @@ shim(int fd, const char *name)
 {
 	sync_fn		 real = (sync_fn)dlsym(RTLD_NEXT, name);
 	struct timespec	 ts;
+	struct stat	 st;
+	off_t		 size = -1;
 	long		 v;
 	int		 rc, wal = is_wal(fd);
 
@@ -94,9 +105,12 @@ shim(int fd, const char *name)
 		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 			;
 	}
+	/* Only what was written before the sync began is surely covered. */
+	if (wal && fstat(fd, &st) == 0)
+		size = st.st_size;
 	rc = real(fd);
 	if (rc == 0 && wal)
-		log_size(fd);
+		log_size(size);
 	return rc;
 }
 
