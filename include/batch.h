@@ -50,14 +50,18 @@ uint64_t	 batch_done_id(const struct batch *);
  * again.  A failed sync is fatal: nothing since the last good one is known
  * durable, and retrying an fsync proves nothing.
  */
-void		 batch_set_syncer(struct batch *, struct syncer *sync, int slow_ms);
+void		 batch_set_syncer(struct batch *, struct syncer *sync,
+		    int slow_ms);
 /* The durable horizon moved (syncer.c's done callback; arg is the batch). */
 void		 batch_synced(uint64_t durable, int err, void *arg);
 /* Count one item; commits at once when the batch reaches its cap. */
 void		 batch_count(struct batch *);
 /* Roll the open batch back and tell every waiter it failed (a write inside it failed). */
 void		 batch_abort(struct batch *);
-/* Commit now and wait until everything committed is durable (shutdown).  0 ok, -1 failed. */
+/*
+ * Commit now and wait until everything committed is durable (shutdown).
+ * 0 ok, -1 failed.
+ */
 int		 batch_flush(struct batch *);
 /*
  * Told, with the store's message, whenever a batch fails (commit, abort, or

@@ -94,7 +94,8 @@ int		 store_wal_pages(const struct store *);
 void		 store_durable(struct store *);
 /* The checkpoint thread's connection; store_ckpt_run() is a syncer_ckpt_fn. */
 struct store_ckpt;
-struct store_ckpt *store_ckpt_open(const struct store *, char *err, size_t errsz);
+struct store_ckpt *store_ckpt_open(const struct store *, char *err,
+		    size_t errsz);
 int		 store_ckpt_run(void *ckpt);
 void		 store_ckpt_close(struct store_ckpt *);
 

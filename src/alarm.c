@@ -130,7 +130,7 @@ struct alarm_engine {
 	size_t			 nlogs, caplogs;
 	unsigned		 gen;		/* number of the open batch */
 	int			 waiting;	/* registered with the open batch */
-	int			 npubs;		/* committed batches' notes not yet out */
+	int			 npubs;		/* notes waiting for their sync */
 	alarm_comm_closed_fn	 comm_closed;	/* NULL: nobody supervises */
 	void			*comm_closed_arg;
 };
