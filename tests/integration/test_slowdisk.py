@@ -4,8 +4,9 @@ issue 11), with tests/integration/slowsync.so (LD_PRELOAD) slowing or failing
 the fsync of pcod's WAL:
 
 * While one WAL sync takes 2.5 s, the receiver does not freeze: a console's
-  status answers at once, TCP and UDP frames are still read, the storage
-  trouble reaches status and a subscribed console; no ACK leaves before the
+  status and event.list answer at once, TCP and UDP frames are still read,
+  the storage trouble reaches status and a subscribed console; no ACK, no
+  alarm notification and no reply to a console's change leaves before the
   slow sync has returned; the trouble ends once syncs are fast again.
 * A sync that fails (EIO) acknowledges nothing; pcod exits 1 so that SQLite
   recovers from the disk, and the panel's retransmission is stored once.
@@ -62,6 +63,22 @@ def write(path, text):
     os.rename(path + ".tmp", path)
 
 
+class Timed(threading.Thread):
+    """Runs fn in a thread; notes its result and when it came."""
+
+    def __init__(self, fn):
+        threading.Thread.__init__(self, daemon=True)
+        self.fn, self.result, self.at, self.error = fn, None, None, None
+        self.start()
+
+    def run(self):
+        try:
+            self.result = self.fn()
+            self.at = time.monotonic()
+        except Exception as e:     # noqa: BLE001 - reported by the test
+            self.error = e
+
+
 class Reader(threading.Thread):
     """Reads one answer from a panel; notes when it came."""
 
@@ -94,9 +111,15 @@ def _slow_sync(t, p, ctl):
     watcher = pt.Console(p)
     t.eq(watcher.req("subscribe", {"topics": ["system"]}).get("ok"), True,
          "a console subscribes to system")
+    alarms = pt.Console(p)
+    t.eq(alarms.req("subscribe", {"topics": ["alarm"]}).get("ok"), True,
+         "a console subscribes to alarms")
+    writer = pt.Console(p)
     with p.tcp() as c:
         t.eq(c.exchange(pt.sia(1, "5D01", "Nri1/BA01")).token, "ACK",
              "ACK on a normal disk")
+    t.check(alarms.wait(lambda n: (n.get("data") or {}).get("zone") == 1,
+                        timeout=3) is not None, "its alarm is published")
     frames0 = p.counters()["frames"]
     write(ctl, "%d\n" % SLOW_MS)
     tcp1, tcp2 = p.tcp(timeout=10), p.tcp(timeout=10)
@@ -111,6 +134,14 @@ def _slow_sync(t, p, ctl):
     r2, r3 = Reader(tcp2), Reader(udp)
     r2.start()
     r3.start()
+    note = Timed(lambda: alarms.wait(
+        lambda n: (n.get("data") or {}).get("zone") == 2, timeout=10))
+    change = Timed(lambda: writer.req("account.add", {"account": "5D02"}))
+    ev_t = time.monotonic()
+    ev = p.events(account="5D01")
+    t.check(time.monotonic() - ev_t < 0.5, "event.list answers at once "
+            "during a slow sync (%.3f s)" % (time.monotonic() - ev_t))
+    t.check(1 in [num(e.get("seq")) for e in ev], "and reads what is stored")
     st_t = time.monotonic()
     st = p.status()
     took = time.monotonic() - st_t
@@ -138,6 +169,16 @@ def _slow_sync(t, p, ctl):
     late = [round(r.at - t0, 2) for r in (r1, r2, r3) if r.at]
     t.check(len(late) == 3 and min(late) >= SLOW_MS / 1000.0 - 0.05,
             "no ACK before the slow sync returned (%s s)" % late)
+    for x in (note, change):
+        x.join(10)
+    t.check(note.result is not None and note.at - t0 >= SLOW_MS / 1000.0 - 0.05,
+            "the alarm of a frame in the slow batch is published only after "
+            "its sync (%s s)" % (note.at and round(note.at - t0, 2)))
+    t.check((change.result or {}).get("ok") is True and
+            change.at - t0 >= SLOW_MS / 1000.0 - 0.05,
+            "a console change made during the sync is answered after it "
+            "(%s s)" % (change.at and round(change.at - t0, 2)),
+            change.result or change.error)
     with p.tcp() as c:
         t.eq(c.exchange(pt.sia(5, "5D01", "Nri1/BA05")).token, "ACK",
              "a frame after the slow sync: ACK")
@@ -148,7 +189,7 @@ def _slow_sync(t, p, ctl):
          "status: storage ok once syncs are fast again")
     t.eq(sorted(num(e.get("seq")) for e in p.events(account="5D01")),
          [1, 2, 3, 4, 5], "every event stored once")
-    for c in (tcp1, tcp2, udp):
+    for c in (tcp1, tcp2, udp, alarms, writer):
         c.close()
 
 
