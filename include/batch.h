@@ -79,6 +79,12 @@ void		 batch_set_open_hook(struct batch *, batch_hook_fn, void *arg);
 void		 batch_set_max(struct batch *, int max);
 /* Change the slow-sync limit (SIGHUP). */
 void		 batch_set_slow_ms(struct batch *, int ms);
+/*
+ * Items committed and waiting for their sync at most (default 50000):
+ * with that many waiting, batch_join() fails (the fail hook is told) until
+ * the disk catches up, so a hung disk cannot make answers pile up in memory.
+ */
+void		 batch_set_backlog_max(struct batch *, int max);
 /* Batches committed and not yet durable (status). */
 int		 batch_unsynced(const struct batch *);
 /* Size of the last committed batch. */

@@ -29,6 +29,12 @@
 
 /* While a sync runs, how often the loop looks at how long it takes (ms, at most). */
 #define BATCH_SLOW_CHECK_MS	1000
+/*
+ * Items (frames, answers) committed and waiting for a sync at most: past
+ * this, a disk that hangs makes new batches fail (NAK) instead of letting
+ * their answers pile up in memory without bound.
+ */
+#define BATCH_BACKLOG_MAX	50000
 
 struct batch_waiter {
 	batch_cb	 cb;
@@ -43,6 +49,7 @@ struct batch_list {
 /* A batch sealed (committed or failed) whose waiters wait for their turn. */
 struct batch_sealed {
 	uint64_t		 id;
+	int			 count;		/* its items */
 	uint64_t		 seq;		/* its commit's number; 0: none to wait for */
 	int			 ok;		/* committed */
 	int			 clean;		/* committed, and no write in it failed */
@@ -68,6 +75,8 @@ struct batch {
 	struct batch_list	 cl;		/* the open batch's on-commit callbacks */
 	struct batch_sealed	*head, *tail;	/* owned; sealed, oldest first */
 	int			 nsealed;
+	int			 backlog;	/* items of the sealed batches */
+	int			 backlog_max;
 	uint64_t		 lastseq;	/* the last commit's number */
 	uint64_t		 durable;	/* commits synced up to here */
 	int			 releasing;	/* batch_release() is on the stack */
@@ -113,6 +122,7 @@ batch_new(struct event_base *base, struct store *store, int max)
 	b->ev = event_new(base, -1, 0, batch_commit_cb, b);
 	if (b->ev == NULL)
 		fatalx("batch_new: event_new failed");
+	b->backlog_max = BATCH_BACKLOG_MAX;
 	return b;
 }
 
@@ -158,6 +168,23 @@ batch_list_run(struct batch_list *l, int ok)
 	free(w);
 }
 
+/* Too much waits for the disk: this pass's joins fail (told once). */
+static int
+batch_refuse_backlog(struct batch *b)
+{
+	char	why[160];
+
+	b->refused = 1;
+	event_active(b->ev, 0, 0);
+	pcod_stats.commit_failures++;
+	snprintf(why, sizeof(why), "the disk is slow: %d item(s) wait for a "
+	    "sync of the WAL; new writes are refused until it returns",
+	    b->backlog);
+	if (b->fail_hook != NULL)
+		b->fail_hook(why, b->fail_arg);
+	return -1;
+}
+
 /*
  * Open the transaction if needed and schedule its commit.  A BEGIN that
  * fails (another process holds the write lock past the busy timeout) fails
@@ -171,6 +198,8 @@ batch_join(struct batch *b)
 		return 0;
 	if (b->refused)
 		return -1;
+	if (b->backlog >= b->backlog_max)
+		return batch_refuse_backlog(b);
 	if (store_begin(b->store) == -1) {
 		b->refused = 1;
 		event_active(b->ev, 0, 0);
@@ -336,8 +365,10 @@ batch_seal(struct batch *b, int ok)
 			    store_wal_pages(b->store));
 	} else
 		pcod_stats.commit_failures++;
-	b->count = 0;
 	z = batch_enqueue(b, ok && b->sync != NULL ? b->lastseq : 0, ok);
+	z->count = b->count;
+	b->backlog += z->count;
+	b->count = 0;
 	/*
 	 * A batch that committed what was left after a write in it failed
 	 * (disk full, rolled back to its savepoint) is no sign of recovery.
@@ -371,6 +402,7 @@ batch_release(struct batch *b)
 		if (b->head == NULL)
 			b->tail = NULL;
 		b->nsealed--;
+		b->backlog -= z->count;
 		b->done_id = z->id;
 		batch_list_run(&z->wl, z->ok);
 		any |= z->ok;
@@ -438,6 +470,13 @@ batch_set_syncer(struct batch *b, struct syncer *sync, int slow_ms)
 	if (b->slow_ev == NULL &&
 	    (b->slow_ev = evtimer_new(b->base, batch_slow_cb, b)) == NULL)
 		fatalx("batch_set_syncer: evtimer_new failed");
+}
+
+/* Change how many items may wait for a sync before new batches fail. */
+void
+batch_set_backlog_max(struct batch *b, int max)
+{
+	b->backlog_max = max > 0 ? max : 1;
 }
 
 /* Change the slow-sync limit. */

@@ -2,7 +2,8 @@
  * check_batch.c - the pipelined commit: no waiter (ACK, reply, notice) runs
  * before the sync covering its batch's commit has returned; waiters run in
  * batch order; a failed batch undoes at once and answers in its turn; a
- * failed sync answers nothing and exits; a slow sync is storage trouble.
+ * failed sync answers nothing and exits; a slow sync is storage trouble;
+ * a hung disk refuses new batches past the backlog.
  *
  * The test program defines fdatasync() itself: the syncer's thread (any
  * thread but the test's) then waits at a gate the test opens, so the test
@@ -389,6 +390,30 @@ START_TEST(test_slow_sync_trouble)
 }
 END_TEST
 
+/* A hung disk: past the backlog, new batches fail instead of piling up. */
+START_TEST(test_backlog_refused)
+{
+	batch_set_backlog_max(bt, 2);
+	gate(1);
+	stage("A");
+	batch_count(bt);
+	stage("B");
+	batch_count(bt);
+	spin(1);
+	wait_entered(1);
+	ck_assert_int_eq(batch_join(bt), -1);
+	ck_assert_int_eq(nfail, 1);
+	ck_assert_ptr_nonnull(strstr(lastwhy, "new writes are refused"));
+	ck_assert_int_eq(batch_join(bt), -1);	/* same pass: told once */
+	ck_assert_int_eq(nfail, 1);
+	ck_assert(!store_in_txn(st));
+	gate(0);
+	spin_until(2);
+	ck_assert_int_eq(batch_join(bt), 0);	/* the disk caught up */
+	ck_assert_int_eq(batch_flush(bt), 0);
+}
+END_TEST
+
 /* Without a syncer, the COMMIT is durable: waiters run at once. */
 START_TEST(test_plain_batch)
 {
@@ -423,6 +448,7 @@ batch_suite(void)
 	tcase_add_test(tc, test_flush_waits);
 	tcase_add_exit_test(tc, test_sync_eio_exits, 1);
 	tcase_add_test(tc, test_slow_sync_trouble);
+	tcase_add_test(tc, test_backlog_refused);
 	tcase_add_test(tc, test_plain_batch);
 	suite_add_tcase(s, tc);
 	return s;
