@@ -90,6 +90,8 @@ int		 store_pipeline(struct store *);
 const char	*store_wal_path(const struct store *);
 /* Pages in the WAL after the last commit (pipelined; else 0). */
 int		 store_wal_pages(const struct store *);
+/* On the loop, a checkpoint if the WAL outgrew its thread (32 MiB). */
+void		 store_checkpoint_oversized(struct store *);
 /* Every commit so far is synced: ship what waited for that (audit-syslog). */
 void		 store_durable(struct store *);
 /* The checkpoint thread's connection; store_ckpt_run() is a syncer_ckpt_fn. */

@@ -379,8 +379,11 @@ batch_seal(struct batch *b, int ok)
 	clean = z->clean;
 	b->done_id = z->id;
 	batch_list_run(&b->cl, ok);
-	if (ok && b->sync != NULL)
+	if (ok && b->sync != NULL) {
 		batch_watch_sync(b, b->slow_ms);
+		if (!b->slow)
+			store_checkpoint_oversized(b->store);
+	}
 	batch_synced(b->durable, 0, b);
 	/* After the waiters, as ever: the NAKs they sent are the episode's. */
 	if (!clean && b->fail_hook != NULL)

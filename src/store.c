@@ -121,8 +121,6 @@ struct store_ckpt {
 };
 
 /* Keep db's current error message as the store's last error. */
-static void	store_checkpoint_here(struct store *);
-
 static void
 store_keep_err(struct store *s, sqlite3 *db)
 {
@@ -473,12 +471,19 @@ store_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 	return SQLITE_OK;
 }
 
-/* A passive checkpoint on the loop: the WAL outgrew the checkpoint thread. */
-static void
-store_checkpoint_here(struct store *s)
+/*
+ * A passive checkpoint on the writer (the loop), if the WAL outgrew the
+ * checkpoint thread (writes that never paused).  batch.c calls it only
+ * while syncs are fast: on a slow disk the WAL grows rather than freeze
+ * the loop.
+ */
+void
+store_checkpoint_oversized(struct store *s)
 {
 	int	nlog = 0, nckpt = 0;
 
+	if (!s->pipelined || s->wal_pages < STORE_WAL_HARD_PAGES)
+		return;
 	if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 	    &nlog, &nckpt) == SQLITE_OK)
 		log_debug("%s: WAL of %d pages checkpointed on the loop (%d)",
@@ -590,8 +595,6 @@ store_commit(struct store *s)
 		/* Pipelined, the audit log hears of rows once they are synced. */
 		if (s->audit_shipped >= 0 && !s->pipelined)
 			store_audit_ship(s);
-		if (s->pipelined && s->wal_pages >= STORE_WAL_HARD_PAGES)
-			store_checkpoint_here(s);
 		return 0;
 	}
 	/* A failed COMMIT may leave the transaction open; the kept error stays. */

@@ -26,7 +26,10 @@
  *     thread.  What stays on the loop: when a checkpoint has caught up and
  *     the WAL starts over, the next COMMIT writes and syncs the new WAL
  *     header (SQLite needs that sync to keep old frames from ever being
- *     replayed); that is one small fsync per WAL cycle.
+ *     replayed); that is one small fsync per WAL cycle.  And should writes
+ *     never pause long enough for this thread to catch up, the loop
+ *     checkpoints by itself at 32 MiB of WAL, but only while syncs are
+ *     fast (store_checkpoint_oversized(), batch.c).
  *   Back to the loop: the threads never touch libevent or anything the
  *     loop owns.  The sync thread writes a byte into a pipe; the loop's
  *     read event takes the durable number under the mutex and calls
