@@ -49,6 +49,7 @@ struct config {
 	int			 panel_charset;	/* enum text_charset: non-UTF-8 text */
 	int			 batch_max;	/* frames per commit */
 	int			 busy_timeout_ms;	/* wait for a foreign lock, then fail */
+	int			 sync_limit_ms;	/* a longer WAL sync is trouble */
 	int			 log_level;	/* LOG_LVL_* */
 	unsigned		 alarm_classes;	/* bit 1 << enum event_class: raises an alarm */
 	int			 take_deadline;	/* seconds before an untaken alarm escalates */

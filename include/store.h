@@ -81,6 +81,26 @@ struct store_event_row {
 struct store	*store_open(const char *path, char *err, size_t errsz);
 void		 store_close(struct store *);
 
+/*
+ * The pipelined commit (src/syncer.c): COMMIT writes the WAL without an
+ * fsync (synchronous=NORMAL) and the writer never checkpoints by itself;
+ * a commit is durable once the WAL is synced.  0 or -1.
+ */
+int		 store_pipeline(struct store *);
+const char	*store_wal_path(const struct store *);
+/* Pages in the WAL after the last commit (pipelined; else 0). */
+int		 store_wal_pages(const struct store *);
+/* On the loop, a checkpoint if the WAL outgrew its thread (32 MiB). */
+void		 store_checkpoint_oversized(struct store *);
+/* Every commit so far is synced: ship what waited for that (audit-syslog). */
+void		 store_durable(struct store *);
+/* The checkpoint thread's connection; store_ckpt_run() is a syncer_ckpt_fn. */
+struct store_ckpt;
+struct store_ckpt *store_ckpt_open(const struct store *, char *err,
+		    size_t errsz);
+int		 store_ckpt_run(void *ckpt);
+void		 store_ckpt_close(struct store_ckpt *);
+
 /* The batch transaction (one writer).  0 or -1; store_errmsg() says why. */
 int		 store_begin(struct store *);
 int		 store_commit(struct store *);	/* rolls back itself on failure */

@@ -132,6 +132,7 @@ struct alarm_engine {
 	size_t			 nlogs, caplogs;
 	unsigned		 gen;		/* number of the open batch */
 	int			 waiting;	/* registered with the open batch */
+	int			 npubs;		/* notes waiting for their sync */
 	alarm_comm_closed_fn	 comm_closed;	/* NULL: nobody supervises */
 	void			*comm_closed_arg;
 };
@@ -436,14 +437,14 @@ alarm_index_load(struct alarm_engine *e)
 
 /* --- notifications after commit ------------------------------------------ */
 
-/* Be told when the open batch ends (once per batch). */
+/* Be told when the open batch commits or fails (once per batch). */
 static void
 alarm_watch(struct alarm_engine *e)
 {
 	if (e->waiting)
 		return;
 	e->waiting = 1;
-	batch_defer(e->batch, alarm_batch_done, e);
+	batch_on_commit(e->batch, alarm_batch_done, e);
 }
 
 /* Append a note about id (o: its index entry, or NULL). */
@@ -603,32 +604,78 @@ alarm_logs_flush(struct alarm_engine *e, int ok)
 	e->nlogs = 0;
 }
 
-/* The batch holding our changes ended: publish them, or forget them. */
+/*
+ * A committed batch's log lines and notes, kept until it is durable (the
+ * pipelined commit): later batches may open and change the index meanwhile.
+ */
+struct alarm_pub {
+	struct alarm_engine	*e;		/* not owned */
+	struct alarm_note	*notes;		/* owned */
+	size_t			 nnotes;
+	char			**logs;		/* owned */
+	size_t			 nlogs;
+	unsigned		 gen;		/* the batch's */
+};
+
+/* The batch is durable (ok) or lost: log its lines, publish its notes, free. */
+static void
+alarm_pub_run(int ok, void *arg)
+{
+	struct alarm_pub	*p = arg;
+	struct alarm_engine	*e = p->e;
+	int64_t			 now = clock_now_ms();
+	size_t			 i;
+
+	e->npubs--;
+	for (i = 0; i < p->nlogs; i++) {
+		if (ok)
+			log_info("%s", p->logs[i]);
+		free(p->logs[i]);
+	}
+	free(p->logs);
+	if (ok && !alarm_listened(e))
+		ok = 0;
+	for (i = 0; i < p->nnotes; i++) {
+		if (ok)
+			alarm_note_publish(e, &p->notes[i], p->gen, now);
+		free(p->notes[i].reason);
+	}
+	free(p->notes);
+	free(p);
+}
+
+/*
+ * The batch holding our changes committed or failed: the index is put
+ * right at once (before any later batch opens); what consoles and the log
+ * hear waits until the batch is durable.
+ */
 static void
 alarm_batch_done(int ok, void *arg)
 {
 	struct alarm_engine	*e = arg;
-	struct alarm_note	*notes = e->notes;
-	size_t			 i, n = e->nnotes;
-	unsigned		 gen = e->gen++;
-	int64_t			 now = clock_now_ms();
+	struct alarm_pub	*p;
 
-	e->notes = NULL;
-	e->nnotes = e->capnotes = 0;
 	e->waiting = 0;
 	if (ok)
 		alarm_undo_forget(e);
 	else
 		alarm_undo_replay(e);
-	alarm_logs_flush(e, ok);
-	if (ok && !alarm_listened(e))
-		ok = 0;
-	for (i = 0; i < n; i++) {
-		if (ok)
-			alarm_note_publish(e, &notes[i], gen, now);
-		free(notes[i].reason);
-	}
-	free(notes);
+	p = xcalloc(1, sizeof(*p));
+	p->e = e;
+	p->notes = e->notes;
+	p->nnotes = e->nnotes;
+	p->logs = e->logs;
+	p->nlogs = e->nlogs;
+	p->gen = e->gen++;
+	e->notes = NULL;
+	e->nnotes = e->capnotes = 0;
+	e->logs = NULL;
+	e->nlogs = e->caplogs = 0;
+	e->npubs++;
+	if (ok)
+		batch_defer(e->batch, alarm_pub_run, p);
+	else
+		alarm_pub_run(0, p);
 }
 
 /* --- shared helpers ------------------------------------------------------ */
@@ -1781,8 +1828,8 @@ alarm_engine_free(struct alarm_engine *e)
 
 	if (e == NULL)
 		return;
-	/* The batch's waiter list points at us. */
-	if (e->waiting)
+	/* The batch's waiter lists point at us. */
+	if (e->waiting || e->npubs > 0)
 		batch_flush(e->batch);
 	if (e->timer != NULL)
 		event_free(e->timer);

@@ -44,6 +44,8 @@
 #define DEF_BATCH_MAX		4096
 #define DEF_BUSY_TIMEOUT_MS	10	/* a foreign lock fails the batch this soon */
 #define MAX_BUSY_TIMEOUT_MS	1000
+#define DEF_SYNC_LIMIT_MS	1000	/* a WAL sync longer than this is trouble */
+#define MAX_SYNC_LIMIT_MS	600000
 #define DEF_TAKE_DEADLINE	60
 #define DEF_ESCALATION_INTERVAL	120
 #define DEF_SUPERVISION_GRACE	60
@@ -565,6 +567,14 @@ h_busy_timeout(struct parse *p, char **av, int ac)
 	    &p->conf->busy_timeout_ms);
 }
 
+/* database-sync-limit MS */
+static int
+h_sync_limit(struct parse *p, char **av, int ac)
+{
+	return parse_num(p, "", av[0], 1, MAX_SYNC_LIMIT_MS,
+	    &p->conf->sync_limit_ms);
+}
+
 /* alarm-classes CLASS... */
 static int
 h_alarm_classes(struct parse *p, char **av, int ac)
@@ -762,6 +772,7 @@ static const struct directive directives[] = {
 	{ "panel-charset", "cp1252|cp1250", h_panel_charset, 1, 1, 1, 1, NULL },
 	{ "batch-max", "N", h_batch_max, 1, 1, 1, 1, NULL },
 	{ "database-busy-timeout", "MS", h_busy_timeout, 1, 1, 1, 1, NULL },
+	{ "database-sync-limit", "MS", h_sync_limit, 1, 1, 1, 1, NULL },
 	{ "log-level", "warn|info|debug", h_log_level, 1, 1, 1, 1, NULL },
 	{ "alarm-classes", "CLASS... | none", h_alarm_classes, 1, -1, 1, 1, NULL },
 	{ "take-deadline", "SECONDS", h_take_deadline, 1, 1, 1, 1, NULL },
@@ -1005,6 +1016,7 @@ config_new(const char *path)
 	c->duplicate_window = DEF_DUPLICATE_WINDOW;
 	c->batch_max = DEF_BATCH_MAX;
 	c->busy_timeout_ms = DEF_BUSY_TIMEOUT_MS;
+	c->sync_limit_ms = DEF_SYNC_LIMIT_MS;
 	c->log_level = LOG_LVL_INFO;
 	c->alarm_classes = DEF_ALARM_CLASSES;
 	c->take_deadline = DEF_TAKE_DEADLINE;

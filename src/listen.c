@@ -67,13 +67,20 @@ struct answer {
 	struct ingest_answer	 a;
 	struct sockaddr_storage	 to;
 	socklen_t		 tolen;
+	uint64_t		 batch;		/* batch_id() it waits for */
 };
 
-/* Answers in arrival order; those waiting for the batch hold back the rest. */
+/*
+ * Answers in arrival order; those waiting for their batch hold back the
+ * rest.  With the pipelined commit they may wait for several batches (one
+ * syncing, the next open): each answer knows its batch, and the queue is
+ * registered once with each.
+ */
 struct answerq {
 	struct answer	*q;		/* owned */
 	size_t		 n, cap;
-	int		 in_batch;	/* registered with the batch for this pass */
+	int		 ndefer;	/* batch_defer() callbacks still to come */
+	uint64_t	 deferred;	/* the last batch registered with */
 };
 
 struct listener;
@@ -141,12 +148,19 @@ listen_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Append one answer to q. */
-static void
-answerq_push(struct answerq *q, const struct ingest_answer *a,
+/*
+ * Append one answer to q, waiting for the open batch (one that does not
+ * wait goes with the answer before it).  1 when q must register with that
+ * batch (batch_defer()), 0 when it already is.
+ */
+static int
+answerq_push(struct answerq *q, struct batch *b, const struct ingest_answer *a,
     const struct sockaddr_storage *to, socklen_t tolen)
 {
 	struct answer	*e;
+	uint64_t	 id;
+
+	id = a->wait_commit || q->n == 0 ? batch_id(b) : q->q[q->n - 1].batch;
 
 	if (q->n == q->cap) {
 		q->cap = q->cap ? q->cap * 2 : 8;
@@ -157,6 +171,31 @@ answerq_push(struct answerq *q, const struct ingest_answer *a,
 	if (to != NULL)
 		memcpy(&e->to, to, tolen);
 	e->tolen = tolen;
+	e->batch = id;
+	if (q->ndefer > 0 && q->deferred == id)
+		return 0;
+	q->deferred = id;
+	q->ndefer++;
+	return 1;
+}
+
+/* How many answers at the head of q belong to batches up to done. */
+static size_t
+answerq_ready(const struct answerq *q, uint64_t done)
+{
+	size_t	k = 0;
+
+	while (k < q->n && q->q[k].batch <= done)
+		k++;
+	return k;
+}
+
+/* Forget the first k answers of q (sent). */
+static void
+answerq_drop(struct answerq *q, size_t k)
+{
+	memmove(q->q, q->q + k, (q->n - k) * sizeof(*q->q));
+	q->n -= k;
 }
 
 /* The bytes to send for a queued answer once its batch is decided. */
@@ -229,22 +268,24 @@ conn_send(struct conn *c, const char *buf, size_t len)
 		bufferevent_write(c->bev, buf + n, len - (size_t)n);
 }
 
-/* The batch holding this connection's frames is decided: send its answers in order. */
+/* A batch holding this connection's frames is decided: send its answers in order. */
 static void
 conn_committed(int ok, void *arg)
 {
 	struct conn	*c = arg;
 	const char	*buf;
 	char		 out[4096];
-	size_t		 i, o = 0;
+	size_t		 i, k, o = 0;
 	int		 len;
 
-	c->aq.in_batch = 0;
+	c->aq.ndefer--;
 	if (c->state == CONN_DEAD) {
-		conn_destroy(c);
+		if (c->aq.ndefer == 0)
+			conn_destroy(c);
 		return;
 	}
-	for (i = 0; i < c->aq.n; i++) {
+	k = answerq_ready(&c->aq, batch_done_id(c->l->ls->batch));
+	for (i = 0; i < k; i++) {
 		answer_bytes(&c->aq.q[i].a, ok, &buf, &len);
 		if (len <= 0)
 			continue;
@@ -256,7 +297,7 @@ conn_committed(int ok, void *arg)
 		o += (size_t)len;
 	}
 	conn_send(c, out, o);
-	c->aq.n = 0;
+	answerq_drop(&c->aq, k);
 	/* Only a draining connection may go here: an open one may be mid-read. */
 	if (c->state == CONN_DRAINING)
 		conn_flush(c);
@@ -286,11 +327,8 @@ conn_answer(struct conn *c, const struct ingest_answer *a)
 		conn_send(c, a->buf, (size_t)a->len);
 		return;
 	}
-	answerq_push(&c->aq, a, NULL, 0);
-	if (!c->aq.in_batch) {
-		c->aq.in_batch = 1;
+	if (answerq_push(&c->aq, b, a, NULL, 0))
 		batch_defer(b, conn_committed, c);
-	}
 	if (a->wait_commit)
 		batch_count(b);
 }
@@ -417,6 +455,14 @@ conn_timercb(evutil_socket_t fd, short what, void *arg)
 		conn_arm(c);	/* the limits changed on reload */
 		return;
 	}
+	/* A panel waiting for its ACK (a slow sync) is not idle: we are. */
+	if (!is_frame && c->aq.n > 0) {
+		c->progress_ms = listen_now_ms();
+		TAILQ_REMOVE(&c->l->conns, c, entry);
+		TAILQ_INSERT_TAIL(&c->l->conns, c, entry);
+		conn_arm(c);
+		return;
+	}
 	if (is_frame) {
 		pcod_stats.frame_timeouts++;
 		conn_free(c, c->handshaking ? "TLS handshake not done within "
@@ -526,7 +572,7 @@ conn_free(struct conn *c, const char *reason)
 	bufferevent_free(c->bev);
 	c->bev = NULL;
 	c->state = CONN_DEAD;
-	if (!c->aq.in_batch)
+	if (c->aq.ndefer == 0)
 		conn_destroy(c);
 	if (l->ls->draining && listen_nconns(l->ls) == 0)
 		event_base_loopbreak(l->ls->base);
@@ -723,15 +769,16 @@ udp_committed(int ok, void *arg)
 {
 	struct listener	*l = arg;
 	const char	*buf;
-	size_t		 i;
+	size_t		 i, k;
 	int		 len;
 
-	l->aq.in_batch = 0;
-	for (i = 0; i < l->aq.n; i++) {
+	l->aq.ndefer--;
+	k = answerq_ready(&l->aq, batch_done_id(l->ls->batch));
+	for (i = 0; i < k; i++) {
 		answer_bytes(&l->aq.q[i].a, ok, &buf, &len);
 		udp_send(l, buf, len, &l->aq.q[i].to, l->aq.q[i].tolen);
 	}
-	l->aq.n = 0;
+	answerq_drop(&l->aq, k);
 }
 
 /*
@@ -814,11 +861,8 @@ udp_datagram(struct listener *l, const char *buf, size_t n,
 			udp_send(l, a.buf, a.len, from, fromlen);
 		return;
 	}
-	answerq_push(&l->aq, &a, from, fromlen);
-	if (!l->aq.in_batch) {
-		l->aq.in_batch = 1;
+	if (answerq_push(&l->aq, l->ls->batch, &a, from, fromlen))
 		batch_defer(l->ls->batch, udp_committed, l);
-	}
 	batch_count(l->ls->batch);
 }
 

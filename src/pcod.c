@@ -33,6 +33,7 @@
 #include "store.h"
 #include "supervise.h"
 #include "patrol_run.h"
+#include "syncer.h"
 #include "trouble.h"
 #include "xmalloc.h"
 
@@ -57,6 +58,8 @@ struct pcod {
 	struct trouble		*trouble;	/* the database refusing writes */
 	struct auditq		*auditq;	/* console audit rows kept meanwhile */
 	int			 verbose;	/* -v count */
+	struct syncer		*syncer;	/* the WAL's sync and checkpoint threads */
+	struct store_ckpt	*ckpt;		/* the checkpoint thread's connection */
 };
 
 /* Print usage and exit 2. */
@@ -124,6 +127,37 @@ pcod_listening(void *arg)
 	return control_listening(arg, NULL);
 }
 
+/* Commit without fsync on the loop; the WAL is synced and checkpointed by threads. */
+static void
+pcod_pipeline(struct pcod *p)
+{
+	char	err[512];
+
+	if ((p->ckpt = store_ckpt_open(p->store, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	p->syncer = syncer_new(p->base, p->cfg->database,
+	    store_wal_path(p->store), batch_synced, p->batch, store_ckpt_run,
+	    p->ckpt, err, sizeof(err));
+	if (p->syncer == NULL)
+		fatalx("%s", err);
+	if (store_pipeline(p->store) == -1)
+		fatalx("%s: %s", p->cfg->database, store_errmsg(p->store));
+	batch_set_syncer(p->batch, p->syncer, p->cfg->sync_limit_ms);
+}
+
+/* One line on how the disk kept up, at shutdown. */
+static void
+pcod_sync_summary(struct pcod *p)
+{
+	uint64_t	syncs, ckpts;
+	int64_t		max_ms;
+
+	syncer_stats(p->syncer, &syncs, &max_ms, &ckpts);
+	log_info("store: %llu WAL sync(s), the slowest %lld ms; %llu "
+	    "checkpoint(s)", (unsigned long long)syncs, (long long)max_ms,
+	    (unsigned long long)ckpts);
+}
+
 /* Open the store, load accounts, bind listeners and the control socket. */
 static void
 pcod_start(struct pcod *p)
@@ -140,6 +174,7 @@ pcod_start(struct pcod *p)
 		fatalx("%s: cannot read accounts: %s", p->cfg->database,
 		    store_errmsg(p->store));
 	p->batch = batch_new(p->base, p->store, p->cfg->batch_max);
+	pcod_pipeline(p);
 	p->alarms = alarm_engine_new(p->base, p->store, p->batch, p->cfg);
 	p->supervisor = supervise_new(p->base, p->store, p->batch, p->alarms,
 	    p->cfg);
@@ -210,6 +245,7 @@ pcod_reload(struct pcod *p)
 	supervise_set_config(p->supervisor, ncfg);
 	p->ctx.cfg = ncfg;
 	batch_set_max(p->batch, ncfg->batch_max);
+	batch_set_slow_ms(p->batch, ncfg->sync_limit_ms);
 	store_set_busy_timeout(p->store, ncfg->busy_timeout_ms);
 	listen_reconfigure(p->listeners, ncfg);
 	if (store_audit_syslog(p->store, ncfg->audit_syslog) == -1)
@@ -273,7 +309,11 @@ pcod_stop(struct pcod *p)
 	p->ctx.patrol = NULL;
 	supervise_free(p->supervisor);
 	alarm_engine_free(p->alarms);
+	/* Everything committed is synced and answered by now. */
 	batch_free(p->batch);
+	pcod_sync_summary(p);
+	syncer_free(p->syncer);
+	store_ckpt_close(p->ckpt);
 	ingest_free(p->ingest);
 	acct_table_free(p->accts);
 	store_close(p->store);

@@ -31,6 +31,12 @@
  */
 #define STORE_BUSY_MS		5000
 #define STORE_CACHE_KIB		"32768"	/* writer page cache */
+/*
+ * Pipelined, the checkpoint thread keeps the WAL short; should it never
+ * catch up (writes without a pause), the loop checkpoints once the WAL
+ * holds this many pages, as SQLite's own automatic checkpoint would.
+ */
+#define STORE_WAL_HARD_PAGES	8192
 #define STORE_SCHEMA_VERSION	((int)(sizeof(sql_migrations) / sizeof(sql_migrations[0])))
 
 /* The prepared statements; those marked reader run on the read-only connection. */
@@ -104,6 +110,14 @@ struct store {
 	char			 err[256];	/* the last failure, for store_errmsg() */
 	int			 errcode;	/* its SQLite result code; 0 our own */
 	uint64_t		 nunavail;	/* failures store_unavailable() calls so */
+	int			 pipelined;	/* synchronous=NORMAL: durable once synced */
+	int			 wal_pages;	/* WAL pages after the last commit */
+	char			*wal;		/* "<path>-wal"; owned */
+};
+
+/* The checkpoint thread's own connection (syncer.c runs it there). */
+struct store_ckpt {
+	sqlite3		*db;		/* owned */
 };
 
 /* Keep db's current error message as the store's last error. */
@@ -398,6 +412,7 @@ store_open(const char *path, char *err, size_t errsz)
 		return NULL;
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
+	s->wal = xasprintf("%s-wal", path);
 	s->audit_shipped = -1;
 	s->db = store_connect(path, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, err, errsz);
@@ -441,8 +456,128 @@ store_close(struct store *s)
 	/* The writer last: closing it checkpoints the WAL. */
 	sqlite3_close_v2(s->rdb);
 	sqlite3_close_v2(s->db);
+	free(s->wal);
 	free(s->path);
 	free(s);
+}
+
+/* The writer's WAL hook: remember its size; no automatic checkpoint. */
+static int
+store_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store	*s = arg;
+
+	s->wal_pages = pages;
+	return SQLITE_OK;
+}
+
+/*
+ * A passive checkpoint on the writer (the loop), if the WAL outgrew the
+ * checkpoint thread (writes that never paused).  batch.c calls it only
+ * while syncs are fast: on a slow disk the WAL grows rather than freeze
+ * the loop.
+ */
+void
+store_checkpoint_oversized(struct store *s)
+{
+	int	nlog = 0, nckpt = 0;
+
+	if (!s->pipelined || s->wal_pages < STORE_WAL_HARD_PAGES)
+		return;
+	if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    &nlog, &nckpt) == SQLITE_OK)
+		log_debug("%s: WAL of %d pages checkpointed on the loop (%d)",
+		    s->path, nlog, nckpt);
+}
+
+/*
+ * Commit without fsync (synchronous=NORMAL) and without the automatic
+ * checkpoint: from now on a commit is durable only once syncer.c has
+ * synced the WAL, and batch.c waits for that.  0 or -1.
+ */
+int
+store_pipeline(struct store *s)
+{
+	if (strcmp(s->path, ":memory:") == 0)
+		return store_failx(s, "an in-memory database has no WAL to sync");
+	if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		return store_fail(s, STORE_WRITER);
+	/* Replaces the automatic checkpoint, which is a WAL hook too. */
+	sqlite3_wal_hook(s->db, store_wal_hook, s);
+	s->pipelined = 1;
+	return 0;
+}
+
+/* The WAL's path. */
+const char *
+store_wal_path(const struct store *s)
+{
+	return s->wal;
+}
+
+/* WAL pages after the last commit (pipelined only; else 0). */
+int
+store_wal_pages(const struct store *s)
+{
+	return s->wal_pages;
+}
+
+/* Every commit so far is on disk: what waits for that may go (the audit log). */
+void
+store_durable(struct store *s)
+{
+	if (s->audit_shipped >= 0 && s->pipelined)
+		store_audit_ship(s);
+}
+
+/* A connection of its own for the checkpoint thread; NULL with err set. */
+struct store_ckpt *
+store_ckpt_open(const struct store *s, char *err, size_t errsz)
+{
+	struct store_ckpt	*c;
+
+	/* Two threads, a connection each: SQLite must be built for that. */
+	if (!sqlite3_threadsafe()) {
+		snprintf(err, errsz, "%s: SQLite is built without threads",
+		    s->path);
+		return NULL;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->db = store_connect(s->path, SQLITE_OPEN_READWRITE, err, errsz);
+	if (c->db == NULL)
+		goto fail;
+	/* It syncs the WAL before and the database after each checkpoint. */
+	if (store_exec(c->db, s->path, "PRAGMA synchronous=FULL", err,
+	    errsz) != 0)
+		goto fail;
+	sqlite3_wal_autocheckpoint(c->db, 0);
+	return c;
+fail:
+	store_ckpt_close(c);
+	return NULL;
+}
+
+/* Close the checkpoint connection. */
+void
+store_ckpt_close(struct store_ckpt *c)
+{
+	if (c == NULL)
+		return;
+	sqlite3_close_v2(c->db);
+	free(c);
+}
+
+/* One passive checkpoint (never waits for the writer or readers).  0 or -1. */
+int
+store_ckpt_run(void *arg)
+{
+	struct store_ckpt	*c = arg;
+	int			 rc;
+
+	rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, NULL);
+	return rc == SQLITE_OK ? 0 : -1;
 }
 
 /* Open the batch transaction (BEGIN IMMEDIATE: take the write lock now). */
@@ -457,7 +592,8 @@ int
 store_commit(struct store *s)
 {
 	if (store_run(s, ST_COMMIT, SQLITE_OK) == 0) {
-		if (s->audit_shipped >= 0)
+		/* Pipelined, the audit log hears of rows once they are synced. */
+		if (s->audit_shipped >= 0 && !s->pipelined)
 			store_audit_ship(s);
 		return 0;
 	}

@@ -328,7 +328,8 @@ sup_pend(struct supervisor *s, struct sup_acct *a)
 	}
 	if (!s->deferred) {
 		s->deferred = 1;
-		batch_defer(s->batch, sup_committed, s);
+		/* At COMMIT, before a later batch opens: a failure undoes our view. */
+		batch_on_commit(s->batch, sup_committed, s);
 	}
 }
 

@@ -1,0 +1,467 @@
+/*
+ * check_batch.c - the pipelined commit: no waiter (ACK, reply, notice) runs
+ * before the sync covering its batch's commit has returned; waiters run in
+ * batch order; a failed batch undoes at once and answers in its turn; a
+ * failed sync answers nothing and exits; a slow sync is storage trouble;
+ * a hung disk refuses new batches past the backlog.
+ *
+ * The test program defines fdatasync() itself: the syncer's thread (any
+ * thread but the test's) then waits at a gate the test opens, so the test
+ * decides when "the disk" returns.
+ */
+#include "config.h"
+
+#include <sys/syscall.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <event2/event.h>
+
+#include "batch.h"
+#include "log.h"
+#include "store.h"
+#include "syncer.h"
+#include "tmpstore.h"
+
+static pthread_t		 main_thr;
+static pthread_mutex_t		 gmu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t		 gcv = PTHREAD_COND_INITIALIZER;
+static int			 gate_closed;	/* syncs from threads wait */
+static int			 gate_eio;	/* ... and then fail */
+static int			 nentered, nreturned;	/* syncs from threads */
+
+/* The disk: a thread's sync waits while the gate is closed. */
+int
+fdatasync(int fd)
+{
+	int	self = pthread_equal(pthread_self(), main_thr), eio = 0, rc;
+
+	if (!self) {
+		pthread_mutex_lock(&gmu);
+		nentered++;
+		pthread_cond_broadcast(&gcv);
+		while (gate_closed)
+			pthread_cond_wait(&gcv, &gmu);
+		eio = gate_eio;
+		pthread_mutex_unlock(&gmu);
+	}
+	if (eio) {
+		errno = EIO;
+		return -1;
+	}
+	rc = (int)syscall(SYS_fdatasync, fd);
+	if (!self) {
+		pthread_mutex_lock(&gmu);
+		nreturned++;
+		pthread_cond_broadcast(&gcv);
+		pthread_mutex_unlock(&gmu);
+	}
+	return rc;
+}
+
+/* Close or open the gate. */
+static void
+gate(int closed)
+{
+	pthread_mutex_lock(&gmu);
+	gate_closed = closed;
+	pthread_cond_broadcast(&gcv);
+	pthread_mutex_unlock(&gmu);
+}
+
+/* Syncs from threads that have returned so far. */
+static int
+returned(void)
+{
+	int	n;
+
+	pthread_mutex_lock(&gmu);
+	n = nreturned;
+	pthread_mutex_unlock(&gmu);
+	return n;
+}
+
+/* Wait (up to 5 s) until a thread is inside a sync. */
+static void
+wait_entered(int n)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 5;
+	pthread_mutex_lock(&gmu);
+	while (nentered < n)
+		if (pthread_cond_timedwait(&gcv, &gmu, &ts) != 0)
+			break;
+	pthread_mutex_unlock(&gmu);
+	ck_assert_int_ge(nentered, n);
+}
+
+static struct tmpstore		 ts;
+static struct store		*st;
+static struct event_base	*base;
+static struct batch		*bt;
+static struct syncer		*sy;
+static struct store_ckpt	*ck;
+static int			 nacct;
+
+/* What the waiters saw, in order. */
+#define MAXREC	32
+static struct rec {
+	const char	*name;
+	int		 ok;
+	int		 synced;	/* syncs returned when it ran */
+	uint64_t	 id;		/* batch_done_id() */
+} recs[MAXREC];
+static int	nrecs;
+static int	nfail, nok;
+static char	lastwhy[256];
+
+/* A waiter: note who ran, with what, after how many syncs. */
+static void
+record(int ok, void *arg)
+{
+	ck_assert_int_lt(nrecs, MAXREC);
+	recs[nrecs].name = arg;
+	recs[nrecs].ok = ok;
+	recs[nrecs].synced = returned();
+	recs[nrecs].id = batch_done_id(bt);
+	nrecs++;
+}
+
+/* The fail and ok hooks. */
+static void
+fail_hook(const char *why, void *arg)
+{
+	nfail++;
+	snprintf(lastwhy, sizeof(lastwhy), "%s", why);
+}
+
+static void
+ok_hook(void *arg)
+{
+	nok++;
+}
+
+/* A pipelined store and batch; the gate open. */
+static void
+setup(void)
+{
+	char	err[256];
+
+	main_thr = pthread_self();
+	gate(0);
+	gate_eio = 0;
+	nentered = nreturned = 0;
+	nrecs = nfail = nok = 0;
+	st = tmpstore_open(&ts, "check_batch");
+	base = event_base_new();
+	bt = batch_new(base, st, 1000);
+	ck = store_ckpt_open(st, err, sizeof(err));
+	ck_assert_msg(ck != NULL, "%s", err);
+	sy = syncer_new(base, ts.path, store_wal_path(st), batch_synced, bt,
+	    store_ckpt_run, ck, err, sizeof(err));
+	ck_assert_msg(sy != NULL, "%s", err);
+	ck_assert_int_eq(store_pipeline(st), 0);
+	batch_set_syncer(bt, sy, 1000);
+	batch_set_fail_hook(bt, fail_hook, NULL);
+	batch_set_ok_hook(bt, ok_hook, NULL);
+}
+
+/* Everything synced and freed. */
+static void
+teardown(void)
+{
+	gate(0);
+	batch_free(bt);
+	syncer_free(sy);
+	store_ckpt_close(ck);
+	event_base_free(base);
+	tmpstore_remove(&ts, st);
+}
+
+/* Write one account into the open batch (joining it) and defer name. */
+static void
+stage(const char *name)
+{
+	struct store_account	a;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.account, sizeof(a.account), "%04d", ++nacct);
+	ck_assert_int_eq(batch_join(bt), 0);
+	ck_assert_int_eq(store_account_add(st, &a), 0);
+	batch_defer(bt, record, (void *)name);
+}
+
+/* Run the loop for about ms (its events, the commit, the syncer's pipe). */
+static void
+spin(int ms)
+{
+	int	i;
+
+	for (i = 0; i < ms; i++) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+}
+
+/* Run the loop until n waiters ran (5 s at most). */
+static void
+spin_until(int n)
+{
+	int	i;
+
+	for (i = 0; i < 5000 && nrecs < n; i++) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	ck_assert_int_eq(nrecs, n);
+}
+
+START_TEST(test_no_answer_before_sync)
+{
+	gate(1);
+	stage("A");
+	spin(1);			/* the pass's tail: COMMIT */
+	ck_assert(!store_in_txn(st));
+	wait_entered(1);
+	spin(150);
+	ck_assert_int_eq(nrecs, 0);	/* the disk has not returned */
+	/* The loop goes on: the next batch is staged and committed meanwhile. */
+	stage("B");
+	spin(1);
+	ck_assert(!store_in_txn(st));
+	spin(50);
+	ck_assert_int_eq(nrecs, 0);
+	gate(0);
+	spin_until(2);
+	ck_assert_str_eq(recs[0].name, "A");
+	ck_assert_str_eq(recs[1].name, "B");
+	ck_assert_int_eq(recs[0].ok, 1);
+	ck_assert_int_eq(recs[1].ok, 1);
+	ck_assert_int_ge(recs[0].synced, 1);
+	ck_assert_int_ge(recs[1].synced, 1);
+	ck_assert(recs[0].id < recs[1].id);
+	ck_assert_int_eq(nok > 0, 1);
+	ck_assert_int_eq(batch_unsynced(bt), 0);
+}
+END_TEST
+
+/* On-commit callbacks run at COMMIT; waiters only after the sync. */
+START_TEST(test_on_commit_at_commit)
+{
+	gate(1);
+	stage("W");
+	batch_on_commit(bt, record, "C");
+	spin(1);
+	ck_assert_int_eq(nrecs, 1);
+	ck_assert_str_eq(recs[0].name, "C");
+	ck_assert_int_eq(recs[0].ok, 1);
+	ck_assert_int_eq(recs[0].synced, 0);
+	gate(0);
+	spin_until(2);
+	ck_assert_str_eq(recs[1].name, "W");
+	ck_assert_int_ge(recs[1].synced, 1);
+}
+END_TEST
+
+/* A failed batch undoes at once, but answers after the batches before it. */
+START_TEST(test_failed_batch_in_order)
+{
+	gate(1);
+	stage("A");
+	spin(1);
+	wait_entered(1);
+	stage("B");
+	batch_on_commit(bt, record, "b-undo");
+	batch_abort(bt);
+	ck_assert_int_eq(nrecs, 1);
+	ck_assert_str_eq(recs[0].name, "b-undo");
+	ck_assert_int_eq(recs[0].ok, 0);
+	ck_assert_int_eq(nfail, 1);
+	spin(50);
+	ck_assert_int_eq(nrecs, 1);
+	gate(0);
+	spin_until(3);
+	ck_assert_str_eq(recs[1].name, "A");
+	ck_assert_int_eq(recs[1].ok, 1);
+	ck_assert_str_eq(recs[2].name, "B");
+	ck_assert_int_eq(recs[2].ok, 0);
+}
+END_TEST
+
+/* With no batch open, a waiter waits for the last commit's sync. */
+START_TEST(test_defer_none_open)
+{
+	gate(1);
+	stage("A");
+	spin(1);
+	wait_entered(1);
+	/* A retransmission's answer: its original is committed, not synced. */
+	batch_defer(bt, record, "dup");
+	spin(50);
+	ck_assert_int_eq(nrecs, 0);
+	gate(0);
+	spin_until(2);
+	ck_assert_str_eq(recs[1].name, "dup");
+	ck_assert_int_eq(recs[1].ok, 1);
+	/* Everything is durable: at once. */
+	batch_defer(bt, record, "now");
+	ck_assert_int_eq(nrecs, 3);
+}
+END_TEST
+
+/* Open the gate after 200 ms, from another thread. */
+static void *
+opener(void *arg)
+{
+	usleep(200000);
+	gate(0);
+	return NULL;
+}
+
+/* batch_flush (shutdown) commits, waits for the sync and answers. */
+START_TEST(test_flush_waits)
+{
+	pthread_t	t;
+
+	gate(1);
+	stage("A");
+	ck_assert_int_eq(pthread_create(&t, NULL, opener, NULL), 0);
+	ck_assert_int_eq(batch_flush(bt), 0);
+	ck_assert_int_eq(nrecs, 1);
+	ck_assert_int_ge(recs[0].synced, 1);
+	pthread_join(t, NULL);
+}
+END_TEST
+
+/* A waiter that runs although it must not. */
+static void
+must_not_run(int ok, void *arg)
+{
+	_exit(3);
+}
+
+/* A failed sync answers nothing and exits 1 (fatalx). */
+START_TEST(test_sync_eio_exits)
+{
+	struct store_account	a;
+
+	log_init(1, LOG_LVL_WARN);
+	gate_eio = 1;
+	memset(&a, 0, sizeof(a));
+	snprintf(a.account, sizeof(a.account), "EIO1");
+	ck_assert_int_eq(batch_join(bt), 0);
+	ck_assert_int_eq(store_account_add(st, &a), 0);
+	batch_defer(bt, must_not_run, NULL);
+	spin(3000);
+	ck_abort_msg("still running after a failed sync");
+}
+END_TEST
+
+/* A sync past the limit is trouble; it ends when a sync is fast again. */
+START_TEST(test_slow_sync_trouble)
+{
+	batch_set_slow_ms(bt, 100);
+	gate(1);
+	stage("A");
+	spin(1);
+	wait_entered(1);
+	spin(400);
+	ck_assert_int_eq(nfail, 1);
+	ck_assert_ptr_nonnull(strstr(lastwhy, "the disk is slow"));
+	ck_assert_int_eq(nrecs, 0);
+	gate(0);
+	spin_until(1);
+	/* That sync was slow: no recovery yet. */
+	ck_assert_int_eq(nok, 0);
+	stage("B");
+	spin_until(2);
+	ck_assert_int_eq(nok, 1);
+	ck_assert_int_eq(nfail, 1);
+}
+END_TEST
+
+/* A hung disk: past the backlog, new batches fail instead of piling up. */
+START_TEST(test_backlog_refused)
+{
+	batch_set_backlog_max(bt, 2);
+	gate(1);
+	stage("A");
+	batch_count(bt);
+	stage("B");
+	batch_count(bt);
+	spin(1);
+	wait_entered(1);
+	ck_assert_int_eq(batch_join(bt), -1);
+	ck_assert_int_eq(nfail, 1);
+	ck_assert_ptr_nonnull(strstr(lastwhy, "new writes are refused"));
+	ck_assert_int_eq(batch_join(bt), -1);	/* same pass: told once */
+	ck_assert_int_eq(nfail, 1);
+	ck_assert(!store_in_txn(st));
+	gate(0);
+	spin_until(2);
+	ck_assert_int_eq(batch_join(bt), 0);	/* the disk caught up */
+	ck_assert_int_eq(batch_flush(bt), 0);
+}
+END_TEST
+
+/* Without a syncer, the COMMIT is durable: waiters run at once. */
+START_TEST(test_plain_batch)
+{
+	struct batch		*b2 = batch_new(base, st, 1000);
+	struct store_account	 a;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.account, sizeof(a.account), "PLN1");
+	ck_assert_int_eq(batch_join(b2), 0);
+	ck_assert_int_eq(store_account_add(st, &a), 0);
+	batch_defer(b2, record, "P");
+	ck_assert_int_eq(batch_unsynced(b2), 0);
+	ck_assert_int_eq(batch_flush(b2), 0);
+	ck_assert_int_eq(nrecs, 1);
+	ck_assert_int_eq(recs[0].ok, 1);
+	batch_free(b2);
+}
+END_TEST
+
+static Suite *
+batch_suite(void)
+{
+	Suite	*s = suite_create("batch");
+	TCase	*tc = tcase_create("pipeline");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_no_answer_before_sync);
+	tcase_add_test(tc, test_on_commit_at_commit);
+	tcase_add_test(tc, test_failed_batch_in_order);
+	tcase_add_test(tc, test_defer_none_open);
+	tcase_add_test(tc, test_flush_waits);
+	tcase_add_exit_test(tc, test_sync_eio_exits, 1);
+	tcase_add_test(tc, test_slow_sync_trouble);
+	tcase_add_test(tc, test_backlog_refused);
+	tcase_add_test(tc, test_plain_batch);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(batch_suite());
+	int	 nf;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
