@@ -529,8 +529,12 @@ pr_settle(struct patrol_run *pr, const struct pr_route *r,
 	if (batch_join(pr->batch) != 0)
 		return -1;
 	if (!pr->waiting) {
+		/*
+		 * At COMMIT, not at the sync: the next batch may open before
+		 * this one is durable, and it must register again.
+		 */
 		pr->waiting = 1;
-		batch_defer(pr->batch, pr_batch_done, pr);
+		batch_on_commit(pr->batch, pr_batch_done, pr);
 	}
 	if (pr_judge(pr, r, sh, STORE_PATROL_BATCH, now, &res) != 0) {
 		patrol_result_free(&res);
