@@ -42,6 +42,9 @@ int		 store_bind_str(sqlite3_stmt *, int idx, const char *v);
 
 /* Step a bound writer statement to SQLITE_DONE, then reset it.  0 or -1. */
 int		 store_step_done(struct store *, sqlite3_stmt *);
+/* Step a bound query once: 1 with column 0 in *out, 0 no row, -1 error; resets it. */
+int		 store_step_int64(struct store *, enum store_conn, sqlite3_stmt *,
+		    int64_t *out);
 /* The current row as {column name: value}; NULL columns become null. */
 json_t		*store_row_json(sqlite3_stmt *);
 /*

@@ -926,14 +926,22 @@ alarm_stack(struct alarm_engine *e, struct alarm_open *o,
 	return 0;
 }
 
+/* The key of an alarm named by what it is about, not by a zone: kind, name, class. */
+static void
+alarm_key_named(int kind, const char *name, int cls, struct alarm_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->kind = kind;
+	snprintf(k->account, sizeof(k->account), "%s", name);
+	k->zone = -1;
+	k->cls = cls;
+}
+
 /* The key of the one alarm every unknown account shares. */
 static void
 alarm_key_unknown(struct alarm_key *k)
 {
-	memset(k, 0, sizeof(*k));
-	k->kind = KEY_UNKNOWN;
-	k->zone = -1;
-	k->cls = EVC_OTHER;
+	alarm_key_named(KEY_UNKNOWN, "", EVC_OTHER, k);
 }
 
 /* An unknown account's event on its alarm: one more, the account counted. */
@@ -1017,11 +1025,7 @@ alarm_on_event(struct alarm_engine *e, const struct alarm_input *in)
 static void
 alarm_key_comm(const char *account, struct alarm_key *k)
 {
-	memset(k, 0, sizeof(*k));
-	k->kind = KEY_COMM;
-	snprintf(k->account, sizeof(k->account), "%s", account);
-	k->zone = -1;
-	k->cls = EVC_TROUBLE;
+	alarm_key_named(KEY_COMM, account, EVC_TROUBLE, k);
 }
 
 /* A silent account: raise its communication-failure alarm (one open at most). */
@@ -1077,11 +1081,7 @@ alarm_raise_system(struct alarm_engine *e, const char *what, const char *text)
 	struct alarm_open	*o;
 	struct alarm_raise	 r;
 
-	memset(&k, 0, sizeof(k));
-	k.kind = KEY_SYSTEM;
-	snprintf(k.account, sizeof(k.account), "%s", what);
-	k.zone = -1;
-	k.cls = EVC_TROUBLE;
+	alarm_key_named(KEY_SYSTEM, what, EVC_TROUBLE, &k);
 	if (batch_join(e->batch) == -1)
 		return -1;
 	if ((o = alarm_find(e, &k)) != NULL) {
@@ -1139,11 +1139,7 @@ alarm_comm_restore(struct alarm_engine *e, const char *account)
 static void
 alarm_key_patrol(const char *ref, int cls, struct alarm_key *k)
 {
-	memset(k, 0, sizeof(*k));
-	k->kind = KEY_PATROL;
-	snprintf(k->account, sizeof(k->account), "%s", ref);
-	k->zone = -1;
-	k->cls = cls;
+	alarm_key_named(KEY_PATROL, ref, cls, k);
 }
 
 /*

@@ -1065,6 +1065,23 @@ store_step_done(struct store *s, sqlite3_stmt *st)
 	return 0;
 }
 
+/* Step a query once for one integer. */
+int
+store_step_int64(struct store *s, enum store_conn conn, sqlite3_stmt *st,
+    int64_t *out)
+{
+	int	rc = sqlite3_step(st), ret;
+
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		ret = 1;
+	} else
+		ret = rc == SQLITE_DONE ? 0 : store_fail(s, conn);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return ret;
+}
+
 /* The current row as an object keyed by column name. */
 json_t *
 store_row_json(sqlite3_stmt *st)

@@ -107,23 +107,6 @@ prot_bind_site(sqlite3_stmt *st, int idx, int64_t site_id)
 	    sqlite3_bind_null(st, idx);
 }
 
-/* Step a bound query once: 1 with column 0 in *out, 0 no row, -1 error; resets. */
-static int
-prot_scalar(struct store *s, enum store_conn conn, sqlite3_stmt *st,
-    int64_t *out)
-{
-	int	rc = sqlite3_step(st), ret;
-
-	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_int64(st, 0);
-		ret = 1;
-	} else
-		ret = rc == SQLITE_DONE ? 0 : store_fail(s, conn);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return ret;
-}
-
 /* The selection query on conn. */
 static int64_t
 prot_select(struct store *s, enum store_conn conn, int64_t site_id,
@@ -139,7 +122,7 @@ prot_select(struct store *s, enum store_conn conn, int64_t site_id,
 	rc |= store_bind_str(st, 2, cls);
 	if (rc != SQLITE_OK)
 		return store_fail(s, conn);
-	return prot_scalar(s, conn, st, &id) < 0 ? -1 : id;
+	return store_step_int64(s, conn, st, &id) < 0 ? -1 : id;
 }
 
 /* The protocol version in force for class at site: its id, 0 none, -1. */
@@ -232,7 +215,7 @@ prot_supersede(struct store *s, const char *name, int64_t *latest)
 
 	if (st == NULL || store_bind_str(st, 1, name) != SQLITE_OK)
 		return st == NULL ? -1 : store_fail(s, STORE_WRITER);
-	if (prot_scalar(s, STORE_WRITER, st, latest) < 0)
+	if (store_step_int64(s, STORE_WRITER, st, latest) < 0)
 		return -1;
 	if ((st = store_stmt(s, STORE_WRITER, sql_prot_uncurrent)) == NULL)
 		return -1;

@@ -64,23 +64,6 @@ risk_conn(int committed)
 	return committed ? STORE_READER : STORE_WRITER;
 }
 
-/* Step a bound query once: 1 with column 0 in *out, 0 no row, -1; resets. */
-static int
-risk_scalar(struct store *s, enum store_conn conn, sqlite3_stmt *st,
-    int64_t *out)
-{
-	int	rc = sqlite3_step(st), ret;
-
-	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_int64(st, 0);
-		ret = 1;
-	} else
-		ret = rc == SQLITE_DONE ? 0 : store_fail(s, conn);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return ret;
-}
-
 /* Run sql (writer) with one integer bound: its scalar into *out.  0 or -1. */
 static int
 risk_scalar_id(struct store *s, const char *sql, int64_t id, int64_t *out)
@@ -92,7 +75,7 @@ risk_scalar_id(struct store *s, const char *sql, int64_t id, int64_t *out)
 		return -1;
 	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK)
 		return store_fail(s, STORE_WRITER);
-	return risk_scalar(s, STORE_WRITER, st, out) < 0 ? -1 : 0;
+	return store_step_int64(s, STORE_WRITER, st, out) < 0 ? -1 : 0;
 }
 
 /* Member name of o, stored as JSON text, parsed back in place. */
@@ -238,7 +221,7 @@ store_risk_tables_put(struct store *s, const json_t *doc,
 	int64_t		 latest = 0;
 	int		 rc;
 
-	if (st == NULL || risk_scalar(s, STORE_WRITER, st, &latest) < 0 ||
+	if (st == NULL || store_step_int64(s, STORE_WRITER, st, &latest) < 0 ||
 	    (st = store_stmt(s, STORE_WRITER, sql_tables_uncurrent)) == NULL ||
 	    store_step_done(s, st) != 0 ||
 	    (st = store_stmt(s, STORE_WRITER, sql_tables_insert)) == NULL)
