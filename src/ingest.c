@@ -20,9 +20,11 @@
 #include "event.h"
 #include "ingest.h"
 #include "log.h"
+#include "seen.h"
 #include "sia.h"
 #include "stats.h"
 #include "store.h"
+#include "store_seen.h"
 #include "supervise.h"
 #include "text.h"
 #include "xdata.h"
@@ -30,6 +32,13 @@
 
 /* A SIA frame carries a handful of events; what is past this many is undecodable. */
 #define INGEST_MAX_EVENTS	64
+/*
+ * Retransmission keys held in memory (about 44 bytes each): 10,000 frames/s
+ * for 100 s.  Past it the oldest are dropped and the store answers for them.
+ */
+#define INGEST_SEEN_MAX		(1 << 20)
+/* At start-up, frames this much older than the window are read back too (clock steps). */
+#define INGEST_SEEN_MARGIN_MS	(300 * 1000)
 
 struct ingest {
 	struct store		*store;		/* not owned */
@@ -38,6 +47,9 @@ struct ingest {
 	const struct config	*cfg;		/* not owned */
 	struct alarm_engine	*alarms;	/* not owned; NULL: none */
 	struct supervisor	*supervisor;	/* not owned; NULL: none */
+	struct seen		*seen;		/* owned: the window's keys */
+	uint32_t		 seen_mark;	/* where the open batch's keys start */
+	int			 seen_waiting;	/* told when the open batch ends */
 	struct dc09_content	 content;	/* scratch, too big for the stack */
 	struct event		 ev[INGEST_MAX_EVENTS];
 };
@@ -57,6 +69,85 @@ struct ingest_frame {
 	char				 err[160];
 };
 
+/* One stored frame's key back into the set (start-up). */
+static void
+ingest_seen_row(void *arg, const char *account, int seq, const char *digest,
+    int64_t ms)
+{
+	struct ingest	*ig = arg;
+
+	/* a frame without a digest never matches, in the store either */
+	if (account != NULL && digest != NULL)
+		seen_add(ig->seen, account, seq, strtoull(digest, NULL, 16), ms);
+}
+
+/*
+ * Read the window's keys back from the store, so that a retransmission of a
+ * frame stored before a restart is still known.  On failure nothing is known
+ * here and the store answers every lookup until the window has passed.
+ */
+static void
+ingest_seen_load(struct ingest *ig)
+{
+	int64_t	now = clock_wall_ms();
+	int64_t	from = now - (int64_t)ig->cfg->duplicate_window * 1000 -
+		    INGEST_SEEN_MARGIN_MS;
+
+	if (store_frame_recent(ig->store, from, ingest_seen_row, ig) == -1) {
+		log_warnx("cannot read the duplicate window back: %s; the "
+		    "database answers the retransmission check for now",
+		    store_errmsg(ig->store));
+		seen_rollback(ig->seen, seen_mark(ig->seen) - (uint32_t)
+		    seen_count(ig->seen));
+		from = now + 1;
+	}
+	seen_forget_before(ig->seen, from);
+	log_debug("duplicate window: %zu key(s) read back", seen_count(ig->seen));
+}
+
+/* The batch holding this pass's keys ended: keep them, or forget them with it. */
+static void
+ingest_seen_done(int ok, void *arg)
+{
+	struct ingest	*ig = arg;
+
+	ig->seen_waiting = 0;
+	if (!ok)
+		seen_rollback(ig->seen, ig->seen_mark);
+}
+
+/* Remember a frame just written to the open batch. */
+static void
+ingest_seen_add(struct ingest *ig, const struct ingest_frame *f,
+    uint64_t digest, int64_t ms)
+{
+	if (!ig->seen_waiting) {
+		ig->seen_waiting = 1;
+		ig->seen_mark = seen_mark(ig->seen);
+		batch_defer(ig->batch, ingest_seen_done, ig);
+	}
+	seen_add(ig->seen, f->account, f->seq, digest, ms);
+}
+
+/*
+ * Was this frame stored within the window (the open batch included)?  The
+ * keys in memory answer; the store only for what they no longer hold.
+ * 1, 0, or -1 (store error).
+ */
+static int
+ingest_seen(struct ingest *ig, const struct ingest_frame *f, uint64_t digest,
+    const char *hex, int64_t now_ms)
+{
+	int64_t	since = now_ms - (int64_t)ig->cfg->duplicate_window * 1000;
+	int	rc;
+
+	seen_expire(ig->seen, since);
+	rc = seen_lookup(ig->seen, f->account, f->seq, digest, since);
+	if (rc != -1)
+		return rc;
+	return store_frame_seen(ig->store, f->account, f->seq, hex, since);
+}
+
 /* The receiver over store, batch and the account table. */
 struct ingest *
 ingest_new(struct store *store, struct batch *batch, struct acct_table *accts,
@@ -69,6 +160,8 @@ ingest_new(struct store *store, struct batch *batch, struct acct_table *accts,
 	ig->batch = batch;
 	ig->accts = accts;
 	ig->cfg = cfg;
+	ig->seen = seen_new(INGEST_SEEN_MAX);
+	ingest_seen_load(ig);
 	return ig;
 }
 
@@ -76,6 +169,9 @@ ingest_new(struct store *store, struct batch *batch, struct acct_table *accts,
 void
 ingest_free(struct ingest *ig)
 {
+	if (ig == NULL)
+		return;
+	seen_free(ig->seen);
 	free(ig);
 }
 
@@ -298,7 +394,7 @@ ingest_decode(struct ingest *ig, struct ingest_frame *f)
  * is left out, except with seq 0000: panels that never advance the sequence
  * send that, and for them only the timestamp keeps two like events apart.
  */
-static void
+static uint64_t
 ingest_digest(const struct ingest_frame *f, const struct dc09_content *c,
     char *out)
 {
@@ -317,6 +413,7 @@ ingest_digest(const struct ingest_frame *f, const struct dc09_content *c,
 		h *= 1099511628211ULL;
 	}
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
+	return h;
 }
 
 /* Names and text blocks as the panel wrote them, into UTF-8 in place. */
@@ -363,12 +460,12 @@ ingest_store(struct ingest *ig, struct ingest_frame *f, int nev)
 	struct store_frame		 sf;
 	char				 digest[17], *ext = NULL;
 	int64_t				 id, now_ms = clock_wall_ms();
+	uint64_t			 h;
 	int				 i, seen;
 	json_t				*x;
 
-	ingest_digest(f, c, digest);
-	seen = store_frame_seen(ig->store, f->account, f->seq, digest,
-	    now_ms - (int64_t)ig->cfg->duplicate_window * 1000);
+	h = ingest_digest(f, c, digest);
+	seen = ingest_seen(ig, f, h, digest, now_ms);
 	if (seen != 0)
 		return seen == 1 ? 0 : -1;
 	memset(&sf, 0, sizeof(sf));
@@ -398,6 +495,7 @@ ingest_store(struct ingest *ig, struct ingest_frame *f, int nev)
 	free(ext);
 	if (id < 0)
 		return -1;
+	ingest_seen_add(ig, f, h, now_ms);
 	for (i = 0; i < nev; i++) {
 		ingest_utf8(ig, &ig->ev[i]);
 		if (ingest_event(ig, f, id, &sf, &ig->ev[i]) == -1)

@@ -31,6 +31,7 @@
 #define BENCH_MAX_WINDOW	64
 #define BENCH_MAX_EVENTS	50000000LL
 #define BENCH_TCP_TIMEOUT	5	/* seconds without an answer */
+#define BENCH_HOLD_TIMEOUT	60	/* the same with -H */
 #define BENCH_UDP_RETRIES	3
 #define BENCH_TICK_MS		20
 #define BENCH_FRAME_MAX		512
@@ -461,7 +462,8 @@ static int
 tcp_start(struct panel *p)
 {
 	struct bench *b = p->b;
-	struct timeval tv = { BENCH_TCP_TIMEOUT, 0 };
+	/* -H: thousands connect at once; the accept queue takes its time */
+	struct timeval tv = { b->hold ? BENCH_HOLD_TIMEOUT : BENCH_TCP_TIMEOUT, 0 };
 
 	p->bev = bufferevent_socket_new(b->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (p->bev == NULL)

@@ -177,16 +177,22 @@ peer_setup() {
 
 # peer_run PREFIX WIDTH COUNT OPTS: one pcobench run against a fresh peer.
 peer_run() {
-	pport=$(randport)
-	node "$HERE/siapeer.js" "$peer_lib" "$pport" "$1" "$2" "$3" \
-	    > "$tmp/peer.out" 2> "$tmp/peer.err" &
-	peerpid=$!
-	i=0
-	until grep -q ready "$tmp/peer.out" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 500 ] || { echo "run.sh: the peer does not start" >&2; cat "$tmp/peer.err" >&2; break; }
-		sleep 0.02
+	for _ in 1 2 3 4 5; do
+		pport=$(randport)
+		: > "$tmp/peer.out"
+		node "$HERE/siapeer.js" "$peer_lib" "$pport" "$1" "$2" "$3" \
+		    > "$tmp/peer.out" 2> "$tmp/peer.err" &
+		peerpid=$!
+		# ready, or gone (the port was taken: try another)
+		until grep -q ready "$tmp/peer.out" 2>/dev/null; do
+			kill -0 "$peerpid" 2>/dev/null || break
+			sleep 0.02
+		done
+		grep -q ready "$tmp/peer.out" && break
+		wait "$peerpid" 2>/dev/null || true
+		peerpid=
 	done
+	[ -n "$peerpid" ] || { echo "run.sh: the peer does not start" >&2; tail -5 "$tmp/peer.err" >&2; return 0; }
 	# shellcheck disable=SC2086
 	"$BENCH" -p "$pport" -n "$N" -d "$DUR" -a "$1" $4 < /dev/null || true
 	kill -TERM "$peerpid" 2>/dev/null || true
@@ -307,12 +313,19 @@ sc_startup() {
 	times=''
 	r=1
 	while [ $r -le "$RUNS" ]; do
-		port=$(randport)
-		write_conf "$tmp/i.st" "$port" ""
-		echo "$port" > "$tmp/i.st/port"
-		"$PCOD" -f -c "$tmp/i.st/pcod.conf" 2>> "$tmp/i.st/pcod.log" &
-		echo $! > "$tmp/i.st/pid"
-		ms=$(wait_answer st 60000) || { echo "run.sh: no answer at start-up" >&2; cat "$tmp/i.st/pcod.log" >&2; exit 1; }
+		for _ in 1 2 3 4 5; do		# another port when this one is taken
+			port=$(randport)
+			write_conf "$tmp/i.st" "$port" ""
+			echo "$port" > "$tmp/i.st/port"
+			: > "$tmp/i.st/pcod.log"
+			"$PCOD" -f -c "$tmp/i.st/pcod.conf" 2>> "$tmp/i.st/pcod.log" &
+			echo $! > "$tmp/i.st/pid"
+			if ms=$(wait_answer st 60000); then
+				break
+			fi
+			grep -q "in use" "$tmp/i.st/pcod.log" || { echo "run.sh: no answer at start-up" >&2; cat "$tmp/i.st/pcod.log" >&2; exit 1; }
+			wait "$(pidof_i st)" 2>/dev/null || true
+		done
 		echo "startup run $r: ${ms} ms to the first ACK, rss=$(rss_kb st)kB"
 		times="$times $ms"
 		rss=$(rss_kb st)

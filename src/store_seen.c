@@ -1,0 +1,88 @@
+/* store_seen.c - the frames of the duplicate window, read back at start-up. */
+#include "config.h"
+
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "store_int.h"
+#include "store_seen.h"
+
+static const char sql_first_at[] = "SELECT id, received_ms FROM frames"
+    " WHERE id >= ?1 ORDER BY id LIMIT 1";
+static const char sql_bounds[] = "SELECT min(id), max(id) FROM frames";
+static const char sql_keys[] = "SELECT account, seq, digest, received_ms"
+    " FROM frames WHERE id >= ?1 ORDER BY id";
+
+/* The first frame at or after id: 1 found (*ms set), 0 none, -1 error. */
+static int
+store_frame_at(struct store *s, int64_t id, int64_t *ms)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_first_at);
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ms = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : store_fail(s, STORE_WRITER);
+}
+
+/* The smallest id whose frame (or the next one stored) is at or after from_ms. */
+static int
+store_frame_search(struct store *s, int64_t from_ms, int64_t *first)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_bounds);
+	int64_t		 lo, hi, mid, ms = 0;
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return store_fail(s, STORE_WRITER);
+	}
+	lo = sqlite3_column_int64(st, 0);
+	hi = sqlite3_column_int64(st, 1) + 1;	/* hi: past the newest */
+	sqlite3_reset(st);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((rc = store_frame_at(s, mid, &ms)) == -1)
+			return -1;
+		if (rc == 1 && ms < from_ms)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*first = lo;
+	return 0;
+}
+
+/* Every frame from the first received at or after from_ms, oldest first. */
+int
+store_frame_recent(struct store *s, int64_t from_ms, store_seen_fn fn,
+    void *arg)
+{
+	sqlite3_stmt	*st;
+	int64_t		 first = 0;
+	int		 rc;
+
+	if (store_frame_search(s, from_ms, &first) == -1)
+		return -1;
+	if ((st = store_stmt(s, STORE_WRITER, sql_keys)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, first);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(arg, (const char *)sqlite3_column_text(st, 0),
+		    sqlite3_column_int(st, 1),
+		    (const char *)sqlite3_column_text(st, 2),
+		    sqlite3_column_int64(st, 3));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, STORE_WRITER);
+}
