@@ -4,6 +4,7 @@ keys live in memory now: a retransmission is still recognised after a
 restart or a crash, a window widened on reload still reaches frames the
 memory no longer holds, and a frame past the window is a new event."""
 
+import resource
 import signal
 import time
 
@@ -88,6 +89,63 @@ def many_keys_one_account(t):
         t.eq(acks, resent, "every resend ACKed")
     t.eq(dups(p), resent, "every resend recognised")
     t.eq(len(p.events(account="3456", limit=n * 2)), n, "each event stored once")
+
+
+def nofile(pid):
+    """pcod's soft and hard descriptor limits, from /proc."""
+    with open("/proc/%d/limits" % pid) as f:
+        for ln in f:
+            if ln.startswith("Max open files"):
+                soft, hard = ln.split()[3:5]
+                return int(soft), int(hard)
+    return None
+
+
+@T.test
+def descriptor_limit_raised_for_max_connections(t):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 2000:
+        t.info("hard limit %d: too low to test" % hard)
+        return
+    # pcod inherits a low soft limit; the test takes its own back at once
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+    try:
+        p = Pcod(conf={"listen tcp": "127.0.0.1:{tcp} max-connections 700 "
+                                     "max-per-address 700 idle-timeout 30"})
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    got = nofile(p.pid)
+    t.check(got and got[0] >= 700 + 128, "soft limit raised for max-connections", got)
+    t.check("descriptor limit raised from 256" in p.log(), "and logged")
+    conns = []
+    try:
+        for i in range(600):
+            conns.append(p.tcp(timeout=10))
+        for i, c in enumerate(conns):
+            c.send(pt.sia(i % 9999 + 1, "4567", "Nri1/BA%d" % (i + 1)))
+        acks = sum(c.read().token == "ACK" for c in conns)
+        t.eq(acks, 600, "600 panels at once, past the inherited 256, all ACKed")
+    finally:
+        for c in conns:
+            c.close()
+    p.stop()
+
+
+@T.test
+def descriptor_limit_capped_by_hard_limit(t):
+    """Last test: it lowers this process's hard limit for good."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 600:
+        t.info("hard limit %d: too low to test" % hard)
+        return
+    resource.setrlimit(resource.RLIMIT_NOFILE, (300, 600))
+    p = Pcod(conf={"listen tcp": "127.0.0.1:{tcp} max-connections 5000 "
+                                 "max-per-address 64 idle-timeout 30"})
+    t.eq(nofile(p.pid), (600, 600), "soft limit raised to the hard limit")
+    t.check(pt.wait_for(lambda: "descriptor limit capped at 600" in p.log()),
+            "a clear line says it is capped", p.log()[-400:])
+    with p.tcp() as c:
+        t.eq(c.exchange(pt.sia(1, "5678", "Nri1/BA01")).token, "ACK", "and pcod runs")
 
 
 if __name__ == "__main__":
