@@ -26,6 +26,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "addrcount.h"
 #include "batch.h"
 #include "conf.h"
 #include "dc09.h"
@@ -43,6 +44,8 @@
 /* Datagrams handled per read callback before other work gets a turn. */
 #define UDP_PER_CALLBACK	64
 #define UDP_MAX_DATAGRAM	(DC09_MAX_FRAME + 64)
+/* Connections the kernel may queue before accept (capped by somaxconn). */
+#define LISTEN_BACKLOG		4096
 /* How long accepting pauses when the process runs out of descriptors. */
 #define ACCEPT_PAUSE_SEC	1
 /* Writes to a non-reading panel time out after this. */
@@ -112,6 +115,7 @@ struct listener {
 	struct event		*udp_ev;	/* owned */
 	struct answerq		 aq;		/* udp answers */
 	struct srclimit		*naklim;	/* udp: NAKs per source; owned */
+	struct addrcount	*peraddr;	/* tcp, tls: connections per address; owned */
 	struct connlist		 conns;		/* longest without progress first */
 	int			 nconns;
 };
@@ -149,7 +153,7 @@ answerq_push(struct answerq *q, const struct ingest_answer *a,
 	struct answer	*e;
 
 	if (q->n == q->cap) {
-		q->cap = q->cap ? q->cap * 2 : 8;
+		q->cap = q->cap ? q->cap * 2 : 2;
 		q->q = xreallocarray(q->q, q->cap, sizeof(*q->q));
 	}
 	e = &q->q[q->n++];
@@ -256,7 +260,14 @@ conn_committed(int ok, void *arg)
 		o += (size_t)len;
 	}
 	conn_send(c, out, o);
+	/*
+	 * An idle panel connection owes nothing: the queue (hundreds of bytes
+	 * an answer) is released, so that thousands of idle panels cost little.
+	 */
 	c->aq.n = 0;
+	c->aq.cap = 0;
+	free(c->aq.q);
+	c->aq.q = NULL;
 	/* Only a draining connection may go here: an open one may be mid-read. */
 	if (c->state == CONN_DRAINING)
 		conn_flush(c);
@@ -520,6 +531,7 @@ conn_free(struct conn *c, const char *reason)
 		    c->peer, reason);
 	TAILQ_REMOVE(&l->conns, c, entry);
 	l->nconns--;
+	addrcount_dec(l->peraddr, c->addr);
 	pcod_stats.conn_open--;
 	event_free(c->timer);
 	c->timer = NULL;
@@ -530,19 +542,6 @@ conn_free(struct conn *c, const char *reason)
 		conn_destroy(c);
 	if (l->ls->draining && listen_nconns(l->ls) == 0)
 		event_base_loopbreak(l->ls->base);
-}
-
-/* Connections open from addr on l. */
-static int
-listen_count_addr(const struct listener *l, const char *addr)
-{
-	const struct conn	*c;
-	int			 n = 0;
-
-	TAILQ_FOREACH(c, &l->conns, entry)
-		if (strcmp(c->addr, addr) == 0)
-			n++;
-	return n;
 }
 
 /* A plain or TLS bufferevent for an accepted socket; NULL on failure. */
@@ -599,6 +598,7 @@ conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr_storage *
 	conn_arm(c);
 	TAILQ_INSERT_TAIL(&l->conns, c, entry);
 	l->nconns++;
+	addrcount_inc(l->peraddr, c->addr);
 	pcod_stats.connections++;
 	pcod_stats.conn_open++;
 	if (log_limit_allow(LOG_LIMIT_CONN))
@@ -662,7 +662,7 @@ listen_acceptcb(struct evconnlistener *evl, evutil_socket_t fd,
 	memcpy(&ss, sa, (size_t)salen < sizeof(ss) ? (size_t)salen : sizeof(ss));
 	listen_format(&ss, peer, sizeof(peer), addr, sizeof(addr));
 	/* Per address first: one address must not evict the others. */
-	if (listen_count_addr(l, addr) >= l->max_per_addr)
+	if (addrcount_get(l->peraddr, addr) >= l->max_per_addr)
 		why = "max-per-address reached";
 	else if (l->nconns >= l->max_conn && listen_evict(l, peer) == -1)
 		why = "max-connections reached";
@@ -863,8 +863,15 @@ listener_limits(struct listener *l, const struct listen_conf *lc)
 static int
 listener_tcp(struct listener *l, char *err, size_t errsz)
 {
+	uint64_t	seed;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = (uint64_t)listen_now_ms() ^ (uint64_t)getpid();
+	l->peraddr = addrcount_new(seed);
+	/* thousands of panels reconnect at once after a network outage */
 	l->evl = evconnlistener_new_bind(l->ls->base, listen_acceptcb, l,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 512,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    LISTEN_BACKLOG,
 	    (struct sockaddr *)&l->ss, (int)l->sslen);
 	if (l->evl == NULL) {
 		snprintf(err, errsz, "listen %s: %s", l->name, strerror(errno));
@@ -1089,6 +1096,7 @@ listen_free(struct listeners *ls)
 			close(l->fd);
 		SSL_CTX_free(l->ssl_ctx);
 		srclimit_free(l->naklim);
+		addrcount_free(l->peraddr);
 		free(l->aq.q);
 		free(l->name);
 	}

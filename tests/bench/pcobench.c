@@ -323,11 +323,15 @@ tcp_answer(struct panel *p, const char *frame, size_t len)
 	char err[128];
 
 	if (p->inflight == 0) {
-		p->b->others++;
+		if (p->b->others++ < 3)
+			fprintf(stderr, "pcobench: panel %s: an answer to nothing "
+			    "sent\n", p->acct);
 		return;
 	}
 	if (dc09_parse(frame, len, &m, err, sizeof err) != 0) {
-		p->b->others++;
+		if (p->b->others++ < 3)
+			fprintf(stderr, "pcobench: panel %s: bad answer: %s\n",
+			    p->acct, err);
 	} else {
 		count_answer(p->b, &m);
 		if (m.id == DC09_ID_ACK)
