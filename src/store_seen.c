@@ -11,7 +11,9 @@
 
 static const char sql_first_at[] = "SELECT id, received_ms FROM frames"
     " WHERE id >= ?1 ORDER BY id LIMIT 1";
-static const char sql_bounds[] = "SELECT min(id), max(id) FROM frames";
+/* Apart: min() and max() in one SELECT scan the whole table. */
+static const char sql_min[] = "SELECT min(id) FROM frames";
+static const char sql_max[] = "SELECT max(id) FROM frames";
 static const char sql_keys[] = "SELECT account, seq, digest, received_ms"
     " FROM frames WHERE id >= ?1 ORDER BY id";
 
@@ -34,23 +36,33 @@ store_frame_at(struct store *s, int64_t id, int64_t *ms)
 	return rc == SQLITE_DONE ? 0 : store_fail(s, STORE_WRITER);
 }
 
-/* The smallest id whose frame (or the next one stored) is at or after from_ms. */
+/* The one integer a query returns (0 for NULL).  0 or -1. */
 static int
-store_frame_search(struct store *s, int64_t from_ms, int64_t *first)
+store_int1(struct store *s, const char *sql, int64_t *v)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_bounds);
-	int64_t		 lo, hi, mid, ms = 0;
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return store_fail(s, STORE_WRITER);
-	}
-	lo = sqlite3_column_int64(st, 0);
-	hi = sqlite3_column_int64(st, 1) + 1;	/* hi: past the newest */
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : store_fail(s, STORE_WRITER);
+}
+
+/* The smallest id whose frame (or the next one stored) is at or after from_ms. */
+static int
+store_frame_search(struct store *s, int64_t from_ms, int64_t *first)
+{
+	int64_t		 lo = 0, hi = 0, mid, ms = 0;
+	int		 rc;
+
+	if (store_int1(s, sql_min, &lo) == -1 ||
+	    store_int1(s, sql_max, &hi) == -1)
+		return -1;
+	hi++;		/* past the newest */
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if ((rc = store_frame_at(s, mid, &ms)) == -1)
