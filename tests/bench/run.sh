@@ -35,7 +35,10 @@
 #   BENCH_PEER [auto]       off: skip ioBroker.sia; auto: npm install
 #                           iobroker.sia@2.0.4 into BENCH_CACHE when absent
 #   BENCH_CACHE [$HOME/.cache/pcod-bench]
-#   BENCH_PCOD [BUILDDIR/pcod]  the daemon under test (A/B: an older build)
+#   BENCH_PCOD [BUILDDIR/pcod]  the daemon under test
+#   BENCH_BEFORE            an older pcod binary: every scenario runs with it
+#                           and then with BENCH_PCOD, and a closing table gives
+#                           before/after per scenario (the A/B of issue 11)
 #   BENCH_DIR               where the temporary directory goes [$TMPDIR|/tmp]
 # Example: make bench BENCH_RUNS=1 BENCH_SCENARIOS="w1-64 history"
 set -eu
@@ -60,6 +63,7 @@ BUSY=${BENCH_BUSY_EVENTS:-150000}
 CACHE=${BENCH_CACHE:-${HOME:-/tmp}/.cache/pcod-bench}
 SCEN=${BENCH_SCENARIOS:-w1-64 w8-50 paced-1000 busy-1acct history idle startup}
 KEY=00112233445566778899AABBCCDDEEFF
+tag=
 
 for f in "$PCOD" "$PCOCTL" "$BENCH"; do
 	[ -x "$f" ] || { echo "run.sh: $f missing (make pcod pcoctl tests/bench/pcobench)" >&2; exit 1; }
@@ -207,7 +211,7 @@ summary=$tmp/summary
 s=0
 
 # row NAME RATE P50 P99 RSS-KB PEER NOTE
-row() { echo "$1 $2 $3 $4 $5 $6 ${7:-}" >> "$summary"; }
+row() { echo "$1$tag $2 $3 $4 $5 $6 ${7:-}" >> "$summary"; }
 
 # throughput NAME INSTANCE OPTS [PEER]: RUNS runs; a row of medians.
 throughput() {
@@ -390,7 +394,14 @@ echo "# pcod $PCOD, pcobench $BENCH, $(nproc) CPU(s), $(stat -f -c %T "$tmp") at
 echo "# $RUNS run(s) per scenario, $N events per throughput run, limit ${DUR}s; history $HIST events"
 case " $SCEN " in *" w1-64 "*) peer_setup;; esac
 start_ms=$(now_ms)
+AFTER=$PCOD
 for sc in $SCEN; do
+	if [ -n "${BENCH_BEFORE:-}" ]; then
+		PCOD=$BENCH_BEFORE tag=@before
+		echo "# $sc with $PCOD"
+		run_scenario "$sc"
+	fi
+	PCOD=$AFTER tag=
 	run_scenario "$sc"
 done
 
@@ -403,3 +414,24 @@ awk 'function v(x, f) { return x == "-" || x == "" ? "-" : sprintf(f, x) }
        printf "%-16s %10s %9s %9s %9s %11s %6s  %s\n", $1, v($2, "%.0f"), v($3, "%.3f"),
            v($4, "%.3f"), ($5 == "-" ? "-" : sprintf("%.1f", $5 / 1024)),
            v($6, "%.0f"), ratio, $7 }' "$summary"
+
+[ -n "${BENCH_BEFORE:-}" ] || exit 0
+echo
+echo "# before ($BENCH_BEFORE) -> after ($AFTER), medians"
+awk 'function num(x) { return x == "-" || x == "" ? -1 : x + 0 }
+     function rat(a, b) { return (a > 0 && b > 0) ? sprintf("%.2f", b / a) : "-" }
+     { name = $1; before = sub(/@before$/, "", name)
+       k = before ? "b" : "a"; rate[name, k] = num($2); p99[name, k] = num($4)
+       rss[name, k] = num($5); note[name, k] = $7; if (!before) order[++n] = name }
+     END { printf "%-16s %10s %10s %6s %9s %9s %8s %8s  %s\n", "scenario", "ev/s was",
+               "ev/s now", "x", "p99 was", "p99 now", "RSS was", "RSS now", "note was -> now"
+           for (i = 1; i <= n; i++) { s = order[i]
+               printf "%-16s %10s %10s %6s %9s %9s %8s %8s  %s -> %s\n", s,
+                   rate[s, "b"] < 0 ? "-" : sprintf("%.0f", rate[s, "b"]),
+                   rate[s, "a"] < 0 ? "-" : sprintf("%.0f", rate[s, "a"]),
+                   rat(rate[s, "b"], rate[s, "a"]),
+                   p99[s, "b"] < 0 ? "-" : sprintf("%.1f", p99[s, "b"]),
+                   p99[s, "a"] < 0 ? "-" : sprintf("%.1f", p99[s, "a"]),
+                   rss[s, "b"] < 0 ? "-" : sprintf("%.1f", rss[s, "b"] / 1024),
+                   rss[s, "a"] < 0 ? "-" : sprintf("%.1f", rss[s, "a"] / 1024),
+                   note[s, "b"], note[s, "a"] } }' "$summary"
