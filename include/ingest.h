@@ -12,6 +12,7 @@ struct config;
 struct ingest;
 struct alarm_engine;
 struct supervisor;
+struct event_base;
 
 /* Where a frame came from (for the store and the log). */
 struct ingest_peer {
@@ -40,6 +41,11 @@ void		 ingest_free(struct ingest *);
 /* Wire the alarm engine and supervision in (either may be NULL). */
 void		 ingest_set_engine(struct ingest *, struct alarm_engine *,
 		    struct supervisor *);
+/*
+ * Read the duplicate window's keys back from the store on base, a chunk a
+ * loop pass; until done, the store answers the retransmission check.
+ */
+void		 ingest_start(struct ingest *, struct event_base *);
 /* Swap in a reloaded configuration (not owned; must outlive its use). */
 void		 ingest_set_config(struct ingest *, const struct config *);
 

@@ -38,6 +38,11 @@ void		 seen_expire(struct seen *, int64_t since_ms);
  * loaded); lookups reaching back before it answer -1.
  */
 void		 seen_forget_before(struct seen *, int64_t ms);
+/*
+ * Every key stored at or after ms is held now (the read-back is done):
+ * lookups from ms on are answered here again, unless keys were dropped.
+ */
+void		 seen_known_from(struct seen *, int64_t ms);
 
 /* A point to roll back to: keys added later can be forgotten together. */
 uint32_t	 seen_mark(const struct seen *);

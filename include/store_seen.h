@@ -7,17 +7,20 @@
 struct store;
 
 /* One stored frame's retransmission key; digest is NULL when it has none. */
-typedef void	(*store_seen_fn)(void *arg, const char *account, int seq,
-		    const char *digest, int64_t received_ms);
+typedef void	(*store_seen_fn)(void *arg, int64_t id, const char *account,
+		    int seq, const char *digest, int64_t received_ms);
 
 /*
- * Call fn for every frame from the first one received at or after from_ms
- * to the newest, in the order stored.  Frame ids grow with time, so the
- * first one is found by a binary search on the id, not by an index on the
- * time (a clock stepped back by more than the caller's margin hides older
- * frames from it).  0 or -1.
+ * The ids of the frames from the first one received at or after from_ms to
+ * the newest (*first > *last: none).  Frame ids grow with time, so the first
+ * is found by a binary search on the id, not by an index on the time (a
+ * clock stepped back by more than the caller's margin hides older frames
+ * from it).  0 or -1.
  */
-int		 store_frame_recent(struct store *, int64_t from_ms,
-		    store_seen_fn fn, void *arg);
+int		 store_frame_window(struct store *, int64_t from_ms,
+		    int64_t *first, int64_t *last);
+/* Up to limit frames with ids from first to last, oldest first: how many, or -1. */
+int		 store_frame_keys(struct store *, int64_t first, int64_t last,
+		    int limit, store_seen_fn fn, void *arg);
 
 #endif

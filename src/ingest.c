@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "acct.h"
@@ -39,6 +40,8 @@
 #define INGEST_SEEN_MAX		(1 << 20)
 /* At start-up, frames this much older than the window are read back too (clock steps). */
 #define INGEST_SEEN_MARGIN_MS	(300 * 1000)
+/* Keys read back per loop pass at start-up. */
+#define INGEST_SEEN_CHUNK	4096
 
 struct ingest {
 	struct store		*store;		/* not owned */
@@ -50,6 +53,10 @@ struct ingest {
 	struct seen		*seen;		/* owned: the window's keys */
 	uint32_t		 seen_mark;	/* where the open batch's keys start */
 	int			 seen_waiting;	/* told when the open batch ends */
+	struct event		*seen_ev;	/* the read-back at start-up; owned */
+	int64_t			 seen_next;	/* frame ids still to read back */
+	int64_t			 seen_last;
+	int64_t			 seen_from_ms;	/* the read-back holds frames from then on */
 	struct dc09_content	 content;	/* scratch, too big for the stack */
 	struct event		 ev[INGEST_MAX_EVENTS];
 };
@@ -71,38 +78,84 @@ struct ingest_frame {
 
 /* One stored frame's key back into the set (start-up). */
 static void
-ingest_seen_row(void *arg, const char *account, int seq, const char *digest,
-    int64_t ms)
+ingest_seen_row(void *arg, int64_t id, const char *account, int seq,
+    const char *digest, int64_t ms)
 {
 	struct ingest	*ig = arg;
 
+	ig->seen_next = id + 1;
 	/* a frame without a digest never matches, in the store either */
 	if (account != NULL && digest != NULL)
 		seen_add(ig->seen, account, seq, strtoull(digest, NULL, 16), ms);
 }
 
 /*
- * Read the window's keys back from the store, so that a retransmission of a
- * frame stored before a restart is still known.  On failure nothing is known
- * here and the store answers every lookup until the window has passed.
+ * Which stored frames the window's keys are read back from (plus a margin
+ * for clock steps).  Until they are, the store answers for anything stored
+ * before now; on failure it does until the window has passed.
  */
 static void
-ingest_seen_load(struct ingest *ig)
+ingest_seen_plan(struct ingest *ig)
 {
 	int64_t	now = clock_wall_ms();
-	int64_t	from = now - (int64_t)ig->cfg->duplicate_window * 1000 -
-		    INGEST_SEEN_MARGIN_MS;
 
-	if (store_frame_recent(ig->store, from, ingest_seen_row, ig) == -1) {
+	ig->seen_from_ms = now - (int64_t)ig->cfg->duplicate_window * 1000 -
+	    INGEST_SEEN_MARGIN_MS;
+	seen_forget_before(ig->seen, now + 1);
+	if (store_frame_window(ig->store, ig->seen_from_ms, &ig->seen_next,
+	    &ig->seen_last) == -1) {
+		log_warnx("cannot find the duplicate window: %s; the database "
+		    "answers the retransmission check for now",
+		    store_errmsg(ig->store));
+		ig->seen_next = 1;
+		ig->seen_last = 0;
+	}
+}
+
+/*
+ * Read the window's keys back, a chunk a loop pass, so that answering
+ * starts at once.  Keys go in only while no batch of ours is open (a
+ * failed one rolls back the keys added since it began).
+ */
+static void
+ingest_seen_loadcb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ingest	*ig = arg;
+	struct timeval	 later = { 0, 1000 }, now = { 0, 0 };
+
+	if (ig->seen_next > ig->seen_last) {
+		seen_known_from(ig->seen, ig->seen_from_ms);
+		log_debug("duplicate window: %zu key(s) held", seen_count(ig->seen));
+		return;
+	}
+	if (ig->seen_waiting) {
+		evtimer_add(ig->seen_ev, &later);
+		return;
+	}
+	switch (store_frame_keys(ig->store, ig->seen_next, ig->seen_last,
+	    INGEST_SEEN_CHUNK, ingest_seen_row, ig)) {
+	case -1:
 		log_warnx("cannot read the duplicate window back: %s; the "
 		    "database answers the retransmission check for now",
 		    store_errmsg(ig->store));
-		seen_rollback(ig->seen, seen_mark(ig->seen) - (uint32_t)
-		    seen_count(ig->seen));
-		from = now + 1;
+		return;
+	case 0:
+		ig->seen_next = ig->seen_last + 1;	/* the rest is gone */
+		break;
 	}
-	seen_forget_before(ig->seen, from);
-	log_debug("duplicate window: %zu key(s) read back", seen_count(ig->seen));
+	evtimer_add(ig->seen_ev, &now);
+}
+
+/* Start reading the window's keys back on base. */
+void
+ingest_start(struct ingest *ig, struct event_base *base)
+{
+	struct timeval	now = { 0, 0 };
+
+	ig->seen_ev = evtimer_new(base, ingest_seen_loadcb, ig);
+	if (ig->seen_ev == NULL)
+		fatalx("ingest_start: evtimer_new failed");
+	evtimer_add(ig->seen_ev, &now);
 }
 
 /* The batch holding this pass's keys ended: keep them, or forget them with it. */
@@ -161,7 +214,7 @@ ingest_new(struct store *store, struct batch *batch, struct acct_table *accts,
 	ig->accts = accts;
 	ig->cfg = cfg;
 	ig->seen = seen_new(INGEST_SEEN_MAX);
-	ingest_seen_load(ig);
+	ingest_seen_plan(ig);
 	return ig;
 }
 
@@ -171,6 +224,8 @@ ingest_free(struct ingest *ig)
 {
 	if (ig == NULL)
 		return;
+	if (ig->seen_ev != NULL)
+		event_free(ig->seen_ev);
 	seen_free(ig->seen);
 	free(ig);
 }

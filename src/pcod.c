@@ -190,6 +190,7 @@ pcod_start(struct pcod *p)
 	    p->cfg);
 	p->ingest = ingest_new(p->store, p->batch, p->accts, p->cfg);
 	ingest_set_engine(p->ingest, p->alarms, p->supervisor);
+	ingest_start(p->ingest, p->base);
 	p->listeners = listen_start(p->base, p->cfg, p->ingest, p->batch, err,
 	    sizeof(err));
 	if (p->listeners == NULL)

@@ -30,6 +30,7 @@ struct seen {
 	uint32_t		 max;		/* cap never grows past it */
 	uint32_t		 head, tail;	/* oldest live position; next free one */
 	int64_t			 dropped_ms;	/* newest ms of a key no longer held */
+	int64_t			 blind_ms;	/* nothing at or before it is known */
 };
 
 /* Is pos a live position? */
@@ -97,7 +98,7 @@ seen_new(size_t max)
 		s->max <<= 1;
 	if (cap > s->max)
 		cap = s->max;
-	s->dropped_ms = INT64_MIN;
+	s->dropped_ms = s->blind_ms = INT64_MIN;
 	s->cap = 1;
 	s->ring = xcalloc(1, sizeof(*s->ring));
 	seen_resize(s, cap);
@@ -146,7 +147,7 @@ seen_lookup(struct seen *s, const char *account, int seq, uint64_t digest,
 			break;
 		pos = e->next;
 	}
-	return since_ms <= s->dropped_ms ? -1 : 0;
+	return since_ms <= s->dropped_ms || since_ms <= s->blind_ms ? -1 : 0;
 }
 
 /* Add a key stored at ms; the oldest makes room when the set is full. */
@@ -196,8 +197,15 @@ seen_expire(struct seen *s, int64_t since_ms)
 void
 seen_forget_before(struct seen *s, int64_t ms)
 {
-	if (ms - 1 > s->dropped_ms)
-		s->dropped_ms = ms - 1;
+	if (ms - 1 > s->blind_ms)
+		s->blind_ms = ms - 1;
+}
+
+/* Every key stored from ms on has been added (read back): know from there. */
+void
+seen_known_from(struct seen *s, int64_t ms)
+{
+	s->blind_ms = ms - 1;
 }
 
 /* The position the next key takes. */

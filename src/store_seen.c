@@ -14,8 +14,8 @@ static const char sql_first_at[] = "SELECT id, received_ms FROM frames"
 /* Apart: min() and max() in one SELECT scan the whole table. */
 static const char sql_min[] = "SELECT min(id) FROM frames";
 static const char sql_max[] = "SELECT max(id) FROM frames";
-static const char sql_keys[] = "SELECT account, seq, digest, received_ms"
-    " FROM frames WHERE id >= ?1 ORDER BY id";
+static const char sql_keys[] = "SELECT id, account, seq, digest, received_ms"
+    " FROM frames WHERE id >= ?1 AND id <= ?2 ORDER BY id LIMIT ?3";
 
 /* The first frame at or after id: 1 found (*ms set), 0 none, -1 error. */
 static int
@@ -52,9 +52,13 @@ store_int1(struct store *s, const char *sql, int64_t *v)
 	return rc == SQLITE_ROW ? 0 : store_fail(s, STORE_WRITER);
 }
 
-/* The smallest id whose frame (or the next one stored) is at or after from_ms. */
-static int
-store_frame_search(struct store *s, int64_t from_ms, int64_t *first)
+/*
+ * The range of frames from the first received at or after from_ms (or the
+ * next one stored) to the newest: *first > *last when there is none.
+ */
+int
+store_frame_window(struct store *s, int64_t from_ms, int64_t *first,
+    int64_t *last)
 {
 	int64_t		 lo = 0, hi = 0, mid, ms = 0;
 	int		 rc;
@@ -62,6 +66,11 @@ store_frame_search(struct store *s, int64_t from_ms, int64_t *first)
 	if (store_int1(s, sql_min, &lo) == -1 ||
 	    store_int1(s, sql_max, &hi) == -1)
 		return -1;
+	*last = hi;
+	if (hi < lo || hi <= 0) {	/* no frames (max() is NULL: 0) */
+		*first = hi + 1;
+		return 0;
+	}
 	hi++;		/* past the newest */
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
@@ -73,28 +82,32 @@ store_frame_search(struct store *s, int64_t from_ms, int64_t *first)
 			hi = mid;
 	}
 	*first = lo;
+	if (*first > *last)
+		*first = *last + 1;
 	return 0;
 }
 
-/* Every frame from the first received at or after from_ms, oldest first. */
+/* Up to limit frames with ids from first to last, oldest first: how many, or -1. */
 int
-store_frame_recent(struct store *s, int64_t from_ms, store_seen_fn fn,
-    void *arg)
+store_frame_keys(struct store *s, int64_t first, int64_t last, int limit,
+    store_seen_fn fn, void *arg)
 {
 	sqlite3_stmt	*st;
-	int64_t		 first = 0;
-	int		 rc;
+	int		 rc, n = 0;
 
-	if (store_frame_search(s, from_ms, &first) == -1)
-		return -1;
 	if ((st = store_stmt(s, STORE_WRITER, sql_keys)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, first);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn(arg, (const char *)sqlite3_column_text(st, 0),
-		    sqlite3_column_int(st, 1),
-		    (const char *)sqlite3_column_text(st, 2),
-		    sqlite3_column_int64(st, 3));
+	sqlite3_bind_int64(st, 2, last);
+	sqlite3_bind_int(st, 3, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		fn(arg, sqlite3_column_int64(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    sqlite3_column_int(st, 2),
+		    (const char *)sqlite3_column_text(st, 3),
+		    sqlite3_column_int64(st, 4));
+		n++;
+	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : store_fail(s, STORE_WRITER);
+	return rc == SQLITE_DONE ? n : store_fail(s, STORE_WRITER);
 }

@@ -29,6 +29,9 @@ def retransmission_known_after_restart_and_crash(t):
         t.eq(c.exchange(pt.sia(7, "1234", "Nri1/BA01")).token, "ACK", "first frame ACKed")
         t.eq(c.exchange(pt.sia(8, "1234", "Nri1/BA02")).token, "ACK", "second frame ACKed")
     p.restart()
+    # the memory, not the store, answers once the window is read back
+    t.check(pt.wait_for(lambda: "duplicate window: 2 key(s) held" in p.log()),
+            "the window's 2 keys read back at start-up")
     before = dups(p)
     with p.tcp() as c:
         # a panel re-stamps its retransmission: the timestamp is not the key
@@ -37,6 +40,8 @@ def retransmission_known_after_restart_and_crash(t):
     t.eq(dups(p) - before, 1, "and recognised as one")
     p.kill9()
     p.start()
+    t.check(pt.wait_for(lambda: p.log().count(" 2 key(s) held") == 2),
+            "read back after kill -9 too")
     with p.tcp() as c:
         t.eq(c.exchange(pt.sia(8, "1234", "Nri1/BA02", ts=time.time() - 2)).token,
              "ACK", "retransmission after kill -9 ACKed")

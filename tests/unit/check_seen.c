@@ -55,6 +55,12 @@ START_TEST(test_seen_expire_and_unknown)
 	ck_assert_int_eq(seen_lookup(s, "1234", 9, 9, 9999), -1);
 	ck_assert_int_eq(seen_lookup(s, "1234", 9, 9, 10000), 0);
 	ck_assert_int_eq(seen_lookup(s, "1234", 3, 3, 0), 1);
+	/* read back from 2600 on: known from there, drops still count */
+	seen_known_from(s, 2600);
+	ck_assert_int_eq(seen_lookup(s, "1234", 9, 9, 2600), 0);
+	ck_assert_int_eq(seen_lookup(s, "1234", 9, 9, 2599), -1);
+	ck_assert_int_eq(seen_lookup(s, "1234", 2, 2, 1500), -1);
+	seen_forget_before(s, 10000);
 	/* keys that do not fit are never claimed as new */
 	ck_assert_int_eq(seen_lookup(s, "12345678901234567", 1, 1, 20000), -1);
 	ck_assert_int_eq(seen_lookup(s, "1234", 70000, 1, 20000), -1);
@@ -251,10 +257,12 @@ struct got {
 	int	n;
 	int	first_seq;
 	int	nodigest;
+	int64_t	last_id;
 };
 
 static void
-collect(void *arg, const char *account, int seq, const char *digest, int64_t ms)
+collect(void *arg, int64_t id, const char *account, int seq, const char *digest,
+    int64_t ms)
 {
 	struct got	*g = arg;
 
@@ -262,37 +270,58 @@ collect(void *arg, const char *account, int seq, const char *digest, int64_t ms)
 	(void)ms;
 	if (g->n++ == 0)
 		g->first_seq = seq;
+	ck_assert_int_gt(id, g->last_id);
+	g->last_id = id;
 	if (digest == NULL)
 		g->nodigest++;
 }
 
-/* The window is found by id and read in the order stored. */
+/* Read the window from from_ms back in chunks of chunk, as ingest does. */
+static void
+readback(struct store *st, int64_t from_ms, int chunk, struct got *g)
+{
+	int64_t	first, last;
+	int	n;
+
+	memset(g, 0, sizeof(*g));
+	ck_assert_int_eq(store_frame_window(st, from_ms, &first, &last), 0);
+	while (first <= last) {
+		n = store_frame_keys(st, first, last, chunk, collect, g);
+		ck_assert_int_gt(n, 0);
+		ck_assert_int_le(n, chunk);
+		first = g->last_id + 1;
+	}
+}
+
+/* The window is found by id and read in the order stored, in chunks. */
 START_TEST(test_store_recent)
 {
 	struct store	*st = tmpstore_open(&ts, "check_seen");
 	struct got	 g;
+	int64_t		 first, last;
 	int		 i;
 
-	memset(&g, 0, sizeof(g));
-	ck_assert_int_eq(store_frame_recent(st, 0, collect, &g), 0);
-	ck_assert_int_eq(g.n, 0);
+	ck_assert_int_eq(store_frame_window(st, 0, &first, &last), 0);
+	ck_assert_int_gt(first, last);
 	for (i = 1; i <= 1000; i++)
 		addframe(st, "1234", i, i == 999 ? NULL : "00000000000000ab",
 		    (int64_t)i * 10);
-	memset(&g, 0, sizeof(g));
-	ck_assert_int_eq(store_frame_recent(st, 9000, collect, &g), 0);
+	readback(st, 9000, 7, &g);
 	ck_assert_int_eq(g.n, 101);
 	ck_assert_int_eq(g.first_seq, 900);
 	ck_assert_int_eq(g.nodigest, 1);
-	memset(&g, 0, sizeof(g));
-	ck_assert_int_eq(store_frame_recent(st, 9001, collect, &g), 0);
+	readback(st, 9001, 1000, &g);
 	ck_assert_int_eq(g.first_seq, 901);
-	memset(&g, 0, sizeof(g));
-	ck_assert_int_eq(store_frame_recent(st, 0, collect, &g), 0);
+	readback(st, 0, 64, &g);
 	ck_assert_int_eq(g.n, 1000);
-	memset(&g, 0, sizeof(g));
-	ck_assert_int_eq(store_frame_recent(st, 100000, collect, &g), 0);
+	readback(st, 100000, 64, &g);
 	ck_assert_int_eq(g.n, 0);
+	/* frames stored after the window was found are not read back */
+	ck_assert_int_eq(store_frame_window(st, 9995, &first, &last), 0);
+	addframe(st, "1234", 1001, "00000000000000ab", 10010);
+	memset(&g, 0, sizeof(g));
+	ck_assert_int_eq(store_frame_keys(st, first, last, 100, collect, &g), 1);
+	ck_assert_int_eq(g.first_seq, 1000);
 	tmpstore_remove(&ts, st);
 }
 END_TEST
