@@ -88,7 +88,6 @@ struct conn {
 	struct listener		*l;		/* not owned */
 	struct bufferevent	*bev;		/* owned; NULL once dead */
 	enum conn_state		 state;
-	struct sockaddr_storage	 ss;
 	char			 peer[64];	/* "addr:port" */
 	char			 addr[48];	/* address only, for the per-address limit */
 	struct answerq		 aq;
@@ -660,8 +659,8 @@ conn_bufferevent(struct listener *l, evutil_socket_t fd)
 
 /* Set up the buffered connection of an accepted socket. */
 static void
-conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr_storage *ss,
-    const char *peer, const char *addr)
+conn_new(struct listener *l, evutil_socket_t fd, const char *peer,
+    const char *addr)
 {
 	struct conn	*c;
 	struct timeval	 wtv = { CONN_WRITE_TIMEOUT, 0 };
@@ -672,7 +671,6 @@ conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr_storage *
 	c = xcalloc(1, sizeof(*c));
 	c->id = ++l->ls->next_id;
 	c->l = l;
-	c->ss = *ss;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	snprintf(c->addr, sizeof(c->addr), "%s", addr);
 	c->bev = conn_bufferevent(l, fd);
@@ -783,7 +781,7 @@ listen_acceptcb(struct evconnlistener *evl, evutil_socket_t fd,
 		evutil_closesocket(fd);
 		return;
 	}
-	conn_new(l, fd, &ss, peer, addr);
+	conn_new(l, fd, peer, addr);
 }
 
 /* Accepting resumes after a pause for descriptors. */
