@@ -12,6 +12,7 @@ struct config;
 struct ingest;
 struct alarm_engine;
 struct supervisor;
+struct event_base;
 
 /* Where a frame came from (for the store and the log). */
 struct ingest_peer {
@@ -43,6 +44,11 @@ void		 ingest_set_engine(struct ingest *, struct alarm_engine *,
 struct patrol_run;
 /* Hand patrol terminals' events to the patrol service (NULL: none). */
 void		 ingest_set_patrol(struct ingest *, struct patrol_run *);
+/*
+ * Read the duplicate window's keys back from the store on base, a chunk a
+ * loop pass; until done, the store answers the retransmission check.
+ */
+void		 ingest_start(struct ingest *, struct event_base *);
 /* Swap in a reloaded configuration (not owned; must outlive its use). */
 void		 ingest_set_config(struct ingest *, const struct config *);
 

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "acct.h"
@@ -21,9 +22,11 @@
 #include "ingest.h"
 #include "log.h"
 #include "patrol_run.h"
+#include "seen.h"
 #include "sia.h"
 #include "stats.h"
 #include "store.h"
+#include "store_seen.h"
 #include "supervise.h"
 #include "text.h"
 #include "xdata.h"
@@ -31,6 +34,15 @@
 
 /* A SIA frame carries a handful of events; what is past this many is undecodable. */
 #define INGEST_MAX_EVENTS	64
+/*
+ * Retransmission keys held in memory (about 44 bytes each): 10,000 frames/s
+ * for 100 s.  Past it the oldest are dropped and the store answers for them.
+ */
+#define INGEST_SEEN_MAX		(1 << 20)
+/* At start-up, frames this much older than the window are read back too (clock steps). */
+#define INGEST_SEEN_MARGIN_MS	(300 * 1000)
+/* Keys read back per loop pass at start-up. */
+#define INGEST_SEEN_CHUNK	4096
 
 struct ingest {
 	struct store		*store;		/* not owned */
@@ -40,6 +52,13 @@ struct ingest {
 	struct alarm_engine	*alarms;	/* not owned; NULL: none */
 	struct supervisor	*supervisor;	/* not owned; NULL: none */
 	struct patrol_run	*patrol;	/* not owned; NULL: none */
+	struct seen		*seen;		/* owned: the window's keys */
+	uint32_t		 seen_mark;	/* where the open batch's keys start */
+	int			 seen_waiting;	/* told when the open batch ends */
+	struct event		*seen_ev;	/* the read-back at start-up; owned */
+	int64_t			 seen_next;	/* frame ids still to read back */
+	int64_t			 seen_last;
+	int64_t			 seen_from_ms;	/* the read-back holds frames from then on */
 	struct dc09_content	 content;	/* scratch, too big for the stack */
 	struct event		 ev[INGEST_MAX_EVENTS];
 };
@@ -59,6 +78,131 @@ struct ingest_frame {
 	char				 err[160];
 };
 
+/* One stored frame's key back into the set (start-up). */
+static void
+ingest_seen_row(void *arg, int64_t id, const char *account, int seq,
+    const char *digest, int64_t ms)
+{
+	struct ingest	*ig = arg;
+
+	ig->seen_next = id + 1;
+	/* a frame without a digest never matches, in the store either */
+	if (account != NULL && digest != NULL)
+		seen_add(ig->seen, account, seq, strtoull(digest, NULL, 16), ms);
+}
+
+/*
+ * Which stored frames the window's keys are read back from (plus a margin
+ * for clock steps).  Until they are, the store answers for anything stored
+ * before now; on failure it does until the window has passed.
+ */
+static void
+ingest_seen_plan(struct ingest *ig)
+{
+	int64_t	now = clock_wall_ms();
+
+	ig->seen_from_ms = now - (int64_t)ig->cfg->duplicate_window * 1000 -
+	    INGEST_SEEN_MARGIN_MS;
+	seen_forget_before(ig->seen, now + 1);
+	if (store_frame_window(ig->store, ig->seen_from_ms, &ig->seen_next,
+	    &ig->seen_last) == -1) {
+		log_warnx("cannot find the duplicate window: %s; the database "
+		    "answers the retransmission check for now",
+		    store_errmsg(ig->store));
+		ig->seen_next = 1;
+		ig->seen_last = 0;
+	}
+}
+
+/*
+ * Read the window's keys back, a chunk a loop pass, so that answering
+ * starts at once.  Keys go in only while no batch of ours is open (a
+ * failed one rolls back the keys added since it began).
+ */
+static void
+ingest_seen_loadcb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ingest	*ig = arg;
+	struct timeval	 later = { 0, 1000 }, now = { 0, 0 };
+
+	if (ig->seen_next > ig->seen_last) {
+		seen_known_from(ig->seen, ig->seen_from_ms);
+		log_debug("duplicate window: %zu key(s) held", seen_count(ig->seen));
+		return;
+	}
+	if (ig->seen_waiting) {
+		evtimer_add(ig->seen_ev, &later);
+		return;
+	}
+	switch (store_frame_keys(ig->store, ig->seen_next, ig->seen_last,
+	    INGEST_SEEN_CHUNK, ingest_seen_row, ig)) {
+	case -1:
+		log_warnx("cannot read the duplicate window back: %s; the "
+		    "database answers the retransmission check for now",
+		    store_errmsg(ig->store));
+		return;
+	case 0:
+		ig->seen_next = ig->seen_last + 1;	/* the rest is gone */
+		break;
+	}
+	evtimer_add(ig->seen_ev, &now);
+}
+
+/* Start reading the window's keys back on base. */
+void
+ingest_start(struct ingest *ig, struct event_base *base)
+{
+	struct timeval	now = { 0, 0 };
+
+	ig->seen_ev = evtimer_new(base, ingest_seen_loadcb, ig);
+	if (ig->seen_ev == NULL)
+		fatalx("ingest_start: evtimer_new failed");
+	evtimer_add(ig->seen_ev, &now);
+}
+
+/* The batch holding this pass's keys ended: keep them, or forget them with it. */
+static void
+ingest_seen_done(int ok, void *arg)
+{
+	struct ingest	*ig = arg;
+
+	ig->seen_waiting = 0;
+	if (!ok)
+		seen_rollback(ig->seen, ig->seen_mark);
+}
+
+/* Remember a frame just written to the open batch. */
+static void
+ingest_seen_add(struct ingest *ig, const struct ingest_frame *f,
+    uint64_t digest, int64_t ms)
+{
+	if (!ig->seen_waiting) {
+		ig->seen_waiting = 1;
+		ig->seen_mark = seen_mark(ig->seen);
+		batch_defer(ig->batch, ingest_seen_done, ig);
+	}
+	seen_add(ig->seen, f->account, f->seq, digest, ms);
+}
+
+/*
+ * Was this frame stored within the window (the open batch included)?  The
+ * keys in memory answer; the store only for what they no longer hold.
+ * 1, 0, or -1 (store error).
+ */
+static int
+ingest_seen(struct ingest *ig, const struct ingest_frame *f, uint64_t digest,
+    const char *hex, int64_t now_ms)
+{
+	int64_t	since = now_ms - (int64_t)ig->cfg->duplicate_window * 1000;
+	int	rc;
+
+	seen_expire(ig->seen, since);
+	rc = seen_lookup(ig->seen, f->account, f->seq, digest, since);
+	if (rc != -1)
+		return rc;
+	return store_frame_seen(ig->store, f->account, f->seq, hex, since);
+}
+
 /* The receiver over store, batch and the account table. */
 struct ingest *
 ingest_new(struct store *store, struct batch *batch, struct acct_table *accts,
@@ -71,6 +215,8 @@ ingest_new(struct store *store, struct batch *batch, struct acct_table *accts,
 	ig->batch = batch;
 	ig->accts = accts;
 	ig->cfg = cfg;
+	ig->seen = seen_new(INGEST_SEEN_MAX);
+	ingest_seen_plan(ig);
 	return ig;
 }
 
@@ -78,6 +224,11 @@ ingest_new(struct store *store, struct batch *batch, struct acct_table *accts,
 void
 ingest_free(struct ingest *ig)
 {
+	if (ig == NULL)
+		return;
+	if (ig->seen_ev != NULL)
+		event_free(ig->seen_ev);
+	seen_free(ig->seen);
 	free(ig);
 }
 
@@ -307,7 +458,7 @@ ingest_decode(struct ingest *ig, struct ingest_frame *f)
  * is left out, except with seq 0000: panels that never advance the sequence
  * send that, and for them only the timestamp keeps two like events apart.
  */
-static void
+static uint64_t
 ingest_digest(const struct ingest_frame *f, const struct dc09_content *c,
     char *out)
 {
@@ -326,6 +477,7 @@ ingest_digest(const struct ingest_frame *f, const struct dc09_content *c,
 		h *= 1099511628211ULL;
 	}
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
+	return h;
 }
 
 /* Names and text blocks as the panel wrote them, into UTF-8 in place. */
@@ -383,12 +535,12 @@ ingest_store(struct ingest *ig, struct ingest_frame *f, int nev)
 	struct store_frame		 sf;
 	char				 digest[17], *ext = NULL;
 	int64_t				 id, now_ms = clock_wall_ms();
+	uint64_t			 h;
 	int				 i, seen;
 	json_t				*x;
 
-	ingest_digest(f, c, digest);
-	seen = store_frame_seen(ig->store, f->account, f->seq, digest,
-	    now_ms - (int64_t)ig->cfg->duplicate_window * 1000);
+	h = ingest_digest(f, c, digest);
+	seen = ingest_seen(ig, f, h, digest, now_ms);
 	if (seen != 0)
 		return seen == 1 ? 0 : -1;
 	memset(&sf, 0, sizeof(sf));
@@ -418,6 +570,7 @@ ingest_store(struct ingest *ig, struct ingest_frame *f, int nev)
 	free(ext);
 	if (id < 0)
 		return -1;
+	ingest_seen_add(ig, f, h, now_ms);
 	for (i = 0; i < nev; i++) {
 		ingest_utf8(ig, &ig->ev[i]);
 		if (ingest_event(ig, f, id, &sf, &ig->ev[i]) == -1)

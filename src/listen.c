@@ -26,6 +26,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "addrcount.h"
 #include "batch.h"
 #include "conf.h"
 #include "dc09.h"
@@ -38,11 +39,15 @@
 
 /* Answers queued by a peer that is not reading: past this, it is dropped. */
 #define CONN_MAX_OUTPUT		(256 * 1024)
+/* Bytes one read of a plain TCP connection takes (on the stack). */
+#define CONN_RECV_BUF		16384
 /* Input kept per connection at most; reading pauses above it. */
 #define CONN_READ_HIWAT		(64 * 1024)
 /* Datagrams handled per read callback before other work gets a turn. */
 #define UDP_PER_CALLBACK	64
 #define UDP_MAX_DATAGRAM	(DC09_MAX_FRAME + 64)
+/* Connections the kernel may queue before accept (capped by somaxconn). */
+#define LISTEN_BACKLOG		4096
 /* How long accepting pauses when the process runs out of descriptors. */
 #define ACCEPT_PAUSE_SEC	1
 /* Writes to a non-reading panel time out after this. */
@@ -90,12 +95,13 @@ struct conn {
 	struct listener		*l;		/* not owned */
 	struct bufferevent	*bev;		/* owned; NULL once dead */
 	enum conn_state		 state;
-	struct sockaddr_storage	 ss;
 	char			 peer[64];	/* "addr:port" */
 	char			 addr[48];	/* address only, for the per-address limit */
 	struct answerq		 aq;
 	const char		*drain_reason;	/* static string */
 	struct event		*timer;		/* frame and idle deadlines; owned */
+	struct event		*rev;		/* plain TCP: reads; owned; NULL TLS */
+	struct evbuffer		*partial;	/* plain TCP: an unfinished frame; owned */
 	int64_t			 progress_ms;	/* accepted or last complete frame */
 	int64_t			 frame_ms;	/* first byte of a pending frame; 0: none */
 	int			 handshaking;	/* TLS: handshake not done yet */
@@ -119,6 +125,7 @@ struct listener {
 	struct event		*udp_ev;	/* owned */
 	struct answerq		 aq;		/* udp answers */
 	struct srclimit		*naklim;	/* udp: NAKs per source; owned */
+	struct addrcount	*peraddr;	/* tcp, tls: connections per address; owned */
 	struct connlist		 conns;		/* longest without progress first */
 	int			 nconns;
 };
@@ -136,6 +143,7 @@ struct listeners {
 
 static void	conn_free(struct conn *, const char *reason);
 static void	conn_flush(struct conn *);
+static void	conn_eventcb(struct bufferevent *, short, void *);
 static int	listen_nconns(const struct listeners *);
 
 /* Monotonic milliseconds, for the deadlines of connections and NAK buckets. */
@@ -163,7 +171,7 @@ answerq_push(struct answerq *q, struct batch *b, const struct ingest_answer *a,
 	id = a->wait_commit || q->n == 0 ? batch_id(b) : q->q[q->n - 1].batch;
 
 	if (q->n == q->cap) {
-		q->cap = q->cap ? q->cap * 2 : 8;
+		q->cap = q->cap ? q->cap * 2 : 2;
 		q->q = xreallocarray(q->q, q->cap, sizeof(*q->q));
 	}
 	e = &q->q[q->n++];
@@ -298,6 +306,15 @@ conn_committed(int ok, void *arg)
 	}
 	conn_send(c, out, o);
 	answerq_drop(&c->aq, k);
+	/*
+	 * A panel owed nothing releases its queue (hundreds of bytes an
+	 * answer), so that thousands of idle panels cost little.
+	 */
+	if (c->aq.n == 0) {
+		c->aq.cap = 0;
+		free(c->aq.q);
+		c->aq.q = NULL;
+	}
 	/* Only a draining connection may go here: an open one may be mid-read. */
 	if (c->state == CONN_DRAINING)
 		conn_flush(c);
@@ -364,11 +381,11 @@ conn_frame(struct conn *c, const char *buf, size_t len)
 
 /*
  * A frame longer than max-frame: NAK it as UDP does, and go on at the next
- * LF.  The rest of an unfinished one arrives as junk before that LF.
+ * LF.  The rest of an unfinished one arrives as junk before that LF.  The
+ * bytes to skip.
  */
-static void
-conn_toolong(struct conn *c, struct evbuffer *in, const char *buf, size_t win,
-    size_t start)
+static size_t
+conn_toolong(struct conn *c, const char *buf, size_t win, size_t start)
 {
 	struct ingest_answer	 a;
 	const char		*cr = memchr(buf + start, '\r', win - start);
@@ -381,36 +398,58 @@ conn_toolong(struct conn *c, struct evbuffer *in, const char *buf, size_t win,
 		    skip - start, c->l->max_frame);
 	ingest_nak(&a);
 	conn_answer(c, &a);
-	evbuffer_drain(in, skip);
+	return skip;
 }
 
-/* Cut what is buffered into frames; 0 to go on, 1 to wait for more bytes. */
-static int
-conn_scan(struct conn *c, struct evbuffer *in)
+/* How much of the input one scan looks at: a whole frame and some junk. */
+static size_t
+conn_window(const struct conn *c, size_t len)
 {
-	size_t			 len, win, start, flen, skipped;
-	const char		*buf;
+	size_t	cap = (size_t)c->l->max_frame + 4096;
+
+	return len < cap ? len : cap;
+}
+
+/*
+ * Take what starts buf (win bytes of len in all): a frame, a too long one,
+ * or junk.  *used: the bytes consumed.  0 to go on, 1 to wait for more.
+ */
+static int
+conn_cut(struct conn *c, const char *buf, size_t win, size_t len, size_t *used)
+{
+	size_t			 start, flen, skipped;
 	enum dc09_scan		 r;
 
-	len = evbuffer_get_length(in);
-	win = len < (size_t)c->l->max_frame + 4096 ? len : (size_t)c->l->max_frame + 4096;
-	buf = (const char *)evbuffer_pullup(in, win);
 	r = dc09_scan(buf, win, c->l->max_frame, &start, &flen, &skipped);
 	if (skipped > 0)
 		conn_junk(c, buf, skipped);
 	switch (r) {
 	case DC09_SCAN_FRAME:
 		conn_frame(c, buf + start, flen);
-		evbuffer_drain(in, start + flen);
+		*used = start + flen;
 		return 0;
 	case DC09_SCAN_TOOLONG:
-		conn_toolong(c, in, buf, win, start);
+		*used = conn_toolong(c, buf, win, start);
 		return 0;
 	default:
-		evbuffer_drain(in, skipped);
+		*used = skipped;
 		/* Junk filled the window: look at what follows it. */
 		return skipped > 0 && win < len ? 0 : 1;
 	}
+}
+
+/* Cut what is buffered into frames; 0 to go on, 1 to wait for more bytes. */
+static int
+conn_scan(struct conn *c, struct evbuffer *in)
+{
+	size_t		 len = evbuffer_get_length(in), win = conn_window(c, len);
+	size_t		 used = 0;
+	const char	*buf = (const char *)evbuffer_pullup(in, (ssize_t)win);
+	int		 r;
+
+	r = conn_cut(c, buf, win, len, &used);
+	evbuffer_drain(in, used);
+	return r;
 }
 
 /*
@@ -473,25 +512,91 @@ conn_timercb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* Bytes arrived: answer every complete frame in order. */
+/*
+ * Bytes arrived (data, n: read into our own buffer; NULL: already in the
+ * input buffer): answer every complete frame in order.  With nothing
+ * buffered before them, frames are cut straight from data, and only the
+ * start of an unfinished one is kept.
+ */
 static void
-conn_readcb(struct bufferevent *bev, void *arg)
+conn_input(struct conn *c, const char *data, size_t n)
 {
-	struct conn	*c = arg;
-	struct evbuffer	*in = bufferevent_get_input(bev);
+	struct evbuffer	*in;
 	int64_t		 progress = c->progress_ms, frame = c->frame_ms;
+	size_t		 off = 0, used;
 	int		 r = 0;
 
+	/* A socket bufferevent takes no bytes but its own: ours go apart. */
+	if (data == NULL)
+		in = bufferevent_get_input(c->bev);
+	else if ((in = c->partial) == NULL)
+		in = c->partial = evbuffer_new();
+	if (in == NULL)
+		fatalx("conn_input: out of memory");
+	if (data != NULL && evbuffer_get_length(in) == 0) {
+		while (r == 0 && c->state == CONN_OPEN && off < n) {
+			used = 0;
+			r = conn_cut(c, data + off, conn_window(c, n - off),
+			    n - off, &used);
+			off += used;
+		}
+		data += off;
+		n -= off;
+	}
+	if (data != NULL && n > 0)
+		evbuffer_add(in, data, n);
 	while (r == 0 && c->state == CONN_OPEN && evbuffer_get_length(in) > 0)
 		r = conn_scan(c, in);
 	/* What is left is the start of a frame: its clock runs from now. */
 	if (evbuffer_get_length(in) == 0)
 		c->frame_ms = 0;
+	if (c->partial != NULL && evbuffer_get_length(c->partial) == 0) {
+		evbuffer_free(c->partial);	/* idle panels keep no buffer */
+		c->partial = NULL;
+	}
 	else if (c->frame_ms == 0 || c->progress_ms != progress)
 		c->frame_ms = listen_now_ms();
 	if (c->frame_ms != frame || c->progress_ms != progress)
 		conn_arm(c);
 	conn_flush(c);
+}
+
+/* TLS: the bufferevent has read (and decrypted) bytes. */
+static void
+conn_readcb(struct bufferevent *bev, void *arg)
+{
+	conn_input(arg, NULL, 0);
+}
+
+/*
+ * Plain TCP reads here, not through the bufferevent: one recv() into our
+ * buffer per wake-up, where the bufferevent adds a FIONREAD ioctl and a
+ * buffer chain per read.  EOF and errors go where the bufferevent's would.
+ */
+static void
+conn_recvcb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+	char		 buf[CONN_RECV_BUF];
+	ssize_t		 n;
+
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n > 0)
+		conn_input(c, buf, (size_t)n);
+	else if (n == 0)
+		conn_eventcb(c->bev, BEV_EVENT_READING | BEV_EVENT_EOF, c);
+	else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+		conn_eventcb(c->bev, BEV_EVENT_READING | BEV_EVENT_ERROR, c);
+}
+
+/* No more reading from this connection. */
+static void
+conn_stop_reading(struct conn *c)
+{
+	if (c->rev != NULL)
+		event_del(c->rev);
+	else
+		bufferevent_disable(c->bev, EV_READ);
 }
 
 /* Output drained: a draining connection may now go. */
@@ -546,7 +651,7 @@ conn_eventcb(struct bufferevent *bev, short what, void *arg)
 		/* A one-shot panel may half-close before its ACK is out. */
 		c->state = CONN_DRAINING;
 		c->drain_reason = "closed by peer";
-		bufferevent_disable(bev, EV_READ);
+		conn_stop_reading(c);
 	} else if (what & BEV_EVENT_EOF)
 		conn_free(c, "closed by peer");
 	else {
@@ -566,9 +671,16 @@ conn_free(struct conn *c, const char *reason)
 		    c->peer, reason);
 	TAILQ_REMOVE(&l->conns, c, entry);
 	l->nconns--;
+	addrcount_dec(l->peraddr, c->addr);
 	pcod_stats.conn_open--;
 	event_free(c->timer);
 	c->timer = NULL;
+	if (c->rev != NULL)
+		event_free(c->rev);
+	c->rev = NULL;
+	if (c->partial != NULL)
+		evbuffer_free(c->partial);
+	c->partial = NULL;
 	bufferevent_free(c->bev);
 	c->bev = NULL;
 	c->state = CONN_DEAD;
@@ -576,19 +688,6 @@ conn_free(struct conn *c, const char *reason)
 		conn_destroy(c);
 	if (l->ls->draining && listen_nconns(l->ls) == 0)
 		event_base_loopbreak(l->ls->base);
-}
-
-/* Connections open from addr on l. */
-static int
-listen_count_addr(const struct listener *l, const char *addr)
-{
-	const struct conn	*c;
-	int			 n = 0;
-
-	TAILQ_FOREACH(c, &l->conns, entry)
-		if (strcmp(c->addr, addr) == 0)
-			n++;
-	return n;
 }
 
 /* A plain or TLS bufferevent for an accepted socket; NULL on failure. */
@@ -608,8 +707,8 @@ conn_bufferevent(struct listener *l, evutil_socket_t fd)
 
 /* Set up the buffered connection of an accepted socket. */
 static void
-conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr_storage *ss,
-    const char *peer, const char *addr)
+conn_new(struct listener *l, evutil_socket_t fd, const char *peer,
+    const char *addr)
 {
 	struct conn	*c;
 	struct timeval	 wtv = { CONN_WRITE_TIMEOUT, 0 };
@@ -620,10 +719,18 @@ conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr_storage *
 	c = xcalloc(1, sizeof(*c));
 	c->id = ++l->ls->next_id;
 	c->l = l;
-	c->ss = *ss;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	snprintf(c->addr, sizeof(c->addr), "%s", addr);
 	c->bev = conn_bufferevent(l, fd);
+	if (c->bev != NULL && l->proto != LISTEN_TLS && ((c->rev = event_new(
+	    l->ls->base, fd, EV_READ | EV_PERSIST, conn_recvcb, c)) == NULL ||
+	    event_add(c->rev, NULL) != 0)) {
+		if (c->rev != NULL)
+			event_free(c->rev);
+		bufferevent_free(c->bev);	/* closes fd */
+		fd = -1;
+		c->bev = NULL;
+	}
 	if (c->bev == NULL) {
 		if (log_limit_allow(LOG_LIMIT_CONN))
 			log_warnx("conn=%llu peer=%s: cannot set up the "
@@ -636,7 +743,8 @@ conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr_storage *
 	/* Reads are timed by conn_timercb: frames, not bytes, count as progress. */
 	bufferevent_set_timeouts(c->bev, NULL, &wtv);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, CONN_READ_HIWAT);
-	bufferevent_enable(c->bev, EV_READ);
+	if (l->proto == LISTEN_TLS)
+		bufferevent_enable(c->bev, EV_READ);
 	c->timer = evtimer_new(l->ls->base, conn_timercb, c);
 	c->progress_ms = listen_now_ms();
 	/* A TLS handshake must be done within frame-timeout, like a frame. */
@@ -645,6 +753,7 @@ conn_new(struct listener *l, evutil_socket_t fd, const struct sockaddr_storage *
 	conn_arm(c);
 	TAILQ_INSERT_TAIL(&l->conns, c, entry);
 	l->nconns++;
+	addrcount_inc(l->peraddr, c->addr);
 	pcod_stats.connections++;
 	pcod_stats.conn_open++;
 	if (log_limit_allow(LOG_LIMIT_CONN))
@@ -708,7 +817,7 @@ listen_acceptcb(struct evconnlistener *evl, evutil_socket_t fd,
 	memcpy(&ss, sa, (size_t)salen < sizeof(ss) ? (size_t)salen : sizeof(ss));
 	listen_format(&ss, peer, sizeof(peer), addr, sizeof(addr));
 	/* Per address first: one address must not evict the others. */
-	if (listen_count_addr(l, addr) >= l->max_per_addr)
+	if (addrcount_get(l->peraddr, addr) >= l->max_per_addr)
 		why = "max-per-address reached";
 	else if (l->nconns >= l->max_conn && listen_evict(l, peer) == -1)
 		why = "max-connections reached";
@@ -720,7 +829,7 @@ listen_acceptcb(struct evconnlistener *evl, evutil_socket_t fd,
 		evutil_closesocket(fd);
 		return;
 	}
-	conn_new(l, fd, &ss, peer, addr);
+	conn_new(l, fd, peer, addr);
 }
 
 /* Accepting resumes after a pause for descriptors. */
@@ -907,8 +1016,15 @@ listener_limits(struct listener *l, const struct listen_conf *lc)
 static int
 listener_tcp(struct listener *l, char *err, size_t errsz)
 {
+	uint64_t	seed;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = (uint64_t)listen_now_ms() ^ (uint64_t)getpid();
+	l->peraddr = addrcount_new(seed);
+	/* thousands of panels reconnect at once after a network outage */
 	l->evl = evconnlistener_new_bind(l->ls->base, listen_acceptcb, l,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 512,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    LISTEN_BACKLOG,
 	    (struct sockaddr *)&l->ss, (int)l->sslen);
 	if (l->evl == NULL) {
 		snprintf(err, errsz, "listen %s: %s", l->name, strerror(errno));
@@ -1102,7 +1218,7 @@ listen_drain(struct listeners *ls)
 			next = TAILQ_NEXT(c, entry);
 			c->state = CONN_DRAINING;
 			c->drain_reason = "shutting down";
-			bufferevent_disable(c->bev, EV_READ);
+			conn_stop_reading(c);
 			conn_flush(c);
 		}
 	}
@@ -1133,6 +1249,7 @@ listen_free(struct listeners *ls)
 			close(l->fd);
 		SSL_CTX_free(l->ssl_ctx);
 		srclimit_free(l->naklim);
+		addrcount_free(l->peraddr);
 		free(l->aq.q);
 		free(l->name);
 	}

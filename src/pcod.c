@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <errno.h>
@@ -39,6 +40,8 @@
 
 /* How long answers may take to leave at shutdown. */
 #define PCOD_DRAIN_SEC	2
+/* Descriptors besides connections: database and WAL, listeners, log, workers. */
+#define PCOD_FD_RESERVE	128
 
 /* Everything the daemon runs; owned here. */
 struct pcod {
@@ -158,12 +161,56 @@ pcod_sync_summary(struct pcod *p)
 	    (unsigned long long)ckpts);
 }
 
+/*
+ * Raise the soft descriptor limit to what the listeners' max-connections and
+ * the consoles need, up to the hard limit; say clearly when the hard limit
+ * caps it (the connections past it wait until accepting resumes).
+ */
+static void
+pcod_nofile(const struct config *cfg)
+{
+	struct rlimit	rl;
+	rlim_t		need = PCOD_FD_RESERVE, was;
+	size_t		i;
+
+	for (i = 0; i < cfg->nlisteners; i++)
+		if (cfg->listeners[i].proto != LISTEN_UDP)
+			need += (rlim_t)cfg->listeners[i].max_conn;
+	need += (rlim_t)cfg->control_max_consoles;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit(RLIMIT_NOFILE)");
+		return;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return;
+	was = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need ?
+	    rl.rlim_max : need;
+	if (rl.rlim_cur > was && setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("setrlimit(RLIMIT_NOFILE, %llu)",
+		    (unsigned long long)rl.rlim_cur);
+		rl.rlim_cur = was;
+	}
+	if (rl.rlim_cur < need)
+		log_warnx("descriptor limit capped at %llu by the hard limit: "
+		    "max-connections needs %llu, so about %llu panel connections "
+		    "can be open at once; raise the hard limit (LimitNOFILE=, "
+		    "ulimit -Hn)", (unsigned long long)rl.rlim_cur,
+		    (unsigned long long)need, (unsigned long long)(rl.rlim_cur >
+		    PCOD_FD_RESERVE ? rl.rlim_cur - PCOD_FD_RESERVE : 0));
+	else
+		log_info("descriptor limit raised from %llu to %llu for "
+		    "max-connections", (unsigned long long)was,
+		    (unsigned long long)rl.rlim_cur);
+}
+
 /* Open the store, load accounts, bind listeners and the control socket. */
 static void
 pcod_start(struct pcod *p)
 {
 	char	err[512];
 
+	pcod_nofile(p->cfg);
 	if ((p->store = store_open(p->cfg->database, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	if (store_audit_syslog(p->store, p->cfg->audit_syslog) == -1)
@@ -183,6 +230,7 @@ pcod_start(struct pcod *p)
 	p->patrol = patrol_run_new(p->base, p->store, p->batch, p->alarms);
 	ingest_set_patrol(p->ingest, p->patrol);
 	p->ctx.patrol = p->patrol;
+	ingest_start(p->ingest, p->base);
 	p->listeners = listen_start(p->base, p->cfg, p->ingest, p->batch, err,
 	    sizeof(err));
 	if (p->listeners == NULL)

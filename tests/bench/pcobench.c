@@ -31,9 +31,11 @@
 #define BENCH_MAX_WINDOW	64
 #define BENCH_MAX_EVENTS	50000000LL
 #define BENCH_TCP_TIMEOUT	5	/* seconds without an answer */
+#define BENCH_HOLD_TIMEOUT	60	/* the same with -H */
 #define BENCH_UDP_RETRIES	3
 #define BENCH_TICK_MS		20
 #define BENCH_FRAME_MAX		512
+#define BENCH_PACE_MS		2	/* pacing tick with -r */
 
 struct bench;
 
@@ -54,6 +56,7 @@ struct panel {
 	int			 idx;
 	char			 acct[17];
 	unsigned		 seq;		/* last sequence used, 1..9999 */
+	unsigned		 wraps;		/* times seq went past 9999 */
 	long long		 quota;		/* frames still to send */
 	long long		 outstanding;	/* answers still expected */
 	struct bufferevent	*bev;		/* TCP; owned */
@@ -80,12 +83,22 @@ struct bench {
 	int			 acct_width;
 	int			 duration;
 	int			 udp_timeout_ms;
+	double			 rate;		/* -r: events/s in total; 0 as fast as answered */
+	double			 tokens;	/* frames the pacing allows now */
+	double			 last_pace;	/* when tokens were last added */
+	int			 cursor;	/* next panel the pacing serves */
+	struct event		*pace;		/* owned; with -r */
+	int			 hold;		/* -H: seconds to keep idle connections */
+	int			 holding;	/* connected panels done, held open */
 	struct panel		*panels;	/* owned array */
 	int			 active;
 	double			 start, end;
 	uint32_t		*lat;		/* microseconds; owned */
 	long long		 nlat;
 	long long		 acks, naks, duhs, others, timeouts, errors, retrans;
+	long long		 dropped;	/* held connections the receiver closed */
+	int			 one_account;	/* -A: every panel sends as the first */
+	unsigned		 seq, wraps;	/* -A: the shared sequence */
 };
 
 /* The SIA code every frame carries (-e): BA raises alarms, CL/OP only log. */
@@ -106,7 +119,8 @@ usage(void)
 	fprintf(stderr, "usage: pcobench [-u] [-h 127.0.0.1] -p port [-c panels] "
 	    "[-n events] [-w window]\n"
 	    "                [-k key] [-a account-prefix] [-d seconds] "
-	    "[-t udp-timeout-ms] [-e SIA-code]\n");
+	    "[-t udp-timeout-ms] [-e SIA-code]\n"
+	    "                [-r events-per-second] [-H hold-seconds] [-A]\n");
 	exit(2);
 }
 
@@ -160,12 +174,13 @@ parse_args(struct bench *b, int argc, char **argv)
 	int ch;
 	char err[128];
 
-	while ((ch = getopt(argc, argv, "h:p:uc:n:w:k:a:d:t:e:")) != -1) {
+	while ((ch = getopt(argc, argv, "h:p:uc:n:w:k:a:d:t:e:r:H:A")) != -1) {
 		switch (ch) {
 		case 'h': host_opt(b, optarg); break;
 		case 'p': b->sin.sin_port = htons((uint16_t)num_opt(optarg, 1,
 		    65535, 'p')); break;
 		case 'u': b->udp = 1; break;
+		case 'A': b->one_account = 1; break;
 		case 'c': b->npanels = (int)num_opt(optarg, 1, BENCH_MAX_PANELS,
 		    'c'); break;
 		case 'n': b->nevents = num_opt(optarg, 1, BENCH_MAX_EVENTS, 'n');
@@ -186,6 +201,9 @@ parse_args(struct bench *b, int argc, char **argv)
 				usage();
 			memcpy(event_code, optarg, 3);
 			break;
+		case 'r': b->rate = (double)num_opt(optarg, 1, 10000000, 'r');
+		    break;
+		case 'H': b->hold = (int)num_opt(optarg, 1, 3600, 'H'); break;
 		case 't': b->udp_timeout_ms = (int)num_opt(optarg, 10, 60000, 't');
 		    break;
 		default: usage();
@@ -202,10 +220,20 @@ build_frame(struct panel *p, struct slot *s)
 	struct dc09_out o;
 	char seq[8], data[64];
 
-	p->seq = p->seq % 9999 + 1;
+	unsigned *next = p->b->one_account ? &p->b->seq : &p->seq;
+	unsigned *wraps = p->b->one_account ? &p->b->wraps : &p->wraps;
+
+	/*
+	 * The area counts the wraps of the sequence, so that no frame repeats
+	 * an earlier one's account, sequence and content (a retransmission).
+	 */
+	if (*next == 9999)
+		(*wraps)++;
+	*next = *next % 9999 + 1;
+	p->seq = *next;
 	snprintf(seq, sizeof seq, "%04u", p->seq);
-	snprintf(data, sizeof data, "#%s|Nri1/%s%02u", p->acct, event_code,
-	    p->seq % 99 + 1);
+	snprintf(data, sizeof data, "#%s|Nri%u/%s%02u", p->acct,
+	    *wraps % 999 + 1, event_code, p->seq % 99 + 1);
 	memset(&o, 0, sizeof o);
 	o.token = "SIA-DCS";
 	o.seq = seq;
@@ -252,14 +280,38 @@ static void	panel_finish(struct panel *, const char *);
 static void	tcp_fill(struct panel *);
 static void	udp_fill(struct panel *);
 
-/* The whole run ends when every panel is done or time is up. */
+static void
+hold_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct bench *b = arg;
+
+	(void)fd;
+	(void)what;
+	event_base_loopexit(b->base, NULL);
+}
+
+/*
+ * The whole run ends when every panel is done or time is up; with -H the
+ * connections then stay open, idle, for that long ("holding" on stdout says
+ * when, so that the caller can measure the receiver meanwhile).
+ */
 static void
 bench_panel_done(struct bench *b)
 {
-	if (--b->active == 0) {
-		b->end = now_mono();
+	struct timeval tv = { b->hold, 0 };
+
+	if (--b->active > 0)
+		return;
+	b->end = now_mono();
+	if (b->hold == 0 || b->holding == 0) {
 		event_base_loopexit(b->base, NULL);
+		return;
 	}
+	if (b->pace != NULL)
+		event_del(b->pace);
+	printf("holding %d connection(s) for %d s\n", b->holding, b->hold);
+	fflush(stdout);
+	event_base_once(b->base, -1, EV_TIMEOUT, hold_done_cb, b, &tv);
 }
 
 /* One TCP answer: it belongs to the oldest frame in flight. */
@@ -271,11 +323,15 @@ tcp_answer(struct panel *p, const char *frame, size_t len)
 	char err[128];
 
 	if (p->inflight == 0) {
-		p->b->others++;
+		if (p->b->others++ < 3)
+			fprintf(stderr, "pcobench: panel %s: an answer to nothing "
+			    "sent\n", p->acct);
 		return;
 	}
 	if (dc09_parse(frame, len, &m, err, sizeof err) != 0) {
-		p->b->others++;
+		if (p->b->others++ < 3)
+			fprintf(stderr, "pcobench: panel %s: bad answer: %s\n",
+			    p->acct, err);
 	} else {
 		count_answer(p->b, &m);
 		if (m.id == DC09_ID_ACK)
@@ -296,6 +352,10 @@ tcp_read_cb(struct bufferevent *bev, void *arg)
 	const char *buf;
 	enum dc09_scan r;
 
+	if (p->done) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
 	for (;;) {
 		len = evbuffer_get_length(in);
 		if (len == 0)
@@ -331,6 +391,12 @@ tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	/* frames in flight are lost; the rest were never sent (unfinished) */
+	if (p->done) {		/* held idle (-H) and closed by the receiver */
+		p->b->dropped++;
+		bufferevent_free(p->bev);
+		p->bev = NULL;
+		return;
+	}
 	p->b->timeouts += p->inflight;
 	p->outstanding -= p->inflight;
 	p->inflight = 0;
@@ -350,6 +416,11 @@ tcp_fill(struct panel *p)
 	struct slot *s;
 
 	while (p->quota > 0 && p->inflight < b->window) {
+		if (b->rate > 0) {
+			if (b->tokens < 1)
+				return;
+			b->tokens -= 1;
+		}
 		s = &p->slots[(p->head + p->inflight) % b->window];
 		if (build_frame(p, s) != 0) {
 			fprintf(stderr, "pcobench: frame does not fit\n");
@@ -361,11 +432,42 @@ tcp_fill(struct panel *p)
 	}
 }
 
+/*
+ * -r: add the frames the rate allows since the last tick and hand them to
+ * idle panels in turn; a backlog is capped at a few ticks' worth so that a
+ * stall of the receiver does not turn into a burst.
+ */
+static void
+pace_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct bench *b = arg;
+	double now = now_mono(), cap;
+	int k;
+
+	(void)fd;
+	(void)what;
+	b->tokens += (now - b->last_pace) * b->rate;
+	b->last_pace = now;
+	cap = b->rate * BENCH_PACE_MS * 4 / 1000.0;
+	if (b->tokens > cap + 1)
+		b->tokens = cap + 1;
+	for (k = 0; k < b->npanels && b->tokens >= 1; k++) {
+		struct panel *p = &b->panels[b->cursor];
+
+		b->cursor = (b->cursor + 1) % b->npanels;
+		if (p->done || p->bev == NULL || p->inflight >= b->window)
+			continue;
+		/* not yet connected: bufferevent queues the frame */
+		tcp_fill(p);
+	}
+}
+
 static int
 tcp_start(struct panel *p)
 {
 	struct bench *b = p->b;
-	struct timeval tv = { BENCH_TCP_TIMEOUT, 0 };
+	/* -H: thousands connect at once; the accept queue takes its time */
+	struct timeval tv = { b->hold ? BENCH_HOLD_TIMEOUT : BENCH_TCP_TIMEOUT, 0 };
 
 	p->bev = bufferevent_socket_new(b->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (p->bev == NULL)
@@ -525,6 +627,13 @@ panel_finish(struct panel *p, const char *why)
 	if (why != NULL)
 		fprintf(stderr, "pcobench: panel %s: %s\n", p->acct, why);
 	p->done = 1;
+	if (why == NULL && p->b->hold > 0 && p->bev != NULL) {
+		/* -H: keep it open, idle; tcp_read_cb ignores what comes */
+		bufferevent_set_timeouts(p->bev, NULL, NULL);
+		p->b->holding++;
+		bench_panel_done(p->b);
+		return;
+	}
 	if (p->bev != NULL)
 		bufferevent_free(p->bev);
 	p->bev = NULL;
@@ -564,7 +673,7 @@ panels_init(struct bench *b)
 		p->fd = -1;
 		p->seq = (unsigned)(rand() % 9999);
 		snprintf(p->acct, sizeof p->acct, "%0*lX", b->acct_width,
-		    b->acct_base + (unsigned long)i);
+		    b->acct_base + (b->one_account ? 0 : (unsigned long)i));
 		p->quota = b->nevents / b->npanels + (i < b->nevents % b->npanels);
 		p->outstanding = p->quota;
 	}
@@ -603,9 +712,9 @@ report(struct bench *b)
 	qsort(b->lat, (size_t)b->nlat, sizeof *b->lat, cmp_u32);
 	printf("events=%lld secs=%.3f rate=%.0f/s p50=%.3fms p99=%.3fms "
 	    "naks=%lld duhs=%lld timeouts=%lld retrans=%lld errors=%lld "
-	    "unfinished=%lld\n", b->acks, secs, b->acks / secs, pct_ms(b, 0.50),
+	    "unfinished=%lld dropped=%lld\n", b->acks, secs, b->acks / secs, pct_ms(b, 0.50),
 	    pct_ms(b, 0.99), b->naks, b->duhs, b->timeouts + b->others,
-	    b->retrans, b->errors, unfinished);
+	    b->retrans, b->errors, unfinished, b->dropped);
 	fflush(stdout);
 }
 
@@ -638,6 +747,12 @@ bench_run(struct bench *b)
 	if (b->udp) {
 		b->tick = event_new(b->base, -1, EV_PERSIST, tick_cb, b);
 		evtimer_add(b->tick, &tick);
+	} else if (b->rate > 0) {
+		struct timeval pt = { 0, BENCH_PACE_MS * 1000 };
+
+		b->pace = event_new(b->base, -1, EV_PERSIST, pace_cb, b);
+		b->last_pace = now_mono();
+		evtimer_add(b->pace, &pt);
 	}
 	b->active = b->npanels;
 	b->start = now_mono();
@@ -672,6 +787,8 @@ bench_free(struct bench *b)
 	free(b->lat);
 	if (b->tick != NULL)
 		event_free(b->tick);
+	if (b->pace != NULL)
+		event_free(b->pace);
 	if (b->stop != NULL)
 		event_free(b->stop);
 	if (b->base != NULL)

@@ -1,165 +1,437 @@
 #!/bin/sh
-# run.sh BUILDDIR - pcod ingest benchmark (make bench): starts pcod on loopback
-# in a temporary directory, drives it with pcobench and prints rate, latency
-# and pcod's RSS per scenario, then a summary with ratios to the first one.
-# Environment: BENCH_RUNS (3), BENCH_EVENTS (100000), BENCH_DURATION (60 s per
-# run), BENCH_DIR (where the temporary directory goes; default $TMPDIR or /tmp).
+# run.sh BUILDDIR - pcod benchmark (make bench): starts pcod on loopback in a
+# temporary directory, drives it with pcobench and prints one table: scenario,
+# events/s, p50/p99 ACK latency, pcod's RSS and, where it ran, the rate of the
+# ioBroker.sia receiver in the same run and pcod's ratio to it; medians of
+# BENCH_RUNS runs.  Every event pcod ACKs is committed with fsync first; the
+# peer stores nothing.
+#
+# Scenarios (BENCH_SCENARIOS, space-separated; default: the first seven):
+#   w1-64       64 panels, each its own account, one frame in flight (+ peer)
+#   w8-50       50 panels, 8 frames in flight each
+#   paced-1000  1,000 panels at BENCH_PACED_RATE events/s in total
+#   busy-1acct  50 connections of one account, 8 in flight each: the
+#               retransmission check of one busy account (the rate must not
+#               fall as that account's history in the window grows)
+#   history     w8-50 on an empty database and on one holding BENCH_HISTORY
+#               events (pre-filled with SQL, not through the socket)
+#   idle        RSS with BENCH_IDLE idle panel connections
+#   startup     time from exec to the first ACK with the history database and
+#               BENCH_DEADLINES open alarms with deadlines
+#   udp-w1, aes-w8, closings-w8, noengine-w8   (the older variants, on demand)
+#
+# Environment (defaults in brackets):
+#   BENCH_RUNS [3]          runs per scenario (the table shows medians)
+#   BENCH_EVENTS [60000]    events per throughput run
+#   BENCH_DURATION [60]     time limit per run, s
+#   BENCH_HISTORY [1000000] events pre-stored for history/startup; the target
+#                           run is 10000000 (about 15 min to fill, 5 GB)
+#   BENCH_HISTORY_SPAN [86400] the pre-stored events spread over this many
+#                           seconds before now
+#   BENCH_DEADLINES [100000] open alarms with a deadline, for startup
+#   BENCH_IDLE [15000]      idle connections; BENCH_HOLD [5] s held
+#   BENCH_PACED_RATE [10000] BENCH_PACED_SECS [10]
+#   BENCH_BUSY_EVENTS [150000] events per busy-1acct run
+#   BENCH_PEER [auto]       off: skip ioBroker.sia; auto: npm install
+#                           iobroker.sia@2.0.4 into BENCH_CACHE when absent
+#   BENCH_CACHE [$HOME/.cache/pcod-bench]
+#   BENCH_PCOD [BUILDDIR/pcod]  the daemon under test
+#   BENCH_BEFORE            an older pcod binary: every scenario runs with it
+#                           and then with BENCH_PCOD, and a closing table gives
+#                           before/after per scenario (the A/B of issue 11)
+#   BENCH_DIR               where the temporary directory goes [$TMPDIR|/tmp]
+# Example: make bench BENCH_RUNS=1 BENCH_SCENARIOS="w1-64 history"
 set -eu
 
 B=${1:?usage: run.sh BUILDDIR}
-PCOD=$B/pcod
+HERE=$(cd "$(dirname "$0")" && pwd)
+PCOD=${BENCH_PCOD:-$B/pcod}
 PCOCTL=$B/pcoctl
 BENCH=$B/tests/bench/pcobench
 RUNS=${BENCH_RUNS:-3}
-N=${BENCH_EVENTS:-100000}
+N=${BENCH_EVENTS:-60000}
 DUR=${BENCH_DURATION:-60}
+HIST=${BENCH_HISTORY:-1000000}
+SPAN=${BENCH_HISTORY_SPAN:-86400}
+DEADLINES=${BENCH_DEADLINES:-100000}
+IDLE=${BENCH_IDLE:-15000}
+HOLD=${BENCH_HOLD:-5}
+PRATE=${BENCH_PACED_RATE:-10000}
+PSECS=${BENCH_PACED_SECS:-10}
+PEER=${BENCH_PEER:-auto}
+BUSY=${BENCH_BUSY_EVENTS:-150000}
+CACHE=${BENCH_CACHE:-${HOME:-/tmp}/.cache/pcod-bench}
+SCEN=${BENCH_SCENARIOS:-w1-64 w8-50 paced-1000 busy-1acct history idle startup}
 KEY=00112233445566778899AABBCCDDEEFF
-PANELS=50
+tag=
 
 for f in "$PCOD" "$PCOCTL" "$BENCH"; do
 	[ -x "$f" ] || { echo "run.sh: $f missing (make pcod pcoctl tests/bench/pcobench)" >&2; exit 1; }
 done
+command -v sqlite3 > /dev/null || SQLITE=no
+
+# Room for the idle scenario's descriptors (pcobench and pcod raise their own too).
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 tmp=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/pcobench.XXXXXX")
-pid=
+peerpid=
 cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
+	for d in "$tmp"/i.*; do
+		[ -f "$d/pid" ] || continue
+		p=$(cat "$d/pid")
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	[ -n "$peerpid" ] && kill -TERM "$peerpid" 2>/dev/null || true
+	wait 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-ctl() { "$PCOCTL" -s "$tmp/pcod.sock" "$@"; }
-
-# Start pcod on a random free-looking port; retry when the bind fails.
-start_pcod() {
-	for _ in 1 2 3 4 5; do
-		port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
-		cat > "$tmp/pcod.conf" <<EOF
-database "pcod.db"
-control "pcod.sock" mode 0600
-listen tcp 127.0.0.1:$port idle-timeout 30 max-frame 1024 max-connections 4000 max-per-address 4000
-listen udp 127.0.0.1:$port
-unknown-accounts accept
-log-level warn
-$EXTRA_CONF
-EOF
-		"$PCOD" -f -c "$tmp/pcod.conf" 2> "$tmp/pcod.log" &
-		pid=$!
-		i=0
-		while [ $i -lt 100 ]; do
-			kill -0 "$pid" 2>/dev/null || break
-			if ctl status > /dev/null 2>&1; then
-				return 0
-			fi
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-		pid=
-	done
-	echo "run.sh: pcod does not start:" >&2
-	cat "$tmp/pcod.log" >&2
-	exit 1
-}
-
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status"; }
-
+now_ms() { date +%s%3N; }
+randport() { echo $(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 )); }
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'; }
 # field NAME LINE: the value of NAME=... in a pcobench result line, units cut.
 field() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=\([0-9.]*\).*/\1/p"; }
 
-median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# --- pcod instances: a directory each (i.NAME) with conf, db, log, pid, port ---
 
-# Scenarios: name and pcobench options (accounts and -p are added per run).
-# The default configuration has the alarm engine on: BA events raise or
-# stack alarms (a storm: every account and zone is new to the engine), CL
-# closings are only stored, as most of a real centre's traffic is.
-SCENARIOS_ON="tcp-w1:-c $PANELS -w 1
-tcp-c500-w1:-c 500 -w 1
-tcp-w8:-c $PANELS -w 8
-udp-w1:-u -c $PANELS -w 1
-tcp-aes128-w8:-c $PANELS -w 8 -k $KEY
-tcp-w8-closings:-c $PANELS -w 8 -e CL"
-# The same load with the engine off (alarm-classes none), for the ratio.
-SCENARIOS_OFF="tcp-w1:-c $PANELS -w 1
-tcp-c500-w1:-c 500 -w 1
-tcp-w8:-c $PANELS -w 8"
-
-summary="$tmp/summary"
-: > "$summary"
-s=0
-
-# run_set LABEL SCENARIOS: every scenario RUNS times against the running pcod.
-run_set() {
-	label=$1
-	while IFS=: read -r name opts; do
-		s=$((s + 1))
-		rates='' p50s='' p99s='' rss=''
-		r=1
-		while [ $r -le "$RUNS" ]; do
-			# distinct accounts per run so no frame looks like a retransmission
-			prefix=$(printf '%X' $(( (s * 16 + r) * 4096 )))
-			case $opts in *-k*)
-				i=0
-				while [ $i -lt $PANELS ]; do
-					ctl account add "$(printf '%X' $(( (s * 16 + r) * 4096 + i )))" \
-					    --key "$KEY" < /dev/null > /dev/null
-					i=$((i + 1))
-				done;;
-			esac
-			# shellcheck disable=SC2086
-			line=$("$BENCH" -p "$port" -n "$N" -d "$DUR" -a "$prefix" $opts < /dev/null) || true
-			kill -0 "$pid" 2>/dev/null || { echo "run.sh: pcod died" >&2; cat "$tmp/pcod.log" >&2; exit 1; }
-			rss=$(rss_kb)
-			echo "$label/$name run $r: $line rss=${rss}kB"
-			rates="$rates $(field rate "$line")"
-			p50s="$p50s $(field p50 "$line")"
-			p99s="$p99s $(field p99 "$line")"
-			r=$((r + 1))
-		done
-		echo "$label/$name $(echo "$rates" | median) $(echo "$p50s" | median) $(echo "$p99s" | median) $rss" >> "$summary"
-	done <<EOF
-$2
+# write_conf DIR PORT EXTRA: the configuration of an instance.
+write_conf() {
+	cat > "$1/pcod.conf" <<EOF
+database "pcod.db"
+control "pcod.sock" mode 0600
+listen tcp 127.0.0.1:$2 idle-timeout 600 max-frame 1024 max-connections ${MAXCONN:-4000} max-per-address ${MAXCONN:-4000}
+listen udp 127.0.0.1:$2
+unknown-accounts accept
+log-level warn
+$3
 EOF
 }
 
-stop_pcod() {
-	kill -TERM "$pid"
-	if wait "$pid"; then
-		echo "# pcod exited 0 after SIGTERM"
-	else
-		echo "# pcod exited $? after SIGTERM" >&2
-	fi
-	pid=
-	rm -f "$tmp"/pcod.db*
+# start NAME [EXTRA-CONF]: start (or restart on its database) instance NAME.
+start() {
+	d=$tmp/i.$1
+	mkdir -p "$d"
+	for _ in 1 2 3 4 5; do
+		port=$(randport)
+		write_conf "$d" "$port" "${2:-}"
+		"$PCOD" -f -c "$d/pcod.conf" 2>> "$d/pcod.log" &
+		echo $! > "$d/pid"
+		echo "$port" > "$d/port"
+		if wait_answer "$1" 10000 > /dev/null; then
+			return 0
+		fi
+		stop "$1" || true
+	done
+	echo "run.sh: pcod does not start:" >&2
+	cat "$d/pcod.log" >&2
+	exit 1
 }
 
-EXTRA_CONF=
-start_pcod
-echo "# pcod $PCOD pid $pid port $port, $(stat -f -c %T "$tmp") at $tmp"
-echo "# $RUNS run(s) per scenario, $N events each, limit ${DUR}s, $PANELS panels, $(nproc) CPU(s)"
-run_set engine "$SCENARIOS_ON"
-stop_pcod
-EXTRA_CONF="alarm-classes none"
-start_pcod
-run_set noengine "$SCENARIOS_OFF"
-stop_pcod
+pidof_i() { cat "$tmp/i.$1/pid"; }
+portof() { cat "$tmp/i.$1/port"; }
+ctl() { i=$1; shift; "$PCOCTL" -s "$tmp/i.$i/pcod.sock" "$@"; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$(pidof_i "$1")/status"; }
+alive() { kill -0 "$(pidof_i "$1")" 2>/dev/null || { echo "run.sh: pcod $1 died" >&2; cat "$tmp/i.$1/pcod.log" >&2; exit 1; }; }
+
+# wait_answer NAME LIMIT-MS: poll until a frame is ACKed; prints the ms waited.
+wait_answer() {
+	wt0=$(now_ms)
+	while :; do
+		kill -0 "$(pidof_i "$1")" 2>/dev/null || return 1
+		if "$BENCH" -p "$(portof "$1")" -c 1 -n 1 -d 2 -a FFFF00 \
+		    < /dev/null > /dev/null 2>&1; then
+			echo $(( $(now_ms) - wt0 ))
+			return 0
+		fi
+		[ $(( $(now_ms) - wt0 )) -lt "$2" ] || return 1
+		sleep 0.01
+	done
+}
+
+stop() {
+	p=$(pidof_i "$1")
+	kill -TERM "$p" 2>/dev/null || return 0
+	wait "$p" || { echo "run.sh: pcod $1 exited $? after SIGTERM" >&2; return 1; }
+	rm -f "$tmp/i.$1/pid"
+}
+
+# --- the peer: ioBroker.sia (npm), stores nothing, ACKs on receipt ---
+
+peer_lib=
+peer_setup() {
+	[ "$PEER" != off ] || { echo "# peer: off (BENCH_PEER=off)"; return; }
+	command -v node > /dev/null || { echo "# peer: skipped, no node"; return; }
+	lib=$CACHE/node_modules/iobroker.sia/build/lib/sia.js
+	if [ ! -f "$lib" ]; then
+		command -v npm > /dev/null || { echo "# peer: skipped, no npm"; return; }
+		mkdir -p "$CACHE"
+		if ! timeout 300 npm install --no-audit --no-fund --prefix "$CACHE" \
+		    iobroker.sia@2.0.4 > "$tmp/npm.log" 2>&1; then
+			echo "# peer: skipped, npm install iobroker.sia@2.0.4 failed (registry?):"
+			tail -3 "$tmp/npm.log" | sed 's/^/#   /'
+			return
+		fi
+	fi
+	peer_lib=$lib
+	echo "# peer: ioBroker.sia $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' \
+	    "$CACHE/node_modules/iobroker.sia/package.json" | head -1), node $(node --version)"
+}
+
+# peer_run PREFIX WIDTH COUNT OPTS: one pcobench run against a fresh peer.
+peer_run() {
+	for _ in 1 2 3 4 5; do
+		pport=$(randport)
+		: > "$tmp/peer.out"
+		node "$HERE/siapeer.js" "$peer_lib" "$pport" "$1" "$2" "$3" \
+		    > "$tmp/peer.out" 2> "$tmp/peer.err" &
+		peerpid=$!
+		# ready, or gone (the port was taken: try another)
+		until grep -q ready "$tmp/peer.out" 2>/dev/null; do
+			kill -0 "$peerpid" 2>/dev/null || break
+			sleep 0.02
+		done
+		grep -q ready "$tmp/peer.out" && break
+		wait "$peerpid" 2>/dev/null || true
+		peerpid=
+	done
+	[ -n "$peerpid" ] || { echo "run.sh: the peer does not start" >&2; tail -5 "$tmp/peer.err" >&2; return 0; }
+	# shellcheck disable=SC2086
+	"$BENCH" -p "$pport" -n "$N" -d "$DUR" -a "$1" $4 < /dev/null || true
+	kill -TERM "$peerpid" 2>/dev/null || true
+	wait "$peerpid" 2>/dev/null || true
+	peerpid=
+}
+
+# --- scenarios ---
+
+summary=$tmp/summary
+: > "$summary"
+s=0
+
+# row NAME RATE P50 P99 RSS-KB PEER NOTE
+row() { echo "$1$tag $2 $3 $4 $5 $6 ${7:-}" >> "$summary"; }
+
+# throughput NAME INSTANCE OPTS [PEER]: RUNS runs; a row of medians.
+throughput() {
+	s=$((s + 1))
+	rates='' p50s='' p99s='' prates=''
+	r=1
+	while [ $r -le "$RUNS" ]; do
+		# distinct accounts per run so no frame looks like a retransmission
+		prefix=$(printf '%X' $(( (s * 16 + r) * 4096 )))
+		case $3 in *-k*)
+			i=0
+			while [ $i -lt 50 ]; do
+				ctl "$2" account add "$(printf '%X' $(( (s * 16 + r) * 4096 + i )))" \
+				    --key "$KEY" < /dev/null > /dev/null
+				i=$((i + 1))
+			done;;
+		esac
+		# shellcheck disable=SC2086
+		line=$("$BENCH" -p "$(portof "$2")" -n "$N" -d "$DUR" -a "$prefix" $3 < /dev/null) || true
+		alive "$2"
+		echo "$1 run $r: $line rss=$(rss_kb "$2")kB"
+		rates="$rates $(field rate "$line")"
+		p50s="$p50s $(field p50 "$line")"
+		p99s="$p99s $(field p99 "$line")"
+		if [ -n "${4:-}" ] && [ -n "$peer_lib" ]; then
+			c=$(printf '%s\n' "$3" | sed -n 's/.*-c \([0-9]*\).*/\1/p')
+			pline=$(peer_run "$prefix" "${#prefix}" "$c" "$3")
+			echo "$1 run $r peer: $pline"
+			prates="$prates $(field rate "$pline")"
+		fi
+		r=$((r + 1))
+	done
+	row "$1" "$(echo "$rates" | median)" "$(echo "$p50s" | median)" \
+	    "$(echo "$p99s" | median)" "$(rss_kb "$2")" "$(echo "$prates" | median)"
+}
+
+# prefill DB EVENTS DEADLINES: add history to a migrated, stopped database.
+prefill() {
+	pt0=$(now_ms)
+	end=$(now_ms)
+	sqlite3 "$1" > /dev/null <<EOF
+PRAGMA synchronous=OFF;
+PRAGMA cache_size=-400000;
+BEGIN;
+CREATE TEMP TABLE base AS SELECT COALESCE(MAX(id), 0) AS f,
+    (SELECT COALESCE(MAX(id), 0) FROM events) AS e FROM frames;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
+INSERT INTO frames (id, received_ms, transport, peer, account, token, encrypted,
+    seq, rcvr, line, raw, data, panel_time, unknown_account, digest)
+SELECT (SELECT f FROM base) + i, $end - ($2 - i) * ($SPAN * 1000 / $2), 'tcp', '127.0.0.1:40000',
+    printf('%X', 10485760 + i % 5000), 'SIA-DCS', 0, i % 9999 + 1, '', '1',
+    CAST(printf('"SIA-DCS"%04dL1#%X[#%X|Nri1/BA%02d]', i % 9999 + 1,
+        10485760 + i % 5000, 10485760 + i % 5000, i % 99 + 1) AS BLOB),
+    printf('#%X|Nri1/BA%02d', 10485760 + i % 5000, i % 99 + 1),
+    ($end - ($2 - i) * ($SPAN * 1000 / $2)) / 1000, 1, printf('%016x', i * 2654435761)
+FROM n;
+INSERT INTO events (id, frame_id, account, received_ms, panel_time, format, code,
+    qual, class, text, zone, known, unknown_account)
+SELECT id - (SELECT f FROM base) + (SELECT e FROM base), id, account, received_ms,
+    panel_time, 'SIA', 'BA', 'new', 'burglary', 'Burglary alarm, zone ' || (id % 99 + 1),
+    id % 99 + 1, 1, 1 FROM frames WHERE id > (SELECT f FROM base);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $3)
+INSERT INTO alarms (account, zone, class, kind, priority, state, count, text,
+    first_ms, last_ms, created_ms, take_deadline_ms, next_deadline_ms)
+SELECT printf('%X', 10485760 + i % 5000), i, 'burglary', 'event', 2, 'new', 1,
+    'Burglary alarm', $end - 1000, $end - 1000, $end - 1000,
+    $end + 3600000 + i, $end + 3600000 + i FROM n;
+COMMIT;
+PRAGMA wal_checkpoint(TRUNCATE);
+EOF
+	echo "# pre-filled $2 events and $3 open alarms in $(( ($(now_ms) - pt0) / 1000 )) s, $(du -m "$1" | cut -f1) MB"
+}
+
+# A migrated empty database, then its copy with history.
+make_history() {
+	[ ! -f "$tmp/hist.db" ] || return 0
+	[ "${SQLITE:-}" != no ] || { echo "# history: skipped, no sqlite3"; return 1; }
+	start tmpl
+	stop tmpl
+	cp "$tmp/i.tmpl/pcod.db" "$tmp/empty.db"
+	cp "$tmp/i.tmpl/pcod.db" "$tmp/hist.db"
+	prefill "$tmp/hist.db" "$HIST" "$DEADLINES"
+}
+
+sc_history() {
+	make_history || return 0
+	mkdir -p "$tmp/i.hempty" "$tmp/i.hfull"
+	cp "$tmp/empty.db" "$tmp/i.hempty/pcod.db"
+	cp "$tmp/hist.db" "$tmp/i.hfull/pcod.db"
+	start hempty
+	throughput "history-empty" hempty "-c 50 -w 8"
+	stop hempty
+	start hfull
+	throughput "history-$(( HIST / 1000 ))k" hfull "-c 50 -w 8"
+	stop hfull
+	rm -rf "$tmp/i.hempty" "$tmp/i.hfull"
+}
+
+sc_startup() {
+	make_history || return 0
+	mkdir -p "$tmp/i.st"
+	cp "$tmp/hist.db" "$tmp/i.st/pcod.db"
+	times=''
+	r=1
+	while [ $r -le "$RUNS" ]; do
+		for _ in 1 2 3 4 5; do		# another port when this one is taken
+			port=$(randport)
+			write_conf "$tmp/i.st" "$port" ""
+			echo "$port" > "$tmp/i.st/port"
+			: > "$tmp/i.st/pcod.log"
+			"$PCOD" -f -c "$tmp/i.st/pcod.conf" 2>> "$tmp/i.st/pcod.log" &
+			echo $! > "$tmp/i.st/pid"
+			if ms=$(wait_answer st 60000); then
+				break
+			fi
+			grep -q "in use" "$tmp/i.st/pcod.log" || { echo "run.sh: no answer at start-up" >&2; cat "$tmp/i.st/pcod.log" >&2; exit 1; }
+			wait "$(pidof_i st)" 2>/dev/null || true
+		done
+		echo "startup run $r: ${ms} ms to the first ACK, rss=$(rss_kb st)kB"
+		times="$times $ms"
+		rss=$(rss_kb st)
+		stop st
+		r=$((r + 1))
+	done
+	t=$(echo "$times" | median)
+	row "startup-$(( HIST / 1000 ))k" - - - "$rss" - "start=${t}ms"
+	rm -rf "$tmp/i.st"
+}
+
+sc_idle() {
+	MAXCONN=$((IDLE + 100)) start idle
+	base=$(rss_kb idle)
+	rsss=''
+	r=1
+	while [ $r -le "$RUNS" ]; do
+		prefix=$(printf '%X' $(( (90 + r) * 65536 )))
+		"$BENCH" -p "$(portof idle)" -c "$IDLE" -n "$IDLE" -w 1 -d "$DUR" \
+		    -a "$prefix" -H "$HOLD" < /dev/null > "$tmp/idle.out" &
+		bp=$!
+		i=0
+		until grep -q holding "$tmp/idle.out" 2>/dev/null; do
+			kill -0 $bp 2>/dev/null || break
+			sleep 0.1
+		done
+		sleep 1
+		rss=$(rss_kb idle)
+		wait $bp || true
+		echo "idle run $r: $(tr '\n' ' ' < "$tmp/idle.out") rss=${rss}kB (before ${base}kB)"
+		rsss="$rsss $rss"
+		sleep 1
+		r=$((r + 1))
+	done
+	row "idle-$IDLE" - - - "$(echo "$rsss" | median)" - "before=$((base / 1024))MiB"
+	stop idle
+}
+
+run_scenario() {
+	case $1 in
+	w1-64)		start a; throughput w1-64 a "-c 64 -w 1" peer; stop a;;
+	w8-50)		start a; throughput w8-50 a "-c 50 -w 8"; stop a;;
+	paced-1000)	start a
+			throughput paced-1000 a "-c 1000 -w 1 -r $PRATE -n $((PRATE * PSECS))"
+			stop a;;
+	busy-1acct)	start a
+			N=$BUSY throughput busy-1acct a "-c 50 -w 8 -A"
+			stop a;;
+	history)	sc_history;;
+	startup)	sc_startup;;
+	idle)		sc_idle;;
+	udp-w1)		start a; throughput udp-w1 a "-u -c 50 -w 1"; stop a;;
+	aes-w8)		start a; throughput aes-w8 a "-c 50 -w 8 -k $KEY"; stop a;;
+	closings-w8)	start a; throughput closings-w8 a "-c 50 -w 8 -e CL"; stop a;;
+	noengine-w8)	start a "alarm-classes none"; throughput noengine-w8 a "-c 50 -w 8"; stop a;;
+	*)		echo "run.sh: unknown scenario $1" >&2; exit 2;;
+	esac
+	rm -f "$tmp"/i.a/pcod.db*
+}
+
+echo "# pcod $PCOD, pcobench $BENCH, $(nproc) CPU(s), $(stat -f -c %T "$tmp") at $tmp"
+echo "# $RUNS run(s) per scenario, $N events per throughput run, limit ${DUR}s; history $HIST events"
+case " $SCEN " in *" w1-64 "*) peer_setup;; esac
+start_ms=$(now_ms)
+AFTER=$PCOD
+for sc in $SCEN; do
+	if [ -n "${BENCH_BEFORE:-}" ]; then
+		PCOD=$BENCH_BEFORE tag=@before
+		echo "# $sc with $PCOD"
+		run_scenario "$sc"
+	fi
+	PCOD=$AFTER tag=
+	run_scenario "$sc"
+done
 
 echo
-echo "# summary (median of $RUNS run(s); ratio = rate / first scenario's rate)"
-awk 'BEGIN { printf "%-26s %10s %7s %10s %10s %10s\n", "scenario", "events/s", "ratio", "p50 ms", "p99 ms", "RSS kB" }
-     NR == 1 { base = $2 }
-     { ratio = 0; if (base > 0) ratio = $2 / base
-       printf "%-26s %10.0f %7.2f %10.3f %10.3f %10s\n", $1, $2, ratio, $3, $4, $5 }' "$summary"
+echo "# summary: medians of $RUNS run(s), $(( ($(now_ms) - start_ms) / 1000 )) s; ratio = pcod / ioBroker.sia (stores nothing)"
+awk 'function v(x, f) { return x == "-" || x == "" ? "-" : sprintf(f, x) }
+     BEGIN { printf "%-16s %10s %9s %9s %9s %11s %6s  %s\n", "scenario", "events/s",
+         "p50 ms", "p99 ms", "RSS MiB", "peer ev/s", "ratio", "note" }
+     { ratio = ($6 != "-" && $6 > 0) ? sprintf("%.2f", $2 / $6) : "-"
+       printf "%-16s %10s %9s %9s %9s %11s %6s  %s\n", $1, v($2, "%.0f"), v($3, "%.3f"),
+           v($4, "%.3f"), ($5 == "-" ? "-" : sprintf("%.1f", $5 / 1024)),
+           v($6, "%.0f"), ratio, $7 }' "$summary"
 
-
+[ -n "${BENCH_BEFORE:-}" ] || exit 0
 echo
-echo "# engine on / engine off, same load (median rates)"
-awk '{ split($1, k, "/"); r[k[1], k[2]] = $2; n[k[2]] = 1 }
-     END { for (x in n) if ((("noengine", x) in r) && r["noengine", x] > 0)
-             printf "%-16s %10.0f %10.0f %7.2f\n", x, r["engine", x], r["noengine", x],
-                 r["engine", x] / r["noengine", x] }' "$summary" | sort
+echo "# before ($BENCH_BEFORE) -> after ($AFTER), medians"
+awk 'function num(x) { return x == "-" || x == "" ? -1 : x + 0 }
+     function rat(a, b) { return (a > 0 && b > 0) ? sprintf("%.2f", b / a) : "-" }
+     { name = $1; before = sub(/@before$/, "", name)
+       k = before ? "b" : "a"; rate[name, k] = num($2); p99[name, k] = num($4)
+       rss[name, k] = num($5); note[name, k] = $7; if (!before) order[++n] = name }
+     END { printf "%-16s %10s %10s %6s %9s %9s %8s %8s  %s\n", "scenario", "ev/s was",
+               "ev/s now", "x", "p99 was", "p99 now", "RSS was", "RSS now", "note was -> now"
+           for (i = 1; i <= n; i++) { s = order[i]
+               printf "%-16s %10s %10s %6s %9s %9s %8s %8s  %s -> %s\n", s,
+                   rate[s, "b"] < 0 ? "-" : sprintf("%.0f", rate[s, "b"]),
+                   rate[s, "a"] < 0 ? "-" : sprintf("%.0f", rate[s, "a"]),
+                   rat(rate[s, "b"], rate[s, "a"]),
+                   p99[s, "b"] < 0 ? "-" : sprintf("%.1f", p99[s, "b"]),
+                   p99[s, "a"] < 0 ? "-" : sprintf("%.1f", p99[s, "a"]),
+                   rss[s, "b"] < 0 ? "-" : sprintf("%.1f", rss[s, "b"] / 1024),
+                   rss[s, "a"] < 0 ? "-" : sprintf("%.1f", rss[s, "a"] / 1024),
+                   note[s, "b"], note[s, "a"] } }' "$summary"

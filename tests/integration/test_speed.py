@@ -1,0 +1,157 @@
+#!/usr/bin/python3
+"""Issue 11 (speed): what the faster paths must keep.  The retransmission
+keys live in memory now: a retransmission is still recognised after a
+restart or a crash, a window widened on reload still reaches frames the
+memory no longer holds, and a frame past the window is a new event."""
+
+import resource
+import signal
+import time
+
+import pcotest as pt
+from pcotest import Pcod, num
+
+T = pt.Runner(limit=120)
+
+
+def dups(p):
+    return num(p.counters().get("duplicates", 0))
+
+
+def stored(p, acct, seq):
+    return [e for e in p.events(account=acct) if num(e.get("seq")) == seq]
+
+
+@T.test
+def retransmission_known_after_restart_and_crash(t):
+    p = Pcod()
+    with p.tcp() as c:
+        t.eq(c.exchange(pt.sia(7, "1234", "Nri1/BA01")).token, "ACK", "first frame ACKed")
+        t.eq(c.exchange(pt.sia(8, "1234", "Nri1/BA02")).token, "ACK", "second frame ACKed")
+    p.restart()
+    # the memory, not the store, answers once the window is read back
+    t.check(pt.wait_for(lambda: "duplicate window: 2 key(s) held" in p.log()),
+            "the window's 2 keys read back at start-up")
+    before = dups(p)
+    with p.tcp() as c:
+        # a panel re-stamps its retransmission: the timestamp is not the key
+        t.eq(c.exchange(pt.sia(7, "1234", "Nri1/BA01", ts=time.time() - 1)).token,
+             "ACK", "retransmission after a restart ACKed")
+    t.eq(dups(p) - before, 1, "and recognised as one")
+    p.kill9()
+    p.start()
+    t.check(pt.wait_for(lambda: p.log().count(" 2 key(s) held") == 2),
+            "read back after kill -9 too")
+    with p.tcp() as c:
+        t.eq(c.exchange(pt.sia(8, "1234", "Nri1/BA02", ts=time.time() - 2)).token,
+             "ACK", "retransmission after kill -9 ACKed")
+        # same account and sequence, other content: a new event
+        t.eq(c.exchange(pt.sia(8, "1234", "Nri1/BA03")).token, "ACK", "other content ACKed")
+    t.eq(dups(p), 1, "recognised after the crash too (counters restart at 0)")
+    t.eq(len(stored(p, "1234", 7)), 1, "seq 7 stored once")
+    t.eq(sorted(e["zone"] for e in stored(p, "1234", 8)), [2, 3],
+         "seq 8: the original and the other content, no copy")
+
+
+@T.test
+def window_passes_and_widens(t):
+    p = Pcod(conf={"duplicate-window": "1"})
+    with p.tcp() as c:
+        t.eq(c.exchange(pt.sia(5, "2345", "Nri1/BA01")).token, "ACK", "frame ACKed")
+        time.sleep(1.5)
+        # past the window: the same frame again is a new event
+        t.eq(c.exchange(pt.sia(5, "2345", "Nri1/BA01")).token, "ACK", "again, past the window")
+        t.eq(dups(p), 0, "not a duplicate past the window")
+        time.sleep(1.5)
+        # another frame lets the memory drop the old keys
+        t.eq(c.exchange(pt.sia(6, "2345", "Nri1/BA02")).token, "ACK", "another frame")
+    # a wider window reaches keys the memory dropped: the store answers
+    p.write_conf({"duplicate-window": "600"})
+    p.send_signal(signal.SIGHUP)
+    t.check(pt.wait_for(lambda: "reloaded" in p.log(), timeout=5), "SIGHUP reloads")
+    with p.tcp() as c:
+        t.eq(c.exchange(pt.sia(5, "2345", "Nri1/BA01")).token, "ACK", "third copy ACKed")
+    t.eq(dups(p), 1, "the widened window recognises it")
+    t.eq(len(stored(p, "2345", 5)), 2, "stored twice (once per window), not three times")
+
+
+@T.test
+def many_keys_one_account(t):
+    """One busy account: 3,000 frames over every sequence number pattern,
+    each resent once, each recognised; nothing else merged."""
+    p = Pcod()
+    n = 3000
+    with p.tcp() as c:
+        for i in range(n):
+            seq = i % 10 + 1            # few sequence numbers: long chains
+            c.send(pt.sia(seq, "3456", "Nri1/BA%d" % (i + 1)))
+        acks = sum(c.read().token == "ACK" for _ in range(n))
+        t.eq(acks, n, "every frame ACKed")
+        for i in range(0, n, 7):
+            c.send(pt.sia(i % 10 + 1, "3456", "Nri1/BA%d" % (i + 1)))
+        resent = len(range(0, n, 7))
+        acks = sum(c.read().token == "ACK" for _ in range(resent))
+        t.eq(acks, resent, "every resend ACKed")
+    t.eq(dups(p), resent, "every resend recognised")
+    t.eq(len(p.events(account="3456", limit=n * 2)), n, "each event stored once")
+
+
+def nofile(pid):
+    """pcod's soft and hard descriptor limits, from /proc."""
+    with open("/proc/%d/limits" % pid) as f:
+        for ln in f:
+            if ln.startswith("Max open files"):
+                soft, hard = ln.split()[3:5]
+                return int(soft), int(hard)
+    return None
+
+
+@T.test
+def descriptor_limit_raised_for_max_connections(t):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 2000:
+        t.info("hard limit %d: too low to test" % hard)
+        return
+    # pcod inherits a low soft limit; the test takes its own back at once
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+    try:
+        p = Pcod(conf={"listen tcp": "127.0.0.1:{tcp} max-connections 700 "
+                                     "max-per-address 700 idle-timeout 30"})
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    got = nofile(p.pid)
+    t.check(got and got[0] >= 700 + 128, "soft limit raised for max-connections", got)
+    t.check("descriptor limit raised from 256" in p.log(), "and logged")
+    conns = []
+    try:
+        for i in range(600):
+            conns.append(p.tcp(timeout=10))
+        for i, c in enumerate(conns):
+            c.send(pt.sia(i % 9999 + 1, "4567", "Nri1/BA%d" % (i + 1)))
+        acks = sum(c.read().token == "ACK" for c in conns)
+        t.eq(acks, 600, "600 panels at once, past the inherited 256, all ACKed")
+    finally:
+        for c in conns:
+            c.close()
+    p.stop()
+
+
+@T.test
+def descriptor_limit_capped_by_hard_limit(t):
+    """Last test: it lowers this process's hard limit for good."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 600:
+        t.info("hard limit %d: too low to test" % hard)
+        return
+    resource.setrlimit(resource.RLIMIT_NOFILE, (300, 600))
+    p = Pcod(conf={"listen tcp": "127.0.0.1:{tcp} max-connections 5000 "
+                                 "max-per-address 64 idle-timeout 30"})
+    t.eq(nofile(p.pid), (600, 600), "soft limit raised to the hard limit")
+    t.check(pt.wait_for(lambda: "descriptor limit capped at 600" in p.log()),
+            "a clear line says it is capped", p.log()[-400:])
+    with p.tcp() as c:
+        t.eq(c.exchange(pt.sia(1, "5678", "Nri1/BA01")).token, "ACK", "and pcod runs")
+
+
+if __name__ == "__main__":
+    T.run()
