@@ -177,9 +177,15 @@ ingest_seen_add(struct ingest *ig, const struct ingest_frame *f,
     uint64_t digest, int64_t ms)
 {
 	if (!ig->seen_waiting) {
+		/*
+		 * At COMMIT, not at the sync: pipelined, the next batch opens
+		 * before this one is durable and must mark its own keys, or a
+		 * failed batch's frames would stay "seen" and a panel's resend
+		 * of them would be ACKed as a duplicate of nothing.
+		 */
 		ig->seen_waiting = 1;
 		ig->seen_mark = seen_mark(ig->seen);
-		batch_defer(ig->batch, ingest_seen_done, ig);
+		batch_on_commit(ig->batch, ingest_seen_done, ig);
 	}
 	seen_add(ig->seen, f->account, f->seq, digest, ms);
 }

@@ -25,7 +25,11 @@
 #include <check.h>
 #include <event2/event.h>
 
+#include "acct.h"
 #include "batch.h"
+#include "conf.h"
+#include "dc09.h"
+#include "ingest.h"
 #include "log.h"
 #include "store.h"
 #include "syncer.h"
@@ -319,6 +323,80 @@ START_TEST(test_defer_none_open)
 }
 END_TEST
 
+/* A plain SIA frame from account 1234 with sequence seq and data. */
+static int
+frame(const char *seq, const char *data, char *buf, size_t cap)
+{
+	struct dc09_out	o;
+
+	memset(&o, 0, sizeof(o));
+	o.token = "SIA-DCS";
+	o.seq = seq;
+	o.acct = "1234";
+	o.data = data;
+	o.with_time = 1;
+	o.time = time(NULL);
+	o.pad = '0';
+	return dc09_build(&o, buf, cap);
+}
+
+/* Hand one frame to ingest; its answer. */
+static void
+feed(struct ingest *ig, const char *seq, const char *data,
+    struct ingest_answer *a)
+{
+	struct ingest_peer	peer = { "tcp", "127.0.0.1:1", 1 };
+	char			buf[256];
+	int			len = frame(seq, data, buf, sizeof(buf));
+
+	ck_assert_int_gt(len, 0);
+	memset(a, 0, sizeof(*a));
+	ingest_frame(ig, buf, (size_t)len, &peer, a);
+}
+
+/*
+ * The retransmission keys of a batch that failed while the one before it
+ * was still syncing are forgotten with it: the panel's resend of that frame
+ * is stored, not ACKed as a duplicate of nothing.
+ */
+START_TEST(test_failed_batch_keys_forgotten)
+{
+	struct acct_table	*at = acct_table_new();
+	struct config		*cfg;
+	struct ingest		*ig;
+	struct ingest_answer	 a;
+	char			 path[192], err[256];
+	FILE			*fp;
+
+	snprintf(path, sizeof(path), "%s/pcod.conf", ts.dir);
+	ck_assert((fp = fopen(path, "w")) != NULL);
+	fprintf(fp, "database \"%s\"\ncontrol \"%s/s.sock\"\n"
+	    "listen tcp 127.0.0.1:7000\n", ts.path, ts.dir);
+	fclose(fp);
+	cfg = config_load(path, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ig = ingest_new(st, bt, at, cfg);
+	gate(1);
+	feed(ig, "0001", "#1234|NBA01", &a);
+	ck_assert_int_eq(a.events, 1);
+	spin(1);			/* batch N commits, its sync hangs */
+	wait_entered(1);
+	feed(ig, "0002", "#1234|NBA02", &a);	/* batch N+1 ... */
+	ck_assert_int_eq(a.events, 1);
+	batch_abort(bt);		/* ... fails */
+	gate(0);
+	spin(100);
+	feed(ig, "0002", "#1234|NBA02", &a);	/* the panel sends it again */
+	ck_assert_msg(a.events == 1, "the resend was taken for a duplicate");
+	spin(100);
+	feed(ig, "0002", "#1234|NBA02", &a);	/* now it is one */
+	ck_assert_int_eq(a.events, 0);
+	ingest_free(ig);
+	config_free(cfg);
+	acct_table_free(at);
+}
+END_TEST
+
 /* Open the gate after 200 ms, from another thread. */
 static void *
 opener(void *arg)
@@ -445,6 +523,7 @@ batch_suite(void)
 	tcase_add_test(tc, test_on_commit_at_commit);
 	tcase_add_test(tc, test_failed_batch_in_order);
 	tcase_add_test(tc, test_defer_none_open);
+	tcase_add_test(tc, test_failed_batch_keys_forgotten);
 	tcase_add_test(tc, test_flush_waits);
 	tcase_add_exit_test(tc, test_sync_eio_exits, 1);
 	tcase_add_test(tc, test_slow_sync_trouble);
