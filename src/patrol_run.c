@@ -245,6 +245,14 @@ pr_term_load(struct pr_term *t, const json_t *row)
 	    json_string_value(json_object_get(map, "time")));
 }
 
+/* Terminals by account. */
+static int
+pr_term_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct pr_term *)a)->account,
+	    ((const struct pr_term *)b)->account);
+}
+
 /* The patrol terminals, from the store.  0 or -1. */
 static int
 pr_load_terms(struct patrol_run *pr)
@@ -260,6 +268,8 @@ pr_load_terms(struct patrol_run *pr)
 	json_array_foreach(rows, i, row)
 		pr_term_load(&pr->terms[i], row);
 	json_decref(rows);
+	/* Every panel event asks whether its account is a terminal: bsearch. */
+	qsort(pr->terms, pr->nterms, sizeof(*pr->terms), pr_term_cmp);
 	return 0;
 }
 
@@ -1068,12 +1078,13 @@ patrol_run_checkin(struct patrol_run *pr, const struct patrol_checkin_in *in,
 static const struct pr_term *
 pr_term_find(const struct patrol_run *pr, const char *account)
 {
-	size_t	i;
+	struct pr_term	key;
 
-	for (i = 0; i < pr->nterms; i++)
-		if (strcmp(pr->terms[i].account, account) == 0)
-			return &pr->terms[i];
-	return NULL;
+	if (pr->nterms == 0)
+		return NULL;
+	snprintf(key.account, sizeof(key.account), "%s", account);
+	return bsearch(&key, pr->terms, pr->nterms, sizeof(*pr->terms),
+	    pr_term_cmp);
 }
 
 /* Which purpose code serves on t: 0 tag read, 1 panic, 2 man-down, -1 none. */
