@@ -1021,6 +1021,18 @@ alarm_on_event(struct alarm_engine *e, const struct alarm_input *in)
 	return alarm_raise(e, &r);
 }
 
+/* One more occurrence on an open alarm, which is active again if it was restored. */
+static int
+alarm_reactivate(struct alarm_engine *e, struct alarm_open *o)
+{
+	if (store_alarm_stack(e->store, o->id, clock_now_ms(), 1, 0) == -1)
+		return -1;
+	alarm_undo_fields(e, o);
+	o->restored = 0;
+	alarm_touch(e, o, o->id);
+	return 0;
+}
+
 /* The key of an account's communication failure. */
 static void
 alarm_key_comm(const char *account, struct alarm_key *k)
@@ -1045,12 +1057,7 @@ alarm_comm_fail(struct alarm_engine *e, const char *account, int64_t site_id,
 		if (!o->restored)
 			return 0;
 		/* Silent again before anyone closed it: active again. */
-		if (store_alarm_stack(e->store, o->id, clock_now_ms(), 1, 0) == -1)
-			return -1;
-		alarm_undo_fields(e, o);
-		o->restored = 0;
-		alarm_touch(e, o, o->id);
-		return 0;
+		return alarm_reactivate(e, o);
 	}
 	if (last_seen_ms > 0) {
 		control_time_format(last_seen_ms, 0, when, sizeof(when));
@@ -1085,12 +1092,7 @@ alarm_raise_system(struct alarm_engine *e, const char *what, const char *text)
 	if (batch_join(e->batch) == -1)
 		return -1;
 	if ((o = alarm_find(e, &k)) != NULL) {
-		if (store_alarm_stack(e->store, o->id, clock_now_ms(), 1, 0) == -1)
-			return -1;
-		alarm_undo_fields(e, o);
-		o->restored = 0;
-		alarm_touch(e, o, o->id);
-		return 0;
+		return alarm_reactivate(e, o);
 	}
 	memset(&r, 0, sizeof(r));
 	r.key = &k;
@@ -1162,12 +1164,7 @@ alarm_patrol_raise(struct alarm_engine *e, const struct alarm_patrol *p,
 		*id = o->id;
 		if (!o->restored)
 			return 0;
-		if (store_alarm_stack(e->store, o->id, clock_now_ms(), 1, 0) == -1)
-			return -1;
-		alarm_undo_fields(e, o);
-		o->restored = 0;
-		alarm_touch(e, o, o->id);
-		return 0;
+		return alarm_reactivate(e, o);
 	}
 	memset(&r, 0, sizeof(r));
 	r.key = &k;
