@@ -64,11 +64,14 @@ void		 batch_abort(struct batch *);
  */
 int		 batch_flush(struct batch *);
 /*
- * Told, with the store's message, whenever a batch fails (commit, abort, or
- * a BEGIN refused by a lock: once per loop pass).  Nothing is logged by the
- * batch itself: the hook coalesces.
+ * Told, with the store's message, whenever a batch fails (BATCH_FAILED:
+ * commit, abort, a BEGIN refused by a lock, too much waiting for the disk;
+ * once per loop pass), and once when a sync runs past the slow-sync limit
+ * (BATCH_SLOW: answers are held, nothing is refused).  Nothing is logged by
+ * the batch itself: the hook coalesces.
  */
-typedef void	(*batch_fail_fn)(const char *why, void *arg);
+enum batch_trouble { BATCH_FAILED, BATCH_SLOW };
+typedef void	(*batch_fail_fn)(enum batch_trouble, const char *why, void *arg);
 void		 batch_set_fail_hook(struct batch *, batch_fail_fn, void *arg);
 /* Told after each batch that is durable (after its waiters ran). */
 typedef void	(*batch_hook_fn)(void *arg);

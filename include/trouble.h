@@ -22,10 +22,14 @@ struct trouble	*trouble_new(struct event_base *, struct batch *, struct store *,
 void		 trouble_free(struct trouble *);
 /* What the hooks call (tests call them directly). */
 void		 trouble_storage_failed(struct trouble *, const char *why);
+void		 trouble_storage_slow(struct trouble *, const char *why);
 void		 trouble_storage_ok(struct trouble *);
 /* 1 while the last batch failed. */
 int		 trouble_storage_failing(const struct trouble *);
-/* The state for status: {"state": "ok"|"failing", since, failures, naks, message, unrecorded}. */
+/*
+ * The state for status: {"state": "ok"|"slow"|"failing", since, failures,
+ * naks, message, unrecorded}; "slow" has since and message, no counts.
+ */
 json_t		*trouble_storage_json(const struct trouble *);
 
 #endif

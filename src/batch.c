@@ -181,7 +181,7 @@ batch_refuse_backlog(struct batch *b)
 	    "sync of the WAL; new writes are refused until it returns",
 	    b->backlog);
 	if (b->fail_hook != NULL)
-		b->fail_hook(why, b->fail_arg);
+		b->fail_hook(BATCH_FAILED, why, b->fail_arg);
 	return -1;
 }
 
@@ -205,7 +205,8 @@ batch_join(struct batch *b)
 		event_active(b->ev, 0, 0);
 		pcod_stats.commit_failures++;
 		if (b->fail_hook != NULL)
-			b->fail_hook(store_errmsg(b->store), b->fail_arg);
+			b->fail_hook(BATCH_FAILED, store_errmsg(b->store),
+		    b->fail_arg);
 		return -1;
 	}
 	b->open = 1;
@@ -387,7 +388,8 @@ batch_seal(struct batch *b, int ok)
 	batch_synced(b->durable, 0, b);
 	/* After the waiters, as ever: the NAKs they sent are the episode's. */
 	if (!clean && b->fail_hook != NULL)
-		b->fail_hook(store_errmsg(b->store), b->fail_arg);
+		b->fail_hook(BATCH_FAILED, store_errmsg(b->store),
+		    b->fail_arg);
 }
 
 /* Run the waiters of every sealed batch the durable horizon has passed. */
@@ -459,7 +461,7 @@ batch_slow_cb(evutil_socket_t fd, short what, void *arg)
 	    "it, their answers are held, not refused", (long long)ms,
 	    b->slow_ms, b->nsealed);
 	if (b->fail_hook != NULL)
-		b->fail_hook(why, b->fail_arg);
+		b->fail_hook(BATCH_SLOW, why, b->fail_arg);
 	else
 		log_warnx("store: %s", why);
 }

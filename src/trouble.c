@@ -4,6 +4,10 @@
  * again, a summary with counts at most every TROUBLE_SUMMARY_MS while they
  * fail, and the episode put on record as a system alarm once writes work.
  * A failing batch costs a counter here, never a line or a notice of its own.
+ * A slow disk (a sync past database-sync-limit) is the milder kind: answers
+ * are held, nothing is refused; told and recorded once in the same way, and
+ * over when a sync is fast again.  A failure during a slow episode turns it
+ * into a failing one.
  */
 #include "config.h"
 
@@ -38,6 +42,7 @@ struct trouble {
 	struct control		*control;	/* not owned; NULL: nobody to tell */
 	struct event		*probe;		/* owned */
 	int			 failing;	/* the last batch failed */
+	int			 slow;		/* a sync ran too long; not failing */
 	int64_t			 since_ms;	/* first failure of this episode */
 	uint64_t		 failures;	/* failed batches in this episode */
 	uint64_t		 naks0;		/* pcod_stats.naks when it began */
@@ -108,6 +113,7 @@ trouble_storage_failed(struct trouble *t, const char *why)
 	if (t->rec_since_ms == 0)
 		t->rec_since_ms = now;
 	t->rec_failures++;
+	t->slow = 0;
 	if (t->failing) {
 		t->failures++;
 		trouble_summary(t, now);
@@ -124,12 +130,42 @@ trouble_storage_failed(struct trouble *t, const char *why)
 	trouble_arm(t);
 }
 
-/* A batch committed: the episode, if any, is over. */
+/* A sync ran past the limit: start a slow episode (told at once), unless one runs. */
+void
+trouble_storage_slow(struct trouble *t, const char *why)
+{
+	int64_t	now = clock_now_ms();
+
+	if (t->failing || t->slow)
+		return;
+	snprintf(t->why, sizeof(t->why), "%s", why);
+	if (t->rec_since_ms == 0)
+		t->rec_since_ms = now;
+	t->slow = 1;
+	t->since_ms = now;
+	t->failures = 0;
+	t->naks0 = pcod_stats.naks;
+	log_warnx("store: the disk is slow, answers to panels and consoles "
+	    "are held (not refused) until it catches up: %s", why);
+	trouble_notify(t, "slow", 0, why);
+	trouble_reported(t, now);
+	trouble_arm(t);
+}
+
+/* A batch committed and synced in time: the episode, if any, is over. */
 void
 trouble_storage_ok(struct trouble *t)
 {
 	char	msg[160];
 
+	if (t->slow) {
+		t->slow = 0;
+		snprintf(msg, sizeof(msg), "the disk caught up after %lld s",
+		    (long long)((clock_now_ms() - t->since_ms) / 1000));
+		log_warnx("store: %s", msg);
+		trouble_notify(t, "ok", 0, msg);
+		return;
+	}
 	if (!t->failing)
 		return;
 	t->failing = 0;
@@ -173,7 +209,7 @@ trouble_recorded(int ok, void *arg)
 		trouble_arm(t);
 		return;
 	}
-	log_info("store: the write failures are on record as a system alarm");
+	log_info("store: the storage trouble is on record as a system alarm");
 	t->rec_since_ms = 0;
 	t->rec_failures = 0;
 }
@@ -187,9 +223,14 @@ trouble_record(struct trouble *t)
 	if (batch_join(t->batch) == -1 || store_savepoint(t->store) == -1)
 		return -1;
 	control_time_format(t->rec_since_ms, 0, when, sizeof(when));
-	snprintf(text, sizeof(text), "Database refused writes since %s (%llu "
-	    "failed batches; panels were NAKed): %s", when,
-	    (unsigned long long)t->rec_failures, t->why);
+	if (t->rec_failures == 0)
+		snprintf(text, sizeof(text), "Database disk slow since %s "
+		    "(answers to panels were held, none refused): %s", when,
+		    t->why);
+	else
+		snprintf(text, sizeof(text), "Database refused writes since %s "
+		    "(%llu failed batches; panels were NAKed): %s", when,
+		    (unsigned long long)t->rec_failures, t->why);
 	if (alarm_raise_system(t->alarms, "storage", text) == -1) {
 		store_rollback_savepoint(t->store);
 		return -1;
@@ -219,9 +260,12 @@ trouble_probe_cb(evutil_socket_t fd, short what, void *arg)
 
 /* The batch's fail hook. */
 static void
-trouble_fail_hook(const char *why, void *arg)
+trouble_fail_hook(enum batch_trouble kind, const char *why, void *arg)
 {
-	trouble_storage_failed(arg, why);
+	if (kind == BATCH_SLOW)
+		trouble_storage_slow(arg, why);
+	else
+		trouble_storage_failed(arg, why);
 }
 
 /* The batch's ok hook. */
@@ -278,6 +322,12 @@ trouble_storage_json(const struct trouble *t)
 {
 	char	since[40];
 
+	if (t != NULL && t->slow) {
+		control_time_format(t->since_ms, 1, since, sizeof(since));
+		return json_pack("{s:s,s:s,s:s,s:b}", "state", "slow", "since",
+		    since, "message", t->why, "unrecorded",
+		    t->rec_since_ms != 0);
+	}
 	if (t == NULL || !t->failing)
 		return json_pack("{s:s,s:b}", "state", "ok", "unrecorded",
 		    t != NULL && t->rec_since_ms != 0);

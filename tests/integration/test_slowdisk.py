@@ -150,12 +150,13 @@ def _slow_sync(t, p, ctl):
          "the TCP and UDP frames sent during the sync were read")
     time.sleep(1.2)
     st = p.status()
-    t.eq((st.get("storage") or {}).get("state"), "failing",
-         "status tells of the storage trouble while the sync is slow")
+    t.eq((st.get("storage") or {}).get("state"), "slow",
+         "status tells of the slow disk while the sync is slow (not "
+         "'failing': nothing is refused)")
     t.check("disk is slow" in (st.get("storage") or {}).get("message", ""),
             "and says the disk is slow", st.get("storage"))
     n = watcher.wait(lambda n: n.get("notify") == "system"
-                     and n["data"].get("state") == "failing", timeout=1.0)
+                     and n["data"].get("state") == "slow", timeout=1.0)
     t.check(n is not None, "a subscribed console hears of it", n)
     t.eq([r.answer for r in (r1, r2, r3)], [None] * 3,
          "no ACK while the sync runs")
@@ -187,6 +188,18 @@ def _slow_sync(t, p, ctl):
     t.check(ok is not None, "the console hears the trouble is over", ok)
     t.eq((p.status().get("storage") or {}).get("state"), "ok",
          "status: storage ok once syncs are fast again")
+    logs = p.log()
+    t.check("the disk is slow, answers to panels and consoles are held"
+            in logs and "writes failing" not in logs,
+            "the log says the disk is slow, not that writes fail")
+    sysal = []
+    pt.wait_for(lambda: sysal.extend(
+        a for a in (p.ctl("alarm.list", {"state": "open"}).get("result") or [])
+        if a.get("kind") == "system") or sysal, timeout=5)
+    t.check(len(sysal) == 1 and "Database disk slow" in sysal[0]["text"]
+            and "Database refused" not in sysal[0]["text"],
+            "the slow disk is on record as one system alarm that says so",
+            sysal)
     t.eq(sorted(num(e.get("seq")) for e in p.events(account="5D01")),
          [1, 2, 3, 4, 5], "every event stored once")
     for c in (tcp1, tcp2, udp, alarms, writer):

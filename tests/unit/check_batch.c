@@ -127,6 +127,7 @@ static struct rec {
 } recs[MAXREC];
 static int	nrecs;
 static int	nfail, nok;
+static enum batch_trouble lastkind;	/* of the last fail_hook call */
 static char	lastwhy[256];
 
 /* A waiter: note who ran, with what, after how many syncs. */
@@ -143,9 +144,10 @@ record(int ok, void *arg)
 
 /* The fail and ok hooks. */
 static void
-fail_hook(const char *why, void *arg)
+fail_hook(enum batch_trouble kind, const char *why, void *arg)
 {
 	nfail++;
+	lastkind = kind;
 	snprintf(lastwhy, sizeof(lastwhy), "%s", why);
 }
 
@@ -456,6 +458,7 @@ START_TEST(test_slow_sync_trouble)
 	spin(400);
 	ck_assert_int_eq(nfail, 1);
 	ck_assert_ptr_nonnull(strstr(lastwhy, "the disk is slow"));
+	ck_assert_int_eq(lastkind, BATCH_SLOW);
 	ck_assert_int_eq(nrecs, 0);
 	gate(0);
 	spin_until(1);
@@ -482,6 +485,7 @@ START_TEST(test_backlog_refused)
 	ck_assert_int_eq(batch_join(bt), -1);
 	ck_assert_int_eq(nfail, 1);
 	ck_assert_ptr_nonnull(strstr(lastwhy, "new writes are refused"));
+	ck_assert_int_eq(lastkind, BATCH_FAILED);
 	ck_assert_int_eq(batch_join(bt), -1);	/* same pass: told once */
 	ck_assert_int_eq(nfail, 1);
 	ck_assert(!store_in_txn(st));

@@ -121,6 +121,39 @@ START_TEST(test_coalesced)
 }
 END_TEST
 
+/* A slow disk is its own, milder kind: held, not refused; a failure overrides it. */
+START_TEST(test_slow)
+{
+	json_t	*o;
+
+	trouble_storage_slow(tr, "the disk is slow: a sync ran 2000 ms");
+	trouble_storage_slow(tr, "the disk is slow: a sync ran 2000 ms");
+	state_is("slow", -1);
+	ck_assert(!trouble_storage_failing(tr));
+	o = trouble_storage_json(tr);
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(o,
+	    "message")), "disk is slow"));
+	json_decref(o);
+	ck_assert_int_eq(logged("store: the disk is slow, answers to panels "
+	    "and consoles are held"), 1);
+	ck_assert_int_eq(logged("writes failing"), 0);
+	now_ms += 3000;
+	trouble_storage_ok(tr);
+	ck_assert_int_eq(logged("store: the disk caught up after 3 s"), 1);
+	state_is("ok", -1);
+	/* slow, then failing: the failure is what is told */
+	trouble_storage_slow(tr, "the disk is slow");
+	trouble_storage_failed(tr, "disk I/O error");
+	state_is("failing", 1);
+	ck_assert_int_eq(logged("store: writes failing"), 1);
+	trouble_storage_slow(tr, "the disk is slow");	/* no downgrade */
+	state_is("failing", 1);
+	trouble_storage_ok(tr);
+	ck_assert_int_eq(logged("store: writes work again"), 1);
+	state_is("ok", -1);
+}
+END_TEST
+
 /* A BEGIN refused by another process's lock fails the batch fast and is reported. */
 START_TEST(test_foreign_lock)
 {
@@ -156,6 +189,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_coalesced);
 	tcase_add_test(tc, test_foreign_lock);
+	tcase_add_test(tc, test_slow);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
