@@ -84,6 +84,8 @@ int	store_alarm_take(struct store *, int64_t id, const char *who, int64_t ms,
 int	store_alarm_set_next(struct store *, int64_t id, int64_t next_ms);
 /* Escalate one level: priority up one (not above 1); next: -1 kept, 0 NULL. */
 int	store_alarm_escalate(struct store *, int64_t id, int64_t next_ms);
+/* The dispatch deadline the site's risk assessment set (0: none).  0 or -1. */
+int	store_alarm_dispatch_ms(struct store *, int64_t id, int64_t *ms);
 int	store_alarm_close(struct store *, int64_t id, const char *who, int64_t ms,
 	    const char *resolution, const char *note);
 /* Close every open alarm matching m, telling cb of each: how many, or -1. */

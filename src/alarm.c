@@ -1209,8 +1209,18 @@ static int
 alarm_due_take(struct alarm_engine *e, struct alarm_open *o, int64_t now,
     char *reason, size_t rsz, int64_t *next)
 {
-	snprintf(reason, rsz, "not taken %lld s after it was raised",
+	int64_t	dispatch;
+	int	n;
+
+	if (store_alarm_dispatch_ms(e->store, o->id, &dispatch) == -1)
+		return -1;
+	n = snprintf(reason, rsz, "not taken %lld s after it was raised",
 	    (long long)((now - o->created_ms) / 1000));
+	/* The risk assessment's deadline caps the take deadline: say so. */
+	if (dispatch > 0 && now >= dispatch && n > 0 && (size_t)n < rsz)
+		snprintf(reason + n, rsz - n, "; its dispatch deadline from the "
+		    "site's risk assessment passed %lld s ago: dispatch now",
+		    (long long)((now - dispatch) / 1000));
 	*next = now + (int64_t)e->cfg->escalation_interval * 1000;
 	return store_alarm_escalate(e->store, o->id, *next);
 }

@@ -100,6 +100,8 @@ static const char sql_acct_total[] = "UPDATE alarms SET accounts ="
 static const char sql_accounts[] = "SELECT account, count AS events,"
     " first_ms, last_ms FROM alarm_accounts WHERE alarm_id = ?1"
     " ORDER BY count DESC, account LIMIT ?2";
+static const char sql_dispatch_ms[] = "SELECT ifnull(dispatch_deadline_ms, 0)"
+    " FROM alarms WHERE id = ?1";
 static const char sql_accounts_seen[] = "SELECT ifnull(accounts, 0) AS seen"
     " FROM alarms WHERE id = ?1";
 
@@ -253,6 +255,18 @@ int
 store_alarm_set_next(struct store *s, int64_t id, int64_t next_ms)
 {
 	return alarm_run_ids(s, sql_set_next, id, next_ms);
+}
+
+/* The dispatch deadline the site's risk assessment set (0: none).  0 or -1. */
+int
+store_alarm_dispatch_ms(struct store *s, int64_t id, int64_t *ms)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_dispatch_ms);
+
+	*ms = 0;
+	if (st == NULL || sqlite3_bind_int64(st, 1, id) != SQLITE_OK)
+		return store_fail(s, STORE_WRITER);
+	return store_step_int64(s, STORE_WRITER, st, ms) == -1 ? -1 : 0;
 }
 
 /* One escalation level more. */

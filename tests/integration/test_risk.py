@@ -162,6 +162,15 @@ def dispatch_deadline_escalates(t):
         got = pt.wait_for(lambda: alarm_row(alarm_of(p, site, 1))["escalated"] >= 1,
                           timeout=5)
         t.check(got, "missed dispatch deadline escalates")
+        r = p.ctl("audit.list", {"object": "alarm", "object_id": str(a["id"]),
+                                 "limit": 100})
+        rows = r.get("result") or []
+        if isinstance(rows, dict):
+            rows = rows.get("records") or rows.get("audit") or []
+        esc = [x.get("reason") or "" for x in rows
+               if x.get("action") == "alarm.escalate"]
+        t.check(esc and "dispatch deadline" in esc[0] and "dispatch now" in esc[0],
+                "the escalation says the dispatch deadline passed", esc)
         # Taken: the added dispatch step is due at the dispatch deadline.
         p.call("alarm.take", id=a["id"])
         shown = p.call("alarm.show", id=a["id"])
