@@ -80,14 +80,17 @@ static const struct column site_account_cols[] = {
 };
 static const struct column step_cols[] = {
 	{ "POS", "position" }, { "ACTION", "action" }, { "TARGET", "target" },
-	{ "DEADLINE", "deadline" }, { "OUTCOME", "outcome" },
+	{ "CONTACT", "contact.name" }, { "PHONE", "contact.phone" },
+	{ "UNIT", "unit.name" }, { "UNIT_PHONE", "unit.phone" },
+	{ "PROBLEM", "problem" }, { "DEADLINE", "deadline" }, { "OUTCOME", "outcome" },
 	{ "DONE_BY", "done_by" }, { "DONE", "done" }, { "TEXT", "text" },
 	{ NULL, NULL }
 };
 static const struct column alarm_event_cols[] = {
 	{ "ID", "id" }, { "RECEIVED", "received" }, { "FMT", "format" },
 	{ "CODE", "code" }, { "QUAL", "qualifier" },
-	{ "CLASS", "class" }, { "ZONE", "zone" }, { "TEXT", "text" },
+	{ "CLASS", "class" }, { "ZONE", "zone" }, { "ZONE_NAME", "zone_name" },
+	{ "TEXT", "text" },
 	{ "NAME", "name" }, { "NOTE", "note" }, { "EXT", "ext" },
 	{ NULL, NULL }
 };
