@@ -367,13 +367,19 @@ handling_gap_text(const json_t *gap, char *buf, size_t bufsz)
 	const char	*site = json_string_value(json_object_get(gap, "site_name"));
 	json_int_t	 n = json_integer_value(json_object_get(gap, "contacts"));
 
+	char		 has[32];
+
+	if (n == 0)
+		snprintf(has, sizeof has, "no contacts");
+	else
+		snprintf(has, sizeof has, "only %lld contact%s", (long long)n,
+		    n == 1 ? "" : "s");
 	snprintf(buf, bufsz, "protocol '%s' step %lld calls contact %lld, but "
-	    "site %lld (%s) has %s%lld contact%s", name != NULL ? name : "?",
+	    "site %lld (%s) has %s", name != NULL ? name : "?",
 	    (long long)json_integer_value(json_object_get(gap, "step")),
 	    (long long)json_integer_value(json_object_get(gap, "contact")),
 	    (long long)json_integer_value(json_object_get(gap, "site")),
-	    site != NULL ? site : "?", n == 0 ? "no" : "only ", (long long)n,
-	    n == 1 ? "" : "s");
+	    site != NULL ? site : "?", has);
 }
 
 /*
