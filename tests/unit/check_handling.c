@@ -461,6 +461,37 @@ START_TEST(test_contact_gaps)
 }
 END_TEST
 
+START_TEST(test_band_gaps)
+{
+	sqlite3	*db;
+	json_t	*d, *gaps;
+	char	 err[256], other[80];
+	int64_t	 id;
+	int	 version;
+
+	/* Bank is assessed pnh:II; Shop has no assessment. */
+	ck_assert_int_eq(sqlite3_open(ts.path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO risk_assessments (site_id,"
+	    " version, assessed_by, assessed_ms, doc, result, created_by,"
+	    " created_ms) VALUES (1, 1, 'a', 0, '{}', '{\"bands\": {\"pnh\":"
+	    " \"II\"}}', 'a', 0)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	d = doc("{\"name\": \"PNH II\", \"band\": \"pnh:II\", \"approved_by\":"
+	    " \"c\", \"steps\": [{\"action\": \"call\", \"target\": \"2\","
+	    " \"deadline\": 60}]}");
+	ck_assert_int_eq(handling_validate(d, err, sizeof err), 0);
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_protocol_put(st, d, "t", NOW_MS, &id, &version,
+	    other, sizeof other), 0);
+	gaps = store_protocol_gaps(st, id, 0, 10);
+	ck_assert_int_eq(json_array_size(gaps), 1);
+	ck_assert_str_eq(gap_at(gaps, 0), "1:1:1");
+	json_decref(gaps);
+	ck_assert_int_eq(store_commit(st), 0);
+	json_decref(d);
+}
+END_TEST
+
 /* The suite. */
 static Suite *
 handling_suite(void)
@@ -482,6 +513,7 @@ handling_suite(void)
 	tcase_add_test(tst, test_rollback_leaves_nothing);
 	tcase_add_test(tst, test_list_filters);
 	tcase_add_test(tst, test_contact_gaps);
+	tcase_add_test(tst, test_band_gaps);
 	suite_add_tcase(s, tst);
 	return s;
 }
