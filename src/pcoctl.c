@@ -842,6 +842,22 @@ generic_positionals(struct request *rq, const struct cmd_entry *ent,
 		usage_error("unexpected argument '%s'", pos[k]);
 }
 
+/* Is --name a boolean of ent given without a value ("site remove 3 --force")? */
+static int
+generic_flag(const struct cmd_entry *ent, const char *name, const char *next)
+{
+	const struct cmd_arg	*a = spec_find(ent, name);
+	static const char *const words[] = { "yes", "no", "true", "false", NULL };
+	size_t			 k;
+
+	if (a == NULL || a->type != CMD_ARG_BOOL)
+		return 0;
+	for (k = 0; next != NULL && words[k] != NULL; k++)
+		if (strcmp(next, words[k]) == 0)
+			return 0;
+	return 1;
+}
+
 /* "--foo-bar" as the argument name "foo_bar". */
 static void
 generic_name(const char *flag, char *buf, size_t bufsz)
@@ -881,7 +897,10 @@ generic_args(struct request *rq, int argc, char **argv, int i)
 		generic_name(argv[i], name, sizeof name);
 		if ((eq = strchr(argv[i], '=')) != NULL)
 			val = eq + 1;
-		else if ((val = argv[++i]) == NULL)
+		else if (generic_flag(ent, name, argv[i + 1])) {
+			json_object_set_new(rq->args, name, json_true());
+			continue;
+		} else if ((val = argv[++i]) == NULL)
 			usage_error("%s needs a value", argv[i - 1]);
 		if (strcmp(name, "args") != 0) {
 			generic_set(rq, ent, name, argv[eq != NULL ? i : i - 1],

@@ -324,6 +324,12 @@ def digits_stay_strings(t):
         t.eq((rc, r and r["cmd"], r and r["args"]),
              (0, "site.zone.set", {"site": 3, "number": 12, "name": "007"}),
              "site zone set SITE NUMBER: two required arguments in order")
+        rc, r, err = fake.run("site", "remove", "--force", "3")
+        t.eq((rc, r and r["args"]), (0, {"id": 3, "force": True}),
+             "a boolean without a value is true (site remove --force 3)")
+        rc, r, err = fake.run("operator", "update", "bob", "--disabled", "no")
+        t.eq((rc, r and r["args"]), (0, {"login": "bob", "disabled": False}),
+             "--disabled no")
         rc, r, err = fake.run("site", "remove", "x3")
         t.check(rc == 2 and "x3" in err, "site remove x3: a usage error", repr((rc, err)))
         rc, r, err = fake.run("site", "remove", "3", "4")
