@@ -82,7 +82,8 @@ json_t	*store_protocol_list(struct store *, int64_t site, int all_versions);
  * open batch has them: [{protocol, version, shared (1: centre-wide or a
  * band), step (position), contact, site, site_name, contacts}], own-site
  * protocols first, at most limit; NULL on error.  A shared protocol reaches
- * every site (of its band) without its own protocol for the class.
+ * every site (of its band) where no protocol ranked above it (the site's
+ * own; a band protocol, above a centre-wide one) covers all its classes.
  */
 json_t	*store_protocol_gaps(struct store *, int64_t protocol_id,
 	    int64_t site_id, int limit);

@@ -93,29 +93,33 @@ static const char sql_prot_list[] = "SELECT " PROT_COLS ", (SELECT count(*)"
     " version";
 
 /*
- * The sites a current protocol reaches: its own site; for a shared one
- * (centre-wide, or a risk band), every site (of the band) without a
- * protocol of its own for every class or for the protocol's class.  An
- * over-estimate where a band protocol shadows a centre-wide one.
+ * The sites a current protocol reaches: its own site; for a shared one, every
+ * site (of its band) where no protocol ranked above it covers every class
+ * (or its class): the site's own, or for a centre-wide one a band protocol
+ * of the site's bands.  sb holds the bands of each site's current
+ * assessment, as sql_prot_select reads them.
  */
-#define PROT_REACH "WITH reach(pid, sid) AS ("				\
+#define PROT_REACH "WITH sb(sid, band) AS ("				\
+    " SELECT site_id, 'matrix:' || json_extract(result, '$.bands.matrix')" \
+    "  FROM risk_assessments WHERE current = 1"			\
+    " UNION ALL SELECT site_id, 'pnh:' || json_extract(result,"		\
+    "  '$.bands.pnh') FROM risk_assessments WHERE current = 1"		\
+    " UNION ALL SELECT site_id, 'points:' || json_extract(result,"	\
+    "  '$.bands.points') FROM risk_assessments WHERE current = 1),"	\
+    " reach(pid, sid) AS ("						\
     " SELECT p.id, p.site_id FROM protocols p WHERE p.current = 1"	\
     "  AND p.site_id IS NOT NULL AND (?1 = 0 OR p.id = ?1)"		\
     "  AND (?2 = 0 OR p.site_id = ?2)"					\
     " UNION ALL SELECT p.id, s.id FROM protocols p JOIN sites s"	\
     "  WHERE p.current = 1 AND p.site_id IS NULL"			\
     "  AND (?1 = 0 OR p.id = ?1) AND (?2 = 0 OR s.id = ?2)"		\
-    "  AND (p.band IS NULL OR p.band IN ("				\
-    "   SELECT 'matrix:' || json_extract(result, '$.bands.matrix')"	\
-    "   FROM risk_assessments WHERE site_id = s.id AND current = 1"	\
-    "   UNION ALL SELECT 'pnh:' || json_extract(result, '$.bands.pnh')"	\
-    "   FROM risk_assessments WHERE site_id = s.id AND current = 1"	\
-    "   UNION ALL SELECT 'points:' || json_extract(result,"		\
-    "   '$.bands.points') FROM risk_assessments"			\
-    "   WHERE site_id = s.id AND current = 1))"				\
+    "  AND (p.band IS NULL OR p.band IN"				\
+    "   (SELECT band FROM sb WHERE sid = s.id))"			\
     "  AND NOT EXISTS (SELECT 1 FROM protocols o WHERE o.current = 1"	\
-    "   AND o.site_id = s.id AND (o.class IS NULL"			\
-    "   OR (p.class IS NOT NULL AND o.class = p.class))))"
+    "   AND (o.site_id = s.id OR (p.band IS NULL AND o.site_id IS NULL"	\
+    "   AND o.band IN (SELECT band FROM sb WHERE sid = s.id)))"		\
+    "   AND (o.class IS NULL OR (p.class IS NOT NULL"			\
+    "   AND o.class = p.class))))"
 
 /* Call steps naming a contact position beyond a reached site's call list. */
 static const char sql_prot_gaps[] = PROT_REACH

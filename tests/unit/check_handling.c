@@ -487,6 +487,12 @@ START_TEST(test_band_gaps)
 	ck_assert_int_eq(json_array_size(gaps), 1);
 	ck_assert_str_eq(gap_at(gaps, 0), "1:1:1");
 	json_decref(gaps);
+	/* It shadows a centre-wide protocol at Bank; Shop still gets that. */
+	id = put("Centre", 0, NULL, 1);
+	gaps = store_protocol_gaps(st, id, 0, 10);
+	ck_assert_int_eq(json_array_size(gaps), 1);
+	ck_assert_str_eq(gap_at(gaps, 0), "2:1:1");
+	json_decref(gaps);
 	ck_assert_int_eq(store_commit(st), 0);
 	json_decref(d);
 }
