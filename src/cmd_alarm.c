@@ -205,7 +205,26 @@ alarm_step_contact(json_t *step, json_t *site)
 	json_object_set_new(step, "problem", json_string(msg));
 }
 
-/* A dispatch step naming a unit id gets that unit of the site, or a problem. */
+/* The site's first unit of kind, or NULL. */
+static json_t *
+alarm_unit_of_kind(json_t *units, const char *kind)
+{
+	json_t		*u;
+	const char	*k;
+	size_t		 i;
+
+	json_array_foreach(units, i, u)
+		if ((k = json_string_value(json_object_get(u, "kind"))) != NULL &&
+		    strcmp(k, kind) == 0)
+			return u;
+	return NULL;
+}
+
+/*
+ * A dispatch step gets the unit it names: by id (a problem when the site
+ * has no such unit), or by kind the site's first unit of that kind (none:
+ * the operator sends whom the kind says, e.g. the police).
+ */
 static void
 alarm_step_unit(json_t *step, json_t *site)
 {
@@ -214,9 +233,13 @@ alarm_step_unit(json_t *step, json_t *site)
 	json_t		*units = json_object_get(site, "units"), *u;
 	char		 msg[160];
 
-	if (action == NULL || strcmp(action, "dispatch") != 0 || t == NULL ||
-	    *t < '1' || *t > '9' || strspn(t, "0123456789") != strlen(t))
+	if (action == NULL || strcmp(action, "dispatch") != 0 || t == NULL)
 		return;
+	if (*t < '1' || *t > '9' || strspn(t, "0123456789") != strlen(t)) {
+		if ((u = alarm_unit_of_kind(units, t)) != NULL)
+			json_object_set(step, "unit", u);
+		return;
+	}
 	if ((u = alarm_list_find(units, "id", strtoll(t, NULL, 10))) != NULL) {
 		json_object_set(step, "unit", u);
 		return;

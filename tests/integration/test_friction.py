@@ -146,7 +146,9 @@ def alarm_show_names(t):
                   phone="+420 111 222")["id"]
     t.require(put(p, "Shared", [call(1), call(3),
                                 {"action": "dispatch", "target": unit, "deadline": 300},
-                                {"action": "dispatch", "target": 99999, "deadline": 300}],
+                                {"action": "dispatch", "target": 99999, "deadline": 300},
+                                {"action": "dispatch", "target": "guard", "deadline": 300},
+                                {"action": "dispatch", "target": "police", "deadline": 300}],
                   **{"class": "burglary"}).get("ok"), "shared protocol put")
     p.add_account("1234", site=sid)
     with p.tcp() as tc:
@@ -165,6 +167,10 @@ def alarm_show_names(t):
     t.eq((steps[2].get("unit") or {}).get("name"), "Patrol 7", "dispatch: the unit")
     t.check("NO UNIT 99999" in (steps[3].get("problem") or ""),
             "dispatch to a unit the site lacks: a problem", steps[3])
+    t.eq((steps[4].get("unit") or {}).get("phone"), "+420 111 222",
+         "dispatch guard: the site's guard unit")
+    t.check("unit" not in steps[5] and "problem" not in steps[5],
+            "dispatch police without a police unit: no unit, no problem", steps[5])
     t.eq([e.get("zone_name") for e in a["events"]], ["PIR hall"],
          "each event names its zone")
     t.eq(a.get("zone_name"), "PIR hall", "the alarm names its zone")
