@@ -76,6 +76,23 @@ json_t	*store_protocol_by_id(struct store *, int committed, int64_t id);
  * store_protocol_get without steps, with nsteps.  NULL on error.
  */
 json_t	*store_protocol_list(struct store *, int64_t site, int all_versions);
+/*
+ * Call steps of current protocols that name a contact position beyond the
+ * call list of a site they reach (protocol_id, site_id: 0 any), as the
+ * open batch has them: [{protocol, version, shared (1: centre-wide or a
+ * band), step (position), contact, site, site_name, contacts}], own-site
+ * protocols first, at most limit; NULL on error.  A shared protocol reaches
+ * every site (of its band) where no protocol ranked above it (the site's
+ * own; a band protocol, above a centre-wide one) covers all its classes.
+ */
+json_t	*store_protocol_gaps(struct store *, int64_t protocol_id,
+	    int64_t site_id, int limit);
+/* A gap as a sentence: "protocol 'Night' step 2 calls contact 3, but site 4 (Shop) has only 2 contacts". */
+void	handling_gap_text(const json_t *gap, char *buf, size_t bufsz);
+/* The gaps as warnings (new array): each with a message; one_protocol drops its name. */
+json_t	*handling_gap_warnings(json_t *gaps, int one_protocol);
+/* Warnings a change returns at most (more: "warnings_more": true). */
+#define HANDLING_GAPS_MAX	100
 /* As store_protocol_select, on committed data (consoles). */
 int64_t	store_protocol_match(struct store *, int64_t site_id, const char *cls);
 

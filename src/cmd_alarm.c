@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -148,6 +149,139 @@ alarm_set(json_t *o, const char *name, json_t *v)
 	return 0;
 }
 
+/* The member of list whose key equals n (an integer), or NULL. */
+static json_t *
+alarm_list_find(json_t *list, const char *key, json_int_t n)
+{
+	json_t	*o;
+	size_t	 i;
+
+	json_array_foreach(list, i, o)
+		if (json_integer_value(json_object_get(o, key)) == n)
+			return o;
+	return NULL;
+}
+
+/* 1 if s is a contact position as a call step holds it: 1-3 digits. */
+static int
+alarm_position(const char *s, json_int_t *n)
+{
+	size_t	len = s != NULL ? strlen(s) : 0;
+
+	if (len < 1 || len > 3 || strspn(s, "0123456789") != len)
+		return 0;
+	*n = (json_int_t)strtoll(s, NULL, 10);
+	return *n > 0;
+}
+
+/*
+ * A call step gets the contact it names from the site's call list as it is
+ * now (contact: {position, name, phone, role, keyholder}), or contact null
+ * and a problem the operator cannot miss when the site has no such contact.
+ */
+static void
+alarm_step_contact(json_t *step, json_t *site)
+{
+	const char	*action = json_string_value(json_object_get(step, "action"));
+	json_t		*contacts = json_object_get(site, "contacts"), *c;
+	json_int_t	 pos;
+	char		 msg[160];
+
+	if (action == NULL || strcmp(action, "call") != 0 ||
+	    !alarm_position(json_string_value(json_object_get(step, "target")),
+	    &pos))
+		return;
+	if ((c = alarm_list_find(contacts, "position", pos)) != NULL) {
+		json_object_set(step, "contact", c);
+		return;
+	}
+	if (!json_is_object(site))
+		snprintf(msg, sizeof msg, "NO CONTACT %lld: the alarm has no "
+		    "site", (long long)pos);
+	else
+		snprintf(msg, sizeof msg, "NO CONTACT %lld: the site's call "
+		    "list has %zu", (long long)pos, json_array_size(contacts));
+	json_object_set_new(step, "contact", json_null());
+	json_object_set_new(step, "problem", json_string(msg));
+}
+
+/* The site's first unit of kind, or NULL. */
+static json_t *
+alarm_unit_of_kind(json_t *units, const char *kind)
+{
+	json_t		*u;
+	const char	*k;
+	size_t		 i;
+
+	json_array_foreach(units, i, u)
+		if ((k = json_string_value(json_object_get(u, "kind"))) != NULL &&
+		    strcmp(k, kind) == 0)
+			return u;
+	return NULL;
+}
+
+/*
+ * A dispatch step gets the unit it names: by id (a problem when the site
+ * has no such unit), or by kind the site's first unit of that kind (none:
+ * the operator sends whom the kind says, e.g. the police).
+ */
+static void
+alarm_step_unit(json_t *step, json_t *site)
+{
+	const char	*action = json_string_value(json_object_get(step, "action"));
+	const char	*t = json_string_value(json_object_get(step, "target"));
+	json_t		*units = json_object_get(site, "units"), *u;
+	char		 msg[160];
+
+	if (action == NULL || strcmp(action, "dispatch") != 0 || t == NULL)
+		return;
+	if (*t < '1' || *t > '9' || strspn(t, "0123456789") != strlen(t)) {
+		if ((u = alarm_unit_of_kind(units, t)) != NULL)
+			json_object_set(step, "unit", u);
+		return;
+	}
+	if ((u = alarm_list_find(units, "id", strtoll(t, NULL, 10))) != NULL) {
+		json_object_set(step, "unit", u);
+		return;
+	}
+	snprintf(msg, sizeof msg, "NO UNIT %s at this site", t);
+	json_object_set_new(step, "unit", json_null());
+	json_object_set_new(step, "problem", json_string(msg));
+}
+
+/* Each event (and the alarm) with a zone gets the site's name for it. */
+static void
+alarm_zone_names(json_t *a, json_t *site)
+{
+	json_t	*zones = json_object_get(site, "zones"), *ev, *z;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(a, "events"), i, ev)
+		if (json_is_integer(json_object_get(ev, "zone")) &&
+		    (z = alarm_list_find(zones, "number", json_integer_value(
+		    json_object_get(ev, "zone")))) != NULL)
+			json_object_set(ev, "zone_name", json_object_get(z,
+			    "name"));
+	if (json_is_integer(json_object_get(a, "zone")) &&
+	    (z = alarm_list_find(zones, "number", json_integer_value(
+	    json_object_get(a, "zone")))) != NULL)
+		json_object_set(a, "zone_name", json_object_get(z, "name"));
+}
+
+/* Steps name their contacts and units, events their zones (alarm.show). */
+static void
+alarm_show_names(json_t *a)
+{
+	json_t	*site = json_object_get(a, "site"), *step;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(a, "steps"), i, step) {
+		alarm_step_contact(step, site);
+		alarm_step_unit(step, site);
+	}
+	alarm_zone_names(a, site);
+}
+
 /* Add events, site, protocol, steps and history to a committed alarm row. */
 static int
 alarm_show_fill(struct store *s, json_t *a, int64_t id)
@@ -170,6 +304,7 @@ alarm_show_fill(struct store *s, json_t *a, int64_t id)
 	if (json_is_object(json_object_get(a, "protocol")))
 		alarm_json(json_object_get(a, "protocol"));
 	alarm_rows_json(json_object_get(a, "history"));
+	alarm_show_names(a);
 	return alarm_accounts_fill(s, a, ALARM_SHOW_ACCOUNTS);
 }
 

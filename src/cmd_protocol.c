@@ -127,6 +127,55 @@ protocol_site_check(struct control_ctx *ctx, json_t *args,
 	}
 }
 
+/*
+ * The new version's call steps against the call lists of the sites it
+ * reaches: a site's own protocol that calls a contact the site lacks is
+ * refused; a shared one (centre-wide, a band) is kept and *gaps says where
+ * it falls short (each alarm there shows the missing contact).
+ */
+static int
+protocol_contacts_check(struct control_ctx *ctx, json_t *args, int64_t id,
+    json_t **gaps, struct cmd_err *err)
+{
+	json_t	*g;
+	char	 msg[320];
+
+	if ((*gaps = store_protocol_gaps(ctx->store, id, 0, HANDLING_GAPS_MAX +
+	    1)) == NULL)
+		return -1;
+	if (!json_is_integer(json_object_get(args, "site")) ||
+	    json_array_size(*gaps) == 0)
+		return 0;
+	g = json_array_get(*gaps, 0);
+	handling_gap_text(g, msg, sizeof msg);
+	cmd_fail(err, "bad_args", "steps[%lld].target: %s; add the contact to "
+	    "the site first, or change the step", (long long)
+	    json_integer_value(json_object_get(g, "step")) - 1, msg);
+	json_decref(*gaps);
+	*gaps = NULL;
+	return -1;
+}
+
+/* Put the gaps of a shared protocol into its result as warnings; logs them. */
+static void
+protocol_warnings(json_t *result, json_t *gaps, const char *name, int version)
+{
+	size_t	n = json_array_size(gaps);
+
+	if (n > HANDLING_GAPS_MAX)
+		json_array_remove(gaps, HANDLING_GAPS_MAX);
+	if (n > 0) {
+		log_warnx("control: protocol %s@%d: %s%zu call step(s) name a "
+		    "contact that a site it reaches lacks", name, version, n >
+		    HANDLING_GAPS_MAX ? "more than " : "", json_array_size(gaps));
+		json_object_set_new(result, "warnings",
+		    handling_gap_warnings(gaps, 1));
+		if (n > HANDLING_GAPS_MAX)
+			json_object_set_new(result, "warnings_more", json_true());
+	}
+	json_decref(gaps);
+}
+
 /* protocol.put in the batch: validate, store the next version, audit. */
 static int
 protocol_put_write(struct control_ctx *ctx, const struct actor *who,
@@ -135,6 +184,7 @@ protocol_put_write(struct control_ctx *ctx, const struct actor *who,
 	const char	*name = json_string_value(json_object_get(args, "name"));
 	json_t		*at = json_object_get(args, "approved_at");
 	int64_t		 id, now = clock_now_ms();
+	json_t		*gaps = NULL;
 	char		 msg[256], other[HANDLING_NAME_MAX + 1], where[80];
 	int		 version, rc;
 
@@ -150,12 +200,16 @@ protocol_put_write(struct control_ctx *ctx, const struct actor *who,
 		    "for %s; put a new version of it, or retire it first", other,
 		    where);
 	}
-	if (rc != 0 || protocol_put_audit(ctx, who, args, json_is_integer(at) ?
-	    json_integer_value(at) : now, version) != 0)
+	if (rc != 0 || protocol_contacts_check(ctx, args, id, &gaps, err) != 0)
 		return -1;
-	if ((*result = protocol_json(store_protocol_by_id(ctx->store, 0,
-	    id))) == NULL)
+	if (protocol_put_audit(ctx, who, args, json_is_integer(at) ?
+	    json_integer_value(at) : now, version) != 0 ||
+	    (*result = protocol_json(store_protocol_by_id(ctx->store, 0,
+	    id))) == NULL) {
+		json_decref(gaps);
 		return -1;
+	}
+	protocol_warnings(*result, gaps, name, version);
 	log_info("control: protocol %s@%d put by %s", name, version, who->name);
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "control.h"
+#include "handling.h"
 #include "log.h"
 #include "risk.h"
 #include "site.h"
@@ -779,13 +780,55 @@ fail:
 	return rc;
 }
 
+/*
+ * After site's call list shrank (in the batch): refused (bad_state) when a
+ * protocol of the site's own calls a contact it no longer has; for shared
+ * protocols (centre-wide, a band) the change stands and *warnings (NULL
+ * none) say which steps now name a missing contact.
+ */
+static int
+site_contact_gaps(struct control_ctx *ctx, int64_t site, json_t **warnings,
+    struct cmd_err *err)
+{
+	json_t	*gaps, *g;
+	char	 msg[320];
+
+	*warnings = NULL;
+	if ((gaps = store_protocol_gaps(ctx->store, 0, site, HANDLING_GAPS_MAX +
+	    1)) == NULL)
+		return -1;
+	g = json_array_get(gaps, 0);
+	if (g != NULL && json_integer_value(json_object_get(g, "shared")) == 0) {
+		handling_gap_text(g, msg, sizeof msg);
+		json_decref(gaps);
+		return cmd_fail(err, "bad_state", "%s after this change: put a "
+		    "new version of the protocol first", msg);
+	}
+	if (json_array_size(gaps) > HANDLING_GAPS_MAX)
+		json_array_remove(gaps, HANDLING_GAPS_MAX);
+	if (json_array_size(gaps) > 0)
+		*warnings = handling_gap_warnings(gaps, 0);
+	json_decref(gaps);
+	return 0;
+}
+
+/* Add warnings (if any) to a change's result; takes the reference. */
+static void
+site_warnings(json_t *result, json_t *warnings)
+{
+	if (warnings != NULL && json_is_object(result))
+		json_object_set_new(result, "warnings", warnings);
+	else
+		json_decref(warnings);
+}
+
 /* site.contact.remove: delete it; the later contacts move up. */
 static int
 site_contact_remove_write(struct control_ctx *ctx, const struct actor *who,
     json_t *args, json_t **result, struct cmd_err *err)
 {
 	int64_t	 id = site_arg_id(args, "id"), site;
-	json_t	*old;
+	json_t	*old, *warnings = NULL;
 	int	 rc;
 
 	if ((old = site_child_need(store_site_contact_get(ctx->store, id),
@@ -795,11 +838,17 @@ site_contact_remove_write(struct control_ctx *ctx, const struct actor *who,
 	rc = store_site_contact_remove(ctx->store, site, id,
 	    (int)json_integer_value(json_object_get(old, "position")));
 	if (rc == 0)
+		rc = site_contact_gaps(ctx, site, &warnings, err);
+	if (rc == 0)
 		rc = site_child_audit(ctx, who, "site.contact.remove", "contact", old,
 		    site_given(old, contact_names));
-	if (rc == 0)
+	if (rc == 0) {
 		*result = json_pack("{s:I,s:I,s:b}", "id", (json_int_t)id, "site",
 		    (json_int_t)site, "removed", 1);
+		site_warnings(*result, warnings);
+		warnings = NULL;
+	}
+	json_decref(warnings);
 	json_decref(old);
 	return rc;
 }
@@ -1205,7 +1254,7 @@ site_import_write(struct control_ctx *ctx, const struct actor *who,
 {
 	json_t	*doc = json_object_get(args, "document");
 	json_t	*site = json_object_get(doc, "site");
-	json_t	*old = NULL, *detached = json_array();
+	json_t	*old = NULL, *detached = json_array(), *warnings = NULL;
 	int	 replace = json_is_true(json_object_get(args, "replace"));
 	int64_t	 id;
 
@@ -1214,6 +1263,7 @@ site_import_write(struct control_ctx *ctx, const struct actor *who,
 	if ((id = site_import_site(ctx, site, replace, &old, err)) < 0)
 		goto fail;
 	if (site_import_parts(ctx, id, site) != 0 ||
+	    site_contact_gaps(ctx, id, &warnings, err) != 0 ||
 	    site_import_accounts(ctx, who, id, site, old, detached, err) != 0 ||
 	    cmd_risk_import(ctx, who, id, json_object_get(site, "assessments"),
 	    err) != 0 ||
@@ -1221,9 +1271,11 @@ site_import_write(struct control_ctx *ctx, const struct actor *who,
 	    replace, detached)) != 0 || site_result(ctx, id, result) != 0)
 		goto fail;
 	json_object_set_new(*result, "detached", detached);
+	site_warnings(*result, warnings);
 	json_decref(old);
 	return 0;
 fail:
+	json_decref(warnings);
 	json_decref(old);
 	json_decref(detached);
 	return -1;

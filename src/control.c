@@ -529,63 +529,6 @@ control_operator_changed(struct control *ctl, const char *login, int role)
 	}
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t	era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* Read n digits at s; -1 if any is not a digit. */
-static int
-digits(const char *s, int n)
-{
-	int	v = 0;
-
-	while (n-- > 0) {
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		v = v * 10 + (*s++ - '0');
-	}
-	return v;
-}
-
-/* Parse "YYYY-MM-DDTHH:MM:SS[.mmm]Z" strictly into epoch milliseconds. */
-static int
-time_parse_iso(const char *s, int64_t *ms)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int	y, mo, d, h, mi, sec, frac = 0;
-
-	if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-	    s[13] != ':' || s[16] != ':')
-		return -1;
-	y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
-	h = digits(s + 11, 2), mi = digits(s + 14, 2), sec = digits(s + 17, 2);
-	s += 19;
-	if (*s == '.') {
-		if ((frac = digits(s + 1, 3)) < 0)
-			return -1;
-		s += 4;
-	}
-	if (strcmp(s, "Z") != 0 || y < 1970 || mo < 1 || mo > 12 || d < 1 ||
-	    d > mdays[mo - 1] || h < 0 || h > 23 || mi < 0 || mi > 59 ||
-	    sec < 0 || sec > 59)
-		return -1;
-	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
-		return -1;
-	*ms = ((days_from_civil(y, mo, d) * 86400) + h * 3600 + mi * 60 + sec) *
-	    1000 + frac;
-	return 0;
-}
-
 void
 control_time_format(int64_t ms, int with_ms, char *buf, size_t bufsz)
 {
@@ -648,14 +591,15 @@ static int
 arg_time(json_t *args, const char *name, json_t *v)
 {
 	int64_t	ms;
+	char	err[128];
 
 	if (json_is_integer(v)) {
 		if (json_integer_value(v) < 0 ||
 		    json_integer_value(v) > INT64_MAX / 1000)
 			return -1;
 		ms = json_integer_value(v) * 1000;
-	} else if (!json_is_string(v) ||
-	    time_parse_iso(json_string_value(v), &ms) != 0)
+	} else if (!json_is_string(v) || clock_parse(json_string_value(v), 0,
+	    &ms, err, sizeof err) != 0)
 		return -1;
 	json_object_set_new(args, name, json_integer(ms));
 	return 0;
@@ -709,8 +653,9 @@ arg_want(const struct cmd_arg *a, char *buf, size_t bufsz)
 		snprintf(buf, bufsz, "3 to 16 hex digits");
 		break;
 	case CMD_ARG_TIME:
-		snprintf(buf, bufsz, "an ISO-8601 UTC time (2026-11-26T10:00:00Z) "
-		    "or epoch seconds");
+		snprintf(buf, bufsz, "an ISO-8601 time with Z or an offset "
+		    "(2026-11-26T10:00:00Z, 2026-11-26T11:00+01:00) or epoch "
+		    "seconds");
 		break;
 	case CMD_ARG_OBJECT:
 		snprintf(buf, bufsz, "a JSON object");

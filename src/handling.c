@@ -358,3 +358,51 @@ handling_target_text(const json_t *step, char *buf, size_t bufsz)
 	    sizeof err) != 0)
 		buf[0] = '\0';
 }
+
+/* A row of store_protocol_gaps as a sentence naming the step and the site. */
+void
+handling_gap_text(const json_t *gap, char *buf, size_t bufsz)
+{
+	const char	*name = json_string_value(json_object_get(gap, "protocol"));
+	const char	*site = json_string_value(json_object_get(gap, "site_name"));
+	json_int_t	 n = json_integer_value(json_object_get(gap, "contacts"));
+
+	char		 has[32];
+
+	if (n == 0)
+		snprintf(has, sizeof has, "no contacts");
+	else
+		snprintf(has, sizeof has, "only %lld contact%s", (long long)n,
+		    n == 1 ? "" : "s");
+	snprintf(buf, bufsz, "protocol '%s' step %lld calls contact %lld, but "
+	    "site %lld (%s) has %s", name != NULL ? name : "?",
+	    (long long)json_integer_value(json_object_get(gap, "step")),
+	    (long long)json_integer_value(json_object_get(gap, "contact")),
+	    (long long)json_integer_value(json_object_get(gap, "site")),
+	    site != NULL ? site : "?", has);
+}
+
+/*
+ * The rows of store_protocol_gaps as warnings: each with its message, the
+ * protocol's name and version left out when one protocol is meant.
+ */
+json_t *
+handling_gap_warnings(json_t *gaps, int one_protocol)
+{
+	json_t	*out = json_array(), *g, *w;
+	size_t	 i;
+	char	 msg[320];
+
+	json_array_foreach(gaps, i, g) {
+		w = json_deep_copy(g);
+		handling_gap_text(g, msg, sizeof msg);
+		json_object_set_new(w, "message", json_string(msg));
+		json_object_del(w, "shared");
+		if (one_protocol) {
+			json_object_del(w, "protocol");
+			json_object_del(w, "version");
+		}
+		json_array_append_new(out, w);
+	}
+	return out;
+}

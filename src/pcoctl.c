@@ -21,6 +21,8 @@
 
 #include <jansson.h>
 
+#include "clock.h"
+#include "cmd.h"
 #include "xmalloc.h"
 #include "pcoctl.h"
 
@@ -35,9 +37,10 @@
  * How an option's or a positional argument's text becomes part of the request:
  *   OPT_STR	 a JSON string
  *   OPT_INT	 a JSON integer (a usage error otherwise)
- *   OPT_TIME	 an integer of epoch seconds, else the ISO-8601 string
+ *   OPT_TIME	 a time clock_parse() takes (a date, a local time, ISO-8601
+ *		 with Z or an offset, epoch seconds): the ISO-8601 UTC string
  *   OPT_FLAG	 an option without a value: true
- *   OPT_BOOL	 yes or no: true or false (a usage error otherwise)
+ *   OPT_BOOL	 yes/true or no/false (a usage error otherwise)
  *   OPT_OUTPUT	 not sent: the file the result is written to
  *   OPT_JSONFILE a file (or "-") holding a JSON object: the argument's value
  *   OPT_DOCFILE a file (or "-") holding a JSON object: its members become
@@ -371,7 +374,8 @@ static void __attribute__((noreturn))
 usage(FILE *f, int status)
 {
 	fprintf(f,
-	    "usage: pcoctl [-s socket] [-u login] [--json] <domain> <verb> [args]\n"
+	    "usage: pcoctl [-s socket] [-u login] [--json] [--utc] <domain> <verb>"
+	    " [args]\n"
 	    "commands:\n"
 	    "  status\n"
 	    "  account add|update ACCT [--key K] [--name N] [--site ID]"
@@ -417,11 +421,16 @@ usage(FILE *f, int status)
 	    "  patrol checkins [--site ID] [--guard ID] [--since T] [--until T]"
 	    " [--flagged]\n"
 	    "      [--limit N]\n"
-	    "  DOMAIN VERB... [--name value]... [--args JSON]\n"
-	    "      any other command: sent as DOMAIN.VERB with the options as\n"
-	    "      arguments (--foo-bar 12 gives \"foo_bar\": 12)\n"
-	    "options: -u LOGIN logs in first (password from $PCOCTL_PASSWORD or\n"
-	    "a prompt); without it the socket's peer uid decides\n"
+	    "  DOMAIN VERB... [KEY...] [--name value]... [--args JSON]\n"
+	    "      any other command: sent as DOMAIN.VERB, KEY filling its\n"
+	    "      required arguments in order (site remove 3, protocol retire\n"
+	    "      NAME, operator update LOGIN --disabled true); options typed as\n"
+	    "      pcod declares them (--foo-bar 12 gives \"foo_bar\")\n"
+	    "times (T): 2026-12-01 (local midnight), 2026-12-01 14:00[:00] (local),\n"
+	    "2026-12-01T13:00:00Z or +01:00, epoch seconds; shown in local time\n"
+	    "options: --utc reads and shows times in UTC; -u LOGIN logs in first\n"
+	    "(password from $PCOCTL_PASSWORD or a prompt); without it the socket's\n"
+	    "peer uid decides\n"
 	    "socket: -s, else $PCOD_SOCKET, else %s\n", PCOD_SOCKET);
 	exit(status);
 }
@@ -472,6 +481,34 @@ opt_base(enum opt_type t)
 	}
 }
 
+/* yes/true or no/false as a JSON boolean; a usage error otherwise. */
+static json_t *
+bool_value(const char *flag, const char *s)
+{
+	if (strcmp(s, "yes") == 0 || strcmp(s, "true") == 0)
+		return json_true();
+	if (strcmp(s, "no") == 0 || strcmp(s, "false") == 0)
+		return json_false();
+	usage_error("%s: %s: must be yes or no (true or false)", flag, s);
+}
+
+/*
+ * A time as the user wrote it (a date, a local time, ISO-8601 with a zone,
+ * epoch seconds) as the ISO-8601 UTC string pcod takes; a usage error
+ * otherwise.  Local means TZ, or UTC with --utc.
+ */
+static json_t *
+time_value(const char *flag, const char *s)
+{
+	int64_t	ms;
+	char	err[160], buf[40];
+
+	if (clock_parse(s, CLOCK_PARSE_LOCAL, &ms, err, sizeof err) != 0)
+		usage_error("%s: %s", flag, err);
+	control_time_format(ms, ms % 1000 != 0, buf, sizeof buf);
+	return json_string(buf);
+}
+
 /* The JSON value for an option's text. */
 static json_t *
 opt_value(const struct opt *o, const char *s)
@@ -482,13 +519,10 @@ opt_value(const struct opt *o, const char *s)
 
 	if (t == OPT_STR)
 		return json_string(s);
-	if (t == OPT_BOOL) {
-		if (strcmp(s, "yes") != 0 && strcmp(s, "no") != 0)
-			usage_error("%s: %s: must be yes or no", o->flag, s);
-		return json_boolean(strcmp(s, "yes") == 0);
-	}
-	if (t == OPT_TIME && strspn(s, "0123456789") != strlen(s))
-		return json_string(s);
+	if (t == OPT_BOOL)
+		return bool_value(o->flag, s);
+	if (t == OPT_TIME)
+		return time_value(o->flag, s);
 	if (xstrtonum(s, 10, 0, LLONG_MAX, &n, &errstr) != 0)
 		usage_error("%s: %s: %s", o->flag, s, errstr);
 	return json_integer(n);
@@ -612,6 +646,9 @@ global_opt(struct request *rq, int argc, char **argv, int *i)
 		rq->json = 1;
 		return 1;
 	}
+	/* Set before any time is read: see utc_scan(). */
+	if (strcmp(a, "--utc") == 0)
+		return 1;
 	if (strcmp(a, "-u") == 0 || strcmp(a, "--user") == 0) {
 		if (++*i >= argc)
 			usage_error("%s needs a login", a);
@@ -634,31 +671,68 @@ global_opt(struct request *rq, int argc, char **argv, int *i)
 	}
 	return 0;
 }
-/* A command pcoctl has no verb for: its words up to the first option, dotted. */
+/* pcod's own entry for command name (linked from its tables), or NULL. */
+static const struct cmd_entry *
+generic_entry(const char *name)
+{
+	json_t			*root = json_pack("{s:s}", "cmd", name);
+	const struct cmd_entry	*ent;
+	const char		*code;
+	char			 msg[128];
+
+	ent = root != NULL ? control_request_find(root, &code, msg,
+	    sizeof msg) : NULL;
+	json_decref(root);
+	return ent;
+}
+
+/*
+ * A command pcoctl has no verb for: its words dotted.  The longest run of
+ * words naming a command pcod has is the command, and the words after it
+ * are positionals (site remove 3); a command pcod lacks takes every word up
+ * to the first option, and pcod answers for it.
+ */
 static const struct verb *
 generic_find(int argc, char **argv, int *i)
 {
+	char	name[sizeof generic_cmd];
 	size_t	len = 0;
-	int	n = 0;
+	int	n = 0, j, known = 0;
 
-	generic_cmd[0] = '\0';
-	for (; *i < argc && argv[*i][0] != '-'; (*i)++, n++) {
-		len += strlen(argv[*i]) + 1;
-		if (len >= sizeof generic_cmd ||
-		    strspn(argv[*i], "abcdefghijklmnopqrstuvwxyz_") !=
-		    strlen(argv[*i]))
-			usage_error("unknown command word '%s'", argv[*i]);
+	name[0] = '\0';
+	for (j = *i; j < argc && argv[j][0] != '-'; j++, n++) {
+		len += strlen(argv[j]) + 1;
+		if (len >= sizeof name || strspn(argv[j],
+		    "abcdefghijklmnopqrstuvwxyz_") != strlen(argv[j]))
+			break;
 		if (n > 0)
-			strcat(generic_cmd, ".");
-		strcat(generic_cmd, argv[*i]);
+			strcat(name, ".");
+		strcat(name, argv[j]);
+		if (generic_entry(name) != NULL) {
+			known = n + 1;
+			snprintf(generic_cmd, sizeof generic_cmd, "%s", name);
+		}
 	}
-	if (n < 2)
-		usage_error("unknown command '%s'", generic_cmd);
+	if (known == 0) {
+		if (j < argc && argv[j][0] != '-')
+			usage_error("unknown command word '%s'", argv[j]);
+		if (n < 2)
+			usage_error("unknown command '%s'", name);
+		snprintf(generic_cmd, sizeof generic_cmd, "%s", name);
+		n = j - *i;
+	} else
+		n = known;
+	*i += n;
 	generic_verb.cmd = generic_cmd;
 	return &generic_verb;
 }
 
-/* A generic option's value: integer, boolean, null, JSON, else a string. */
+/*
+ * A value of a command pcoctl does not know the arguments of: an integer
+ * when it is one written the way pcod would write it back ("0001" and "+5"
+ * stay strings: pcod takes an integer for a string as its decimal text),
+ * a boolean, null, a JSON object or array, else a string.
+ */
 static json_t *
 generic_value(const char *s)
 {
@@ -666,9 +740,14 @@ generic_value(const char *s)
 	const char	*errstr;
 	json_error_t	 jerr;
 	json_t		*j;
+	char		 back[32];
 
-	if (xstrtonum(s, 10, LLONG_MIN, LLONG_MAX, &n, &errstr) == 0)
-		return json_integer(n);
+	if (xstrtonum(s, 10, LLONG_MIN, LLONG_MAX, &n, &errstr) == 0) {
+		snprintf(back, sizeof back, "%lld", n);
+		if (strcmp(back, s) == 0)
+			return json_integer(n);
+		return json_string(s);
+	}
 	if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0)
 		return json_boolean(s[0] == 't');
 	if (strcmp(s, "null") == 0)
@@ -677,6 +756,106 @@ generic_value(const char *s)
 	    (j = json_loads(s, JSON_DECODE_ANY, &jerr)) != NULL)
 		return j;
 	return json_string(s);
+}
+
+/* The value of argument a of a command pcod has, typed by its spec. */
+static json_t *
+spec_value(const struct cmd_arg *a, const char *flag, const char *s)
+{
+	long long	 n;
+	const char	*errstr;
+	json_error_t	 jerr;
+	json_t		*j;
+
+	switch (a->type) {
+	case CMD_ARG_STRING:
+	case CMD_ARG_ACCOUNT:
+		return json_string(s);
+	case CMD_ARG_INT:
+		if (xstrtonum(s, 10, LLONG_MIN, LLONG_MAX, &n, &errstr) != 0)
+			usage_error("%s: %s: %s", flag, s, errstr);
+		return json_integer(n);
+	case CMD_ARG_BOOL:
+		return bool_value(flag, s);
+	case CMD_ARG_TIME:
+		return time_value(flag, s);
+	case CMD_ARG_OBJECT:
+	case CMD_ARG_ARRAY:
+		j = json_loads(s, JSON_DECODE_ANY, &jerr);
+		if (j == NULL || (a->type == CMD_ARG_OBJECT ? !json_is_object(j) :
+		    !json_is_array(j)))
+			usage_error("%s: not a JSON %s", flag, a->type ==
+			    CMD_ARG_OBJECT ? "object" : "array");
+		return j;
+	}
+	return json_string(s);
+}
+
+/* Argument name of ent, or NULL (ent NULL: none known). */
+static const struct cmd_arg *
+spec_find(const struct cmd_entry *ent, const char *name)
+{
+	const struct cmd_arg	*a;
+
+	for (a = ent != NULL ? ent->args : NULL; a != NULL && a->name != NULL;
+	    a++)
+		if (strcmp(a->name, name) == 0)
+			return a;
+	return NULL;
+}
+
+/* Set argument name from the text val, typed by ent's spec when it has it. */
+static void
+generic_set(struct request *rq, const struct cmd_entry *ent, const char *name,
+    const char *flag, const char *val)
+{
+	const struct cmd_arg	*a = spec_find(ent, name);
+
+	json_object_set_new(rq->args, name, a != NULL ? spec_value(a, flag, val) :
+	    generic_value(val));
+}
+
+/*
+ * The positionals of a generic command: its required arguments in order,
+ * those given as options skipped (a command without any takes its first).
+ */
+static void
+generic_positionals(struct request *rq, const struct cmd_entry *ent,
+    char **pos, int npos)
+{
+	const struct cmd_arg	*a;
+	int			 k = 0, any = 0;
+
+	if (npos > 0 && ent == NULL)
+		usage_error("unexpected argument '%s' (use --name value)", pos[0]);
+	for (a = ent != NULL ? ent->args : NULL; a != NULL && a->name != NULL;
+	    a++)
+		any |= a->required;
+	for (a = ent != NULL ? ent->args : NULL; a != NULL && a->name != NULL &&
+	    k < npos; a++) {
+		if (!(a->required || (!any && a == ent->args)) ||
+		    json_object_get(rq->args, a->name) != NULL)
+			continue;
+		generic_set(rq, ent, a->name, a->name, pos[k++]);
+	}
+	if (k < npos)
+		usage_error("unexpected argument '%s'", pos[k]);
+}
+
+/* Is --name a boolean of ent given without a value ("site remove 3 --force")? */
+static int
+generic_flag(const struct cmd_entry *ent, const char *name, const char *next)
+{
+	const struct cmd_arg	*a = spec_find(ent, name);
+	static const char *const words[] = { "yes", "no", "true", "false", NULL };
+	size_t			 k;
+
+	if (a == NULL || a->type != CMD_ARG_BOOL)
+		return 0;
+	for (k = 0; next != NULL && words[k] != NULL; k++)
+		if (strcmp(next, words[k]) == 0)
+			return 0;
+	return 1;
 }
 
 /* "--foo-bar" as the argument name "foo_bar". */
@@ -690,28 +869,42 @@ generic_name(const char *flag, char *buf, size_t bufsz)
 	buf[i] = '\0';
 }
 
-/* Options of a generic command: --name value, --name=value, --args JSON. */
+/* Arguments of a generic command: positionals, --name value, --name=value, --args JSON. */
 static void
 generic_args(struct request *rq, int argc, char **argv, int i)
 {
-	char		 name[64];
-	const char	*val, *eq;
-	json_t		*obj;
-	json_error_t	 jerr;
+	const struct cmd_entry	*ent = generic_entry(generic_cmd);
+	char			 name[64], **pos;
+	const char		*val, *eq;
+	json_t			*obj;
+	json_error_t		 jerr;
+	int			 npos = 0, dashdash = 0;
 
+	pos = xcalloc((size_t)argc + 1, sizeof *pos);
 	for (; i < argc; i++) {
+		if (!dashdash && strcmp(argv[i], "--") == 0) {
+			dashdash = 1;
+			continue;
+		}
+		if (dashdash || strncmp(argv[i], "--", 2) != 0) {
+			if (!dashdash && global_opt(rq, argc, argv, &i))
+				continue;
+			pos[npos++] = argv[i];
+			continue;
+		}
 		if (global_opt(rq, argc, argv, &i))
 			continue;
-		if (strncmp(argv[i], "--", 2) != 0 || argv[i][2] == '\0')
-			usage_error("unexpected argument '%s' (use --name value)",
-			    argv[i]);
 		generic_name(argv[i], name, sizeof name);
 		if ((eq = strchr(argv[i], '=')) != NULL)
 			val = eq + 1;
-		else if ((val = argv[++i]) == NULL)
+		else if (generic_flag(ent, name, argv[i + 1])) {
+			json_object_set_new(rq->args, name, json_true());
+			continue;
+		} else if ((val = argv[++i]) == NULL)
 			usage_error("%s needs a value", argv[i - 1]);
 		if (strcmp(name, "args") != 0) {
-			json_object_set_new(rq->args, name, generic_value(val));
+			generic_set(rq, ent, name, argv[eq != NULL ? i : i - 1],
+			    val);
 			continue;
 		}
 		if ((obj = json_loads(val, 0, &jerr)) == NULL || !json_is_object(obj))
@@ -719,6 +912,8 @@ generic_args(struct request *rq, int argc, char **argv, int i)
 		json_object_update(rq->args, obj);
 		json_decref(obj);
 	}
+	generic_positionals(rq, ent, pos, npos);
+	free(pos);
 }
 
 /* The verb for domain and verb words; advances *i past them. */
@@ -818,6 +1013,20 @@ verb_args(struct request *rq, int argc, char **argv, int i)
 			usage_error("missing %s", pos->flag);
 }
 
+/* --utc anywhere (before a "--"): times are read and shown in UTC. */
+static void
+utc_scan(int argc, char **argv)
+{
+	int	i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--utc") == 0) {
+			setenv("TZ", "UTC0", 1);
+			break;
+		}
+	tzset();
+}
+
 /* Parse the whole command line. */
 static void
 parse_cmdline(struct request *rq, int argc, char **argv)
@@ -825,6 +1034,7 @@ parse_cmdline(struct request *rq, int argc, char **argv)
 	const char	*env;
 	int		 i;
 
+	utc_scan(argc, argv);
 	rq->sock = PCOD_SOCKET;
 	if ((env = getenv("PCOD_SOCKET")) != NULL && *env != '\0')
 		rq->sock = env;

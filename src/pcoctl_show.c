@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "xmalloc.h"
 #include "pcoctl.h"
 
@@ -79,14 +80,17 @@ static const struct column site_account_cols[] = {
 };
 static const struct column step_cols[] = {
 	{ "POS", "position" }, { "ACTION", "action" }, { "TARGET", "target" },
-	{ "DEADLINE", "deadline" }, { "OUTCOME", "outcome" },
+	{ "CONTACT", "contact.name" }, { "PHONE", "contact.phone" },
+	{ "UNIT", "unit.name" }, { "UNIT_PHONE", "unit.phone" },
+	{ "PROBLEM", "problem" }, { "DEADLINE", "deadline" }, { "OUTCOME", "outcome" },
 	{ "DONE_BY", "done_by" }, { "DONE", "done" }, { "TEXT", "text" },
 	{ NULL, NULL }
 };
 static const struct column alarm_event_cols[] = {
 	{ "ID", "id" }, { "RECEIVED", "received" }, { "FMT", "format" },
 	{ "CODE", "code" }, { "QUAL", "qualifier" },
-	{ "CLASS", "class" }, { "ZONE", "zone" }, { "TEXT", "text" },
+	{ "CLASS", "class" }, { "ZONE", "zone" }, { "ZONE_NAME", "zone_name" },
+	{ "TEXT", "text" },
 	{ "NAME", "name" }, { "NOTE", "note" }, { "EXT", "ext" },
 	{ NULL, NULL }
 };
@@ -160,6 +164,25 @@ pcoctl_text_sanitize(const char *s, char *buf, size_t bufsz)
 	buf[n] = '\0';
 }
 
+/*
+ * A time as pcod sends it ("2026-12-05T13:03:22Z", ".250" optional) in
+ * local time with the zone ("2026-12-05 14:03:22 CET"; UTC with --utc);
+ * 0, or -1 when s is not one.
+ */
+static int
+time_text(const char *s, char *buf, size_t bufsz)
+{
+	size_t	len = strlen(s);
+	int64_t	ms;
+	char	err[8];
+
+	if ((len != 20 && len != 24) || s[4] != '-' || s[10] != 'T' ||
+	    s[len - 1] != 'Z' || (len == 24 && s[19] != '.') ||
+	    clock_parse(s, 0, &ms, err, sizeof err) != 0)
+		return -1;
+	return clock_format_local(ms, len == 24, buf, bufsz);
+}
+
 /* A JSON value as table/listing text. */
 static void
 value_text(json_t *v, char *buf, size_t bufsz)
@@ -168,6 +191,9 @@ value_text(json_t *v, char *buf, size_t bufsz)
 
 	if (v == NULL || json_is_null(v))
 		snprintf(buf, bufsz, "-");
+	else if (json_is_string(v) && time_text(json_string_value(v), buf,
+	    bufsz) == 0)
+		return;
 	else if (json_is_string(v))
 		pcoctl_text_sanitize(json_string_value(v), buf, bufsz);
 	else if (json_is_integer(v))

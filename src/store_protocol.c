@@ -92,6 +92,50 @@ static const char sql_prot_list[] = "SELECT " PROT_COLS ", (SELECT count(*)"
     " ORDER BY site_id IS NOT NULL, site_id, class IS NOT NULL, class, name,"
     " version";
 
+/*
+ * The sites a current protocol reaches: its own site; for a shared one, every
+ * site (of its band) where no protocol ranked above it covers every class
+ * (or its class): the site's own, or for a centre-wide one a band protocol
+ * of the site's bands.  sb holds the bands of each site's current
+ * assessment, as sql_prot_select reads them.
+ */
+#define PROT_REACH "WITH sb(sid, band) AS ("				\
+    " SELECT site_id, 'matrix:' || json_extract(result, '$.bands.matrix')" \
+    "  FROM risk_assessments WHERE current = 1"			\
+    " UNION ALL SELECT site_id, 'pnh:' || json_extract(result,"		\
+    "  '$.bands.pnh') FROM risk_assessments WHERE current = 1"		\
+    " UNION ALL SELECT site_id, 'points:' || json_extract(result,"	\
+    "  '$.bands.points') FROM risk_assessments WHERE current = 1),"	\
+    " reach(pid, sid) AS ("						\
+    " SELECT p.id, p.site_id FROM protocols p WHERE p.current = 1"	\
+    "  AND p.site_id IS NOT NULL AND (?1 = 0 OR p.id = ?1)"		\
+    "  AND (?2 = 0 OR p.site_id = ?2)"					\
+    " UNION ALL SELECT p.id, s.id FROM protocols p JOIN sites s"	\
+    "  WHERE p.current = 1 AND p.site_id IS NULL"			\
+    "  AND (?1 = 0 OR p.id = ?1) AND (?2 = 0 OR s.id = ?2)"		\
+    "  AND (p.band IS NULL OR p.band IN"				\
+    "   (SELECT band FROM sb WHERE sid = s.id))"			\
+    "  AND NOT EXISTS (SELECT 1 FROM protocols o WHERE o.current = 1"	\
+    "   AND (o.site_id = s.id OR (p.band IS NULL AND o.site_id IS NULL"	\
+    "   AND o.band IN (SELECT band FROM sb WHERE sid = s.id)))"		\
+    "   AND (o.class IS NULL OR (p.class IS NOT NULL"			\
+    "   AND o.class = p.class))))"
+
+/* Call steps naming a contact position beyond a reached site's call list. */
+static const char sql_prot_gaps[] = PROT_REACH
+    " SELECT p.name AS protocol, p.version, p.site_id IS NULL AS shared,"
+    " st.position AS step, CAST(st.target AS INTEGER) AS contact,"
+    " s.id AS site, s.name AS site_name, (SELECT count(*) FROM contacts c"
+    " WHERE c.site_id = s.id) AS contacts"
+    " FROM reach r JOIN protocols p ON p.id = r.pid"
+    " JOIN protocol_steps st ON st.protocol_id = p.id"
+    " JOIN sites s ON s.id = r.sid"
+    " WHERE st.action = 'call' AND length(st.target) BETWEEN 1 AND 3"
+    " AND st.target NOT GLOB '*[^0-9]*'"
+    " AND CAST(st.target AS INTEGER) > (SELECT count(*) FROM contacts c"
+    " WHERE c.site_id = s.id)"
+    " ORDER BY p.site_id IS NULL, p.name, s.id, st.position LIMIT ?3";
+
 /* The connection for a committed flag. */
 static enum store_conn
 prot_conn(int committed)
@@ -411,4 +455,24 @@ store_protocol_list(struct store *s, int64_t site, int all_versions)
 		json_object_set_new(row, "current", json_boolean(
 		    json_integer_value(json_object_get(row, "current"))));
 	return rows;
+}
+
+/* Call steps of current protocols naming a contact a site they reach lacks (batch). */
+json_t *
+store_protocol_gaps(struct store *s, int64_t protocol_id, int64_t site_id,
+    int limit)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_prot_gaps);
+	int		 rc;
+
+	if (st == NULL)
+		return NULL;
+	rc = sqlite3_bind_int64(st, 1, protocol_id);
+	rc |= sqlite3_bind_int64(st, 2, site_id);
+	rc |= sqlite3_bind_int(st, 3, limit);
+	if (rc != SQLITE_OK) {
+		store_fail(s, STORE_WRITER);
+		return NULL;
+	}
+	return store_rows_json(s, STORE_WRITER, st);
 }

@@ -57,7 +57,12 @@ def add_site(p, name):
     if not r.get("ok"):
         return None
     res = r.get("result") or {}
-    return res.get("id") if isinstance(res, dict) else None
+    sid = res.get("id") if isinstance(res, dict) else None
+    # STEPS1 calls contact 2: a site's own protocol needs that many contacts.
+    for who in ("Alice", "Bob"):
+        if sid is not None:
+            p.call("site.contact.add", site=sid, name=who, phone="+49 30 555")
+    return sid
 
 
 @T.test

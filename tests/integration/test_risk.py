@@ -45,6 +45,8 @@ def site_with_unit(p, name, acct, response=600):
     p.call("account.add", account=acct, site=site)
     p.call("site.unit.add", site=site, kind="guard", name="Patrol 1",
            response_time=response)
+    # A site's own protocol may call only contacts the site has (issue 12).
+    p.call("site.contact.add", site=site, name="Keyholder", phone="+420 600 1")
     return site
 
 

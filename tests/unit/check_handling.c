@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "handling.h"
+#include "site.h"
 #include "store.h"
 #include "tmpstore.h"
 
@@ -391,6 +392,112 @@ START_TEST(test_list_filters)
 }
 END_TEST
 
+/* site, step and shared of gap i, as "site:step:shared". */
+static const char *
+gap_at(json_t *gaps, size_t i)
+{
+	static char	 buf[64];
+	json_t		*g = json_array_get(gaps, i);
+
+	snprintf(buf, sizeof buf, "%lld:%lld:%lld",
+	    (long long)json_integer_value(json_object_get(g, "site")),
+	    (long long)json_integer_value(json_object_get(g, "step")),
+	    (long long)json_integer_value(json_object_get(g, "shared")));
+	return buf;
+}
+
+START_TEST(test_contact_gaps)
+{
+	json_t	*gaps, *w, *f;
+	int64_t	 centre, bank;
+	char	 msg[320];
+
+	ck_assert_int_eq(store_begin(st), 0);
+	centre = put("Centre", 0, NULL, 1);
+	/* Both sites have no contacts: the centre's call 1 falls short twice. */
+	gaps = store_protocol_gaps(st, centre, 0, 10);
+	ck_assert_int_eq(json_array_size(gaps), 2);
+	ck_assert_str_eq(gap_at(gaps, 0), "1:1:1");
+	ck_assert_str_eq(gap_at(gaps, 1), "2:1:1");
+	handling_gap_text(json_array_get(gaps, 0), msg, sizeof msg);
+	ck_assert_str_eq(msg, "protocol 'Centre' step 1 calls contact 1, but "
+	    "site 1 (Bank) has no contacts");
+	w = handling_gap_warnings(gaps, 1);
+	ck_assert_ptr_null(json_object_get(json_array_get(w, 0), "protocol"));
+	ck_assert_ptr_null(json_object_get(json_array_get(w, 0), "shared"));
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(w, 0),
+	    "message")), msg);
+	json_decref(w);
+	json_decref(gaps);
+	/* Bank's own protocol shadows the centre's there, and comes first. */
+	bank = put("Bank", 1, NULL, 1);
+	gaps = store_protocol_gaps(st, 0, 0, 10);
+	ck_assert_int_eq(json_array_size(gaps), 2);
+	ck_assert_str_eq(gap_at(gaps, 0), "1:1:0");
+	ck_assert_str_eq(gap_at(gaps, 1), "2:1:1");
+	json_decref(gaps);
+	/* A class protocol of Shop's own does not shadow an every-class one. */
+	put("Shop fire", 2, "fire", 1);
+	gaps = store_protocol_gaps(st, centre, 2, 10);
+	ck_assert_int_eq(json_array_size(gaps), 1);
+	json_decref(gaps);
+	/* A contact at Shop closes its gaps; the limit is kept. */
+	f = json_pack("{s:s}", "name", "Ann");
+	ck_assert_int_gt(store_site_contact_add(st, 2, 1, f), 0);
+	json_decref(f);
+	gaps = store_protocol_gaps(st, 0, 2, 10);
+	ck_assert_int_eq(json_array_size(gaps), 0);
+	json_decref(gaps);
+	gaps = store_protocol_gaps(st, bank, 0, 1);
+	ck_assert_int_eq(json_array_size(gaps), 1);
+	json_decref(gaps);
+	/* A retired protocol reaches nobody. */
+	ck_assert_int_eq(store_protocol_retire(st, "Bank", &bank, &(int){ 0 }), 0);
+	gaps = store_protocol_gaps(st, 0, 1, 10);
+	ck_assert_int_eq(json_array_size(gaps), 1);
+	ck_assert_str_eq(gap_at(gaps, 0), "1:1:1");
+	json_decref(gaps);
+	ck_assert_int_eq(store_commit(st), 0);
+}
+END_TEST
+
+START_TEST(test_band_gaps)
+{
+	sqlite3	*db;
+	json_t	*d, *gaps;
+	char	 err[256], other[80];
+	int64_t	 id;
+	int	 version;
+
+	/* Bank is assessed pnh:II; Shop has no assessment. */
+	ck_assert_int_eq(sqlite3_open(ts.path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO risk_assessments (site_id,"
+	    " version, assessed_by, assessed_ms, doc, result, created_by,"
+	    " created_ms) VALUES (1, 1, 'a', 0, '{}', '{\"bands\": {\"pnh\":"
+	    " \"II\"}}', 'a', 0)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	d = doc("{\"name\": \"PNH II\", \"band\": \"pnh:II\", \"approved_by\":"
+	    " \"c\", \"steps\": [{\"action\": \"call\", \"target\": \"2\","
+	    " \"deadline\": 60}]}");
+	ck_assert_int_eq(handling_validate(d, err, sizeof err), 0);
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_protocol_put(st, d, "t", NOW_MS, &id, &version,
+	    other, sizeof other), 0);
+	gaps = store_protocol_gaps(st, id, 0, 10);
+	ck_assert_int_eq(json_array_size(gaps), 1);
+	ck_assert_str_eq(gap_at(gaps, 0), "1:1:1");
+	json_decref(gaps);
+	/* It shadows a centre-wide protocol at Bank; Shop still gets that. */
+	id = put("Centre", 0, NULL, 1);
+	gaps = store_protocol_gaps(st, id, 0, 10);
+	ck_assert_int_eq(json_array_size(gaps), 1);
+	ck_assert_str_eq(gap_at(gaps, 0), "2:1:1");
+	json_decref(gaps);
+	ck_assert_int_eq(store_commit(st), 0);
+	json_decref(d);
+}
+END_TEST
+
 /* The suite. */
 static Suite *
 handling_suite(void)
@@ -411,6 +518,8 @@ handling_suite(void)
 	tcase_add_test(tst, test_one_current_per_place);
 	tcase_add_test(tst, test_rollback_leaves_nothing);
 	tcase_add_test(tst, test_list_filters);
+	tcase_add_test(tst, test_contact_gaps);
+	tcase_add_test(tst, test_band_gaps);
 	suite_add_tcase(s, tst);
 	return s;
 }
