@@ -25,6 +25,9 @@
 #include "sdnotify.h"
 #include "xmalloc.h"
 
+/* The shortest interval between two watchdog pings. */
+#define SDNOTIFY_MIN_PING_USEC	1000
+
 struct sdnotify {
 	int			 fd;		/* -1: inert */
 	struct sockaddr_un	 sun;
@@ -217,10 +220,12 @@ sdnotify_ready(struct sdnotify *sd)
 	sdnotify_status(sd);
 	if (sd->watchdog_usec != 0 && sd->watchdog_ev == NULL) {
 		sdnotify_send(sd, "WATCHDOG=1");
-		sd->watchdog_ev = sdnotify_timer(sd, sd->watchdog_usec / 2 > 0 ?
-		    sd->watchdog_usec / 2 : 1, sdnotify_watchdogcb);
-		log_info("systemd watchdog: a ping every %llu ms",
-		    (unsigned long long)(sd->watchdog_usec / 2000));
+		/* Half the timeout, but never a timer that spins the loop. */
+		sd->watchdog_ev = sdnotify_timer(sd, sd->watchdog_usec / 2 >
+		    SDNOTIFY_MIN_PING_USEC ? sd->watchdog_usec / 2 :
+		    SDNOTIFY_MIN_PING_USEC, sdnotify_watchdogcb);
+		log_info("systemd watchdog: timeout %llu ms, a ping every half",
+		    (unsigned long long)(sd->watchdog_usec / 1000));
 	}
 	if (sd->status_ev == NULL && sd->figures != NULL)
 		sd->status_ev = sdnotify_timer(sd,
