@@ -2,7 +2,7 @@
  * confcheck.h - what pcod -n, start-up and SIGHUP check in a parsed
  * configuration beyond its grammar (src/confcheck.c): listeners that
  * cannot all bind, TLS certificate and key files, a control socket mode
- * wider than 0660.
+ * wider than 0660, a port below 1024 this process could not bind.
  */
 #ifndef PCOD_CONFCHECK_H
 #define PCOD_CONFCHECK_H

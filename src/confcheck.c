@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -22,6 +23,9 @@
 
 #include "conf.h"
 #include "confcheck.h"
+
+/* capability(7)'s number of CAP_NET_BIND_SERVICE (CapEff bit). */
+#define CONFCHECK_CAP_NET_BIND_SERVICE	10
 
 /* The widest control socket mode not warned about. */
 #define CONFCHECK_CONTROL_MODE	0660
@@ -279,6 +283,56 @@ confcheck_control(const struct config *c, confcheck_report_fn fn, void *arg)
 	fn(CONFCHECK_WARNING, where, msg, arg);
 }
 
+/* Whether this process may bind a port below 1024 (root or the capability). */
+static int
+confcheck_may_bind_low(void)
+{
+	char			 line[256];
+	unsigned long long	 eff;
+	FILE			*f;
+	int			 ok = 0;
+
+	if (geteuid() == 0)
+		return 1;
+	if ((f = fopen("/proc/self/status", "re")) == NULL)
+		return 1;	/* cannot tell: say nothing */
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "CapEff: %llx", &eff) == 1) {
+			ok = (eff >> CONFCHECK_CAP_NET_BIND_SERVICE) & 1;
+			break;
+		}
+	fclose(f);
+	return ok;
+}
+
+/* Warn about ports below 1024 this process could not bind (the unit grants none). */
+static void
+confcheck_low_ports(const struct config *c, confcheck_report_fn fn, void *arg)
+{
+	const struct listen_conf	*l;
+	struct endpoint			 e;
+	char				 where[512], msg[512];
+	size_t				 i;
+	int				 may = -1;
+
+	for (i = 0; i < c->nlisteners; i++) {
+		l = &c->listeners[i];
+		endpoint_of(l, &e);
+		if (e.port >= 1024)
+			continue;
+		if (may == -1)
+			may = confcheck_may_bind_low();
+		if (may)
+			return;
+		confcheck_where(c, l->lineno, where, sizeof(where));
+		snprintf(msg, sizeof(msg), "listen: %s %s: a port below 1024 "
+		    "needs CAP_NET_BIND_SERVICE, which this process lacks "
+		    "(systemd: add it with a drop-in, see pcod(8))",
+		    config_proto_name(l->proto), l->addr);
+		fn(CONFCHECK_WARNING, where, msg, arg);
+	}
+}
+
 /* Every check; the number of errors (warnings do not count). */
 int
 confcheck_run(const struct config *c, confcheck_report_fn fn, void *arg)
@@ -286,6 +340,7 @@ confcheck_run(const struct config *c, confcheck_report_fn fn, void *arg)
 	int	n;
 
 	confcheck_control(c, fn, arg);
+	confcheck_low_ports(c, fn, arg);
 	n = confcheck_listeners(c, fn, arg);
 	n += confcheck_tls_all(c, fn, arg);
 	return n;

@@ -265,6 +265,38 @@ def every_finding_reported(t):
 
 
 @T.test
+def low_port_without_capability(t):
+    """No capability in the unit: a port below 1024 is pointed at the drop-in."""
+    p = Pcod(start=False)
+    path, first = conf_with(p, "low", ["listen tcp 127.0.0.1:999"])
+    if os.getuid() != 0:
+        rc, err = check(p, path)
+        t.check(rc == 0 and any("%s:%d: warning: listen: tcp 127.0.0.1:999: a port "
+                                "below 1024 needs CAP_NET_BIND_SERVICE" % (path, first)
+                                in ln for ln in err), "unprivileged: a warning", err)
+        return
+    rc, err = check(p, path)
+    t.check(rc == 0 and err == ["%s: configuration OK" % path],
+            "root may bind it: no warning", err)
+    os.chmod(p.dir, 0o755)
+    os.chmod(path, 0o644)
+
+    def as_nobody():
+        os.setgid(65534)
+        os.setuid(65534)
+    rc, err = check(p, path, preexec_fn=as_nobody)
+    t.check(rc == 0 and len(err) == 2 and err[0].startswith(
+        "%s:%d: warning: listen: tcp 127.0.0.1:999: a port below 1024 needs "
+        "CAP_NET_BIND_SERVICE, which this process lacks" % (path, first)),
+        "as pcod's user without the capability: a warning at the line, exit 0", err)
+    path, first = conf_with(p, "high", ["listen tcp 127.0.0.1:1024"])
+    os.chmod(path, 0o644)
+    rc, err = check(p, path, preexec_fn=as_nobody)
+    t.check(rc == 0 and err == ["%s: configuration OK" % path],
+            "port 1024 needs nothing", err)
+
+
+@T.test
 def reload_refuses_conflicts(t):
     p = Pcod()
     good = open(p.conf_path).read()

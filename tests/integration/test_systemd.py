@@ -11,6 +11,7 @@ its syslog priority ("<4>" for a warning, "<3>" for an error)."""
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -160,7 +161,8 @@ def notify_lifecycle_under_load(t):
         gaps = [b - a for a, b in zip([t0] + pings, pings + [t1])]
         t.check(len(pings) >= 9, "WATCHDOG=1 every half WATCHDOG_USEC while busy "
                 "(>= 9 in 6 s)", len(pings))
-        t.check(max(gaps) < 0.9, "no gap near the 1 s watchdog timeout while busy",
+        t.info("longest gap between pings under load: %.3f s" % max(gaps))
+        t.check(max(gaps) < 1.0, "no gap reaching the 1 s watchdog timeout while busy",
                 "%.3f s" % max(gaps))
         # the load spans a STATUS= line (every 5 s); the next one may be due
         n.wait(lambda m: (STATUS_RE.match(m) or [0, 0, "0"])[2] not in ("0.0", "0"),
@@ -224,8 +226,26 @@ def abstract_socket_and_foreign_watchdog(t):
         t.check("STOPPING=1" in n.texts(), "STOPPING=1 on the abstract socket")
     finally:
         n.close()
-    # our own pid in WATCHDOG_PID cannot be set before the exec; a bad
-    # NOTIFY_SOCKET (relative) is warned about and pcod runs on
+    # WATCHDOG_PID naming pcod itself (sh's $$ survives its exec): pings
+    w = Pcod(start=False)
+    n = Notify(w.dir)
+    try:
+        env = dict(os.environ, NOTIFY_SOCKET=n.name, WATCHDOG_USEC="200000")
+        env.pop("JOURNAL_STREAM", None)
+        errf = open(w.err_path, "ab")
+        w.proc = subprocess.Popen(["sh", "-c", 'WATCHDOG_PID=$$; export WATCHDOG_PID; '
+                                   'exec "$0" -f -c "$1"', w.pcod, w.conf_path],
+                                  stdin=subprocess.DEVNULL, stdout=errf, stderr=errf,
+                                  cwd=w.dir, env=env)
+        errf.close()
+        t.check(n.wait(lambda m: m == "READY=1"), "READY=1")
+        time.sleep(0.6)
+        t.check(n.texts().count("WATCHDOG=1") >= 4,
+                "WATCHDOG_PID naming pcod: a ping every 100 ms", n.texts().count("WATCHDOG=1"))
+        w.stop()
+    finally:
+        n.close()
+    # a bad NOTIFY_SOCKET (relative) is warned about and pcod runs on
     q = Pcod(start=False)
     start_env(q, {"NOTIFY_SOCKET": "relative/notify.sock", "WATCHDOG_USEC": "100000",
                   "JOURNAL_STREAM": None})
@@ -357,6 +377,56 @@ def not_the_journal(t):
         t.check(proc.returncode == 0 and not err.startswith("<"),
                 "JOURNAL_STREAM=%r is not the journal" % bad, err)
         q.cleanup()
+
+
+def unit_path():
+    return os.path.join(os.path.dirname(os.environ.get("PCOD", "")), "systemd",
+                        "pcod.service")
+
+
+@T.test
+def unit_file(t):
+    """The shipped unit: notify with a watchdog, no capability, checked reloads,
+    and systemd's own rating of its hardening (when systemd-analyze is here)."""
+    path = unit_path()
+    t.require(os.path.exists(path), "the built unit exists", path)
+    lines = [ln.strip() for ln in open(path) if ln.strip()]
+    keys = {}
+    for ln in lines:
+        if not ln.startswith("#") and "=" in ln:
+            k, v = ln.split("=", 1)
+            keys.setdefault(k, []).append(v)
+    t.eq(keys.get("Type"), ["notify"], "Type=notify")
+    t.check(keys.get("WatchdogSec") and int(keys["WatchdogSec"][0]) > 0, "WatchdogSec= set")
+    t.eq(keys.get("OOMScoreAdjust"), ["-900"], "OOMScoreAdjust=-900")
+    t.eq(keys.get("CapabilityBoundingSet"), [""], "no capability in the bounding set")
+    t.eq(keys.get("AmbientCapabilities"), [""], "no ambient capability")
+    reload = keys.get("ExecReload") or []
+    t.check(len(reload) == 2 and reload[0].endswith("pcod -n -c " + reload[0].split()[-1])
+            and "kill -HUP" in reload[1], "ExecReload checks with pcod -n, then SIGHUP",
+            reload)
+    for k in ("ProtectKernelLogs", "RestrictSUIDSGID", "PrivateMounts", "RemoveIPC"):
+        t.eq(keys.get(k), ["yes"], "%s=yes" % k)
+    t.eq(keys.get("ProtectProc"), ["invisible"], "ProtectProc=invisible")
+    t.eq(keys.get("ProcSubset"), ["pid"], "ProcSubset=pid")
+    t.eq(keys.get("SystemCallFilter"), ["@system-service", "~@privileged @resources"],
+         "SystemCallFilter=@system-service, then ~@privileged @resources")
+    t.check(not any("keep the old process" in ln for ln in lines),
+            "no promise that a restart keeps the old process")
+    exe = shutil.which("systemd-analyze")
+    if not exe:
+        t.info("no systemd-analyze: the exposure level is not measured")
+        return
+    r = subprocess.run([exe, "security", "--offline=yes", path], capture_output=True,
+                       timeout=60)
+    m = re.search(rb"Overall exposure level for pcod.service: ([0-9.]+)", r.stdout)
+    if not m and b"offline" in r.stderr:
+        t.info("this systemd-analyze has no --offline")
+        return
+    t.check(m and float(m.group(1)) <= 1.5, "systemd-analyze security: <= 1.5",
+            m.group(1) if m else r.stderr[-300:])
+    if m:
+        t.info("systemd-analyze security --offline: %s" % m.group(1).decode())
 
 
 if __name__ == "__main__":
