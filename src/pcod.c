@@ -4,7 +4,6 @@
 #include <sys/types.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <errno.h>
 #include <stddef.h>
 #include <signal.h>
