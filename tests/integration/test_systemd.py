@@ -354,6 +354,36 @@ def journal_priorities(t):
 
 
 @T.test
+def journal_commit_failure(t):
+    """A commit that fails (another process holds the write lock) reaches
+    journalctl -p warning: its line is <4> or <3>, never <6>."""
+    import sqlite3
+    p = Pcod(start=False)
+    open(p.err_path, "wb").close()
+    st = os.stat(p.err_path)
+    # pcod appends to this very file: its stderr is "the journal"
+    start_env(p, {"JOURNAL_STREAM": "%d:%d" % (st.st_dev, st.st_ino),
+                  "NOTIFY_SOCKET": None})
+    with p.tcp() as c:
+        t.eq(c.exchange(pt.sia(1, "AB01", "Nri1/BA01")).token, "ACK", "ACK before the lock")
+        db = sqlite3.connect(p.db_path, timeout=5, isolation_level=None)
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            a = c.exchange(pt.sia(2, "AB01", "Nri1/BA02"), timeout=10)
+            t.eq(a.token, "NAK", "NAK while the database refuses the write")
+            t.check(pt.wait_for(lambda: "store:" in p.log(), timeout=5),
+                    "the failure is logged")
+        finally:
+            db.execute("ROLLBACK")
+            db.close()
+        t.eq(c.exchange(pt.sia(2, "AB01", "Nri1/BA02")).token, "ACK", "ACK after the lock")
+    fail = [ln for ln in p.log().splitlines() if "store:" in ln and "fail" in ln]
+    t.check(fail and all(re.match(r"<[34]>", ln) for ln in fail),
+            "the commit failure lines carry <4> (or <3>): journalctl -p warning shows them",
+            fail[:3])
+
+
+@T.test
 def not_the_journal(t):
     """JOURNAL_STREAM naming another inode (inherited by a child whose
     stderr was redirected): today's readable lines."""
