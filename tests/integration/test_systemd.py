@@ -459,5 +459,75 @@ def unit_file(t):
         t.info("systemd-analyze security --offline: %s" % m.group(1).decode())
 
 
+def syscall_group(exe, name, seen=None):
+    """The system calls of a systemd group (@name), nested groups expanded."""
+    seen = set() if seen is None else seen
+    if name in seen:
+        return set()
+    seen.add(name)
+    out = subprocess.run([exe, "syscall-filter", name], capture_output=True,
+                         timeout=30).stdout.decode()
+    calls = set()
+    for ln in out.splitlines()[1:]:
+        ln = ln.strip()
+        if not ln or ln.startswith("#"):
+            continue
+        calls |= syscall_group(exe, ln, seen) if ln.startswith("@") else {ln}
+    return calls
+
+
+@T.test
+def unit_syscall_filter(t):
+    """pcod as the unit runs it (not root) stays inside SystemCallFilter=
+    @system-service ~@privileged @resources: every system call it makes
+    while starting, serving TCP, UDP and a console, reloading and stopping
+    (traced with strace) is allowed."""
+    exe, strace = shutil.which("systemd-analyze"), shutil.which("strace")
+    if not exe or not strace:
+        t.info("no systemd-analyze or strace: not traced")
+        return
+    allowed = syscall_group(exe, "@system-service") - \
+        syscall_group(exe, "@privileged") - syscall_group(exe, "@resources")
+    t.require(len(allowed) > 100 and "prlimit64" in allowed and "setrlimit" not in allowed,
+              "the filter's sets read from systemd-analyze (prlimit64 in, setrlimit out)")
+    p = Pcod(start=False)
+    trace = os.path.join(p.dir, "trace")
+    os.chmod(p.dir, 0o777)
+    os.chmod(p.conf_path, 0o644)
+
+    def as_nobody():
+        if os.getuid() == 0:
+            os.setgid(65534)
+            os.setuid(65534)
+    errf = open(p.err_path, "ab")
+    p.proc = subprocess.Popen([strace, "-f", "-qq", "-o", trace, p.pcod, "-f", "-c",
+                               p.conf_path], stdin=subprocess.DEVNULL, stdout=errf,
+                              stderr=errf, cwd=p.dir, preexec_fn=as_nobody)
+    errf.close()
+    t.require(pt.wait_for(p._probe, timeout=20), "pcod starts under strace", p.log()[-300:])
+    with p.tcp() as c:
+        t.eq(c.exchange(pt.sia(1, "1234", "Nri1/BA01")).token, "ACK", "a TCP frame")
+    with p.udp() as u:
+        t.eq(u.exchange(pt.sia(2, "1234", "Nri1/BA02")).token, "ACK", "a UDP frame")
+    t.check(p.status() is not None, "a console's status")
+    # signals go to pcod, strace's child, not to strace
+    kids = open("/proc/%d/task/%d/children" % (p.proc.pid, p.proc.pid)).read().split()
+    t.require(len(kids) == 1, "pcod runs under strace", kids)
+    os.kill(int(kids[0]), signal.SIGHUP)
+    t.check(pt.wait_for(lambda: "reloaded" in p.log(), timeout=10), "a reload")
+    os.kill(int(kids[0]), signal.SIGTERM)
+    t.eq(p.proc.wait(30), 0, "a clean stop")
+    used, started = set(), False
+    with open(trace) as f:
+        for ln in f:
+            if not started:
+                started = 'execve("%s"' % p.pcod in ln
+            m = re.match(r"\d+ +([a-z_0-9]+)\(", ln)
+            if started and m:
+                used.add(m.group(1))
+    t.check(len(used) > 30, "the trace holds pcod's calls", len(used))
+    t.eq(sorted(used - allowed), [], "no system call outside the unit's filter")
+
+
 if __name__ == "__main__":
     T.run()
