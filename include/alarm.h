@@ -165,4 +165,8 @@ int	alarm_patrol_raise(struct alarm_engine *, const struct alarm_patrol *,
 int	alarm_patrol_restore(struct alarm_engine *, const char *ref, int cls,
 	    const char *text);
 
+/* --- for systemd's STATUS= line (src/sdnotify.c via pcod.c) --- */
+/* Open alarms now, from the in-memory index (0 for NULL). */
+size_t	alarm_engine_open_count(const struct alarm_engine *);
+
 #endif

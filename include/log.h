@@ -12,11 +12,27 @@ void	log_setlevel(int level);
 int	log_getlevel(void);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* An error pcod lives on with, or reports before exiting (priority err). */
+void	log_errx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_notice(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * journald (issue 12): in the foreground, when $JOURNAL_STREAM names the
+ * device and inode of stderr, every line starts with "<N>", its syslog
+ * priority (sd-daemon(3)'s SD_ERR ... convention), so journalctl -p works;
+ * otherwise lines stay "pcod: warn: ...".  fatal lines are crit (2), errors
+ * err (3), warnings 4, notices 5, info 6, debug 7.
+ */
+/* Pure: 1 if env ("DEV:INODE", decimal) names dev and ino, else 0. */
+int	log_journal_match(const char *env, uint64_t dev, uint64_t ino);
+/* 1 when log lines carry the "<N>" prefix (set by log_init). */
+int	log_journal(void);
+/* A bare line on stderr (pcod -n's "file:line: message"), "<pri>" first for the journal. */
+void	log_stderr(int pri, const char *, ...) __attribute__((format(printf, 2, 3)));
 
 /*
  * One limiter for every line a peer can cause (refusals, connections opened,

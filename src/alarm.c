@@ -1939,3 +1939,10 @@ alarm_engine_start(struct alarm_engine *e)
 	alarm_tick(e, 1);
 	return 0;
 }
+
+/* How many alarms are open now (the in-memory index; STATUS= and status). */
+size_t
+alarm_engine_open_count(const struct alarm_engine *e)
+{
+	return e != NULL ? e->nopen : 0;
+}

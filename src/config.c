@@ -307,6 +307,7 @@ h_control(struct parse *p, char **av, int ac)
 {
 	if (parse_path(p, av[0], &p->conf->control) != 0)
 		return -1;
+	p->conf->control_lineno = p->lineno;
 	if (ac == 1)
 		return 0;
 	if (strcmp(av[1], "mode") != 0)

@@ -1,20 +1,59 @@
 /* log.c - logging to stderr in the foreground (journald) or to syslog. */
 #include "config.h"
 
+#include <sys/stat.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
 
 static int	log_foreground = 1;
+static int	log_to_journal;		/* stderr is journald's stream: "<N>" prefixes */
 static int	log_level = LOG_LVL_INFO;
 static struct log_limit	log_lim = { .per_sec = LOG_LIMIT_PER_SEC };
+
+/*
+ * Whether env ($JOURNAL_STREAM, "DEV:INODE" in decimal) names the file
+ * whose device and inode are dev and ino: then stderr is the journal
+ * (systemd.exec(5)).  Anything malformed is "no".
+ */
+int
+log_journal_match(const char *env, uint64_t dev, uint64_t ino)
+{
+	uintmax_t	 d, i;
+	char		*end;
+
+	if (env == NULL || *env < '0' || *env > '9')
+		return 0;
+	errno = 0;
+	d = strtoumax(env, &end, 10);
+	if (errno != 0 || *end != ':' || end[1] < '0' || end[1] > '9')
+		return 0;
+	i = strtoumax(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return 0;
+	return d == dev && i == ino;
+}
+
+/* Is stderr the journal's stream (and not a pipe or file we were handed)? */
+static int
+log_stderr_is_journal(void)
+{
+	struct stat	st;
+
+	if (fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return log_journal_match(getenv("JOURNAL_STREAM"), (uint64_t)st.st_dev,
+	    (uint64_t)st.st_ino);
+}
 
 /* Start logging: stderr when foreground, else syslog as "pcod". */
 void
@@ -22,9 +61,17 @@ log_init(int foreground, int level)
 {
 	log_foreground = foreground;
 	log_level = level;
+	log_to_journal = foreground && log_stderr_is_journal();
 	if (!foreground)
 		openlog("pcod", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	tzset();
+}
+
+/* 1 when lines on stderr carry journald's "<N>" priority prefix. */
+int
+log_journal(void)
+{
+	return log_to_journal;
 }
 
 /* Change the verbosity (SIGHUP, -v). */
@@ -45,7 +92,8 @@ log_getlevel(void)
 static void
 log_vemit(int pri, int err, const char *fmt, va_list ap)
 {
-	static const char *const tag[] = { [LOG_ERR] = "fatal", [LOG_WARNING] = "warn",
+	static const char *const tag[] = { [LOG_CRIT] = "fatal",
+		[LOG_ERR] = "error", [LOG_WARNING] = "warn",
 		[LOG_NOTICE] = "notice", [LOG_INFO] = "info", [LOG_DEBUG] = "debug" };
 	char	 msg[2048];
 	int	 n;
@@ -53,7 +101,11 @@ log_vemit(int pri, int err, const char *fmt, va_list ap)
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (n >= 0 && err != 0 && (size_t)n < sizeof(msg))
 		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(err));
-	if (log_foreground) {
+	if (log_foreground && log_to_journal) {
+		/* journald takes "<N>" as the priority and names the unit itself. */
+		fprintf(stderr, "<%d>%s: %s\n", pri, tag[pri], msg);
+		fflush(stderr);
+	} else if (log_foreground) {
 		/* stderr is line-buffered for journald; the prefix tells the level. */
 		fprintf(stderr, "pcod: %s: %s\n", tag[pri], msg);
 		fflush(stderr);
@@ -76,6 +128,13 @@ log_warn(const char *fmt, ...)
 
 	LOG_BODY(LOG_WARNING, saved);
 	errno = saved;
+}
+
+/* An error pcod lives on with (or reports before exiting): priority err. */
+void
+log_errx(const char *fmt, ...)
+{
+	LOG_BODY(LOG_ERR, 0);
 }
 
 /* Warning. */
@@ -116,7 +175,7 @@ fatal(const char *fmt, ...)
 {
 	int	saved = errno;
 
-	LOG_BODY(LOG_ERR, saved);
+	LOG_BODY(LOG_CRIT, saved);
 	exit(1);
 }
 
@@ -124,8 +183,26 @@ fatal(const char *fmt, ...)
 void
 fatalx(const char *fmt, ...)
 {
-	LOG_BODY(LOG_ERR, 0);
+	LOG_BODY(LOG_CRIT, 0);
 	exit(1);
+}
+
+/*
+ * A bare line on stderr, as pcod -n writes "file:line: message": with
+ * journald's "<N>" in front when stderr is the journal, else unchanged.
+ */
+void
+log_stderr(int pri, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (log_stderr_is_journal())
+		fprintf(stderr, "<%d>", pri);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
 }
 
 /* Escape peer bytes so a log line stays one printable line. */

@@ -4,13 +4,13 @@
 #include <sys/types.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <errno.h>
 #include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,11 +24,13 @@
 #include "clock.h"
 #include "cmd.h"
 #include "conf.h"
+#include "confcheck.h"
 #include "control.h"
 #include "ingest.h"
 #include "listen.h"
 #include "log.h"
 #include "login.h"
+#include "sdnotify.h"
 #include "site.h"
 #include "stats.h"
 #include "store.h"
@@ -63,6 +65,7 @@ struct pcod {
 	int			 verbose;	/* -v count */
 	struct syncer		*syncer;	/* the WAL's sync and checkpoint threads */
 	struct store_ckpt	*ckpt;		/* the checkpoint thread's connection */
+	struct sdnotify		*sd;		/* systemd's NOTIFY_SOCKET (issue 12) */
 };
 
 /* Print usage and exit 2. */
@@ -82,30 +85,56 @@ pcod_level(const struct pcod *p)
 	return lvl > LOG_LVL_DEBUG ? LOG_LVL_DEBUG : lvl;
 }
 
-/* Tell systemd (Type=notify) something, when it is listening. */
+/* The essentials of systemd's STATUS= line, from the figures status shows. */
 static void
-pcod_notify(const char *msg)
+pcod_figures(struct sdnotify_figures *f, void *arg)
 {
-	const char		*path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un	 sun;
-	socklen_t		 len;
-	int			 fd;
+	const struct pcod	*p = arg;
 
-	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
-	    strlen(path) >= sizeof(sun.sun_path))
-		return;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, path, strlen(path));
-	if (path[0] == '@')
-		sun.sun_path[0] = '\0';	/* abstract namespace */
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
-		return;
-	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sun,
-	    len) == -1)
-		log_warn("sd_notify");
-	close(fd);
+	f->connections = pcod_stats.conn_open;
+	f->events = pcod_stats.events;
+	f->open_alarms = alarm_engine_open_count(p->alarms);
+	f->storage_failing = p->trouble != NULL &&
+	    trouble_storage_failing(p->trouble);
+}
+
+/* How the checks of a configuration are told: pcod -n, or the log. */
+struct pcod_findings {
+	int	check;		/* pcod -n: bare lines on stderr */
+	int	warnings;
+};
+
+/* One finding of confcheck: "file:line: message", an error or a warning. */
+static void
+pcod_finding(enum confcheck_level lvl, const char *where, const char *what,
+    void *arg)
+{
+	struct pcod_findings	*f = arg;
+	int			 error = lvl == CONFCHECK_ERROR;
+
+	f->warnings += !error;
+	if (f->check)
+		log_stderr(error ? LOG_ERR : LOG_WARNING, "%s: %s%s", where,
+		    error ? "" : "warning: ", what);
+	else if (error)
+		log_errx("%s: %s", where, what);
+	else
+		log_warnx("%s: %s", where, what);
+}
+
+/* pcod -n: the checks start-up would make, on stderr; the exit status. */
+static int
+pcod_check(struct config *cfg)
+{
+	struct pcod_findings	f = { 1, 0 };
+	int			nerr;
+
+	nerr = confcheck_run(cfg, pcod_finding, &f);
+	if (nerr == 0)
+		log_stderr(LOG_INFO, "%s: configuration OK%s", cfg->path,
+		    f.warnings ? " (with warnings)" : "");
+	config_free(cfg);
+	return nerr == 0 ? 0 : 1;
 }
 
 /* Load every stored account into the receiver's table. */
@@ -277,12 +306,20 @@ pcod_reload(struct pcod *p)
 	struct config	*ncfg;
 	const char	*what;
 	char		 err[512];
+	struct pcod_findings	 f = { 0, 0 };
 
-	pcod_notify("RELOADING=1");
+	sdnotify_reloading(p->sd);
 	if ((ncfg = config_load(p->cfg->path, err, sizeof(err))) == NULL) {
 		log_warnx("reload refused, keeping the running configuration: %s",
 		    err);
-		pcod_notify("READY=1");
+		sdnotify_ready(p->sd);
+		return;
+	}
+	if (confcheck_run(ncfg, pcod_finding, &f) > 0) {
+		log_warnx("reload refused, keeping the running configuration: "
+		    "the error(s) above");
+		config_free(ncfg);
+		sdnotify_ready(p->sd);
 		return;
 	}
 	if ((what = config_restart_needed(p->cfg, ncfg)) != NULL)
@@ -302,7 +339,7 @@ pcod_reload(struct pcod *p)
 	p->cfg = ncfg;
 	log_setlevel(pcod_level(p));
 	log_info("configuration %s reloaded", p->cfg->path);
-	pcod_notify("READY=1");
+	sdnotify_ready(p->sd);
 }
 
 /* Signals arrive here through the loop. */
@@ -316,7 +353,7 @@ pcod_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_info("signal %d: stopping", (int)sig);
-	pcod_notify("STOPPING=1");
+	sdnotify_stopping(p->sd);
 	event_base_loopbreak(p->base);
 }
 
@@ -367,6 +404,7 @@ pcod_stop(struct pcod *p)
 	store_close(p->store);
 	for (i = 0; i < 3; i++)
 		event_free(p->sig[i]);
+	sdnotify_free(p->sd);
 	event_base_free(p->base);
 	log_info("stopped cleanly");
 	config_free(p->cfg);
@@ -410,26 +448,22 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage();
 	if ((p.cfg = config_load(conf, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "%s\n", err);
+		log_stderr(LOG_ERR, "%s", err);
 		return 1;
 	}
-	if (check && listen_check(p.cfg, err, sizeof(err)) == -1) {
-		fprintf(stderr, "%s: %s\n", conf, err);
-		config_free(p.cfg);
-		return 1;
-	}
-	if (check) {
-		fprintf(stderr, "%s: configuration OK\n", conf);
-		config_free(p.cfg);
-		return 0;
-	}
+	if (check)
+		return pcod_check(p.cfg);
 	log_init(foreground, pcod_level(&p));
+	/* The same findings as pcod -n, before anything is opened or bound. */
+	if (confcheck_run(p.cfg, pcod_finding, &(struct pcod_findings){ 0, 0 }) > 0)
+		fatalx("%s: not starting: the error(s) above", conf);
 	pcod_stats.started = time(NULL);
 	if ((p.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	pcod_signals(&p);
+	p.sd = sdnotify_new(p.base, pcod_figures, &p);
 	pcod_start(&p);
-	pcod_notify("READY=1");
+	sdnotify_ready(p.sd);
 	if (event_base_dispatch(p.base) == -1)
 		fatalx("event loop failed");
 	pcod_stop(&p);
