@@ -123,7 +123,7 @@ trouble_storage_failed(struct trouble *t, const char *why)
 	t->since_ms = now;
 	t->failures = 1;
 	t->naks0 = pcod_stats.naks;
-	log_warnx("store: writes failing, panels get NAK and console changes "
+	log_errx("store: writes failing, panels get NAK and console changes "
 	    "are refused until they work again: %s", why);
 	trouble_notify(t, "failing", 0, why);
 	trouble_reported(t, now);
@@ -193,7 +193,7 @@ trouble_summary(struct trouble *t, int64_t now)
 	    (unsigned long long)(t->failures - t->rep_failures),
 	    (unsigned long long)(trouble_naks(t) - t->rep_naks),
 	    (long long)((now - t->rep_ms) / 1000), t->why);
-	log_warnx("store: %s", msg);
+	log_errx("store: %s", msg);
 	trouble_notify(t, "failing", 1, msg);
 	trouble_reported(t, now);
 }

@@ -378,9 +378,10 @@ def journal_commit_failure(t):
             db.close()
         t.eq(c.exchange(pt.sia(2, "AB01", "Nri1/BA02")).token, "ACK", "ACK after the lock")
     fail = [ln for ln in p.log().splitlines() if "store:" in ln and "fail" in ln]
-    t.check(fail and all(re.match(r"<[34]>", ln) for ln in fail),
-            "the commit failure lines carry <4> (or <3>): journalctl -p warning shows them",
-            fail[:3])
+    t.check(fail and re.match(r"<3>", fail[0]) and
+            all(re.match(r"<[34]>", ln) for ln in fail),
+            "the commit failure is an error line <3> (its end <4>): "
+            "journalctl -p err shows it", fail[:3])
 
 
 @T.test
