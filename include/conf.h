@@ -70,6 +70,7 @@ struct config {
 	int			 login_audit_burst;	/* failures audited one by one per interval */
 	int			 login_audit_interval;	/* seconds; then one summary row */
 	struct risk_map		*risk_map;	/* risk-band rules (risk.h); owned */
+	int			 session_timeout;	/* seconds a console session may idle */
 };
 
 /*
