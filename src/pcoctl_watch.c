@@ -63,6 +63,8 @@ struct watch {
 
 static volatile sig_atomic_t	watch_winch = 1;
 
+static void	watch_draw(struct watch *);
+
 /* SIGWINCH: the window changed size. */
 static void
 watch_winch_handler(int sig)
@@ -155,13 +157,16 @@ watch_lost(struct watch *w, const char *what, const char *why)
 		if (!w->tty)
 			watch_conn_line(w, 0, safe);
 	}
-	w->was_lost = 1;
+	w->was_lost = w->started;
 	snprintf(w->banner, sizeof w->banner, "%s: %s - NOT LIVE, reconnecting "
 	    "(retry in %.1f s)", what, safe, w->backoff_ms / 1000.0);
 	w->retry_at = pcoctl_now_ms() + w->backoff_ms;
 	w->backoff_ms = w->backoff_ms * 2 > WATCH_BACKOFF_MAX_MS ?
 	    WATCH_BACKOFF_MAX_MS : w->backoff_ms * 2;
 	w->dirty = 1;
+	/* At once, even if the next attempt succeeds before the next redraw. */
+	if (w->tty && w->started)
+		watch_draw(w);
 }
 
 /* One change as a line for a pipe: "alarm ..." or its JSON with --json. */
@@ -333,8 +338,15 @@ watch_connect(struct watch *w)
 		return;
 	}
 	json_decref(rep);
+	w->started = 1;
 	w->backoff_ms = WATCH_BACKOFF_MIN_MS;
 	if (w->tty) {
+		/* The header keeps a trace of the loss once the banner is gone. */
+		if (w->was_lost) {
+			watch_clock(n, sizeof n);
+			snprintf(w->last, sizeof w->last, "back %s after: %.100s",
+			    n + 11, w->why);
+		}
 		w->was_lost = 0;
 		w->banner[0] = '\0';
 		watch_reload(w);
@@ -476,9 +488,13 @@ watch_draw(struct watch *w)
 		watch_put(line, sizeof line, &cols, w->width - 1, w->banner);
 		watch_emit(line, &nl, 1);
 	}
-	if (nl < w->height)
-		watch_emit("ID      P  STATE    AGE SITE             ACCOUNT  "
-		    "CLASS      TEXT", &nl, 0);
+	if (nl < w->height) {
+		line[0] = '\0';
+		cols = 0;
+		watch_put(line, sizeof line, &cols, w->width - 1, "ID      P  "
+		    "STATE    AGE SITE             ACCOUNT  CLASS      TEXT");
+		watch_emit(line, &nl, 0);
+	}
 	for (i = 0; i < nrows && shown < room && nl < w->height; i++, shown++) {
 		watch_row(w, json_array_get(w->rows, i), line, sizeof line);
 		watch_emit(line, &nl, 0);
@@ -596,14 +612,17 @@ pcoctl_watch(const char *sock, const char *user, int json, json_t *args)
 	w.total = -1;
 	w.backoff_ms = WATCH_BACKOFF_MIN_MS;
 	w.retry_at = pcoctl_now_ms();
+	if (w.tty) {
+		watch_winsize(&w);
+		watch_winch = 0;
+	}
 	/*
 	 * The first connection must work (a wrong socket, a refused login);
 	 * only it may ask for a password: later ones use the session.
 	 */
 	watch_connect(&w);
-	if (w.c == NULL)
+	if (!w.started)
 		pcoctl_die("%s", w.why);
-	w.started = 1;
 	w.auth.interactive = 0;
 	if (w.tty)
 		watch_signals();
