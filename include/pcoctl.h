@@ -53,6 +53,7 @@ struct pcoctl_auth {
 	const char	*user;		/* NULL: as the uid, no login */
 	int		 interactive;	/* may ask for the password on a tty */
 	char		 token[129];	/* "" none: the kept one is read */
+	int		 timeout_s;	/* the session's idle timeout; 0 unknown */
 };
 
 /* Report a failure ("pcoctl: ..." on stderr) and exit 1. */

@@ -457,6 +457,16 @@ password_get(const char *user, int interactive, char *err, size_t errsz)
 	return pw;
 }
 
+/* The session's idle timeout from a login's or resume's reply. */
+static void
+auth_timeout(struct pcoctl_auth *a, json_t *rep)
+{
+	json_t	*t = json_object_get(json_object_get(json_object_get(rep,
+		    "result"), "session"), "timeout");
+
+	a->timeout_s = json_is_integer(t) ? (int)json_integer_value(t) : 0;
+}
+
 /* Log in with the password, asking for a session; keep its token.  0 or -1. */
 static int
 auth_password(struct pcoctl_conn *c, struct pcoctl_auth *a, char *err,
@@ -483,6 +493,7 @@ auth_password(struct pcoctl_conn *c, struct pcoctl_auth *a, char *err,
 			snprintf(a->token, sizeof a->token, "%s", tok);
 			session_store(a->sock, a->user, tok);
 		}
+		auth_timeout(a, rep);
 		rc = 0;
 	}
 	json_decref(rep);
@@ -502,9 +513,10 @@ auth_resume(struct pcoctl_conn *c, struct pcoctl_auth *a, char *err,
 	json_decref(args);
 	if (rep == NULL)
 		return -1;
-	if (json_is_true(json_object_get(rep, "ok")))
+	if (json_is_true(json_object_get(rep, "ok"))) {
+		auth_timeout(a, rep);
 		rc = 0;
-	else {
+	} else {
 		pcoctl_reply_error_text(rep, err, errsz);
 		rc = strcmp(reply_code(rep), "auth_failed") == 0 ? 1 : -1;
 	}

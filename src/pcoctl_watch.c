@@ -44,6 +44,7 @@ struct watch {
 	int			 limited;	/* --count given */
 	int			 done;		/* --count reached */
 	char			 why[200];	/* why the last loss happened */
+	char			 since[32];	/* when the view stopped being live */
 	struct pcoctl_conn	*c;		/* owned; NULL: not connected */
 	int			 next_id;
 	long long		 retry_at;	/* next connection attempt */
@@ -57,6 +58,7 @@ struct watch {
 	json_int_t		 total;		/* alarms open in all; -1 unknown */
 	int			 stale;		/* the queue changed since it was read */
 	long long		 loaded_at, drawn_at;
+	long long		 authed_at;	/* the session was last used */
 	int			 dirty;
 	int			 height, width;	/* the window */
 };
@@ -146,20 +148,22 @@ watch_conn_line(struct watch *w, int connected, const char *text)
 static void
 watch_lost(struct watch *w, const char *what, const char *why)
 {
-	char	safe[200];
+	char	safe[200], ts[32];
 
 	pcoctl_text_sanitize(why, safe, sizeof safe);
 	snprintf(w->why, sizeof w->why, "%s", safe);
 	pcoctl_conn_close(w->c);
 	w->c = NULL;
 	if (!w->was_lost && w->started) {
+		watch_clock(ts, sizeof ts);
+		snprintf(w->since, sizeof w->since, "%s", ts + 11);
 		w->bell = 1;
 		if (!w->tty)
 			watch_conn_line(w, 0, safe);
 	}
 	w->was_lost = w->started;
-	snprintf(w->banner, sizeof w->banner, "%s: %s - NOT LIVE, reconnecting "
-	    "(retry in %.1f s)", what, safe, w->backoff_ms / 1000.0);
+	snprintf(w->banner, sizeof w->banner, "NOT LIVE since %s, retry in "
+	    "%.1f s - %s: %s", w->since, w->backoff_ms / 1000.0, what, safe);
 	w->retry_at = pcoctl_now_ms() + w->backoff_ms;
 	w->backoff_ms = w->backoff_ms * 2 > WATCH_BACKOFF_MAX_MS ?
 	    WATCH_BACKOFF_MAX_MS : w->backoff_ms * 2;
@@ -319,6 +323,24 @@ watch_reload(struct watch *w)
 	w->dirty = 1;
 }
 
+/*
+ * A watch on one connection all shift does not use its session: resume it
+ * on the live connection at half its idle timeout so that a reconnect after
+ * a long quiet spell still finds it.  Refused: the next reconnect will say so.
+ */
+static void
+watch_session_keep(struct watch *w)
+{
+	json_t	*rep, *args = json_pack("{s:s}", "token", w->auth.token);
+
+	w->authed_at = pcoctl_now_ms();
+	rep = watch_call(w, "auth.resume", args);
+	json_decref(args);
+	if (rep != NULL && !json_is_true(json_object_get(rep, "ok")))
+		w->auth.token[0] = '\0';
+	json_decref(rep);
+}
+
 /* Connect, log in and subscribe; a failure is a loss to retry. */
 static void
 watch_connect(struct watch *w)
@@ -339,6 +361,7 @@ watch_connect(struct watch *w)
 	}
 	json_decref(rep);
 	w->started = 1;
+	w->authed_at = pcoctl_now_ms();
 	w->backoff_ms = WATCH_BACKOFF_MIN_MS;
 	if (w->tty) {
 		/* The header keeps a trace of the loss once the banner is gone. */
@@ -416,25 +439,46 @@ watch_age(const char *iso, char *buf, size_t bufsz)
 		snprintf(buf, bufsz, "%lldd%02lld", s / 86400, s % 86400 / 3600);
 }
 
+/* Append s cut and padded to width columns, then a space (a cell of a row). */
+static void
+watch_cell(char *txt, size_t txtsz, const char *s, int width)
+{
+	int	cols = 0;
+	size_t	len;
+
+	watch_put(txt, txtsz, &cols, cols + width, s);
+	len = strlen(txt);
+	for (; cols <= width && len + 1 < txtsz; cols++)
+		txt[len++] = ' ';
+	txt[len] = '\0';
+}
+
 /* One alarm as a screen line. */
 static void
 watch_row(struct watch *w, json_t *a, char *line, size_t linesz)
 {
-	char	cell[8][256], age[32], txt[512];
+	char	cell[256], txt[1024];
 	int	cols = 0;
 	size_t	i;
 	static const char *const keys[] = { "id", "priority", "state",
-	    "site_name", "account", "class", "text" };
+	    "created", "site_name", "account", "class", "text" };
+	static const int widths[] = { 7, 2, 6, 5, 16, 8, 10, 0 };
 
-	for (i = 0; i < 7; i++)
-		pcoctl_show_value(json_object_get(a, keys[i]), cell[i],
-		    sizeof cell[i]);
-	watch_age(json_string_value(json_object_get(a, "created")), age,
-	    sizeof age);
-	snprintf(txt, sizeof txt, "%-7.7s %-2.2s %-6.6s %5.5s %-16.16s "
-	    "%-8.8s %-10.10s %s x%lld", cell[0], cell[1], cell[2], age, cell[3],
-	    cell[4], cell[5], cell[6],
-	    (long long)json_integer_value(json_object_get(a, "count")));
+	txt[0] = '\0';
+	for (i = 0; i < 8; i++) {
+		if (i == 3)
+			watch_age(json_string_value(json_object_get(a, keys[i])),
+			    cell, sizeof cell);
+		else
+			pcoctl_show_value(json_object_get(a, keys[i]), cell,
+			    sizeof cell);
+		if (widths[i] > 0)
+			watch_cell(txt, sizeof txt, cell, widths[i]);
+		else
+			snprintf(txt + strlen(txt), sizeof txt - strlen(txt),
+			    "%s x%lld", cell, (long long)json_integer_value(
+			    json_object_get(a, "count")));
+	}
 	line[0] = '\0';
 	watch_put(line, linesz, &cols, w->width - 1, txt);
 }
@@ -492,7 +536,7 @@ watch_draw(struct watch *w)
 		line[0] = '\0';
 		cols = 0;
 		watch_put(line, sizeof line, &cols, w->width - 1, "ID      P  "
-		    "STATE    AGE SITE             ACCOUNT  CLASS      TEXT");
+		    "STATE  AGE   SITE             ACCOUNT  CLASS      TEXT");
 		watch_emit(line, &nl, 0);
 	}
 	for (i = 0; i < nrows && shown < room && nl < w->height; i++, shown++) {
@@ -573,6 +617,10 @@ watch_due(struct watch *w)
 		w->stale = 1;
 		w->dirty = 1;
 	}
+	now = pcoctl_now_ms();
+	if (w->c != NULL && w->auth.token[0] != '\0' && w->auth.timeout_s > 0 &&
+	    now - w->authed_at >= (long long)w->auth.timeout_s * 500)
+		watch_session_keep(w);
 	now = pcoctl_now_ms();
 	if (w->tty && w->c != NULL && ((w->stale && now - w->loaded_at >=
 	    WATCH_RELOAD_MIN_MS) || now - w->loaded_at >= WATCH_REFRESH_MS))

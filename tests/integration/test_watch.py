@@ -245,6 +245,33 @@ def survives_pcod_restart(t):
         w.stop()
 
 
+@T.test
+def long_quiet_watch_keeps_its_session(t):
+    """A watch connected longer than session-timeout still reconnects with its
+    session: it uses it on the live connection at half the timeout."""
+    p = enrolled({"session-timeout": "2"})
+    raise_alarms(p, 1, 2)
+    run = tempfile.mkdtemp(prefix="pcowatch.")
+    env = env_for(run)
+    env["PCOCTL_PASSWORD"] = PASSWORD
+    w = PtyWatch(p, 10, 100, argv=["-u", "op1"], env=env)
+    try:
+        lines, _ = w.wait(lambda ls, f: any("2 open" in ln for ln in ls))
+        t.require(lines is not None, "watch as op1 with a 2 s session-timeout", w.screen())
+        time.sleep(4.5)
+        p.kill9()
+        p.start()
+        lines, _ = w.wait(lambda ls, f: any("2 open" in ln for ln in ls)
+                          and not any("LOST" in ln for ln in ls), 10)
+        t.check(lines is not None, "after 4.5 s connected and a restart it is back "
+                "without a password", w.screen())
+        logins = [r for r in p.call("audit.list", action="auth.login", limit=100)
+                  if r.get("object_id") == "op1"]
+        t.eq(len(logins), 1, "still the one password login")
+    finally:
+        w.stop()
+
+
 def pipe_watch(p, env, argv=()):
     return subprocess.Popen([os.environ["PCOCTL"], "-s", p.sock_path] + list(argv)
                             + ["alarm", "watch"], stdin=subprocess.DEVNULL,
