@@ -329,6 +329,41 @@ def pipe_lines_lost_and_back(t):
         w.wait()
 
 
+@T.test
+def real_drop_when_not_reading(t):
+    """pcod drops the subscription of a watch that stops reading (512 KiB of
+    output queued); the watch notices it once it reads again and renews it."""
+    p = enrolled()
+    run = tempfile.mkdtemp(prefix="pcowatch.")
+    w = pipe_watch(p, env_for(run))
+    try:
+        time.sleep(0.5)
+        raise_alarms(p, 1, 1)
+        got, ln = read_until(w, lambda s: s.startswith("alarm "))
+        t.require(ln is not None, "the watch is live", got)
+        w.send_signal(signal.SIGSTOP)
+        seq, zone = 10, 2
+        while "subscriptions dropped" not in p.log() and zone < 6000:
+            raise_alarms(p, zone, 250, seq=seq)
+            seq += 250
+            zone += 250
+        t.require("subscriptions dropped" in p.log(),
+                  "pcod dropped the stopped watch's subscription (%d alarms)" % zone)
+        w.send_signal(signal.SIGCONT)
+        got, ln = read_until(w, lambda s: s.startswith("watch lost"), 30)
+        t.check(ln is not None and "console not reading" in ln,
+                "the watch reports the drop once it reads again", got[-3:])
+        got, ln = read_until(w, lambda s: s.startswith("watch back"), 10)
+        t.check(ln is not None and "open alarms" in ln, "and subscribes again", got[-3:])
+        raise_alarms(p, 9000, 1, seq=seq)
+        got, ln = read_until(w, lambda s: s.startswith("alarm ") and "zone=9000" in s)
+        t.check(ln is not None, "changes flow again", got[-3:])
+    finally:
+        w.send_signal(signal.SIGCONT)
+        w.kill()
+        w.wait()
+
+
 class FakePcod:
     """A control socket that answers what the watch asks and, on the first
     connection, drops the subscription the way pcod does for a console that
