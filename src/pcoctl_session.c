@@ -346,6 +346,15 @@ session_dir(char *buf, size_t bufsz, int create)
 	return dir_private(buf, create);
 }
 
+/* 0 with PCOCTL_SESSION=no: no session is asked for, kept or used. */
+static int
+session_wanted(void)
+{
+	const char	*env = getenv("PCOCTL_SESSION");
+
+	return env == NULL || strcmp(env, "no") != 0;
+}
+
 /* The file of the session of login on socket sock: "LOGIN-<sha256(sock)>". */
 static int
 session_path(const char *sock, const char *user, char *buf, size_t bufsz,
@@ -356,8 +365,7 @@ session_path(const char *sock, const char *user, char *buf, size_t bufsz,
 	unsigned int	mdlen = 0, i;
 	char		hex[17];
 
-	if (getenv("PCOCTL_SESSION") != NULL &&
-	    strcmp(getenv("PCOCTL_SESSION"), "no") == 0)
+	if (!session_wanted())
 		return -1;
 	if (session_dir(dir, sizeof dir, create) != 0)
 		return -1;
@@ -479,7 +487,7 @@ auth_password(struct pcoctl_conn *c, struct pcoctl_auth *a, char *err,
 	if ((pw = password_get(a->user, a->interactive, err, errsz)) == NULL)
 		return -1;
 	args = json_pack("{s:s,s:s,s:b}", "login", a->user, "password", pw,
-	    "session", 1);
+	    "session", session_wanted());
 	rep = pcoctl_conn_call(c, 0, "auth.login", args, err, errsz);
 	json_decref(args);
 	if (rep == NULL)

@@ -285,6 +285,22 @@ def no_password_from_closed_stdin(t):
 
 
 @T.test
+def no_session_when_asked(t):
+    p = start()
+    run = tempfile.mkdtemp(prefix="pcosess.")
+    e = {k: v for k, v in os.environ.items()}
+    e.update({"XDG_RUNTIME_DIR": run, "PCOCTL_SESSION": "no", "PCOCTL_PASSWORD": PW})
+    for i in range(3):
+        r = subprocess.run([os.environ["PCOCTL"], "-s", p.sock_path, "-u", "op1", "auth",
+                            "whoami"], stdin=subprocess.DEVNULL, capture_output=True,
+                           env=e, timeout=20, start_new_session=True)
+        t.check(r.returncode == 0, "PCOCTL_SESSION=no call %d works" % i, r)
+    t.eq(len(audit(p, "auth.login")), 3, "PCOCTL_SESSION=no: a login per call")
+    t.eq(token_files(run), [], "no token kept")
+    t.eq(db_rows(p, "SELECT count(*) FROM sessions"), [(0,)], "none asked for")
+
+
+@T.test
 def token_dir_must_be_private(t):
     p = start()
     run = tempfile.mkdtemp(prefix="pcosess.")
