@@ -66,6 +66,10 @@ def db_rows(p, sql):
         db.close()
 
 
+def pcod_alive(p):
+    return p.running() and Console(p).req("auth.whoami").get("ok")
+
+
 def login_token(c, login="op1", password=PW):
     r = c.req("auth.login", {"login": login, "password": password, "session": True})
     assert r.get("ok"), r
@@ -170,6 +174,21 @@ def forged_tokens_refused_and_throttled(t):
     t.check(codes[:3] == ["auth_failed"] * 3,
             "forged tokens refused like a wrong password", codes)
     t.check("throttled" in codes[3:], "then throttled like failed logins", codes)
+    c2 = Console(p)
+    for args, want in (({"token": [5]}, "bad_args"), ({"token": ""}, "bad_args"),
+                       ({"token": "a" * 129}, "bad_args"), ({}, "bad_args"),
+                       ({"token": good, "x": 1}, "bad_args")):
+        r = c2.req("auth.resume", args)
+        t.eq((r.get("error") or {}).get("code"), want, "auth.resume %r -> %s" % (
+            {k: (v[:8] + "..." if isinstance(v, str) and len(v) > 8 else v)
+             for k, v in args.items()}, want))
+    r = Console(p).req("auth.resume", {"token": good[:10] + "\u0000" + good[11:]})
+    t.check(not r.get("ok"), "a token with a NUL is refused", r)
+    r = Console(p).req("auth.login", {"login": "op1", "password": PW, "session": "yes"})
+    t.eq((r.get("error") or {}).get("code"), "bad_args", "session must be a boolean")
+    r = Console(p).req("auth.login", {"login": "op1", "password": PW, "session": False})
+    t.check(r.get("ok") and "session" not in r["result"], "session false: no token", r)
+    t.check(pt.wait_for(lambda: pcod_alive(p), 1), "pcod survived all of it")
     fails = [r for r in p.call("audit.list", action="auth.fail", limit=1000)
              if r.get("reason") == "unknown session"]
     t.check(len(fails) >= 3, "the failures are audited as unknown sessions", fails)
