@@ -451,8 +451,13 @@ password_get(const char *user, int interactive, char *err, size_t errsz)
 
 	if (pw != NULL)
 		return pw;
+	if (!interactive) {
+		snprintf(err, errsz, "cannot log in again as %s: no session to "
+		    "resume and no PCOCTL_PASSWORD", user);
+		return NULL;
+	}
 	/* getpass() falls back to stdin: a closed or redirected one gives "". */
-	if (!interactive || !isatty(STDIN_FILENO)) {
+	if (!isatty(STDIN_FILENO)) {
 		snprintf(err, errsz, "cannot log in as %s: no session is kept "
 		    "and standard input is not a terminal to ask for the "
 		    "password (set PCOCTL_PASSWORD)", user);
