@@ -31,6 +31,7 @@
 #define WATCH_RELOAD_MIN_MS	250	/* a busy queue is re-read this often at most */
 #define WATCH_REFRESH_MS	5000	/* and at least this often (a liveness check) */
 #define WATCH_REPLY_MS		10000	/* a reply later than this: the link is dead */
+#define WATCH_PING_MS		15000	/* in a pipe: is pcod still answering? */
 #define WATCH_TICK_MS		1000	/* the clock in the header */
 #define WATCH_LIST_MAX		10000	/* alarm.list's largest limit */
 #define WATCH_CHROME		3	/* lines that are not alarms: head, columns, foot */
@@ -341,6 +342,18 @@ watch_session_keep(struct watch *w)
 	json_decref(rep);
 }
 
+/* In a pipe: a request that must be answered within WATCH_REPLY_MS. */
+static void
+watch_ping(struct watch *w)
+{
+	json_t	*args = json_object(), *rep;
+
+	w->loaded_at = pcoctl_now_ms();
+	rep = watch_call(w, "auth.whoami", args);
+	json_decref(args);
+	json_decref(rep);
+}
+
 /* Connect, log in and subscribe; a failure is a loss to retry. */
 static void
 watch_connect(struct watch *w)
@@ -361,7 +374,7 @@ watch_connect(struct watch *w)
 	}
 	json_decref(rep);
 	w->started = 1;
-	w->authed_at = pcoctl_now_ms();
+	w->authed_at = w->loaded_at = pcoctl_now_ms();
 	w->backoff_ms = WATCH_BACKOFF_MIN_MS;
 	if (w->tty) {
 		/* The header keeps a trace of the loss once the banner is gone. */
@@ -622,6 +635,9 @@ watch_due(struct watch *w)
 	    now - w->authed_at >= (long long)w->auth.timeout_s * 500)
 		watch_session_keep(w);
 	now = pcoctl_now_ms();
+	/* A pcod that hangs keeps the socket open: ask it something now and then. */
+	if (!w->tty && w->c != NULL && now - w->loaded_at >= WATCH_PING_MS)
+		watch_ping(w);
 	if (w->tty && w->c != NULL && ((w->stale && now - w->loaded_at >=
 	    WATCH_RELOAD_MIN_MS) || now - w->loaded_at >= WATCH_REFRESH_MS))
 		watch_reload(w);

@@ -24,7 +24,7 @@ import time
 import pcotest as pt
 from pcotest import Pcod
 
-T = pt.Runner(limit=150)
+T = pt.Runner(limit=240)
 
 PASSWORD = "operator-pass-1"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -360,6 +360,28 @@ def real_drop_when_not_reading(t):
         t.check(ln is not None, "changes flow again", got[-3:])
     finally:
         w.send_signal(signal.SIGCONT)
+        w.kill()
+        w.wait()
+
+
+@T.test
+def pipe_notices_hung_pcod(t):
+    """A pcod that stops answering (SIGSTOP) keeps the socket open: the watch
+    in a pipe asks it something every 15 s and reports the silence."""
+    p = enrolled()
+    run = tempfile.mkdtemp(prefix="pcowatch.")
+    w = pipe_watch(p, env_for(run))
+    try:
+        time.sleep(0.5)
+        p.send_signal(signal.SIGSTOP)
+        got, ln = read_until(w, lambda s: s.startswith("watch lost"), 30)
+        t.check(ln is not None and "does not answer" in ln,
+                "a hung pcod is reported within 25 s", got)
+        p.send_signal(signal.SIGCONT)
+        got, ln = read_until(w, lambda s: s.startswith("watch back"), 10)
+        t.check(ln is not None, "and the watch is back when it answers again", got)
+    finally:
+        p.send_signal(signal.SIGCONT)
         w.kill()
         w.wait()
 
