@@ -188,16 +188,18 @@ def screen_fits_and_counts(t):
 @T.test
 def many_open_alarms_true_count(t):
     p = enrolled()
-    raise_alarms(p, 1, 250)
+    raise_alarms(p, 1, 1050)
     run = tempfile.mkdtemp(prefix="pcowatch.")
     w = PtyWatch(p, 30, 120, env=env_for(run))
     try:
-        lines, _ = w.wait(lambda ls, f: any("250 open" in ln for ln in ls)
+        lines, _ = w.wait(lambda ls, f: any("1,050 open" in ln for ln in ls)
                           and len(shown_rows(ls)) > 1)
-        t.require(lines is not None, "250 open, not the 200 alarm.list gives by default",
+        t.require(lines is not None, "1,050 open, not the 200 alarm.list gives by default",
                   w.screen())
-        fits(t, w, lines, "30 rows with 250 open")
-        t.check(any("+223 more" in ln for ln in lines), "+223 more (27 shown)", lines)
+        fits(t, w, lines, "30 rows with 1,050 open")
+        t.check(any(ln.strip() == "+1,023 more" for ln in lines), "+1,023 more (27 shown)",
+                lines)
+        t.eq(len(shown_rows(lines)), 27, "27 alarm rows")
     finally:
         w.stop()
 
