@@ -71,6 +71,7 @@ struct config {
 	int			 login_audit_interval;	/* seconds; then one summary row */
 	struct risk_map		*risk_map;	/* risk-band rules (risk.h); owned */
 	int			 control_lineno;	/* of the control directive (checks) */
+	int			 session_timeout;	/* seconds a console session may idle */
 };
 
 /*

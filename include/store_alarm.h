@@ -110,6 +110,8 @@ json_t	*store_alarm_steps_escalate(struct store *, int64_t id, int64_t now);
 json_t	*store_alarm_get(struct store *, int64_t id, int committed);
 /* The queue: priority, then age; committed data. */
 json_t	*store_alarm_list(struct store *, const struct store_alarm_filter *);
+/* How many alarms the filter matches (its limit ignored); -1 on error. */
+int64_t	store_alarm_count(struct store *, const struct store_alarm_filter *);
 /* The alarm's events, newest first, at most limit (committed). */
 json_t	*store_alarm_events(struct store *, int64_t id, int limit);
 /*

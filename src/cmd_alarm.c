@@ -124,6 +124,29 @@ cmd_alarm_list_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
 	control_reply(req, alarm_rows_json(rows));
 }
 
+/* alarm.count {state?, site?} -> {count}: alarm.list's length without a limit. */
+static void
+cmd_alarm_count_exec(struct cmd_req *req, struct control_ctx *ctx,
+    json_t *args)
+{
+	struct store_alarm_filter	 f;
+	int64_t				 n;
+
+	memset(&f, 0, sizeof(f));
+	f.state = arg_str(args, "state") != NULL ? arg_str(args, "state") : "open";
+	if (!alarm_list_state_ok(f.state)) {
+		control_error(req, "bad_args", "argument 'state': one of open, "
+		    "new, taken, closed, all");
+		return;
+	}
+	f.site_id = arg_int(args, "site");
+	if ((n = store_alarm_count(ctx->store, &f)) < 0) {
+		control_error(req, "storage", "%s", store_errmsg(ctx->store));
+		return;
+	}
+	control_reply(req, json_pack("{s:I}", "count", (json_int_t)n));
+}
+
 /* The alarm's history: its audit rows, newest first. */
 static json_t *
 alarm_history(struct store *s, int64_t id)
@@ -458,6 +481,18 @@ static const struct cmd_entry cmd_alarm_list_entry = {
 	.role = ROLE_OPERATOR,
 };
 
+/* The queue's true length, for pcoctl alarm watch's header (issue 12). */
+static const struct cmd_entry cmd_alarm_count_entry = {
+	.name = "alarm.count",
+	.args = {
+		{ "state", CMD_ARG_STRING, 0, 1, 16 },
+		{ "site", CMD_ARG_INT, 0, 1, INT64_MAX },
+		{ NULL }
+	},
+	.exec = cmd_alarm_count_exec,
+	.role = ROLE_OPERATOR,
+};
+
 static const struct cmd_entry cmd_alarm_show_entry = {
 	.name = "alarm.show",
 	.args = { ARG_ID, { NULL } },
@@ -534,5 +569,6 @@ const struct cmd_entry *const cmd_alarm_table[] = {
 	&cmd_alarm_comment_entry,
 	&cmd_alarm_close_entry,
 	&cmd_alarm_escalate_entry,
+	&cmd_alarm_count_entry,
 	NULL
 };

@@ -1,5 +1,5 @@
 /*
- * cmd_operator.c - auth.login/logout/whoami, operator.add/list/update/passwd,
+ * cmd_operator.c - auth.login/resume/logout/whoami, operator.add/list/update/passwd,
  * subscribe/unsubscribe and audit.list.  Passwords are hashed and checked on
  * the control socket's worker thread (operator.h), never on the loop.
  */
@@ -18,11 +18,14 @@
 #include "audit.h"
 #include "auditq.h"
 #include "batch.h"
+#include "clock.h"
 #include "cmd.h"
+#include "conf.h"
 #include "control.h"
 #include "log.h"
 #include "login.h"
 #include "operator.h"
+#include "session.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -109,6 +112,15 @@ struct session_op {
 	char			 object_id[OPERATOR_LOGIN_MAX + 1];
 	char			 reason[48];
 	json_t			*details;	/* owned */
+	/* Sessions (issue 12): auth.login {session}, auth.resume, auth.logout {token}. */
+	int			 want_session;	/* auth.login: hand out a token */
+	int			 durable;	/* the audit row committed (not only kept) */
+	char			 token[SESSION_TOKEN_HEX + 1];	/* "" none */
+	char			 hash[SESSION_HASH_HEX + 1];	/* its SHA-256 */
+	int64_t			 expires_ms;	/* the session's idle expiry */
+	int			 revoked;	/* auth.logout: a session went */
+	int			 resume;	/* auth.resume, not auth.login */
+	int			 nokeep;	/* refused in the batch: keep no row */
 };
 
 /* Free a session op. */
@@ -124,7 +136,7 @@ session_free(struct session_op *op)
 static int
 session_keep(struct session_op *op)
 {
-	if (op->ctx->auditq == NULL)
+	if (op->ctx->auditq == NULL || op->nokeep)
 		return 0;
 	return auditq_add(op->ctx->auditq, &op->who, op->action, op->object,
 	    op->object_id, op->reason[0] != '\0' ? op->reason : NULL,
@@ -137,6 +149,7 @@ session_committed(int ok, void *arg)
 {
 	struct session_op	*op = arg;
 
+	op->durable = ok;
 	if (!ok)
 		ok = session_keep(op);
 	op->done(op, ok);
@@ -181,6 +194,36 @@ fail:
 
 /* --- auth.login ----------------------------------------------------------- */
 
+/* The session of a login's reply: {token, expires, timeout}; null if none. */
+static json_t *
+session_json(struct session_op *op, int with_token)
+{
+	char	when[40];
+
+	/* A session row the batch did not keep must not be handed out. */
+	if (op->hash[0] == '\0' || !op->durable)
+		return json_null();
+	control_time_format(op->expires_ms, 0, when, sizeof when);
+	return json_pack("{s:o,s:s,s:i}", "token", with_token ?
+	    json_string(op->token) : json_null(), "expires", when, "timeout",
+	    op->ctx->cfg->session_timeout);
+}
+
+/* auth.login's and auth.resume's reply: {login, name, role, session?}. */
+static json_t *
+login_result(struct session_op *op)
+{
+	json_t	*r;
+
+	r = json_pack("{s:s,s:o,s:s}", "login", op->as.name, "name",
+	    control_json_string(op->name), "role", actor_role_name(op->as.role));
+	if (op->want_session)
+		json_object_set_new(r, "session", session_json(op,
+		    op->token[0] != '\0'));
+	OPENSSL_cleanse(op->token, sizeof op->token);
+	return r;
+}
+
 /* The login's audit row is committed (or not): answer. */
 static void
 login_done(struct session_op *op, int ok)
@@ -189,9 +232,7 @@ login_done(struct session_op *op, int ok)
 
 	if (op->success && ok) {
 		control_login(req, &op->as);
-		control_reply(req, json_pack("{s:s,s:o,s:s}", "login",
-		    op->as.name, "name", control_json_string(op->name), "role",
-		    actor_role_name(op->as.role)));
+		control_reply(req, login_result(op));
 		return;
 	}
 	if (op->success) {
@@ -204,7 +245,8 @@ login_done(struct session_op *op, int ok)
 	log_warnx("control conn=%u uid=%ld: login failed for '%s': %s "
 	    "(%d on this console)", control_conn_id(req), control_peer_uid(req),
 	    op->login, op->why, control_auth_failed(req));
-	control_error(req, "auth_failed", "login failed");
+	control_error(req, "auth_failed", op->resume ? "session refused: log "
+	    "in again" : "login failed");
 }
 
 /* The uid auth.login throttles req's peer by; -1 for root and pcod's user. */
@@ -246,6 +288,33 @@ login_record_failure(struct session_op *op, json_t *details)
 	session_record(op, "auth.lock", "operator", op->login, op->why, details);
 }
 
+/* In the audit row's savepoint: the new session's row. */
+static int
+login_session_extra(struct session_op *op)
+{
+	int64_t	now = clock_wall_ms();
+
+	return store_session_add(op->ctx->store, op->login, op->hash, now,
+	    op->expires_ms) == 0 ? 0 : -1;
+}
+
+/* A successful login asked for a session: make its token (only its hash is kept). */
+static void
+login_session_begin(struct session_op *op, json_t *details)
+{
+	if (store_session_token_new(op->token) != 0 ||
+	    store_session_token_hash(op->token, op->hash) != 0) {
+		log_warnx("control: operator %s: cannot make a session token",
+		    op->login);
+		op->token[0] = op->hash[0] = '\0';
+		return;
+	}
+	op->expires_ms = clock_wall_ms() +
+	    (int64_t)op->ctx->cfg->session_timeout * 1000;
+	op->extra = login_session_extra;
+	json_object_set_new(details, "session", json_true());
+}
+
 /* Decide the outcome of a verified password and record it. */
 static void
 login_verified(int rc, const char *hash, void *arg)
@@ -278,6 +347,8 @@ login_verified(int rc, const char *hash, void *arg)
 		return;
 	}
 	op->who = op->as;
+	if (op->want_session)
+		login_session_begin(op, details);
 	session_record(op, "auth.login", "operator", op->login, NULL, details);
 }
 
@@ -316,6 +387,7 @@ cmd_auth_login_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
 
 	op->req = req;
 	op->ctx = ctx;
+	op->want_session = json_is_true(json_object_get(args, "session"));
 	/* Only a well-formed login is kept, logged and quoted in the audit log. */
 	if (operator_login_valid(login) && !arg_has_nul(args, "login"))
 		snprintf(op->login, sizeof op->login, "%s", login);
@@ -341,6 +413,146 @@ cmd_auth_login_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
 	OPENSSL_cleanse(&rec, sizeof rec);
 }
 
+/* --- auth.resume ---------------------------------------------------------- */
+
+/* In the audit row's savepoint: the session is used now (gone: refused). */
+static int
+resume_extra(struct session_op *op)
+{
+	int	rc;
+
+	rc = store_session_touch(op->ctx->store, op->hash, clock_wall_ms(),
+	    op->expires_ms);
+	if (rc == 1) {
+		snprintf(op->why, sizeof op->why, "session revoked");
+		op->nokeep = 1;
+	}
+	return rc == 0 ? 0 : -1;
+}
+
+/* The resume's audit row is decided: the console becomes the operator. */
+static void
+resume_done(struct session_op *op, int ok)
+{
+	struct operator_rec	rec;
+
+	if (op->why[0] != '\0') {
+		control_auth_failed(op->req);
+		control_error(op->req, "auth_failed", "session refused: log in "
+		    "again");
+		return;
+	}
+	if (!ok) {
+		control_error(op->req, CMD_STORAGE_UNAVAILABLE, "the login could "
+		    "not be recorded");
+		return;
+	}
+	/* Disabled while this resume was in flight: its sessions are gone. */
+	if (store_operator_get(op->ctx->store, op->login, &rec) != 0 ||
+	    rec.disabled) {
+		OPENSSL_cleanse(&rec, sizeof rec);
+		control_error(op->req, "auth_failed", "session refused: log in "
+		    "again");
+		return;
+	}
+	OPENSSL_cleanse(&rec, sizeof rec);
+	control_login(op->req, &op->as);
+	control_reply(op->req, login_result(op));
+}
+
+/* Why a session cannot be resumed ("" if it can); 1 if it counts as a failure. */
+static int
+resume_refusal(struct session_op *op, int found, const struct session_rec *r)
+{
+	int64_t	now = clock_wall_ms();
+	int64_t	idle = (int64_t)op->ctx->cfg->session_timeout * 1000;
+
+	if (found < 0) {
+		snprintf(op->why, sizeof op->why, "storage error");
+		return 0;
+	}
+	if (found > 0) {
+		snprintf(op->why, sizeof op->why, "unknown session");
+		return 1;
+	}
+	if (r->disabled || r->role <= ROLE_NONE) {
+		snprintf(op->why, sizeof op->why, "disabled");
+		return 1;
+	}
+	/* A shorter session-timeout after a reload applies to old sessions too. */
+	if (now >= r->expires_ms || now >= r->last_used_ms + idle) {
+		snprintf(op->why, sizeof op->why, "session expired");
+		return 0;
+	}
+	return 0;
+}
+
+/* The session of op->hash looked up: refuse it, or record the resume. */
+static void
+resume_decide(struct session_op *op, int found, const struct session_rec *r)
+{
+	int	counts = resume_refusal(op, found, r);
+	json_t	*details;
+
+	op->success = op->why[0] == '\0';
+	/* An expired (genuine) token is no guess: it does not count. */
+	login_end(op->ctx->login, op->login, login_uid(op->req),
+	    op->success ? 1 : counts ? 0 : -1, &op->fail);
+	details = json_pack("{s:I,s:I}", "uid",
+	    (json_int_t)control_peer_uid(op->req), "console",
+	    (json_int_t)control_conn_id(op->req));
+	if (!op->success) {
+		op->done = login_done;
+		if (!counts)
+			op->fail.audit = 1;
+		login_record_failure(op, details);
+		return;
+	}
+	snprintf(op->as.name, sizeof op->as.name, "%s", r->login);
+	snprintf(op->name, sizeof op->name, "%s", r->name);
+	op->as.role = (enum role)r->role;
+	op->who = op->as;
+	op->want_session = 1;
+	op->expires_ms = clock_wall_ms() +
+	    (int64_t)op->ctx->cfg->session_timeout * 1000;
+	op->extra = resume_extra;
+	op->done = resume_done;
+	session_record(op, "auth.resume", "operator", op->login, NULL, details);
+}
+
+/* auth.resume {token}: a new console for a session of auth.login {session}. */
+static void
+cmd_auth_resume_exec(struct cmd_req *req, struct control_ctx *ctx,
+    json_t *args)
+{
+	struct session_op	*op = xcalloc(1, sizeof *op);
+	struct session_rec	 rec;
+	const char		*code;
+	char			 msg[200];
+	int			 found = 1;
+
+	op->req = req;
+	op->ctx = ctx;
+	op->resume = 1;
+	memset(&rec, 0, sizeof rec);
+	if (!arg_has_nul(args, "token") &&
+	    store_session_token_hash(arg_str(args, "token"), op->hash) == 0)
+		found = store_session_get(ctx->store, op->hash, &rec);
+	if (found == 0)
+		snprintf(op->login, sizeof op->login, "%s", rec.login);
+	/* Throttled like a login: by the session's login and the peer's uid. */
+	if (login_begin(ctx->login, op->login, login_uid(req), &code, msg,
+	    sizeof msg) != 0) {
+		control_auth_failed(req);
+		control_error(req, code, "%s", msg);
+		free(op);
+		return;
+	}
+	snprintf(op->who.name, sizeof op->who.name, "?%s", op->login);
+	op->who.role = ROLE_NONE;
+	resume_decide(op, found, &rec);
+}
+
 /* --- auth.logout, auth.whoami --------------------------------------------- */
 
 /* Who req's console is. */
@@ -357,13 +569,63 @@ whoami_json(struct cmd_req *req)
 static void
 logout_done(struct session_op *op, int ok)
 {
-	if (!ok) {
+	json_t	*r;
+
+	if (!ok || (op->hash[0] != '\0' && !op->durable)) {
 		control_error(op->req, CMD_STORAGE_UNAVAILABLE, "the logout could "
 		    "not be recorded");
 		return;
 	}
 	control_logout(op->req);
-	control_reply(op->req, whoami_json(op->req));
+	r = whoami_json(op->req);
+	if (op->hash[0] != '\0')
+		json_object_set_new(r, "revoked", json_boolean(op->revoked));
+	control_reply(op->req, r);
+}
+
+/* In the audit row's savepoint: the session goes. */
+static int
+logout_session_extra(struct session_op *op)
+{
+	int	rc = store_session_revoke(op->ctx->store, op->hash);
+
+	op->revoked = rc == 0;
+	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * auth.logout {token}: the session goes too, audited as its operator when
+ * the console is nobody.  An unknown token changes nothing: revoked false.
+ */
+static void
+logout_session(struct cmd_req *req, struct control_ctx *ctx,
+    const char *token)
+{
+	struct session_op	*op = xcalloc(1, sizeof *op);
+	struct session_rec	 rec;
+	json_t			*r;
+
+	op->req = req;
+	op->ctx = ctx;
+	op->who = *control_actor(req);
+	if (store_session_token_hash(token, op->hash) != 0 ||
+	    store_session_get(ctx->store, op->hash, &rec) != 0) {
+		control_logout(req);
+		r = whoami_json(req);
+		json_object_set_new(r, "revoked", json_false());
+		control_reply(req, r);
+		free(op);
+		return;
+	}
+	if (op->who.role == ROLE_NONE) {
+		snprintf(op->who.name, sizeof op->who.name, "%s", rec.login);
+		op->who.role = (enum role)rec.role;
+	}
+	op->done = logout_done;
+	op->extra = logout_session_extra;
+	op->nokeep = 1;
+	session_record(op, "auth.logout", "operator", rec.login, NULL,
+	    json_pack("{s:b}", "session", 1));
 }
 
 /* auth.logout {}: back to the console's own identity. */
@@ -373,6 +635,11 @@ cmd_auth_logout_exec(struct cmd_req *req, struct control_ctx *ctx,
 {
 	struct session_op	*op;
 
+	if (json_object_get(args, "token") != NULL && !arg_has_nul(args,
+	    "token")) {
+		logout_session(req, ctx, arg_str(args, "token"));
+		return;
+	}
 	/* Nobody logged in: nothing to record (and no audit rows for strangers). */
 	if (control_actor(req)->role == ROLE_NONE) {
 		control_logout(req);
@@ -589,6 +856,9 @@ operator_passwd_write(struct control_ctx *ctx, const struct actor *who,
 	rc = store_operator_set_hash(ctx->store, login, arg_str(args, "pw_hash"));
 	if (rc > 0)
 		return cmd_fail(err, "not_found", "no operator %s", login);
+	/* A new password ends the sessions the old one opened. */
+	if (rc == 0 && store_session_revoke_login(ctx->store, login) < 0)
+		rc = -1;
 	if (rc < 0 || store_audit_add(ctx->store, who, "operator.passwd",
 	    "operator", login, NULL, NULL) != 0)
 		return cmd_fail(err, "storage", "%s", store_errmsg(ctx->store));
@@ -655,6 +925,10 @@ operator_update_write(struct control_ctx *ctx, const struct actor *who,
 		json_decref(d);
 		return cmd_fail(err, "not_found", "no operator %s", login);
 	}
+	/* A disabled operator's sessions end with the change. */
+	if (rc == 0 && json_is_true(dis) &&
+	    store_session_revoke_login(ctx->store, login) < 0)
+		rc = -1;
 	if (rc < 0 || store_audit_add(ctx->store, who, "operator.update",
 	    "operator", login, NULL, d) != 0) {
 		json_decref(d);
@@ -886,15 +1160,30 @@ static const struct cmd_entry auth_login_entry = {
 	.args = {
 		{ "login", CMD_ARG_STRING, 1, 1, 256 },
 		{ "password", CMD_ARG_STRING, 1, 0, OPERATOR_PW_MAX },
+		{ "session", CMD_ARG_BOOL, 0, 0, 0 },
 		{ NULL }
 	},
 	.exec = cmd_auth_login_exec,
 	.role = ROLE_NONE,
 };
 
+/* A session of auth.login {session: true} on a new console (issue 12). */
+static const struct cmd_entry auth_resume_entry = {
+	.name = "auth.resume",
+	.args = {
+		{ "token", CMD_ARG_STRING, 1, 1, 128 },
+		{ NULL }
+	},
+	.exec = cmd_auth_resume_exec,
+	.role = ROLE_NONE,
+};
+
 static const struct cmd_entry auth_logout_entry = {
 	.name = "auth.logout",
-	.args = { { NULL } },
+	.args = {
+		{ "token", CMD_ARG_STRING, 0, 1, 128 },
+		{ NULL }
+	},
 	.exec = cmd_auth_logout_exec,
 	.role = ROLE_NONE,
 };
@@ -1011,6 +1300,7 @@ const struct cmd_entry *const cmd_operator_table[] = {
 	&auth_login_entry,
 	&auth_logout_entry,
 	&auth_whoami_entry,
+	&auth_resume_entry,
 	&auth_unlock_entry,
 	&operator_add_entry,
 	&operator_list_entry,

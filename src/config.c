@@ -70,6 +70,9 @@
 #define MIN_FRAME		64
 #define MAX_FRAME		DC09_MAX_FRAME	/* DC-09 upper bound on LF..CR */
 #define MAX_HEX_DIGITS		6
+/* Console sessions (issue 12): idle 12 h by default, 30 days at most. */
+#define DEF_SESSION_TIMEOUT	43200
+#define MAX_SESSION_TIMEOUT	2592000
 
 /* State of one parse; everything here dies with config_load(). */
 struct parse {
@@ -674,6 +677,14 @@ h_control_auth_timeout(struct parse *p, char **av, int ac)
 	return parse_num(p, "", av[0], 1, 3600, &p->conf->control_auth_timeout);
 }
 
+/* session-timeout SECONDS */
+static int
+h_session_timeout(struct parse *p, char **av, int ac)
+{
+	return parse_num(p, "", av[0], 1, MAX_SESSION_TIMEOUT,
+	    &p->conf->session_timeout);
+}
+
 /* login-backoff AFTER FIRST MAX */
 static int
 h_login_backoff(struct parse *p, char **av, int ac)
@@ -793,6 +804,7 @@ static const struct directive directives[] = {
 	{ "audit-syslog", "yes|no", h_audit_syslog, 1, 1, 1, 1, NULL },
 	{ "risk-band", "METHOD BAND [option value]...", h_risk_band, 2, -1, 0, 1,
 	    NULL },
+	{ "session-timeout", "SECONDS", h_session_timeout, 1, 1, 1, 1, NULL },
 };
 
 _Static_assert(nitems(directives) <= MAX_DIRECTIVES, "raise MAX_DIRECTIVES");
@@ -1035,6 +1047,7 @@ config_new(const char *path)
 	c->login_audit_burst = DEF_AUDIT_BURST;
 	c->login_audit_interval = DEF_AUDIT_INTERVAL;
 	c->risk_map = risk_map_new();
+	c->session_timeout = DEF_SESSION_TIMEOUT;
 	return c;
 }
 

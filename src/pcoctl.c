@@ -367,6 +367,8 @@ static const struct verb verbs[] = {
 	    pcoctl_show_patrol_checkins },
 	/* Not a request of its own: subscribes and keeps showing the queue. */
 	{ "alarm", "watch", NULL, none, watch_opts, NULL, NULL },
+	/* Ends the session kept for -u LOGIN (pcoctl_session.c). */
+	{ "logout", NULL, NULL, none, none, NULL, NULL },
 };
 
 /* Print the usage to f and exit with status. */
@@ -411,6 +413,7 @@ usage(FILE *f, int status)
 	    "      (supervisor; at least one filter)\n"
 	    "  alarm watch [--count N]   the live queue (one line a change when\n"
 	    "      not on a terminal; --count: stop after N notifications)\n"
+	    "  logout                    end the session kept for -u LOGIN\n"
 	    "  guard list [--site ID] | show ID\n"
 	    "  patrol status [--site ID]\n"
 	    "  patrol report --since T --until T [--site ID] [--guard ID]"
@@ -429,8 +432,8 @@ usage(FILE *f, int status)
 	    "times (T): 2026-12-01 (local midnight), 2026-12-01 14:00[:00] (local),\n"
 	    "2026-12-01T13:00:00Z or +01:00, epoch seconds; shown in local time\n"
 	    "options: --utc reads and shows times in UTC; -u LOGIN logs in first\n"
-	    "(password from $PCOCTL_PASSWORD or a prompt); without it the socket's\n"
-	    "peer uid decides\n"
+	    "(a kept session, else the password from $PCOCTL_PASSWORD or a\n"
+	    "terminal); without it the socket's peer uid decides\n"
 	    "socket: -s, else $PCOD_SOCKET, else %s\n", PCOD_SOCKET);
 	exit(status);
 }
@@ -1086,157 +1089,11 @@ new_password(struct request *rq)
 
 /* --- the connection -------------------------------------------------------- */
 
-/* Connect to the control socket; exits on failure. */
-static int
-sock_connect(const char *path)
-{
-	struct sockaddr_un	sun;
-	struct timeval		tv = { PCOCTL_TIMEOUT, 0 };
-	int			fd;
-
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof sun.sun_path)
-		die("%s: socket path too long", path);
-	strcpy(sun.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		die("socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0)
-		die("connect %s: %s", path, strerror(errno));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	return fd;
-}
-
-/* Write all of buf; exits on failure. */
-static void
-sock_write(int fd, const char *buf, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = send(fd, buf, len, MSG_NOSIGNAL)) < 0) {
-			if (errno == EINTR)
-				continue;
-			die("write: %s", strerror(errno));
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-}
-
-/* Buffered reading of reply lines. */
-struct reader {
-	int	 fd;
-	char	*buf;		/* owned */
-	size_t	 len, cap;
-};
-
-/* Next line (NUL-terminated in place, without its LF); exits on failure. */
-static char *
-reader_line(struct reader *r, size_t *consumed)
-{
-	char	*nl;
-	ssize_t	 n;
-
-	while ((nl = memchr(r->buf, '\n', r->len)) == NULL) {
-		if (r->len == r->cap) {
-			if (r->cap >= PCOCTL_MAX_REPLY)
-				die("reply too long");
-			r->buf = xreallocarray(r->buf, 2, r->cap);
-			r->cap *= 2;
-		}
-		n = read(r->fd, r->buf + r->len, r->cap - r->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			die("read: %s", errno == EAGAIN ? "timed out" :
-			    strerror(errno));
-		if (n == 0)
-			die("connection closed by pcod");
-		r->len += (size_t)n;
-	}
-	*nl = '\0';
-	*consumed = (size_t)(nl - r->buf) + 1;
-	return r->buf;
-}
-
-/* Drop a line handed out by reader_line. */
-static void
-reader_consume(struct reader *r, size_t n)
-{
-	memmove(r->buf, r->buf + n, r->len - n);
-	r->len -= n;
-}
-
-/* Send one request on the open connection. */
-static void
-send_request(int fd, int id, const char *cmd, json_t *args)
-{
-	json_t	*req;
-	char	*s;
-
-	req = json_pack("{s:i,s:s,s:O}", "id", id, "cmd", cmd, "args", args);
-	if (req == NULL || (s = json_dumps(req, JSON_COMPACT)) == NULL)
-		die("cannot encode the request");
-	json_decref(req);
-	sock_write(fd, s, strlen(s));
-	sock_write(fd, "\n", 1);
-	free(s);
-}
-
-/* The next reply on the connection (notifications skipped). */
-static json_t *
-next_reply(struct reader *r)
-{
-	json_t		*rep;
-	json_error_t	 jerr;
-	size_t		 n;
-
-	for (;;) {
-		rep = json_loads(reader_line(r, &n), 0, &jerr);
-		reader_consume(r, n);
-		if (rep == NULL)
-			die("bad reply from pcod: %s", jerr.text);
-		if (json_object_get(rep, "notify") == NULL)
-			return rep;
-		json_decref(rep);
-	}
-}
-
-/* Log in as rq->user on the connection; exits on failure. */
-static void
-login(struct request *rq, struct reader *r)
-{
-	const char	*pw = getenv("PCOCTL_PASSWORD");
-	json_t		*args, *rep;
-
-	if (pw == NULL && (pw = getpass("password: ")) == NULL)
-		die("no password");
-	args = json_pack("{s:s,s:s}", "login", rq->user, "password", pw);
-	send_request(r->fd, 0, "auth.login", args);
-	json_decref(args);
-	rep = next_reply(r);
-	if (!json_is_true(json_object_get(rep, "ok")))
-		reply_error(rep);
-	json_decref(rep);
-}
-
 /* Send the request (after a login with -u) and return the reply to it. */
 static json_t *
 roundtrip(struct request *rq)
 {
-	struct reader	 r = { -1, NULL, 0, 65536 };
-	json_t		*rep;
-
-	r.fd = sock_connect(rq->sock);
-	r.buf = xmalloc(r.cap);
-	if (rq->user != NULL)
-		login(rq, &r);
-	send_request(r.fd, 1, rq->verb->cmd, rq->args);
-	rep = next_reply(&r);
-	close(r.fd);
-	free(r.buf);
-	return rep;
+	return pcoctl_request(rq->sock, rq->user, rq->verb->cmd, rq->args);
 }
 
 /* Report an error reply and exit 1. */
@@ -1252,200 +1109,6 @@ reply_error(json_t *rep)
 	pcoctl_text_sanitize(code != NULL ? code : "error", cbuf, sizeof cbuf);
 	pcoctl_text_sanitize(msg != NULL ? msg : "?", mbuf, sizeof mbuf);
 	die("%s: %s", cbuf, mbuf);
-}
-
-/* --- alarm watch ---------------------------------------------------------- */
-
-/* Wait up to ms for a whole line; 1 when one is buffered, 0 on timeout. */
-static int
-watch_wait(struct reader *r, int ms)
-{
-	struct pollfd	pfd = { r->fd, POLLIN, 0 };
-
-	if (memchr(r->buf, '\n', r->len) != NULL)
-		return 1;
-	if (poll(&pfd, 1, ms) <= 0)
-		return 0;
-	return 1;
-}
-
-/* Keep the open alarms by id; a closed one leaves the queue. */
-static void
-watch_apply(json_t *queue, json_t *alarm)
-{
-	char		 id[32];
-	const char	*state = json_string_value(json_object_get(alarm, "state"));
-
-	snprintf(id, sizeof id, "%lld",
-	    (long long)json_integer_value(json_object_get(alarm, "id")));
-	if (state != NULL && strcmp(state, "closed") == 0)
-		json_object_del(queue, id);
-	else
-		json_object_set(queue, id, alarm);
-}
-
-/* qsort: priority first, then the oldest. */
-static int
-watch_cmp(const void *a, const void *b)
-{
-	json_t		*x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	json_int_t	 px = json_integer_value(json_object_get(x, "priority"));
-	json_int_t	 py = json_integer_value(json_object_get(y, "priority"));
-
-	if (px != py)
-		return px < py ? -1 : 1;
-	return json_integer_value(json_object_get(x, "id")) <
-	    json_integer_value(json_object_get(y, "id")) ? -1 : 1;
-}
-
-/* Redraw the whole queue on the terminal. */
-static void
-watch_draw(json_t *queue, const char *last)
-{
-	json_t		*rows = json_array(), *v, **vec;
-	const char	*key;
-	size_t		 n = 0, i;
-	time_t		 now = time(NULL);
-	char		 ts[32];
-
-	vec = xcalloc(json_object_size(queue) + 1, sizeof *vec);
-	json_object_foreach(queue, key, v)
-		vec[n++] = v;
-	qsort(vec, n, sizeof *vec, watch_cmp);
-	for (i = 0; i < n; i++)
-		json_array_append(rows, vec[i]);
-	strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", localtime(&now));
-	printf("\033[H\033[2J%s  %zu open alarm(s)%s%s\n\n", ts, n,
-	    last != NULL ? "  | " : "", last != NULL ? last : "");
-	pcoctl_show_alarms(rows);
-	fflush(stdout);
-	free(vec);
-	json_decref(rows);
-}
-
-/* One notification as a line for a pipe: "alarm 12 new ...". */
-static void
-watch_line(const char *topic, json_t *data, int json)
-{
-	json_t	*o;
-	char	*s;
-
-	if (json) {
-		o = json_pack("{s:s,s:O}", "notify", topic, "data", data);
-		s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-		printf("%s\n", s != NULL ? s : "{}");
-		free(s);
-		json_decref(o);
-	} else
-		pcoctl_show_alarm_line(topic, data);
-	fflush(stdout);
-}
-
-/* Read the current queue into queue, keyed by id (emptied first). */
-static void
-watch_load(struct reader *r, json_t *queue)
-{
-	json_t	*args = json_object(), *rep, *a;
-	size_t	 i;
-
-	send_request(r->fd, 2, "alarm.list", args);
-	json_decref(args);
-	rep = next_reply(r);
-	if (!json_is_true(json_object_get(rep, "ok")))
-		reply_error(rep);
-	json_object_clear(queue);
-	json_array_foreach(json_object_get(rep, "result"), i, a)
-		watch_apply(queue, a);
-	json_decref(rep);
-}
-
-/* Subscribe and read the current queue into a new object keyed by id. */
-static json_t *
-watch_start(struct request *rq, struct reader *r)
-{
-	json_t		*args, *rep, *queue = json_object();
-	struct timeval	 tv = { 0, 0 };
-
-	setsockopt(r->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	args = json_pack("{s:[sss]}", "topics", "alarm", "escalation", "system");
-	send_request(r->fd, 1, "subscribe", args);
-	json_decref(args);
-	/* json_is_true() evaluates its argument twice: read the reply first */
-	rep = next_reply(r);
-	if (!json_is_true(json_object_get(rep, "ok")))
-		reply_error(rep);
-	json_decref(rep);
-	watch_load(r, queue);
-	return queue;
-}
-
-/* The header line after a notification; pcod's own trouble stands out. */
-static void
-watch_status(const char *topic, json_t *data, char *buf, size_t bufsz)
-{
-	const char	*msg = json_string_value(json_object_get(data, "message"));
-	json_t		*bulk = json_object_get(data, "bulk_close");
-
-	if (bulk != NULL)
-		snprintf(buf, bufsz, "%s: %lld alarms closed by filter", topic,
-		    (long long)json_integer_value(json_object_get(bulk,
-		    "closed")));
-	else if (strcmp(topic, "system") == 0)
-		snprintf(buf, bufsz, "PCOD TROUBLE: %s: %s",
-		    json_string_value(json_object_get(data, "kind")) != NULL ?
-		    json_string_value(json_object_get(data, "kind")) : "?",
-		    msg != NULL ? msg : "");
-	else
-		snprintf(buf, bufsz, "%s: alarm %lld", topic,
-		    (long long)json_integer_value(json_object_get(data, "id")));
-}
-
-/* pcoctl alarm watch: the live queue, redrawn on a terminal, else one line a change. */
-static int
-watch(struct request *rq)
-{
-	struct reader	 r = { -1, NULL, 0, 65536 };
-	json_t		*queue, *msg, *data;
-	json_int_t	 left = json_integer_value(json_object_get(rq->args, "count"));
-	int		 tty = isatty(STDOUT_FILENO) && !rq->json;
-	char		 last[160] = "";
-	const char	*topic;
-	size_t		 n;
-
-	r.fd = sock_connect(rq->sock);
-	r.buf = xmalloc(r.cap);
-	if (rq->user != NULL)
-		login(rq, &r);
-	queue = watch_start(rq, &r);
-	for (;;) {
-		if (tty)
-			watch_draw(queue, last[0] != '\0' ? last : NULL);
-		if (!watch_wait(&r, 1000))
-			continue;
-		msg = json_loads(reader_line(&r, &n), 0, NULL);
-		reader_consume(&r, n);
-		topic = json_string_value(json_object_get(msg, "notify"));
-		data = json_object_get(msg, "data");
-		if (topic != NULL && json_is_object(data)) {
-			/* Many alarms closed at once come as one summary. */
-			if (strcmp(topic, "alarm") == 0 &&
-			    json_object_get(data, "bulk_close") != NULL)
-				watch_load(&r, queue);
-			else if (strcmp(topic, "alarm") == 0)
-				watch_apply(queue, data);
-			watch_status(topic, data, last, sizeof last);
-			if (!tty)
-				watch_line(topic, data, rq->json);
-			if (left > 0 && --left == 0)
-				break;
-		}
-		json_decref(msg);
-	}
-	json_decref(msg);
-	json_decref(queue);
-	close(r.fd);
-	free(r.buf);
-	return 0;
 }
 
 /* Send stdout to path (site export --output): a new file only we may read. */
@@ -1487,7 +1150,8 @@ main(int argc, char **argv)
 	memset(&rq, 0, sizeof rq);
 	parse_cmdline(&rq, argc, argv);
 	if (rq.verb->cmd == NULL) {
-		rc = watch(&rq);
+		rc = strcmp(rq.verb->domain, "logout") == 0 ? pcoctl_logout(rq.sock,
+		    rq.user) : pcoctl_watch(rq.sock, rq.user, rq.json, rq.args);
 		json_decref(rq.args);
 		return rc;
 	}

@@ -408,6 +408,28 @@ store_alarm_list(struct store *s, const struct store_alarm_filter *f)
 	return store_rows_json(s, STORE_READER, st);
 }
 
+/* How many alarm.list would give without its limit (issue 12: the watch's total). */
+static const char sql_count[] = "SELECT count(*) FROM alarms a"
+    " WHERE (?1 = 'all' OR a.state = ?1 OR (?1 = 'open' AND a.state <> 'closed'))"
+    " AND (?2 = 0 OR a.site_id = ?2)";
+
+/* The queue's length. */
+int64_t
+store_alarm_count(struct store *s, const struct store_alarm_filter *f)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_READER, sql_count);
+	int64_t		 n = 0;
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	rc = store_bind_str(st, 1, f->state != NULL ? f->state : "open");
+	rc |= sqlite3_bind_int64(st, 2, f->site_id);
+	if (rc != SQLITE_OK)
+		return store_fail(s, STORE_READER);
+	return store_step_int64(s, STORE_READER, st, &n) < 0 ? -1 : n;
+}
+
 /* The alarm's events, newest first. */
 json_t *
 store_alarm_events(struct store *s, int64_t id, int limit)

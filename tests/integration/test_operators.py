@@ -320,6 +320,8 @@ def pcoctl_login(t):
         rc, out, err = p.pcoctl("-u", "sup1", "operator", "list")
         t.check(rc == 1 and "forbidden" in err, "pcoctl -u sup1 operator list -> forbidden",
                 (rc, out, err))
+        # The session kept by the calls above would be reused (issue 12): end it.
+        p.pcoctl("-u", "sup1", "logout")
         os.environ["PCOCTL_PASSWORD"] = "wrong password"
         rc, out, err = p.pcoctl("-u", "sup1", "status")
         t.check(rc == 1 and "auth_failed" in err, "pcoctl with a wrong password -> auth_failed",
