@@ -319,7 +319,7 @@ def pipe_lines_lost_and_back(t):
         got, ln = read_until(w, lambda s: s.startswith("watch lost"), 5)
         t.check(ln is not None, "a line when the connection is lost", got)
         p.start()
-        got, ln = read_until(w, lambda s: s.startswith("watch back"), 10)
+        got, ln = read_until(w, lambda s: s.startswith("watch back"), 30)
         t.check(ln is not None and "1 open alarms" in ln,
                 "a line when it is back, with the open count", got)
         raise_alarms(p, 2, 1, seq=10)
@@ -355,7 +355,7 @@ def real_drop_when_not_reading(t):
         got, ln = read_until(w, lambda s: s.startswith("watch lost"), 30)
         t.check(ln is not None and "console not reading" in ln,
                 "the watch reports the drop once it reads again", got[-3:])
-        got, ln = read_until(w, lambda s: s.startswith("watch back"), 10)
+        got, ln = read_until(w, lambda s: s.startswith("watch back"), 30)
         t.check(ln is not None and "open alarms" in ln, "and subscribes again", got[-3:])
         raise_alarms(p, 9000, 1, seq=seq)
         got, ln = read_until(w, lambda s: s.startswith("alarm ") and "zone=9000" in s)
@@ -380,7 +380,7 @@ def pipe_notices_hung_pcod(t):
         t.check(ln is not None and "does not answer" in ln,
                 "a hung pcod is reported within 25 s", got)
         p.send_signal(signal.SIGCONT)
-        got, ln = read_until(w, lambda s: s.startswith("watch back"), 10)
+        got, ln = read_until(w, lambda s: s.startswith("watch back"), 30)
         t.check(ln is not None, "and the watch is back when it answers again", got)
     finally:
         p.send_signal(signal.SIGCONT)
