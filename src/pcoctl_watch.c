@@ -118,7 +118,7 @@ watch_clock(char *buf, size_t bufsz)
 	struct tm	tm;
 
 	localtime_r(&now, &tm);
-	strftime(buf, bufsz, "%Y-%m-%d %H:%M:%S", &tm);
+	strftime(buf, bufsz, "%Y-%m-%d %H:%M:%S %Z", &tm);
 }
 
 /* --- losing and finding the connection ------------------------------------ */
