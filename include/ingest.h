@@ -33,6 +33,7 @@ struct ingest_answer {
 	int	wait_commit;			/* 1: send only after the batch commits */
 	int	is_nak;				/* buf is a NAK (rate-limited on UDP) */
 	int	events;				/* events counted as stored, if it commits */
+	int64_t	taken_us;			/* histo_now_us() when the frame was taken */
 };
 
 struct ingest	*ingest_new(struct store *, struct batch *, struct acct_table *,

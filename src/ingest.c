@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "dc09.h"
 #include "event.h"
+#include "histo.h"
 #include "ingest.h"
 #include "log.h"
 #include "patrol_run.h"
@@ -738,6 +739,7 @@ ingest_frame(struct ingest *ig, const char *raw, size_t len,
 	f.now = time(NULL);
 	f.err[0] = '\0';
 	pcod_stats.frames++;
+	ans->taken_us = histo_now_us();
 	if ((rc = dc09_parse(raw, len, &f.m, f.err, sizeof(f.err))) != DC09_OK) {
 		if (ingest_parse_reject(rc, &counter, &reason))
 			ingest_reject_duh(&f, counter, reason, ans);

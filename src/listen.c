@@ -221,6 +221,10 @@ answer_bytes(const struct ingest_answer *a, int ok, const char **buf, int *len)
 	} else {
 		*buf = a->buf;
 		*len = a->len;
+		/* What a panel waits for its ACK: the frame taken until written. */
+		if (a->wait_commit && !a->is_nak)
+			histo_observe(&pcod_stats.ack_latency,
+			    histo_now_us() - a->taken_us);
 	}
 }
 
