@@ -29,6 +29,7 @@
 #include "listen.h"
 #include "log.h"
 #include "login.h"
+#include "metrics.h"
 #include "site.h"
 #include "stats.h"
 #include "store.h"
@@ -63,6 +64,7 @@ struct pcod {
 	int			 verbose;	/* -v count */
 	struct syncer		*syncer;	/* the WAL's sync and checkpoint threads */
 	struct store_ckpt	*ckpt;		/* the checkpoint thread's connection */
+	struct metrics		*metrics;	/* GET /metrics; NULL: not configured */
 };
 
 /* Print usage and exit 2. */
@@ -255,6 +257,9 @@ pcod_start(struct pcod *p)
 	p->ctx.trouble = p->trouble;
 	p->auditq = auditq_new(p->batch, p->store);
 	p->ctx.auditq = p->auditq;
+	if ((p->metrics = metrics_start(p->base, &p->ctx, err,
+	    sizeof(err))) == NULL && err[0] != '\0')
+		fatalx("%s", err);
 	if (alarm_engine_start(p->alarms) == -1)
 		fatalx("%s: cannot load the open alarms: %s", p->cfg->database,
 		    store_errmsg(p->store));
@@ -329,6 +334,7 @@ pcod_stop(struct pcod *p)
 	struct timeval	tv = { PCOD_DRAIN_SEC, 0 };
 
 	listen_stop(p->listeners);
+	metrics_free(p->metrics);
 	if (batch_flush(p->batch) == -1)
 		log_warnx("final commit failed: the panels will send again");
 	if (listen_drain(p->listeners) > 0) {
