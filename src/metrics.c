@@ -44,10 +44,19 @@
 #define METRICS_MAX_HEADERS	8192
 #define METRICS_MAX_BODY	1024
 #define METRICS_CTYPE		"text/plain; version=0.0.4; charset=utf-8"
+/*
+ * Scrapes within this long of the last rendering get the same text: a
+ * peer asking in a tight loop costs the loop a copy, not a count of the
+ * alarms each time (Prometheus asks every few seconds).
+ */
+#define METRICS_CACHE_US	100000
 
 struct metrics {
 	struct control_ctx	*ctx;		/* not owned */
 	struct http_server	*srv;		/* owned */
+	char			*text;		/* owned: the last rendering */
+	size_t			 len;
+	int64_t			 at_us;		/* when (histo_now_us); 0 never */
 };
 
 /* One labelled value of a family. */
@@ -394,18 +403,15 @@ m_http(struct evbuffer *b, const struct http_server *srv)
 	    v, HTTP_NCODES);
 }
 
-/* GET|HEAD /metrics */
-static void
-metrics_get(struct http_server *srv, struct evhttp_request *req, void *arg)
+/* Write the whole exposition into m->text.  0 or -1. */
+static int
+metrics_render(struct metrics *m, struct http_server *srv)
 {
-	struct metrics		*m = arg;
 	const struct control_ctx *ctx = m->ctx;
 	struct evbuffer		*b = evbuffer_new();
 
-	if (b == NULL) {
-		http_error(srv, req, 500, "out of memory");
-		return;
-	}
+	if (b == NULL)
+		return -1;
 	m_process(b, ctx);
 	m_frames(b, &pcod_stats);
 	m_rejects(b, &pcod_stats);
@@ -414,6 +420,34 @@ metrics_get(struct http_server *srv, struct evhttp_request *req, void *arg)
 	m_alarms(b, ctx, &pcod_stats);
 	m_people(b, ctx, &pcod_stats);
 	m_http(b, srv);
+	m->len = evbuffer_get_length(b);
+	m->text = xreallocarray(m->text, m->len + 1, 1);
+	evbuffer_remove(b, m->text, m->len);
+	evbuffer_free(b);
+	return 0;
+}
+
+/* GET|HEAD /metrics */
+static void
+metrics_get(struct http_server *srv, struct evhttp_request *req, void *arg)
+{
+	struct metrics	*m = arg;
+	struct evbuffer	*b;
+	int64_t		 now = histo_now_us();
+
+	if (m->at_us == 0 || now - m->at_us >= METRICS_CACHE_US) {
+		if (metrics_render(m, srv) == -1) {
+			http_error(srv, req, 500, "out of memory");
+			return;
+		}
+		m->at_us = now;
+	}
+	if ((b = evbuffer_new()) == NULL || evbuffer_add(b, m->text, m->len)) {
+		if (b != NULL)
+			evbuffer_free(b);
+		http_error(srv, req, 500, "out of memory");
+		return;
+	}
 	http_reply(srv, req, 200, METRICS_CTYPE, b);
 	evbuffer_free(b);
 }
@@ -451,5 +485,6 @@ metrics_free(struct metrics *m)
 	if (m == NULL)
 		return;
 	http_free(m->srv);
+	free(m->text);
 	free(m);
 }

@@ -253,6 +253,8 @@ def request(p, method="GET", path="/metrics", headers=None, body=None,
 
 
 def scrape(p):
+    """A fresh scrape: past the 100 ms pcod keeps a rendering for."""
+    time.sleep(0.12)
     status, hdrs, body = request(p)
     if status != 200:
         raise pt.HardError("scrape: %d %r" % (status, body[:200]))
@@ -451,6 +453,26 @@ def abuse_does_not_stop_a_scrape(t):
             closed += 1
         s.close()
     t.check(closed >= 90, "pcod closed the idle connections (%d)" % closed)
+
+
+@T.test
+def scrapes_in_a_loop_share_a_rendering(t):
+    p = started()
+    conn = http.client.HTTPConnection(pt.HOST, p.mport, timeout=5)
+    bodies = []
+    for _ in range(20):
+        conn.request("GET", "/metrics")
+        r = conn.getresponse()
+        bodies.append(r.read())
+        t.require(r.status == 200, "scrape on a kept-alive connection")
+    conn.close()
+    t.check(len(set(bodies)) < 20, "back-to-back scrapes reuse the rendering "
+            "(%d distinct of 20)" % len(set(bodies)))
+    for b in set(bodies):
+        parse_exposition(b.decode())
+    f = scrape(p)
+    t.check(value(f, "pcod_http_responses_total", code="200") >= 20,
+            "every scrape is answered and counted")
 
 
 @T.test
