@@ -29,7 +29,10 @@ struct http_limits {
 
 /*
  * A route's handler.  It answers with http_reply() or http_error() before
- * it returns (or keeps req for a later answer, e.g. a stream).
+ * it returns (or keeps req for a later answer, e.g. a stream).  http.c
+ * holds every connection's evhttp close callback (that is how it counts
+ * them): a handler that keeps req must not set its own, but have http.c
+ * tell it (a hook to add here with the first such route).
  */
 typedef void	(*http_handler_fn)(struct http_server *, struct evhttp_request *,
 		    void *arg);
