@@ -212,8 +212,6 @@ answer_bytes(const struct ingest_answer *a, int ok, const char **buf, int *len)
 {
 	if (a->wait_commit && !ok) {
 		/* Not stored: the panel must send it again. */
-		pcod_stats.acks--;
-		pcod_stats.events -= a->events;
 		pcod_stats.naks++;
 		pcod_stats.rej_store++;
 		*buf = a->nak;
@@ -221,10 +219,15 @@ answer_bytes(const struct ingest_answer *a, int ok, const char **buf, int *len)
 	} else {
 		*buf = a->buf;
 		*len = a->len;
-		/* What a panel waits for its ACK: the frame taken until written. */
-		if (a->wait_commit && !a->is_nak)
+		/*
+		 * Counted as it leaves, so that the counter only grows (a
+		 * failed batch's ACK never does), with what the panel waited.
+		 */
+		if (a->wait_commit && !a->is_nak) {
+			pcod_stats.acks++;
 			histo_observe(&pcod_stats.ack_latency,
 			    histo_now_us() - a->taken_us);
+		}
 	}
 }
 

@@ -237,7 +237,7 @@ m_frames(struct evbuffer *b, const struct pcod_stats *st)
 	m_counter(b, "pcod_duplicates_total", "Retransmissions acknowledged "
 	    "again and not stored twice.", st->duplicates);
 	m_labelled(b, "pcod_answers_total", "counter", "Answers to panels by "
-	    "kind; an ACK whose batch failed counts as a NAK.", "kind",
+	    "kind, counted as sent; a failed batch's frames are NAKs.", "kind",
 	    answers, nitems(answers));
 	m_counter(b, "pcod_naks_rate_limited_total", "UDP NAKs not sent: the "
 	    "source was over its limit.", st->naks_limited);

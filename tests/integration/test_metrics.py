@@ -353,6 +353,43 @@ def counters_move_by_what_was_sent(t):
 
 
 @T.test
+def failed_commits_never_count_backwards(t):
+    """Under a foreign write lock every batch fails and its frames are NAKed:
+    the ACK and event counters must not move (nor ever go down), the
+    failures must."""
+    import sqlite3
+    p = started()
+    with p.tcp() as c:
+        t.eq(c.exchange(pt.sia(1, "1234", "Nri1/BA01")).token, "ACK", "before")
+    f0 = scrape(p)
+    db = sqlite3.connect(p.db_path, timeout=0, isolation_level=None)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        with p.tcp() as c:
+            got = [c.exchange(pt.sia(10 + i, "1234", "Nri1/BA0%d" % (i + 2))).token
+                   for i in range(5)]
+        f1 = scrape(p)
+    finally:
+        db.execute("ROLLBACK")
+        db.close()
+    t.eq(set(got), {"NAK"}, "frames under the lock: NAK")
+    d = lambda f, name, **lab: value(f, name, **lab) - value(f0, name, **lab)
+    t.eq(d(f1, "pcod_answers_total", kind="ACK"), 0, "no ACK counted")
+    t.eq(d(f1, "pcod_events_stored_total"), 0, "no event counted")
+    t.eq(d(f1, "pcod_answers_total", kind="NAK"), 5, "five NAKs")
+    t.eq(d(f1, "pcod_frames_rejected_total", reason="store"), 5,
+         "rejected for the store")
+    t.check(d(f1, "pcod_commit_failures_total") >= 1, "commit failures counted")
+    t.eq(hist(f1, "pcod_ack_latency_seconds")["count"],
+         hist(f0, "pcod_ack_latency_seconds")["count"], "no ACK latency observed")
+    with p.tcp() as c:
+        t.eq(c.exchange(pt.sia(20, "1234", "Nri1/BA07")).token, "ACK", "after")
+    f2 = scrape(p)
+    t.eq(d(f2, "pcod_answers_total", kind="ACK"), 1, "one ACK after the lock")
+    t.eq(d(f2, "pcod_events_stored_total"), 1, "one event after the lock")
+
+
+@T.test
 def escalations_silence_consoles(t):
     p = started()
     p.add_account("1234")
