@@ -40,6 +40,7 @@ struct pcod_stats {
 	uint64_t	 login_lockouts;	/* logins or uids locked out */
 	/* metrics (issue 12): observed on the loop thread only */
 	uint64_t	 escalations;		/* alarms escalated, committed */
+	int64_t		 conn_open_tls;		/* of conn_open, those on TLS listeners */
 	struct histo	 commit_batch;		/* items per committed batch */
 	struct histo	 commit_latency;	/* us, batch opened -> durable */
 	struct histo	 ack_latency;		/* us, frame taken -> its ACK written */

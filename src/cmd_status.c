@@ -91,9 +91,12 @@ status_counters(const struct pcod_stats *st)
 	    "control_requests", (json_int_t)st->control_requests,
 	    "control_errors", (json_int_t)st->control_errors,
 	    "control", status_control(st));
-	if (c != NULL)
+	if (c != NULL) {
 		json_object_set_new(c, "escalations",
 		    json_integer((json_int_t)st->escalations));
+		json_object_set_new(c, "connections_open_tls",
+		    json_integer((json_int_t)st->conn_open_tls));
+	}
 	/* Flat beside the others, so scripts read every counter the same way. */
 	lim = status_limits(st);
 	if (c == NULL || lim == NULL || json_object_update(c, lim) == -1) {

@@ -680,6 +680,7 @@ conn_free(struct conn *c, const char *reason)
 	l->nconns--;
 	addrcount_dec(l->peraddr, c->addr);
 	pcod_stats.conn_open--;
+	pcod_stats.conn_open_tls -= l->proto == LISTEN_TLS;
 	event_free(c->timer);
 	c->timer = NULL;
 	if (c->rev != NULL)
@@ -763,6 +764,7 @@ conn_new(struct listener *l, evutil_socket_t fd, const char *peer,
 	addrcount_inc(l->peraddr, c->addr);
 	pcod_stats.connections++;
 	pcod_stats.conn_open++;
+	pcod_stats.conn_open_tls += l->proto == LISTEN_TLS;
 	if (log_limit_allow(LOG_LIMIT_CONN))
 		log_info("conn=%llu peer=%s listener=\"%s\" open",
 		    (unsigned long long)c->id, peer, l->name);

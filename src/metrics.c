@@ -271,9 +271,14 @@ m_panels(struct evbuffer *b, const struct control_ctx *ctx,
 	const struct mval	to[] = {
 		{ "frame", st->frame_timeouts }, { "idle", st->idle_timeouts },
 	};
+	const int64_t		tls = st->conn_open_tls > 0 ? st->conn_open_tls : 0;
+	const struct mval	open[] = {
+		{ "tcp", st->conn_open > tls ? (uint64_t)(st->conn_open - tls) : 0 },
+		{ "tls", (uint64_t)tls },
+	};
 
-	m_gauge(b, "pcod_panel_connections", "Panel connections open now "
-	    "(TCP and TLS).", st->conn_open);
+	m_labelled(b, "pcod_panel_connections", "gauge", "Panel connections "
+	    "open now, by transport.", "transport", open, nitems(open));
 	m_counter(b, "pcod_panel_connections_accepted_total", "Panel "
 	    "connections accepted.", st->connections);
 	m_counter(b, "pcod_panel_connections_refused_total", "Panel "

@@ -353,6 +353,37 @@ def counters_move_by_what_was_sent(t):
 
 
 @T.test
+def connections_by_transport(t):
+    import test_tls                     # its certificate and TLS panel
+    p = Pcod(conf=dict(CONF), start=False)
+    cert, key = test_tls.make_cert(p.dir)
+    tls_port, p.mport = free_port(), free_port()
+    p.write_conf(conf=dict(CONF), extra=[
+        'listen tls %s:%d cert "%s" key "%s"' % (pt.HOST, tls_port, cert, key),
+        "metrics 127.0.0.1:%d" % p.mport])
+    p.start()
+    f0 = scrape(p)
+    t.eq((value(f0, "pcod_panel_connections", transport="tcp"),
+          value(f0, "pcod_panel_connections", transport="tls")), (0, 0),
+         "no panel connected")
+    with p.tcp() as c1, p.tcp() as c2, \
+            test_tls.TlsPanel(tls_port, cert) as c3:
+        for i, c in enumerate((c1, c2, c3)):
+            t.eq(c.exchange(pt.null(i + 1, "1234")).token, "ACK",
+                 "link test %d" % (i + 1))
+        f = scrape(p)
+        t.eq((value(f, "pcod_panel_connections", transport="tcp"),
+              value(f, "pcod_panel_connections", transport="tls")), (2, 1),
+             "two TCP panels and one TLS panel")
+        t.eq(p.counters().get("connections_open_tls"), 1, "status agrees")
+    f = pt.wait_for(lambda: (lambda x: x if value(
+        x, "pcod_panel_connections", transport="tcp") == 0 and value(
+        x, "pcod_panel_connections", transport="tls") == 0 else None)(scrape(p)),
+        timeout=5)
+    t.check(f, "all gone once they hang up")
+
+
+@T.test
 def failed_commits_never_count_backwards(t):
     """Under a foreign write lock every batch fails and its frames are NAKed:
     the ACK and event counters must not move (nor ever go down), the
