@@ -232,13 +232,28 @@ def free_port():
     return port
 
 
+def wait_metrics(p, port, host=pt.HOST):
+    """pcod's start-up probe sees the panel and control sockets; the metrics
+    listener is bound a moment later."""
+    def up():
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+    if not pt.wait_for(up, timeout=5):
+        raise pt.HardError("metrics listener %s:%d not up:\n%s"
+                           % (host, port, p.log()))
+    p.mport = port
+    return p
+
+
 def started(opts="", conf=None):
     port = free_port()
     c = dict(CONF)
     c.update(conf or {})
     p = Pcod(conf=c, extra=["metrics 127.0.0.1:%d %s" % (port, opts)])
-    p.mport = port
-    return p
+    return wait_metrics(p, port)
 
 
 def request(p, method="GET", path="/metrics", headers=None, body=None,
@@ -362,6 +377,7 @@ def connections_by_transport(t):
         'listen tls %s:%d cert "%s" key "%s"' % (pt.HOST, tls_port, cert, key),
         "metrics 127.0.0.1:%d" % p.mport])
     p.start()
+    wait_metrics(p, p.mport)
     f0 = scrape(p)
     t.eq((value(f0, "pcod_panel_connections", transport="tcp"),
           value(f0, "pcod_panel_connections", transport="tls")), (0, 0),
@@ -604,7 +620,7 @@ def ipv6_loopback(t):
         t.info("no IPv6 loopback here: skipped")
         return
     p = Pcod(conf=dict(CONF), extra=["metrics [::1]:%d" % port])
-    p.mport = port
+    wait_metrics(p, port, host="::1")
     st, _, body = request(p, host="::1")
     t.eq(st, 200, "scrape over [::1]")
     parse_exposition(body.decode())
