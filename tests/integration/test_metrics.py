@@ -577,6 +577,21 @@ def idle_connection_times_out(t):
 
 
 @T.test
+def reload_keeps_the_listener(t):
+    """metrics needs a restart: SIGHUP says so and the old listener serves on."""
+    import signal
+    p = started()
+    old = p.mport
+    p.write_conf(conf=dict(CONF), extra=["metrics 127.0.0.1:%d" % free_port()])
+    p.send_signal(signal.SIGHUP)
+    t.check(pt.wait_for(lambda: "the new metrics takes effect at the next "
+                        "restart" in p.log(), timeout=5),
+            "the reload says the new metrics needs a restart")
+    p.mport = old
+    t.check("pcod_frames_received_total" in scrape(p), "the old port serves on")
+
+
+@T.test
 def directive_checks(t):
     p = Pcod(start=False)
     port = free_port()
