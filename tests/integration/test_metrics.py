@@ -560,6 +560,39 @@ def scrapes_in_a_loop_share_a_rendering(t):
 
 
 @T.test
+def scrape_flood_does_not_slow_the_panels(t):
+    import threading
+    p = started()
+    stop, counts = threading.Event(), [0]
+
+    def hammer():
+        conn = http.client.HTTPConnection(pt.HOST, p.mport, timeout=5)
+        while not stop.is_set():
+            conn.request("GET", "/metrics")
+            conn.getresponse().read()
+            counts[0] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=hammer) for _ in range(3)]
+    for th in threads:
+        th.start()
+    worst, tokens = 0.0, []
+    try:
+        with p.tcp() as c:
+            for i in range(20):
+                t0 = time.monotonic()
+                tokens.append(c.exchange(pt.sia(i + 1, "1234", "Nri1/BA01")).token)
+                worst = max(worst, time.monotonic() - t0)
+    finally:
+        stop.set()
+        for th in threads:
+            th.join(10)
+    t.eq(set(tokens), {"ACK"}, "20 events acknowledged during the flood")
+    t.check(worst < 1.0, "the slowest ACK took %.3f s while %d scrapes ran"
+            % (worst, counts[0]))
+
+
+@T.test
 def idle_connection_times_out(t):
     p = started("timeout 1")
     s = socket.create_connection((pt.HOST, p.mport), timeout=5)
