@@ -23,6 +23,17 @@ struct listen_conf {
 	int			 lineno;
 };
 
+/* An HTTP listener: the metrics (and later the browser console). */
+struct http_conf {
+	char			*addr;		/* as written, "127.0.0.1:9477"; owned */
+	struct sockaddr_storage	 ss;		/* resolved numerically */
+	socklen_t		 sslen;
+	int			 allow_remote;	/* 1: a non-loopback address is allowed */
+	int			 max_conn;	/* connections at once */
+	int			 timeout;	/* seconds a request may take, and idle */
+	int			 lineno;
+};
+
 /* A named supervision interval ("SP4" = 180 s) set in the file. */
 struct risk_map;
 
@@ -72,6 +83,7 @@ struct config {
 	struct risk_map		*risk_map;	/* risk-band rules (risk.h); owned */
 	int			 control_lineno;	/* of the control directive (checks) */
 	int			 session_timeout;	/* seconds a console session may idle */
+	struct http_conf	*metrics;	/* Prometheus metrics; NULL: none; owned */
 };
 
 /*
@@ -88,6 +100,9 @@ void		 config_free(struct config *);
  */
 const char	*config_restart_needed(const struct config *old,
 		    const struct config *next);
+
+/* 1 if ss is a loopback address (127/8, ::1, ::ffff:127/104). */
+int		 config_addr_loopback(const struct sockaddr_storage *ss);
 
 /* "tcp", "udp", "tls". */
 const char	*config_proto_name(enum listen_proto);

@@ -62,6 +62,9 @@ struct event_base	*control_base(struct control *);
 
 /* 1 if any console is subscribed to topic (NULL: to any topic). */
 int		 control_listening(struct control *, const char *topic);
+/* Consoles connected now, and how many of them logged in as an operator (metrics). */
+void		 control_consoles(const struct control *, size_t *open,
+		    size_t *logged_in);
 
 /* Close the socket and every console connection, unlink the path. */
 void		 control_free(struct control *);

@@ -32,7 +32,8 @@ struct ingest_answer {
 	int	naklen;
 	int	wait_commit;			/* 1: send only after the batch commits */
 	int	is_nak;				/* buf is a NAK (rate-limited on UDP) */
-	int	events;				/* events counted as stored, if it commits */
+	int	events;				/* events of the frame stored in the batch */
+	int64_t	taken_us;			/* histo_now_us() when the frame was taken */
 };
 
 struct ingest	*ingest_new(struct store *, struct batch *, struct acct_table *,

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "histo.h"
+
 struct pcod_stats {
 	time_t		 started;
 	uint64_t	 frames;		/* frames received (parsed or not) */
@@ -36,6 +38,12 @@ struct pcod_stats {
 	uint64_t	 login_failures;	/* passwords checked and wrong */
 	uint64_t	 login_throttled;	/* logins refused unchecked: back-off or lock-out */
 	uint64_t	 login_lockouts;	/* logins or uids locked out */
+	/* metrics (issue 12): observed on the loop thread only */
+	uint64_t	 escalations;		/* alarms escalated, committed */
+	int64_t		 conn_open_tls;		/* of conn_open, those on TLS listeners */
+	struct histo	 commit_batch;		/* items per committed batch */
+	struct histo	 commit_latency;	/* us, batch opened -> durable */
+	struct histo	 ack_latency;		/* us, frame taken -> its ACK written */
 };
 
 extern struct pcod_stats pcod_stats;

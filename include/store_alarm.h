@@ -123,6 +123,14 @@ json_t	*store_alarm_accounts(struct store *, int64_t id, int limit,
 	    int64_t *seen);
 /* The alarm's steps with their outcomes, in order (committed). */
 json_t	*store_alarm_steps(struct store *, int64_t id);
+/* Open alarms (committed) by state and priority, for status and metrics. */
+#define STORE_ALARM_PRIO_MAX	9
+struct store_alarm_counts {
+	int64_t	 by[2][STORE_ALARM_PRIO_MAX + 1];	/* [0 new, 1 taken][priority 1-9] */
+	int64_t	 total;
+};
+/* Fill c.  0 or -1. */
+int	store_alarm_open_counts(struct store *, struct store_alarm_counts *c);
 /* Every alarm not closed (writer).  0 or -1. */
 int	store_alarm_open_foreach(struct store *,
 	    int (*cb)(const struct store_alarm_open *, void *), void *arg);

@@ -53,6 +53,9 @@ void			 supervise_tick(struct supervisor *);
  * open and not restored; next_alarm, when one will be raised if nothing comes.
  */
 json_t			*supervise_status(struct supervisor *, const char *account);
+/* How many accounts are supervised, and how many of them are silent now (status, metrics). */
+void			 supervise_counts(struct supervisor *, size_t *supervised,
+			    size_t *silent);
 
 /*
  * An interval as written by a user: a preset name ("SP4", "DP2", or one from

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "risk.h"
 #include "site.h"
+#include "stats.h"
 #include "store.h"
 #include "store_alarm.h"
 #include "xmalloc.h"
@@ -633,6 +634,10 @@ alarm_pub_run(int ok, void *arg)
 		free(p->logs[i]);
 	}
 	free(p->logs);
+	/* Counted once durable, whether or not anybody listens (metrics). */
+	for (i = 0; ok && i < p->nnotes; i++)
+		if (p->notes[i].reason != NULL)
+			pcod_stats.escalations++;
 	if (ok && !alarm_listened(e))
 		ok = 0;
 	for (i = 0; i < p->nnotes; i++) {

@@ -21,6 +21,7 @@
 #include <event2/event.h>
 
 #include "batch.h"
+#include "histo.h"
 #include "log.h"
 #include "stats.h"
 #include "store.h"
@@ -53,6 +54,7 @@ struct batch_sealed {
 	uint64_t		 seq;		/* its commit's number; 0: none to wait for */
 	int			 ok;		/* committed */
 	int			 clean;		/* committed, and no write in it failed */
+	int64_t			 open_us;	/* when it opened (histo_now_us) */
 	struct batch_list	 wl;		/* owned */
 	struct batch_sealed	*next;
 };
@@ -69,6 +71,7 @@ struct batch {
 	int			 last;		/* items in the last commit */
 	int			 refused;	/* BEGIN failed in this loop pass */
 	uint64_t		 unavail0;	/* store_unavailable_count() at BEGIN */
+	int64_t			 open_us;	/* when the open batch began */
 	uint64_t		 id;		/* the open (or last) batch's number */
 	uint64_t		 done_id;	/* the batch whose callbacks run */
 	struct batch_list	 wl;		/* the open batch's waiters */
@@ -212,6 +215,7 @@ batch_join(struct batch *b)
 	b->open = 1;
 	b->id++;
 	b->unavail0 = store_unavailable_count(b->store);
+	b->open_us = histo_now_us();
 	event_active(b->ev, 0, 0);
 	if (b->open_hook != NULL)
 		b->open_hook(b->open_arg);
@@ -361,6 +365,7 @@ batch_seal(struct batch *b, int ok)
 		b->last = b->count;
 		pcod_stats.commits++;
 		pcod_stats.last_batch = b->count;
+		histo_observe(&pcod_stats.commit_batch, b->count);
 		if (b->sync != NULL)
 			b->lastseq = syncer_commit(b->sync,
 			    store_wal_pages(b->store));
@@ -368,6 +373,7 @@ batch_seal(struct batch *b, int ok)
 		pcod_stats.commit_failures++;
 	z = batch_enqueue(b, ok && b->sync != NULL ? b->lastseq : 0, ok);
 	z->count = b->count;
+	z->open_us = b->open_us;
 	b->backlog += z->count;
 	b->count = 0;
 	/*
@@ -409,6 +415,10 @@ batch_release(struct batch *b)
 		b->nsealed--;
 		b->backlog -= z->count;
 		b->done_id = z->id;
+		/* A waiter's place behind a failed batch is no commit (open_us 0). */
+		if (z->ok && z->open_us > 0)
+			histo_observe(&pcod_stats.commit_latency,
+			    histo_now_us() - z->open_us);
 		batch_list_run(&z->wl, z->ok);
 		any |= z->ok;
 		clean |= z->clean;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -11,6 +12,9 @@
 #include "control.h"
 #include "log.h"
 #include "stats.h"
+#include "store.h"
+#include "store_alarm.h"
+#include "supervise.h"
 #include "trouble.h"
 
 /* The rejected-frame counters by reason. */
@@ -87,6 +91,12 @@ status_counters(const struct pcod_stats *st)
 	    "control_requests", (json_int_t)st->control_requests,
 	    "control_errors", (json_int_t)st->control_errors,
 	    "control", status_control(st));
+	if (c != NULL) {
+		json_object_set_new(c, "escalations",
+		    json_integer((json_int_t)st->escalations));
+		json_object_set_new(c, "connections_open_tls",
+		    json_integer((json_int_t)st->conn_open_tls));
+	}
 	/* Flat beside the others, so scripts read every counter the same way. */
 	lim = status_limits(st);
 	if (c == NULL || lim == NULL || json_object_update(c, lim) == -1) {
@@ -95,6 +105,68 @@ status_counters(const struct pcod_stats *st)
 	}
 	json_decref(lim);
 	return c;
+}
+
+/* A histogram: count, sum and [bound, observations up to it] per bucket. */
+static json_t *
+status_histo(const struct histo *h)
+{
+	json_t	*b = json_array();
+	int	 i;
+
+	for (i = 0; i < h->nb; i++)
+		json_array_append_new(b, json_pack("[I,I]", (json_int_t)h->le[i],
+		    (json_int_t)histo_cumulative(h, i)));
+	return json_pack("{s:I,s:I,s:o}", "count", (json_int_t)h->count,
+	    "sum", (json_int_t)(h->sum > INT64_MAX ? INT64_MAX : h->sum),
+	    "buckets", b);
+}
+
+/* The histograms of the metrics (latencies in microseconds). */
+static json_t *
+status_histograms(const struct pcod_stats *st)
+{
+	return json_pack("{s:o,s:o,s:o}",
+	    "commit_batch", status_histo(&st->commit_batch),
+	    "commit_latency_us", status_histo(&st->commit_latency),
+	    "ack_latency_us", status_histo(&st->ack_latency));
+}
+
+/* Open alarms by state and priority (committed); null if unreadable. */
+static json_t *
+status_alarms(struct control_ctx *ctx)
+{
+	struct store_alarm_counts	 c;
+	json_t				*by;
+	json_int_t			 st[2] = { 0, 0 };
+	char				 k[4];
+	int				 p;
+
+	if (ctx->store == NULL || store_alarm_open_counts(ctx->store, &c) == -1)
+		return json_null();
+	by = json_object();
+	for (p = 1; p <= STORE_ALARM_PRIO_MAX; p++) {
+		snprintf(k, sizeof(k), "%d", p);
+		json_object_set_new(by, k, json_integer(c.by[0][p] + c.by[1][p]));
+		st[0] += c.by[0][p];
+		st[1] += c.by[1][p];
+	}
+	return json_pack("{s:I,s:I,s:I,s:o}", "total", (json_int_t)c.total,
+	    "new", st[0], "taken", st[1], "by_priority", by);
+}
+
+/* Supervised and silent accounts, consoles connected and logged in. */
+static void
+status_people(struct control_ctx *ctx, json_t *r)
+{
+	size_t	sup, silent, open, logged;
+
+	supervise_counts(ctx->supervisor, &sup, &silent);
+	control_consoles(ctx->control, &open, &logged);
+	json_object_set_new(r, "supervision", json_pack("{s:I,s:I}",
+	    "supervised", (json_int_t)sup, "silent", (json_int_t)silent));
+	json_object_set_new(r, "consoles", json_pack("{s:I,s:I}",
+	    "open", (json_int_t)open, "logged_in", (json_int_t)logged));
 }
 
 /* status {} -> version, uptime, start time, counters, account count, storage state. */
@@ -116,10 +188,14 @@ cmd_status_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
 	    "accounts", (json_int_t)(ctx->accts != NULL ?
 	    acct_table_count(ctx->accts) : 0),
 	    "storage", trouble_storage_json(ctx->trouble));
-	if (r == NULL)
+	if (r == NULL) {
 		control_error(req, "internal", "cannot build the status");
-	else
-		control_reply(req, r);
+		return;
+	}
+	json_object_set_new(r, "alarms_open", status_alarms(ctx));
+	status_people(ctx, r);
+	json_object_set_new(r, "histograms", status_histograms(&pcod_stats));
+	control_reply(req, r);
 }
 
 const struct cmd_entry cmd_status_entry = {

@@ -73,6 +73,11 @@
 /* Console sessions (issue 12): idle 12 h by default, 30 days at most. */
 #define DEF_SESSION_TIMEOUT	43200
 #define MAX_SESSION_TIMEOUT	2592000
+/* The metrics listener serves without authentication: few, short connections. */
+#define DEF_HTTP_CONN		16
+#define MAX_HTTP_CONN		1000
+#define DEF_HTTP_TIMEOUT	10
+#define MAX_HTTP_TIMEOUT	300
 
 /* State of one parse; everything here dies with config_load(). */
 struct parse {
@@ -743,6 +748,94 @@ h_risk_band(struct parse *p, char **av, int ac)
 	return 0;
 }
 
+/* 1 if ss is a loopback address (127/8, ::1, ::ffff:127.0.0.0/104). */
+int
+config_addr_loopback(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in	*s4 = (const void *)ss;
+	const struct sockaddr_in6	*s6 = (const void *)ss;
+	const uint8_t			*b;
+
+	if (ss->ss_family == AF_INET)
+		return (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
+	if (ss->ss_family != AF_INET6)
+		return 0;
+	if (IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr))
+		return 1;
+	b = s6->sin6_addr.s6_addr;
+	return IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) && b[12] == 127;
+}
+
+/* One "option value" pair of the metrics directive. */
+static int
+parse_http_opt(struct parse *p, const char *name, const char *value,
+    struct http_conf *h)
+{
+	if (value == NULL)
+		return derr(p, "option \"%s\" needs a value", name);
+	if (strcmp(name, "allow-remote") == 0)
+		return parse_keyword(p, value, yesno, nitems(yesno), "yes or no",
+		    &h->allow_remote);
+	if (strcmp(name, "max-connections") == 0)
+		return parse_num(p, name, value, 1, MAX_HTTP_CONN, &h->max_conn);
+	if (strcmp(name, "timeout") == 0)
+		return parse_num(p, name, value, 1, MAX_HTTP_TIMEOUT, &h->timeout);
+	return derr(p, "unknown option \"%s\" (allow-remote, "
+	    "max-connections, timeout)", name);
+}
+
+/* metrics ADDR:PORT [allow-remote yes|no] [max-connections N] [timeout S] */
+static int
+h_metrics(struct parse *p, char **av, int ac)
+{
+	struct http_conf	*h = xcalloc(1, sizeof(*h));
+	struct listen_conf	 l;
+	int			 i;
+
+	memset(&l, 0, sizeof(l));
+	h->addr = xstrdup(av[0]);
+	h->max_conn = DEF_HTTP_CONN;
+	h->timeout = DEF_HTTP_TIMEOUT;
+	h->lineno = p->lineno;
+	p->conf->metrics = h;		/* owned by the config from here on */
+	if (parse_hostport(p, av[0], &l) != 0)
+		return -1;
+	h->ss = l.ss;
+	h->sslen = l.sslen;
+	for (i = 1; i < ac; i += 2)
+		if (parse_http_opt(p, av[i], i + 1 < ac ? av[i + 1] : NULL, h) != 0)
+			return -1;
+	/* Anyone who reaches the port reads the centre's figures. */
+	if (!h->allow_remote && !config_addr_loopback(&h->ss))
+		return derr(p, "%s is not a loopback address: the metrics are "
+		    "served without authentication; add \"allow-remote yes\" "
+		    "to serve them there anyway", av[0]);
+	return 0;
+}
+
+/* The metrics port must not be a panel listener's. */
+static int
+check_metrics_port(struct parse *p)
+{
+	const struct http_conf	*h = p->conf->metrics;
+	const struct listen_conf *o;
+	size_t			 i;
+
+	if (h == NULL)
+		return 0;
+	for (i = 0; i < p->conf->nlisteners; i++) {
+		o = &p->conf->listeners[i];
+		if (o->proto == LISTEN_UDP || o->sslen != h->sslen ||
+		    memcmp(&o->ss, &h->ss, h->sslen) != 0)
+			continue;
+		p->lineno = h->lineno;
+		p->dname = "metrics";
+		return derr(p, "%s is already used by listen on line %d",
+		    h->addr, o->lineno);
+	}
+	return 0;
+}
+
 /* Whether two optional strings are equal. */
 static int
 same_str(const char *a, const char *b)
@@ -757,6 +850,19 @@ static int
 same_database(const struct config *a, const struct config *b)
 {
 	return same_str(a->database, b->database);
+}
+
+/* Whether the metrics listener is unchanged. */
+static int
+same_metrics(const struct config *a, const struct config *b)
+{
+	const struct http_conf	*x = a->metrics, *y = b->metrics;
+
+	if (x == NULL || y == NULL)
+		return x == y;
+	return strcmp(x->addr, y->addr) == 0 &&
+	    x->allow_remote == y->allow_remote &&
+	    x->max_conn == y->max_conn && x->timeout == y->timeout;
 }
 
 /* Whether the control socket setting is unchanged. */
@@ -805,6 +911,8 @@ static const struct directive directives[] = {
 	{ "risk-band", "METHOD BAND [option value]...", h_risk_band, 2, -1, 0, 1,
 	    NULL },
 	{ "session-timeout", "SECONDS", h_session_timeout, 1, 1, 1, 1, NULL },
+	{ "metrics", "ADDR:PORT [option value]...", h_metrics, 1, 7, 1, 0,
+	    same_metrics },
 };
 
 _Static_assert(nitems(directives) <= MAX_DIRECTIVES, "raise MAX_DIRECTIVES");
@@ -983,7 +1091,7 @@ check_control_slots(struct parse *p)
 static int
 check_required(struct parse *p)
 {
-	if (check_control_slots(p) != 0)
+	if (check_control_slots(p) != 0 || check_metrics_port(p) != 0)
 		return -1;
 	if (p->conf->database == NULL)
 		return perr(p, "missing database directive");
@@ -1101,6 +1209,9 @@ config_free(struct config *c)
 	free(c->receiver);
 	free(c->line);
 	risk_map_free(c->risk_map);
+	if (c->metrics != NULL)
+		free(c->metrics->addr);
+	free(c->metrics);
 	free(c);
 }
 

@@ -377,6 +377,21 @@ control_listening(struct control *ctl, const char *topic)
 	return 0;
 }
 
+/* Consoles connected, and those logged in with auth.login. */
+void
+control_consoles(const struct control *ctl, size_t *open, size_t *logged_in)
+{
+	const struct console	*c;
+
+	*open = *logged_in = 0;
+	if (ctl == NULL)
+		return;
+	*open = ctl->nconsoles;
+	TAILQ_FOREACH(c, &ctl->consoles, entry)
+		if (c->logged_in)
+			(*logged_in)++;
+}
+
 /* The event loop the control socket runs on. */
 struct event_base *
 control_base(struct control *ctl)

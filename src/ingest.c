@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "dc09.h"
 #include "event.h"
+#include "histo.h"
 #include "ingest.h"
 #include "log.h"
 #include "patrol_run.h"
@@ -55,6 +56,7 @@ struct ingest {
 	struct seen		*seen;		/* owned: the window's keys */
 	uint32_t		 seen_mark;	/* where the open batch's keys start */
 	int			 seen_waiting;	/* told when the open batch ends */
+	int			 batch_events;	/* stored in the open batch; counted at its commit */
 	struct event		*seen_ev;	/* the read-back at start-up; owned */
 	int64_t			 seen_next;	/* frame ids still to read back */
 	int64_t			 seen_last;
@@ -167,6 +169,10 @@ ingest_seen_done(int ok, void *arg)
 	struct ingest	*ig = arg;
 
 	ig->seen_waiting = 0;
+	/* Counted once stored, so that the counter never goes back. */
+	if (ok)
+		pcod_stats.events += (uint64_t)ig->batch_events;
+	ig->batch_events = 0;
 	if (!ok)
 		seen_rollback(ig->seen, ig->seen_mark);
 }
@@ -342,7 +348,9 @@ ingest_ack(const struct ingest_frame *f, int wait, struct ingest_answer *ans)
 	ans->is_nak = 0;
 	ans->wait_commit = wait;
 	ans->events = 0;
-	pcod_stats.acks++;
+	/* One that waits for its commit is counted when it is sent (listen.c). */
+	if (!wait)
+		pcod_stats.acks++;
 }
 
 /* Map a parse error to its counter and name; 1 when the answer is DUH. */
@@ -611,7 +619,7 @@ ingest_accept(struct ingest *ig, struct ingest_frame *f, int nev,
 	/* A duplicate's original may sit in this same uncommitted batch. */
 	ingest_ack(f, 1, ans);
 	ans->events = rc == 1 ? nev : 0;
-	pcod_stats.events += ans->events;
+	ig->batch_events += ans->events;
 }
 
 /*
@@ -738,6 +746,7 @@ ingest_frame(struct ingest *ig, const char *raw, size_t len,
 	f.now = time(NULL);
 	f.err[0] = '\0';
 	pcod_stats.frames++;
+	ans->taken_us = histo_now_us();
 	if ((rc = dc09_parse(raw, len, &f.m, f.err, sizeof(f.err))) != DC09_OK) {
 		if (ingest_parse_reject(rc, &counter, &reason))
 			ingest_reject_duh(&f, counter, reason, ans);

@@ -212,8 +212,6 @@ answer_bytes(const struct ingest_answer *a, int ok, const char **buf, int *len)
 {
 	if (a->wait_commit && !ok) {
 		/* Not stored: the panel must send it again. */
-		pcod_stats.acks--;
-		pcod_stats.events -= a->events;
 		pcod_stats.naks++;
 		pcod_stats.rej_store++;
 		*buf = a->nak;
@@ -221,6 +219,15 @@ answer_bytes(const struct ingest_answer *a, int ok, const char **buf, int *len)
 	} else {
 		*buf = a->buf;
 		*len = a->len;
+		/*
+		 * Counted as it leaves, so that the counter only grows (a
+		 * failed batch's ACK never does), with what the panel waited.
+		 */
+		if (a->wait_commit && !a->is_nak) {
+			pcod_stats.acks++;
+			histo_observe(&pcod_stats.ack_latency,
+			    histo_now_us() - a->taken_us);
+		}
 	}
 }
 
@@ -673,6 +680,7 @@ conn_free(struct conn *c, const char *reason)
 	l->nconns--;
 	addrcount_dec(l->peraddr, c->addr);
 	pcod_stats.conn_open--;
+	pcod_stats.conn_open_tls -= l->proto == LISTEN_TLS;
 	event_free(c->timer);
 	c->timer = NULL;
 	if (c->rev != NULL)
@@ -756,6 +764,7 @@ conn_new(struct listener *l, evutil_socket_t fd, const char *peer,
 	addrcount_inc(l->peraddr, c->addr);
 	pcod_stats.connections++;
 	pcod_stats.conn_open++;
+	pcod_stats.conn_open_tls += l->proto == LISTEN_TLS;
 	if (log_limit_allow(LOG_LIMIT_CONN))
 		log_info("conn=%llu peer=%s listener=\"%s\" open",
 		    (unsigned long long)c->id, peer, l->name);

@@ -31,6 +31,7 @@
 #include "log.h"
 #include "login.h"
 #include "sdnotify.h"
+#include "metrics.h"
 #include "site.h"
 #include "stats.h"
 #include "store.h"
@@ -66,6 +67,7 @@ struct pcod {
 	struct syncer		*syncer;	/* the WAL's sync and checkpoint threads */
 	struct store_ckpt	*ckpt;		/* the checkpoint thread's connection */
 	struct sdnotify		*sd;		/* systemd's NOTIFY_SOCKET (issue 12) */
+	struct metrics		*metrics;	/* GET /metrics; NULL: not configured */
 };
 
 /* Print usage and exit 2. */
@@ -284,6 +286,9 @@ pcod_start(struct pcod *p)
 	p->ctx.trouble = p->trouble;
 	p->auditq = auditq_new(p->batch, p->store);
 	p->ctx.auditq = p->auditq;
+	if ((p->metrics = metrics_start(p->base, &p->ctx, err,
+	    sizeof(err))) == NULL && err[0] != '\0')
+		fatalx("%s", err);
 	if (alarm_engine_start(p->alarms) == -1)
 		fatalx("%s: cannot load the open alarms: %s", p->cfg->database,
 		    store_errmsg(p->store));
@@ -366,6 +371,7 @@ pcod_stop(struct pcod *p)
 	struct timeval	tv = { PCOD_DRAIN_SEC, 0 };
 
 	listen_stop(p->listeners);
+	metrics_free(p->metrics);
 	if (batch_flush(p->batch) == -1)
 		log_warnx("final commit failed: the panels will send again");
 	if (listen_drain(p->listeners) > 0) {

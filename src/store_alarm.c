@@ -444,6 +444,40 @@ store_alarm_steps(struct store *s, int64_t id)
 	return alarm_rows(s, STORE_READER, sql_steps, id, -1, 0);
 }
 
+/* Open alarms by state and priority (the queue's index covers it). */
+int
+store_alarm_open_counts(struct store *s, struct store_alarm_counts *c)
+{
+	static const char	 sql[] = "SELECT state = 'taken', priority, count(*)"
+	    " FROM alarms WHERE state IN ('new', 'taken')"
+	    " GROUP BY state, priority";
+	sqlite3_stmt		*st = store_stmt(s, STORE_READER, sql);
+	int64_t			 n;
+	int			 rc, taken, prio;
+
+	memset(c, 0, sizeof(*c));
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		taken = sqlite3_column_int(st, 0) != 0;
+		prio = sqlite3_column_int(st, 1);
+		n = sqlite3_column_int64(st, 2);
+		if (prio < 1)
+			prio = 1;
+		if (prio > STORE_ALARM_PRIO_MAX)
+			prio = STORE_ALARM_PRIO_MAX;
+		c->by[taken][prio] += n;
+		c->total += n;
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail(s, STORE_READER);
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
 /* Every open alarm, for the engine's index. */
 int
 store_alarm_open_foreach(struct store *s,

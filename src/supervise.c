@@ -737,6 +737,27 @@ supervise_status(struct supervisor *s, const char *account)
 	return sup_json(s, a, clock_now_ms());
 }
 
+/* Supervised accounts and the silent ones among them, as supervise_list() sees them. */
+void
+supervise_counts(struct supervisor *s, size_t *supervised, size_t *silent)
+{
+	struct sup_acct	*a;
+	int64_t		 now = clock_now_ms();
+	size_t		 i;
+
+	*supervised = *silent = 0;
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nbucket; i++)
+		for (a = s->bucket[i]; a != NULL; a = a->next) {
+			if (a->interval_s <= 0)
+				continue;
+			(*supervised)++;
+			if (sup_silent(s, a, now))
+				(*silent)++;
+		}
+}
+
 /* Order entries by account. */
 static int
 sup_cmp(const void *x, const void *y)
