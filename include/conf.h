@@ -32,6 +32,15 @@ struct supervision_preset {
 };
 #define CONFIG_MAX_PRESETS	32
 
+/* What "retention KIND DAYS" sets (retention.h): days kept, 0 forever. */
+enum retention_kind {
+	RETAIN_EVENTS = 0,	/* frames and the events decoded from them */
+	RETAIN_ALARMS,		/* closed alarms with their links and steps */
+	RETAIN_PATROL,		/* patrol check-ins and findings */
+	RETAIN_AUDIT,		/* the audit log (a prefix of its chain) */
+	RETAIN_NKINDS
+};
+
 struct config {
 	char			*path;		/* owned */
 	char			*database;	/* absolute; owned */
@@ -70,6 +79,7 @@ struct config {
 	int			 login_audit_burst;	/* failures audited one by one per interval */
 	int			 login_audit_interval;	/* seconds; then one summary row */
 	struct risk_map		*risk_map;	/* risk-band rules (risk.h); owned */
+	int			 retention[RETAIN_NKINDS];	/* days; 0 keep forever */
 };
 
 /*
@@ -86,6 +96,9 @@ void		 config_free(struct config *);
  */
 const char	*config_restart_needed(const struct config *old,
 		    const struct config *next);
+
+/* "events", "alarms", "patrol", "audit" (retention KIND DAYS). */
+const char	*config_retention_name(enum retention_kind);
 
 /* "tcp", "udp", "tls". */
 const char	*config_proto_name(enum listen_proto);

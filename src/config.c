@@ -70,6 +70,7 @@
 #define MIN_FRAME		64
 #define MAX_FRAME		DC09_MAX_FRAME	/* DC-09 upper bound on LF..CR */
 #define MAX_HEX_DIGITS		6
+#define MAX_RETENTION_DAYS	36500	/* a century: "keep" is 0 */
 
 /* State of one parse; everything here dies with config_load(). */
 struct parse {
@@ -79,6 +80,7 @@ struct parse {
 	int		 lineno;
 	const char	*dname;		/* directive being handled, for messages */
 	int		 seen[MAX_DIRECTIVES];	/* first line of each directive, 0: unseen */
+	int		 retention_seen[RETAIN_NKINDS];	/* line of each kind, 0: unseen */
 	char		*err;		/* caller's buffer */
 	size_t		 errsz;
 };
@@ -123,6 +125,11 @@ static const struct keyword yesno[] = {
 
 static const struct keyword levels[] = {
 	{ "warn", LOG_LVL_WARN }, { "info", LOG_LVL_INFO }, { "debug", LOG_LVL_DEBUG },
+};
+
+static const struct keyword retain_kinds[] = {
+	{ "events", RETAIN_EVENTS }, { "alarms", RETAIN_ALARMS },
+	{ "patrol", RETAIN_PATROL }, { "audit", RETAIN_AUDIT },
 };
 
 #define LOFF(field)	offsetof(struct listen_conf, field)
@@ -731,6 +738,23 @@ h_risk_band(struct parse *p, char **av, int ac)
 	return 0;
 }
 
+/* retention events|alarms|patrol|audit DAYS (0: keep forever) */
+static int
+h_retention(struct parse *p, char **av, int ac)
+{
+	int	kind = 0;
+
+	if (parse_keyword(p, av[0], retain_kinds, nitems(retain_kinds),
+	    "events, alarms, patrol or audit", &kind) != 0)
+		return -1;
+	if (p->retention_seen[kind] != 0)
+		return derr(p, "%s is already set on line %d", av[0],
+		    p->retention_seen[kind]);
+	p->retention_seen[kind] = p->lineno;
+	return parse_num(p, av[0], av[1], 0, MAX_RETENTION_DAYS,
+	    &p->conf->retention[kind]);
+}
+
 /* Whether two optional strings are equal. */
 static int
 same_str(const char *a, const char *b)
@@ -792,6 +816,8 @@ static const struct directive directives[] = {
 	{ "audit-syslog", "yes|no", h_audit_syslog, 1, 1, 1, 1, NULL },
 	{ "risk-band", "METHOD BAND [option value]...", h_risk_band, 2, -1, 0, 1,
 	    NULL },
+	{ "retention", "events|alarms|patrol|audit DAYS", h_retention, 2, 2, 0,
+	    1, NULL },
 };
 
 _Static_assert(nitems(directives) <= MAX_DIRECTIVES, "raise MAX_DIRECTIVES");
@@ -1101,6 +1127,18 @@ config_restart_needed(const struct config *old, const struct config *next)
 		    !directives[i].same(old, next))
 			return directives[i].name;
 	return NULL;
+}
+
+/* The word of a retention kind. */
+const char *
+config_retention_name(enum retention_kind kind)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(retain_kinds); i++)
+		if (retain_kinds[i].value == (int)kind)
+			return retain_kinds[i].word;
+	return "unknown";
 }
 
 /* "tcp", "udp" or "tls". */
