@@ -42,6 +42,8 @@ void		 backup_free(struct backup *);
 int		 backup_start(struct backup *, enum backup_kind, const char *db,
 		    const char *dest, int64_t until_ms, backup_done_fn done,
 		    void *arg, char *err, size_t errsz);
+/* 1 if a job is running. */
+int		 backup_running(const struct backup *);
 /* For status: {running, kind, path, done, failed, last_ms}. */
 json_t		*backup_status(const struct backup *);
 

@@ -208,6 +208,13 @@ backup_start(struct backup *b, enum backup_kind kind, const char *db,
 	return 0;
 }
 
+/* 1 if a job is running. */
+int
+backup_running(const struct backup *b)
+{
+	return b->job != NULL;
+}
+
 /* For status. */
 json_t *
 backup_status(const struct backup *b)

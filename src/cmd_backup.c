@@ -13,11 +13,13 @@
 #include <jansson.h>
 
 #include "audit.h"
+#include "batch.h"
 #include "backup.h"
 #include "cmd.h"
 #include "conf.h"
 #include "control.h"
 #include "retention.h"
+#include "store.h"
 #include "xmalloc.h"
 
 #define BACKUP_PATH_MAX	4000
@@ -32,32 +34,23 @@ struct backup_wait {
 	struct cmd_req		*req;
 	struct control_ctx	*ctx;
 	enum backup_kind	 kind;
+	char			*path;		/* owned */
+	int64_t			 until_ms;
 };
 
-/* In the batch: the audit row of a finished copy; the result goes back. */
-static int
-backup_audit(struct control_ctx *ctx, const struct actor *who, json_t *args,
-    json_t **result, struct cmd_err *err)
-{
-	json_t		*kind = json_object_get(args, "kind");
-	const char	*k = json_string_value(kind);
-	json_t		*d = json_deep_copy(args);
+static const char *const kind_names[] = { "backup", "archive" };
 
-	json_object_del(d, "kind");
-	json_object_del(d, "info");
-	json_object_del(d, "warning");
-	if (store_audit_add(ctx->store, who, k, "database",
-	    json_string_value(json_object_get(args, "path")), NULL, d) != 0) {
-		json_decref(d);
-		return cmd_fail(err, "storage", "%s", "cannot write the audit row");
-	}
-	json_decref(d);
-	*result = json_deep_copy(args);
-	json_object_del(*result, "kind");
-	return 0;
+/* Free a wait; NULL is harmless. */
+static void
+backup_wait_free(struct backup_wait *w)
+{
+	if (w == NULL)
+		return;
+	free(w->path);
+	free(w);
 }
 
-/* The copy is over: audit and reply, or say why it failed. */
+/* The copy is over: reply with what it wrote, or say why it failed. */
 static void
 backup_done(int rc, json_t *result, const char *why, void *arg)
 {
@@ -65,22 +58,66 @@ backup_done(int rc, json_t *result, const char *why, void *arg)
 
 	if (rc != 0) {
 		control_error(w->req, "failed", "%s", why);
-		free(w);
+		backup_wait_free(w);
 		return;
 	}
-	json_object_set_new(result, "kind", json_string(
-	    w->kind == BACKUP_ARCHIVE ? "archive" : "backup"));
 	if (w->kind == BACKUP_COPY) {
 		json_object_set_new(result, "holds_keys", json_true());
 		json_object_set_new(result, "warning",
 		    json_string(BACKUP_KEYS_WARNING));
 	}
-	control_write(w->req, w->ctx, result, backup_audit, NULL);
-	json_decref(result);
-	free(w);
+	control_reply(w->req, result);
+	backup_wait_free(w);
 }
 
-/* Start a copy of kind for req into args.path. */
+/* The audit row of the request is durable: start the copy. */
+static void
+backup_audited(int ok, void *arg)
+{
+	struct backup_wait	*w = arg;
+	char			 err[256];
+
+	if (!ok) {
+		control_error(w->req, CMD_STORAGE_UNAVAILABLE, "cannot write "
+		    "the audit row of the %s", kind_names[w->kind]);
+		backup_wait_free(w);
+		return;
+	}
+	if (w->ctx->backup == NULL || backup_start(w->ctx->backup, w->kind,
+	    w->ctx->cfg->database, w->path, w->until_ms, backup_done, w, err,
+	    sizeof(err)) != 0) {
+		control_error(w->req, "busy", "%s", w->ctx->backup == NULL ?
+		    "pcod is stopping" : err);
+		backup_wait_free(w);
+	}
+}
+
+/*
+ * Record who asked for the copy, in the batch; before the copy, so that an
+ * archive holds the audit rows up to the one before (the newest row is
+ * never purged).  0 or -1.
+ */
+static int
+backup_audit(struct control_ctx *ctx, const struct backup_wait *w)
+{
+	json_t	*d = NULL;
+	int	 rc;
+
+	if (batch_join(ctx->batch) != 0 || store_savepoint(ctx->store) != 0)
+		return -1;
+	if (w->kind == BACKUP_ARCHIVE)
+		d = json_pack("{s:I}", "until_ms", (json_int_t)w->until_ms);
+	rc = store_audit_add(ctx->store, control_actor(w->req),
+	    kind_names[w->kind], "database", w->path, NULL, d);
+	json_decref(d);
+	if (rc != 0 || store_release(ctx->store) != 0) {
+		store_rollback_savepoint(ctx->store);
+		return -1;
+	}
+	return 0;
+}
+
+/* Start a copy of kind for req into args.path, once its audit row is durable. */
 static void
 backup_begin(struct cmd_req *req, struct control_ctx *ctx, json_t *args,
     enum backup_kind kind, int64_t until_ms)
@@ -88,7 +125,6 @@ backup_begin(struct cmd_req *req, struct control_ctx *ctx, json_t *args,
 	struct backup_wait	*w;
 	const char		*path = json_string_value(json_object_get(args,
 	    "path"));
-	char			 err[256];
 
 	if (ctx->backup == NULL) {
 		control_error(req, "unavailable", "backups are not available");
@@ -103,15 +139,23 @@ backup_begin(struct cmd_req *req, struct control_ctx *ctx, json_t *args,
 		control_error(req, "bad_args", "path: that is the database");
 		return;
 	}
+	if (backup_running(ctx->backup)) {
+		control_error(req, "busy", "a backup or archive is still running");
+		return;
+	}
 	w = xcalloc(1, sizeof(*w));
 	w->req = req;
 	w->ctx = ctx;
 	w->kind = kind;
-	if (backup_start(ctx->backup, kind, ctx->cfg->database, path,
-	    until_ms, backup_done, w, err, sizeof(err)) != 0) {
-		control_error(req, "busy", "%s", err);
-		free(w);
+	w->path = xstrdup(path);
+	w->until_ms = until_ms;
+	if (backup_audit(ctx, w) != 0) {
+		control_error(req, CMD_STORAGE_UNAVAILABLE, "cannot write the "
+		    "audit row: %s", store_errmsg(ctx->store));
+		backup_wait_free(w);
+		return;
 	}
+	batch_defer(ctx->batch, backup_audited, w);
 }
 
 /* backup {path} -> {path, pages, steps, ms, bytes, holds_keys, warning} */

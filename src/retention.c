@@ -5,8 +5,9 @@
  * A round walks every kind with a retention period from its oldest rows
  * (store_retention.c says what may go and in which order).  Each step
  * joins the open batch (the frames read in the same loop pass commit with
- * it), takes a savepoint, purges at most RETENTION_STEP_ROWS rows per kind
- * and releases it; a step that fails is undone alone and never fails the
+ * it), takes a savepoint, purges a budget of rows per kind (adapted so a
+ * step takes about RETENTION_TARGET_US, at most RETENTION_STEP_ROWS) and
+ * releases it; a step that fails is undone alone and never fails the
  * panels' batch.  While a round has work a step runs every
  * RETENTION_BUSY_MS; a finished round waits RETENTION_IDLE_S for the next.
  * No period configured: no timer at all.  What a step purged is counted
@@ -31,7 +32,11 @@
 #include "store.h"
 #include "xmalloc.h"
 
-#define RETENTION_BUSY_MS	250	/* between steps while a round has work */
+#define RETENTION_BUSY_MS	50	/* between steps while a round has work */
+/* A step aims at this much of the loop's time; its row budget follows. */
+#define RETENTION_TARGET_US	2000
+#define RETENTION_MIN_ROWS	8
+#define RETENTION_FIRST_ROWS	32
 #define RETENTION_IDLE_S	60	/* between rounds */
 #define RETENTION_FIRST_S	5	/* after start-up */
 #define DAY_MS			(86400LL * 1000)
@@ -50,6 +55,7 @@ struct retention {
 	uint64_t		 rounds, steps, errors;
 	int64_t			 last_round_ms;	/* when the last round ended; 0 none */
 	int64_t			 step_max_us;	/* the longest step's SQL */
+	int			 budget;	/* rows per kind and step, adapted */
 	int			 running;	/* a round is under way */
 	char			 last_error[160];
 };
@@ -188,6 +194,24 @@ retention_failed(struct retention *r, const char *why)
 	snprintf(r->last_error, sizeof(r->last_error), "%s", why);
 }
 
+/*
+ * The next step's budget from this one's time: halved when it took longer
+ * than the target (a slow disk, a cold cache), grown slowly while it is
+ * well under, within RETENTION_MIN_ROWS and RETENTION_STEP_ROWS.
+ */
+static void
+retention_adapt(struct retention *r, int64_t us)
+{
+	if (us > RETENTION_TARGET_US)
+		r->budget /= 2;
+	else if (us < RETENTION_TARGET_US / 2)
+		r->budget += r->budget / 4 + 1;
+	if (r->budget < RETENTION_MIN_ROWS)
+		r->budget = RETENTION_MIN_ROWS;
+	if (r->budget > RETENTION_STEP_ROWS)
+		r->budget = RETENTION_STEP_ROWS;
+}
+
 /* One step in the open batch; 1 more to do, 0 round done, -1 failed. */
 static int
 retention_step(struct retention *r)
@@ -207,8 +231,8 @@ retention_step(struct retention *r)
 	st->r = r;
 	retention_cuts(r->cfg, clock_now_ms(), &cut);
 	t0 = mono_us();
-	rc = store_retention_step(r->store, &cut, &r->cursor,
-	    RETENTION_STEP_ROWS, &st->n);
+	rc = store_retention_step(r->store, &cut, &r->cursor, r->budget,
+	    &st->n);
 	if (rc < 0 || store_release(r->store) != 0) {
 		retention_failed(r, store_errmsg(r->store));
 		store_rollback_savepoint(r->store);
@@ -218,6 +242,9 @@ retention_step(struct retention *r)
 	us = mono_us() - t0;
 	if (us > r->step_max_us)
 		r->step_max_us = us;
+	retention_adapt(r, us);
+	log_debug("retention: step of %" PRId64 " rows in %" PRId64 " us, "
+	    "next %d per kind", counts_sum(&st->n), us, r->budget);
 	r->steps++;
 	r->last_error[0] = '\0';
 	batch_on_commit(r->batch, retention_step_done, st);
@@ -265,6 +292,7 @@ retention_new(struct event_base *base, struct store *store,
 	r->store = store;
 	r->batch = batch;
 	r->cfg = cfg;
+	r->budget = RETENTION_FIRST_ROWS;
 	if ((r->timer = evtimer_new(base, retention_timer_cb, r)) == NULL)
 		fatalx("retention: cannot create the timer");
 	if (retention_enabled(cfg))
@@ -311,11 +339,12 @@ retention_status(const struct retention *r)
 {
 	json_t	*o;
 
-	o = json_pack("{s:o, s:b, s:I, s:I, s:I, s:I, s:o}",
+	o = json_pack("{s:o, s:b, s:I, s:I, s:I, s:I, s:I, s:o}",
 	    "days", retention_periods(r->cfg), "running", r->running,
 	    "rounds", (json_int_t)r->rounds, "steps", (json_int_t)r->steps,
 	    "errors", (json_int_t)r->errors,
 	    "step_max_us", (json_int_t)r->step_max_us,
+	    "step_rows", (json_int_t)r->budget,
 	    "purged", retention_counts_json(&r->total));
 	if (o == NULL)
 		return NULL;
