@@ -28,6 +28,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "log.h"
+#include "patrol_run.h"
 #include "retention.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -40,6 +41,9 @@
 #define RETENTION_IDLE_S	60	/* between rounds */
 #define RETENTION_FIRST_S	5	/* after start-up */
 #define DAY_MS			(86400LL * 1000)
+#define HOUR_MS			(3600LL * 1000)
+/* The longest shift whose scans a restart may judge again, past the lookback. */
+#define RETENTION_SHIFT_H	48
 /* Frames stay this much past the duplicate window, for a clock's jitter. */
 #define RETENTION_WINDOW_SLACK_MS	(3600LL * 1000)
 
@@ -138,6 +142,10 @@ retention_cuts(const struct config *cfg, int64_t now_ms,
 	    RETENTION_WINDOW_SLACK_MS;
 	if (out->frames_ms > window)
 		out->frames_ms = window;
+	/* A restart judges the shifts of the lookback again from the scans. */
+	window = now_ms - (PATROL_RUN_LOOKBACK_H + RETENTION_SHIFT_H) * HOUR_MS;
+	if (out->patrol_ms > window)
+		out->patrol_ms = window;
 }
 
 /* Whether any kind has a period. */

@@ -223,6 +223,38 @@ START_TEST(purge_events_keep_alarm_links)
 }
 END_TEST
 
+/* Patrol: old check-ins go; findings stay while an open alarm refers to them. */
+START_TEST(purge_patrol)
+{
+	struct retention_cut	cut = { 0, 0, 0, NOW - 30 * DAY, 0 };
+	struct retention_counts	n;
+	int			i;
+
+	for (i = 1; i <= 300; i++)
+		sql("INSERT INTO patrol_checkins (received_ms, scan_ms, source,"
+		    " dedup) VALUES (%lld, %lld, 'socket', 'd%d')",
+		    (long long)(i <= 250 ? OLD + i : RECENT),
+		    (long long)(i <= 250 ? OLD + i : RECENT), i);
+	frame_event(1, 1, OLD);
+	mkalarm(1, "new", 0, 1, 1);
+	mkalarm(2, "closed", OLD, 0, -1);
+	sql("INSERT INTO patrol_findings (route, shift_ms, fkey, kind, text,"
+	    " raised_ms, alarm_id) VALUES ('r', %lld, 'a', 'cp_late', '', 0, 1),"
+	    " ('r', %lld, 'b', 'cp_late', '', 0, 2), ('r', %lld, 'c', 'cp_late',"
+	    " '', 0, NULL), ('r', %lld, 'd', 'cp_late', '', 0, NULL)",
+	    (long long)OLD, (long long)OLD, (long long)OLD, (long long)RECENT);
+	purge_all(&cut, 64, &n);
+	ck_assert_int_eq(n.checkins, 250);
+	ck_assert_int_eq(num("SELECT count(*) FROM patrol_checkins"), 50);
+	ck_assert_int_eq(n.findings, 2);
+	ck_assert_int_eq(num("SELECT count(*) FROM patrol_findings WHERE"
+	    " fkey IN ('a', 'd')"), 2);
+	/* Nothing else was touched. */
+	ck_assert_int_eq(num("SELECT count(*) FROM alarms"), 2);
+	ck_assert_int_eq(num("SELECT count(*) FROM events"), 1);
+}
+END_TEST
+
 /* Small steps: a step examines at most max rows per kind, and all go. */
 START_TEST(purge_in_steps)
 {
@@ -263,7 +295,10 @@ START_TEST(cuts_from_config)
 	cfg->duplicate_window = 600;
 	cfg->retention[RETAIN_EVENTS] = 1;
 	cfg->retention[RETAIN_AUDIT] = 0;
+	cfg->retention[RETAIN_PATROL] = 1;
 	retention_cuts(cfg, NOW, &cut);
+	/* Never the scans a restart judges again (36 h, and the shift). */
+	ck_assert_int_le(cut.patrol_ms, NOW - 36 * 3600 * 1000LL);
 	ck_assert_int_eq(cut.events_ms, NOW - DAY);
 	ck_assert_int_le(cut.frames_ms, NOW - 600 * 1000);
 	ck_assert_int_le(cut.frames_ms, cut.events_ms);
@@ -500,6 +535,7 @@ retention_suite(void)
 	tcase_add_test(tc, purge_foreign_keys);
 	tcase_add_test(tc, purge_events_keep_alarm_links);
 	tcase_add_test(tc, purge_in_steps);
+	tcase_add_test(tc, purge_patrol);
 	tcase_add_test(tc, cuts_from_config);
 	tcase_add_test(tc, audit_anchor_verifies);
 	tcase_add_test(tc, audit_anchor_forged);
