@@ -9,7 +9,9 @@
  *      (alarm_accounts), then the alarm.  An open alarm is never touched.
  *   2. events received before events_ms that no alarm links to: an event an
  *      alarm still kept refers to stays as long as that alarm.
- *   3. frames received before frames_ms none of whose events is left.
+ *   3. frames received before frames_ms none of whose events is left: with
+ *      their last event, or (frames that never had one, or kept until the
+ *      duplicate window let them go) walked by id.
  *   4. patrol check-ins received before patrol_ms, and the findings of
  *      shifts begun before it unless an open alarm refers to them.
  *   5. the audit log's prefix before audit_ms (store_audit.c: the anchor).
@@ -57,10 +59,15 @@ static const char sql_alarm_del[] = "DELETE FROM alarms WHERE id = ?1 AND"
     " state = 'closed'";
 
 static const char sql_events_next[] = "SELECT e.id, e.received_ms, EXISTS"
-    " (SELECT 1 FROM alarm_events a WHERE a.event_id = e.id) FROM events e"
+    " (SELECT 1 FROM alarm_events a WHERE a.event_id = e.id),"
+    " coalesce(e.frame_id, 0) FROM events e"
     " WHERE e.received_ms < ?3 AND (e.received_ms > ?1 OR (e.received_ms = ?1"
     " AND e.id > ?2)) ORDER BY e.received_ms, e.id LIMIT ?4";
 static const char sql_event_del[] = "DELETE FROM events WHERE id = ?1";
+/* The frame of an event just purged, when it has no other event left. */
+static const char sql_event_frame_del[] = "DELETE FROM frames WHERE id = ?1"
+    " AND received_ms < ?2 AND NOT EXISTS (SELECT 1 FROM events e"
+    " WHERE e.frame_id = ?1)";
 
 static const char sql_frames_next[] = "SELECT f.id, f.received_ms, EXISTS"
     " (SELECT 1 FROM events e WHERE e.frame_id = f.id) FROM frames f"
@@ -182,17 +189,41 @@ ret_alarms(struct store *s, int64_t cut, int budget, struct retention_counts *n)
 	return 1;
 }
 
-/*
- * Events before cut no alarm links to, from the cursor on, up to max
- * examined.  1 more may remain, 0 none, -1 error.
- */
+/* Purge event id, and its frame (if before fcut and left without events). */
 static int
-ret_events(struct store *s, int64_t cut, struct retention_cursor *c, int max,
+ret_event_drop(struct store *s, int64_t id, int64_t frame, int64_t fcut,
     struct retention_counts *n)
 {
+	sqlite3_stmt	*st;
+	int		 d;
+
+	if ((d = ret_del_id(s, sql_event_del, id)) < 0)
+		return -1;
+	n->events += d;
+	if (frame <= 0 || fcut <= 0)
+		return 0;
+	if ((st = store_stmt(s, STORE_WRITER, sql_event_frame_del)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, frame);
+	sqlite3_bind_int64(st, 2, fcut);
+	if (store_step_done(s, st) != 0)
+		return -1;
+	n->frames += store_changes(s);
+	return 0;
+}
+
+/*
+ * Events before cut no alarm links to, from the cursor on, up to max
+ * examined, with their frames when fcut allows.  1 more may remain, 0
+ * none, -1 error.
+ */
+static int
+ret_events(struct store *s, int64_t cut, int64_t fcut,
+    struct retention_cursor *c, int max, struct retention_counts *n)
+{
 	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_events_next);
-	int64_t		 ids[RETENTION_STEP_ROWS];
-	int		 rc, k = 0, seen = 0, i, d;
+	int64_t		 ids[RETENTION_STEP_ROWS], frames[RETENTION_STEP_ROWS];
+	int		 rc, k = 0, seen = 0, i;
 
 	if (st == NULL)
 		return -1;
@@ -206,18 +237,18 @@ ret_events(struct store *s, int64_t cut, struct retention_cursor *c, int max,
 		seen++;
 		c->event_id = sqlite3_column_int64(st, 0);
 		c->event_ms = sqlite3_column_int64(st, 1);
-		if (sqlite3_column_int(st, 2) == 0)
+		if (sqlite3_column_int(st, 2) == 0) {
+			frames[k] = sqlite3_column_int64(st, 3);
 			ids[k++] = c->event_id;
+		}
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, STORE_WRITER);
 	/* Deleted after the walk: the statement's cursor is not disturbed. */
-	for (i = 0; i < k; i++) {
-		if ((d = ret_del_id(s, sql_event_del, ids[i])) < 0)
+	for (i = 0; i < k; i++)
+		if (ret_event_drop(s, ids[i], frames[i], fcut, n) != 0)
 			return -1;
-		n->events += d;
-	}
 	return seen == max ? 1 : 0;
 }
 
@@ -331,7 +362,8 @@ store_retention_step(struct store *s, const struct retention_cut *cut,
 	if (cut->alarms_ms > 0)
 		more = ret_more(more, ret_alarms(s, cut->alarms_ms, max, n));
 	if (more >= 0 && cut->events_ms > 0)
-		more = ret_more(more, ret_events(s, cut->events_ms, c, max, n));
+		more = ret_more(more, ret_events(s, cut->events_ms,
+		    cut->frames_ms, c, max, n));
 	if (more >= 0 && cut->frames_ms > 0)
 		more = ret_more(more, ret_frames(s, cut->frames_ms, c, max, n));
 	if (more >= 0 && cut->patrol_ms > 0) {

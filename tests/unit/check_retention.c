@@ -286,6 +286,37 @@ START_TEST(purge_in_steps)
 }
 END_TEST
 
+/* Frames of several events go with their last one, in one round. */
+START_TEST(purge_frames_of_many_events)
+{
+	struct retention_cut	 cut = cut_all(NOW - 30 * DAY);
+	struct retention_counts	 n;
+	int			 f, e = 0;
+
+	sql("BEGIN");
+	for (f = 1; f <= 200; f++) {
+		sql("INSERT INTO frames (id, received_ms, transport, peer, account,"
+		    " token, seq, raw) VALUES (%d, %lld, 'tcp', 'p', '1234',"
+		    " 'SIA-DCS', 1, x'00')", f, (long long)(OLD + f));
+		for (int k = 0; k < 4; k++, e++)
+			sql("INSERT INTO events (id, frame_id, account,"
+			    " received_ms, format, code, qual, class) VALUES (%d,"
+			    " %d, '1234', %lld, 'SIA', 'BA', 'new', 'burglary')",
+			    e + 1, f, (long long)(OLD + f));
+	}
+	/* Link tests: frames without events. */
+	for (f = 201; f <= 230; f++)
+		sql("INSERT INTO frames (id, received_ms, transport, peer, account,"
+		    " token, seq, raw) VALUES (%d, %lld, 'tcp', 'p', '1234',"
+		    " 'NULL', 1, x'00')", f, (long long)(OLD + f));
+	sql("COMMIT");
+	purge_all(&cut, 16, &n);
+	ck_assert_int_eq(n.events, 800);
+	ck_assert_int_eq(n.frames, 230);
+	ck_assert_int_eq(num("SELECT count(*) FROM frames"), 0);
+}
+END_TEST
+
 /* The duplicate window bounds the frames' cut; 0 days keeps a kind. */
 START_TEST(cuts_from_config)
 {
@@ -536,6 +567,7 @@ retention_suite(void)
 	tcase_add_test(tc, purge_events_keep_alarm_links);
 	tcase_add_test(tc, purge_in_steps);
 	tcase_add_test(tc, purge_patrol);
+	tcase_add_test(tc, purge_frames_of_many_events);
 	tcase_add_test(tc, cuts_from_config);
 	tcase_add_test(tc, audit_anchor_verifies);
 	tcase_add_test(tc, audit_anchor_forged);
