@@ -355,7 +355,7 @@ pcod_stop(struct pcod *p)
 	alarm_engine_set_listening(p->alarms, NULL, NULL);
 	trouble_free(p->trouble);
 	p->ctx.trouble = NULL;
-	/* A backup is cancelled (an archive finishes); its console hears why. */
+	/* A backup is cancelled and removed (an archive finishes first). */
 	backup_free(p->backup);
 	p->backup = p->ctx.backup = NULL;
 	batch_flush(p->batch);

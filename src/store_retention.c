@@ -680,7 +680,7 @@ ret_backup_steps(sqlite3 *src, sqlite3 *d, int step_pages, int pause_ms,
 	do {
 		if (atomic_load(cancel)) {
 			sqlite3_backup_finish(b);
-			snprintf(err, errsz, "backup: cancelled (pcod is "
+			snprintf(err, errsz, "cancelled (pcod is "
 			    "stopping)");
 			return -1;
 		}

@@ -8,6 +8,7 @@ verifies; and the documented stop/replace/start restore in place.
 
 import json
 import os
+import signal
 import shutil
 import sqlite3
 import stat
@@ -23,7 +24,7 @@ KEY = "00112233445566778899AABBCCDDEEFF"
 BULK = 60000
 
 
-def bulk_history(path):
+def bulk_history(path, BULK=BULK):
     """Make the database big enough that the copy takes many steps."""
     db = sqlite3.connect(path, timeout=10)
     t0 = int(time.time() * 1000) - 10 * 86400 * 1000
@@ -190,6 +191,50 @@ def backup_under_load_and_restore(t):
     with p.tcp() as c:
         t.eq(c.exchange(pt.sia(1, "6003", "Nri1/BA1")).token, "ACK",
              "and pcod receives on it")
+
+
+@T.test
+def backup_busy_and_shutdown(t):
+    """One copy at a time; SIGTERM during a copy: pcod stops cleanly and no
+    half-written copy is left (the console sees its connection close)."""
+    p = Pcod(start=False)
+    p.start()
+    p.stop()
+    bulk_history(p.db_path, 150000)
+    p.start()
+    a, b = pt.Console(p), pt.Console(p)
+    first = os.path.join(p.dir, "first.db")
+    second = os.path.join(p.dir, "second.db")
+    a.sock.sendall(json.dumps({"id": 1, "cmd": "backup",
+                               "args": {"path": first}}).encode() + b"\n")
+    time.sleep(0.05)
+    r = b.req("backup", {"path": second})
+    if r.get("ok"):
+        t.info("the first copy ended before the second came; busy unchecked")
+    else:
+        t.eq(r["error"]["code"], "busy", "a second copy meanwhile is busy")
+        t.check(not os.path.exists(second), "and writes nothing")
+    r = a._line(30)
+    t.check(r.get("ok"), "the first copy completes", r)
+    third = os.path.join(p.dir, "third.db")
+    a.sock.sendall(json.dumps({"id": 2, "cmd": "backup",
+                               "args": {"path": third}}).encode() + b"\n")
+    time.sleep(0.15)
+    p.send_signal(signal.SIGTERM)
+    try:
+        r = a._line(30)
+    except (pt.Closed, OSError) as e:
+        r = {"closed": repr(e)}
+    t.info("reply to the copy cut by SIGTERM: %s" % r)
+    rc = p.proc.wait(30)
+    t.eq(rc, 0, "pcod stops cleanly during a copy")
+    if r.get("ok"):
+        db = sqlite3.connect(third)
+        t.eq(db.execute("PRAGMA integrity_check").fetchone()[0], "ok",
+             "a copy that finished is whole")
+        db.close()
+    else:
+        t.check(not os.path.exists(third), "a cancelled copy is removed", r)
 
 
 @T.test
