@@ -510,6 +510,34 @@ START_TEST(archive_rows_and_anchor)
 }
 END_TEST
 
+/* A database whose path has characters a URI escapes is archived too. */
+START_TEST(archive_odd_path)
+{
+	char		 odd[192], dest[192], err[256];
+	json_t		*res = NULL;
+	atomic_int	 cancel;
+
+	atomic_init(&cancel, 0);
+	frame_event(1, 1, OLD);
+	snprintf(odd, sizeof(odd), "%s/a b%%3F?x#y&mode=rw.db", ts.dir);
+	snprintf(dest, sizeof(dest), "%s/archive.db", ts.dir);
+	ck_assert_msg(store_backup_copy(ts.path, odd, 64, 0, &cancel, &res,
+	    err, sizeof(err)) == 0, "%s", err);
+	json_decref(res);
+	ck_assert_msg(store_retention_archive(odd, dest, NOW, &res, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(
+	    res, "rows"), "events")), 1);
+	json_decref(res);
+	unlink(dest);
+	unlink(odd);
+	strcat(odd, "-wal");
+	unlink(odd);
+	strcpy(odd + strlen(odd) - 3, "shm");
+	unlink(odd);
+}
+END_TEST
+
 /* The backup is a database with the same rows, mode 0600. */
 START_TEST(backup_copy)
 {
@@ -573,6 +601,7 @@ retention_suite(void)
 	tcase_add_test(tc, audit_anchor_forged);
 	tcase_add_test(tc, audit_keeps_newest);
 	tcase_add_test(tc, archive_rows_and_anchor);
+	tcase_add_test(tc, archive_odd_path);
 	tcase_add_test(tc, backup_copy);
 	suite_add_tcase(s, tc);
 	return s;
