@@ -9,7 +9,9 @@
  * step takes about RETENTION_TARGET_US, at most RETENTION_STEP_ROWS) and
  * releases it; a step that fails is undone alone and never fails the
  * panels' batch.  While a round has work a step runs every
- * RETENTION_BUSY_MS; a finished round waits RETENTION_IDLE_S for the next.
+ * RETENTION_BUSY_MS; a finished round is logged and recorded in the audit
+ * log (retention.purge, when it purged anything) and waits RETENTION_IDLE_S
+ * for the next.
  * No period configured: no timer at all.  What a step purged is counted
  * once its batch has committed.
  */
@@ -24,6 +26,8 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "actor.h"
+#include "audit.h"
 #include "batch.h"
 #include "clock.h"
 #include "conf.h"
@@ -38,8 +42,9 @@
 #define RETENTION_TARGET_US	2000
 #define RETENTION_MIN_ROWS	8
 #define RETENTION_FIRST_ROWS	32
-#define RETENTION_IDLE_S	60	/* between rounds */
+#define RETENTION_IDLE_S	3600	/* between rounds: periods are days */
 #define RETENTION_FIRST_S	5	/* after start-up */
+#define RETENTION_RETRY_S	60	/* after a failed step */
 #define DAY_MS			(86400LL * 1000)
 #define HOUR_MS			(3600LL * 1000)
 /* The longest shift whose scans a restart may judge again, past the lookback. */
@@ -61,6 +66,7 @@ struct retention {
 	int64_t			 step_max_us;	/* the longest step's SQL */
 	int			 budget;	/* rows per kind and step, adapted */
 	int			 running;	/* a round is under way */
+	int			 ending;	/* its last step waits for its commit */
 	char			 last_error[160];
 };
 
@@ -70,7 +76,7 @@ struct retention_step {
 	struct retention_counts	 n;
 };
 
-static void	retention_arm(struct retention *, int busy);
+static void	retention_arm(struct retention *, int64_t ms);
 
 /* Monotonic microseconds, to time the steps. */
 static int64_t
@@ -175,20 +181,47 @@ retention_step_done(int ok, void *arg)
 	free(st);
 }
 
-/* The round is over: log what it purged and wait for the next. */
+/* Record a round's purge in the audit log (pcod's own change). */
+static void
+retention_audit(struct retention *r)
+{
+	json_t	*d = retention_counts_json(&r->round);
+	int	 rc = -1;
+
+	if (batch_join(r->batch) == 0 && store_savepoint(r->store) == 0) {
+		rc = store_audit_add(r->store, &actor_pcod, "retention.purge",
+		    "database", "", NULL, d);
+		if (rc != 0 || store_release(r->store) != 0) {
+			store_rollback_savepoint(r->store);
+			rc = -1;
+		}
+	}
+	if (rc != 0)
+		log_warnx("retention: cannot record the purge in the audit "
+		    "log: %s", store_errmsg(r->store));
+	json_decref(d);
+}
+
+/*
+ * The round is over and its last step has committed: log and audit what
+ * it purged, and wait for the next.
+ */
 static void
 retention_round_end(struct retention *r)
 {
 	r->running = 0;
+	r->ending = 0;
 	r->rounds++;
 	r->last_round_ms = clock_now_ms();
 	memset(&r->cursor, 0, sizeof(r->cursor));
-	if (counts_sum(&r->round) > 0)
+	if (counts_sum(&r->round) > 0) {
 		log_info("retention: purged %" PRId64 " frame(s), %" PRId64
 		    " event(s), %" PRId64 " closed alarm(s), %" PRId64
 		    " patrol row(s), %" PRId64 " audit row(s)", r->round.frames,
 		    r->round.events, r->round.alarms,
 		    r->round.checkins + r->round.findings, r->round.audit);
+		retention_audit(r);
+	}
 	memset(&r->round, 0, sizeof(r->round));
 }
 
@@ -266,26 +299,30 @@ retention_timer_cb(evutil_socket_t fd, short what, void *arg)
 	struct retention	*r = arg;
 	int			 rc;
 
+	if (r->ending) {
+		retention_round_end(r);
+		retention_arm(r, RETENTION_IDLE_S * 1000LL);
+		return;
+	}
 	if (!retention_enabled(r->cfg))
 		return;
 	r->running = 1;
 	rc = retention_step(r);
+	/* The last step's counts arrive with its commit: end at the next tick. */
 	if (rc == 0)
-		retention_round_end(r);
-	/* A failed step is retried at the idle pace, from where it was. */
-	retention_arm(r, rc == 1);
+		r->ending = 1;
+	/* A failed step is retried later, from where it was. */
+	retention_arm(r, rc >= 0 ? RETENTION_BUSY_MS : RETENTION_RETRY_S * 1000LL);
 }
 
-/* Schedule the next step: soon while busy, else the next round. */
+/* Run the timer again in ms milliseconds. */
 static void
-retention_arm(struct retention *r, int busy)
+retention_arm(struct retention *r, int64_t ms)
 {
-	struct timeval	tv = { RETENTION_IDLE_S, 0 };
+	struct timeval	tv;
 
-	if (busy) {
-		tv.tv_sec = 0;
-		tv.tv_usec = RETENTION_BUSY_MS * 1000;
-	}
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	evtimer_add(r->timer, &tv);
 }
 
@@ -317,14 +354,19 @@ retention_free(struct retention *r)
 	free(r);
 }
 
-/* A new configuration: a period set where there was none starts a round. */
+/* A new configuration: changed periods start a round soon. */
 void
 retention_set_config(struct retention *r, const struct config *cfg)
 {
 	struct timeval	tv = { RETENTION_FIRST_S, 0 };
+	int		changed;
 
+	changed = memcmp(r->cfg->retention, cfg->retention,
+	    sizeof(cfg->retention)) != 0;
 	r->cfg = cfg;
-	if (retention_enabled(cfg) && !evtimer_pending(r->timer, NULL))
+	if (!retention_enabled(cfg) || r->running || r->ending)
+		return;
+	if (changed || !evtimer_pending(r->timer, NULL))
 		evtimer_add(r->timer, &tv);
 }
 

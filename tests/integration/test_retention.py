@@ -251,6 +251,10 @@ def purge_under_load(t):
          "today's frames and events all stay")
     t.eq(count(p, "SELECT count(*) FROM pragma_foreign_key_check"), 0,
          "no row left dangling")
+    rec = p.call("audit.list", action="retention.purge", limit=5)
+    t.check(len(rec) == 1 and rec[0]["actor"] == "pcod" and
+            rec[0]["details"]["events"] == OLD_EVENTS - 10,
+            "the round is recorded in the audit log, with its counts", rec)
     v = p.call("audit.verify")
     t.check(v.get("intact"), "audit.verify intact after the purge", v)
     t.eq((v.get("anchor") or {}).get("id"), info.get("audit_last_id"),
