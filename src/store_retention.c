@@ -383,6 +383,33 @@ store_retention_step(struct store *s, const struct retention_cut *cut,
 
 /* --- copies on a thread ------------------------------------------------------ */
 
+/*
+ * Refuse a folder others may write to: they could swap the file, or plant
+ * a link where SQLite puts a journal, between our checks and its writes.
+ */
+static int
+ret_check_dir(const char *dest, char *err, size_t errsz)
+{
+	struct stat	 sb;
+	char		*dir = xstrdup(dest), *slash = strrchr(dir, '/');
+	int		 rc = 0;
+
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &sb) != 0) {
+		snprintf(err, errsz, "%s: %s", dir, strerror(errno));
+		rc = -1;
+	} else if (sb.st_mode & S_IWOTH) {
+		snprintf(err, errsz, "%s: the folder is writable by others: "
+		    "choose one only pcod's user may write", dir);
+		rc = -1;
+	}
+	free(dir);
+	return rc;
+}
+
 /* Create dest for writing only by us: new, 0600, not a link.  0 or -1. */
 static int
 ret_create(const char *dest, char *err, size_t errsz)
@@ -393,6 +420,8 @@ ret_create(const char *dest, char *err, size_t errsz)
 		snprintf(err, errsz, "%s: the path must be absolute", dest);
 		return -1;
 	}
+	if (ret_check_dir(dest, err, errsz) != 0)
+		return -1;
 	fd = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	if (fd == -1) {
@@ -408,6 +437,40 @@ ret_create(const char *dest, char *err, size_t errsz)
 	}
 	close(fd);
 	return 0;
+}
+
+/* fsync path (a file, or its folder for the new entry); 0 or -1 with err. */
+static int
+ret_fsync(const char *path, char *err, size_t errsz)
+{
+	int	fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = fsync(fd);
+	if (rc != 0)
+		snprintf(err, errsz, "%s: fsync: %s", path, strerror(errno));
+	close(fd);
+	return rc == 0 ? 0 : -1;
+}
+
+/* The copy and its folder entry on disk before anyone is told.  0 or -1. */
+static int
+ret_durable(const char *dest, char *err, size_t errsz)
+{
+	char	*dir = xstrdup(dest), *slash = strrchr(dir, '/');
+	int	 rc;
+
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	rc = ret_fsync(dest, err, errsz) == 0 && ret_fsync(dir, err, errsz) == 0 ?
+	    0 : -1;
+	free(dir);
+	return rc;
 }
 
 /* Remove a copy that failed, with the files SQLite may have left. */
@@ -578,7 +641,11 @@ ret_archive_open(const char *db, const char *dest, char *err, size_t errsz)
 	int		 rc;
 
 	rc = sqlite3_open_v2(dest, &a, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+	    SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
+	/* A new file removed on failure needs no journal beside it. */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(a, "PRAGMA main.journal_mode=OFF", NULL, NULL,
+		    NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(a, "ATTACH ?1 AS src", -1, &st, NULL);
 	if (rc == SQLITE_OK) {
@@ -627,6 +694,12 @@ store_retention_archive(const char *db, const char *dest, int64_t until_ms,
 	*result = json_pack("{s:s, s:o, s:o}", "path", dest,
 	    "rows", ret_archive_counts(a), "info", ret_archive_info(a));
 	sqlite3_close_v2(a);
+	a = NULL;
+	if (ret_durable(dest, err, errsz) != 0) {
+		json_decref(*result);
+		*result = NULL;
+		goto fail;
+	}
 	if (stat(dest, &sb) == 0)
 		json_object_set_new(*result, "bytes", json_integer(sb.st_size));
 	return 0;
@@ -713,7 +786,9 @@ store_backup_copy(const char *db, const char *dest, int step_pages,
 	if ((src = ret_backup_source(db, err, errsz)) == NULL)
 		goto fail;
 	if (sqlite3_open_v2(dest, &d, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK ||
+	    sqlite3_exec(d, "PRAGMA journal_mode=OFF", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
 		ret_dberr(d, dest, err, errsz);
 		goto fail;
 	}
@@ -726,6 +801,9 @@ store_backup_copy(const char *db, const char *dest, int step_pages,
 	sqlite3_exec(src, "COMMIT", NULL, NULL, NULL);
 	sqlite3_close_v2(src);
 	sqlite3_close_v2(d);
+	src = d = NULL;
+	if (ret_durable(dest, err, errsz) != 0)
+		goto fail;
 	*result = json_pack("{s:s, s:i, s:i, s:I}", "path", dest,
 	    "pages", pages, "steps", steps, "ms",
 	    (json_int_t)(clock_wall_ms() - t0));

@@ -256,6 +256,12 @@ def backup_refusals(t):
     r = p.ctl("backup", {"path": link})
     t.check(not r.get("ok") and not os.path.exists(
         os.path.join(p.dir, "target.db")), "a symlink is not followed", r)
+    shared = os.path.join(p.dir, "shared")
+    os.mkdir(shared)
+    os.chmod(shared, 0o1777)
+    r = p.ctl("backup", {"path": os.path.join(shared, "b.db")})
+    t.check(not r.get("ok") and "writable by others" in r["error"]["message"],
+            "a folder others may write to is refused", r)
     rc, _, err = p.pcoctl("backup")
     t.eq(rc, 2, "pcoctl backup without FILE is a usage error")
     old = os.getcwd()
