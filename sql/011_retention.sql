@@ -46,6 +46,6 @@ BEGIN
 	SELECT RAISE(ABORT, 'the audit log is append-only: a new row needs an id above all others and its hash');
 END;
 
--- The purge of closed alarms walks them by closing time (alarms_closed),
--- and of patrol check-ins by arrival.
-CREATE INDEX patrol_checkins_received ON patrol_checkins(received_ms);
+-- The purge walks closed alarms by closing time (alarms_closed), patrol
+-- check-ins by id, and the findings of old shifts by their start.
+CREATE INDEX patrol_findings_shift ON patrol_findings(shift_ms);
