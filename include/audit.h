@@ -73,6 +73,26 @@ struct audit_row {
 #define AUDIT_HASH_HEX	64
 
 /*
+ * Retention (sql/011_retention.sql): the newest audit row ever purged, its
+ * stored hash, and how many rows were purged.  The chain after a purge
+ * starts from this hash instead of "".  id 0: nothing purged.
+ */
+struct audit_anchor {
+	int64_t	 id;
+	char	 hash[AUDIT_HASH_HEX + 1];
+	int64_t	 purged;
+};
+/* The committed anchor.  0 or -1. */
+int	store_audit_anchor(struct store *, struct audit_anchor *);
+/*
+ * In the open batch: purge up to max of the oldest rows written before
+ * before_ms, always a prefix of the chain and never the newest row, moving
+ * the anchor onto the last one purged.  Rows purged in *n.  0 or -1.
+ */
+int	store_audit_purge(struct store *, int64_t before_ms, int max,
+	    int64_t *n);
+
+/*
  * The chain hash of row r after the row whose hash text is prev ("" for
  * the first row), as 64 lowercase hex digits and a NUL in out (the
  * encoding is in src/store_audit.c and pcod-control(7)).  0 or -1.

@@ -82,6 +82,8 @@ extern const struct cmd_entry *const cmd_stats_table[];
 extern const struct cmd_entry *const cmd_risk_table[];
 /* guard.* and patrol.* (cmd_patrol.c). */
 extern const struct cmd_entry *const cmd_patrol_table[];
+/* backup and archive (cmd_backup.c). */
+extern const struct cmd_entry *const cmd_backup_table[];
 
 /*
  * Checking a request, pure (control.c; fuzzed by tests/fuzz/fuzz_control.c).

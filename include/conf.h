@@ -43,6 +43,15 @@ struct supervision_preset {
 };
 #define CONFIG_MAX_PRESETS	32
 
+/* What "retention KIND DAYS" sets (retention.h): days kept, 0 forever. */
+enum retention_kind {
+	RETAIN_EVENTS = 0,	/* frames and the events decoded from them */
+	RETAIN_ALARMS,		/* closed alarms with their links and steps */
+	RETAIN_PATROL,		/* patrol check-ins and findings */
+	RETAIN_AUDIT,		/* the audit log (a prefix of its chain) */
+	RETAIN_NKINDS
+};
+
 struct config {
 	char			*path;		/* owned */
 	char			*database;	/* absolute; owned */
@@ -84,6 +93,7 @@ struct config {
 	int			 control_lineno;	/* of the control directive (checks) */
 	int			 session_timeout;	/* seconds a console session may idle */
 	struct http_conf	*metrics;	/* Prometheus metrics; NULL: none; owned */
+	int			 retention[RETAIN_NKINDS];	/* days; 0 keep forever */
 };
 
 /*
@@ -103,6 +113,8 @@ const char	*config_restart_needed(const struct config *old,
 
 /* 1 if ss is a loopback address (127/8, ::1, ::ffff:127/104). */
 int		 config_addr_loopback(const struct sockaddr_storage *ss);
+/* "events", "alarms", "patrol", "audit" (retention KIND DAYS). */
+const char	*config_retention_name(enum retention_kind);
 
 /* "tcp", "udp", "tls". */
 const char	*config_proto_name(enum listen_proto);

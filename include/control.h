@@ -17,6 +17,8 @@ struct auditq;
 struct config;
 struct login_guard;
 struct patrol_run;
+struct retention;
+struct backup;
 
 /* What the control commands work on; owned by main, outlives the control socket. */
 struct control_ctx {
@@ -32,6 +34,8 @@ struct control_ctx {
 	struct login_guard	*login;		/* auth.login throttling (login.h) */
 	const char		*version;
 	struct patrol_run	*patrol;	/* guard patrols; NULL: none */
+	struct retention	*retention;	/* the purge, for status; NULL: none */
+	struct backup		*backup;	/* backup and archive; NULL: none */
 };
 
 struct control;

@@ -8,9 +8,11 @@
 #include <jansson.h>
 
 #include "acct.h"
+#include "backup.h"
 #include "cmd.h"
 #include "control.h"
 #include "log.h"
+#include "retention.h"
 #include "stats.h"
 #include "store.h"
 #include "store_alarm.h"
@@ -188,6 +190,10 @@ cmd_status_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
 	    "accounts", (json_int_t)(ctx->accts != NULL ?
 	    acct_table_count(ctx->accts) : 0),
 	    "storage", trouble_storage_json(ctx->trouble));
+	if (r != NULL && ctx->retention != NULL)
+		json_object_set_new(r, "purge", retention_status(ctx->retention));
+	if (r != NULL && ctx->backup != NULL)
+		json_object_set_new(r, "backup", backup_status(ctx->backup));
 	if (r == NULL) {
 		control_error(req, "internal", "cannot build the status");
 		return;

@@ -78,6 +78,7 @@
 #define MAX_HTTP_CONN		1000
 #define DEF_HTTP_TIMEOUT	10
 #define MAX_HTTP_TIMEOUT	300
+#define MAX_RETENTION_DAYS	36500	/* a century: "keep" is 0 */
 
 /* State of one parse; everything here dies with config_load(). */
 struct parse {
@@ -87,6 +88,7 @@ struct parse {
 	int		 lineno;
 	const char	*dname;		/* directive being handled, for messages */
 	int		 seen[MAX_DIRECTIVES];	/* first line of each directive, 0: unseen */
+	int		 retention_seen[RETAIN_NKINDS];	/* line of each kind, 0: unseen */
 	char		*err;		/* caller's buffer */
 	size_t		 errsz;
 };
@@ -131,6 +133,11 @@ static const struct keyword yesno[] = {
 
 static const struct keyword levels[] = {
 	{ "warn", LOG_LVL_WARN }, { "info", LOG_LVL_INFO }, { "debug", LOG_LVL_DEBUG },
+};
+
+static const struct keyword retain_kinds[] = {
+	{ "events", RETAIN_EVENTS }, { "alarms", RETAIN_ALARMS },
+	{ "patrol", RETAIN_PATROL }, { "audit", RETAIN_AUDIT },
 };
 
 #define LOFF(field)	offsetof(struct listen_conf, field)
@@ -836,6 +843,23 @@ check_metrics_port(struct parse *p)
 	return 0;
 }
 
+/* retention events|alarms|patrol|audit DAYS (0: keep forever) */
+static int
+h_retention(struct parse *p, char **av, int ac)
+{
+	int	kind = 0;
+
+	if (parse_keyword(p, av[0], retain_kinds, nitems(retain_kinds),
+	    "events, alarms, patrol or audit", &kind) != 0)
+		return -1;
+	if (p->retention_seen[kind] != 0)
+		return derr(p, "%s is already set on line %d", av[0],
+		    p->retention_seen[kind]);
+	p->retention_seen[kind] = p->lineno;
+	return parse_num(p, av[0], av[1], 0, MAX_RETENTION_DAYS,
+	    &p->conf->retention[kind]);
+}
+
 /* Whether two optional strings are equal. */
 static int
 same_str(const char *a, const char *b)
@@ -913,6 +937,8 @@ static const struct directive directives[] = {
 	{ "session-timeout", "SECONDS", h_session_timeout, 1, 1, 1, 1, NULL },
 	{ "metrics", "ADDR:PORT [option value]...", h_metrics, 1, 7, 1, 0,
 	    same_metrics },
+	{ "retention", "events|alarms|patrol|audit DAYS", h_retention, 2, 2, 0,
+	    1, NULL },
 };
 
 _Static_assert(nitems(directives) <= MAX_DIRECTIVES, "raise MAX_DIRECTIVES");
@@ -1226,6 +1252,18 @@ config_restart_needed(const struct config *old, const struct config *next)
 		    !directives[i].same(old, next))
 			return directives[i].name;
 	return NULL;
+}
+
+/* The word of a retention kind. */
+const char *
+config_retention_name(enum retention_kind kind)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(retain_kinds); i++)
+		if (retain_kinds[i].value == (int)kind)
+			return retain_kinds[i].word;
+	return "unknown";
 }
 
 /* "tcp", "udp" or "tls". */

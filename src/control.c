@@ -79,6 +79,7 @@ static const struct cmd_entry *const *const control_tables[] = {
 	cmd_stats_table,
 	cmd_risk_table,
 	cmd_patrol_table,
+	cmd_backup_table,
 };
 
 enum console_state {

@@ -293,6 +293,32 @@ report_show(json_t *result)
 		pcoctl_show_patrol_report(result);
 }
 
+/* backup and archive FILE: pcod writes it, so the path must be absolute. */
+static const struct opt pos_file[] = {
+	{ "FILE", "path", OPT_STR }, { NULL, NULL, OPT_STR }
+};
+static const struct opt archive_opts[] = {
+	{ "--until", "until", OPT_TIME },
+	{ NULL, NULL, OPT_STR }
+};
+
+/* A relative FILE is taken from pcoctl's directory, not pcod's. */
+static void
+path_prep(struct request *rq)
+{
+	const char	*p = json_string_value(json_object_get(rq->args, "path"));
+	char		 cwd[PATH_MAX];
+
+	if (p == NULL || p[0] == '/')
+		return;
+	if (getcwd(cwd, sizeof cwd) == NULL) {
+		fprintf(stderr, "pcoctl: FILE: cannot find the current "
+		    "directory: %s\n", strerror(errno));
+		exit(2);
+	}
+	json_object_set_new(rq->args, "path", json_sprintf("%s/%s", cwd, p));
+}
+
 static const struct verb verbs[] = {
 	{ "status", NULL, "status", none, none, NULL, pcoctl_show_object },
 	{ "account", "add", "account.add", pos_account, account_opts, NULL,
@@ -327,6 +353,10 @@ static const struct verb verbs[] = {
 	    pcoctl_show_audit },
 	{ "audit", "verify", "audit.verify", none, none, NULL,
 	    pcoctl_show_verify },
+	{ "backup", NULL, "backup", pos_file, none, path_prep,
+	    pcoctl_show_object },
+	{ "archive", NULL, "archive", pos_file, archive_opts, path_prep,
+	    pcoctl_show_object },
 	{ "supervision", "list", "supervision.list", none, superv_opts, NULL,
 	    pcoctl_show_supervision },
 	{ "supervision", "show", "supervision.show", pos_account, none, NULL,

@@ -19,6 +19,7 @@
 #include "acct.h"
 #include "alarm.h"
 #include "auditq.h"
+#include "backup.h"
 #include "audit.h"
 #include "batch.h"
 #include "clock.h"
@@ -37,6 +38,7 @@
 #include "store.h"
 #include "supervise.h"
 #include "patrol_run.h"
+#include "retention.h"
 #include "syncer.h"
 #include "trouble.h"
 #include "xmalloc.h"
@@ -68,6 +70,8 @@ struct pcod {
 	struct store_ckpt	*ckpt;		/* the checkpoint thread's connection */
 	struct sdnotify		*sd;		/* systemd's NOTIFY_SOCKET (issue 12) */
 	struct metrics		*metrics;	/* GET /metrics; NULL: not configured */
+	struct retention	*retention;	/* the purge (retention) */
+	struct backup		*backup;	/* backup and archive copies */
 };
 
 /* Print usage and exit 2. */
@@ -298,6 +302,10 @@ pcod_start(struct pcod *p)
 	if (patrol_run_start(p->patrol) == -1)
 		fatalx("%s: cannot load guard patrols: %s", p->cfg->database,
 		    store_errmsg(p->store));
+	p->retention = retention_new(p->base, p->store, p->batch, p->cfg);
+	p->ctx.retention = p->retention;
+	p->backup = backup_new(p->base);
+	p->ctx.backup = p->backup;
 	/* From now on a foreign lock fails a batch instead of freezing the loop. */
 	store_set_busy_timeout(p->store, p->cfg->busy_timeout_ms);
 	log_info("pcod %s started: database %s, %zu account(s)", PACKAGE_VERSION,
@@ -333,6 +341,7 @@ pcod_reload(struct pcod *p)
 	ingest_set_config(p->ingest, ncfg);
 	alarm_engine_set_config(p->alarms, ncfg);
 	supervise_set_config(p->supervisor, ncfg);
+	retention_set_config(p->retention, ncfg);
 	p->ctx.cfg = ncfg;
 	batch_set_max(p->batch, ncfg->batch_max);
 	batch_set_slow_ms(p->batch, ncfg->sync_limit_ms);
@@ -374,6 +383,9 @@ pcod_stop(struct pcod *p)
 	metrics_free(p->metrics);
 	if (batch_flush(p->batch) == -1)
 		log_warnx("final commit failed: the panels will send again");
+	/* Its last step has committed with that batch; no step after it. */
+	retention_free(p->retention);
+	p->retention = p->ctx.retention = NULL;
 	if (listen_drain(p->listeners) > 0) {
 		/* Let the last answers reach their panels, within a bound. */
 		event_base_loopexit(p->base, &tv);
@@ -386,6 +398,10 @@ pcod_stop(struct pcod *p)
 	alarm_engine_set_listening(p->alarms, NULL, NULL);
 	trouble_free(p->trouble);
 	p->ctx.trouble = NULL;
+	/* A backup is cancelled and removed (an archive finishes first). */
+	backup_free(p->backup);
+	p->backup = p->ctx.backup = NULL;
+	batch_flush(p->batch);
 	/* Audit rows kept in memory get a last chance to be stored. */
 	if (auditq_flush(p->auditq) == 0)
 		batch_flush(p->batch);

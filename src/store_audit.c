@@ -59,6 +59,21 @@ static const char sql_audit_after[] = "SELECT id, at_ms, actor, action,"
 
 static const char sql_audit_max[] = "SELECT coalesce(max(id), 0) FROM audit";
 
+static const char sql_anchor_get[] = "SELECT last_id, last_hash, purged"
+    " FROM audit_anchor WHERE one = 1";
+
+static const char sql_anchor_move[] = "UPDATE audit_anchor SET last_id = ?1,"
+    " last_hash = ?2, purged = purged + ?3, at_ms = ?4 WHERE one = 1";
+
+static const char sql_anchor_add[] = "INSERT INTO audit_anchor (one, last_id,"
+    " last_hash, purged, at_ms) VALUES (1, ?1, ?2, ?3, ?4)";
+
+static const char sql_audit_oldest[] = "SELECT id, at_ms, hash FROM audit"
+    " WHERE id > ?1 ORDER BY id LIMIT ?2";
+
+static const char sql_audit_purge[] = "DELETE FROM audit WHERE id > ?1"
+    " AND id <= ?2";
+
 static const char sql_audit_list[] = "SELECT id, at_ms, actor, action, object,"
     " object_id, reason, details FROM audit"
     " WHERE (?1 IS NULL OR actor = ?1)"
@@ -331,8 +346,12 @@ audit_check_row(sqlite3_stmt *st, const char *prev, char *msg, size_t msgsz)
 	return 0;
 }
 
+static int	audit_anchor_get(struct store *, enum store_conn,
+		    struct audit_anchor *);
+
 /* An audit.verify in progress: the rows up to the newest when it began. */
 struct audit_verify {
+	struct audit_anchor anchor;	/* where the chain starts */
 	int64_t	 upto;		/* the newest id when it began */
 	int64_t	 after;		/* rows up to this id are checked */
 	int64_t	 rows;
@@ -358,8 +377,14 @@ store_audit_verify_new(struct store *s)
 	}
 	v = xcalloc(1, sizeof(*v));
 	v->upto = sqlite3_column_int64(st, 0);
-	v->prev = xstrdup("");
 	sqlite3_reset(st);
+	if (audit_anchor_get(s, STORE_READER, &v->anchor) != 0) {
+		free(v);
+		return NULL;
+	}
+	/* Purged rows are vouched for by the anchor: the chain goes on from it. */
+	v->after = v->anchor.id;
+	v->prev = xstrdup(v->anchor.hash);
 	return v;
 }
 
@@ -404,16 +429,27 @@ store_audit_verify_step(struct store *s, struct audit_verify *v, int max)
 	return n == max && v->after < v->upto ? 1 : 0;
 }
 
+/* The anchor as JSON: {id, hash, purged}, or null before any purge. */
+static json_t *
+audit_anchor_json(const struct audit_anchor *a)
+{
+	if (a->id == 0)
+		return json_null();
+	return json_pack("{s:I, s:s, s:I}", "id", (json_int_t)a->id,
+	    "hash", a->hash, "purged", (json_int_t)a->purged);
+}
+
 /* The verdict: {intact, rows, first_bad, reason, last_id, last_hash}. */
 json_t *
 store_audit_verify_result(const struct audit_verify *v)
 {
-	return json_pack("{s:b, s:I, s:o, s:s?, s:o, s:s?}",
+	return json_pack("{s:b, s:I, s:o, s:s?, s:o, s:s?, s:o}",
 	    "intact", v->bad == 0, "rows", (json_int_t)v->rows,
 	    "first_bad", v->bad != 0 ? json_integer(v->bad) : json_null(),
 	    "reason", v->bad != 0 ? v->reason : NULL,
 	    "last_id", v->after != 0 ? json_integer(v->after) : json_null(),
-	    "last_hash", v->bad == 0 && v->after != 0 ? v->prev : NULL);
+	    "last_hash", v->bad == 0 && v->after != 0 ? v->prev : NULL,
+	    "anchor", audit_anchor_json(&v->anchor));
 }
 
 /* Free a verification; NULL is harmless. */
@@ -559,4 +595,138 @@ store_audit_list(struct store *s, const struct audit_filter *f)
 	json_array_foreach(rows, i, row)
 		audit_row_fix(row);
 	return rows;
+}
+
+/* The purge anchor on conn (all zero and "" before any purge); 0 or -1. */
+static int
+audit_anchor_get(struct store *s, enum store_conn conn, struct audit_anchor *a)
+{
+	sqlite3_stmt	*st = store_stmt(s, conn, sql_anchor_get);
+	const char	*h;
+	int		 rc;
+
+	memset(a, 0, sizeof(*a));
+	if (st == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		a->id = sqlite3_column_int64(st, 0);
+		h = (const char *)sqlite3_column_text(st, 1);
+		snprintf(a->hash, sizeof(a->hash), "%s", h != NULL ? h : "");
+		a->purged = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, conn);
+	return 0;
+}
+
+/* The newest audit id in the open batch (0: none); 0 or -1. */
+static int
+audit_newest(struct store *s, int64_t *id)
+{
+	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_audit_max);
+
+	*id = 0;
+	if (st == NULL)
+		return -1;
+	return store_step_int64(s, STORE_WRITER, st, id) == -1 ? -1 : 0;
+}
+
+/*
+ * The purgeable prefix after the anchor: up to max rows, each written
+ * before before_ms, never the newest row of all (it carries the chain on).
+ * Its last id (0: none) and hash in *upto and hash, its rows in *n.
+ */
+static int
+audit_purge_upto(struct store *s, int64_t anchor, int64_t before_ms, int max,
+    int64_t *upto, char hash[AUDIT_HASH_HEX + 1], int64_t *n)
+{
+	sqlite3_stmt	*st;
+	const char	*h;
+	int64_t		 newest, id;
+	int		 rc;
+
+	*upto = *n = 0;
+	if (audit_newest(s, &newest) != 0 ||
+	    (st = store_stmt(s, STORE_WRITER, sql_audit_oldest)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, anchor);
+	sqlite3_bind_int(st, 2, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		h = (const char *)sqlite3_column_text(st, 2);
+		/* An unchained row (before store_audit_chain_old) stops it too. */
+		if (id >= newest || sqlite3_column_int64(st, 1) >= before_ms ||
+		    h == NULL || strlen(h) != AUDIT_HASH_HEX)
+			break;
+		*upto = id;
+		memcpy(hash, h, AUDIT_HASH_HEX + 1);
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, STORE_WRITER);
+	return 0;
+}
+
+/* Move the anchor onto row id with its hash, counting n more purged. */
+static int
+audit_anchor_move(struct store *s, const struct audit_anchor *old, int64_t id,
+    const char *hash, int64_t n)
+{
+	sqlite3_stmt	*st;
+
+	st = store_stmt(s, STORE_WRITER, old->id == 0 ? sql_anchor_add :
+	    sql_anchor_move);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (store_bind_str(st, 2, hash) != SQLITE_OK) {
+		sqlite3_clear_bindings(st);
+		return store_fail(s, STORE_WRITER);
+	}
+	sqlite3_bind_int64(st, 3, n);
+	sqlite3_bind_int64(st, 4, clock_now_ms());
+	return store_step_done(s, st);
+}
+
+/*
+ * In the open batch: purge up to max of the oldest audit rows written
+ * before before_ms, a prefix of the chain, moving the anchor onto the last
+ * one first (the schema refuses a delete the anchor has not passed).  The
+ * rows purged in *n.  0 or -1.
+ */
+int
+store_audit_purge(struct store *s, int64_t before_ms, int max, int64_t *n)
+{
+	struct audit_anchor	 a;
+	sqlite3_stmt		*st;
+	char			 hash[AUDIT_HASH_HEX + 1];
+	int64_t			 upto, rows;
+
+	*n = 0;
+	if (audit_anchor_get(s, STORE_WRITER, &a) != 0 ||
+	    audit_purge_upto(s, a.id, before_ms, max, &upto, hash, &rows) != 0)
+		return -1;
+	if (upto == 0)
+		return 0;
+	if (audit_anchor_move(s, &a, upto, hash, rows) != 0 ||
+	    (st = store_stmt(s, STORE_WRITER, sql_audit_purge)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, a.id);
+	sqlite3_bind_int64(st, 2, upto);
+	if (store_step_done(s, st) != 0)
+		return -1;
+	*n = store_changes(s);
+	if (*n != rows)
+		return store_failx(s, "audit purge: %lld rows expected, %lld "
+		    "purged", (long long)rows, (long long)*n);
+	return 0;
+}
+
+/* The committed purge anchor (all zero and "" before any purge); 0 or -1. */
+int
+store_audit_anchor(struct store *s, struct audit_anchor *a)
+{
+	return audit_anchor_get(s, STORE_READER, a);
 }
