@@ -1082,6 +1082,15 @@ store_step_int64(struct store *s, enum store_conn conn, sqlite3_stmt *st,
 	return ret;
 }
 
+/* Copy row member key (a string) into buf ("" when absent or not a string). */
+void
+store_row_str(json_t *row, const char *key, char *buf, size_t bufsz)
+{
+	const char	*v = json_string_value(json_object_get(row, key));
+
+	snprintf(buf, bufsz, "%s", v != NULL ? v : "");
+}
+
 /* The current row as an object keyed by column name. */
 json_t *
 store_row_json(sqlite3_stmt *st)

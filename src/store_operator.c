@@ -109,15 +109,6 @@ store_operator_set_hash(struct store *s, const char *login, const char *pw_hash)
 	return store_changes(s) == 0 ? 1 : 0;
 }
 
-/* Copy a JSON string member into a fixed buffer ("" when absent). */
-static void
-copy_member(json_t *o, const char *key, char *buf, size_t bufsz)
-{
-	const char	*v = json_string_value(json_object_get(o, key));
-
-	snprintf(buf, bufsz, "%s", v != NULL ? v : "");
-}
-
 /* Look up a committed operator for a login: 0, 1 not found, -1. */
 int
 store_operator_get(struct store *s, const char *login, struct operator_rec *r)
@@ -137,10 +128,10 @@ store_operator_get(struct store *s, const char *login, struct operator_rec *r)
 		return 1;
 	}
 	memset(r, 0, sizeof *r);
-	copy_member(o, "login", r->login, sizeof r->login);
-	copy_member(o, "name", r->name, sizeof r->name);
-	copy_member(o, "pw_hash", r->pw_hash, sizeof r->pw_hash);
-	copy_member(o, "role", role, sizeof role);
+	store_row_str(o, "login", r->login, sizeof r->login);
+	store_row_str(o, "name", r->name, sizeof r->name);
+	store_row_str(o, "pw_hash", r->pw_hash, sizeof r->pw_hash);
+	store_row_str(o, "role", role, sizeof role);
 	r->role = actor_role_parse(role);
 	r->disabled = json_integer_value(json_object_get(o, "disabled")) != 0;
 	json_decref(o);

@@ -116,15 +116,6 @@ store_session_add(struct store *s, const char *login, const char *hash,
 	return store_changes(s) == 0 ? 1 : 0;
 }
 
-/* Copy a JSON string member into a fixed buffer ("" when absent). */
-static void
-session_member(json_t *o, const char *key, char *buf, size_t bufsz)
-{
-	const char	*v = json_string_value(json_object_get(o, key));
-
-	snprintf(buf, bufsz, "%s", v != NULL ? v : "");
-}
-
 /* The committed session with token hash hash. */
 int
 store_session_get(struct store *s, const char *hash, struct session_rec *r)
@@ -144,9 +135,9 @@ store_session_get(struct store *s, const char *hash, struct session_rec *r)
 		return 1;
 	}
 	memset(r, 0, sizeof *r);
-	session_member(o, "login", r->login, sizeof r->login);
-	session_member(o, "name", r->name, sizeof r->name);
-	session_member(o, "role", role, sizeof role);
+	store_row_str(o, "login", r->login, sizeof r->login);
+	store_row_str(o, "name", r->name, sizeof r->name);
+	store_row_str(o, "role", role, sizeof role);
 	r->role = actor_role_parse(role);
 	r->disabled = json_integer_value(json_object_get(o, "disabled")) != 0;
 	r->created_ms = json_integer_value(json_object_get(o, "created_ms"));
