@@ -176,8 +176,14 @@ retention_step_done(int ok, void *arg)
 	if (ok) {
 		counts_add(&r->total, &st->n);
 		counts_add(&r->round, &st->n);
-	} else
+	} else {
+		/*
+		 * The step's deletions were rolled back but the cursor had moved
+		 * past them: start the walk over, or they would wait a round.
+		 */
 		r->errors++;
+		memset(&r->cursor, 0, sizeof(r->cursor));
+	}
 	free(st);
 }
 
