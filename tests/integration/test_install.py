@@ -73,6 +73,18 @@ def install_keeps_edited_config(t):
         rc, out = make("install", dest)
         t.check(rc == 0 and read(conf) == edited, "a third install keeps it too")
 
+        # The risk tables are the centre's too (pcod.conf(5), risk-tables).
+        tables = os.path.join(os.path.dirname(conf), "risk", "tables.json")
+        t.require(os.path.exists(tables), "risk/tables.json installed beside it")
+        mine = read(tables).replace(b"{", b"{\"_note\": \"ours\", ", 1)
+        with open(tables, "wb") as f:
+            f.write(mine)
+        rc, out = make("install", dest)
+        t.check(rc == 0 and read(tables) == mine and
+                os.path.exists(tables + ".dist"),
+                "an edited risk/tables.json is kept, the example beside it",
+                out[-400:])
+
         rc, out = make("uninstall", dest)
         t.require(rc == 0, "make uninstall", out[-800:])
         t.eq(read(conf), edited, "uninstall keeps the edited pcod.conf")
@@ -80,7 +92,9 @@ def install_keeps_edited_config(t):
         t.check("differs from the example: kept" in out, "and says so", out[-400:])
         left = sorted(os.path.relpath(os.path.join(d, f), dest)
                       for d, _, files in os.walk(dest) for f in files)
-        t.eq(left, [os.path.relpath(conf, dest)], "nothing else is left")
+        t.eq(left, sorted([os.path.relpath(conf, dest),
+                           os.path.relpath(tables, dest)]),
+             "nothing else is left but the two edited files")
     finally:
         shutil.rmtree(dest, ignore_errors=True)
 
