@@ -78,6 +78,14 @@ typedef void	(*batch_hook_fn)(void *arg);
 void		 batch_set_ok_hook(struct batch *, batch_hook_fn, void *arg);
 /* Called as each batch opens, before the caller's writes (it may write and defer). */
 void		 batch_set_open_hook(struct batch *, batch_hook_fn, void *arg);
+/*
+ * Called in the open batch just before its COMMIT, to write what was held
+ * back so as to be written once a batch (the alarm engine's stack counts).
+ * It may write; -1 rolls the batch back (its waiters learn it failed).  One
+ * hook; NULL removes it.
+ */
+typedef int	(*batch_seal_fn)(void *arg);
+void		 batch_set_seal_hook(struct batch *, batch_seal_fn, void *arg);
 /* Change the cap (SIGHUP). */
 void		 batch_set_max(struct batch *, int max);
 /* Change the slow-sync limit (SIGHUP). */

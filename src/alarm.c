@@ -80,7 +80,23 @@ struct alarm_open {
 	unsigned		 sgen;		/* same, for a stacked event only */
 	int64_t			 pub_ms;	/* last published */
 	int			 pub_due;	/* a committed stack waits for the tick */
+	unsigned		 pgen;		/* batch of its pending stack, if any */
+	size_t			 pidx;		/* that stack's index in e->pend */
 	struct alarm_open	*next;		/* hash chain; owned by the table */
+};
+
+/*
+ * Events stacked on one alarm in the open batch, written as one UPDATE just
+ * before the batch commits (a storm stacks hundreds a batch on one alarm).
+ * Keyed by id, not by the index entry: an alarm closed meanwhile is still
+ * counted.
+ */
+struct alarm_pend {
+	int64_t		 id;
+	int64_t		 inc;		/* occurrences to add */
+	int64_t		 last_ms;	/* the latest event's time */
+	int64_t		 first_eid;	/* the first and last event ids; 0 none */
+	int64_t		 last_eid;
 };
 
 /*
@@ -131,6 +147,8 @@ struct alarm_engine {
 	size_t			 nundo, capundo;
 	char			**logs;		/* owned; lines to log once committed */
 	size_t			 nlogs, caplogs;
+	struct alarm_pend	*pend;		/* owned; the open batch's stacks */
+	size_t			 npend, cappend;
 	unsigned		 gen;		/* number of the open batch */
 	int			 waiting;	/* registered with the open batch */
 	int			 npubs;		/* notes waiting for their sync */
@@ -661,6 +679,7 @@ alarm_batch_done(int ok, void *arg)
 	struct alarm_pub	*p;
 
 	e->waiting = 0;
+	e->npend = 0;	/* written before COMMIT, or rolled back with the batch */
 	if (ok)
 		alarm_undo_forget(e);
 	else
@@ -900,6 +919,89 @@ alarm_key_event(const struct alarm_input *in, struct alarm_key *k)
 	k->cls = in->ev->cls;
 }
 
+/* Write one pending stack (o's, or an entry of the flush).  0 or -1. */
+static int
+alarm_pend_write(struct alarm_engine *e, struct alarm_pend *p)
+{
+	if (p->inc == 0 && p->first_eid == 0)
+		return 0;
+	if (store_alarm_stack_event(e->store, p->id, p->last_ms, (int)p->inc,
+	    -1, p->first_eid) == -1)
+		return -1;
+	if (p->last_eid != p->first_eid && store_alarm_stack_event(e->store,
+	    p->id, p->last_ms, 0, -1, p->last_eid) == -1)
+		return -1;
+	p->inc = p->first_eid = p->last_eid = 0;
+	return 0;
+}
+
+/* The batch is about to commit: write every pending stack (batch.c's seal hook). */
+static int
+alarm_pend_flush(void *arg)
+{
+	struct alarm_engine	*e = arg;
+	size_t			 i;
+
+	for (i = 0; i < e->npend; i++)
+		if (alarm_pend_write(e, &e->pend[i]) == -1) {
+			log_warnx("alarms: cannot count the events stacked on "
+			    "alarm %lld: %s", (long long)e->pend[i].id,
+			    store_errmsg(e->store));
+			return -1;
+		}
+	e->npend = 0;
+	return 0;
+}
+
+/* o's pending stack in the open batch; NULL when it has none. */
+static struct alarm_pend *
+alarm_pend_of(struct alarm_engine *e, const struct alarm_open *o)
+{
+	if (o->pgen != e->gen || o->pidx >= e->npend ||
+	    e->pend[o->pidx].id != o->id)
+		return NULL;
+	return &e->pend[o->pidx];
+}
+
+/* Before writing o's row directly: its pending stack first, in order.  0 or -1. */
+static int
+alarm_pend_settle(struct alarm_engine *e, const struct alarm_open *o)
+{
+	struct alarm_pend	*p = alarm_pend_of(e, o);
+
+	return p != NULL ? alarm_pend_write(e, p) : 0;
+}
+
+/* One more event on o, counted in memory until the batch commits. */
+static void
+alarm_pend_add(struct alarm_engine *e, struct alarm_open *o, int64_t ms,
+    int inc, int64_t event_id)
+{
+	struct alarm_pend	*p;
+
+	alarm_watch(e);		/* the batch's end forgets the pending */
+	if ((p = alarm_pend_of(e, o)) == NULL) {
+		if (e->npend == e->cappend) {
+			e->cappend = e->cappend ? e->cappend * 2 : 16;
+			e->pend = xreallocarray(e->pend, e->cappend,
+			    sizeof(*e->pend));
+		}
+		o->pgen = e->gen;
+		o->pidx = e->npend;
+		p = &e->pend[e->npend++];
+		memset(p, 0, sizeof(*p));
+		p->id = o->id;
+		p->last_ms = ms;
+	}
+	p->inc += inc;
+	if (ms > p->last_ms)
+		p->last_ms = ms;
+	if (event_id > 0 && p->first_eid == 0)
+		p->first_eid = event_id;
+	if (event_id > p->last_eid)
+		p->last_eid = event_id;
+}
+
 /*
  * An event on an open alarm: a new one counts and makes a restored alarm
  * active again, a restore marks it restored, a status is only linked.
@@ -915,9 +1017,13 @@ alarm_stack(struct alarm_engine *e, struct alarm_open *o,
 		restored = 1;
 	else if (q == EVQ_NEW && o->restored)
 		restored = 0;
-	if (store_alarm_stack_event(e->store, o->id, in->received_ms, inc,
-	    restored, in->event_id) == -1 ||
-	    store_alarm_link(e->store, o->id, in->event_id) == -1)
+	if (restored < 0)
+		alarm_pend_add(e, o, in->received_ms, inc, in->event_id);
+	else if (alarm_pend_settle(e, o) == -1 ||
+	    store_alarm_stack_event(e->store, o->id, in->received_ms, inc,
+	    restored, in->event_id) == -1)
+		return -1;
+	if (store_alarm_link(e->store, o->id, in->event_id) == -1)
 		return -1;
 	if (restored == 1 && alarm_audit(e, &actor_pcod, "alarm.restore", o->id,
 	    in->ev->text, NULL) == -1)
@@ -955,10 +1061,10 @@ alarm_unknown_stack(struct alarm_engine *e, struct alarm_open *o,
     const struct alarm_input *in)
 {
 	if (store_alarm_account(e->store, o->id, in->account,
-	    in->received_ms) == -1 ||
-	    store_alarm_stack_event(e->store, o->id, in->received_ms, 1, -1,
-	    in->event_id) == -1 ||
-	    store_alarm_link(e->store, o->id, in->event_id) == -1)
+	    in->received_ms) == -1)
+		return -1;
+	alarm_pend_add(e, o, in->received_ms, 1, in->event_id);
+	if (store_alarm_link(e->store, o->id, in->event_id) == -1)
 		return -1;
 	alarm_touch_stack(e, o);
 	return 0;
@@ -1825,6 +1931,7 @@ alarm_engine_new(struct event_base *base, struct store *store,
 	e->nbuckets = ALARM_BUCKETS_MIN;
 	e->tab = xcalloc(e->nbuckets, sizeof(*e->tab));
 	e->gen = 1;
+	batch_set_seal_hook(batch, alarm_pend_flush, e);
 	return e;
 }
 
@@ -1839,6 +1946,8 @@ alarm_engine_free(struct alarm_engine *e)
 	/* The batch's waiter lists point at us. */
 	if (e->waiting || e->npubs > 0)
 		batch_flush(e->batch);
+	batch_set_seal_hook(e->batch, NULL, NULL);
+	free(e->pend);
 	if (e->timer != NULL)
 		event_free(e->timer);
 	alarm_undo_forget(e);

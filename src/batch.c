@@ -91,6 +91,8 @@ struct batch {
 	void			*ok_arg;
 	batch_hook_fn		 open_hook;
 	void			*open_arg;
+	batch_seal_fn		 seal_hook;	/* writes deferred to the commit */
+	void			*seal_arg;
 };
 
 static int	batch_commit(struct batch *);
@@ -290,6 +292,11 @@ batch_commit(struct batch *b)
 
 	if (!b->open)
 		return 0;
+	/* What was held back to be written once: a failure fails the batch. */
+	if (b->seal_hook != NULL && b->seal_hook(b->seal_arg) == -1) {
+		batch_abort(b);
+		return -1;
+	}
 	/* A failure is reported, coalesced, by the fail hook. */
 	ok = store_commit(b->store) == 0;
 	batch_seal(b, ok);
@@ -520,6 +527,14 @@ int
 batch_unsynced(const struct batch *b)
 {
 	return b->nsealed;
+}
+
+/* Who writes last into every batch, just before COMMIT. */
+void
+batch_set_seal_hook(struct batch *b, batch_seal_fn fn, void *arg)
+{
+	b->seal_hook = fn;
+	b->seal_arg = arg;
 }
 
 /* Who writes first into every batch that opens. */

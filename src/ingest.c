@@ -61,6 +61,9 @@ struct ingest {
 	int64_t			 seen_next;	/* frame ids still to read back */
 	int64_t			 seen_last;
 	int64_t			 seen_from_ms;	/* the read-back holds frames from then on */
+	time_t			 nak_time;	/* the second nak was built for */
+	int			 naklen;	/* 0: none built yet */
+	char			 nak[64];	/* the NAK of that second */
 	struct dc09_content	 content;	/* scratch, too big for the stack */
 	struct event		 ev[INGEST_MAX_EVENTS];
 };
@@ -338,13 +341,23 @@ ingest_reject_duh(const struct ingest_frame *f, uint64_t *counter,
 	ingest_log_reject(f, "DUH", reason);
 }
 
-/* Fill ans with the ACK, to be sent once the batch commits. */
+/*
+ * Fill ans with the ACK, to be sent once the batch commits, and the NAK
+ * sent instead if it fails.  A NAK names no frame, only the second: it is
+ * built once a second, not for every frame.
+ */
 static void
-ingest_ack(const struct ingest_frame *f, int wait, struct ingest_answer *ans)
+ingest_ack(struct ingest *ig, const struct ingest_frame *f, int wait,
+    struct ingest_answer *ans)
 {
 	ans->len = dc09_build_answer(DC09_ID_ACK, &f->m, f->key, f->now, ans->buf,
 	    sizeof(ans->buf));
-	ans->naklen = dc09_build_nak(f->now, ans->nak, sizeof(ans->nak));
+	if (ig->naklen <= 0 || ig->nak_time != f->now) {
+		ig->naklen = dc09_build_nak(f->now, ig->nak, sizeof(ig->nak));
+		ig->nak_time = f->now;
+	}
+	memcpy(ans->nak, ig->nak, sizeof(ans->nak));
+	ans->naklen = ig->naklen;
 	ans->is_nak = 0;
 	ans->wait_commit = wait;
 	ans->events = 0;
@@ -617,7 +630,7 @@ ingest_accept(struct ingest *ig, struct ingest_frame *f, int nev,
 		    f->peer->addr, f->m.seq, f->m.acct);
 	}
 	/* A duplicate's original may sit in this same uncommitted batch. */
-	ingest_ack(f, 1, ans);
+	ingest_ack(ig, f, 1, ans);
 	ans->events = rc == 1 ? nev : 0;
 	ig->batch_events += ans->events;
 }
@@ -771,7 +784,7 @@ ingest_frame(struct ingest *ig, const char *raw, size_t len,
 		return;
 	if (f.m.id == DC09_ID_NULL) {
 		pcod_stats.link_tests++;
-		ingest_ack(&f, 0, ans);
+		ingest_ack(ig, &f, 0, ans);
 		return;
 	}
 	/* A payload detail is never a DUH: what is not understood is stored. */

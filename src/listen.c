@@ -39,6 +39,12 @@
 
 /* Answers queued by a peer that is not reading: past this, it is dropped. */
 #define CONN_MAX_OUTPUT		(256 * 1024)
+/*
+ * The kernel's send buffer of a panel socket (it doubles it).  Answers are
+ * tens of bytes; left to autotuning, a panel that does not read would have
+ * the kernel hold up to tcp_wmem's 4 MB for it before CONN_MAX_OUTPUT counts.
+ */
+#define CONN_SNDBUF		(32 * 1024)
 /* Bytes one read of a plain TCP connection takes (on the stack). */
 #define CONN_RECV_BUF		16384
 /* Input kept per connection at most; reading pauses above it. */
@@ -67,10 +73,17 @@ enum conn_state {
 	CONN_DEAD		/* socket gone; freed when its batch completes */
 };
 
+/* A UDP answer's destination: IPv4 or IPv6 (sockaddr_storage is 128 bytes). */
+union answer_to {
+	struct sockaddr		sa;
+	struct sockaddr_in	sin;
+	struct sockaddr_in6	sin6;
+};
+
 /* One queued answer; UDP answers carry their destination. */
 struct answer {
 	struct ingest_answer	 a;
-	struct sockaddr_storage	 to;
+	union answer_to		 to;
 	socklen_t		 tolen;
 	uint64_t		 batch;		/* batch_id() it waits for */
 };
@@ -93,7 +106,8 @@ struct listener;
 struct conn {
 	uint64_t		 id;
 	struct listener		*l;		/* not owned */
-	struct bufferevent	*bev;		/* owned; NULL once dead */
+	struct bufferevent	*bev;		/* TLS: owned; NULL once dead */
+	evutil_socket_t		 fd;		/* plain TCP: owned; -1 once dead */
 	enum conn_state		 state;
 	char			 peer[64];	/* "addr:port" */
 	char			 addr[48];	/* address only, for the per-address limit */
@@ -102,6 +116,10 @@ struct conn {
 	struct event		*timer;		/* frame and idle deadlines; owned */
 	struct event		*rev;		/* plain TCP: reads; owned; NULL TLS */
 	struct evbuffer		*partial;	/* plain TCP: an unfinished frame; owned */
+	struct evbuffer		*out;		/* plain TCP: answers the socket did not
+						   take yet; owned; NULL when none */
+	struct event		*wev;		/* plain TCP: writable while out is
+						   not empty; owned; NULL otherwise */
 	int64_t			 progress_ms;	/* accepted or last complete frame */
 	int64_t			 frame_ms;	/* first byte of a pending frame; 0: none */
 	int			 handshaking;	/* TLS: handshake not done yet */
@@ -144,6 +162,7 @@ struct listeners {
 static void	conn_free(struct conn *, const char *reason);
 static void	conn_flush(struct conn *);
 static void	conn_eventcb(struct bufferevent *, short, void *);
+static void	conn_wevcb(evutil_socket_t, short, void *);
 static int	listen_nconns(const struct listeners *);
 
 /* Monotonic milliseconds, for the deadlines of connections and NAK buckets. */
@@ -171,11 +190,14 @@ answerq_push(struct answerq *q, struct batch *b, const struct ingest_answer *a,
 	id = a->wait_commit || q->n == 0 ? batch_id(b) : q->q[q->n - 1].batch;
 
 	if (q->n == q->cap) {
-		q->cap = q->cap ? q->cap * 2 : 2;
+		/* One at first: most panels have one frame in flight. */
+		q->cap = q->cap ? q->cap * 2 : 1;
 		q->q = xreallocarray(q->q, q->cap, sizeof(*q->q));
 	}
 	e = &q->q[q->n++];
 	e->a = *a;
+	if (to != NULL && tolen > sizeof(e->to))
+		tolen = 0;	/* not IPv4/6: cannot be answered */
 	if (to != NULL)
 		memcpy(&e->to, to, tolen);
 	e->tolen = tolen;
@@ -261,26 +283,71 @@ conn_destroy(struct conn *c)
 	free(c);
 }
 
+/* Bytes of answers written but not yet taken by the socket. */
+static size_t
+conn_outlen(const struct conn *c)
+{
+	if (c->bev != NULL)
+		return evbuffer_get_length(bufferevent_get_output(c->bev));
+	return c->out != NULL ? evbuffer_get_length(c->out) : 0;
+}
+
+/*
+ * Plain TCP: keep what the socket did not take, and wait until it is
+ * writable.  A peer that takes nothing for CONN_WRITE_TIMEOUT is dropped.
+ */
+static void
+conn_queue_out(struct conn *c, const char *buf, size_t len)
+{
+	struct timeval	wtv = { CONN_WRITE_TIMEOUT, 0 };
+
+	if (c->out == NULL && (c->out = evbuffer_new()) == NULL)
+		fatalx("conn_queue_out: out of memory");
+	if (c->wev == NULL && (c->wev = event_new(c->l->ls->base, c->fd,
+	    EV_WRITE | EV_PERSIST, conn_wevcb, c)) == NULL)
+		fatalx("conn_queue_out: out of memory");
+	if (evbuffer_add(c->out, buf, len) != 0)
+		fatalx("conn_queue_out: out of memory");
+	if (!event_pending(c->wev, EV_WRITE, NULL))
+		event_add(c->wev, &wtv);
+}
+
+/* Plain TCP: everything written is out; release the buffer and the event. */
+static void
+conn_out_done(struct conn *c)
+{
+	if (c->wev != NULL)
+		event_free(c->wev);
+	c->wev = NULL;
+	if (c->out != NULL)
+		evbuffer_free(c->out);
+	c->out = NULL;
+}
+
 /*
  * Send answers: straight to the socket when nothing is queued before them,
  * which spares the two epoll_ctl calls a buffered write costs per answer;
- * whatever the socket does not take goes through the bufferevent.
+ * whatever the socket does not take waits in c->out (plain TCP) or in the
+ * bufferevent (TLS).
  */
 static void
 conn_send(struct conn *c, const char *buf, size_t len)
 {
-	struct evbuffer	*out = bufferevent_get_output(c->bev);
 	ssize_t		 n = 0;
 
 	if (len == 0)
 		return;
-	if (c->l->proto != LISTEN_TLS && evbuffer_get_length(out) == 0) {
-		n = send(bufferevent_getfd(c->bev), buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (c->bev != NULL) {
+		bufferevent_write(c->bev, buf, len);
+		return;
+	}
+	if (conn_outlen(c) == 0) {
+		n = send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0)
-			n = 0;	/* EAGAIN or an error: the bufferevent retries and reports */
+			n = 0;	/* EAGAIN or an error: the write event retries and reports */
 	}
 	if ((size_t)n < len)
-		bufferevent_write(c->bev, buf + n, len - (size_t)n);
+		conn_queue_out(c, buf + n, len - (size_t)n);
 }
 
 /* A batch holding this connection's frames is decided: send its answers in order. */
@@ -331,7 +398,7 @@ conn_committed(int ok, void *arg)
 static void
 conn_flush(struct conn *c)
 {
-	size_t	out = evbuffer_get_length(bufferevent_get_output(c->bev));
+	size_t	out = conn_outlen(c);
 
 	if (out > CONN_MAX_OUTPUT)
 		conn_free(c, "peer does not read its answers");
@@ -591,9 +658,29 @@ conn_recvcb(evutil_socket_t fd, short what, void *arg)
 	if (n > 0)
 		conn_input(c, buf, (size_t)n);
 	else if (n == 0)
-		conn_eventcb(c->bev, BEV_EVENT_READING | BEV_EVENT_EOF, c);
+		conn_eventcb(NULL, BEV_EVENT_READING | BEV_EVENT_EOF, c);
 	else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-		conn_eventcb(c->bev, BEV_EVENT_READING | BEV_EVENT_ERROR, c);
+		conn_eventcb(NULL, BEV_EVENT_READING | BEV_EVENT_ERROR, c);
+}
+
+/* Plain TCP: the socket takes more of the queued answers, or timed out. */
+static void
+conn_wevcb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+
+	if (what & EV_TIMEOUT) {
+		conn_eventcb(NULL, BEV_EVENT_WRITING | BEV_EVENT_TIMEOUT, c);
+		return;
+	}
+	if (evbuffer_write(c->out, fd) < 0 && errno != EAGAIN &&
+	    errno != EWOULDBLOCK && errno != EINTR) {
+		conn_eventcb(NULL, BEV_EVENT_WRITING | BEV_EVENT_ERROR, c);
+		return;
+	}
+	if (evbuffer_get_length(c->out) == 0)
+		conn_out_done(c);
+	conn_flush(c);
 }
 
 /* No more reading from this connection. */
@@ -620,7 +707,7 @@ conn_error(struct conn *c, char *reason, size_t sz)
 	unsigned long	e = 0;
 	char		buf[120];
 
-	if (c->l->proto == LISTEN_TLS)
+	if (c->bev != NULL && c->l->proto == LISTEN_TLS)
 		e = bufferevent_get_openssl_error(c->bev);
 	if (e != 0) {
 		ERR_error_string_n(e, buf, sizeof(buf));
@@ -654,7 +741,7 @@ conn_eventcb(struct bufferevent *bev, short what, void *arg)
 		/* Only writes have a bufferevent timeout; reads have conn_timercb. */
 		conn_free(c, "write timeout");
 	} else if ((what & BEV_EVENT_EOF) && (c->aq.n > 0 ||
-	    evbuffer_get_length(bufferevent_get_output(bev)) > 0)) {
+	    conn_outlen(c) > 0)) {
 		/* A one-shot panel may half-close before its ACK is out. */
 		c->state = CONN_DRAINING;
 		c->drain_reason = "closed by peer";
@@ -689,8 +776,13 @@ conn_free(struct conn *c, const char *reason)
 	if (c->partial != NULL)
 		evbuffer_free(c->partial);
 	c->partial = NULL;
-	bufferevent_free(c->bev);
+	conn_out_done(c);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);	/* closes the socket */
+	else
+		evutil_closesocket(c->fd);
 	c->bev = NULL;
+	c->fd = -1;
 	c->state = CONN_DEAD;
 	if (c->aq.ndefer == 0)
 		conn_destroy(c);
@@ -698,62 +790,93 @@ conn_free(struct conn *c, const char *reason)
 		event_base_loopbreak(l->ls->base);
 }
 
-/* A plain or TLS bufferevent for an accepted socket; NULL on failure. */
-static struct bufferevent *
-conn_bufferevent(struct listener *l, evutil_socket_t fd)
+/*
+ * TLS: a bufferevent does the handshake, reads and writes.  0, or -1 with
+ * the socket closed.
+ */
+static int
+conn_setup_tls(struct conn *c, evutil_socket_t fd)
 {
-	SSL	*ssl;
+	struct listener	*l = c->l;
+	struct timeval	 wtv = { CONN_WRITE_TIMEOUT, 0 };
+	SSL		*ssl;
 
-	if (l->proto != LISTEN_TLS)
-		return bufferevent_socket_new(l->ls->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if ((ssl = SSL_new(l->ssl_ctx)) == NULL)
-		return NULL;
-	/* The bufferevent owns ssl from here on, and frees it with itself. */
-	return bufferevent_openssl_socket_new(l->ls->base, fd, ssl,
+	if ((ssl = SSL_new(l->ssl_ctx)) == NULL) {
+		evutil_closesocket(fd);
+		return -1;
+	}
+	/* The bufferevent owns ssl and fd from here on, and frees them with itself. */
+	c->bev = bufferevent_openssl_socket_new(l->ls->base, fd, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL)
+		return -1;
+	bufferevent_setcb(c->bev, conn_readcb, conn_writecb, conn_eventcb, c);
+	/* Reads are timed by conn_timercb: frames, not bytes, count as progress. */
+	bufferevent_set_timeouts(c->bev, NULL, &wtv);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, CONN_READ_HIWAT);
+	bufferevent_enable(c->bev, EV_READ);
+	return 0;
 }
 
-/* Set up the buffered connection of an accepted socket. */
+/*
+ * Plain TCP: no bufferevent (about 1.1 KB a connection with its two
+ * buffers), a read event on the socket; a write buffer only while the
+ * socket does not take the answers.  0, or -1 with the socket closed.
+ */
+static int
+conn_setup_plain(struct conn *c, evutil_socket_t fd)
+{
+	c->fd = fd;
+	c->rev = event_new(c->l->ls->base, fd, EV_READ | EV_PERSIST,
+	    conn_recvcb, c);
+	if (c->rev == NULL || event_add(c->rev, NULL) != 0) {
+		if (c->rev != NULL)
+			event_free(c->rev);
+		c->rev = NULL;
+		evutil_closesocket(fd);
+		return -1;
+	}
+	return 0;
+}
+
+/* Set up the connection of an accepted socket. */
 static void
 conn_new(struct listener *l, evutil_socket_t fd, const char *peer,
     const char *addr)
 {
 	struct conn	*c;
-	struct timeval	 wtv = { CONN_WRITE_TIMEOUT, 0 };
-	int		 one = 1;
+	int		 one = 1, sndbuf = CONN_SNDBUF, rc;
 
 	/* ACKs are tiny and must not wait for Nagle behind the panel's delayed ACK. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	c = xcalloc(1, sizeof(*c));
 	c->id = ++l->ls->next_id;
 	c->l = l;
+	c->fd = -1;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	snprintf(c->addr, sizeof(c->addr), "%s", addr);
-	c->bev = conn_bufferevent(l, fd);
-	if (c->bev != NULL && l->proto != LISTEN_TLS && ((c->rev = event_new(
-	    l->ls->base, fd, EV_READ | EV_PERSIST, conn_recvcb, c)) == NULL ||
-	    event_add(c->rev, NULL) != 0)) {
+	if (l->proto == LISTEN_TLS)
+		rc = conn_setup_tls(c, fd);
+	else
+		rc = conn_setup_plain(c, fd);
+	if (rc == 0 && (c->timer = evtimer_new(l->ls->base, conn_timercb,
+	    c)) == NULL) {
 		if (c->rev != NULL)
 			event_free(c->rev);
-		bufferevent_free(c->bev);	/* closes fd */
-		fd = -1;
-		c->bev = NULL;
+		if (c->bev != NULL)
+			bufferevent_free(c->bev);
+		else
+			evutil_closesocket(fd);
+		rc = -1;
 	}
-	if (c->bev == NULL) {
+	if (rc != 0) {
 		if (log_limit_allow(LOG_LIMIT_CONN))
 			log_warnx("conn=%llu peer=%s: cannot set up the "
 			    "connection", (unsigned long long)c->id, peer);
-		evutil_closesocket(fd);
 		free(c);
 		return;
 	}
-	bufferevent_setcb(c->bev, conn_readcb, conn_writecb, conn_eventcb, c);
-	/* Reads are timed by conn_timercb: frames, not bytes, count as progress. */
-	bufferevent_set_timeouts(c->bev, NULL, &wtv);
-	bufferevent_setwatermark(c->bev, EV_READ, 0, CONN_READ_HIWAT);
-	if (l->proto == LISTEN_TLS)
-		bufferevent_enable(c->bev, EV_READ);
-	c->timer = evtimer_new(l->ls->base, conn_timercb, c);
 	c->progress_ms = listen_now_ms();
 	/* A TLS handshake must be done within frame-timeout, like a frame. */
 	c->handshaking = l->proto == LISTEN_TLS;
@@ -872,12 +995,11 @@ listen_errorcb(struct evconnlistener *evl, void *arg)
 /* Send one answer datagram; a full socket buffer drops it (the panel retries). */
 static void
 udp_send(struct listener *l, const char *buf, int len,
-    const struct sockaddr_storage *to, socklen_t tolen)
+    const struct sockaddr *to, socklen_t tolen)
 {
 	if (len <= 0)
 		return;
-	if (sendto(l->fd, buf, (size_t)len, MSG_DONTWAIT, (const struct sockaddr *)to,
-	    tolen) == -1 && log_limit_allow(LOG_LIMIT_REFUSAL))
+	if (sendto(l->fd, buf, (size_t)len, MSG_DONTWAIT, to, tolen) == -1 && log_limit_allow(LOG_LIMIT_REFUSAL))
 		log_debug("listener=\"%s\" sendto: %s", l->name, strerror(errno));
 }
 
@@ -894,7 +1016,9 @@ udp_committed(int ok, void *arg)
 	k = answerq_ready(&l->aq, batch_done_id(l->ls->batch));
 	for (i = 0; i < k; i++) {
 		answer_bytes(&l->aq.q[i].a, ok, &buf, &len);
-		udp_send(l, buf, len, &l->aq.q[i].to, l->aq.q[i].tolen);
+		if (l->aq.q[i].tolen > 0)
+			udp_send(l, buf, len, &l->aq.q[i].to.sa,
+			    l->aq.q[i].tolen);
 	}
 	answerq_drop(&l->aq, k);
 }
@@ -976,7 +1100,8 @@ udp_datagram(struct listener *l, const char *buf, size_t n,
 	}
 	if (!a.wait_commit) {
 		if (!a.is_nak || udp_nak_allowed(l, from))
-			udp_send(l, a.buf, a.len, from, fromlen);
+			udp_send(l, a.buf, a.len, (const struct sockaddr *)from,
+			    fromlen);
 		return;
 	}
 	if (answerq_push(&l->aq, l->ls->batch, &a, from, fromlen))

@@ -6,6 +6,7 @@ memory no longer holds, and a frame past the window is a new event."""
 
 import resource
 import signal
+import socket
 import time
 
 import pcotest as pt
@@ -94,6 +95,69 @@ def many_keys_one_account(t):
         t.eq(acks, resent, "every resend ACKed")
     t.eq(dups(p), resent, "every resend recognised")
     t.eq(len(p.events(account="3456", limit=n * 2)), n, "each event stored once")
+
+
+def slow_reader(port, rcvbuf=4096):
+    """A TcpPanel with a small receive buffer, so that unread answers soon
+    stay in pcod's own write buffer instead of the kernel's."""
+    c = pt.TcpPanel.__new__(pt.TcpPanel)
+    c.timeout = 10.0
+    c.buf = b""
+    c.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    c.sock.settimeout(10.0)
+    c.sock.connect((pt.HOST, port))
+    return c
+
+
+@T.test
+def panel_reading_late_gets_every_answer_in_order(t):
+    """Plain TCP writes answers itself: what the socket does not take waits
+    in pcod and goes out, in order, when the panel reads again."""
+    p = Pcod()
+    n = 8000                    # 240 KB of ACKs, where the kernel takes 64 KB
+    c = slow_reader(p.tcp_port)
+    try:
+        c.send(b"".join(pt.sia(i % 9999 + 1, "6789", "Nri1/BA%d" % (i + 1))
+                        for i in range(n)))
+        # all stored (and answered into the buffers) before reading any
+        t.check(pt.wait_for(lambda: num(p.counters().get("events")) >= n, timeout=30),
+                "all frames stored while the panel does not read", p.counters())
+        time.sleep(0.3)
+        seqs = [c.read() for _ in range(n)]
+        t.eq([(a.token, a.seq) for a in seqs if a.token != "ACK"], [], "only ACKs")
+        t.eq([int(a.seq) for a in seqs], [i % 9999 + 1 for i in range(n)],
+             "every ACK, in the order of the frames")
+        t.eq(c.exchange(pt.sia(n + 1, "6789", "Nri1/BA0")).token, "ACK",
+             "and the connection goes on")
+    finally:
+        c.close()
+    t.check("peer does not read" not in p.log(), "the panel was not dropped")
+
+
+@T.test
+def panel_never_reading_is_dropped(t):
+    """A panel that sends and never reads is closed once 256 KiB of answers
+    wait for it; its frames are stored, and other panels are served."""
+    p = Pcod(conf={"listen tcp": "127.0.0.1:{tcp} idle-timeout 60 max-frame 1024 "
+                                 "max-connections 100 max-per-address 64"})
+    c = slow_reader(p.tcp_port)
+    sent = 0
+    try:
+        for k in range(30):
+            c.send(b"".join(pt.sia((k * 1000 + i) % 9999 + 1, "7890",
+                                   "Nri1/BA%d" % (k * 1000 + i)) for i in range(1000)))
+            sent += 1000
+    except OSError:
+        pass                    # pcod closed it while we were still sending
+    t.check(pt.wait_for(lambda: "peer does not read its answers" in p.log(), timeout=30),
+            "the panel is dropped with a reason", p.log()[-600:])
+    t.check(sent >= 6000, "after thousands of unread answers", sent)
+    c.close()
+    with p.tcp() as d:
+        t.eq(d.exchange(pt.sia(1, "7891", "Nri1/BA01")).token, "ACK",
+             "another panel is answered")
+    t.eq(num(p.counters().get("connections_open")), 0, "nothing left open")
 
 
 def nofile(pid):

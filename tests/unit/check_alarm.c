@@ -389,6 +389,67 @@ START_TEST(test_stack_flood)
 }
 END_TEST
 
+/*
+ * A storm: hundreds of events stacked on one alarm in one batch are counted
+ * in memory and written once before COMMIT; a restore between them writes
+ * in order; a failed batch counts nothing; unknown accounts likewise.
+ */
+START_TEST(test_stack_coalesced)
+{
+	json_t	*ev;
+	int64_t	 id, uid, seen = 0;
+	int	 i;
+
+	feed("1234", 0, EVC_BURGLARY, EVQ_NEW, 5);
+	flush();
+	id = only_alarm("open");
+	for (i = 0; i < 300; i++) {
+		now_ms += 10;
+		feed("1234", 0, EVC_BURGLARY, i == 150 ? EVQ_RESTORE : EVQ_NEW, 5);
+	}
+	flush();
+	ck_assert_int_eq(col(id, "count"), 1 + 299);
+	ck_assert_int_eq(col(id, "last_ms"), T0 + 3000);
+	ck_assert_int_eq(col(id, "restored"), 0);	/* active again after it */
+	ck_assert_ptr_nonnull(ev = store_alarm_events(st, id, 1000));
+	ck_assert_int_eq(json_array_size(ev), 301);	/* the event range is whole */
+	json_decref(ev);
+	/* a failed batch: none of its stacks is counted, the next one is */
+	for (i = 0; i < 50; i++)
+		feed("1234", 0, EVC_BURGLARY, EVQ_NEW, 5);
+	batch_abort(bt);
+	ck_assert_int_eq(col(id, "count"), 300);
+	now_ms += 1000;
+	feed("1234", 0, EVC_BURGLARY, EVQ_NEW, 5);
+	flush();
+	ck_assert_int_eq(col(id, "count"), 301);
+	ck_assert_int_eq(col(id, "last_ms"), T0 + 4000);
+	ev = store_alarm_events(st, id, 1000);
+	ck_assert_int_eq(json_array_size(ev), 302);
+	json_decref(ev);
+	/* unknown accounts: one alarm, every event counted, in one batch */
+	for (i = 0; i < 100; i++) {
+		char	acct[16];
+
+		snprintf(acct, sizeof(acct), "F%03d", i % 7);
+		feed_as(acct, 0, EVC_BURGLARY, EVQ_NEW, 1, 1);
+	}
+	flush();
+	ev = open_alarms("open");
+	ck_assert_int_eq(json_array_size(ev), 2);
+	json_decref(ev);
+	uid = id + 1;
+	ck_assert_int_eq(col(uid, "count"), 100);
+	ck_assert_ptr_nonnull(ev = store_alarm_accounts(st, uid, 100, &seen));
+	ck_assert_int_eq(seen, 7);
+	ck_assert_int_eq(json_array_size(ev), 7);
+	json_decref(ev);
+	ev = store_alarm_events(st, uid, 1000);
+	ck_assert_int_eq(json_array_size(ev), 100);
+	json_decref(ev);
+}
+END_TEST
+
 /* The test's "is anybody subscribed" answer. */
 static int listening;
 
@@ -1263,6 +1324,7 @@ alarm_suite(void)
 	tcase_add_test(tc, test_classify);
 	tcase_add_test(tc, test_stack);
 	tcase_add_test(tc, test_stack_flood);
+	tcase_add_test(tc, test_stack_coalesced);
 	tcase_add_test(tc, test_nobody_listens);
 	tcase_add_test(tc, test_stack_by_site);
 	tcase_add_test(tc, test_restore);
