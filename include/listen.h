@@ -13,8 +13,6 @@ struct listeners;
 /* Bind every listener of cfg.  NULL with err set ("listen tcp 0.0.0.0:7000: ..."). */
 struct listeners	*listen_start(struct event_base *, const struct config *,
 			    struct ingest *, struct batch *, char *err, size_t errsz);
-/* pcod -n: load every TLS certificate and key.  0 or -1 with err set. */
-int			 listen_check(const struct config *, char *err, size_t errsz);
 /* Take the limits of a reloaded configuration for listeners it still has. */
 void			 listen_reconfigure(struct listeners *, const struct config *);
 /* Stop accepting connections and datagrams (shutdown). */

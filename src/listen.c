@@ -1193,26 +1193,6 @@ fail:
 	return -1;
 }
 
-/* For pcod -n: can every TLS listener load its certificate and key?  0 or -1. */
-int
-listen_check(const struct config *cfg, char *err, size_t errsz)
-{
-	struct listener	l;
-	size_t		i;
-	int		rc = 0;
-
-	for (i = 0; i < cfg->nlisteners && rc == 0; i++) {
-		if (cfg->listeners[i].proto != LISTEN_TLS)
-			continue;
-		memset(&l, 0, sizeof(l));
-		l.name = xasprintf("tls %s", cfg->listeners[i].addr);
-		rc = listener_tls_ctx(&l, &cfg->listeners[i], err, errsz);
-		SSL_CTX_free(l.ssl_ctx);
-		free(l.name);
-	}
-	return rc;
-}
-
 /* Bind a UDP socket.  0 or -1. */
 static int
 listener_udp(struct listener *l, char *err, size_t errsz)
