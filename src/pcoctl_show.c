@@ -714,7 +714,25 @@ pcoctl_show_risk(json_t *result)
 	table_print(hist, risk_cols);
 }
 
-/* site assess: the new version as site risk shows one. */
+/* The protocol gaps a band change brought (site.assess's "warnings"). */
+static void
+risk_warnings(json_t *result)
+{
+	json_t	*w = json_object_get(result, "warnings"), *x;
+	size_t	 i;
+
+	if (json_array_size(w) == 0)
+		return;
+	printf("\nwarnings (%zu%s): the protocols of the new band call contacts "
+	    "the site lacks\n", json_array_size(w), json_is_true(
+	    json_object_get(result, "warnings_more")) ? "+" : "");
+	json_array_foreach(w, i, x)
+		printf("  %s\n", json_string_value(json_object_get(x, "message"))
+		    != NULL ? json_string_value(json_object_get(x, "message")) :
+		    "?");
+}
+
+/* site assess: the new version as site risk shows one, then its warnings. */
 void
 pcoctl_show_assessment(json_t *result)
 {
@@ -723,6 +741,7 @@ pcoctl_show_assessment(json_t *result)
 		return;
 	}
 	risk_show_one(result);
+	risk_warnings(result);
 }
 
 /* risk report: every site's line, the flagged ones, the sites by band. */
