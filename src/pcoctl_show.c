@@ -558,9 +558,13 @@ pcoctl_show_stats(json_t *result)
 
 	value_text(json_object_get(result, "since"), since, sizeof since);
 	value_text(json_object_get(result, "until"), until, sizeof until);
-	printf("by %s, from %s until %s; times in seconds\n\n",
+	printf("by %s, from %s until %s; times in seconds\n",
 	    json_string_value(json_object_get(result, "by")) != NULL ?
 	    json_string_value(json_object_get(result, "by")) : "?", since, until);
+	if (json_is_string(json_object_get(result, "tz")))
+		printf("days and hours in %s\n", json_string_value(
+		    json_object_get(result, "tz")));
+	printf("\n");
 	rows = json_copy(json_object_get(result, "groups"));
 	if (rows == NULL)
 		rows = json_array();
