@@ -407,7 +407,7 @@ static const struct verb verbs[] = {
 	{ "backup", NULL, "backup", pos_file, none, path_prep,
 	    pcoctl_show_object },
 	{ "archive", NULL, "archive", pos_file, archive_opts, path_prep,
-	    pcoctl_show_object },
+	    pcoctl_show_archive },
 	{ "supervision", "list", "supervision.list", none, superv_opts, NULL,
 	    pcoctl_show_supervision },
 	{ "supervision", "show", "supervision.show", pos_account, none, NULL,
