@@ -762,6 +762,9 @@ def wal_syncs_and_checkpoints(t):
             "the sum of the sync times is bounded by the slowest", (h, st))
     t.check(h["buckets"][0][0] == 0.0001 and h["buckets"][-2][0] == 10.0,
             "buckets from 100 us to 10 s", h["buckets"])
+    rc, out, err = p.pcoctl("status")
+    t.check(rc == 0 and "sync.syncs" in out and "sync.checkpoints" in out,
+            "pcoctl status shows the sync figures", [rc, out, err])
 
 if __name__ == "__main__":
     T.run()
