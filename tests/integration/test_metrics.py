@@ -765,6 +765,22 @@ def wal_syncs_and_checkpoints(t):
     rc, out, err = p.pcoctl("status")
     t.check(rc == 0 and "sync.syncs" in out and "sync.checkpoints" in out,
             "pcoctl status shows the sync figures", [rc, out, err])
+    # Each commit appends its pages to the WAL: a few hundred one-event
+    # commits grow it past the checkpoint thread's threshold.
+    t0 = time.monotonic()
+    with p.tcp() as c:
+        for i in range(600):
+            c.exchange(pt.sia(i % 9999 + 1, "1234", "Nri1/BA%02d" % (i % 99 + 1)))
+            if i % 50 == 49 and p.status()["sync"]["checkpoints"] > st["checkpoints"]:
+                break
+    t.check(pt.wait_for(lambda: p.status()["sync"]["checkpoints"] > st["checkpoints"],
+                        timeout=3), "the checkpoint thread ran (counted)",
+            [p.status()["sync"], i + 1, time.monotonic() - t0])
+    f = scrape(p)
+    t.eq(value(f, "pcod_checkpoints_total"), p.status()["sync"]["checkpoints"],
+         "checkpoints = status after they ran")
+    t.info("checkpoint after %d one-event commits, %.1f s"
+           % (i + 1, time.monotonic() - t0))
 
 if __name__ == "__main__":
     T.run()
