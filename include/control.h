@@ -19,6 +19,7 @@ struct login_guard;
 struct patrol_run;
 struct retention;
 struct backup;
+struct syncer;
 
 /* What the control commands work on; owned by main, outlives the control socket. */
 struct control_ctx {
@@ -36,6 +37,7 @@ struct control_ctx {
 	struct patrol_run	*patrol;	/* guard patrols; NULL: none */
 	struct retention	*retention;	/* the purge, for status; NULL: none */
 	struct backup		*backup;	/* backup and archive; NULL: none */
+	struct syncer		*syncer;	/* WAL syncs, checkpoints (status, metrics); NULL: none */
 };
 
 struct control;

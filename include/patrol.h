@@ -43,6 +43,9 @@ struct tz_rule	*tz_parse(const char *posix, char *err, size_t errsz);
 void		 tz_free(struct tz_rule *);
 /* The rule of an IANA name ("Europe/Prague", "UTC") from dir (NULL: /usr/share/zoneinfo). */
 struct tz_rule	*tz_load(const char *dir, const char *name, char *err, size_t errsz);
+/* The POSIX rule text of the TZif file at path ("/etc/localtime"): 0, or -1 with err. */
+int		 tz_file_rule(const char *path, char *rule, size_t rulesz,
+		    char *err, size_t errsz);
 /* UTC ms -> local broken-down time (seconds since local midnight, date, weekday 0 = Monday). */
 struct tz_local {
 	int	year, month, day;	/* month 1-12 */

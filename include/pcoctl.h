@@ -15,6 +15,7 @@ void	pcoctl_show_sites(json_t *result);
 void	pcoctl_show_protocols(json_t *result);
 void	pcoctl_show_audit(json_t *result);
 void	pcoctl_show_verify(json_t *result);
+void	pcoctl_show_archive(json_t *result);
 void	pcoctl_show_supervision(json_t *result);
 void	pcoctl_show_stats(json_t *result);
 void	pcoctl_show_document(json_t *result);

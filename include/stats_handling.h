@@ -8,12 +8,13 @@
 #include <jansson.h>
 
 struct store;
+struct tz_rule;
 
 enum stats_by {
 	STATS_BY_PRIORITY = 0,
 	STATS_BY_OPERATOR,	/* who took it (or closed it untaken) */
-	STATS_BY_DAY,		/* UTC day the alarm was received */
-	STATS_BY_HOUR		/* UTC hour */
+	STATS_BY_DAY,		/* day the alarm was received (UTC or filter's tz) */
+	STATS_BY_HOUR		/* hour (UTC or filter's tz) */
 };
 
 struct stats_filter {
@@ -21,6 +22,12 @@ struct stats_filter {
 	int64_t		until_ms;	/* and before; 0: no bound */
 	int		priority;	/* 0: any */
 	enum stats_by	by;
+	/*
+	 * day, hour: the zone whose local days and hours group the alarms
+	 * (each alarm by the offset in force when it came in, so a day of a
+	 * DST change has 23 or 25 hours); NULL: UTC.
+	 */
+	const struct tz_rule *tz;
 };
 
 /* A set of durations, in tenths of a second (rounded half up). */
@@ -44,6 +51,13 @@ int	store_stats_share(const int64_t *sorted_ms, size_t n, size_t total,
 /* "priority", "operator", "day", "hour"; -1 for anything else. */
 int	store_stats_by_parse(const char *);
 const char *store_stats_by_name(enum stats_by);
+
+/*
+ * The group of an alarm received at ms by day or hour in tz (NULL: UTC):
+ * "2026-10-25", "2026-10-25T02:00+02:00" (with tz; "...T02:00Z" without).
+ */
+void	store_stats_local_key(const struct tz_rule *tz, enum stats_by by,
+	    int64_t ms, char *buf, size_t bufsz);
 
 /*
  * stats.handling over the committed alarms received in the filter's period:

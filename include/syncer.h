@@ -41,5 +41,12 @@ int64_t		 syncer_last_ms(struct syncer *);
 /* Counters for status: syncs done, the slowest (ms), checkpoints run. */
 void		 syncer_stats(struct syncer *, uint64_t *syncs,
 		    int64_t *max_ms, uint64_t *ckpts);
+struct histo;
+/*
+ * A copy of the histogram of sync times in microseconds (every sync,
+ * failed ones too), taken under the syncer's lock: the sync thread
+ * observes it, the loop reads only such copies.
+ */
+void		 syncer_sync_histo(struct syncer *, struct histo *out);
 
 #endif

@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "conf.h"
 #include "control.h"
+#include "handling.h"
 #include "log.h"
 #include "risk.h"
 #include "site.h"
@@ -144,13 +145,59 @@ risk_site_units(struct control_ctx *ctx, int64_t site, struct cmd_err *err)
 	return units != NULL ? units : json_array();
 }
 
+/* The bands of site's current assessment in the batch (a new reference; json_null none). */
+static json_t *
+risk_bands_current(struct control_ctx *ctx, int64_t site)
+{
+	json_t	*row = store_risk_get(ctx->store, 0, site, 0), *b;
+
+	if (row == NULL)
+		return NULL;
+	b = json_object_get(json_object_get(row, "result"), "bands");
+	b = b != NULL ? json_incref(b) : json_null();
+	json_decref(row);
+	return b;
+}
+
+/*
+ * After an assessment moved site into other bands (in the batch): the call
+ * steps of the protocols that now reach it against its call list, as
+ * site.contact.remove and protocol.put check them.  A band change is never
+ * refused; the gaps go into row's "warnings" (and "warnings_more") and the
+ * log.  0, or -1 on a storage error.
+ */
+static int
+risk_band_gaps(struct control_ctx *ctx, int64_t site, json_t *row)
+{
+	json_t	*gaps;
+	size_t	 n;
+
+	if ((gaps = store_protocol_gaps(ctx->store, 0, site, HANDLING_GAPS_MAX +
+	    1)) == NULL)
+		return -1;
+	if ((n = json_array_size(gaps)) > HANDLING_GAPS_MAX)
+		json_array_remove(gaps, HANDLING_GAPS_MAX);
+	if (n > 0) {
+		log_warnx("control: site %" PRId64 " moved to another risk band: "
+		    "%s%zu call step(s) of the protocols that reach it name a "
+		    "contact it lacks", site, n > HANDLING_GAPS_MAX ?
+		    "more than " : "", json_array_size(gaps));
+		json_object_set_new(row, "warnings", handling_gap_warnings(gaps,
+		    0));
+		if (n > HANDLING_GAPS_MAX)
+			json_object_set_new(row, "warnings_more", json_true());
+	}
+	json_decref(gaps);
+	return 0;
+}
+
 /* Check, evaluate and store one assessment of site; audited.  Its row in *row. */
 static int
 risk_assess(struct control_ctx *ctx, const struct actor *who, int64_t site,
     const json_t *args, json_t **row, struct cmd_err *err)
 {
 	json_t	*units = NULL, *tables = NULL, *doc = NULL, *result = NULL, *d;
-	json_t	*at = json_object_get(args, "assessed_at");
+	json_t	*before = NULL, *at = json_object_get(args, "assessed_at");
 	json_t	*until = json_object_get(args, "valid_until");
 	int64_t	 now = clock_now_ms(), assessed, id;
 	char	 msg[256], oid[24];
@@ -177,6 +224,10 @@ risk_assess(struct control_ctx *ctx, const struct actor *who, int64_t site,
 	if (json_object_get(result, "points") != NULL)
 		json_object_set_new(json_object_get(result, "points"), "tables",
 		    json_integer(tv));
+	if ((before = risk_bands_current(ctx, site)) == NULL) {
+		cmd_fail(err, "storage", "%s", store_errmsg(ctx->store));
+		goto fail;
+	}
 	if (store_risk_put(ctx->store, site, doc, result, assessed,
 	    json_is_integer(until) ? json_integer_value(until) : 0, who->name,
 	    now, &id, &version) != 0)
@@ -193,9 +244,17 @@ risk_assess(struct control_ctx *ctx, const struct actor *who, int64_t site,
 		rc = -1;
 		goto fail;
 	}
+	if (!json_equal(before, json_object_get(result, "bands")) &&
+	    risk_band_gaps(ctx, site, *row) != 0) {
+		json_decref(*row);
+		*row = NULL;
+		rc = cmd_fail(err, "storage", "%s", store_errmsg(ctx->store));
+		goto fail;
+	}
 	log_info("control: site %" PRId64 " assessed (version %d) by %s", site,
 	    version, who->name);
 fail:
+	json_decref(before);
 	json_decref(units);
 	json_decref(tables);
 	json_decref(doc);

@@ -8,14 +8,36 @@
 
 #include "cmd.h"
 #include "control.h"
+#include "patrol.h"
 #include "stats_handling.h"
 #include "store.h"
+
+/*
+ * The zone of a request: a POSIX TZ rule ("CET-1CEST,M3.5.0,M10.5.0/3"),
+ * or an IANA name from the system's zoneinfo; NULL with msg.
+ */
+static struct tz_rule *
+stats_tz(const char *s, char *msg, size_t msgsz)
+{
+	struct tz_rule	*tz;
+	char		 err2[160];
+
+	if ((tz = tz_parse(s, msg, msgsz)) != NULL)
+		return tz;
+	if (strchr(s, '/') != NULL || strcmp(s, "UTC") == 0) {
+		if ((tz = tz_load(NULL, s, err2, sizeof err2)) != NULL)
+			return tz;
+		snprintf(msg, msgsz, "%s", err2);
+	}
+	return NULL;
+}
 
 /* Build the filter from validated args; -1 with the reply sent. */
 static int
 stats_filter_args(struct cmd_req *req, json_t *args, struct stats_filter *f)
 {
 	json_t	*v;
+	char	 msg[160];
 	int	 by;
 
 	memset(f, 0, sizeof(*f));
@@ -34,7 +56,13 @@ stats_filter_args(struct cmd_req *req, json_t *args, struct stats_filter *f)
 		}
 		f->by = (enum stats_by)by;
 	}
+	if ((v = json_object_get(args, "tz")) != NULL &&
+	    (f->tz = stats_tz(json_string_value(v), msg, sizeof msg)) == NULL) {
+		control_error(req, "bad_args", "argument 'tz': %s", msg);
+		return -1;
+	}
 	if (f->since_ms != 0 && f->until_ms != 0 && f->until_ms <= f->since_ms) {
+		tz_free((struct tz_rule *)f->tz);
 		control_error(req, "bad_args", "'until' must be after 'since'");
 		return -1;
 	}
@@ -47,14 +75,19 @@ cmd_stats_handling_exec(struct cmd_req *req, struct control_ctx *ctx,
     json_t *args)
 {
 	struct stats_filter	 f;
-	json_t			*r;
+	json_t			*r, *v;
 
 	if (stats_filter_args(req, args, &f) != 0)
 		return;
-	if ((r = store_stats_handling(ctx->store, &f)) == NULL) {
+	r = store_stats_handling(ctx->store, &f);
+	tz_free((struct tz_rule *)f.tz);
+	if (r == NULL) {
 		control_error(req, "storage", "%s", store_errmsg(ctx->store));
 		return;
 	}
+	v = json_object_get(args, "tz");
+	json_object_set_new(r, "tz", v != NULL ? json_incref(v) :
+	    json_string("UTC"));
 	control_reply(req, r);
 }
 
@@ -65,6 +98,7 @@ static const struct cmd_entry cmd_stats_handling_entry = {
 		{ "until", CMD_ARG_TIME, 0, 0, 0 },
 		{ "by", CMD_ARG_STRING, 0, 1, 16 },
 		{ "priority", CMD_ARG_INT, 0, 1, 99 },
+		{ "tz", CMD_ARG_STRING, 0, 1, 128 },
 		{ NULL }
 	},
 	.exec = cmd_stats_handling_exec,

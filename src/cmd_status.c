@@ -17,6 +17,7 @@
 #include "store.h"
 #include "store_alarm.h"
 #include "supervise.h"
+#include "syncer.h"
 #include "trouble.h"
 
 /* The rejected-frame counters by reason. */
@@ -171,6 +172,20 @@ status_people(struct control_ctx *ctx, json_t *r)
 	    "open", (json_int_t)open, "logged_in", (json_int_t)logged));
 }
 
+/* The WAL's syncs and checkpoints (syncer.c) so far. */
+static json_t *
+status_sync(struct syncer *s)
+{
+	uint64_t	syncs, ckpts;
+	int64_t		max_ms;
+
+	syncer_stats(s, &syncs, &max_ms, &ckpts);
+	return json_pack("{s:I,s:I,s:I,s:I,s:I}", "syncs", (json_int_t)syncs,
+	    "last_ms", (json_int_t)syncer_last_ms(s), "slowest_ms",
+	    (json_int_t)max_ms, "running_ms", (json_int_t)syncer_running_ms(s),
+	    "checkpoints", (json_int_t)ckpts);
+}
+
 /* status {} -> version, uptime, start time, counters, account count, storage state. */
 static void
 cmd_status_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
@@ -194,6 +209,8 @@ cmd_status_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
 		json_object_set_new(r, "purge", retention_status(ctx->retention));
 	if (r != NULL && ctx->backup != NULL)
 		json_object_set_new(r, "backup", backup_status(ctx->backup));
+	if (r != NULL && ctx->syncer != NULL)
+		json_object_set_new(r, "sync", status_sync(ctx->syncer));
 	if (r == NULL) {
 		control_error(req, "internal", "cannot build the status");
 		return;

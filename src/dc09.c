@@ -790,7 +790,11 @@ dc09_build(const struct dc09_out *o, char *buf, size_t cap)
 	if (!out_valid(o))
 		return -1;
 	enc = o->key != NULL && o->key->len > 0;
-	dc09_format_time(o->time, ts);
+	/* A plain ACK or DUH carries no time: most answers skip the formatting. */
+	if (enc || o->with_time)
+		dc09_format_time(o->time, ts);
+	else
+		ts[0] = '\0';
 	put_route(&w, o, enc);
 	if (enc) {
 		if (put_encrypted(&w, o, ts) == -1)

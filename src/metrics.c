@@ -35,6 +35,7 @@
 #include "store.h"
 #include "store_alarm.h"
 #include "supervise.h"
+#include "syncer.h"
 #include "trouble.h"
 #include "xmalloc.h"
 
@@ -320,6 +321,26 @@ m_store(struct evbuffer *b, const struct control_ctx *ctx,
 	    &st->ack_latency, 1000000);
 }
 
+/* The WAL's syncs and checkpoints (syncer.c); omitted without a syncer. */
+static void
+m_sync(struct evbuffer *b, const struct control_ctx *ctx)
+{
+	struct histo	h;
+	uint64_t	syncs, ckpts;
+	int64_t		max_ms;
+
+	if (ctx->syncer == NULL)
+		return;
+	syncer_stats(ctx->syncer, &syncs, &max_ms, &ckpts);
+	syncer_sync_histo(ctx->syncer, &h);
+	m_counter(b, "pcod_wal_syncs_total", "WAL syncs (fdatasync) done.",
+	    syncs);
+	m_histo(b, "pcod_wal_sync_seconds", "Time one WAL sync took.", &h,
+	    1000000);
+	m_counter(b, "pcod_checkpoints_total", "WAL checkpoints run by the "
+	    "checkpoint thread.", ckpts);
+}
+
 /* Open alarms by priority and state (committed); omitted if unreadable. */
 static void
 m_alarms(struct evbuffer *b, const struct control_ctx *ctx,
@@ -422,6 +443,7 @@ metrics_render(struct metrics *m, struct http_server *srv)
 	m_rejects(b, &pcod_stats);
 	m_panels(b, ctx, &pcod_stats);
 	m_store(b, ctx, &pcod_stats);
+	m_sync(b, ctx);
 	m_alarms(b, ctx, &pcod_stats);
 	m_people(b, ctx, &pcod_stats);
 	m_http(b, srv);

@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "patrol.h"
 #include "xmalloc.h"
 #include "pcoctl.h"
 
@@ -231,8 +232,58 @@ static const struct opt stats_opts[] = {
 	{ "--since", "since", OPT_TIME },
 	{ "--until", "until", OPT_TIME },
 	{ "--priority", "priority", OPT_INT },
+	{ "--tz", "tz", OPT_STR },
 	{ NULL, NULL, OPT_STR }
 };
+
+/*
+ * The local zone as a POSIX TZ rule for pcod: TZ when it is one ("UTC0"
+ * with --utc), else the footer of the TZif file TZ names (":Europe/Prague",
+ * a path) or of /etc/localtime.  0, or -1 with err.
+ */
+static int
+local_tz_rule(char *rule, size_t rulesz, char *err, size_t errsz)
+{
+	const char	*tz = getenv("TZ");
+	struct tz_rule	*r;
+	char		 path[300];
+
+	if (tz == NULL || *tz == '\0' || strcmp(tz, ":") == 0)
+		return tz_file_rule("/etc/localtime", rule, rulesz, err, errsz);
+	if (*tz != ':' && (r = tz_parse(tz, err, errsz)) != NULL) {
+		tz_free(r);
+		if ((size_t)snprintf(rule, rulesz, "%s", tz) >= rulesz) {
+			snprintf(err, errsz, "TZ too long");
+			return -1;
+		}
+		return 0;
+	}
+	if (*tz == ':')
+		tz++;
+	if (*tz != '/' && (strstr(tz, "..") != NULL ||
+	    (size_t)snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz) >=
+	    sizeof path)) {
+		snprintf(err, errsz, "TZ=%.64s is not a zone", tz);
+		return -1;
+	}
+	return tz_file_rule(*tz == '/' ? tz : path, rule, rulesz, err, errsz);
+}
+
+/* stats handling: local days and hours unless --tz (or --utc) says otherwise. */
+static void
+stats_prep(struct request *rq)
+{
+	char	rule[130], err[200];
+
+	if (json_object_get(rq->args, "tz") != NULL)
+		return;
+	if (local_tz_rule(rule, sizeof rule, err, sizeof err) != 0) {
+		fprintf(stderr, "pcoctl: the local time zone is unknown (%s); "
+		    "grouping in UTC\n", err);
+		return;
+	}
+	json_object_set_new(rq->args, "tz", json_string(rule));
+}
 
 static const struct opt pos_tag[] = {
 	{ "TAG", "tag", OPT_STR }, { NULL, NULL, OPT_STR }
@@ -356,12 +407,12 @@ static const struct verb verbs[] = {
 	{ "backup", NULL, "backup", pos_file, none, path_prep,
 	    pcoctl_show_object },
 	{ "archive", NULL, "archive", pos_file, archive_opts, path_prep,
-	    pcoctl_show_object },
+	    pcoctl_show_archive },
 	{ "supervision", "list", "supervision.list", none, superv_opts, NULL,
 	    pcoctl_show_supervision },
 	{ "supervision", "show", "supervision.show", pos_account, none, NULL,
 	    pcoctl_show_object },
-	{ "stats", "handling", "stats.handling", none, stats_opts, NULL,
+	{ "stats", "handling", "stats.handling", none, stats_opts, stats_prep,
 	    pcoctl_show_stats },
 	{ "alarm", "list", "alarm.list", none, alarm_opts, NULL,
 	    pcoctl_show_alarms },
@@ -432,6 +483,7 @@ usage(FILE *f, int status)
 	    " if broken)\n"
 	    "  supervision list [--silent] | show ACCT\n"
 	    "  stats handling [--by B] [--since T] [--until T] [--priority N]\n"
+	    "      [--tz ZONE]\n"
 	    "  alarm list [--state S] [--site ID] [--limit N]\n"
 	    "  alarm show|take ID | step ID POSITION OUTCOME [--note N]\n"
 	    "  alarm comment ID TEXT | close ID RESOLUTION [--note N]"

@@ -518,7 +518,54 @@ pcoctl_show_audit(json_t *result)
 	table_print(result, audit_cols);
 }
 
-/* audit verify: one line saying whether the chain holds, and where not. */
+/*
+ * The anchor a purge left: the chain checked starts from it, so an archive
+ * whose last audit row has this id and hash continues into this log.
+ */
+static void
+verify_anchor(json_t *a)
+{
+	const char	*hash = json_string_value(json_object_get(a, "hash"));
+	char		 buf[160];
+
+	if (!json_is_object(a))
+		return;
+	pcoctl_text_sanitize(hash != NULL ? hash : "?", buf, sizeof buf);
+	printf("purged before it: %" JSON_INTEGER_FORMAT " row(s); the chain "
+	    "starts after anchor row %" JSON_INTEGER_FORMAT " hash %s (the "
+	    "last audit row of the archive made before the purge)\n",
+	    json_integer_value(json_object_get(a, "purged")),
+	    json_integer_value(json_object_get(a, "id")), buf);
+}
+
+/* An archive's info member ms (epoch ms) as local time under name. */
+static void
+archive_time(json_t *info, const char *ms, const char *name)
+{
+	json_t	*v = json_object_get(info, ms);
+	char	 buf[64];
+
+	if (!json_is_integer(v) || clock_format_local(json_integer_value(v),
+	    0, buf, sizeof buf) != 0)
+		return;
+	json_object_set_new(info, name, json_string(buf));
+	json_object_del(info, ms);
+}
+
+/* archive: what it holds, its times local (or UTC with --utc). */
+void
+pcoctl_show_archive(json_t *result)
+{
+	json_t	*info = json_object_get(result, "info");
+
+	if (json_is_object(info)) {
+		archive_time(info, "until_ms", "until");
+		archive_time(info, "created_ms", "created");
+	}
+	pcoctl_show_object(result);
+}
+
+/* audit verify: whether the chain holds (and where not), the purge's anchor. */
 void
 pcoctl_show_verify(json_t *result)
 {
@@ -535,11 +582,13 @@ pcoctl_show_verify(json_t *result)
 			    json_integer_value(json_object_get(result,
 			    "last_id")), head);
 		printf("\n");
-		return;
+	} else {
+		pcoctl_text_sanitize(why != NULL ? why : "?", buf, sizeof buf);
+		printf("AUDIT LOG BROKEN at row %" JSON_INTEGER_FORMAT ": %s\n",
+		    json_integer_value(json_object_get(result, "first_bad")),
+		    buf);
 	}
-	pcoctl_text_sanitize(why != NULL ? why : "?", buf, sizeof buf);
-	printf("AUDIT LOG BROKEN at row %" JSON_INTEGER_FORMAT ": %s\n",
-	    json_integer_value(json_object_get(result, "first_bad")), buf);
+	verify_anchor(json_object_get(result, "anchor"));
 }
 
 /* supervision list as a table. */
@@ -558,9 +607,13 @@ pcoctl_show_stats(json_t *result)
 
 	value_text(json_object_get(result, "since"), since, sizeof since);
 	value_text(json_object_get(result, "until"), until, sizeof until);
-	printf("by %s, from %s until %s; times in seconds\n\n",
+	printf("by %s, from %s until %s; times in seconds\n",
 	    json_string_value(json_object_get(result, "by")) != NULL ?
 	    json_string_value(json_object_get(result, "by")) : "?", since, until);
+	if (json_is_string(json_object_get(result, "tz")))
+		printf("days and hours in %s\n", json_string_value(
+		    json_object_get(result, "tz")));
+	printf("\n");
 	rows = json_copy(json_object_get(result, "groups"));
 	if (rows == NULL)
 		rows = json_array();
@@ -714,7 +767,25 @@ pcoctl_show_risk(json_t *result)
 	table_print(hist, risk_cols);
 }
 
-/* site assess: the new version as site risk shows one. */
+/* The protocol gaps a band change brought (site.assess's "warnings"). */
+static void
+risk_warnings(json_t *result)
+{
+	json_t	*w = json_object_get(result, "warnings"), *x;
+	size_t	 i;
+
+	if (json_array_size(w) == 0)
+		return;
+	printf("\nwarnings (%zu%s): the protocols of the new band call contacts "
+	    "the site lacks\n", json_array_size(w), json_is_true(
+	    json_object_get(result, "warnings_more")) ? "+" : "");
+	json_array_foreach(w, i, x)
+		printf("  %s\n", json_string_value(json_object_get(x, "message"))
+		    != NULL ? json_string_value(json_object_get(x, "message")) :
+		    "?");
+}
+
+/* site assess: the new version as site risk shows one, then its warnings. */
 void
 pcoctl_show_assessment(json_t *result)
 {
@@ -723,6 +794,7 @@ pcoctl_show_assessment(json_t *result)
 		return;
 	}
 	risk_show_one(result);
+	risk_warnings(result);
 }
 
 /* risk report: every site's line, the flagged ones, the sites by band. */

@@ -181,6 +181,7 @@ pcod_pipeline(struct pcod *p)
 	if (store_pipeline(p->store) == -1)
 		fatalx("%s: %s", p->cfg->database, store_errmsg(p->store));
 	batch_set_syncer(p->batch, p->syncer, p->cfg->sync_limit_ms);
+	p->ctx.syncer = p->syncer;
 }
 
 /* One line on how the disk kept up, at shutdown. */
@@ -419,6 +420,7 @@ pcod_stop(struct pcod *p)
 	/* Everything committed is synced and answered by now. */
 	batch_free(p->batch);
 	pcod_sync_summary(p);
+	p->ctx.syncer = NULL;
 	syncer_free(p->syncer);
 	store_ckpt_close(p->ckpt);
 	ingest_free(p->ingest);

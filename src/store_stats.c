@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "patrol.h"
 #include "stats_handling.h"
 #include "store.h"
 #include "store_int.h"
@@ -24,6 +25,12 @@ static const char sql_stats_handling[] = "SELECT CASE ?4"
     " END AS grp, created_ms, taken_ms, closed_ms, escalated FROM alarms"
     " WHERE (?1 = 0 OR created_ms >= ?1) AND (?2 = 0 OR created_ms < ?2)"
     " AND (?3 = 0 OR priority = ?3) ORDER BY grp";
+
+/* The same rows in order of receipt, grouped in C (local days and hours). */
+static const char sql_stats_handling_local[] = "SELECT NULL AS grp,"
+    " created_ms, taken_ms, closed_ms, escalated FROM alarms"
+    " WHERE (?1 = 0 OR created_ms >= ?1) AND (?2 = 0 OR created_ms < ?2)"
+    " AND (?3 = 0 OR priority = ?3) AND ?4 >= 0 ORDER BY created_ms";
 
 static const char *const stats_by_names[] = {
 	[STATS_BY_PRIORITY] = "priority",
@@ -214,12 +221,50 @@ stats_row(json_t *group, struct stats_acc *acc)
 	return o;
 }
 
+/* The group of an alarm received at ms by local day or hour in tz. */
+void
+store_stats_local_key(const struct tz_rule *tz, enum stats_by by, int64_t ms,
+    char *buf, size_t bufsz)
+{
+	struct tz_local	 l;
+	int64_t		 t, day;
+	int		 off;
+
+	if (tz == NULL) {
+		memset(&l, 0, sizeof(l));
+		t = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+		day = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+		tz_civil_from_days(day, &l.year, &l.month, &l.day);
+		l.sec = (int)(t - day * 86400);
+	} else
+		tz_to_local(tz, ms, &l);
+	if (by == STATS_BY_DAY) {
+		snprintf(buf, bufsz, "%04d-%02d-%02d", l.year, l.month, l.day);
+		return;
+	}
+	if (tz == NULL) {
+		snprintf(buf, bufsz, "%04d-%02d-%02dT%02d:00Z", l.year, l.month,
+		    l.day, l.sec / 3600);
+		return;
+	}
+	off = l.offset < 0 ? -l.offset : l.offset;
+	snprintf(buf, bufsz, "%04d-%02d-%02dT%02d:00%c%02d:%02d", l.year,
+	    l.month, l.day, l.sec / 3600, l.offset < 0 ? '-' : '+', off / 3600,
+	    off / 60 % 60);
+}
+
 /* The group key of the current row: an integer, a string or null. */
 static json_t *
-stats_key(sqlite3_stmt *st)
+stats_key(sqlite3_stmt *st, const struct stats_filter *f)
 {
 	json_t	*k;
+	char	 buf[40];
 
+	if (f->tz != NULL && (f->by == STATS_BY_DAY || f->by == STATS_BY_HOUR)) {
+		store_stats_local_key(f->tz, f->by, sqlite3_column_int64(st, 1),
+		    buf, sizeof buf);
+		return json_string(buf);
+	}
 	switch (sqlite3_column_type(st, 0)) {
 	case SQLITE_INTEGER:
 		return json_integer(sqlite3_column_int64(st, 0));
@@ -233,8 +278,8 @@ stats_key(sqlite3_stmt *st)
 
 /* Step through the rows, one report row per group.  0 or -1. */
 static int
-stats_scan(struct store *s, sqlite3_stmt *st, json_t *groups,
-    struct stats_acc *total)
+stats_scan(struct store *s, sqlite3_stmt *st, const struct stats_filter *f,
+    json_t *groups, struct stats_acc *total)
 {
 	struct stats_acc	 acc;
 	json_t			*cur = NULL, *key;
@@ -242,7 +287,7 @@ stats_scan(struct store *s, sqlite3_stmt *st, json_t *groups,
 
 	memset(&acc, 0, sizeof(acc));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		key = stats_key(st);
+		key = stats_key(st, f);
 		if (cur != NULL && json_equal(cur, key))
 			json_decref(key);
 		else {
@@ -283,8 +328,10 @@ stats_time(int64_t ms)
 json_t *
 store_stats_handling(struct store *s, const struct stats_filter *f)
 {
-	sqlite3_stmt		*st = store_stmt(s, STORE_READER,
-				    sql_stats_handling);
+	int			 local = f->tz != NULL &&
+				    (f->by == STATS_BY_DAY || f->by == STATS_BY_HOUR);
+	sqlite3_stmt		*st = store_stmt(s, STORE_READER, local ?
+				    sql_stats_handling_local : sql_stats_handling);
 	struct stats_acc	 total;
 	json_t			*groups, *r;
 	int			 rc;
@@ -301,7 +348,7 @@ store_stats_handling(struct store *s, const struct stats_filter *f)
 	}
 	memset(&total, 0, sizeof(total));
 	groups = json_array();
-	if (stats_scan(s, st, groups, &total) == -1) {
+	if (stats_scan(s, st, f, groups, &total) == -1) {
 		json_decref(groups);
 		json_decref(stats_row(json_null(), &total));
 		return NULL;

@@ -89,6 +89,7 @@
 
 #include <event2/event.h>
 
+#include "histo.h"
 #include "log.h"
 #include "syncer.h"
 #include "xmalloc.h"
@@ -126,7 +127,30 @@ struct syncer {
 	int64_t			 sync_start;	/* monotonic ms; 0: no sync running */
 	int64_t			 last_ms, max_ms;
 	uint64_t		 nsyncs, nckpts;
+	/*
+	 * Microseconds per sync, failed ones included.  The sync thread
+	 * observes it with mu held and the loop reads only a copy taken under
+	 * mu (syncer_sync_histo()): a histogram of the syncer's own, never
+	 * one of the loop's (histo.h).
+	 */
+	struct histo		 hist;
 };
+
+/* Bounds of the sync histogram, microseconds: 100 us to 10 s. */
+static const int64_t syncer_hist_le[] = {
+	100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000,
+	250000, 500000, 1000000, 2500000, 5000000, 10000000
+};
+
+/* Monotonic microseconds. */
+static int64_t
+syncer_now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 /* Monotonic milliseconds. */
 static int64_t
@@ -199,7 +223,7 @@ syncer_main(void *arg)
 {
 	struct syncer	*s = arg;
 	uint64_t	 target;
-	int64_t		 t0, ms;
+	int64_t		 t0, ms, us0;
 	int		 rc;
 
 	pthread_mutex_lock(&s->mu);
@@ -211,8 +235,11 @@ syncer_main(void *arg)
 		target = s->want;
 		s->sync_start = t0 = syncer_now_ms();
 		pthread_mutex_unlock(&s->mu);
+		us0 = syncer_now_us();
 		rc = syncer_sync_wal(s);
+		us0 = syncer_now_us() - us0;
 		pthread_mutex_lock(&s->mu);
+		histo_observe(&s->hist, us0);
 		ms = syncer_now_ms() - t0;
 		s->sync_start = 0;
 		s->last_ms = ms;
@@ -360,6 +387,8 @@ syncer_new(struct event_base *base, const char *db, const char *wal,
 	s->ckpt_fn = ckpt_fn;
 	s->ckpt = ckpt;
 	s->fd = -1;
+	(void)histo_init(&s->hist, syncer_hist_le, (int)(sizeof(syncer_hist_le) /
+	    sizeof(syncer_hist_le[0])));
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->work, NULL);
 	pthread_cond_init(&s->synced, NULL);
@@ -481,5 +510,14 @@ syncer_stats(struct syncer *s, uint64_t *syncs, int64_t *max_ms,
 	*syncs = s->nsyncs;
 	*max_ms = s->max_ms;
 	*ckpts = s->nckpts;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* A copy of the sync-time histogram (us), for the metrics on the loop. */
+void
+syncer_sync_histo(struct syncer *s, struct histo *out)
+{
+	pthread_mutex_lock(&s->mu);
+	*out = s->hist;
 	pthread_mutex_unlock(&s->mu);
 }

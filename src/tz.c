@@ -343,29 +343,64 @@ tz_read(const char *path, size_t *len, char *err, size_t errsz)
 	return buf;
 }
 
-/* The POSIX rule in the footer of a TZif v2+ file: "\n<rule>\n" at its end. */
+/* The POSIX rule text in the footer of a TZif v2+ file: "\n<rule>\n" at its end. */
+static int
+tz_footer_text(const char *buf, size_t len, const char *name, char *rule,
+    size_t rulesz, char *err, size_t errsz)
+{
+	size_t	 i;
+
+	if (len < 44 || memcmp(buf, "TZif", 4) != 0)
+		return tz_fail(err, errsz, "%s: not a TZif file", name), -1;
+	if (buf[4] < '2')
+		return tz_fail(err, errsz, "%s: TZif version 1 has no rule",
+		    name), -1;
+	if (buf[len - 1] != '\n')
+		return tz_fail(err, errsz, "%s: no TZ rule footer", name), -1;
+	for (i = len - 1; i > 0 && buf[i - 1] != '\n'; i--)
+		if (len - i >= rulesz ||
+		    !isprint((unsigned char)buf[i - 1]))
+			return tz_fail(err, errsz, "%s: bad TZ rule footer",
+			    name), -1;
+	if (i == 0 || i == len - 1)
+		return tz_fail(err, errsz, "%s: empty TZ rule footer", name),
+		    -1;
+	memcpy(rule, buf + i, len - 1 - i);
+	rule[len - 1 - i] = '\0';
+	return 0;
+}
+
+/* The POSIX rule in the footer of a TZif v2+ file. */
 static struct tz_rule *
 tz_footer(const char *buf, size_t len, const char *name, char *err,
     size_t errsz)
 {
 	char	 rule[130];
-	size_t	 i;
 
-	if (len < 44 || memcmp(buf, "TZif", 4) != 0)
-		return tz_fail(err, errsz, "%s: not a TZif file", name);
-	if (buf[4] < '2')
-		return tz_fail(err, errsz, "%s: TZif version 1 has no rule", name);
-	if (buf[len - 1] != '\n')
-		return tz_fail(err, errsz, "%s: no TZ rule footer", name);
-	for (i = len - 1; i > 0 && buf[i - 1] != '\n'; i--)
-		if (len - i >= sizeof(rule) ||
-		    !isprint((unsigned char)buf[i - 1]))
-			return tz_fail(err, errsz, "%s: bad TZ rule footer", name);
-	if (i == 0 || i == len - 1)
-		return tz_fail(err, errsz, "%s: empty TZ rule footer", name);
-	memcpy(rule, buf + i, len - 1 - i);
-	rule[len - 1 - i] = '\0';
+	if (tz_footer_text(buf, len, name, rule, sizeof rule, err, errsz) != 0)
+		return NULL;
 	return tz_parse(rule, err, errsz);
+}
+
+/* The POSIX rule text of the TZif file at path (/etc/localtime): 0, or -1 with err. */
+int
+tz_file_rule(const char *path, char *rule, size_t rulesz, char *err,
+    size_t errsz)
+{
+	char		*buf;
+	size_t		 len = 0;
+	struct tz_rule	*tz;
+	int		 rc;
+
+	if ((buf = tz_read(path, &len, err, errsz)) == NULL)
+		return -1;
+	rc = tz_footer_text(buf, len, path, rule, rulesz, err, errsz);
+	free(buf);
+	if (rc == 0 && (tz = tz_parse(rule, err, errsz)) == NULL)
+		rc = -1;
+	else if (rc == 0)
+		tz_free(tz);
+	return rc;
 }
 
 /* The rule of an IANA name ("Europe/Prague", "UTC") from dir (NULL: /usr/share/zoneinfo). */

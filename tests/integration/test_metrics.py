@@ -731,5 +731,56 @@ def parser_rejects_bad_exposition(t):
             t.check(True, "bad exposition %d refused" % i)
 
 
+@T.test
+def wal_syncs_and_checkpoints(t):
+    """The syncer's figures (issue 12): status "sync" and the metrics, the
+    same numbers; one sync-time observation per sync."""
+    p = started()
+    p.add_account("1234")
+    st0 = p.status().get("sync")
+    t.require(isinstance(st0, dict), "status has a sync object", p.status())
+    t.eq(sorted(st0), ["checkpoints", "last_ms", "running_ms", "slowest_ms", "syncs"],
+         "sync: syncs, last_ms, slowest_ms, running_ms, checkpoints")
+    with p.tcp() as c:
+        acks = [c.exchange(pt.sia(i + 1, "1234", "Nri1/BA%02d" % (i + 1))).token
+                for i in range(20)]
+    t.eq(acks, ["ACK"] * 20, "20 events acknowledged")
+    time.sleep(0.3)                     # let the last sync finish
+    st = p.status()["sync"]
+    t.check(st["syncs"] >= st0["syncs"] + 1,
+            "each acknowledged event was synced (group commit may merge)", (st0, st))
+    t.check(0 <= st["last_ms"] <= st["slowest_ms"] < 30000, "times plausible", st)
+    t.eq(st["running_ms"], 0, "no sync runs when idle")
+    f = scrape(p)
+    t.eq(value(f, "pcod_wal_syncs_total"), st["syncs"], "syncs = status")
+    t.eq(value(f, "pcod_checkpoints_total"), st["checkpoints"], "checkpoints = status")
+    t.eq(f["pcod_wal_syncs_total"]["type"], "counter", "syncs: a counter")
+    t.eq(f["pcod_checkpoints_total"]["type"], "counter", "checkpoints: a counter")
+    h = hist(f, "pcod_wal_sync_seconds")
+    t.eq(h["count"], st["syncs"], "one sync-time observation per sync")
+    t.check(0 <= h["sum"] <= st["syncs"] * (st["slowest_ms"] + 1) / 1000.0,
+            "the sum of the sync times is bounded by the slowest", (h, st))
+    t.check(h["buckets"][0][0] == 0.0001 and h["buckets"][-2][0] == 10.0,
+            "buckets from 100 us to 10 s", h["buckets"])
+    rc, out, err = p.pcoctl("status")
+    t.check(rc == 0 and "sync.syncs" in out and "sync.checkpoints" in out,
+            "pcoctl status shows the sync figures", [rc, out, err])
+    # Each commit appends its pages to the WAL: a few hundred one-event
+    # commits grow it past the checkpoint thread's threshold.
+    t0 = time.monotonic()
+    with p.tcp() as c:
+        for i in range(600):
+            c.exchange(pt.sia(i % 9999 + 1, "1234", "Nri1/BA%02d" % (i % 99 + 1)))
+            if i % 50 == 49 and p.status()["sync"]["checkpoints"] > st["checkpoints"]:
+                break
+    t.check(pt.wait_for(lambda: p.status()["sync"]["checkpoints"] > st["checkpoints"],
+                        timeout=3), "the checkpoint thread ran (counted)",
+            [p.status()["sync"], i + 1, time.monotonic() - t0])
+    f = scrape(p)
+    t.eq(value(f, "pcod_checkpoints_total"), p.status()["sync"]["checkpoints"],
+         "checkpoints = status after they ran")
+    t.info("checkpoint after %d one-event commits, %.1f s"
+           % (i + 1, time.monotonic() - t0))
+
 if __name__ == "__main__":
     T.run()

@@ -9,11 +9,13 @@ linking some of them, and an audit chain of old rows hashed here from its
 description in pcod-control(7).
 """
 
+import calendar
 import hashlib
 import os
 import signal
 import sqlite3
 import stat
+import subprocess
 import threading
 import time
 
@@ -170,6 +172,16 @@ def count(p, sql):
         db.close()
 
 
+
+def pcoctl_tz(p, tz, *argv):
+    """pcoctl in zone tz: (rc, out, err)."""
+    e = dict(os.environ, TZ=tz)
+    r = subprocess.run([os.environ["PCOCTL"], "-s", p.sock_path] + list(argv),
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=20,
+                       env=e)
+    return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+
 @T.test
 def purge_under_load(t):
     """Archive, then purge 10,000 old events while panels send; the ACK
@@ -200,6 +212,21 @@ def purge_under_load(t):
     a.close()
     t.eq(info.get("audit_prev_hash"), "", "the chain starts at its beginning")
     t.eq(info.get("audit_last_id"), OLD_AUDIT, "and ends at the last old row")
+    # The human view shows the archive's times as times, in the local zone.
+    until_s = calendar.timegm(time.strptime(until_iso, "%Y-%m-%dT%H:%M:%SZ"))
+    want = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(until_s + 3600))
+    want_summer = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(until_s + 7200))
+    rc, out, err = pcoctl_tz(p, "Europe/Prague", "archive", "--until", until_iso,
+                             os.path.join(p.dir, "archive2.db"))
+    t.check(rc == 0 and (want + " CET" in out or want_summer + " CEST" in out),
+            "pcoctl archive shows until in local time with the zone",
+            [rc, out, err, want])
+    t.check(str(until_s * 1000) not in out and "until_ms" not in out and
+            "created_ms" not in out, "no raw milliseconds", out)
+    rc, out, err = pcoctl_tz(p, "Europe/Prague", "--utc", "archive", "--until",
+                             until_iso, os.path.join(p.dir, "archive3.db"))
+    t.check(rc == 0 and until_iso.replace("T", " ").replace("Z", "") in out,
+            "--utc shows it in UTC", [rc, out, err])
     rc, _, _ = p.pcoctl("archive", "--until", until_iso, arch)
     t.check(rc != 0, "an existing file is never overwritten")
     t.eq(os.path.getsize(arch) > 0, True, "and is left as it was")
@@ -263,6 +290,9 @@ def purge_under_load(t):
          "with its hash: the archive and the database chain together")
     rc, out, _ = p.pcoctl("audit", "verify")
     t.check(rc == 0 and "intact" in out, "pcoctl audit verify", out)
+    t.check("anchor row %d hash %s" % (v["anchor"]["id"], v["anchor"]["hash"]) in out
+            and "purged before it: %d row(s)" % v["anchor"]["purged"] in out,
+            "pcoctl audit verify names the purge's anchor and its hash", out)
     # A restart keeps the anchor and the verdict.
     p.restart()
     t.check(p.call("audit.verify").get("intact"), "intact after a restart")

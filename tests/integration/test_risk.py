@@ -530,5 +530,59 @@ def report_and_pcoctl(t):
         t.check(rc != 0, "pcoctl: missing file", out + e)
 
 
+@T.test
+def band_change_checks_protocol_calls(t):
+    """An assessment that moves a site into another band re-checks the call
+    steps of the protocols that now reach it (issue 12): never refused, the
+    reply warns and pcod logs it; no warning when the band stays."""
+    with Pcod() as p:
+        site = site_with_unit(p, "Jeweller", "1234")		# one contact
+        other = site_with_unit(p, "Kiosk", "5678")
+        r = p.ctl("protocol.put", {"name": "centre", "approved_by": "c", "steps": [
+            {"action": "call", "target": 1, "deadline": 60}]})
+        t.require(r.get("ok") and "warnings" not in r["result"], "centre-wide calls 1", r)
+        r = p.ctl("protocol.put", {"name": "band II", "band": "pnh:II", "approved_by": "c",
+                                   "steps": [{"action": "call", "target": 1, "deadline": 60},
+                                             {"action": "call", "target": 3, "deadline": 60}]})
+        t.require(r.get("ok") and "warnings" not in r["result"],
+                  "no site in band II yet: no warning", r)
+        r = p.ctl("site.assess", {"site": site, "assessed_by": "x",
+                                  "pnh": {"p": 1, "n": 1, "h": 1}})
+        t.require(r.get("ok"), "band V assessment", r)
+        t.check("warnings" not in r["result"], "band V: the centre-wide protocol fits", r)
+        r = p.ctl("site.assess", {"site": site, "assessed_by": "x", "pnh": PNH_II,
+                                  "reason": "new vault"})
+        t.require(r.get("ok"), "a band change is never refused", r)
+        w = r["result"].get("warnings") or []
+        t.eq([(x.get("protocol"), x.get("step"), x.get("contact"), x.get("site"),
+               x.get("contacts")) for x in w], [("band II", 2, 3, site, 1)],
+             "the reply warns that band II's step 2 calls contact 3 of 1")
+        t.check(all("band II" in x.get("message", "") and "contact 3" in x["message"]
+                    for x in w), "each warning has a message", w)
+        t.eq(p.call("site.risk", site=site)["current"]["version"], 2,
+             "the assessment was stored")
+        t.check(pt.wait_for(lambda: "moved to another risk band" in p.log(), timeout=3),
+                "pcod logs the gaps", p.log()[-2000:])
+        # Same band again: nothing new to check, no warning.
+        r = p.ctl("site.assess", {"site": site, "assessed_by": "y", "pnh": PNH_II})
+        t.check(r.get("ok") and "warnings" not in r["result"],
+                "an assessment keeping the band warns of nothing", r)
+        # The other site's assessment is not about this site's gaps.
+        r = p.ctl("site.assess", {"site": other, "assessed_by": "x",
+                                  "pnh": {"p": 1, "n": 1, "h": 1}})
+        t.check(r.get("ok") and "warnings" not in r["result"],
+                "a band V site is not reached by band II", r)
+        # pcoctl shows the warnings with the new version.
+        doc = os.path.join(p.dir, "assess.json")
+        with open(doc, "w") as f:
+            json.dump({"assessed_by": "z", "pnh": {"p": 1, "n": 1, "h": 1}}, f)
+        p.call("site.assess", site=site, assessed_by="z", pnh={"p": 1, "n": 1, "h": 1})
+        with open(doc, "w") as f:
+            json.dump({"assessed_by": "z", "pnh": PNH_II}, f)
+        rc, out, errs = p.pcoctl("site", "assess", str(site), doc)
+        t.check(rc == 0 and "warnings (1)" in out and "contact 3" in out,
+                "pcoctl site assess shows the warnings", [rc, out, errs])
+
+
 if __name__ == "__main__":
     T.run()

@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import sqlite3
+import subprocess
 
 import pcotest as pt
 from pcotest import Pcod
@@ -218,6 +219,110 @@ def roles(t):
     t.eq((r[5].get("result") or {}).get("total", {}).get("count"), 6,
          "supervisor: stats.handling allowed")
 
+
+# --- local days and hours (issue 12): Prague, across both DST changes --------
+
+PRAGUE = "CET-1CEST,M3.5.0,M10.5.0/3"
+Z = lambda *a: calendar.timegm(a + (0,) * (6 - len(a))) * 1000  # noqa: E731
+LOCAL = [
+    Z(2026, 3, 28, 22, 30),     # 23:30 CET, 28 March
+    Z(2026, 3, 28, 23, 30),     # 00:30 CET, 29 March (UTC: still the 28th)
+    Z(2026, 3, 29, 21, 30),     # 23:30 CEST, 29 March (a 23-hour day)
+    Z(2026, 10, 24, 22, 30),    # 00:30 CEST, 25 October (UTC: the 24th)
+    Z(2026, 10, 25, 0, 30),     # 02:30+02:00, the first 02:00 hour
+    Z(2026, 10, 25, 1, 30),     # 02:30+01:00, the same hour again in CET
+    Z(2026, 10, 25, 22, 59),    # 23:59 CET, 25 October (a 25-hour day)
+    Z(2026, 10, 25, 23, 0),     # 00:00 CET, 26 October
+]
+LPERIOD = {"since": "2026-03-01T00:00:00Z", "until": "2026-11-01T00:00:00Z"}
+
+
+def started_local():
+    p = Pcod(conf={"control": '"pcod.sock" mode 0666'})
+    p.stop()
+    db = sqlite3.connect(p.db_path)
+    for created in LOCAL:
+        db.execute(
+            "INSERT INTO alarms (account, class, kind, priority, state,"
+            " escalated, first_ms, last_ms, created_ms, taken_by, taken_ms,"
+            " closed_by, closed_ms, resolution) VALUES ('1234', 'burglary',"
+            " 'event', 1, 'closed', 0, ?, ?, ?, 'ann', ?, 'ann', ?, 'false_user')",
+            (created, created, created, created + 1000, created + 2000))
+    db.commit()
+    db.close()
+    p.start()
+    return p
+
+
+def pairs(res):
+    return [(x.get("group"), x.get("count")) for x in res.get("groups", [])]
+
+
+DAYS_UTC = [("2026-03-28", 2), ("2026-03-29", 1), ("2026-10-24", 1),
+            ("2026-10-25", 4)]
+DAYS_PRAGUE = [("2026-03-28", 1), ("2026-03-29", 2), ("2026-10-25", 4),
+               ("2026-10-26", 1)]
+
+
+@T.test
+def local_days(t):
+    p = started_local()
+    utc = p.call("stats.handling", by="day", **LPERIOD)
+    t.eq(pairs(utc), DAYS_UTC, "without tz: UTC days as before")
+    t.eq(utc.get("tz"), "UTC", "the reply says UTC")
+    loc = p.call("stats.handling", by="day", tz=PRAGUE, **LPERIOD)
+    t.eq(pairs(loc), DAYS_PRAGUE,
+         "Prague days: each alarm by the offset in force when it came in")
+    t.eq(loc.get("tz"), PRAGUE, "the reply names the zone")
+    t.eq(loc.get("total", {}).get("count"), len(LOCAL), "the total is unchanged")
+    iana = p.call("stats.handling", by="day", tz="Europe/Prague", **LPERIOD)
+    t.eq(pairs(iana), pairs(loc), "an IANA name gives the same days")
+    h = p.call("stats.handling", by="hour", tz=PRAGUE, **LPERIOD)
+    oct25 = [g for g in pairs(h) if g[0].startswith("2026-10-25T02")]
+    t.eq(oct25, [("2026-10-25T02:00+02:00", 1), ("2026-10-25T02:00+01:00", 1)],
+         "the repeated autumn hour is two groups, told apart by the offset")
+    t.eq(pairs(p.call("stats.handling", by="hour", **LPERIOD))[0],
+         ("2026-03-28T22:00Z", 1), "UTC hours as before")
+    prio = p.call("stats.handling", by="priority", tz=PRAGUE, **LPERIOD)
+    t.eq(pairs(prio), [(1, len(LOCAL))], "tz does not change other groupings")
+    for bad in ["", "Mars/Olympus", "../../etc/passwd", "CET-1CEST,M13.5.0",
+                "x" * 129, "/etc/localtime"]:
+        r = p.ctl("stats.handling", {"by": "day", "tz": bad})
+        t.eq(err_code(r), "bad_args", "tz %r refused" % bad[:20])
+    r = p.ctl("stats.handling", {"by": "day", "tz": 5})
+    t.eq(err_code(r), "bad_args", "a number is no zone")
+    t.check(p.running(), "pcod survives bad zones")
+
+
+def pcoctl_env(p, env, *argv):
+    e = {k: v for k, v in os.environ.items() if k != "TZ"}
+    e.update(env)
+    r = subprocess.run([os.environ["PCOCTL"], "-s", p.sock_path] + list(argv),
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=20,
+                       env=e)
+    return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+
+@T.test
+def pcoctl_local_days(t):
+    p = started_local()
+    args = ["stats", "handling", "--by", "day", "--since", LPERIOD["since"],
+            "--until", LPERIOD["until"]]
+    for env in [{"TZ": "Europe/Prague"}, {"TZ": ":Europe/Prague"}, {"TZ": PRAGUE},
+                {"TZ": "/usr/share/zoneinfo/Europe/Prague"}]:
+        rc, out, err = pcoctl_env(p, env, "--json", *args)
+        res = json.loads(out) if rc == 0 else {}
+        t.eq(pairs(res), DAYS_PRAGUE, "pcoctl sends its zone (%s)" % env["TZ"])
+    rc, out, err = pcoctl_env(p, {"TZ": "Europe/Prague"}, "--json", "--utc", *args)
+    res = json.loads(out) if rc == 0 else {}
+    t.eq(pairs(res), DAYS_UTC, "--utc keeps UTC days")
+    rc, out, err = pcoctl_env(p, {"TZ": "Europe/Prague"}, *args)
+    t.check(rc == 0 and "2026-10-26" in out and "CET-1CEST" in out,
+            "the table says which zone", [rc, out, err])
+    rc, out, err = pcoctl_env(p, {"TZ": "Europe/Prague"}, "--json", *args,
+                              "--tz", "UTC0")
+    t.eq(pairs(json.loads(out) if rc == 0 else {}), DAYS_UTC,
+         "--tz overrides the local zone")
 
 if __name__ == "__main__":
     T.run()

@@ -249,6 +249,99 @@ START_TEST(test_answers_plain)
 }
 END_TEST
 
+/*
+ * The timestamp an answer carries, formatted here independently of
+ * dc09_format_time(): "_HH:MM:SS,MM-DD-YYYY" in UTC.
+ */
+static void
+ref_time(time_t t, char *buf, size_t cap)
+{
+	struct tm	tm;
+
+	ck_assert_ptr_nonnull(gmtime_r(&t, &tm));
+	ck_assert_uint_gt(strftime(buf, cap, "_%H:%M:%S,%m-%d-%Y", &tm), 0);
+}
+
+/*
+ * Every answer kind, to plain and encrypted requests, with and without the
+ * account's key, at times across the years, is what it was before the time
+ * was formatted only for answers that carry one: a plain ACK/DUH/RSP is
+ * exactly "<token>seq[R][L]#acct[]" with no time, a NAK (always timed) and
+ * every encrypted answer carry the time, byte for byte where the pad is not
+ * random, and by content where it is.
+ */
+START_TEST(test_answers_identical)
+{
+	static const enum dc09_id	 kinds[] = { DC09_ID_ACK, DC09_ID_DUH,
+	    DC09_ID_RSP, DC09_ID_NAK };
+	static const char		*const names[] = { "ACK", "DUH", "RSP",
+	    "NAK" };
+	static const time_t		 times[] = { 0, 86399, 951782400,
+	    T_0430, 1798761599, 4102444800, 253402300799 };
+	static const char		*const reqs[] = { "sia-plain",
+	    "sia-no-receiver", "sia-aes128", "sia-aes256", "cid-aes128" };
+	const struct vector		*v;
+	struct dc09_key			 k;
+	struct dc09_msg			 m, a;
+	struct dc09_content		 c;
+	struct dc09_out			 o;
+	char				 buf[256], ref[256], span[160], ts[32];
+	size_t				 ki, ti, ri;
+	int				 n, enc, withkey;
+
+	for (ri = 0; ri < sizeof(reqs) / sizeof(reqs[0]); ri++)
+	for (withkey = 0; withkey < 2; withkey++)
+	for (ki = 0; ki < sizeof(kinds) / sizeof(kinds[0]); ki++)
+	for (ti = 0; ti < sizeof(times) / sizeof(times[0]); ti++) {
+		v = vec(reqs[ri]);
+		ck_assert_int_eq(dc09_parse(v->frame, v->frame_len, &m, NULL,
+		    0), 0);
+		k = key(strcmp(v->key, "-") != 0 ? v->key : keys[0]);
+		n = dc09_build_answer(kinds[ki], &m, withkey ? &k : NULL,
+		    times[ti], buf, sizeof(buf));
+		ck_assert_int_gt(n, 0);
+		ref_time(times[ti], ts, sizeof ts);
+		if (kinds[ki] == DC09_ID_NAK) {
+			snprintf(span, sizeof span, "\"NAK\"0000R0L0A0[]%s", ts);
+			mkframe(span, ref, sizeof ref);
+			ck_assert_str_eq(buf, ref);
+			continue;
+		}
+		enc = withkey && m.encrypted;
+		if (!enc) {
+			snprintf(span, sizeof span, "\"%s\"%s%s%s%s%s#%s[]",
+			    names[ki], m.seq, m.has_rcvr ? "R" : "", m.has_rcvr ?
+			    m.rcvr : "", m.has_line ? "L" : "", m.has_line ?
+			    m.line : "", m.acct);
+			mkframe(span, ref, sizeof ref);
+			ck_assert_msg(strcmp(buf, ref) == 0, "%s to %s at %lld: "
+			    "%s, want %s", names[ki], reqs[ri],
+			    (long long)times[ti], buf, ref);
+			continue;
+		}
+		/* Encrypted: the pad is random; the content carries the time. */
+		ck_assert_int_eq(dc09_parse(buf, (size_t)n, &a, NULL, 0), 0);
+		ck_assert_int_eq(a.id, kinds[ki]);
+		ck_assert_int_eq(a.encrypted, 1);
+		ck_assert_int_eq(dc09_open(&a, &k, &c, NULL, 0), 0);
+		ck_assert_str_eq(c.data, "");
+		ck_assert_str_eq(c.timestamp, ts);
+		/* And with a fixed pad, as dc09_build writes it, the same length. */
+		memset(&o, 0, sizeof(o));
+		o.token = names[ki];
+		o.seq = m.seq;
+		o.rcvr = m.has_rcvr ? m.rcvr : NULL;
+		o.line = m.has_line ? m.line : NULL;
+		o.acct = m.acct;
+		o.data = "";
+		o.time = times[ti];
+		o.key = &k;
+		o.pad = '0';
+		ck_assert_int_eq(dc09_build(&o, ref, sizeof ref), n);
+	}
+}
+END_TEST
+
 /* dc09_build with pad '0' gives ack-aes128 byte for byte. */
 START_TEST(test_ack_aes128_exact)
 {
@@ -1089,6 +1182,7 @@ add_vector_tests(Suite *s)
 	tcase_add_loop_test(tc, test_vectors_open, 0, NOPENED);
 	tcase_add_test(tc, test_vector_fields);
 	tcase_add_test(tc, test_answers_plain);
+	tcase_add_test(tc, test_answers_identical);
 	tcase_add_test(tc, test_ack_aes128_exact);
 	tcase_add_test(tc, test_ack_aes128_answer);
 	tcase_add_loop_test(tc, test_build_vectors, 0, 8);

@@ -284,6 +284,41 @@ START_TEST(test_load_files)
 }
 END_TEST
 
+/* tz_file_rule (pcoctl's local zone): the footer's text, checked as a rule. */
+START_TEST(test_file_rule)
+{
+	char	 dir[] = "/tmp/check_tz.XXXXXX", err[256], buf[128], path[128];
+	char	 rule[130], small[6];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, "TZif2", 5);
+	memcpy(buf + 50, "\nCET-1CEST,M3.5.0,M10.5.0/3\n", 28);
+	write_file(dir, "Prague", buf, 78);
+	snprintf(path, sizeof path, "%s/Prague", dir);
+	ck_assert_int_eq(tz_file_rule(path, rule, sizeof rule, err, sizeof err),
+	    0);
+	ck_assert_str_eq(rule, "CET-1CEST,M3.5.0,M10.5.0/3");
+	/* Too small a buffer, a footer that is no rule, no file, no TZif. */
+	ck_assert_int_eq(tz_file_rule(path, small, sizeof small, err,
+	    sizeof err), -1);
+	memcpy(buf + 50, "\nnot a rule\n", 12);
+	write_file(dir, "Bad", buf, 62);
+	snprintf(path, sizeof path, "%s/Bad", dir);
+	ck_assert_int_eq(tz_file_rule(path, rule, sizeof rule, err, sizeof err),
+	    -1);
+	snprintf(path, sizeof path, "%s/Missing", dir);
+	ck_assert_int_eq(tz_file_rule(path, rule, sizeof rule, err, sizeof err),
+	    -1);
+	write_file(dir, "Text", "hello world\n", 12);
+	snprintf(path, sizeof path, "%s/Text", dir);
+	ck_assert_int_eq(tz_file_rule(path, rule, sizeof rule, err, sizeof err),
+	    -1);
+	snprintf(err, sizeof(err), "rm -rf %s", dir);
+	ck_assert_int_eq(system(err), 0);
+}
+END_TEST
+
 START_TEST(test_load_system)
 {
 	char		 err[256];
@@ -402,6 +437,7 @@ tz_suite(void)
 	tcase_add_test(tc, test_from_local);
 	tcase_add_test(tc, test_load_files);
 	tcase_add_test(tc, test_load_system);
+	tcase_add_test(tc, test_file_rule);
 	tcase_add_test(tc, test_libc_agrees);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
