@@ -2,6 +2,8 @@
 #ifndef PCOD_PCOCTL_H
 #define PCOD_PCOCTL_H
 
+#include <stdarg.h>
+
 #include <stddef.h>
 
 #include <jansson.h>
@@ -57,6 +59,12 @@ struct pcoctl_auth {
 	int		 timeout_s;	/* the session's idle timeout; 0 unknown */
 };
 
+/* "pcoctl: " and the message on stderr, a line of its own. */
+void	pcoctl_vwarn(const char *fmt, va_list ap)
+	    __attribute__((format(printf, 1, 0)));
+/* The same as a warning; pcoctl goes on. */
+void	pcoctl_warn(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
 /* Report a failure ("pcoctl: ..." on stderr) and exit 1. */
 void	pcoctl_die(const char *fmt, ...)
 	    __attribute__((noreturn, format(printf, 1, 2)));

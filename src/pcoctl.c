@@ -526,26 +526,10 @@ usage_error(const char *fmt, ...)
 {
 	va_list	ap;
 
-	fprintf(stderr, "pcoctl: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	pcoctl_vwarn(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
 	usage(stderr, 2);
-}
-
-/* Report a failure and exit 1. */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
-{
-	va_list	ap;
-
-	fprintf(stderr, "pcoctl: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(1);
 }
 
 /* --- the command line ------------------------------------------------------ */
@@ -625,9 +609,9 @@ json_file(const char *path)
 	else
 		o = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (o == NULL)
-		die("%s: line %d: %s", path, jerr.line, jerr.text);
+		pcoctl_die("%s: line %d: %s", path, jerr.line, jerr.text);
 	if (!json_is_object(o))
-		die("%s: not a JSON object", path);
+		pcoctl_die("%s: not a JSON object", path);
 	return o;
 }
 
@@ -1155,16 +1139,16 @@ new_password(struct request *rq)
 	}
 	/* getpass() would read standard input without a terminal */
 	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0)
-		die("no terminal to ask for the new password: set "
+		pcoctl_die("no terminal to ask for the new password: set "
 		    "PCOCTL_NEW_PASSWORD");
 	close(fd);
 	if ((p = getpass("new password: ")) == NULL)
-		die("no password");
+		pcoctl_die("no password");
 	first = xstrdup(p);
 	if ((p = getpass("new password again: ")) == NULL)
-		die("no password");
+		pcoctl_die("no password");
 	if (strcmp(first, p) != 0)
-		die("the passwords do not match");
+		pcoctl_die("the passwords do not match");
 	json_object_set_new(rq->args, "password", json_string(first));
 	free(first);
 }
@@ -1190,7 +1174,7 @@ reply_error(json_t *rep)
 	msg = json_string_value(json_object_get(err, "message"));
 	pcoctl_text_sanitize(code != NULL ? code : "error", cbuf, sizeof cbuf);
 	pcoctl_text_sanitize(msg != NULL ? msg : "?", mbuf, sizeof mbuf);
-	die("%s: %s", cbuf, mbuf);
+	pcoctl_die("%s: %s", cbuf, mbuf);
 }
 
 /* Send stdout to path (site export --output): a new file only we may read. */
@@ -1200,10 +1184,10 @@ output_open(const char *path)
 	int	fd;
 
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
-		die("%s: %s", path, strerror(errno));
+		pcoctl_die("%s: %s", path, strerror(errno));
 	fflush(stdout);
 	if (dup2(fd, STDOUT_FILENO) < 0)
-		die("%s: %s", path, strerror(errno));
+		pcoctl_die("%s: %s", path, strerror(errno));
 	close(fd);
 }
 

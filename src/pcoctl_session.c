@@ -40,6 +40,26 @@ struct pcoctl_conn {
 	size_t	 len, cap;
 };
 
+/* "pcoctl: " and the message on stderr, a line of its own. */
+void
+pcoctl_vwarn(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "pcoctl: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+}
+
+/* A warning on stderr; pcoctl goes on. */
+void
+pcoctl_warn(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	pcoctl_vwarn(fmt, ap);
+	va_end(ap);
+}
+
 /* Report a failure and exit 1. */
 void
 pcoctl_die(const char *fmt, ...)
@@ -47,25 +67,10 @@ pcoctl_die(const char *fmt, ...)
 	va_list	ap;
 
 	fflush(stdout);
-	fprintf(stderr, "pcoctl: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	pcoctl_vwarn(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
 	exit(1);
-}
-
-/* A warning on stderr; pcoctl goes on. */
-static void __attribute__((format(printf, 1, 2)))
-warnx_(const char *fmt, ...)
-{
-	va_list	ap;
-
-	fprintf(stderr, "pcoctl: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
 }
 
 /* --- the connection ------------------------------------------------------- */
@@ -316,7 +321,7 @@ dir_private(const char *dir, int create)
 	if (lstat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
 		return -1;
 	if (sb.st_uid != getuid() || (sb.st_mode & 077) != 0) {
-		warnx_("%s: not private to you: sessions are not kept", dir);
+		pcoctl_warn("%s: not private to you: sessions are not kept", dir);
 		return -1;
 	}
 	return 0;
@@ -429,14 +434,14 @@ session_store(const char *sock, const char *user, const char *tok)
 	snprintf(tmp, sizeof tmp, "%s.%ld", path, (long)getpid());
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600)) < 0) {
-		warnx_("%s: %s: the session is not kept", tmp, strerror(errno));
+		pcoctl_warn("%s: %s: the session is not kept", tmp, strerror(errno));
 		return;
 	}
 	ok = write(fd, tok, strlen(tok)) == (ssize_t)strlen(tok) &&
 	    write(fd, "\n", 1) == 1;
 	ok = close(fd) == 0 && ok && rename(tmp, path) == 0;
 	if (!ok) {
-		warnx_("%s: %s: the session is not kept", path, strerror(errno));
+		pcoctl_warn("%s: %s: the session is not kept", path, strerror(errno));
 		unlink(tmp);
 	}
 }
