@@ -70,6 +70,23 @@ int		 control_listening(struct control *, const char *topic);
 void		 control_consoles(const struct control *, size_t *open,
 		    size_t *logged_in);
 
+struct actor;
+struct console;
+
+/*
+ * A console that is not the socket (the HTTP API, http_api.c): one request
+ * run as who, with the same role checks, handlers and audit.  out gets the
+ * reply object ({"id", "ok", "result"|"error"}; borrowed) exactly once,
+ * during the call or later (a deferred reply after commit), unless
+ * cancelled first.  Returns NULL if the reply was given already, else the
+ * pending console: control_run_cancel() it if the asker goes away first
+ * (the reply is then dropped; the console frees itself once answered).
+ */
+typedef void	(*control_out_fn)(json_t *reply, void *arg);
+struct console	*control_run(struct control *, const struct actor *who,
+		    json_t *request, control_out_fn out, void *arg);
+void		 control_run_cancel(struct console *);
+
 /* Close the socket and every console connection, unlink the path. */
 void		 control_free(struct control *);
 

@@ -109,6 +109,14 @@ struct console {
 	int			 in_dispatch;	/* inside a handler call */
 	int			 throttled;	/* output over CONTROL_OUT_HIGH */
 	int			 eof;		/* peer shut its write side */
+	/*
+	 * Transport: NULL for a socket console (lines on bev).  A request
+	 * console (control_run: the HTTP API) has no bev; its one reply goes
+	 * to out (NULL once cancelled: dropped) and it goes away after it.
+	 */
+	control_out_fn		 out;
+	void			*out_arg;
+	int			 oneshot;	/* a request console */
 };
 
 struct cmd_req {
@@ -202,8 +210,18 @@ console_send_line(struct console *c, const char *s)
 static void
 console_send(struct console *c, json_t *obj)
 {
-	char	*s;
+	char		*s;
+	control_out_fn	 out;
 
+	if (c->oneshot) {
+		/* One reply: the first is it, anything after is dropped. */
+		if ((out = c->out) != NULL) {
+			c->out = NULL;
+			out(obj, c->out_arg);
+		}
+		json_decref(obj);
+		return;
+	}
 	if (c->state == CONSOLE_DEAD || c->bev == NULL) {
 		json_decref(obj);
 		return;
@@ -246,6 +264,12 @@ req_done(struct cmd_req *req)
 	json_decref(req->id);
 	free(req);
 	c->pending--;
+	if (c->oneshot) {
+		/* control_run() frees it if the reply came within dispatch. */
+		if (c->pending == 0 && !c->in_dispatch)
+			console_destroy(c);
+		return;
+	}
 	if (c->state == CONSOLE_DEAD) {
 		if (c->pending == 0)
 			console_destroy(c);
@@ -899,6 +923,47 @@ console_too_long(struct console *c)
 	evbuffer_drain(in, evbuffer_get_length(in));
 	bufferevent_disable(c->bev, EV_READ);
 	c->state = CONSOLE_DRAINING;
+}
+
+/*
+ * Run one parsed request object (borrowed; "args" may be normalised) for a
+ * console that is not a socket, as who; out gets the reply object once.
+ */
+struct console *
+control_run(struct control *ctl, const struct actor *who, json_t *root,
+    control_out_fn out, void *arg)
+{
+	struct console	*c;
+
+	c = xcalloc(1, sizeof *c);
+	c->ctl = ctl;
+	c->id = ++ctl->next_id;
+	c->uid = (uid_t)-1;
+	c->pid = -1;
+	c->actor = *who;
+	c->logged_in = who->role != ROLE_NONE;
+	c->oneshot = 1;
+	c->out = out;
+	c->out_arg = arg;
+	c->state = CONSOLE_READY;
+	pcod_stats.control_requests++;
+	c->in_dispatch = 1;
+	console_request(c, root);
+	c->in_dispatch = 0;
+	if (c->pending == 0) {
+		/* Answered already (or refused before dispatch). */
+		console_destroy(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* The asker of a pending control_run() went away: its reply is dropped. */
+void
+control_run_cancel(struct console *c)
+{
+	if (c != NULL)
+		c->out = NULL;
 }
 
 /* After input is used up: close at EOF once every reply is out. */
