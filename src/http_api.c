@@ -35,6 +35,7 @@
 #include <openssl/rand.h>
 
 #include "actor.h"
+#include "batch.h"
 #include "clock.h"
 #include "conf.h"
 #include "control.h"
@@ -42,12 +43,14 @@
 #include "http_api.h"
 #include "log.h"
 #include "session.h"
+#include "store.h"
 #include "xmalloc.h"
 
 #define API_MAX_HEADERS		(8 * 1024)
 #define API_MAX_BODY		(64 * 1024)	/* the control socket's line */
 #define API_COOKIE		"pcod_session"
 #define API_CSRF_HEX		64
+#define API_TOUCH_MS		60000	/* a session's last use is written this often */
 
 struct http_api {
 	struct http_server	*srv;		/* owned */
@@ -141,6 +144,29 @@ api_cookie(struct evhttp_request *req, char *tok)
 	return -1;
 }
 
+/*
+ * The session is used: its idle expiry moves on, in the open batch (at most
+ * once a minute, or a quarter of the timeout if that is shorter).  A
+ * failure costs the session only its extension, never the request.
+ */
+static void
+api_touch(struct http_api *api, const char *hash, const struct session_rec *r,
+    int64_t now, int64_t idle)
+{
+	struct control_ctx	*ctx = api->ctx;
+	int64_t			 every = idle / 4 < API_TOUCH_MS ? idle / 4 :
+				    API_TOUCH_MS;
+
+	if (now - r->last_used_ms < every)
+		return;
+	if (batch_join(ctx->batch) != 0 || store_savepoint(ctx->store) != 0)
+		return;
+	if (store_session_touch(ctx->store, hash, now, now + idle) < 0)
+		store_rollback_savepoint(ctx->store);
+	else
+		store_release(ctx->store);
+}
+
 /* Who the cookie of req is (committed session, not expired).  0, or -1. */
 static int
 api_session(struct http_api *api, struct evhttp_request *req, char *tok,
@@ -161,6 +187,7 @@ api_session(struct http_api *api, struct evhttp_request *req, char *tok,
 		return -1;
 	snprintf(who->name, sizeof who->name, "%s", r.login);
 	who->role = (enum role)r.role;
+	api_touch(api, hash, &r, now, idle);
 	return 0;
 }
 

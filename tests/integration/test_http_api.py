@@ -215,6 +215,12 @@ def expired_cookie(t):
     a = Api(p)
     t.require(a.login("op1", OP_PW)[0] == 200, "operator logs in")
     t.eq(a.cmd("auth.whoami")[0], 200, "fresh: works")
+    # Used every 0.7 s for 3.5 s, longer than the timeout: the expiry is idle.
+    codes = []
+    for _ in range(5):
+        time.sleep(0.7)
+        codes.append(a.cmd("auth.whoami")[0])
+    t.eq(codes, [200] * 5, "a session in use stays (idle expiry)")
     time.sleep(2.3)
     st, _, r = a.cmd("auth.whoami")
     t.check(st == 401 and r["error"]["code"] == "auth_failed",
