@@ -96,6 +96,19 @@ class Api:
         return self.post("/api", body, **kw)
 
 
+def wait_http(p, timeout=10.0):
+    """pcotest's start() waits for the control socket and the panel port;
+    the HTTP listener is bound a little later."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((pt.HOST, p.http_port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise pt.HardError("http listener not up:\n" + p.log())
+
+
 def start(tls=True, conf=None):
     c = {"control": '"pcod.sock" mode 0600'}
     c.update(conf or {})
@@ -110,6 +123,7 @@ def start(tls=True, conf=None):
         c["http"] = "%s:%d" % (pt.HOST, p.http_port)
     p.write_conf(conf=c)
     p.start()
+    wait_http(p)
     p.call("operator.add", login="op1", name="Op One", role="operator",
            password=OP_PW)
     p.call("operator.add", login="adm1", name="Adm", role="admin",
@@ -329,6 +343,8 @@ def client_gone_before_reply(t):
                        % (pt.HOST, q.http_port, q.http_cert,
                           q.http_cert[:-4] + ".key")})
     q.start()
+    wait_http(q)
+    time.sleep(0.1)    # the probe's connection is closed and forgotten
     first = tls_sock(q)
     raw_login(first, "adm1", ADM_PW)
     time.sleep(0.02)
