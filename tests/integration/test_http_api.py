@@ -393,6 +393,16 @@ def config_checks(t):
     rc, err = p.check_conf(path)
     t.check(rc != 0 and "cert and key go together" in err, "cert without key refused",
             (rc, err))
+    cert, key = make_cert(p.dir)
+    path = p.write_conf(extra=['http 0.0.0.0:%d cert "%s" key "%s"' % (port, cert, key)],
+                        path=os.path.join(p.dir, "e.conf"))
+    rc, err = p.check_conf(path)
+    t.eq(rc, 0, "https on any address with a good cert and key: accepted")
+    path = p.write_conf(extra=['http 0.0.0.0:%d cert "%s" key "%s"' % (port, cert, cert)],
+                        path=os.path.join(p.dir, "f.conf"))
+    rc, err = p.check_conf(path)
+    t.check(rc != 0 and "f.conf:" in err and "http 0.0.0.0" in err,
+            "pcod -n finds a key that is not a key", (rc, err))
     path = p.write_conf(extra=["http 127.0.0.1:{tcp}"], path=os.path.join(p.dir, "d.conf"))
     rc, err = p.check_conf(path)
     t.check(rc != 0 and "already used by listen" in err,
