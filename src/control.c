@@ -119,6 +119,16 @@ struct console {
 	int			 oneshot;	/* a request console */
 };
 
+/* A notification stream that is not a socket (Server-Sent Events). */
+struct control_stream {
+	TAILQ_ENTRY(control_stream)	 entry;
+	struct control			*ctl;
+	struct actor			 actor;
+	unsigned			 topics;	/* bit i = control_topics[i] */
+	const struct control_stream_ops	*ops;
+	void				*arg;
+};
+
 struct cmd_req {
 	struct console		*c;		/* holds one c->pending */
 	json_t			*id;		/* owned reference */
@@ -133,6 +143,7 @@ struct control {
 	struct control_ctx	*ctx;		/* not owned */
 	struct operator_worker	*hasher;	/* owned */
 	TAILQ_HEAD(, console)	 consoles;
+	TAILQ_HEAD(, control_stream) streams;	/* owned entries */
 	size_t			 nconsoles;
 	unsigned		 next_id;
 };
@@ -355,6 +366,116 @@ console_wants(const struct console *c, int t)
 	    c->actor.role >= control_topics[t].role;
 }
 
+/* 1 if stream s is to receive topic t now. */
+static int
+stream_wants(const struct control_stream *s, int t)
+{
+	return (s->topics & (1U << t)) != 0 &&
+	    s->actor.role >= control_topics[t].role;
+}
+
+/* End stream s: its owner is told (ops->gone) and it is freed. */
+static void
+stream_end(struct control_stream *s, const char *why)
+{
+	const struct control_stream_ops	*ops = s->ops;
+	void				*arg = s->arg;
+
+	TAILQ_REMOVE(&s->ctl->streams, s, entry);
+	free(s);
+	ops->gone(why, arg);
+}
+
+/* The data of topic t to every stream that wants it; a backed-up one ends. */
+static void
+control_publish_streams(struct control *ctl, int t, json_t *obj)
+{
+	struct control_stream	*s, *next;
+	char			*data = NULL;
+
+	for (s = TAILQ_FIRST(&ctl->streams); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if (!stream_wants(s, t))
+			continue;
+		if (s->ops->queued(s->arg) > CONTROL_PUB_MAX) {
+			log_warnx("control stream actor=%s: output backed up, "
+			    "closed", s->actor.name);
+			stream_end(s, "console not reading");
+			continue;
+		}
+		if (data == NULL && (data = json_dumps(obj != NULL ? obj :
+		    json_null(), JSON_COMPACT | JSON_ENCODE_ANY |
+		    JSON_REAL_PRECISION(15))) == NULL)
+			return;
+		s->ops->line(control_topics[t].name, data, s->arg);
+	}
+	free(data);
+}
+
+/*
+ * A stream of the notifications of topics (comma-separated names) for
+ * who.  NULL with msg if a topic is unknown or above who's role.
+ */
+struct control_stream *
+control_stream_new(struct control *ctl, const struct actor *who,
+    const char *topics, const struct control_stream_ops *ops, void *arg,
+    char *msg, size_t msgsz)
+{
+	struct control_stream	*s;
+	char			 name[32];
+	const char		*p = topics;
+	unsigned		 mask = 0;
+	size_t			 n;
+	int			 t;
+
+	while (p != NULL && *p != '\0') {
+		n = strcspn(p, ",");
+		if (n == 0 || n >= sizeof name) {
+			snprintf(msg, msgsz, "bad topic list");
+			return NULL;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if ((t = topic_find(name)) < 0) {
+			snprintf(msg, msgsz, "no topic '%s'", name);
+			return NULL;
+		}
+		if (who->role < control_topics[t].role) {
+			snprintf(msg, msgsz, "topic %s needs the %s role", name,
+			    actor_role_name(control_topics[t].role));
+			return NULL;
+		}
+		mask |= 1U << t;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (mask == 0) {
+		snprintf(msg, msgsz, "no topic given");
+		return NULL;
+	}
+	s = xcalloc(1, sizeof *s);
+	s->ctl = ctl;
+	s->actor = *who;
+	s->topics = mask;
+	s->ops = ops;
+	s->arg = arg;
+	TAILQ_INSERT_TAIL(&ctl->streams, s, entry);
+	log_info("control stream actor=%s topics=%s opened", who->name, topics);
+	return s;
+}
+
+/* The owner ends its stream (its client went); ops->gone is not called. */
+void
+control_stream_free(struct control_stream *s)
+{
+	if (s == NULL)
+		return;
+	log_info("control stream actor=%s closed", s->actor.name);
+	TAILQ_REMOVE(&s->ctl->streams, s, entry);
+	free(s);
+}
+
 /* Push {"notify": topic, "data": obj} to the consoles subscribed to it. */
 void
 control_publish(struct control *ctl, const char *topic, json_t *obj)
@@ -384,6 +505,7 @@ control_publish(struct control *ctl, const char *topic, json_t *obj)
 			console_send_line(c, s);
 	}
 	free(s);
+	control_publish_streams(ctl, t, obj);
 }
 
 /* 1 if some console is subscribed to topic (NULL: to anything). */
@@ -393,8 +515,14 @@ control_listening(struct control *ctl, const char *topic)
 	struct console	*c;
 	int		 t = topic != NULL ? topic_find(topic) : -1, i;
 
+	const struct control_stream	*st;
+
 	if (ctl == NULL || (topic != NULL && t < 0))
 		return 0;
+	TAILQ_FOREACH(st, &ctl->streams, entry)
+		for (i = 0; i < (int)CONTROL_NTOPICS; i++)
+			if ((t < 0 || t == i) && stream_wants(st, i))
+				return 1;
 	TAILQ_FOREACH(c, &ctl->consoles, entry)
 		for (i = 0; i < (int)CONTROL_NTOPICS; i++)
 			if ((t < 0 || t == i) && console_wants(c, i))
@@ -551,10 +679,20 @@ control_hasher(struct control *ctl)
 void
 control_operator_changed(struct control *ctl, const char *login, int role)
 {
-	struct console	*c;
+	struct console		*c;
+	struct control_stream	*s, *next;
 
 	if (ctl == NULL)
 		return;
+	for (s = TAILQ_FIRST(&ctl->streams); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if (strcmp(s->actor.name, login) != 0)
+			continue;
+		if (role == ROLE_NONE)
+			stream_end(s, "logged out");
+		else
+			s->actor.role = (enum role)role;
+	}
 	TAILQ_FOREACH(c, &ctl->consoles, entry) {
 		if (!c->logged_in || strcmp(c->actor.name, login) != 0)
 			continue;
@@ -1360,6 +1498,7 @@ control_new(struct event_base *base, const char *path, int mode,
 	ctl->ctx = ctx;
 	ctl->path = xstrdup(path);
 	TAILQ_INIT(&ctl->consoles);
+	TAILQ_INIT(&ctl->streams);
 	ctl->retry = evtimer_new(base, control_retry_cb, ctl);
 	ctl->hasher = operator_worker_new(base);
 	ctl->lst = evconnlistener_new(base, control_accept_cb, ctl,
@@ -1387,6 +1526,8 @@ control_free(struct control *ctl)
 		return;
 	while ((c = TAILQ_FIRST(&ctl->consoles)) != NULL)
 		console_close(c, "shutdown");
+	while (!TAILQ_EMPTY(&ctl->streams))
+		stream_end(TAILQ_FIRST(&ctl->streams), "shutdown");
 	/* Cancelled jobs answer their (now detached) consoles. */
 	operator_worker_free(ctl->hasher);
 	if (ctl->lst != NULL) {

@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/queue.h>
 
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +44,7 @@
 #include "http_api.h"
 #include "log.h"
 #include "session.h"
+#include "sse.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -260,6 +262,9 @@ api_call_cancel(void *arg)
 	struct api_call	*call = arg;
 
 	log_info("http api: a client went before its reply; it is dropped");
+	/* As in sse_cancel: a failed connection leaves its request to us. */
+	if (call->req != NULL && evhttp_request_get_connection(call->req) == NULL)
+		evhttp_request_free(call->req);
 	call->req = NULL;
 	control_run_cancel(call->con);
 	call->con = NULL;
@@ -502,6 +507,57 @@ api_logout_cb(struct http_server *srv, struct evhttp_request *req, void *arg)
 	json_decref(r);
 }
 
+/* The session of token hash hash is there and not expired (a stream's check). */
+static int
+api_hash_valid(const char *hash, void *arg)
+{
+	struct http_api		*api = arg;
+	struct session_rec	 r;
+	int64_t			 now = clock_wall_ms();
+	int64_t			 idle = (int64_t)api->ctx->cfg->session_timeout *
+				    1000;
+
+	return store_session_get(api->ctx->store, hash, &r) == 0 &&
+	    !r.disabled && r.role > ROLE_NONE && now < r.expires_ms &&
+	    now < r.last_used_ms + idle;
+}
+
+/* GET /api/events?topics=alarm,escalation: cookie only (it changes nothing). */
+static void
+api_events_cb(struct http_server *srv, struct evhttp_request *req, void *arg)
+{
+	struct http_api		*api = arg;
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	const char		*q = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	struct evkeyvalq	 params;
+	struct actor		 who;
+	char			 tok[SESSION_TOKEN_HEX + 1];
+	char			 hash[SESSION_HASH_HEX + 1];
+	const char		*topics;
+
+	if (api_session(api, req, tok, &who) != 0 ||
+	    store_session_token_hash(tok, hash) != 0) {
+		OPENSSL_cleanse(tok, sizeof tok);
+		api_fail(api, req, 401, "auth_failed", "no valid session: log "
+		    "in again");
+		return;
+	}
+	OPENSSL_cleanse(tok, sizeof tok);
+	if (api->ctx->control == NULL) {
+		api_fail(api, req, 503, "unavailable", "shutting down");
+		return;
+	}
+	TAILQ_INIT(&params);
+	if (q != NULL && evhttp_parse_query_str(q, &params) != 0) {
+		api_fail(api, req, 400, "bad_request", "bad query string");
+		return;
+	}
+	topics = evhttp_find_header(&params, "topics");
+	sse_start(srv, req, api->ctx->control, &who, topics != NULL ? topics :
+	    "alarm,escalation,system", hash, api_hash_valid, api);
+	evhttp_clear_headers(&params);
+}
+
 struct http_api *
 http_api_start(struct event_base *base, struct control_ctx *ctx, char *err,
     size_t errsz)
@@ -524,7 +580,8 @@ http_api_start(struct event_base *base, struct control_ctx *ctx, char *err,
 	    http_route(api->srv, "/api/login", HTTP_M_POST, api_login_cb, api) ||
 	    http_route(api->srv, "/api", HTTP_M_POST, api_cmd_cb, api) ||
 	    http_route(api->srv, "/api/logout", HTTP_M_POST, api_logout_cb,
-	    api)) {
+	    api) ||
+	    http_route(api->srv, "/api/events", HTTP_M_GET, api_events_cb, api)) {
 		if (api->srv != NULL && err[0] == '\0')
 			snprintf(err, errsz, "http: cannot route");
 		http_api_free(api);

@@ -18,7 +18,7 @@ import time
 import pcotest as pt
 from pcotest import Pcod
 
-T = pt.Runner(limit=120)
+T = pt.Runner(limit=200)
 
 OP_PW = "operator-pass-1"
 ADM_PW = "admin-pass-0001"
@@ -365,6 +365,107 @@ def client_gone_before_reply(t):
     second.close()
     first.close()
     t.check(q.running(), "pcod still running")
+
+
+def open_events(p, a, query="topics=alarm,escalation"):
+    s = tls_sock(p)
+    s.sendall(b"GET /api/events?%s HTTP/1.1\r\nHost: x\r\nCookie: pcod_session=%s\r\n\r\n"
+              % (query.encode(), a.cookie.encode()))
+    return s
+
+
+def read_until(s, want, timeout):
+    """Bytes from s until want appears (or timeout / EOF)."""
+    buf = b""
+    deadline = time.monotonic() + timeout
+    while want not in buf and time.monotonic() < deadline:
+        s.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            d = s.recv(65536)
+        except (socket.timeout, ssl.SSLError):
+            break
+        except OSError:
+            break
+        if not d:
+            break
+        buf += d
+    return buf
+
+
+@T.test
+def events_stream(t):
+    p = start(conf={"take-deadline": "3600"})
+    p.stop()
+    p.write_conf(conf={"control": '"pcod.sock" mode 0600', "take-deadline": "3600",
+                       "http": '%s:%d cert "%s" key "%s" timeout 2'
+                       % (pt.HOST, p.http_port, p.http_cert, p.http_cert[:-4] + ".key")})
+    p.start()
+    wait_http(p)
+    p.add_account("1234")
+    a = Api(p)
+    t.require(a.login("op1", OP_PW)[0] == 200, "operator logs in")
+    s = open_events(p, a)
+    head = read_until(s, b": pcod events", 5)
+    t.check(head.startswith(b"HTTP/1.1 200") and b"text/event-stream" in head,
+            "GET /api/events: 200 text/event-stream", head[:200])
+    time.sleep(3.0)    # longer than the listener's timeout: a stream stays
+    with p.tcp() as panel:
+        ans = panel.exchange(pt.sia(1, "1234", "Nri1/BA5"))
+    t.eq(ans.token, "ACK", "the panel's alarm is ACKed")
+    got = read_until(s, b"\n\n", 3)
+    got += read_until(s, b"\n\n", 0.5) if b"event: alarm" not in got else b""
+    t.check(b"event: alarm\ndata: {" in got, "the alarm arrives as event: alarm", got[:300])
+    line = [ln for ln in got.split(b"\n") if ln.startswith(b"data: ")]
+    try:
+        data = json.loads(line[0][6:]) if line else None
+    except ValueError:
+        data = None
+    t.check(isinstance(data, dict) and data.get("account") == "1234",
+            "its data is the notification's JSON", got[:300])
+    # Disabling the operator ends his stream at once.
+    p.call("operator.update", login="op1", disabled=True)
+    end = read_until(s, b"event: closed", 3)
+    t.check(b"event: closed" in end, "disabling the operator ends the stream", end[-200:])
+    s.close()
+    b = Api(p)
+    t.require(b.login("adm1", ADM_PW)[0] == 200, "admin logs in")
+    s = open_events(p, b, "topics=nosuch")
+    t.check(read_until(s, b"\r\n", 3).startswith(b"HTTP/1.1 400"), "an unknown topic: 400")
+    s.close()
+    s = tls_sock(p)
+    s.sendall(b"GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n")
+    t.check(read_until(s, b"\r\n", 3).startswith(b"HTTP/1.1 401"), "no cookie: 401")
+    s.close()
+    # Clients that leave: their streams go, publishing goes on.
+    for _ in range(3):
+        x = open_events(p, b)
+        read_until(x, b": pcod events", 3)
+        x.close()
+    time.sleep(0.3)
+    acks = []
+    with p.tcp() as panel:
+        for i in range(4):
+            acks.append(panel.exchange(pt.sia(2 + i, "1234", "Nri1/BA%d" % (6 + i))).token)
+            time.sleep(0.3)
+    t.eq(acks, ["ACK"] * 4, "alarms still ACKed after streams went away")
+    t.eq(p.log().count("control stream actor=adm1 closed"), 3,
+         "writing to them found the three gone clients and ended their streams")
+    t.check(p.running(), "pcod still running")
+
+
+@T.test
+def events_end_with_the_session(t):
+    """Logging out ends the session's stream at its next keepalive (15 s)."""
+    p = start()
+    a = Api(p)
+    t.require(a.login("op1", OP_PW)[0] == 200, "operator logs in")
+    s = open_events(p, a, "topics=system")
+    t.require(b": pcod events" in read_until(s, b": pcod events", 5), "stream open")
+    t.eq(a.post("/api/logout", {})[0], 200, "logout")
+    got = read_until(s, b"event: closed", 18)
+    t.check(b": keepalive" not in got and b"event: closed" in got and
+            b"session ended" in got, "the stream ends at the next keepalive", got[-200:])
+    s.close()
 
 
 @T.test
