@@ -31,6 +31,8 @@ struct http_conf {
 	int			 allow_remote;	/* 1: a non-loopback address is allowed */
 	int			 max_conn;	/* connections at once */
 	int			 timeout;	/* seconds a request may take, and idle */
+	char			*cert;		/* https (the http directive); owned */
+	char			*key;		/* NULL: plain HTTP (loopback only) */
 	int			 lineno;
 };
 
@@ -93,6 +95,7 @@ struct config {
 	int			 control_lineno;	/* of the control directive (checks) */
 	int			 session_timeout;	/* seconds a console session may idle */
 	struct http_conf	*metrics;	/* Prometheus metrics; NULL: none; owned */
+	struct http_conf	*http;		/* the HTTP API (console); NULL: none; owned */
 	int			 retention[RETAIN_NKINDS];	/* days; 0 keep forever */
 };
 

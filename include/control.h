@@ -72,6 +72,45 @@ int		 control_listening(struct control *, const char *topic);
 void		 control_consoles(const struct control *, size_t *open,
 		    size_t *logged_in);
 
+struct actor;
+struct console;
+
+/*
+ * A console that is not the socket (the HTTP API, http_api.c): one request
+ * run as who, with the same role checks, handlers and audit.  out gets the
+ * reply object ({"id", "ok", "result"|"error"}; borrowed) exactly once,
+ * during the call or later (a deferred reply after commit), unless
+ * cancelled first.  Returns NULL if the reply was given already, else the
+ * pending console: control_run_cancel() it if the asker goes away first
+ * (the reply is then dropped; the console frees itself once answered).
+ */
+typedef void	(*control_out_fn)(json_t *reply, void *arg);
+struct console	*control_run(struct control *, const struct actor *who,
+		    json_t *request, control_out_fn out, void *arg);
+void		 control_run_cancel(struct console *);
+
+/*
+ * A stream of notifications to a client that is not the socket (Server-
+ * Sent Events, sse.c), as who: line() gets each notification's topic and
+ * its data as JSON text; queued() tells how much is waiting for the
+ * client: over 512 KiB the stream ends (as a socket console that does not
+ * read loses its subscriptions).  gone(why) tells the owner that control.c
+ * ended it (backed up, the operator logged out or disabled, shutdown); the
+ * stream is freed already then.
+ */
+struct control_stream;
+struct control_stream_ops {
+	void	(*line)(const char *topic, const char *data, void *arg);
+	size_t	(*queued)(void *arg);
+	void	(*gone)(const char *why, void *arg);
+};
+struct control_stream	*control_stream_new(struct control *,
+			    const struct actor *who, const char *topics,
+			    const struct control_stream_ops *, void *arg,
+			    char *msg, size_t msgsz);
+/* The owner ends its stream (gone is not called). */
+void			 control_stream_free(struct control_stream *);
+
 /* Close the socket and every console connection, unlink the path. */
 void		 control_free(struct control *);
 

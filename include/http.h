@@ -65,6 +65,18 @@ void			 http_reply(struct http_server *, struct evhttp_request *,
 /* Answer req with code and a one-line plain-text message. */
 void			 http_error(struct http_server *, struct evhttp_request *,
 			    int code, const char *msg);
+/* 1 if the server speaks TLS (conf had cert and key). */
+int			 http_is_tls(const struct http_server *);
+/*
+ * Keep req past its handler (a deferred answer): if its connection closes
+ * before the answer, cancel(arg) runs and req must not be touched again.
+ * One held request per connection.  0, or -1 (answer it now).
+ */
+int			 http_hold(struct http_server *, struct evhttp_request *,
+			    void (*cancel)(void *), void *arg);
+/* About to answer a held req: its cancel hook is forgotten. */
+void			 http_release(struct http_server *,
+			    struct evhttp_request *);
 /* The server's counters. */
 void			 http_get_stats(const struct http_server *,
 			    struct http_stats *);

@@ -333,6 +333,34 @@ confcheck_low_ports(const struct config *c, confcheck_report_fn fn, void *arg)
 	}
 }
 
+/* The http listener's cert and key (the browser console); 1 if they will not load. */
+static int
+confcheck_http(const struct config *c, confcheck_report_fn fn, void *arg)
+{
+	const struct http_conf	*h = c->http;
+	struct listen_conf	 l;
+	char			 where[512], msg[1024], full[1200];
+	int			 expired;
+
+	if (h == NULL || h->cert == NULL)
+		return 0;
+	memset(&l, 0, sizeof(l));
+	l.cert = h->cert;
+	l.key = h->key;
+	confcheck_where(c, h->lineno, where, sizeof(where));
+	if (confcheck_tls(&l, &expired, msg, sizeof(msg)) == -1) {
+		snprintf(full, sizeof(full), "http %s: %s", h->addr, msg);
+		fn(CONFCHECK_ERROR, where, full, arg);
+		return 1;
+	}
+	if (expired) {
+		snprintf(full, sizeof(full), "http %s: cert %s is expired or "
+		    "not yet valid: browsers will refuse it", h->addr, h->cert);
+		fn(CONFCHECK_WARNING, where, full, arg);
+	}
+	return 0;
+}
+
 /* Every check; the number of errors (warnings do not count). */
 int
 confcheck_run(const struct config *c, confcheck_report_fn fn, void *arg)
@@ -343,5 +371,6 @@ confcheck_run(const struct config *c, confcheck_report_fn fn, void *arg)
 	confcheck_low_ports(c, fn, arg);
 	n = confcheck_listeners(c, fn, arg);
 	n += confcheck_tls_all(c, fn, arg);
+	n += confcheck_http(c, fn, arg);
 	return n;
 }

@@ -820,6 +820,99 @@ h_metrics(struct parse *p, char **av, int ac)
 	return 0;
 }
 
+static int	same_str(const char *, const char *);
+
+/*
+ * http ADDR:PORT [cert FILE key FILE] [max-connections N] [timeout S]: the
+ * HTTP API of the browser console (http_api.c).  Without cert and key only
+ * on a loopback address: passwords and session cookies cross it.
+ */
+static int
+h_http(struct parse *p, char **av, int ac)
+{
+	struct http_conf	*h = xcalloc(1, sizeof(*h));
+	struct listen_conf	 l;
+	char			**dst;
+	int			 i;
+
+	memset(&l, 0, sizeof(l));
+	h->addr = xstrdup(av[0]);
+	h->max_conn = DEF_HTTP_CONN;
+	h->timeout = DEF_HTTP_TIMEOUT;
+	h->lineno = p->lineno;
+	p->conf->http = h;		/* owned by the config from here on */
+	if (parse_hostport(p, av[0], &l) != 0)
+		return -1;
+	h->ss = l.ss;
+	h->sslen = l.sslen;
+	for (i = 1; i < ac; i += 2) {
+		dst = strcmp(av[i], "cert") == 0 ? &h->cert :
+		    strcmp(av[i], "key") == 0 ? &h->key : NULL;
+		if (dst == NULL && (strcmp(av[i], "max-connections") == 0 ||
+		    strcmp(av[i], "timeout") == 0)) {
+			if (parse_http_opt(p, av[i], i + 1 < ac ? av[i + 1] :
+			    NULL, h) != 0)
+				return -1;
+			continue;
+		}
+		if (dst == NULL)
+			return derr(p, "unknown option \"%s\" (cert, key, "
+			    "max-connections, timeout)", av[i]);
+		if (i + 1 >= ac || av[i + 1][0] == '\0')
+			return derr(p, "option \"%s\" needs a value", av[i]);
+		if (*dst != NULL)
+			return derr(p, "option \"%s\" given twice", av[i]);
+		*dst = xstrdup(av[i + 1]);
+	}
+	if ((h->cert == NULL) != (h->key == NULL))
+		return derr(p, "cert and key go together");
+	if (h->cert == NULL && !config_addr_loopback(&h->ss))
+		return derr(p, "%s is not a loopback address: plain HTTP would "
+		    "carry passwords and session cookies in clear; give "
+		    "\"cert FILE key FILE\" to serve HTTPS there", av[0]);
+	return 0;
+}
+
+/* The HTTP API's port must be neither a panel listener's nor the metrics'. */
+static int
+check_http_port(struct parse *p)
+{
+	const struct http_conf	*h = p->conf->http, *m = p->conf->metrics;
+	const struct listen_conf *o;
+	size_t			 i;
+
+	if (h == NULL)
+		return 0;
+	p->lineno = h->lineno;
+	p->dname = "http";
+	if (m != NULL && m->sslen == h->sslen &&
+	    memcmp(&m->ss, &h->ss, h->sslen) == 0)
+		return derr(p, "%s is already used by metrics on line %d",
+		    h->addr, m->lineno);
+	for (i = 0; i < p->conf->nlisteners; i++) {
+		o = &p->conf->listeners[i];
+		if (o->proto == LISTEN_UDP || o->sslen != h->sslen ||
+		    memcmp(&o->ss, &h->ss, h->sslen) != 0)
+			continue;
+		return derr(p, "%s is already used by listen on line %d",
+		    h->addr, o->lineno);
+	}
+	return 0;
+}
+
+/* Whether the HTTP API listener is unchanged. */
+static int
+same_http(const struct config *a, const struct config *b)
+{
+	const struct http_conf	*x = a->http, *y = b->http;
+
+	if (x == NULL || y == NULL)
+		return x == y;
+	return strcmp(x->addr, y->addr) == 0 && same_str(x->cert, y->cert) &&
+	    same_str(x->key, y->key) && x->max_conn == y->max_conn &&
+	    x->timeout == y->timeout;
+}
+
 /* The metrics port must not be a panel listener's. */
 static int
 check_metrics_port(struct parse *p)
@@ -939,6 +1032,8 @@ static const struct directive directives[] = {
 	    same_metrics },
 	{ "retention", "events|alarms|patrol|audit DAYS", h_retention, 2, 2, 0,
 	    1, NULL },
+	{ "http", "ADDR:PORT [cert FILE key FILE] [option value]...", h_http,
+	    1, 9, 1, 0, same_http },
 };
 
 _Static_assert(nitems(directives) <= MAX_DIRECTIVES, "raise MAX_DIRECTIVES");
@@ -1117,7 +1212,8 @@ check_control_slots(struct parse *p)
 static int
 check_required(struct parse *p)
 {
-	if (check_control_slots(p) != 0 || check_metrics_port(p) != 0)
+	if (check_control_slots(p) != 0 || check_metrics_port(p) != 0 ||
+	    check_http_port(p) != 0)
 		return -1;
 	if (p->conf->database == NULL)
 		return perr(p, "missing database directive");
@@ -1238,6 +1334,12 @@ config_free(struct config *c)
 	if (c->metrics != NULL)
 		free(c->metrics->addr);
 	free(c->metrics);
+	if (c->http != NULL) {
+		free(c->http->addr);
+		free(c->http->cert);
+		free(c->http->key);
+	}
+	free(c->http);
 	free(c);
 }
 

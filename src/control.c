@@ -109,6 +109,24 @@ struct console {
 	int			 in_dispatch;	/* inside a handler call */
 	int			 throttled;	/* output over CONTROL_OUT_HIGH */
 	int			 eof;		/* peer shut its write side */
+	/*
+	 * Transport: NULL for a socket console (lines on bev).  A request
+	 * console (control_run: the HTTP API) has no bev; its one reply goes
+	 * to out (NULL once cancelled: dropped) and it goes away after it.
+	 */
+	control_out_fn		 out;
+	void			*out_arg;
+	int			 oneshot;	/* a request console */
+};
+
+/* A notification stream that is not a socket (Server-Sent Events). */
+struct control_stream {
+	TAILQ_ENTRY(control_stream)	 entry;
+	struct control			*ctl;
+	struct actor			 actor;
+	unsigned			 topics;	/* bit i = control_topics[i] */
+	const struct control_stream_ops	*ops;
+	void				*arg;
 };
 
 struct cmd_req {
@@ -125,6 +143,7 @@ struct control {
 	struct control_ctx	*ctx;		/* not owned */
 	struct operator_worker	*hasher;	/* owned */
 	TAILQ_HEAD(, console)	 consoles;
+	TAILQ_HEAD(, control_stream) streams;	/* owned entries */
 	size_t			 nconsoles;
 	unsigned		 next_id;
 };
@@ -202,8 +221,18 @@ console_send_line(struct console *c, const char *s)
 static void
 console_send(struct console *c, json_t *obj)
 {
-	char	*s;
+	char		*s;
+	control_out_fn	 out;
 
+	if (c->oneshot) {
+		/* One reply: the first is it, anything after is dropped. */
+		if ((out = c->out) != NULL) {
+			c->out = NULL;
+			out(obj, c->out_arg);
+		}
+		json_decref(obj);
+		return;
+	}
 	if (c->state == CONSOLE_DEAD || c->bev == NULL) {
 		json_decref(obj);
 		return;
@@ -246,6 +275,12 @@ req_done(struct cmd_req *req)
 	json_decref(req->id);
 	free(req);
 	c->pending--;
+	if (c->oneshot) {
+		/* control_run() frees it if the reply came within dispatch. */
+		if (c->pending == 0 && !c->in_dispatch)
+			console_destroy(c);
+		return;
+	}
 	if (c->state == CONSOLE_DEAD) {
 		if (c->pending == 0)
 			console_destroy(c);
@@ -331,6 +366,116 @@ console_wants(const struct console *c, int t)
 	    c->actor.role >= control_topics[t].role;
 }
 
+/* 1 if stream s is to receive topic t now. */
+static int
+stream_wants(const struct control_stream *s, int t)
+{
+	return (s->topics & (1U << t)) != 0 &&
+	    s->actor.role >= control_topics[t].role;
+}
+
+/* End stream s: its owner is told (ops->gone) and it is freed. */
+static void
+stream_end(struct control_stream *s, const char *why)
+{
+	const struct control_stream_ops	*ops = s->ops;
+	void				*arg = s->arg;
+
+	TAILQ_REMOVE(&s->ctl->streams, s, entry);
+	free(s);
+	ops->gone(why, arg);
+}
+
+/* The data of topic t to every stream that wants it; a backed-up one ends. */
+static void
+control_publish_streams(struct control *ctl, int t, json_t *obj)
+{
+	struct control_stream	*s, *next;
+	char			*data = NULL;
+
+	for (s = TAILQ_FIRST(&ctl->streams); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if (!stream_wants(s, t))
+			continue;
+		if (s->ops->queued(s->arg) > CONTROL_PUB_MAX) {
+			log_warnx("control stream actor=%s: output backed up, "
+			    "closed", s->actor.name);
+			stream_end(s, "console not reading");
+			continue;
+		}
+		if (data == NULL && (data = json_dumps(obj != NULL ? obj :
+		    json_null(), JSON_COMPACT | JSON_ENCODE_ANY |
+		    JSON_REAL_PRECISION(15))) == NULL)
+			return;
+		s->ops->line(control_topics[t].name, data, s->arg);
+	}
+	free(data);
+}
+
+/*
+ * A stream of the notifications of topics (comma-separated names) for
+ * who.  NULL with msg if a topic is unknown or above who's role.
+ */
+struct control_stream *
+control_stream_new(struct control *ctl, const struct actor *who,
+    const char *topics, const struct control_stream_ops *ops, void *arg,
+    char *msg, size_t msgsz)
+{
+	struct control_stream	*s;
+	char			 name[32];
+	const char		*p = topics;
+	unsigned		 mask = 0;
+	size_t			 n;
+	int			 t;
+
+	while (p != NULL && *p != '\0') {
+		n = strcspn(p, ",");
+		if (n == 0 || n >= sizeof name) {
+			snprintf(msg, msgsz, "bad topic list");
+			return NULL;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if ((t = topic_find(name)) < 0) {
+			snprintf(msg, msgsz, "no topic '%s'", name);
+			return NULL;
+		}
+		if (who->role < control_topics[t].role) {
+			snprintf(msg, msgsz, "topic %s needs the %s role", name,
+			    actor_role_name(control_topics[t].role));
+			return NULL;
+		}
+		mask |= 1U << t;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (mask == 0) {
+		snprintf(msg, msgsz, "no topic given");
+		return NULL;
+	}
+	s = xcalloc(1, sizeof *s);
+	s->ctl = ctl;
+	s->actor = *who;
+	s->topics = mask;
+	s->ops = ops;
+	s->arg = arg;
+	TAILQ_INSERT_TAIL(&ctl->streams, s, entry);
+	log_info("control stream actor=%s topics=%s opened", who->name, topics);
+	return s;
+}
+
+/* The owner ends its stream (its client went); ops->gone is not called. */
+void
+control_stream_free(struct control_stream *s)
+{
+	if (s == NULL)
+		return;
+	log_info("control stream actor=%s closed", s->actor.name);
+	TAILQ_REMOVE(&s->ctl->streams, s, entry);
+	free(s);
+}
+
 /* Push {"notify": topic, "data": obj} to the consoles subscribed to it. */
 void
 control_publish(struct control *ctl, const char *topic, json_t *obj)
@@ -360,6 +505,7 @@ control_publish(struct control *ctl, const char *topic, json_t *obj)
 			console_send_line(c, s);
 	}
 	free(s);
+	control_publish_streams(ctl, t, obj);
 }
 
 /* 1 if some console is subscribed to topic (NULL: to anything). */
@@ -369,8 +515,14 @@ control_listening(struct control *ctl, const char *topic)
 	struct console	*c;
 	int		 t = topic != NULL ? topic_find(topic) : -1, i;
 
+	const struct control_stream	*st;
+
 	if (ctl == NULL || (topic != NULL && t < 0))
 		return 0;
+	TAILQ_FOREACH(st, &ctl->streams, entry)
+		for (i = 0; i < (int)CONTROL_NTOPICS; i++)
+			if ((t < 0 || t == i) && stream_wants(st, i))
+				return 1;
 	TAILQ_FOREACH(c, &ctl->consoles, entry)
 		for (i = 0; i < (int)CONTROL_NTOPICS; i++)
 			if ((t < 0 || t == i) && console_wants(c, i))
@@ -527,10 +679,20 @@ control_hasher(struct control *ctl)
 void
 control_operator_changed(struct control *ctl, const char *login, int role)
 {
-	struct console	*c;
+	struct console		*c;
+	struct control_stream	*s, *next;
 
 	if (ctl == NULL)
 		return;
+	for (s = TAILQ_FIRST(&ctl->streams); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if (strcmp(s->actor.name, login) != 0)
+			continue;
+		if (role == ROLE_NONE)
+			stream_end(s, "logged out");
+		else
+			s->actor.role = (enum role)role;
+	}
 	TAILQ_FOREACH(c, &ctl->consoles, entry) {
 		if (!c->logged_in || strcmp(c->actor.name, login) != 0)
 			continue;
@@ -899,6 +1061,47 @@ console_too_long(struct console *c)
 	evbuffer_drain(in, evbuffer_get_length(in));
 	bufferevent_disable(c->bev, EV_READ);
 	c->state = CONSOLE_DRAINING;
+}
+
+/*
+ * Run one parsed request object (borrowed; "args" may be normalised) for a
+ * console that is not a socket, as who; out gets the reply object once.
+ */
+struct console *
+control_run(struct control *ctl, const struct actor *who, json_t *root,
+    control_out_fn out, void *arg)
+{
+	struct console	*c;
+
+	c = xcalloc(1, sizeof *c);
+	c->ctl = ctl;
+	c->id = ++ctl->next_id;
+	c->uid = (uid_t)-1;
+	c->pid = -1;
+	c->actor = *who;
+	c->logged_in = who->role != ROLE_NONE;
+	c->oneshot = 1;
+	c->out = out;
+	c->out_arg = arg;
+	c->state = CONSOLE_READY;
+	pcod_stats.control_requests++;
+	c->in_dispatch = 1;
+	console_request(c, root);
+	c->in_dispatch = 0;
+	if (c->pending == 0) {
+		/* Answered already (or refused before dispatch). */
+		console_destroy(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* The asker of a pending control_run() went away: its reply is dropped. */
+void
+control_run_cancel(struct console *c)
+{
+	if (c != NULL)
+		c->out = NULL;
 }
 
 /* After input is used up: close at EOF once every reply is out. */
@@ -1295,6 +1498,7 @@ control_new(struct event_base *base, const char *path, int mode,
 	ctl->ctx = ctx;
 	ctl->path = xstrdup(path);
 	TAILQ_INIT(&ctl->consoles);
+	TAILQ_INIT(&ctl->streams);
 	ctl->retry = evtimer_new(base, control_retry_cb, ctl);
 	ctl->hasher = operator_worker_new(base);
 	ctl->lst = evconnlistener_new(base, control_accept_cb, ctl,
@@ -1322,6 +1526,8 @@ control_free(struct control *ctl)
 		return;
 	while ((c = TAILQ_FIRST(&ctl->consoles)) != NULL)
 		console_close(c, "shutdown");
+	while (!TAILQ_EMPTY(&ctl->streams))
+		stream_end(TAILQ_FIRST(&ctl->streams), "shutdown");
 	/* Cancelled jobs answer their (now detached) consoles. */
 	operator_worker_free(ctl->hasher);
 	if (ctl->lst != NULL) {

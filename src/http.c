@@ -32,10 +32,14 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "conf.h"
 #include "http.h"
@@ -58,6 +62,8 @@ struct http_conn {
 	struct http_server	*srv;		/* not owned */
 	struct bufferevent	*bev;		/* pending: one reference of ours */
 	struct evhttp_connection *evcon;	/* adopted: evhttp's */
+	void			(*cancel)(void *);	/* a held request's hook */
+	void			*cancel_arg;
 };
 TAILQ_HEAD(http_connlist, http_conn);
 
@@ -78,6 +84,7 @@ struct http_server {
 	struct http_connlist	 pending;	/* owned entries */
 	struct http_connlist	 conns;		/* owned entries; oldest first */
 	int			 max_conn;
+	SSL_CTX			*ssl_ctx;	/* https; NULL: plain; owned */
 	struct http_route	 routes[HTTP_MAX_ROUTES];
 	size_t			 nroutes;
 	struct http_stats	 st;
@@ -94,9 +101,12 @@ http_closed_cb(struct evhttp_connection *evcon, void *arg)
 {
 	struct http_conn	*hc = arg;
 	struct http_server	*srv = hc->srv;
+	void			(*cancel)(void *) = hc->cancel;
 
 	TAILQ_REMOVE(&srv->conns, hc, entry);
 	srv->st.open--;
+	if (cancel != NULL)
+		cancel(hc->cancel_arg);
 	free(hc);
 }
 
@@ -154,9 +164,21 @@ http_bevcb(struct event_base *base, void *arg)
 	struct http_server	*srv = arg;
 	struct http_conn	*hc;
 	struct bufferevent	*bev;
+	SSL			*ssl;
 
+	if (srv->ssl_ctx != NULL) {
+		if ((ssl = SSL_new(srv->ssl_ctx)) == NULL)
+			return NULL;
+		/* CLOSE_ON_FREE frees ssl with the bufferevent (and evhttp
+		 * then leaves the socket to it). */
+		bev = bufferevent_openssl_socket_new(base, -1, ssl,
+		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		if (bev == NULL) {
+			SSL_free(ssl);
+			return NULL;
+		}
 	/* No CLOSE_ON_FREE: evhttp closes the socket itself then. */
-	if ((bev = bufferevent_socket_new(base, -1, 0)) == NULL)
+	} else if ((bev = bufferevent_socket_new(base, -1, 0)) == NULL)
 		return NULL;
 	srv->st.accepted++;
 	hc = xcalloc(1, sizeof(*hc));
@@ -274,6 +296,28 @@ http_bind(struct http_server *srv, const struct http_conf *conf, char *err,
 	return 0;
 }
 
+/* Load conf's certificate and key.  0 or -1 with err set. */
+static int
+http_tls(struct http_server *srv, const struct http_conf *conf, char *err,
+    size_t errsz)
+{
+	char	ebuf[256];
+
+	if ((srv->ssl_ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		goto fail;
+	SSL_CTX_set_min_proto_version(srv->ssl_ctx, TLS1_2_VERSION);
+	if (SSL_CTX_use_certificate_chain_file(srv->ssl_ctx, conf->cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(srv->ssl_ctx, conf->key,
+	    SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(srv->ssl_ctx) != 1)
+		goto fail;
+	return 0;
+fail:
+	ERR_error_string_n(ERR_get_error(), ebuf, sizeof(ebuf));
+	return xerr(err, errsz, "%s: cert %s / key %s: %s", srv->name,
+	    conf->cert, conf->key, ebuf);
+}
+
 /* An HTTP server on conf's address; NULL with err set. */
 struct http_server *
 http_new(struct event_base *base, const struct http_conf *conf,
@@ -301,6 +345,8 @@ http_new(struct event_base *base, const struct http_conf *conf,
 	evhttp_set_default_content_type(srv->http, "text/plain; charset=utf-8");
 	evhttp_set_gencb(srv->http, http_dispatch, srv);
 	evhttp_set_bevcb(srv->http, http_bevcb, srv);
+	if (conf->cert != NULL && http_tls(srv, conf, err, errsz) == -1)
+		goto fail;
 	if (http_bind(srv, conf, err, errsz) == -1)
 		goto fail;
 	log_info("http=\"%s\" listening", srv->name);
@@ -337,6 +383,8 @@ http_free(struct http_server *srv)
 		event_free(srv->pause_ev);
 	for (i = 0; i < srv->nroutes; i++)
 		free(srv->routes[i].path);
+	if (srv->ssl_ctx != NULL)
+		SSL_CTX_free(srv->ssl_ctx);
 	free(srv->name);
 	free(srv);
 }
@@ -377,10 +425,13 @@ http_reason(int code)
 	switch (code) {
 	case 200: return "OK";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
 	default: return "Unknown";
@@ -423,4 +474,50 @@ void
 http_get_stats(const struct http_server *srv, struct http_stats *st)
 {
 	*st = srv->st;
+}
+
+/* 1 if the server speaks TLS. */
+int
+http_is_tls(const struct http_server *srv)
+{
+	return srv->ssl_ctx != NULL;
+}
+
+/* The adopted connection req came on, or NULL. */
+static struct http_conn *
+http_conn_of(struct http_server *srv, struct evhttp_request *req)
+{
+	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
+	struct http_conn		*hc;
+
+	TAILQ_FOREACH(hc, &srv->conns, entry)
+		if (evcon != NULL && hc->evcon == evcon)
+			return hc;
+	return NULL;
+}
+
+/* Keep req past its handler; cancel(arg) if its connection closes first. */
+int
+http_hold(struct http_server *srv, struct evhttp_request *req,
+    void (*cancel)(void *), void *arg)
+{
+	struct http_conn	*hc = http_conn_of(srv, req);
+
+	if (hc == NULL || hc->cancel != NULL)
+		return -1;
+	hc->cancel = cancel;
+	hc->cancel_arg = arg;
+	return 0;
+}
+
+/* A held request is being answered: its hook is forgotten. */
+void
+http_release(struct http_server *srv, struct evhttp_request *req)
+{
+	struct http_conn	*hc = http_conn_of(srv, req);
+
+	if (hc != NULL) {
+		hc->cancel = NULL;
+		hc->cancel_arg = NULL;
+	}
 }

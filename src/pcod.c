@@ -33,6 +33,7 @@
 #include "login.h"
 #include "sdnotify.h"
 #include "metrics.h"
+#include "http_api.h"
 #include "site.h"
 #include "stats.h"
 #include "store.h"
@@ -70,6 +71,7 @@ struct pcod {
 	struct store_ckpt	*ckpt;		/* the checkpoint thread's connection */
 	struct sdnotify		*sd;		/* systemd's NOTIFY_SOCKET (issue 12) */
 	struct metrics		*metrics;	/* GET /metrics; NULL: not configured */
+	struct http_api		*http_api;	/* the console's API; NULL: none */
 	struct retention	*retention;	/* the purge (retention) */
 	struct backup		*backup;	/* backup and archive copies */
 };
@@ -294,6 +296,9 @@ pcod_start(struct pcod *p)
 	if ((p->metrics = metrics_start(p->base, &p->ctx, err,
 	    sizeof(err))) == NULL && err[0] != '\0')
 		fatalx("%s", err);
+	if ((p->http_api = http_api_start(p->base, &p->ctx, err,
+	    sizeof(err))) == NULL && err[0] != '\0')
+		fatalx("%s", err);
 	if (alarm_engine_start(p->alarms) == -1)
 		fatalx("%s: cannot load the open alarms: %s", p->cfg->database,
 		    store_errmsg(p->store));
@@ -382,6 +387,9 @@ pcod_stop(struct pcod *p)
 
 	listen_stop(p->listeners);
 	metrics_free(p->metrics);
+	/* Requests still waiting for a reply are dropped with their connections. */
+	http_api_free(p->http_api);
+	p->http_api = NULL;
 	if (batch_flush(p->batch) == -1)
 		log_warnx("final commit failed: the panels will send again");
 	/* Its last step has committed with that batch; no step after it. */
