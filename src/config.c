@@ -791,24 +791,38 @@ parse_http_opt(struct parse *p, const char *name, const char *value,
 	    "max-connections, timeout)", name);
 }
 
+/*
+ * An HTTP listener's address with the defaults, put in *slot (owned by the
+ * config from there on, even when parsing fails).  NULL on a bad address.
+ */
+static struct http_conf *
+http_conf_start(struct parse *p, const char *addr, struct http_conf **slot)
+{
+	struct http_conf	*h = xcalloc(1, sizeof(*h));
+	struct listen_conf	 l;
+
+	memset(&l, 0, sizeof(l));
+	h->addr = xstrdup(addr);
+	h->max_conn = DEF_HTTP_CONN;
+	h->timeout = DEF_HTTP_TIMEOUT;
+	h->lineno = p->lineno;
+	*slot = h;
+	if (parse_hostport(p, addr, &l) != 0)
+		return NULL;
+	h->ss = l.ss;
+	h->sslen = l.sslen;
+	return h;
+}
+
 /* metrics ADDR:PORT [allow-remote yes|no] [max-connections N] [timeout S] */
 static int
 h_metrics(struct parse *p, char **av, int ac)
 {
-	struct http_conf	*h = xcalloc(1, sizeof(*h));
-	struct listen_conf	 l;
+	struct http_conf	*h;
 	int			 i;
 
-	memset(&l, 0, sizeof(l));
-	h->addr = xstrdup(av[0]);
-	h->max_conn = DEF_HTTP_CONN;
-	h->timeout = DEF_HTTP_TIMEOUT;
-	h->lineno = p->lineno;
-	p->conf->metrics = h;		/* owned by the config from here on */
-	if (parse_hostport(p, av[0], &l) != 0)
+	if ((h = http_conf_start(p, av[0], &p->conf->metrics)) == NULL)
 		return -1;
-	h->ss = l.ss;
-	h->sslen = l.sslen;
 	for (i = 1; i < ac; i += 2)
 		if (parse_http_opt(p, av[i], i + 1 < ac ? av[i + 1] : NULL, h) != 0)
 			return -1;
@@ -830,21 +844,12 @@ static int	same_str(const char *, const char *);
 static int
 h_http(struct parse *p, char **av, int ac)
 {
-	struct http_conf	*h = xcalloc(1, sizeof(*h));
-	struct listen_conf	 l;
+	struct http_conf	*h;
 	char			**dst;
 	int			 i;
 
-	memset(&l, 0, sizeof(l));
-	h->addr = xstrdup(av[0]);
-	h->max_conn = DEF_HTTP_CONN;
-	h->timeout = DEF_HTTP_TIMEOUT;
-	h->lineno = p->lineno;
-	p->conf->http = h;		/* owned by the config from here on */
-	if (parse_hostport(p, av[0], &l) != 0)
+	if ((h = http_conf_start(p, av[0], &p->conf->http)) == NULL)
 		return -1;
-	h->ss = l.ss;
-	h->sslen = l.sslen;
 	for (i = 1; i < ac; i += 2) {
 		dst = strcmp(av[i], "cert") == 0 ? &h->cert :
 		    strcmp(av[i], "key") == 0 ? &h->key : NULL;
