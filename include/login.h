@@ -30,20 +30,27 @@ struct login_guard	*login_guard_new(struct event_base *,
 void			 login_guard_free(struct login_guard *);
 
 /*
+ * The peer a login comes from, as its throttle key: "uid:1000" for a
+ * control socket peer, "addr:192.0.2.7" for an HTTP client; NULL for a
+ * trusted peer (root, pcod's user), throttled by login name only.
+ */
+#define LOGIN_PEER_MAX	64
+/*
  * Before a password is checked: 0 to go ahead (the attempt is in flight
  * until login_end), or -1 with the error code ("throttled", "locked") and a
- * message.  uid -1: a trusted peer (root, pcod's user), not throttled by uid.
+ * message.
  */
-int	login_begin(struct login_guard *, const char *login, long uid,
+int	login_begin(struct login_guard *, const char *login, const char *peer,
 	    const char **code, char *msg, size_t msgsz);
 /* The check ended: ok 1 success, 0 failure (fills *f), -1 cancelled. */
-void	login_end(struct login_guard *, const char *login, long uid, int ok,
-	    struct login_fail *f);
+void	login_end(struct login_guard *, const char *login, const char *peer,
+	    int ok, struct login_fail *f);
 /*
  * An admin lifts the back-off or lock-out of a login (NULL: none) and of a
- * uid (-1: none); dry 1 only says whether there is one.  1 if there was.
+ * peer (NULL: none); dry 1 only says whether there is one.  1 if there was.
  */
-int	login_unlock(struct login_guard *, const char *login, long uid, int dry);
+int	login_unlock(struct login_guard *, const char *login, const char *peer,
+	    int dry);
 /* In the open batch: the lock-out as a system alarm ("login").  0 or -1. */
 int	login_lock_alarm(struct login_guard *, const struct login_fail *);
 /* After its commit: tell the consoles (topic "system"). */

@@ -249,11 +249,27 @@ login_done(struct session_op *op, int ok)
 	    "in again" : "login failed");
 }
 
-/* The uid auth.login throttles req's peer by; -1 for root and pcod's user. */
-static long
-login_uid(const struct cmd_req *req)
+/*
+ * The peer auth.login throttles req by (login.h): "uid:N" on the control
+ * socket, "addr:A" for the HTTP API (its actor is "http:A" until the login
+ * succeeds), NULL for root and pcod's user.  The result lives until the
+ * next call: login_begin/login_end copy it at once.
+ */
+static const char *
+login_peer(const struct cmd_req *req)
 {
-	return control_peer_trusted(req) ? -1L : control_peer_uid(req);
+	static char	 buf[LOGIN_PEER_MAX];
+	const char	*name = control_actor(req)->name;
+
+	if (control_peer_trusted(req))
+		return NULL;
+	if (control_peer_uid(req) >= 0)
+		snprintf(buf, sizeof buf, "uid:%ld", control_peer_uid(req));
+	else if (strncmp(name, "http:", 5) == 0)
+		snprintf(buf, sizeof buf, "addr:%.58s", name + 5);
+	else
+		snprintf(buf, sizeof buf, "actor:%.57s", name);
+	return buf;
 }
 
 /* In the audit row's savepoint: the lock-out's system alarm. */
@@ -323,7 +339,7 @@ login_verified(int rc, const char *hash, void *arg)
 	json_t			*details;
 
 	if (rc == OPERATOR_JOB_CANCELLED) {
-		login_end(op->ctx->login, op->login, login_uid(op->req), -1,
+		login_end(op->ctx->login, op->login, login_peer(op->req), -1,
 		    &op->fail);
 		control_error(op->req, "shutdown", "pcod is stopping");
 		session_free(op);
@@ -336,7 +352,7 @@ login_verified(int rc, const char *hash, void *arg)
 	} else if (rc == 0 && op->why[0] == '\0')
 		snprintf(op->why, sizeof op->why, "wrong password");
 	op->success = rc == 1 && op->why[0] == '\0';
-	login_end(op->ctx->login, op->login, login_uid(op->req), op->success,
+	login_end(op->ctx->login, op->login, login_peer(op->req), op->success,
 	    &op->fail);
 	op->done = login_done;
 	details = json_pack("{s:I,s:I}", "uid",
@@ -392,7 +408,7 @@ cmd_auth_login_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
 	if (operator_login_valid(login) && !arg_has_nul(args, "login"))
 		snprintf(op->login, sizeof op->login, "%s", login);
 	/* Throttled: refused before any password is checked, so no oracle. */
-	if (login_begin(ctx->login, op->login, login_uid(req), &code, msg,
+	if (login_begin(ctx->login, op->login, login_peer(req), &code, msg,
 	    sizeof msg) != 0) {
 		control_auth_failed(req);
 		control_error(req, code, "%s", msg);
@@ -406,7 +422,7 @@ cmd_auth_login_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
 	op->who.role = ROLE_NONE;
 	if (operator_worker_verify(control_hasher(ctx->control),
 	    arg_str(args, "password"), stored, login_verified, op) != 0) {
-		login_end(ctx->login, op->login, login_uid(req), -1, &op->fail);
+		login_end(ctx->login, op->login, login_peer(req), -1, &op->fail);
 		control_error(req, "busy", "too many logins in progress");
 		session_free(op);
 	}
@@ -496,7 +512,7 @@ resume_decide(struct session_op *op, int found, const struct session_rec *r)
 
 	op->success = op->why[0] == '\0';
 	/* An expired (genuine) token is no guess: it does not count. */
-	login_end(op->ctx->login, op->login, login_uid(op->req),
+	login_end(op->ctx->login, op->login, login_peer(op->req),
 	    op->success ? 1 : counts ? 0 : -1, &op->fail);
 	details = json_pack("{s:I,s:I}", "uid",
 	    (json_int_t)control_peer_uid(op->req), "console",
@@ -541,7 +557,7 @@ cmd_auth_resume_exec(struct cmd_req *req, struct control_ctx *ctx,
 	if (found == 0)
 		snprintf(op->login, sizeof op->login, "%s", rec.login);
 	/* Throttled like a login: by the session's login and the peer's uid. */
-	if (login_begin(ctx->login, op->login, login_uid(req), &code, msg,
+	if (login_begin(ctx->login, op->login, login_peer(req), &code, msg,
 	    sizeof msg) != 0) {
 		control_auth_failed(req);
 		control_error(req, code, "%s", msg);
@@ -664,13 +680,23 @@ cmd_auth_whoami_exec(struct cmd_req *req, struct control_ctx *ctx,
 
 /* --- auth.unlock --------------------------------------------------------- */
 
-/* The uid argument, or -1 when absent. */
-static long
-unlock_uid(json_t *args)
+/*
+ * The peer of an unlock's arguments (login.h): uid N or an HTTP client's
+ * address; "" for none.
+ */
+static void
+unlock_peer(json_t *args, char *buf, size_t bufsz)
 {
-	json_t	*v = json_object_get(args, "uid");
+	json_t		*uid = json_object_get(args, "uid");
+	const char	*addr = json_string_value(json_object_get(args,
+			    "address"));
 
-	return json_is_integer(v) ? (long)json_integer_value(v) : -1L;
+	if (json_is_integer(uid))
+		snprintf(buf, bufsz, "uid:%lld", (long long)json_integer_value(uid));
+	else if (addr != NULL)
+		snprintf(buf, bufsz, "addr:%.58s", addr);
+	else
+		buf[0] = '\0';
 }
 
 /* Record the lifting of a back-off or lock-out; it applies after the commit. */
@@ -679,22 +705,25 @@ auth_unlock_write(struct control_ctx *ctx, const struct actor *who,
     json_t *args, json_t **result, struct cmd_err *err)
 {
 	const char	*login = arg_str(args, "login");
-	long		 uid = unlock_uid(args);
-	char		 id[48];
+	json_t		*uid = json_object_get(args, "uid");
+	const char	*addr = arg_str(args, "address");
+	char		 id[LOGIN_PEER_MAX], peer[LOGIN_PEER_MAX];
 	json_t		*d;
 	int		 rc;
 
-	if (login == NULL && uid < 0)
-		return cmd_fail(err, "bad_args", "give login, uid or both");
-	if (!login_unlock(ctx->login, login, uid, 1))
+	unlock_peer(args, peer, sizeof peer);
+	if (login == NULL && peer[0] == '\0')
+		return cmd_fail(err, "bad_args", "give login, uid or address, "
+		    "or a login and one of the others");
+	if (json_is_integer(uid) && addr != NULL)
+		return cmd_fail(err, "bad_args", "give uid or address, not both");
+	if (!login_unlock(ctx->login, login, peer[0] != '\0' ? peer : NULL, 1))
 		return cmd_fail(err, "not_found", "no failed logins are counted "
 		    "against it");
-	if (login != NULL)
-		snprintf(id, sizeof id, "%s", login);
-	else
-		snprintf(id, sizeof id, "uid:%ld", uid);
-	*result = json_pack("{s:o,s:o}", "login", control_json_string(login),
-	    "uid", uid >= 0 ? json_integer(uid) : json_null());
+	snprintf(id, sizeof id, "%s", login != NULL ? login : peer);
+	*result = json_pack("{s:o,s:O,s:o}", "login",
+	    control_json_string(login), "uid", json_is_integer(uid) ? uid :
+	    json_null(), "address", control_json_string(addr));
 	d = json_deep_copy(*result);
 	rc = store_audit_add(ctx->store, who, "auth.unlock", "operator", id,
 	    NULL, d);
@@ -710,11 +739,11 @@ auth_unlock_write(struct control_ctx *ctx, const struct actor *who,
 static void
 auth_unlock_committed(struct control_ctx *ctx, json_t *result)
 {
-	json_t	*uid = json_object_get(result, "uid");
+	char	peer[LOGIN_PEER_MAX];
 
+	unlock_peer(result, peer, sizeof peer);
 	login_unlock(ctx->login, json_string_value(json_object_get(result,
-	    "login")), json_is_integer(uid) ? (long)json_integer_value(uid) :
-	    -1L, 0);
+	    "login")), peer[0] != '\0' ? peer : NULL, 0);
 }
 
 /* --- operator.add, operator.passwd: hash first, then write ---------------- */
@@ -1201,6 +1230,7 @@ static const struct cmd_entry auth_unlock_entry = {
 	.args = {
 		{ "login", CMD_ARG_STRING, 0, 1, OPERATOR_LOGIN_MAX },
 		{ "uid", CMD_ARG_INT, 0, 0, 4294967294LL },
+		{ "address", CMD_ARG_STRING, 0, 1, 46 },
 		{ NULL }
 	},
 	.write = auth_unlock_write,

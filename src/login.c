@@ -53,15 +53,24 @@ login_conf(const struct login_guard *g, struct throttle_conf *tc)
 	tc->audit_ms = (int64_t)c->login_audit_interval * 1000;
 }
 
-/* The throttle keys of a login and a peer uid (uid -1: none). */
+/* The throttle keys of a login and a peer (NULL: none). */
 static void
-login_keys(const char *login, long uid, char *nkey, char *ukey)
+login_keys(const char *login, const char *peer, char *nkey, char *ukey)
 {
 	snprintf(nkey, THROTTLE_KEY_MAX, "login:%s", login);
-	if (uid >= 0)
-		snprintf(ukey, THROTTLE_KEY_MAX, "uid:%ld", uid);
+	snprintf(ukey, THROTTLE_KEY_MAX, "%s", peer != NULL ? peer : "");
+}
+
+/* A peer key in words: "uid 1000", "address 192.0.2.7". */
+static void
+login_peer_words(const char *ukey, char *buf, size_t bufsz)
+{
+	if (strncmp(ukey, "uid:", 4) == 0)
+		snprintf(buf, bufsz, "uid %s", ukey + 4);
+	else if (strncmp(ukey, "addr:", 5) == 0)
+		snprintf(buf, bufsz, "address %s", ukey + 5);
 	else
-		ukey[0] = '\0';
+		snprintf(buf, bufsz, "%s", ukey);
 }
 
 /* 1 if a login failure or refusal line may be logged now (the refusal limiter). */
@@ -166,13 +175,13 @@ login_worse(enum throttle_verdict a, int64_t ua, enum throttle_verdict b,
 
 /* Fill the refusal of an attempt on nkey ("login:NAME"), count it; -1. */
 static int
-login_refuse(struct login_guard *g, const char *nkey, long uid,
-    enum throttle_verdict v, int64_t until, int by_uid, const char **code,
+login_refuse(struct login_guard *g, const char *nkey, const char *ukey,
+    enum throttle_verdict v, int64_t until, int by_peer, const char **code,
     char *msg, size_t msgsz)
 {
 	struct throttle_conf	tc;
 	int64_t			secs = (until - clock_now_ms() + 999) / 1000;
-	char			when[40];
+	char			when[40], peer[THROTTLE_KEY_MAX + 8];
 
 	pcod_stats.login_throttled++;
 	login_conf(g, &tc);
@@ -181,17 +190,19 @@ login_refuse(struct login_guard *g, const char *nkey, long uid,
 	*code = v == THROTTLE_LOCKED ? "locked" : "throttled";
 	snprintf(msg, msgsz, "%s after too many failed logins %s; try again in "
 	    "%lld s (at %s)", v == THROTTLE_LOCKED ? "locked out" : "slowed down",
-	    by_uid ? "from this user" : "for this login", (long long)secs, when);
-	/* uid -1 is root or pcod's user, throttled by name only. */
+	    !by_peer ? "for this login" : strncmp(ukey, "uid:", 4) == 0 ?
+	    "from this user" : "from this address", (long long)secs, when);
+	login_peer_words(ukey, peer, sizeof(peer));
+	/* No peer key: root or pcod's user, throttled by name only. */
 	if (login_log_ok())
-		log_warnx("login '%s' uid=%ld%s refused unchecked: %s",
-		    nkey + 6, uid, uid < 0 ? " (root or pcod)" : "", msg);
+		log_warnx("login '%s' from %s refused unchecked: %s", nkey + 6,
+		    peer[0] != '\0' ? peer : "root or pcod", msg);
 	return -1;
 }
 
 /* Before a password is checked: go ahead (0) or refused (-1). */
 int
-login_begin(struct login_guard *g, const char *login, long uid,
+login_begin(struct login_guard *g, const char *login, const char *peer,
     const char **code, char *msg, size_t msgsz)
 {
 	struct throttle_conf	 tc;
@@ -200,13 +211,13 @@ login_begin(struct login_guard *g, const char *login, long uid,
 	int64_t			 now = clock_now_ms(), un, uu = 0, until = 0;
 
 	login_conf(g, &tc);
-	login_keys(login, uid, nkey, ukey);
+	login_keys(login, peer, nkey, ukey);
 	vn = throttle_check(g->thr, &tc, nkey, now, &un);
 	if (ukey[0] != '\0')
 		vu = throttle_check(g->thr, &tc, ukey, now, &uu);
 	if (vn != THROTTLE_OK || vu != THROTTLE_OK) {
 		v = login_worse(vn, un, vu, uu, &until);
-		return login_refuse(g, nkey, uid, v, until, vu > vn ||
+		return login_refuse(g, nkey, ukey, v, until, vu > vn ||
 		    (vu == vn && uu > un), code, msg, msgsz);
 	}
 	throttle_begin(g->thr, nkey, now);
@@ -234,7 +245,7 @@ login_failed(struct login_guard *g, const struct throttle_conf *tc,
     const char *nkey, const char *ukey, struct login_fail *f)
 {
 	int64_t	now = clock_now_ms(), until;
-	char	what[48];
+	char	what[THROTTLE_KEY_MAX + 8];
 
 	pcod_stats.login_failures++;
 	f->failures = throttle_end(g->thr, tc, nkey, 0, now, &until);
@@ -245,7 +256,7 @@ login_failed(struct login_guard *g, const struct throttle_conf *tc,
 	if (ukey[0] != '\0') {
 		throttle_end(g->thr, tc, ukey, 0, now, &until);
 		if (until > 0) {
-			snprintf(what, sizeof(what), "uid %s", ukey + 4);
+			login_peer_words(ukey, what, sizeof(what));
 			login_locked(f, what, until);
 		}
 	}
@@ -257,8 +268,8 @@ login_failed(struct login_guard *g, const struct throttle_conf *tc,
 
 /* The check ended. */
 void
-login_end(struct login_guard *g, const char *login, long uid, int ok,
-    struct login_fail *f)
+login_end(struct login_guard *g, const char *login, const char *peer,
+    int ok, struct login_fail *f)
 {
 	struct throttle_conf	tc;
 	char			nkey[THROTTLE_KEY_MAX], ukey[THROTTLE_KEY_MAX];
@@ -266,7 +277,7 @@ login_end(struct login_guard *g, const char *login, long uid, int ok,
 
 	memset(f, 0, sizeof(*f));
 	login_conf(g, &tc);
-	login_keys(login, uid, nkey, ukey);
+	login_keys(login, peer, nkey, ukey);
 	if (ok == 0) {
 		login_failed(g, &tc, nkey, ukey, f);
 		return;
@@ -276,14 +287,15 @@ login_end(struct login_guard *g, const char *login, long uid, int ok,
 		throttle_end(g->thr, &tc, ukey, ok, now, &until);
 }
 
-/* Lift the throttle of a login and a uid (or say if there is one). */
+/* Lift the throttle of a login and a peer (or say if there is one). */
 int
-login_unlock(struct login_guard *g, const char *login, long uid, int dry)
+login_unlock(struct login_guard *g, const char *login, const char *peer,
+    int dry)
 {
 	char	nkey[THROTTLE_KEY_MAX], ukey[THROTTLE_KEY_MAX];
 	int	had = 0;
 
-	login_keys(login != NULL ? login : "", uid, nkey, ukey);
+	login_keys(login != NULL ? login : "", peer, nkey, ukey);
 	if (dry)
 		return (login != NULL && throttle_failures(g->thr, nkey) > 0) ||
 		    (ukey[0] != '\0' && throttle_failures(g->thr, ukey) > 0);

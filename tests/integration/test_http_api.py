@@ -265,6 +265,36 @@ def login_throttled(t):
 
 
 @T.test
+def login_throttled_by_address(t):
+    """Guessing many names from one address is throttled by the address,
+    as a socket peer is by its uid; an admin lifts it with auth.unlock."""
+    p = start()
+    a = Api(p)
+    codes = []
+    for name in ("guess1", "guess2", "guess3", "guess4"):
+        st, _, r = a.login(name, "wrong-password")
+        codes.append((st, (r or {}).get("error", {}).get("code"),
+                      (r or {}).get("error", {}).get("message", "")))
+    t.eq([c[:2] for c in codes[:3]], [(401, "auth_failed")] * 3,
+         "three names guessed from one address: 401 each")
+    t.check(codes[3][:2] == (429, "throttled") and
+            "from this address" in codes[3][2],
+            "a fourth name from that address is throttled by the address",
+            codes[3])
+    st, _, r = a.login("op1", OP_PW)
+    t.eq(st, 429, "even the right password waits while the address is "
+         "slowed down")
+    t.check("from 127.0.0.1" not in p.log() and "from address 127.0.0.1"
+            in p.log(), "the log names the address, not 'root or pcod'")
+    c = pt.Console(p)
+    u = c.req("auth.unlock", {"address": "127.0.0.1"})
+    c.close()
+    t.check(u.get("ok") and u["result"]["address"] == "127.0.0.1",
+            "an admin lifts the address's back-off", u)
+    t.eq(a.login("op1", OP_PW)[0], 200, "then the operator logs in")
+
+
+@T.test
 def bad_bodies(t):
     p = start()
     a = Api(p)
