@@ -54,6 +54,9 @@ json_t		*store_row_json(sqlite3_stmt *);
 json_t		*store_rows_json(struct store *, enum store_conn, sqlite3_stmt *);
 /* The first row as an object, json_null() when there is none, NULL on error. */
 json_t		*store_row1_json(struct store *, enum store_conn, sqlite3_stmt *);
+/* The one row of sql whose ?1 is key: an object, json_null() if none, NULL on error. */
+json_t		*store_row1_by_str(struct store *, enum store_conn, const char *sql,
+		    const char *key);
 /* Copy row member key (a string) into buf ("" when absent or not a string). */
 void		 store_row_str(json_t *row, const char *key, char *buf, size_t bufsz);
 /* Rows changed by the last writer statement; id of the last insert. */

@@ -1092,6 +1092,22 @@ store_step_int64(struct store *s, enum store_conn conn, sqlite3_stmt *st,
 	return ret;
 }
 
+/* The one row of sql whose ?1 is key: an object, json_null() if none, NULL on error. */
+json_t *
+store_row1_by_str(struct store *s, enum store_conn conn, const char *sql,
+    const char *key)
+{
+	sqlite3_stmt	*st = store_stmt(s, conn, sql);
+
+	if (st == NULL)
+		return NULL;
+	if (store_bind_str(st, 1, key) != SQLITE_OK) {
+		store_fail(s, conn);
+		return NULL;
+	}
+	return store_row1_json(s, conn, st);
+}
+
 /* Copy row member key (a string) into buf ("" when absent or not a string). */
 void
 store_row_str(json_t *row, const char *key, char *buf, size_t bufsz)

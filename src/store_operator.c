@@ -113,15 +113,11 @@ store_operator_set_hash(struct store *s, const char *login, const char *pw_hash)
 int
 store_operator_get(struct store *s, const char *login, struct operator_rec *r)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_READER, sql_operator_get);
 	json_t		*o;
 	char		 role[16];
 
-	if (st == NULL)
-		return -1;
-	if (store_bind_str(st, 1, login) != SQLITE_OK)
-		return store_fail(s, STORE_READER);
-	if ((o = store_row1_json(s, STORE_READER, st)) == NULL)
+	if ((o = store_row1_by_str(s, STORE_READER, sql_operator_get, login)) ==
+	    NULL)
 		return -1;
 	if (json_is_null(o)) {
 		json_decref(o);
@@ -142,15 +138,7 @@ store_operator_get(struct store *s, const char *login, struct operator_rec *r)
 json_t *
 store_operator_show(struct store *s, const char *login)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_operator_show);
-
-	if (st == NULL)
-		return NULL;
-	if (store_bind_str(st, 1, login) != SQLITE_OK) {
-		store_fail(s, STORE_WRITER);
-		return NULL;
-	}
-	return store_row1_json(s, STORE_WRITER, st);
+	return store_row1_by_str(s, STORE_WRITER, sql_operator_show, login);
 }
 
 /* Every committed operator by login (no hashes). */

@@ -120,15 +120,11 @@ store_session_add(struct store *s, const char *login, const char *hash,
 int
 store_session_get(struct store *s, const char *hash, struct session_rec *r)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_READER, sql_session_get);
 	json_t		*o;
 	char		 role[16];
 
-	if (st == NULL)
-		return -1;
-	if (store_bind_str(st, 1, hash) != SQLITE_OK)
-		return store_fail(s, STORE_READER);
-	if ((o = store_row1_json(s, STORE_READER, st)) == NULL)
+	if ((o = store_row1_by_str(s, STORE_READER, sql_session_get, hash)) ==
+	    NULL)
 		return -1;
 	if (json_is_null(o)) {
 		json_decref(o);
