@@ -24,6 +24,7 @@
 #include <event2/http.h>
 
 #include "acct.h"
+#include "backup.h"
 #include "batch.h"
 #include "conf.h"
 #include "control.h"
@@ -32,6 +33,7 @@
 #include "http_api.h"
 #include "log.h"
 #include "metrics.h"
+#include "retention.h"
 #include "stats.h"
 #include "store.h"
 #include "store_alarm.h"
@@ -472,6 +474,53 @@ m_console(struct evbuffer *b, const struct http_api *api)
 	    "refused without their CSRF token (403).", st.csrf);
 }
 
+/* An integer member of o, or 0. */
+static int64_t
+m_jint(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+/* Backups and archives (pcoctl backup/archive) and the retention purge. */
+static void
+m_upkeep(struct evbuffer *b, const struct control_ctx *ctx)
+{
+	static const char *const kinds[] = { "frames", "events", "alarms",
+	    "alarm_links", "alarm_parts", "checkins", "findings", "audit" };
+	struct mval	 v[8];
+	json_t		*o, *purged;
+	size_t		 i;
+
+	if (ctx->backup != NULL && (o = backup_status(ctx->backup)) != NULL) {
+		v[0].label = "ok";
+		v[0].v = (uint64_t)m_jint(o, "done");
+		v[1].label = "failed";
+		v[1].v = (uint64_t)m_jint(o, "failed");
+		m_labelled(b, "pcod_backup_jobs_total", "counter", "Backups and "
+		    "archives written, or failed, since start.", "result", v, 2);
+		m_gauge(b, "pcod_backup_last_success_timestamp_seconds", "When "
+		    "the last backup succeeded (0: none since start).",
+		    m_jint(o, "last_backup_ok") / 1000);
+		json_decref(o);
+	}
+	if (ctx->retention != NULL &&
+	    (o = retention_status(ctx->retention)) != NULL) {
+		purged = json_object_get(o, "purged");
+		for (i = 0; i < 8; i++) {
+			v[i].label = kinds[i];
+			v[i].v = (uint64_t)m_jint(purged, kinds[i]);
+		}
+		m_labelled(b, "pcod_purged_rows_total", "counter", "Rows the "
+		    "retention purge removed, by kind.", "kind", v, 8);
+		m_counter(b, "pcod_purge_errors_total", "Purge steps that "
+		    "failed.", (uint64_t)m_jint(o, "errors"));
+		m_gauge(b, "pcod_purge_last_round_timestamp_seconds", "When the "
+		    "purge last went through every kind (0: not yet).",
+		    m_jint(o, "last_round_ms") / 1000);
+		json_decref(o);
+	}
+}
+
 /* Write the whole exposition into m->text.  0 or -1. */
 static int
 metrics_render(struct metrics *m, struct http_server *srv)
@@ -491,6 +540,7 @@ metrics_render(struct metrics *m, struct http_server *srv)
 	m_people(b, ctx, &pcod_stats);
 	m_http(b, srv);
 	m_console(b, ctx->http_api);
+	m_upkeep(b, ctx);
 	m->len = evbuffer_get_length(b);
 	m->text = xreallocarray(m->text, m->len + 1, 1);
 	evbuffer_remove(b, m->text, m->len);
