@@ -210,6 +210,9 @@ api_session(struct http_api *api, struct evhttp_request *req, char *tok,
 		return API_UNKNOWN;
 	if ((rc = store_session_get(api->ctx->store, hash, &r)) != 0)
 		return rc > 0 ? API_UNKNOWN : API_NO_SESSION;
+	/* A control socket's session is not a cookie: a stolen token. */
+	if (strcmp(r.peer, SESSION_PEER_HTTP) != 0)
+		return API_UNKNOWN;
 	if (r.disabled || r.role <= ROLE_NONE || now >= r.expires_ms ||
 	    now >= r.last_used_ms + idle)
 		return API_NO_SESSION;
@@ -610,6 +613,7 @@ api_hash_valid(const char *hash, void *arg)
 				    1000;
 
 	return store_session_get(api->ctx->store, hash, &r) == 0 &&
+	    strcmp(r.peer, SESSION_PEER_HTTP) == 0 &&
 	    !r.disabled && r.role > ROLE_NONE && now < r.expires_ms &&
 	    now < r.last_used_ms + idle;
 }
