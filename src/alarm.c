@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <sys/random.h>
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -168,6 +170,7 @@ struct alarm_engine {
 	size_t			 nacct, capacct;
 	uint32_t		*acct_tab;	/* owned; index into acct + 1, 0 empty */
 	size_t			 acct_mask;	/* acct_tab's size - 1 */
+	uint64_t		 acct_seed;	/* of its hash */
 	unsigned		 gen;		/* number of the open batch */
 	int			 waiting;	/* registered with the open batch */
 	int			 npubs;		/* notes waiting for their sync */
@@ -942,17 +945,20 @@ alarm_key_event(const struct alarm_input *in, struct alarm_key *k)
 
 /* --- unknown accounts' events, counted per batch ------------------------- */
 
-/* FNV-1a of the account, mixed with the alarm id. */
+/*
+ * Seeded FNV-1a of the alarm id and the account, folded so that the bits
+ * the table uses depend on the whole seed: spoofed accounts are chosen by
+ * an attacker, who must not be able to pile them into one slot.
+ */
 static uint32_t
-alarm_acct_hash(int64_t id, const char *account)
+alarm_acct_hash(const struct alarm_engine *e, int64_t id, const char *account)
 {
-	uint32_t	h = 2166136261u;
+	uint64_t	h = 14695981039346656037ULL ^ e->acct_seed;
 
-	for (; *account != '\0'; account++) {
-		h ^= (unsigned char)*account;
-		h *= 16777619u;
-	}
-	return h ^ (uint32_t)id * 2654435761u;
+	h = (h ^ (uint64_t)id) * 1099511628211ULL;
+	for (; *account != '\0'; account++)
+		h = (h ^ (unsigned char)*account) * 1099511628211ULL;
+	return (uint32_t)(h ^ (h >> 29) ^ (h >> 43));
 }
 
 /* Forget the open batch's accounts (written, or rolled back with it). */
@@ -1015,7 +1021,7 @@ alarm_acct_add(struct alarm_engine *e, int64_t id, const char *account,
 		return store_alarm_account(e->store, id, account, ms) == -1 ?
 		    -1 : 0;
 	alarm_watch(e);		/* the batch's end forgets them */
-	h = alarm_acct_hash(id, account);
+	h = alarm_acct_hash(e, id, account);
 	for (i = h & e->acct_mask; e->acct_tab != NULL && e->acct_tab[i] != 0;
 	    i = (i + 1) & e->acct_mask) {
 		a = &e->acct[e->acct_tab[i] - 1];
@@ -2082,6 +2088,9 @@ alarm_engine_new(struct event_base *base, struct store *store,
 	e->nbuckets = ALARM_BUCKETS_MIN;
 	e->tab = xcalloc(e->nbuckets, sizeof(*e->tab));
 	e->gen = 1;
+	if (getrandom(&e->acct_seed, sizeof(e->acct_seed), GRND_NONBLOCK) !=
+	    sizeof(e->acct_seed))
+		e->acct_seed = (uint64_t)clock_wall_ms() ^ (uint64_t)(uintptr_t)e;
 	batch_set_seal_hook(batch, alarm_pend_flush, e);
 	return e;
 }
