@@ -75,6 +75,16 @@ int	store_alarm_stack_event(struct store *, int64_t id, int64_t last_ms,
  */
 int	store_alarm_account(struct store *, int64_t id, const char *account,
 	    int64_t ms);
+/*
+ * n events of account on the unknown-accounts alarm id, the first at
+ * first_ms and the last at last_ms (a new row only; an existing row keeps
+ * its first): 1 the account is new to the alarm, 0 seen before, -1.  The
+ * caller counts new accounts with store_alarm_accounts_seen().
+ */
+int	store_alarm_account_add(struct store *, int64_t id, const char *account,
+	    int64_t n, int64_t first_ms, int64_t last_ms);
+/* n more distinct accounts in the alarm's accounts; 0 or -1. */
+int	store_alarm_accounts_seen(struct store *, int64_t id, int64_t n);
 /* Copy protocol steps [{position, action, target, text, deadline_s}] to the alarm. */
 int	store_alarm_steps_copy(struct store *, int64_t id, const json_t *steps);
 /* Taken by who at ms; with deadlines, the steps' deadlines start at ms. */

@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <sys/random.h>
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -100,6 +102,21 @@ struct alarm_pend {
 };
 
 /*
+ * The events of one unknown account on the unknown-accounts alarm in the
+ * open batch, written as one row change just before the batch commits (a
+ * panel sends several a batch).  Keyed by alarm id and account.
+ */
+struct alarm_acct {
+	int64_t		 id;
+	int64_t		 n;		/* events */
+	int64_t		 first_ms;
+	int64_t		 last_ms;
+	uint32_t	 hash;
+	uint32_t	 slot;		/* its place in acct_tab */
+	char		 account[20];
+};
+
+/*
  * One change to the index made in the open batch, undone in reverse order if
  * the batch fails: the cost of a failure is that of the batch, not a reload
  * of every open alarm.
@@ -149,6 +166,11 @@ struct alarm_engine {
 	size_t			 nlogs, caplogs;
 	struct alarm_pend	*pend;		/* owned; the open batch's stacks */
 	size_t			 npend, cappend;
+	struct alarm_acct	*acct;		/* owned; the open batch's unknown accounts */
+	size_t			 nacct, capacct;
+	uint32_t		*acct_tab;	/* owned; index into acct + 1, 0 empty */
+	size_t			 acct_mask;	/* acct_tab's size - 1 */
+	uint64_t		 acct_seed;	/* of its hash */
 	unsigned		 gen;		/* number of the open batch */
 	int			 waiting;	/* registered with the open batch */
 	int			 npubs;		/* notes waiting for their sync */
@@ -173,6 +195,7 @@ static const char *const alarm_resolutions[] = {
 static const char *const alarm_outcomes[] = { "done", "failed", "skipped", NULL };
 
 static void	alarm_batch_done(int ok, void *arg);
+static void	alarm_acct_clear(struct alarm_engine *);
 static void	alarm_watch(struct alarm_engine *);
 static void	alarm_tick(struct alarm_engine *, int startup);
 
@@ -680,6 +703,7 @@ alarm_batch_done(int ok, void *arg)
 
 	e->waiting = 0;
 	e->npend = 0;	/* written before COMMIT, or rolled back with the batch */
+	alarm_acct_clear(e);
 	if (ok)
 		alarm_undo_forget(e);
 	else
@@ -919,6 +943,136 @@ alarm_key_event(const struct alarm_input *in, struct alarm_key *k)
 	k->cls = in->ev->cls;
 }
 
+/* --- unknown accounts' events, counted per batch ------------------------- */
+
+/*
+ * Seeded FNV-1a of the alarm id and the account, folded so that the bits
+ * the table uses depend on the whole seed: spoofed accounts are chosen by
+ * an attacker, who must not be able to pile them into one slot.
+ */
+static uint32_t
+alarm_acct_hash(const struct alarm_engine *e, int64_t id, const char *account)
+{
+	uint64_t	h = 14695981039346656037ULL ^ e->acct_seed;
+
+	h = (h ^ (uint64_t)id) * 1099511628211ULL;
+	for (; *account != '\0'; account++)
+		h = (h ^ (unsigned char)*account) * 1099511628211ULL;
+	return (uint32_t)(h ^ (h >> 29) ^ (h >> 43));
+}
+
+/* Forget the open batch's accounts (written, or rolled back with it). */
+static void
+alarm_acct_clear(struct alarm_engine *e)
+{
+	size_t	i;
+
+	for (i = 0; i < e->nacct; i++)
+		e->acct_tab[e->acct[i].slot] = 0;
+	e->nacct = 0;
+}
+
+/* The free slot of hash h in acct_tab (there is one: it is kept half empty). */
+static uint32_t
+alarm_acct_slot(const struct alarm_engine *e, uint32_t h)
+{
+	size_t	i = h & e->acct_mask;
+
+	while (e->acct_tab[i] != 0)
+		i = (i + 1) & e->acct_mask;
+	return (uint32_t)i;
+}
+
+/* Room for one more account, the index at most half full. */
+static void
+alarm_acct_grow(struct alarm_engine *e)
+{
+	size_t	i, size;
+
+	if (e->nacct == e->capacct) {
+		e->capacct = e->capacct ? e->capacct * 2 : 64;
+		e->acct = xreallocarray(e->acct, e->capacct, sizeof(*e->acct));
+	}
+	if (e->acct_tab != NULL && (e->nacct + 1) * 2 <= e->acct_mask + 1)
+		return;
+	size = e->acct_tab != NULL ? (e->acct_mask + 1) * 2 : 128;
+	free(e->acct_tab);
+	e->acct_tab = xcalloc(size, sizeof(*e->acct_tab));
+	e->acct_mask = size - 1;
+	for (i = 0; i < e->nacct; i++) {
+		e->acct[i].slot = alarm_acct_slot(e, e->acct[i].hash);
+		e->acct_tab[e->acct[i].slot] = (uint32_t)i + 1;
+	}
+}
+
+/*
+ * One more event of an unknown account on alarm id, counted in memory
+ * until the batch commits.  0 or -1 (an account too long for the table is
+ * written at once).
+ */
+static int
+alarm_acct_add(struct alarm_engine *e, int64_t id, const char *account,
+    int64_t ms)
+{
+	struct alarm_acct	*a;
+	uint32_t		 h, i;
+
+	if (strlen(account) >= sizeof(a->account))
+		return store_alarm_account(e->store, id, account, ms) == -1 ?
+		    -1 : 0;
+	alarm_watch(e);		/* the batch's end forgets them */
+	h = alarm_acct_hash(e, id, account);
+	for (i = h & e->acct_mask; e->acct_tab != NULL && e->acct_tab[i] != 0;
+	    i = (i + 1) & e->acct_mask) {
+		a = &e->acct[e->acct_tab[i] - 1];
+		if (a->hash == h && a->id == id && strcmp(a->account,
+		    account) == 0) {
+			a->n++;
+			if (ms > a->last_ms)
+				a->last_ms = ms;
+			return 0;
+		}
+	}
+	alarm_acct_grow(e);
+	a = &e->acct[e->nacct++];
+	a->id = id;
+	a->n = 1;
+	a->first_ms = a->last_ms = ms;
+	a->hash = h;
+	memcpy(a->account, account, strlen(account) + 1);
+	a->slot = alarm_acct_slot(e, h);
+	e->acct_tab[a->slot] = (uint32_t)e->nacct;
+	return 0;
+}
+
+/* Write the open batch's accounts, in the order first seen (seal hook).  0 or -1. */
+static int
+alarm_acct_flush(struct alarm_engine *e)
+{
+	struct alarm_acct	*a;
+	int64_t			 id = 0, fresh = 0;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < e->nacct; i++) {
+		a = &e->acct[i];
+		if (a->id != id) {
+			if (store_alarm_accounts_seen(e->store, id, fresh) == -1)
+				return -1;
+			id = a->id;
+			fresh = 0;
+		}
+		if ((rc = store_alarm_account_add(e->store, a->id, a->account,
+		    a->n, a->first_ms, a->last_ms)) == -1)
+			return -1;
+		fresh += rc;
+	}
+	if (store_alarm_accounts_seen(e->store, id, fresh) == -1)
+		return -1;
+	alarm_acct_clear(e);
+	return 0;
+}
+
 /* Write one pending stack (o's, or an entry of the flush).  0 or -1. */
 static int
 alarm_pend_write(struct alarm_engine *e, struct alarm_pend *p)
@@ -942,6 +1096,11 @@ alarm_pend_flush(void *arg)
 	struct alarm_engine	*e = arg;
 	size_t			 i;
 
+	if (alarm_acct_flush(e) == -1) {
+		log_warnx("alarms: cannot count the events of unknown accounts: "
+		    "%s", store_errmsg(e->store));
+		return -1;
+	}
 	for (i = 0; i < e->npend; i++)
 		if (alarm_pend_write(e, &e->pend[i]) == -1) {
 			log_warnx("alarms: cannot count the events stacked on "
@@ -1060,8 +1219,7 @@ static int
 alarm_unknown_stack(struct alarm_engine *e, struct alarm_open *o,
     const struct alarm_input *in)
 {
-	if (store_alarm_account(e->store, o->id, in->account,
-	    in->received_ms) == -1)
+	if (alarm_acct_add(e, o->id, in->account, in->received_ms) == -1)
 		return -1;
 	alarm_pend_add(e, o, in->received_ms, 1, in->event_id);
 	if (store_alarm_link(e->store, o->id, in->event_id) == -1)
@@ -1096,8 +1254,7 @@ alarm_on_unknown(struct alarm_engine *e, const struct alarm_input *in)
 	r.event_id = in->event_id;
 	if (alarm_raise(e, &r) == -1 || (o = alarm_find(e, &k)) == NULL)
 		return -1;
-	return store_alarm_account(e->store, o->id, in->account,
-	    in->received_ms) == -1 ? -1 : 0;
+	return alarm_acct_add(e, o->id, in->account, in->received_ms);
 }
 
 /* An event was stored in the open batch: raise, stack or restore. */
@@ -1931,6 +2088,9 @@ alarm_engine_new(struct event_base *base, struct store *store,
 	e->nbuckets = ALARM_BUCKETS_MIN;
 	e->tab = xcalloc(e->nbuckets, sizeof(*e->tab));
 	e->gen = 1;
+	if (getrandom(&e->acct_seed, sizeof(e->acct_seed), GRND_NONBLOCK) !=
+	    sizeof(e->acct_seed))
+		e->acct_seed = (uint64_t)clock_wall_ms() ^ (uint64_t)(uintptr_t)e;
 	batch_set_seal_hook(batch, alarm_pend_flush, e);
 	return e;
 }
@@ -1948,6 +2108,8 @@ alarm_engine_free(struct alarm_engine *e)
 		batch_flush(e->batch);
 	batch_set_seal_hook(e->batch, NULL, NULL);
 	free(e->pend);
+	free(e->acct);
+	free(e->acct_tab);
 	if (e->timer != NULL)
 		event_free(e->timer);
 	alarm_undo_forget(e);

@@ -778,12 +778,30 @@ put_encrypted(struct wbuf *w, const struct dc09_out *o, const char *ts)
 	return 0;
 }
 
+/*
+ * Write the header "\nCCCC0LLL": the CRC and the span's length in upper-case
+ * hex (by hand: snprintf was a third of an ACK's cost).
+ */
+static void
+put_header(char *buf, unsigned crc, size_t span)
+{
+	buf[0] = '\n';
+	buf[1] = hexdigits[crc >> 12 & 0xf];
+	buf[2] = hexdigits[crc >> 8 & 0xf];
+	buf[3] = hexdigits[crc >> 4 & 0xf];
+	buf[4] = hexdigits[crc & 0xf];
+	buf[5] = '0';
+	buf[6] = hexdigits[span >> 8 & 0xf];
+	buf[7] = hexdigits[span >> 4 & 0xf];
+	buf[8] = hexdigits[span & 0xf];
+}
+
 /* Build a frame (LF..CR), NUL-terminated when there is room; length or -1. */
 int
 dc09_build(const struct dc09_out *o, char *buf, size_t cap)
 {
 	struct wbuf	w = { buf, cap, HDR_LEN, cap < HDR_LEN };
-	char		ts[TIME_LEN + 1], hdr[HDR_LEN + 1];
+	char		ts[TIME_LEN + 1];
 	int		enc;
 	size_t		span;
 
@@ -812,9 +830,7 @@ dc09_build(const struct dc09_out *o, char *buf, size_t cap)
 	put(&w, "\r", 1);
 	if (w.full || span > DC09_MAX_SPAN)
 		return -1;
-	snprintf(hdr, sizeof(hdr), "\n%04X0%03X", dc09_crc(buf + HDR_LEN, span),
-	    (unsigned)span);
-	memcpy(buf, hdr, HDR_LEN);
+	put_header(buf, dc09_crc(buf + HDR_LEN, span), span);
 	if (w.len < cap)
 		buf[w.len] = '\0';
 	return (int)w.len;

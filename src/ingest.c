@@ -503,7 +503,10 @@ ingest_digest(const struct ingest_frame *f, const struct dc09_content *c,
 		h ^= 0xff;	/* separator, so parts cannot slide into each other */
 		h *= 1099511628211ULL;
 	}
-	snprintf(out, 17, "%016llx", (unsigned long long)h);
+	/* "%016llx" by hand: snprintf cost a tenth of the decoding. */
+	for (i = 16; i-- > 0; )
+		out[15 - i] = "0123456789abcdef"[h >> (i * 4) & 0xf];
+	out[16] = '\0';
 	return h;
 }
 

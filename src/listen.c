@@ -113,7 +113,6 @@ struct conn {
 	char			 addr[48];	/* address only, for the per-address limit */
 	struct answerq		 aq;
 	const char		*drain_reason;	/* static string */
-	struct event		*timer;		/* frame and idle deadlines; owned */
 	struct event		*rev;		/* plain TCP: reads; owned; NULL TLS */
 	struct evbuffer		*partial;	/* plain TCP: an unfinished frame; owned */
 	struct evbuffer		*out;		/* plain TCP: answers the socket did not
@@ -125,6 +124,7 @@ struct conn {
 	int			 handshaking;	/* TLS: handshake not done yet */
 	int			 framed;	/* has sent a complete frame */
 	TAILQ_ENTRY(conn)	 entry;		/* in order of progress_ms */
+	TAILQ_ENTRY(conn)	 fentry;	/* in order of frame_ms, while not 0 */
 };
 TAILQ_HEAD(connlist, conn);
 
@@ -145,7 +145,16 @@ struct listener {
 	struct srclimit		*naklim;	/* udp: NAKs per source; owned */
 	struct addrcount	*peraddr;	/* tcp, tls: connections per address; owned */
 	struct connlist		 conns;		/* longest without progress first */
+	struct connlist		 framing;	/* a frame (or handshake) under way,
+						   oldest first */
 	int			 nconns;
+	/*
+	 * One timer for every connection's deadlines: both lists are in the
+	 * order of their deadlines (the limits are the listener's), so it
+	 * waits for the earlier head.  tcp, tls; owned.
+	 */
+	struct event		*deadline_ev;
+	int64_t			 armed_ms;	/* when it fires; 0: not armed */
 };
 
 struct listeners {
@@ -541,40 +550,62 @@ conn_deadline(const struct conn *c, int *is_frame)
 	return *is_frame ? frame : idle;
 }
 
-/* Arm the one timer for the connection's deadline. */
+/* The first byte of c's pending frame (or handshake) came at ms; 0: none pending. */
 static void
-conn_arm(struct conn *c)
+conn_set_frame(struct conn *c, int64_t ms)
 {
-	struct timeval	tv;
-	int64_t		left;
-	int		is_frame;
-
-	left = conn_deadline(c, &is_frame) - listen_now_ms();
-	if (left < 0)
-		left = 0;
-	tv.tv_sec = (time_t)(left / 1000);
-	tv.tv_usec = (suseconds_t)(left % 1000) * 1000;
-	evtimer_add(c->timer, &tv);
+	if (c->frame_ms != 0)
+		TAILQ_REMOVE(&c->l->framing, c, fentry);
+	c->frame_ms = ms;
+	if (ms != 0)
+		TAILQ_INSERT_TAIL(&c->l->framing, c, fentry);
 }
 
-/* The deadline passed: a frame too slow or no frame for too long closes the connection. */
+/*
+ * Arm the listener's timer for the earliest deadline, unless it fires
+ * before that anyway (early is harmless: it looks and arms again).
+ */
 static void
-conn_timercb(evutil_socket_t fd, short what, void *arg)
+listen_arm(struct listener *l, int force)
 {
-	struct conn	*c = arg;
+	struct conn	*c;
+	struct timeval	 tv;
+	int64_t		 when = 0, t;
 	int		 is_frame;
 
-	if (conn_deadline(c, &is_frame) > listen_now_ms()) {
-		conn_arm(c);	/* the limits changed on reload */
+	if ((c = TAILQ_FIRST(&l->conns)) != NULL)
+		when = conn_deadline(c, &is_frame);
+	if ((c = TAILQ_FIRST(&l->framing)) != NULL &&
+	    ((t = conn_deadline(c, &is_frame)) < when || when == 0))
+		when = t;
+	if (when == 0 || (!force && l->armed_ms != 0 && l->armed_ms <= when))
 		return;
-	}
+	t = when - listen_now_ms();
+	if (t < 0)
+		t = 0;
+	tv.tv_sec = (time_t)(t / 1000);
+	tv.tv_usec = (suseconds_t)(t % 1000) * 1000;
+	evtimer_add(l->deadline_ev, &tv);
+	l->armed_ms = when;
+}
+
+/*
+ * c's deadline passed by now: a frame too slow or no frame for too long
+ * closes it.  Returns 0 when c was not due.
+ */
+static int
+conn_expire(struct conn *c, int64_t now)
+{
+	int	is_frame;
+
+	if (conn_deadline(c, &is_frame) > now)
+		return 0;
 	/* A panel waiting for its ACK (a slow sync) is not idle: we are. */
 	if (!is_frame && c->aq.n > 0) {
-		c->progress_ms = listen_now_ms();
+		c->progress_ms = now;
 		TAILQ_REMOVE(&c->l->conns, c, entry);
 		TAILQ_INSERT_TAIL(&c->l->conns, c, entry);
-		conn_arm(c);
-		return;
+		return 1;
 	}
 	if (is_frame) {
 		pcod_stats.frame_timeouts++;
@@ -584,6 +615,24 @@ conn_timercb(evutil_socket_t fd, short what, void *arg)
 		pcod_stats.idle_timeouts++;
 		conn_free(c, "idle timeout (no complete frame)");
 	}
+	return 1;
+}
+
+/* The listener's timer: close what is due, from the heads of both lists. */
+static void
+listen_deadlinecb(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener	*l = arg;
+	struct conn	*c;
+	int64_t		 now = listen_now_ms();
+
+	l->armed_ms = 0;
+	/* Each one handled leaves the head: closed, or moved to the tail. */
+	while ((c = TAILQ_FIRST(&l->conns)) != NULL && conn_expire(c, now))
+		;
+	while ((c = TAILQ_FIRST(&l->framing)) != NULL && conn_expire(c, now))
+		;
+	listen_arm(l, 0);
 }
 
 /*
@@ -623,15 +672,15 @@ conn_input(struct conn *c, const char *data, size_t n)
 		r = conn_scan(c, in);
 	/* What is left is the start of a frame: its clock runs from now. */
 	if (evbuffer_get_length(in) == 0)
-		c->frame_ms = 0;
+		conn_set_frame(c, 0);
 	if (c->partial != NULL && evbuffer_get_length(c->partial) == 0) {
 		evbuffer_free(c->partial);	/* idle panels keep no buffer */
 		c->partial = NULL;
 	}
 	else if (c->frame_ms == 0 || c->progress_ms != progress)
-		c->frame_ms = listen_now_ms();
+		conn_set_frame(c, listen_now_ms());
 	if (c->frame_ms != frame || c->progress_ms != progress)
-		conn_arm(c);
+		listen_arm(c->l, 0);
 	conn_flush(c);
 }
 
@@ -730,15 +779,15 @@ conn_eventcb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		/* The TLS handshake finished: from now on frames are timed. */
 		c->handshaking = 0;
-		c->frame_ms = 0;
-		conn_arm(c);
+		conn_set_frame(c, 0);
+		listen_arm(c->l, 0);
 		if (log_limit_allow(LOG_LIMIT_CONN))
 			log_debug("conn=%llu peer=%s TLS handshake done",
 			    (unsigned long long)c->id, c->peer);
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT) {
-		/* Only writes have a bufferevent timeout; reads have conn_timercb. */
+		/* Only writes have a bufferevent timeout; reads have listen_deadlinecb. */
 		conn_free(c, "write timeout");
 	} else if ((what & BEV_EVENT_EOF) && (c->aq.n > 0 ||
 	    conn_outlen(c) > 0)) {
@@ -764,12 +813,11 @@ conn_free(struct conn *c, const char *reason)
 		log_info("conn=%llu peer=%s closed: %s", (unsigned long long)c->id,
 		    c->peer, reason);
 	TAILQ_REMOVE(&l->conns, c, entry);
+	conn_set_frame(c, 0);
 	l->nconns--;
 	addrcount_dec(l->peraddr, c->addr);
 	pcod_stats.conn_open--;
 	pcod_stats.conn_open_tls -= l->proto == LISTEN_TLS;
-	event_free(c->timer);
-	c->timer = NULL;
 	if (c->rev != NULL)
 		event_free(c->rev);
 	c->rev = NULL;
@@ -811,7 +859,7 @@ conn_setup_tls(struct conn *c, evutil_socket_t fd)
 	if (c->bev == NULL)
 		return -1;
 	bufferevent_setcb(c->bev, conn_readcb, conn_writecb, conn_eventcb, c);
-	/* Reads are timed by conn_timercb: frames, not bytes, count as progress. */
+	/* Reads are timed by listen_deadlinecb: frames, not bytes, count as progress. */
 	bufferevent_set_timeouts(c->bev, NULL, &wtv);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, CONN_READ_HIWAT);
 	bufferevent_enable(c->bev, EV_READ);
@@ -860,16 +908,6 @@ conn_new(struct listener *l, evutil_socket_t fd, const char *peer,
 		rc = conn_setup_tls(c, fd);
 	else
 		rc = conn_setup_plain(c, fd);
-	if (rc == 0 && (c->timer = evtimer_new(l->ls->base, conn_timercb,
-	    c)) == NULL) {
-		if (c->rev != NULL)
-			event_free(c->rev);
-		if (c->bev != NULL)
-			bufferevent_free(c->bev);
-		else
-			evutil_closesocket(fd);
-		rc = -1;
-	}
 	if (rc != 0) {
 		if (log_limit_allow(LOG_LIMIT_CONN))
 			log_warnx("conn=%llu peer=%s: cannot set up the "
@@ -880,9 +918,9 @@ conn_new(struct listener *l, evutil_socket_t fd, const char *peer,
 	c->progress_ms = listen_now_ms();
 	/* A TLS handshake must be done within frame-timeout, like a frame. */
 	c->handshaking = l->proto == LISTEN_TLS;
-	c->frame_ms = c->handshaking ? c->progress_ms : 0;
-	conn_arm(c);
 	TAILQ_INSERT_TAIL(&l->conns, c, entry);
+	conn_set_frame(c, c->handshaking ? c->progress_ms : 0);
+	listen_arm(l, 0);
 	l->nconns++;
 	addrcount_inc(l->peraddr, c->addr);
 	pcod_stats.connections++;
@@ -1166,6 +1204,9 @@ listener_tcp(struct listener *l, char *err, size_t errsz)
 	}
 	evconnlistener_set_error_cb(l->evl, listen_errorcb);
 	l->pause_ev = evtimer_new(l->ls->base, listen_resumecb, l);
+	l->deadline_ev = evtimer_new(l->ls->base, listen_deadlinecb, l);
+	if (l->pause_ev == NULL || l->deadline_ev == NULL)
+		fatalx("listen %s: out of memory", l->name);
 	return 0;
 }
 
@@ -1250,6 +1291,7 @@ listen_start(struct event_base *base, const struct config *cfg,
 		l->ss = cfg->listeners[i].ss;
 		l->sslen = cfg->listeners[i].sslen;
 		TAILQ_INIT(&l->conns);
+		TAILQ_INIT(&l->framing);
 		listener_limits(l, &cfg->listeners[i]);
 		if (l->proto == LISTEN_UDP)
 			rc = listener_udp(l, err, errsz);
@@ -1283,6 +1325,9 @@ listen_reconfigure(struct listeners *ls, const struct config *cfg)
 			    ls->l[i].sslen) != 0)
 				continue;
 			listener_limits(&ls->l[i], &cfg->listeners[j]);
+			/* a shorter limit: the deadlines come sooner */
+			if (ls->l[i].deadline_ev != NULL)
+				listen_arm(&ls->l[i], 1);
 			found = 1;
 		}
 		if (!found)
@@ -1357,6 +1402,8 @@ listen_free(struct listeners *ls)
 			evconnlistener_free(l->evl);
 		if (l->pause_ev != NULL)
 			event_free(l->pause_ev);
+		if (l->deadline_ev != NULL)
+			event_free(l->deadline_ev);
 		if (l->udp_ev != NULL)
 			event_free(l->udp_ev);
 		if (l->fd != -1)

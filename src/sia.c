@@ -253,18 +253,36 @@ mods_time(const struct sia_mods *m)
 	return t;
 }
 
-/* Append formatted text to the event's text, truncating safely. */
-static void __attribute__((format(printf, 2, 3)))
-text_add(struct event *ev, const char *fmt, ...)
+/*
+ * Copy src into dst of size n, truncated and NUL-terminated as snprintf's
+ * "%s" would (by hand: formatting was half of decoding an event).
+ */
+static size_t
+copy_str(char *dst, size_t n, const char *src)
 {
-	size_t	used = strlen(ev->text);
-	va_list	ap;
+	size_t	len = strlen(src);
 
-	if (used + 1 >= sizeof(ev->text))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(ev->text + used, sizeof(ev->text) - used, fmt, ap);
-	va_end(ap);
+	if (len >= n)
+		len = n - 1;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+	return len;
+}
+
+/* Append label and the decimal n (>= 0) to the event's text, truncating safely. */
+static void
+text_add(struct event *ev, const char *label, int n)
+{
+	char		 num[12], *p = num + sizeof(num);
+	size_t		 used = strlen(ev->text);
+	unsigned	 u = (unsigned)n;
+
+	*--p = '\0';
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	used += copy_str(ev->text + used, sizeof(ev->text) - used, label);
+	copy_str(ev->text + used, sizeof(ev->text) - used, p);
 }
 
 /* Build the readable text: "Burglary alarm, zone 1" / "Closing by user 501". */
@@ -272,19 +290,19 @@ static void
 event_text(struct event *ev, const struct code_info *ci)
 {
 	if (ci != NULL)
-		snprintf(ev->text, sizeof(ev->text), "%s", ci->text);
+		copy_str(ev->text, sizeof(ev->text), ci->text);
 	else
 		snprintf(ev->text, sizeof(ev->text), "Unknown SIA code %s",
 		    ev->code);
 	if (ev->zone > 0)
-		text_add(ev, ", zone %d", ev->zone);
+		text_add(ev, ", zone ", ev->zone);
 	if (ev->user > 0)
-		text_add(ev, ev->cls == EVC_OPENCLOSE ? " by user %d" :
-		    ", user %d", ev->user);
+		text_add(ev, ev->cls == EVC_OPENCLOSE ? " by user " :
+		    ", user ", ev->user);
 	if (ev->partition > 0)
-		text_add(ev, ", partition %d", ev->partition);
+		text_add(ev, ", partition ", ev->partition);
 	if (ev->peripheral > 0)
-		text_add(ev, ", device %d", ev->peripheral);
+		text_add(ev, ", device ", ev->peripheral);
 }
 
 /* The name an event without its own takes: its user's, device's, then area's. */
@@ -326,7 +344,7 @@ fill_event(struct event *ev, const char *code, int num, const struct sia_mods *m
 	if (ev->user == -1)
 		ev->user = m->num[SLOT_USER];
 	ev->event_time = mods_time(m);
-	snprintf(ev->name, sizeof(ev->name), "%s", mods_name(m, ev));
+	copy_str(ev->name, sizeof(ev->name), mods_name(m, ev));
 	event_text(ev, ci);
 }
 

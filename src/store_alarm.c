@@ -89,12 +89,17 @@ static const char sql_steps[] = "SELECT position, action, target, text,"
 static const char sql_open[] = "SELECT id, ifnull(site_id, 0), account,"
     " ifnull(zone, -1), class, kind, state = 'taken', restored, created_ms,"
     " ifnull(next_deadline_ms, 0) FROM alarms WHERE state <> 'closed'";
-/* The unknown-accounts alarm: one row per account, its events counted. */
-static const char sql_acct_new[] = "INSERT OR IGNORE INTO alarm_accounts"
-    " (alarm_id, account, count, first_ms, last_ms) VALUES (?1, ?2, 1, ?3, ?3)";
+/*
+ * The unknown-accounts alarm: one row per account, its events counted.  The
+ * UPDATE first: it is the only statement for an account seen before (an
+ * upsert cannot tell a new row from an old one without RETURNING, which
+ * costs more than the second statement it saves).
+ */
 static const char sql_acct_again[] = "UPDATE alarm_accounts SET count ="
-    " count + 1, last_ms = max(last_ms, ?3) WHERE alarm_id = ?1"
+    " count + ?3, last_ms = max(last_ms, ?5) WHERE alarm_id = ?1"
     " AND account = ?2";
+static const char sql_acct_new[] = "INSERT INTO alarm_accounts"
+    " (alarm_id, account, count, first_ms, last_ms) VALUES (?1, ?2, ?3, ?4, ?5)";
 static const char sql_acct_total[] = "UPDATE alarms SET accounts ="
     " ifnull(accounts, 0) + ?2 WHERE id = ?1";
 static const char sql_accounts[] = "SELECT account, count AS events,"
@@ -512,10 +517,10 @@ store_alarm_open_foreach(struct store *s,
 	return 0;
 }
 
-/* Bind (id, account, ms) to a writer statement and run it. */
+/* Bind (id, account, n, first_ms, last_ms) to sql and run it. */
 static int
 alarm_run_account(struct store *s, const char *sql, int64_t id,
-    const char *account, int64_t ms)
+    const char *account, int64_t n, int64_t first_ms, int64_t last_ms)
 {
 	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql);
 	int		 rc;
@@ -524,8 +529,31 @@ alarm_run_account(struct store *s, const char *sql, int64_t id,
 		return -1;
 	rc = sqlite3_bind_int64(st, 1, id);
 	rc |= store_bind_str(st, 2, account);
-	rc |= sqlite3_bind_int64(st, 3, ms);
+	rc |= sqlite3_bind_int64(st, 3, n);
+	rc |= sqlite3_bind_int64(st, 4, first_ms);
+	rc |= sqlite3_bind_int64(st, 5, last_ms);
 	return alarm_run(s, st, rc);
+}
+
+/* n events of account on the unknown-accounts alarm id, from first_ms to last_ms. */
+int
+store_alarm_account_add(struct store *s, int64_t id, const char *account,
+    int64_t n, int64_t first_ms, int64_t last_ms)
+{
+	if (alarm_run_account(s, sql_acct_again, id, account, n, first_ms,
+	    last_ms) == -1)
+		return -1;
+	if (store_changes(s) > 0)
+		return 0;
+	return alarm_run_account(s, sql_acct_new, id, account, n, first_ms,
+	    last_ms) == -1 ? -1 : 1;
+}
+
+/* n more distinct accounts seen by the unknown-accounts alarm id. */
+int
+store_alarm_accounts_seen(struct store *s, int64_t id, int64_t n)
+{
+	return n > 0 ? alarm_run_ids(s, sql_acct_total, id, n) : 0;
 }
 
 /* Count an event of account on the unknown-accounts alarm: 1 a new account, 0 seen, -1. */
@@ -533,11 +561,11 @@ int
 store_alarm_account(struct store *s, int64_t id, const char *account,
     int64_t ms)
 {
-	if (alarm_run_account(s, sql_acct_new, id, account, ms) == -1)
+	int	rc = store_alarm_account_add(s, id, account, 1, ms, ms);
+
+	if (rc == 1 && store_alarm_accounts_seen(s, id, 1) == -1)
 		return -1;
-	if (store_changes(s) == 0)
-		return alarm_run_account(s, sql_acct_again, id, account, ms);
-	return alarm_run_ids(s, sql_acct_total, id, 1) == -1 ? -1 : 1;
+	return rc;
 }
 
 /* The accounts of an unknown-accounts alarm, most events first; *seen, all of them. */

@@ -6,6 +6,7 @@ NAKs per source address, long verification frames and oversized ones."""
 
 import os
 import re
+import signal
 import socket
 import threading
 import time
@@ -398,6 +399,100 @@ def long_frames(t):
             "event.list shows the whole raw frame with the URL", len(raw))
     t.check(num(p.counters()["rejected"]["too_long"]) == 2, "rejected.too_long counted",
             p.counters()["rejected"])
+
+
+def close_times(socks, t0, until):
+    """Seconds after t0 at which pcod closed each socket (None: still open at
+    until, also seconds after t0)."""
+    import selectors
+    sel = selectors.DefaultSelector()
+    for i, s in enumerate(socks):
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ, i)
+    got = [None] * len(socks)
+    while sel.get_map() and time.monotonic() - t0 < until:
+        for key, _ in sel.select(timeout=0.05):
+            try:
+                data = key.fileobj.recv(4096)
+            except BlockingIOError:
+                continue
+            except OSError:
+                data = b""
+            if not data:
+                got[key.data] = time.monotonic() - t0
+                sel.unregister(key.fileobj)
+    sel.close()
+    return got
+
+
+@T.test
+def one_timer_for_every_connection(t):
+    """The listener keeps one timer for all its connections' deadlines:
+    each connection still closes at its own deadline, whichever list it is
+    due in, and a reload that shortens idle-timeout takes effect at once."""
+    p = Pcod(conf=listen_tcp("idle-timeout 3 frame-timeout 2 max-connections 1000 "
+                             "max-per-address 1000"))
+    p.add_account("1234")
+    before = p.counters()
+    t0 = time.monotonic()
+    silent = [socket.create_connection((pt.HOST, p.tcp_port), timeout=5)
+              for _ in range(200)]
+    opened_in = time.monotonic() - t0
+    panel = p.tcp()
+    time.sleep(0.5)
+    partial = socket.create_connection((pt.HOST, p.tcp_port), timeout=5)
+    partial.sendall(pt.sia(1, "1234", "Nri1/BA01")[:20])
+    time.sleep(1.0)
+    late = socket.create_connection((pt.HOST, p.tcp_port), timeout=5)
+    socks = silent + [partial, late]
+    got = [None] * len(socks)
+    acks = 0
+    # the panel sends a link test every second; the others are watched
+    for k in range(6):
+        part = close_times([s for s, g in zip(socks, got) if g is None], t0,
+                           1.0 + k)
+        it = iter(part)
+        got = [g if g is not None else next(it) for g in got]
+        acks += panel.exchange(pt.null(10 + k, "1234")).token == "ACK"
+    sil = [g for g in got[:200] if g is not None]
+    t.eq(len(sil), 200, "every silent connection closed")
+    t.check(sil and 2.8 <= min(sil) and max(sil) <= 3.0 + opened_in + 1.5,
+            "... after idle-timeout 3 s", (min(sil or [0]), max(sil or [0])))
+    t.check(got[200] is not None and 2.3 <= got[200] <= 3.3 and
+            got[200] < min(sil or [0]),
+            "a frame begun at 0.5 s closed by frame-timeout 2 s, before the "
+            "idle ones ahead of it", got[200])
+    t.check(got[201] is not None and 4.3 <= got[201] <= 5.5,
+            "one opened at 1.5 s closed after its own idle-timeout", got[201])
+    t.check(acks == 6 and not panel.wait_closed(0.1),
+            "a panel sending frames stays open", acks)
+    after = p.counters()
+    t.eq(num(after["idle_timeouts"]) - num(before["idle_timeouts"]), 201,
+         "idle_timeouts counted")
+    t.eq(num(after["frame_timeouts"]) - num(before["frame_timeouts"]), 1,
+         "frame_timeouts counted")
+    # idle-timeout 30 -> 1 on SIGHUP: an idle connection closes about 1 s
+    # after its last frame, not at the old deadline
+    for s in socks:
+        s.close()
+    p.write_conf(listen_tcp("idle-timeout 30 frame-timeout 2 max-connections 1000 "
+                            "max-per-address 1000"))
+    p.send_signal(signal.SIGHUP)
+    t.require(pt.wait_for(lambda: p.log().count("reloaded") >= 1, timeout=5),
+              "SIGHUP reloads")
+    t0 = time.monotonic()
+    idle = socket.create_connection((pt.HOST, p.tcp_port), timeout=5)
+    time.sleep(0.3)
+    p.write_conf(listen_tcp("idle-timeout 1 frame-timeout 2 max-connections 1000 "
+                            "max-per-address 1000"))
+    p.send_signal(signal.SIGHUP)
+    t.require(pt.wait_for(lambda: p.log().count("reloaded") >= 2, timeout=5),
+              "SIGHUP reloads again")
+    got = close_times([idle], t0, 10)[0]
+    t.check(got is not None and got <= 2.5,
+            "a shorter idle-timeout applies to an open connection at once", got)
+    idle.close()
+    panel.close()
 
 
 if __name__ == "__main__":

@@ -135,6 +135,84 @@ def spoofed_flood_is_one_alarm(t):
     t.eq(un[0]["count"] if un else None, total + more, "and counts on")
 
 
+def unknown_rows(p):
+    """The open unknown-accounts alarm over the control socket: its count,
+    accounts_seen and {account: events} (alarm.show names up to 100)."""
+    un = [x for x in open_alarms(p) if x["kind"] == "unknown_accounts"]
+    if len(un) != 1:
+        return None
+    sh = p.call("alarm.show", id=un[0]["id"])
+    return (sh.get("count"), sh.get("accounts_seen"),
+            {x["account"]: x["events"] for x in sh.get("unknown_accounts") or []})
+
+
+def burst(p, frames):
+    """Write frames at once on one connection (a pipelining panel: a batch
+    or a few); the answers in order."""
+    with p.tcp() as c:
+        c.send(b"".join(frames))
+        return [c.read() for _ in frames]
+
+
+@T.test
+def unknown_accounts_counted_per_batch(t):
+    """The events of unknown accounts are counted per account once a batch:
+    after the commit the console sees every acknowledged event, per account;
+    a batch that fails while writing those counts (a trigger refuses one
+    account) leaves no trace, and its retransmissions count once."""
+    p = Pcod()
+    k, n = 7, 400
+    accts = ["%X" % (0x7100 + i) for i in range(k)]
+    frames = [pt.sia(i + 1, accts[i % k], "Nri1/BA%02d" % (i % 99 + 1))
+              for i in range(n)]
+    ans = burst(p, frames)
+    acked = Counter(a.acct for a in ans if a.token == "ACK")
+    t.eq(sum(acked.values()), n, "every frame of the burst acknowledged")
+    t.eq(unknown_rows(p), (n, k, dict(acked)),
+         "one alarm: count, accounts seen and each account's events exact")
+
+    db = sqlite3.connect(p.db_path, timeout=5)
+    db.execute("CREATE TRIGGER refuse BEFORE INSERT ON alarm_accounts"
+               " WHEN NEW.account = 'DEAD' BEGIN"
+               " SELECT RAISE(ABORT, 'refused by the test'); END")
+    db.commit()
+    more = accts + ["DEAD", "BEEF"]
+    bad = [pt.sia(1000 + i, more[i % len(more)], "Nri1/FA%02d" % (i % 99 + 1))
+           for i in range(90)]
+    ans = burst(p, bad)
+    t.check(all(a.token in ("ACK", "NAK") for a in ans), "ACK or NAK only",
+            Counter(a.token for a in ans))
+    naked = [fr for fr, a in zip(bad, ans) if a.token != "ACK"]
+    t.check(len(naked) >= 10, "the batch holding DEAD's first event failed: "
+            "NAK (%d of %d)" % (len(naked), len(bad)))
+    acked2 = Counter(a.acct for a in ans if a.token == "ACK")
+    t.check("DEAD" not in acked2, "no event of DEAD acknowledged")
+    want = Counter(acked) + acked2
+    t.eq(unknown_rows(p), (n + sum(acked2.values()),
+                           k + ("BEEF" in acked2), dict(want)),
+         "the failed batch left no count behind; the others counted exactly")
+    t.eq(db_one(p, "SELECT count(*) FROM events WHERE unknown_account = 1"),
+         n + sum(acked2.values()), "nor an event")
+
+    db.execute("DROP TRIGGER refuse")
+    db.commit()
+    db.close()
+    deadline = time.monotonic() + 15
+    while naked and time.monotonic() < deadline:
+        ans = burst(p, naked)
+        want += Counter(a.acct for a in ans if a.token == "ACK")
+        naked = [fr for fr, a in zip(naked, ans) if a.token != "ACK"]
+        if naked:
+            time.sleep(0.5)
+    t.eq(naked, [], "the refused frames are acknowledged when sent again")
+    t.eq(want, Counter(acked) + Counter(more[i % len(more)] for i in range(90)),
+         "every frame acknowledged once in the end")
+    t.eq(unknown_rows(p), (n + 90, k + 2, dict(want)),
+         "and counted once: rows, accounts seen and the alarm's count")
+    t.eq(db_one(p, "SELECT count(*) FROM events WHERE unknown_account = 1"),
+         n + 90, "each event stored once")
+
+
 PASSWORDS = {"op1": "operator-pw-1", "sup1": "supervisor-pw-1"}
 
 

@@ -974,6 +974,162 @@ START_TEST(test_unknown_accounts_stack)
 }
 END_TEST
 
+/* What a test expects of one unknown account on the alarm. */
+struct want_acct {
+	char	account[32];
+	int64_t	n, first_ms, last_ms;
+};
+
+#define NWANT	64
+static struct want_acct	wantacct[NWANT];
+static int		nwant;
+
+/* Feed one event of an unknown account at now_ms and expect it counted. */
+static void
+feed_unknown(const char *acct)
+{
+	int	i;
+
+	feed_as(acct, 0, EVC_BURGLARY, EVQ_NEW, 1, 1);
+	for (i = 0; i < nwant && strcmp(wantacct[i].account, acct) != 0; i++)
+		;
+	if (i == nwant) {
+		ck_assert_int_lt(nwant, NWANT);
+		nwant++;
+		snprintf(wantacct[i].account, sizeof(wantacct[i].account), "%s", acct);
+		wantacct[i].n = 0;
+		wantacct[i].first_ms = now_ms;
+		wantacct[i].last_ms = now_ms;
+	}
+	wantacct[i].n++;
+	if (now_ms > wantacct[i].last_ms)
+		wantacct[i].last_ms = now_ms;
+}
+
+/* The rows of unknown-accounts alarm id are exactly wantacct[] (seen: how many). */
+static void
+accounts_are(int64_t id, int seen_want, int64_t count_want)
+{
+	json_t		*l, *r;
+	const char	*a;
+	int64_t		 seen = -1, total = 0;
+	size_t		 i;
+	int		 j;
+
+	ck_assert_int_eq(col(id, "count"), count_want);
+	ck_assert_ptr_nonnull(l = store_alarm_accounts(st, id, 100000, &seen));
+	ck_assert_int_eq(seen, seen_want);
+	ck_assert_int_eq(json_array_size(l), (size_t)nwant);
+	json_array_foreach(l, i, r) {
+		a = json_string_value(json_object_get(r, "account"));
+		for (j = 0; j < nwant && strcmp(wantacct[j].account, a) != 0; j++)
+			;
+		ck_assert_msg(j < nwant, "unexpected account %s", a);
+		ck_assert_int_eq(json_integer_value(json_object_get(r, "events")),
+		    wantacct[j].n);
+		ck_assert_int_eq(json_integer_value(json_object_get(r,
+		    "first_ms")), wantacct[j].first_ms);
+		ck_assert_int_eq(json_integer_value(json_object_get(r,
+		    "last_ms")), wantacct[j].last_ms);
+		total += wantacct[j].n;
+	}
+	json_decref(l);
+	ck_assert_int_eq(total, count_want);
+}
+
+/*
+ * Unknown accounts' events are counted per account once a batch, before
+ * its COMMIT: the rows say every event, first and last time exact, across
+ * batches and a clock stepping back; a batch that fails, rolled back or at
+ * that very write, leaves no trace; two alarms in one batch each count
+ * their own; an account too long for the table still counts.
+ */
+START_TEST(test_unknown_accounts_batched)
+{
+	static const char	*const longacct = "0123456789ABCDEF0123456789";
+	char			 acct[32];
+	int64_t			 id, id2, events;
+	struct cmd_err		 err = { NULL, "" };
+	json_t			*r = NULL;
+	int			 i;
+
+	nwant = 0;
+	/* 1000 events from 37 accounts in one batch */
+	for (i = 0; i < 1000; i++) {
+		now_ms += 1;
+		if (i % 97 == 5)
+			feed_unknown(longacct);
+		else {
+			snprintf(acct, sizeof(acct), "%X", 0xA000 + (i * 7) % 36);
+			feed_unknown(acct);
+		}
+	}
+	flush();
+	id = only_alarm("open");
+	ck_assert_int_eq(nwant, 37);
+	accounts_are(id, 37, 1000);
+	/* the next batch: known and new accounts, the clock steps back */
+	for (i = 0; i < 300; i++) {
+		now_ms += i == 150 ? -5000 : 3;
+		snprintf(acct, sizeof(acct), "%X", 0xA000 + i % 15);
+		feed_unknown(acct);
+		if (i % 50 == 0)
+			feed_unknown(longacct);
+	}
+	flush();
+	accounts_are(id, 37, 1306);
+	ck_assert_int_eq(only_alarm("open"), id);
+	/* a batch rolled back: nothing of it is counted */
+	events = col(id, "count");
+	for (i = 0; i < 200; i++) {
+		now_ms += 1;
+		snprintf(acct, sizeof(acct), "%X", 0xB000 + i % 7);
+		feed_as(acct, 0, EVC_BURGLARY, EVQ_NEW, 1, 1);
+		feed_as("A001", 0, EVC_BURGLARY, EVQ_NEW, 1, 1);
+	}
+	batch_abort(bt);
+	accounts_are(id, 37, events);
+	/* a batch failing at that very write (before COMMIT): the same */
+	sql("CREATE TRIGGER refuse BEFORE INSERT ON alarm_accounts"
+	    " WHEN NEW.account = 'DEAD' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+	feed_as("A002", 0, EVC_BURGLARY, EVQ_NEW, 1, 1);
+	feed_as("BEEF", 0, EVC_BURGLARY, EVQ_NEW, 1, 1);
+	feed_as("DEAD", 0, EVC_BURGLARY, EVQ_NEW, 1, 1);
+	feed_as("A003", 0, EVC_BURGLARY, EVQ_NEW, 1, 1);
+	ck_assert_int_eq(batch_flush(bt), -1);
+	accounts_are(id, 37, events);
+	sql("DROP TRIGGER refuse");
+	now_ms += 1000;
+	feed_unknown("BEEF");
+	feed_unknown("A002");
+	feed_unknown("BEEF");
+	flush();
+	accounts_are(id, 38, events + 3);
+	/* two alarms in one batch: the first closed between its events */
+	now_ms += 1000;
+	feed_unknown("A004");
+	feed_unknown("C001");
+	ck_assert_int_eq(batch_join(bt), 0);
+	act(alarm_close(eng, id, "false_unknown", "note", &sup_sue, &r, &err),
+	    &r, &err, NULL);
+	feed_as("A004", 0, EVC_BURGLARY, EVQ_NEW, 1, 1);
+	feed_as("A004", 0, EVC_BURGLARY, EVQ_NEW, 1, 1);
+	feed_as("C002", 0, EVC_BURGLARY, EVQ_NEW, 1, 1);
+	flush();
+	accounts_are(id, 39, events + 5);
+	id2 = only_alarm("open");
+	ck_assert_int_ne(id2, id);
+	nwant = 0;
+	feed_unknown("C003");	/* now_ms unchanged: the rows of id2 so far */
+	nwant = 0;
+	wantacct[nwant++] = (struct want_acct){ "A004", 2, now_ms, now_ms };
+	wantacct[nwant++] = (struct want_acct){ "C002", 1, now_ms, now_ms };
+	wantacct[nwant++] = (struct want_acct){ "C003", 1, now_ms, now_ms };
+	flush();
+	accounts_are(id2, 3, 4);
+}
+END_TEST
+
 START_TEST(test_unknown_accounts_lifecycle)
 {
 	const char	*top;
@@ -1345,6 +1501,7 @@ alarm_suite(void)
 	tcase_add_test(tc, test_close_by_filter_many);
 	tcase_add_test(tc, test_unknown_accounts_stack);
 	tcase_add_test(tc, test_unknown_accounts_lifecycle);
+	tcase_add_test(tc, test_unknown_accounts_batched);
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_protocol_attached);
 	suite_add_tcase(s, tc);

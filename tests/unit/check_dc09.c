@@ -342,6 +342,70 @@ START_TEST(test_answers_identical)
 }
 END_TEST
 
+/*
+ * The ACK is the same bytes whether the request carried a timestamp or not
+ * (a plain ACK carries none): ack-plain for sia-plain, and for the same
+ * frame sent without its "_14:12:04,09-25-2026".
+ */
+START_TEST(test_ack_with_and_without_time)
+{
+	static const char	 notime[] = "\n4CD80027\"SIA-DCS\"0002R1L1#1234"
+	    "[#1234|Nri1/BA01]\r";
+	const struct vector	*v = vec("sia-plain");
+	struct dc09_msg		 m;
+	struct dc09_content	 c;
+	char			 buf[256];
+	int			 n;
+
+	ck_assert_int_eq(dc09_parse(v->frame, v->frame_len, &m, NULL, 0), 0);
+	ck_assert_int_eq(dc09_open(&m, NULL, &c, NULL, 0), 0);
+	ck_assert_int_eq(c.has_time, 1);
+	n = dc09_build_answer(DC09_ID_ACK, &m, NULL, T_0430, buf, sizeof(buf));
+	ck_assert_int_eq(n, 30);
+	ck_assert_str_eq(buf, "\nD6730014\"ACK\"0002R1L1#1234[]\r");
+	ck_assert_int_eq(dc09_parse(notime, sizeof(notime) - 1, &m, NULL, 0), 0);
+	ck_assert_int_eq(dc09_open(&m, NULL, &c, NULL, 0), 0);
+	ck_assert_int_eq(c.has_time, 0);
+	memset(buf, 'Z', sizeof(buf));
+	n = dc09_build_answer(DC09_ID_ACK, &m, NULL, T_0430, buf, sizeof(buf));
+	ck_assert_int_eq(n, 30);
+	ck_assert_str_eq(buf, "\nD6730014\"ACK\"0002R1L1#1234[]\r");
+	n = dc09_build_answer(DC09_ID_DUH, &m, NULL, T_0430, buf, sizeof(buf));
+	ck_assert_str_eq(buf, vec("duh")->frame);
+}
+END_TEST
+
+/*
+ * The header of every span length the format allows is "\n", the CRC in
+ * four and the length in three upper-case hex digits after a '0', as
+ * formatted independently here.
+ */
+START_TEST(test_build_header_every_span)
+{
+	static char	data[DC09_MAX_SPAN + 1], buf[DC09_MAX_FRAME + 64];
+	struct dc09_out	o = { .token = "SIA-DCS", .seq = "0001", .line = "0",
+	    .acct = "1234", .data = data };
+	char		hdr[16];
+	size_t		dlen, span;
+	int		n;
+
+	memset(data, 'A', sizeof(data) - 1);
+	/* "SIA-DCS"0001L0#1234[] is 22 bytes before the data */
+	for (dlen = 0; dlen + 22 <= DC09_MAX_SPAN; dlen += dlen < 300 ? 1 : 37) {
+		data[dlen] = '\0';
+		if (dlen > 0)
+			data[dlen - 1] = "0123456789ABCDEFabc|/"[dlen % 21];
+		n = dc09_build(&o, buf, sizeof(buf));
+		ck_assert_int_eq(n, (int)(dlen + 22 + 10));
+		span = (size_t)n - 10;
+		snprintf(hdr, sizeof(hdr), "\n%04X0%03X",
+		    dc09_crc(buf + 9, span), (unsigned)span);
+		ck_assert_int_eq(memcmp(buf, hdr, 9), 0);
+		data[dlen] = 'A';
+	}
+}
+END_TEST
+
 /* dc09_build with pad '0' gives ack-aes128 byte for byte. */
 START_TEST(test_ack_aes128_exact)
 {
@@ -1183,6 +1247,8 @@ add_vector_tests(Suite *s)
 	tcase_add_test(tc, test_vector_fields);
 	tcase_add_test(tc, test_answers_plain);
 	tcase_add_test(tc, test_answers_identical);
+	tcase_add_test(tc, test_ack_with_and_without_time);
+	tcase_add_test(tc, test_build_header_every_span);
 	tcase_add_test(tc, test_ack_aes128_exact);
 	tcase_add_test(tc, test_ack_aes128_answer);
 	tcase_add_loop_test(tc, test_build_vectors, 0, 8);

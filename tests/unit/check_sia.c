@@ -342,6 +342,19 @@ START_TEST(test_numbers)
 }
 END_TEST
 
+/* Every part of the text at its widest, and zero never shown. */
+START_TEST(test_text_widest)
+{
+	ck_assert_int_eq(decode("Nid999999/ri999999/pi999999/UJ999999"), 1);
+	ck_assert_str_eq(ev[0].text, "Untyped zone trouble restore, "
+	    "zone 999999, user 999999, partition 999999, device 999999");
+	ck_assert_int_eq(decode("Nid0/ri0/pi0/BA0"), 1);
+	ck_assert_str_eq(ev[0].text, "Burglary alarm");
+	ck_assert_int_eq(decode("Nid10/OP"), 1);
+	ck_assert_str_eq(ev[0].text, "Opening by user 10");
+}
+END_TEST
+
 /* A problem in one place keeps what was decoded around it. */
 START_TEST(test_partial)
 {
@@ -514,6 +527,7 @@ sia_suite(void)
 	tcase_add_test(tc, test_single);
 	tcase_add_test(tc, test_multi);
 	tcase_add_test(tc, test_modifiers_carry);
+	tcase_add_test(tc, test_text_widest);
 	tcase_add_test(tc, test_user_code);
 	tcase_add_test(tc, test_no_account_zero_zone);
 	tcase_add_test(tc, test_unknown_code);
