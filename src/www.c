@@ -57,6 +57,7 @@ static const struct {
 	{ ".png",	"image/png" },
 };
 
+/* The manifest, as built in. */
 const struct www_file *
 www_manifest(size_t *n)
 {
@@ -76,6 +77,7 @@ www_find(const char *name)
 	return NULL;
 }
 
+/* The file a request path names, or NULL. */
 const struct www_file *
 www_lookup(const char *path)
 {
@@ -89,6 +91,7 @@ www_lookup(const char *path)
 	return www_find(path + strlen(WWW_PREFIX));
 }
 
+/* The Content-Type of a name, by its extension. */
 const char *
 www_ctype(const char *name)
 {
@@ -173,6 +176,7 @@ www_read_disk(const char *dir, const char *name, size_t *len)
 	return buf;
 }
 
+/* f's content: the installed copy when it will do, else the built-in one. */
 int
 www_content(const char *dir, const struct www_file *f, struct www_content *out)
 {
@@ -188,6 +192,7 @@ www_content(const char *dir, const struct www_file *f, struct www_content *out)
 	return out->owned != NULL;
 }
 
+/* Free what www_content() read. */
 void
 www_content_free(struct www_content *c)
 {
@@ -198,6 +203,7 @@ www_content_free(struct www_content *c)
 	c->data = NULL;
 }
 
+/* Does If-None-Match (a list of tags, or "*") name etag? */
 int
 www_etag_match(const char *inm, const char *etag)
 {
@@ -276,6 +282,7 @@ www_get_cb(struct http_server *srv, struct evhttp_request *req, void *arg)
 	www_content_free(&c);
 }
 
+/* Route / and /www/NAME for each file of the manifest. */
 int
 www_register(struct http_server *srv, const char *dir)
 {
