@@ -25,11 +25,15 @@ def available():
 
 
 def screenshot_dir():
+    """$SCREENSHOTS, else tests/integration/screenshots/ of the build tree
+    (beside $PCOD: the source tree may be read-only, as in distcheck)."""
     d = os.environ.get("SCREENSHOTS")
     if not d:
-        d = os.path.join(os.path.dirname(os.path.abspath(__file__)), "screenshots")
+        top = os.path.dirname(os.environ.get("PCOD", "")) or os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "..", "..")
+        d = os.path.join(top, "tests", "integration", "screenshots")
     os.makedirs(d, exist_ok=True)
-    return d
+    return os.path.abspath(d)
 
 
 def start_browser():
