@@ -416,6 +416,20 @@ def many_changes_no_redraw(t, p, a):
     t.check("▲" in r.text, "the escalated row is marked ▲ ESC (text, not colour)", r.text)
     t.check(pt.wait_for(lambda: int(js(a, "return document.body.dataset.beeps || 0")) > beeps, 3),
             "with a beep")
+    # A reload of the tab stays logged in (sessionStorage); Log out ends it.
+    a.refresh()
+    B.wait_for(a, "#who", "ann")
+    row(a, want[0], "TAKEN")
+    t.check(pt.wait_for(lambda: js(a, "return window.pcodApp.live"), 3),
+            "a reloaded tab is still logged in and live")
+    old_csrf = js(a, "return JSON.parse(sessionStorage.getItem('pcod.session')).csrf")
+    act(a, "#logout", lambda e: e.click())
+    B.wait_for(a, "#login-msg", "logged out")
+    t.eq(js(a, "return sessionStorage.getItem('pcod.session')"), None, "log out forgets the token")
+    r = js(a, """return fetch('/api', {method: 'POST', headers: {'Content-Type':
+        'application/json', 'X-CSRF-Token': arguments[0]}, body: '{"cmd":"auth.whoami"}'})
+        .then(r => r.status)""", old_csrf)
+    t.eq(r, 401, "and pcod ended the session (the cookie and old token: 401)")
 
 
 if __name__ == "__main__":
