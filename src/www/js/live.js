@@ -17,6 +17,10 @@ import { clock } from './dom.js';
 const TOPICS = 'alarm,escalation,system';
 const BACKOFF_MIN = 500;
 const BACKOFF_MAX = 5000;
+// A silent stream may be a dead network: a cheap request (a static file,
+// which does not touch the session's idle time) every HEARTBEAT ms finds it.
+const HEARTBEAT = 15000;
+const HEARTBEAT_TIMEOUT = 5000;
 
 export class Live {
   // probe(): a promise that rejects when pcod is unreachable or the session
@@ -48,11 +52,13 @@ export class Live {
     this.running = true;
     this.backoff = BACKOFF_MIN;
     this.open();
+    this.beat = setInterval(() => this.heartbeat(), HEARTBEAT);
   }
 
   stop() {
     this.running = false;
     clearTimeout(this.timer);
+    clearInterval(this.beat);
     this.timer = null;
     if (this.es) { this.es.close(); this.es = null; }
     this.downSince = null;
@@ -102,6 +108,20 @@ export class Live {
       this.showBanner();
     }
     if (this.timer === null) this.retry();
+  }
+
+  async heartbeat() {
+    if (!this.running || this.downSince !== null) return;
+    const ctl = new AbortController();
+    const t = setTimeout(() => ctl.abort(), HEARTBEAT_TIMEOUT);
+    try {
+      const r = await fetch('/www/icon.svg', { method: 'HEAD', cache: 'no-store', signal: ctl.signal });
+      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    } catch (e) {
+      this.lost('the heartbeat');
+    } finally {
+      clearTimeout(t);
+    }
   }
 
   // A call could not reach pcod (api.js's down hook).
