@@ -62,6 +62,12 @@ int			 http_route(struct http_server *, const char *path,
 /* Answer req with code and body (borrowed; drained) of type ctype. */
 void			 http_reply(struct http_server *, struct evhttp_request *,
 			    int code, const char *ctype, struct evbuffer *body);
+/*
+ * Answer req with code and body (borrowed; NULL: none), adding no header:
+ * the caller sets them all (www.c: its own Cache-Control, an ETag, 304).
+ */
+void			 http_send(struct http_server *, struct evhttp_request *,
+			    int code, struct evbuffer *body);
 /* Answer req with code and a one-line plain-text message. */
 void			 http_error(struct http_server *, struct evhttp_request *,
 			    int code, const char *msg);

@@ -46,7 +46,8 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define HTTP_MAX_ROUTES		16
+/* The API's routes and the console's files (www.c: one route each). */
+#define HTTP_MAX_ROUTES		64
 #define HTTP_BACKLOG		64
 /* Out of descriptors: accepting pauses this long instead of spinning. */
 #define HTTP_PAUSE_SEC		1
@@ -424,6 +425,7 @@ http_reason(int code)
 {
 	switch (code) {
 	case 200: return "OK";
+	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -449,6 +451,15 @@ http_reply(struct http_server *srv, struct evhttp_request *req, int code,
 	evhttp_add_header(h, "Content-Type", ctype);
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_send_reply(req, code, http_reason(code), body);
+}
+
+/* Answer req with code and body (borrowed), with only the caller's headers. */
+void
+http_send(struct http_server *srv, struct evhttp_request *req, int code,
+    struct evbuffer *body)
+{
+	http_count(srv, code);
 	evhttp_send_reply(req, code, http_reason(code), body);
 }
 

@@ -46,6 +46,7 @@
 #include "session.h"
 #include "sse.h"
 #include "store.h"
+#include "www.h"
 #include "xmalloc.h"
 
 #define API_MAX_HEADERS		(8 * 1024)
@@ -584,6 +585,12 @@ http_api_start(struct event_base *base, struct control_ctx *ctx, char *err,
 	    http_route(api->srv, "/api/events", HTTP_M_GET, api_events_cb, api)) {
 		if (api->srv != NULL && err[0] == '\0')
 			snprintf(err, errsz, "http: cannot route");
+		http_api_free(api);
+		return NULL;
+	}
+	/* The console's files (www.c). */
+	if (www_register(api->srv, PCOD_WWW_DIR) != 0) {
+		snprintf(err, errsz, "http: cannot route the console's files");
 		http_api_free(api);
 		return NULL;
 	}
