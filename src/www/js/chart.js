@@ -15,7 +15,7 @@
 // is sharp on high-density screens (devicePixelRatio).  Null values draw
 // no bar.
 
-const FALLBACK = ['#1f5fa8', '#d07a12', '#3c8d40', '#8a3ca8'];
+const FALLBACK = ['#4f9dff', '#ffb454', '#5fd38a', '#d08cff'];
 
 function cssVar(el, name, fallback) {
   const v = getComputedStyle(el).getPropertyValue(name).trim();
@@ -29,8 +29,6 @@ function seriesFill(ctx, i, colour) {
   const p = document.createElement('canvas');
   p.width = p.height = 8;
   const c = p.getContext('2d');
-  c.fillStyle = '#fff';
-  c.fillRect(0, 0, 8, 8);
   c.fillStyle = colour;
   c.strokeStyle = colour;
   if (i === 1) {
@@ -76,8 +74,8 @@ export function barChart(canvas, opts) {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, cssW, cssH);
 
-  const ink = cssVar(canvas, '--chart-ink', '#222');
-  const grid = cssVar(canvas, '--chart-grid', '#ccc');
+  const ink = cssVar(canvas, '--chart-ink', '#eef2f6');
+  const grid = cssVar(canvas, '--chart-grid', '#33414f');
   const colours = series.map((s, i) => s.colour || cssVar(canvas, '--chart-' + (i + 1), FALLBACK[i % FALLBACK.length]));
   const font = '12px system-ui, sans-serif';
   ctx.font = font;
@@ -100,7 +98,7 @@ export function barChart(canvas, opts) {
   const longest = labels.reduce((m, l) => Math.max(m, ctx.measureText(String(l)).width), 0);
   const left = 12 + ctx.measureText(fmt(top) + unit).width + 8;
   const right = 12;
-  const titleH = opts.title ? 24 : 10;   // room for the top tick's label
+  const titleH = opts.title ? 36 : 20;   // room for the top tick and a full bar's value
   const legendH = series.length ? 22 : 0;
   const plotW = Math.max(cssW - left - right, 10);
   const groupW = labels.length ? plotW / labels.length : plotW;

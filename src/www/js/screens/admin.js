@@ -109,7 +109,7 @@ async function renderProtocols(el, params, app) {
           msg.info('Retired ' + p.name + '.');
           await load();
           await showVersion(p.name);
-        }, { class: 'scr-danger' }) : null));
+        }, { class: 'btn btn-small btn-danger' }) : null));
   };
 
   const load = async () => {

@@ -48,7 +48,7 @@ async function render(el, params, app) {
   const siteSel = h('select', { name: 'site', 'aria-label': 'Site' }, h('option', { value: '' }, 'All sites'));
   const stamp = h('span', { class: 'scr-stamp', 'aria-live': 'off' }, '');
   const body = h('div', { class: 'scr-patrol' }, 'Loading…');
-  const refresh = h('button', { type: 'button' }, 'Refresh now');
+  const refresh = h('button', { type: 'button', class: 'btn' }, 'Refresh now');
   let siteNames = new Map();
   let guardNames = new Map();
   let status = null;

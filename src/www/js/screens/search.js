@@ -42,9 +42,9 @@ async function render(el, params, app) {
   const since = input(app, 'since', q.sinceLocal || '', { type: 'datetime-local', step: 1 });
   const until = input(app, 'until', q.untilLocal || '', { type: 'datetime-local', step: 1 });
   const limit = h('select', { name: 'limit' },
-    ...[50, 100, 500, 1000].map(n => h('option', { value: String(n), selected: q.limit === n }, String(n))));
-  const go = h('button', { type: 'submit' }, 'Search');
-  const more = h('button', { type: 'button', hidden: true }, 'More');
+    ...[20, 50, 100, 500, 1000].map(n => h('option', { value: String(n), selected: q.limit === n }, String(n))));
+  const go = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Search');
+  const more = h('button', { type: 'button', class: 'btn', hidden: true }, 'More');
   const count = h('p', { class: 'scr-count', 'aria-live': 'polite' }, '');
   const results = h('div', { class: 'scr-results' });
   let rows = (kept && kept.rows) || [];

@@ -101,7 +101,7 @@ function section(app, title, ...children) {
 
 // A button that runs an async action, disabled while it runs; errors go to msg.
 export function actionButton(app, label, msg, fn, attrs = {}) {
-  const b = app.h('button', Object.assign({ type: 'button' }, attrs), label);
+  const b = app.h('button', Object.assign({ type: 'button', class: 'btn btn-small' }, attrs), label);
   b.addEventListener('click', async () => {
     b.disabled = true;
     msg.clear();
@@ -121,7 +121,7 @@ export function actionButton(app, label, msg, fn, attrs = {}) {
 export function makeForm(app, cls, children, submitLabel, fn) {
   const h = app.h;
   const msg = msgBox(app);
-  const submit = h('button', { type: 'submit' }, submitLabel);
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, submitLabel);
   const form = h('form', { class: 'scr-form ' + (cls || '') }, ...children,
     h('div', { class: 'scr-buttons' }, submit), msg.el);
   form.addEventListener('submit', async ev => {

@@ -103,7 +103,7 @@ async function render(el, params, app) {
   const untilIn = input(app, 'until', dateValue(today), { type: 'date', required: true });
   const prio = h('select', { name: 'priority' }, h('option', { value: '' }, 'any'),
     ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map(p => h('option', { value: String(p) }, 'P' + p)));
-  const go = h('button', { type: 'submit' }, 'Show');
+  const go = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Show');
   const out = h('div', { class: 'scr-statsout', 'aria-live': 'polite' });
   let zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
