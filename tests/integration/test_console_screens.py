@@ -88,10 +88,11 @@ def start_pcod():
     return p, "http://%s:%d" % (pt.HOST, port)
 
 
-def seed(p):
+def seed(p, full=True):
     """Operators, two sites (one with zones, call list, unit, account, risk
     assessment, protocol and a patrol route with a round started), events
-    from two panels.  Returns the ids the tests look for."""
+    from two panels; without full only the operators and the first site with
+    its zones, call list and unit.  Returns the ids the tests look for."""
     for login, role in (("op1", "operator"), ("sup1", "supervisor"),
                         ("adm1", "admin")):
         p.call("operator.add", login=login, role=role, password=PW[login],
@@ -110,6 +111,8 @@ def seed(p):
            phone="+49 30 5678", role="manager")
     p.call("site.unit.add", site=sid, kind="guard", name="Patrol 7",
            phone="+49 30 999", response_time=900)
+    if not full:
+        return {"site": sid}
     other = p.call("site.add", name="Bakery Sud", address="3 Main Road",
                    timezone="UTC")["id"]
     p.add_account("1234", name="Pharmacy panel", site=sid)
@@ -251,6 +254,19 @@ def supervisor_screens(t):
              [(1, "Cora Night"), (2, "Anna Keyholder")],
              "site: the contact added from the screen is first of the call list")
 
+        # Removing a zone asks first (a dialog of the page), then it is gone.
+        d.find_element(By.CSS_SELECTOR, "main button[aria-label='Remove zone 2']").click()
+        dlg = br.wait_for(d, "dialog.scr-dialog", "Remove zone 2?")
+        dlg.find_element(By.XPATH, ".//button[text()='Cancel']").click()
+        br.wait_for(d, "dialog.scr-dialog", gone=True)
+        t.eq(len(p.call("site.show", id=ids["site"])["zones"]), 2,
+             "site: a cancelled removal removes nothing")
+        d.find_element(By.CSS_SELECTOR, "main button[aria-label='Remove zone 2']").click()
+        br.wait_for(d, "dialog.scr-dialog [data-ok]").click()
+        br.wait_for(d, "main", "Stock room", gone=True)
+        t.eq([z["number"] for z in p.call("site.show", id=ids["site"])["zones"]],
+             [1], "site: zone 2 removed from the screen")
+
         # Patrols: the round on duty and the next checkpoint, then live.
         txt = go(d, base, "patrol", text="Night round")
         for want in ("Jan Novak", "Warehouse door", "Gatehouse ✓",
@@ -305,10 +321,6 @@ def supervisor_screens(t):
             return [r.get_attribute("data-group")] + [
                 td.text for td in r.find_elements(By.CSS_SELECTOR, "td")]
 
-        got = [cells(r) for r in d.find_elements(
-            By.CSS_SELECTOR, "table[data-by=operator] tbody tr, "
-            "table[data-by=operator] tfoot tr")]
-
         def fmt(v, kind):
             if v is None:
                 return "—"
@@ -319,17 +331,31 @@ def supervisor_screens(t):
                 ("taken_60s_pct", "%"), ("take_mean", "s"), ("take_p50", "s"),
                 ("take_p90", "s"), ("take_max", "s"), ("close_mean", "s"),
                 ("close_p90", "s")]
-        exp = [["null" if r["group"] is None else str(r["group"])] + [fmt(r[k], u) for k, u in keys]
-               for r in want["groups"]]
-        exp.append(["total"] + [fmt(want["total"][k], u) for k, u in keys])
-        t.eq(got, exp, "stats: the operator table is stats.handling's, row by row")
-        t.check("op1" in [g[0] for g in got], "stats: op1 has a row")
-        t.check(d.execute_script(
+        for by in ("operator", "hour"):
+            want = p.call("stats.handling", **dict(args, by=by))
+            got = [cells(r) for r in d.find_elements(
+                By.CSS_SELECTOR, "table[data-by=%s] tbody tr, "
+                "table[data-by=%s] tfoot tr" % (by, by))]
+            exp = [["null" if r["group"] is None else str(r["group"])] +
+                   [fmt(r[k], u) for k, u in keys] for r in want["groups"]]
+            exp.append(["total"] + [fmt(want["total"][k], u) for k, u in keys])
+            t.eq(got, exp, "stats: the %s table is stats.handling's, row by row" % by)
+            if by == "operator":
+                t.check("op1" in [g[0] for g in got], "stats: op1 has a row")
+            bars = d.execute_script(
+                "const c = document.querySelectorAll('main canvas.scr-chart')[%d];"
+                "return c ? c.dataset.bars : null;" % (0 if by == "operator" else 1))
+            t.eq(bars, str(2 * len(want["groups"])),
+                 "stats: the %s chart has two bars per group" % by)
+        # The solid series (taken within 30 s) really is on the canvas:
+        # op1 took his alarm at once, so his bar reaches 100 %.
+        blue = d.execute_script(
             "const c = document.querySelector('main canvas.scr-chart');"
-            "if (!c) return 0; const x = c.getContext('2d')"
-            ".getImageData(0, 0, c.width, c.height).data;"
-            "let n = 0; for (let i = 3; i < x.length; i += 4) n += x[i] > 0;"
-            "return n;") > 1000, "stats: the chart is drawn on the canvas")
+            "const x = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+            "let n = 0; for (let i = 0; i < x.length; i += 4)"
+            "  n += Math.abs(x[i] - 79) < 8 && Math.abs(x[i+1] - 157) < 8 && Math.abs(x[i+2] - 255) < 8;"
+            "return n;")
+        t.check(blue > 2000, "stats: the bars are drawn on the canvas", blue)
         br.shot(d, "screens-stats")
 
         # Protocols: the steps; a refused version shows pcod's message.
@@ -364,7 +390,7 @@ def supervisor_screens(t):
 @T.test
 def operator_refused(t):
     p, base = start_pcod()
-    ids = seed(p)
+    ids = seed(p, full=False)
     d = browser()
     try:
         br.login(d, base, "op1", PW["op1"])
@@ -395,7 +421,7 @@ def operator_refused(t):
 @T.test
 def admin_adds_operator(t):
     p, base = start_pcod()
-    seed(p)
+    seed(p, full=False)
     d = browser()
     try:
         br.login(d, base, "adm1", PW["adm1"])
@@ -425,6 +451,16 @@ def admin_adds_operator(t):
         f.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         wait_text(d, "main section .scr-error", "exists")
         br.shot(d, "screens-operators")
+        # An admin sets op1's password in the dialog; pcod takes it.
+        d.find_element(By.CSS_SELECTOR,
+                       "main button[aria-label='Change the password of op1']").click()
+        dlg = br.wait_for(d, "dialog.scr-dialog", "New password for op1")
+        dlg.find_element(By.NAME, "password").send_keys("op1-new-password")
+        dlg.find_element(By.CSS_SELECTOR, "[data-ok]").click()
+        wait_text(d, "main", "Password of op1 changed")
+        c = pt.Console(p)
+        t.check(c.req("auth.login", {"login": "op1", "password": "op1-new-password"})
+                .get("ok"), "operators: op1 logs in with the password set on the screen")
         no_errors(t, d)
         logout(d)
         br.login(d, base, "nina", "nina-password-1")

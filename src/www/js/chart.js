@@ -142,6 +142,7 @@ export function barChart(canvas, opts) {
   const barW = Math.max((groupW - pad) / n, 1);
   const fills = series.map((s, i) => seriesFill(ctx, i, colours[i]));
   const every = Math.max(1, Math.ceil(labels.length / Math.max(1, Math.floor(plotW / 18))));
+  let drawn = 0;
   labels.forEach((label, g) => {
     const gx = left + g * groupW + pad / 2;
     series.forEach((s, i) => {
@@ -150,6 +151,7 @@ export function barChart(canvas, opts) {
         return;
       const hgt = (Math.min(v, top) / top) * plotH;
       const x = gx + i * barW;
+      drawn++;
       ctx.fillStyle = fills[i];
       ctx.fillRect(x, y0 - hgt, barW - 1, hgt);
       ctx.strokeStyle = colours[i];
@@ -195,6 +197,7 @@ export function barChart(canvas, opts) {
     lx += 20 + ctx.measureText(s.name).width + 18;
   });
 
+  canvas.dataset.bars = String(drawn);   // what was drawn, for tests and tools
   canvas.setAttribute('role', 'img');
   canvas.setAttribute('aria-label', (opts.title ? opts.title + ': ' : '') +
     'bar chart of ' + series.map(s => s.name).join(' and ') + ' for ' + labels.length +

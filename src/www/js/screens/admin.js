@@ -9,7 +9,7 @@
 // A tab bar links the three; the operators tab only for admins.  Every
 // refusal of the server is shown with its code and message.
 
-import { msgBox, dataTable, field, input, makeForm, actionButton, when, renderSiteList }
+import { msgBox, dataTable, field, input, makeForm, actionButton, when, renderSiteList, ask }
   from './site.js';
 
 const CLASSES = ['burglary', 'fire', 'panic', 'medical', 'tamper', 'trouble',
@@ -102,10 +102,11 @@ async function renderProtocols(el, params, app) {
           editor.focus();
         }),
         p.current ? actionButton(app, 'Retire', msg, async () => {
-          const why = prompt('Retire ' + p.name + '? No version will be in force. Reason:');
-          if (why === null)
+          const v = await ask(app, 'Retire ' + p.name + '?', 'No version of it will be in force; ' +
+            'alarms raised under it keep it.', [{ name: 'reason', label: 'Reason (audit log)' }], 'Retire', true);
+          if (!v)
             return;
-          await app.call('protocol.retire', why ? { name: p.name, reason: why } : { name: p.name });
+          await app.call('protocol.retire', v.reason ? { name: p.name, reason: v.reason } : { name: p.name });
           msg.info('Retired ' + p.name + '.');
           await load();
           await showVersion(p.name);
@@ -205,18 +206,20 @@ async function renderOperators(el, params, app) {
       { label: 'Created', cell: o => when(app, o.created) },
       { label: 'Actions', cell: o => h('span', { class: 'scr-actions' },
         actionButton(app, o.disabled ? 'Enable' : 'Disable', msg, async () => {
-          if (!o.disabled && !confirm('Disable ' + o.login + '? His sessions end at once.'))
+          if (!o.disabled && !await ask(app, 'Disable ' + o.login + '?', 'His open sessions end at once.',
+            [], 'Disable', true))
             return;
           await app.call('operator.update', { login: o.login, disabled: !o.disabled });
           msg.info(o.login + (o.disabled ? ' enabled.' : ' disabled.'));
           await load();
         }, { 'aria-label': (o.disabled ? 'Enable ' : 'Disable ') + o.login }),
         actionButton(app, 'Password…', msg, async () => {
-          const pw = prompt('New password for ' + o.login + ' (at least 10 characters). ' +
-            'His open sessions end.');
-          if (pw === null)
+          const v = await ask(app, 'New password for ' + o.login, 'His open sessions end.',
+            [{ name: 'password', label: 'Password (at least 10 characters)', type: 'password',
+              required: true, min: 10 }], 'Set password');
+          if (!v)
             return;
-          await app.call('operator.passwd', { login: o.login, password: pw });
+          await app.call('operator.passwd', { login: o.login, password: v.password });
           msg.info('Password of ' + o.login + ' changed.');
         }, { 'aria-label': 'Change the password of ' + o.login })) },
     ], ops, 'No operators.'));

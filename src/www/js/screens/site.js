@@ -27,6 +27,7 @@ export function msgBox(app) {
       el.className = 'scr-msg scr-error';
       el.setAttribute('role', 'alert');
       el.hidden = false;
+      el.scrollIntoView({ block: 'nearest' });
     },
     info(text) {
       el.textContent = text;
@@ -97,6 +98,43 @@ export function yesNo(v) {
 // A section with a heading.
 function section(app, title, ...children) {
   return app.h('section', { class: 'scr-section' }, app.h('h2', {}, title), ...children);
+}
+
+// A modal question (a <dialog>, not the browser's confirm/prompt): title,
+// an optional text, fields [{name, label, type, min}] and the button's
+// label.  Resolves to {name: value} on OK, null on cancel (Esc too).
+export function ask(app, title, text, fields, okLabel, danger) {
+  const h = app.h;
+  return new Promise(resolve => {
+    const inputs = {};
+    const body = (fields || []).map(f => {
+      const i = h('input', { name: f.name, type: f.type || 'text', required: !!f.required,
+        minLength: f.min || 0, autocomplete: f.type === 'password' ? 'new-password' : 'off' });
+      inputs[f.name] = i;
+      return field(app, f.label, i);
+    });
+    const dlg = h('dialog', { class: 'scr-dialog', 'aria-label': title });
+    let result = null;
+    const form = h('form', { method: 'dialog' }, h('h2', {}, title),
+      text ? h('p', {}, text) : null, ...body,
+      h('div', { class: 'scr-buttons' },
+        h('button', { type: 'button', class: 'btn', onclick: () => dlg.close() }, 'Cancel'),
+        h('button', { type: 'submit', class: danger ? 'btn btn-danger' : 'btn btn-primary',
+          'data-ok': '1' }, okLabel || 'OK')));
+    form.addEventListener('submit', ev => {
+      ev.preventDefault();
+      result = {};
+      for (const [k, i] of Object.entries(inputs))
+        result[k] = i.value;
+      dlg.close();
+    });
+    dlg.append(form);
+    dlg.addEventListener('close', () => { dlg.remove(); resolve(result); });
+    document.body.append(dlg);
+    dlg.showModal();
+    const first = Object.values(inputs)[0] || form.querySelector('[data-ok]');
+    first.focus();
+  });
 }
 
 // A button that runs an async action, disabled while it runs; errors go to msg.
@@ -181,14 +219,16 @@ export async function renderSiteList(el, app, opts = {}) {
   };
 
   const removeButton = s => actionButton(app, 'Remove', msg, async () => {
-    if (!confirm('Remove site ' + s.name + ' with its zones, contacts and units?'))
+    if (!await ask(app, 'Remove site ' + s.name + '?', 'Its zones, contacts and units go with it.',
+      [], 'Remove', true))
       return;
     let r;
     try {
       r = await app.call('site.remove', { id: s.id });
     } catch (e) {
-      if (e.code !== 'bad_state' || !confirm(e.message +
-          '\n\nRemove it anyway (its accounts are detached, its alarms keep their history)?'))
+      if (e.code !== 'bad_state' || !await ask(app, 'Remove site ' + s.name + ' anyway?',
+          e.message + '. Removing it anyway detaches its accounts (they keep keys and supervision) ' +
+          'and leaves its alarms their history without a site.', [], 'Remove anyway', true))
         throw e;
       r = await app.call('site.remove', { id: s.id, force: true });
     }
@@ -413,7 +453,7 @@ async function renderSite(el, params, app) {
       cols.push({ label: 'Actions', cell: z => h('span', { class: 'scr-actions' },
         actionButton(app, 'Edit', msg, async () => fill(zf, z), { 'aria-label': 'Edit zone ' + z.number }),
         actionButton(app, 'Remove', msg, async () => {
-          if (confirm('Remove zone ' + z.number + '?'))
+          if (await ask(app, 'Remove zone ' + z.number + '?', null, [], 'Remove', true))
             await change('site.zone.remove', { site: id, number: z.number });
         }, { 'aria-label': 'Remove zone ' + z.number })) });
     const zf = edit ? makeForm(app, 'scr-inline', [
@@ -442,7 +482,8 @@ async function renderSite(el, params, app) {
       cols.push({ label: 'Actions', cell: c => h('span', { class: 'scr-actions' },
         actionButton(app, 'Edit', msg, async () => fill(cf, c), { 'aria-label': 'Edit contact ' + c.name }),
         actionButton(app, 'Remove', msg, async () => {
-          if (confirm('Remove ' + c.name + ' from the call list?'))
+          if (await ask(app, 'Remove ' + c.name + ' from the call list?', 'The contacts after ' +
+              'it move up.', [], 'Remove', true))
             await change('site.contact.remove', { id: c.id });
         }, { 'aria-label': 'Remove contact ' + c.name })) });
     const cf = edit ? makeForm(app, 'scr-inline', [
@@ -481,7 +522,7 @@ async function renderSite(el, params, app) {
       cols.push({ label: 'Actions', cell: u => h('span', { class: 'scr-actions' },
         actionButton(app, 'Edit', msg, async () => fill(uf, u), { 'aria-label': 'Edit unit ' + u.name }),
         actionButton(app, 'Remove', msg, async () => {
-          if (confirm('Remove unit ' + u.name + '?'))
+          if (await ask(app, 'Remove unit ' + u.name + '?', null, [], 'Remove', true))
             await change('site.unit.remove', { id: u.id });
         }, { 'aria-label': 'Remove unit ' + u.name })) });
     const uf = edit ? makeForm(app, 'scr-inline', [
