@@ -111,11 +111,11 @@ def seed(p, full=True):
            phone="+49 30 5678", role="manager")
     p.call("site.unit.add", site=sid, kind="guard", name="Patrol 7",
            phone="+49 30 999", response_time=900)
+    p.add_account("1234", name="Pharmacy panel", site=sid)
     if not full:
         return {"site": sid}
     other = p.call("site.add", name="Bakery Sud", address="3 Main Road",
                    timezone="UTC")["id"]
-    p.add_account("1234", name="Pharmacy panel", site=sid)
     p.add_account("5678", name="Bakery panel", site=other)
     p.call("site.assess", site=sid, assessed_by="J. Novak",
            pnh={"p": 4, "n": 4, "h": 3},
@@ -127,7 +127,7 @@ def seed(p, full=True):
                   {"action": "dispatch", "target": "guard",
                    "deadline": 600}], **{"class": "burglary"})
     p.call("guard.add", name="Jan Novak", devices=["PHONE-1"],
-           tags=["BADGE-7"], sites=[sid])
+           tags=["BADGE-7"], sites=[sid, other])
     now = time.time()
     p.call("patrol.route.put", name="Night round", site=sid, order="strict",
            checkpoints=[{"tag": "CP-A", "name": "Gatehouse"},
@@ -137,6 +137,13 @@ def seed(p, full=True):
            schedule=[{"days": "mon-sun,holiday", "from": hhmm(now - 3600),
                       "to": hhmm(now + 7200), "rounds": 2}])
     p.call("patrol.checkin", tag="CP-A", device="PHONE-1", time=int(now) - 30)
+    # A second route whose next checkpoint is overdue already.
+    p.call("patrol.route.put", name="Bakery walk", site=other, order="strict",
+           checkpoints=[{"tag": "BK-1", "name": "Oven room"},
+                        {"tag": "BK-2", "name": "Back yard", "max_gap": 5}],
+           schedule=[{"days": "mon-sun,holiday", "from": hhmm(now - 3600),
+                      "to": hhmm(now + 7200), "rounds": 1}])
+    p.call("patrol.checkin", tag="BK-1", device="PHONE-1", time=int(now) - 20)
     with p.tcp() as panel:
         seq = 1
         for body in ["Nri1/BA01", "Nri1/FA02"] + ["Nri1/OP01"] * 24:
@@ -272,8 +279,18 @@ def supervisor_screens(t):
         for want in ("Jan Novak", "Warehouse door", "Gatehouse ✓",
                      "1 walked of 2 required"):
             t.check(want in txt, "patrol: shows %r" % want)
-        t.check("in " in wait_text(d, "main .scr-due", " "),
+        t.check("in " in wait_text(d, "main [data-route='Night round'] .scr-due", " "),
                 "patrol: the time left to the next checkpoint")
+        late = text_of(d, "main [data-route='Bakery walk']")
+        t.check("⚠ OVERDUE by" in late and "Back yard" in late,
+                "patrol: an overdue checkpoint is written out, not only coloured",
+                late[:300])
+        t.check("Back yard ⚠ overdue" in late and "⚠ Round 1: Back yard overdue" in late,
+                "patrol: the overdue checkpoint and the finding are marked in words",
+                late[:400])
+        t.check("scr-card-bad" in d.find_element(
+            By.CSS_SELECTOR, "main [data-route='Bakery walk']").get_attribute("class"),
+            "patrol: the shift with a finding is marked")
         br.shot(d, "screens-patrol")
         p.call("patrol.checkin", tag="CP-B", device="PHONE-1")
         txt = wait_text(d, "main", "Warehouse door ✓", timeout=13)
@@ -306,6 +323,26 @@ def supervisor_screens(t):
         t.check("Fire alarm" in text_of(d, "main .scr-results"),
                 "events: the class filter")
         br.shot(d, "screens-events")
+        # The time range: before an hour ago nothing; from then on all of it.
+        Select(d.find_element(By.NAME, "class")).select_by_value("")
+        d.execute_script("""
+            const p = n => String(n).padStart(2, '0');
+            const t = new Date(Date.now() - 3600e3);
+            const v = t.getFullYear() + '-' + p(t.getMonth() + 1) + '-' + p(t.getDate()) +
+              'T' + p(t.getHours()) + ':' + p(t.getMinutes()) + ':' + p(t.getSeconds());
+            document.querySelector('main input[name=until]').value = v;
+            document.querySelector('main input[name=since]').value = '';""")
+        d.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        wait_text(d, "main .scr-count", "0 event(s)")
+        t.check("No events match" in text_of(d, "main .scr-results"),
+                "events: nothing received before an hour ago")
+        d.execute_script("""
+            const s = document.querySelector('main input[name=since]');
+            const u = document.querySelector('main input[name=until]');
+            s.value = u.value; u.value = '';""")
+        d.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        wait_text(d, "main .scr-count", "20 event(s), more may follow")
+        t.check(True, "events: since an hour ago, all of them again")
 
         # Statistics: the table is stats.handling's.
         go(d, base, "stats", text="by operator")
@@ -451,6 +488,32 @@ def admin_adds_operator(t):
         f.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         wait_text(d, "main section .scr-error", "exists")
         br.shot(d, "screens-operators")
+        # Sites from the admin screen: add one, remove one with an account
+        # (refused, then removed anyway: its account is detached).
+        go(d, base, "admin/sites", text="Pharmacy Nord")
+        d.find_element(By.CSS_SELECTOR, "main details.scr-add summary").click()
+        f = d.find_element(By.CSS_SELECTOR, "main details.scr-add form")
+        f.find_element(By.NAME, "name").send_keys("Depot West")
+        f.find_element(By.NAME, "address").send_keys("7 Dock Road")
+        f.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait_text(d, "main .scr-list", "Depot West")
+        t.check("Depot West" in [x["name"] for x in p.call("site.list")],
+                "admin/sites: a site added from the screen")
+        d.find_element(By.CSS_SELECTOR,
+                       "main button[aria-label='Remove site Pharmacy Nord']").click()
+        br.wait_for(d, "dialog.scr-dialog [data-ok]").click()
+        dlg = br.wait_for(d, "dialog.scr-dialog", "anyway")
+        t.check("accounts" in dlg.text, "admin/sites: pcod's refusal is shown "
+                "before removing anyway", dlg.text)
+        dlg.find_element(By.CSS_SELECTOR, "[data-ok]").click()
+        txt = wait_text(d, "main", "detached accounts 1234")
+        t.eq(sorted(x["name"] for x in p.call("site.list")), ["Depot West"],
+             "admin/sites: removed with force from the screen")
+        t.eq(p.call("account.show", account="1234")["site"], None,
+             "admin/sites: its account is detached, not removed")
+        br.shot(d, "screens-admin-sites")
+        go(d, base, "admin/operators", text="sup1")
+
         # An admin sets op1's password in the dialog; pcod takes it.
         d.find_element(By.CSS_SELECTOR,
                        "main button[aria-label='Change the password of op1']").click()

@@ -39,7 +39,8 @@ function clockTime(iso) {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms))
     return '';
-  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const d = new Date(ms);   // 24-hour "21:05", as the rest of the console
+  return String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0');
 }
 
 async function render(el, params, app) {
@@ -99,13 +100,19 @@ async function render(el, params, app) {
       { label: 'Guard', cell: r => guardName(r.guard_id) },
       { label: 'Slot', cell: r => clockTime(r.slot_from) + '–' + clockTime(r.slot_to) },
       { label: 'Checkpoints', cell: r => h('ol', { class: 'scr-cps' },
-        ...(r.checkpoints || []).map(c => h('li', { class: BAD_VISIT.has(c.state) ? 'scr-bad' : '' },
-          c.name + ' ' + (VISIT_TEXT[c.state] || c.state) + (c.at ? ' ' + clockTime(c.at) : '')))) },
+        ...(r.checkpoints || []).map(c => {
+          // The checkpoint due next of the round being walked, past its time.
+          const over = r.state === 'active' && c.state === 'due' && c.name === sh.next_checkpoint &&
+            Date.parse(sh.next_by) < Date.now() + skew;
+          return h('li', { class: BAD_VISIT.has(c.state) || over ? 'scr-bad' : '' },
+            c.name + ' ' + (over ? '⚠ overdue' : VISIT_TEXT[c.state] || c.state) +
+            (c.at ? ' ' + clockTime(c.at) : ''));
+        })) },
     ], sh.rounds, 'No rounds.');
     const findings = (sh.findings || []).length ? h('ul', { class: 'scr-findings' },
       ...sh.findings.map(f => h('li', { class: 'scr-bad' }, '⚠ ' + f.text +
         (f.since ? ' (since ' + clockTime(f.since) + ')' : '')))) : null;
-    return h('article', { class: 'scr-card' + (bad.length ? ' scr-card-bad' : ''),
+    return h('article', { class: 'scr-card' + (bad.length || findings ? ' scr-card-bad' : ''),
       'data-route': sh.route },
       h('h2', {}, sh.route, h('small', {}, ' v' + sh.version + ' · ' +
         (siteNames.get(sh.site_id) || 'site ' + sh.site_id))),
@@ -159,7 +166,7 @@ async function render(el, params, app) {
         skew = now - Date.now();
       status = st;
       msg.clear();
-      stamp.textContent = 'Updated ' + new Date().toLocaleTimeString() + '; refreshes every 10 s.';
+      stamp.textContent = 'Updated ' + app.time(Date.now()) + '; refreshes every 10 s.';
       draw();
     } catch (e) {
       if (!gone)
