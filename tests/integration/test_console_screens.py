@@ -28,7 +28,7 @@ if br.available():
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
 
-T = pt.Runner(limit=90)
+T = pt.Runner(limit=120)   # a safety net: every wait is bounded
 _BROWSER = []
 
 
@@ -274,8 +274,13 @@ def supervisor_screens(t):
         t.eq([z["number"] for z in p.call("site.show", id=ids["site"])["zones"]],
              [1], "site: zone 2 removed from the screen")
 
-        # Patrols: the round on duty and the next checkpoint, then live.
-        txt = go(d, base, "patrol", text="Night round")
+        # Patrols (opened with its key): the round on duty and the next
+        # checkpoint, then live.
+        d.execute_script("document.activeElement && document.activeElement.blur()")
+        d.find_element(By.CSS_SELECTOR, "body").send_keys("p")
+        txt = wait_text(d, "main", "Night round")
+        t.check(d.current_url.endswith("#/patrol"), "key p opens the patrols",
+                d.current_url)
         for want in ("Jan Novak", "Warehouse door", "Gatehouse ✓",
                      "1 walked of 2 required"):
             t.check(want in txt, "patrol: shows %r" % want)
@@ -317,12 +322,12 @@ def supervisor_screens(t):
         want = ["#%d" % e["id"] for e in p.events(limit=100)]
         t.eq(ids_shown, want, "events: two pages give every event once, "
              "newest first, as event.list does")
+        br.shot(d, "screens-events")
         Select(d.find_element(By.NAME, "class")).select_by_value("fire")
         d.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
         wait_text(d, "main .scr-count", "1 event(s)")
         t.check("Fire alarm" in text_of(d, "main .scr-results"),
                 "events: the class filter")
-        br.shot(d, "screens-events")
         # The time range: before an hour ago nothing; from then on all of it.
         Select(d.find_element(By.NAME, "class")).select_by_value("")
         d.execute_script("""

@@ -208,6 +208,7 @@ export default {
   name: 'patrol',
   path: 'patrol',
   nav: 'Patrols',
+  key: 'p',
   role: 'operator',
   render,
 };

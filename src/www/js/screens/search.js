@@ -9,7 +9,7 @@
 import { msgBox, dataTable, field, input, when } from './site.js';
 
 const CLASSES = ['burglary', 'fire', 'panic', 'medical', 'tamper', 'trouble',
-  'supervisory', 'openclose', 'test', 'other'];
+  'supervisory', 'openclose', 'test', 'patrol', 'threat', 'other'];
 
 let kept = null;   // {query, rows, full} of the last search
 
@@ -164,6 +164,7 @@ export default {
   name: 'events',
   path: 'events',
   nav: 'Events',
+  key: 'e',
   role: 'operator',
   render,
 };

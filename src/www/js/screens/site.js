@@ -594,6 +594,7 @@ export const sites = {
   name: 'sites',
   path: 'sites',
   nav: 'Sites',
+  key: 's',
   role: 'operator',
   render(el, params, app) {
     return renderSiteList(el, app);
