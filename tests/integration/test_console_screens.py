@@ -133,7 +133,8 @@ def seed(p, full=True):
            checkpoints=[{"tag": "CP-A", "name": "Gatehouse"},
                         {"tag": "CP-B", "name": "Warehouse door",
                          "max_gap": 900},
-                        {"tag": "CP-C", "name": "Car park", "max_gap": 900}],
+                        {"tag": "CP-C", "name": "Car park", "max_gap": 900},
+                        {"tag": "CP-D", "name": "Loading bay", "max_gap": 900}],
            schedule=[{"days": "mon-sun,holiday", "from": hhmm(now - 3600),
                       "to": hhmm(now + 7200), "rounds": 2}])
     p.call("patrol.checkin", tag="CP-A", device="PHONE-1", time=int(now) - 30)
@@ -300,6 +301,15 @@ def supervisor_screens(t):
         p.call("patrol.checkin", tag="CP-B", device="PHONE-1")
         txt = wait_text(d, "main", "Warehouse door ✓", timeout=13)
         t.check("Car park" in txt, "patrol: a scan shows within one poll (10 s)")
+        # Skipping a checkpoint raises a patrol alarm: the screen asks at
+        # once, long before the next poll.
+        polled = time.monotonic()
+        p.call("patrol.checkin", tag="CP-D", device="PHONE-1")
+        txt = wait_text(d, "main [data-route='Night round']", "Car park ⚠ skipped",
+                        timeout=9)
+        t.check(time.monotonic() - polled < 7,
+                "patrol: a patrol alarm refreshes the screen before the next poll",
+                time.monotonic() - polled)
 
         # Events: newest first, filters, paging without repeats.
         txt = go(d, base, "events", text="Panic alarm")

@@ -3,8 +3,9 @@
 // time left, and what is late or missed, marked with an icon and words (not
 // colour alone).  pcod has no notification topic for patrols (control_topics
 // in src/control.c has alarm, escalation and system), so the screen asks
-// again every 10 seconds while it is open; the countdowns tick every second
-// in between.  Both timers stop when the screen is left.
+// again every 10 seconds while it is open, and at once when an alarm of kind
+// patrol (a failure raised or restored) is published; the countdowns tick
+// every second in between.  All of it stops when the screen is left.
 
 import { msgBox, dataTable, when } from './site.js';
 
@@ -194,11 +195,18 @@ async function render(el, params, app) {
     return undefined;   // left while the lists loaded
   const poll = setInterval(load, POLL_MS);
   const clock = setInterval(tick, 1000);
+  // A patrol failure raised or restored is an alarm of kind patrol: ask at
+  // once instead of waiting for the next poll.
+  const off = app.on('alarm', list => {
+    if (list.some(a => a && (a.kind === 'patrol' || a.class === 'patrol')))
+      load();
+  });
   started = true;
   function stop() {
     gone = true;
     clearInterval(poll);
     clearInterval(clock);
+    off();
   }
   load();
   return stop;
