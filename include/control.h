@@ -38,6 +38,7 @@ struct control_ctx {
 	struct retention	*retention;	/* the purge, for status; NULL: none */
 	struct backup		*backup;	/* backup and archive; NULL: none */
 	struct syncer		*syncer;	/* WAL syncs, checkpoints (status, metrics); NULL: none */
+	struct http_api		*http_api;	/* the console's listener (metrics); NULL: none */
 };
 
 struct control;

@@ -38,7 +38,7 @@ typedef void	(*http_handler_fn)(struct http_server *, struct evhttp_request *,
 		    void *arg);
 
 /* What a server has seen (metrics). */
-#define HTTP_NCODES	8
+#define HTTP_NCODES	13
 struct http_stats {
 	uint64_t	accepted;		/* connections */
 	uint64_t	evicted;		/* closed to make room for a new one */

@@ -18,6 +18,13 @@ struct store;
 
 #define SESSION_TOKEN_HEX	64	/* hex digits of a token (32 bytes) */
 #define SESSION_HASH_HEX	64	/* hex digits of its SHA-256 */
+/*
+ * Who a session belongs to: "uid:N" (a control socket peer of uid N) or
+ * SESSION_PEER_HTTP (the browser console's cookie).  Only that peer may use
+ * it; '' (a session from before this was kept) is nobody's.
+ */
+#define SESSION_PEER_MAX	32
+#define SESSION_PEER_HTTP	"http"
 
 /* A session as auth.resume needs it (committed data). */
 struct session_rec {
@@ -28,6 +35,7 @@ struct session_rec {
 	int64_t	created_ms;
 	int64_t	last_used_ms;
 	int64_t	expires_ms;
+	char	peer[SESSION_PEER_MAX];		/* who may use it (session_peer) */
 };
 
 /* A fresh random token into out (SESSION_TOKEN_HEX + 1 bytes).  0, or -1. */
@@ -39,12 +47,12 @@ int	store_session_token_new(char *out);
 int	store_session_token_hash(const char *token, char *out);
 
 /*
- * In the open batch: a session of login with token hash hash, used now,
+ * In the open batch: a session of login for peer with token hash hash, used now,
  * expiring at expires_ms; sessions expired before now are deleted.  0, 1 no
  * such operator, -1 store.
  */
 int	store_session_add(struct store *, const char *login, const char *hash,
-	    int64_t now, int64_t expires_ms);
+	    const char *peer, int64_t now, int64_t expires_ms);
 /* Committed: 0 with *rec, 1 no such session, -1 store. */
 int	store_session_get(struct store *, const char *hash,
 	    struct session_rec *rec);

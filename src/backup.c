@@ -26,6 +26,7 @@
 #include <jansson.h>
 
 #include "backup.h"
+#include "clock.h"
 #include "log.h"
 #include "retention.h"
 #include "xmalloc.h"
@@ -52,6 +53,7 @@ struct backup {
 	atomic_int		 cancel;
 	uint64_t		 ndone, nfailed;
 	int64_t			 last_ms;	/* how long the last job took */
+	int64_t			 last_ok_wall_ms[2];	/* when the last of each kind succeeded; 0: never */
 	enum backup_kind	 last_kind;
 };
 
@@ -102,6 +104,7 @@ backup_finish(struct backup *b)
 	b->last_kind = j->kind;
 	if (j->rc == 0) {
 		b->ndone++;
+		b->last_ok_wall_ms[j->kind] = clock_wall_ms();
 		log_info("%s: %s written in %lld ms", kind_names[j->kind],
 		    j->dest, (long long)b->last_ms);
 	} else {
@@ -233,5 +236,11 @@ backup_status(const struct backup *b)
 		    json_string(kind_names[b->last_kind]));
 		json_object_set_new(o, "last_ms", json_integer(b->last_ms));
 	}
+	if (b->last_ok_wall_ms[BACKUP_COPY] > 0)
+		json_object_set_new(o, "last_backup_ok",
+		    json_integer(b->last_ok_wall_ms[BACKUP_COPY]));
+	if (b->last_ok_wall_ms[BACKUP_ARCHIVE] > 0)
+		json_object_set_new(o, "last_archive_ok",
+		    json_integer(b->last_ok_wall_ms[BACKUP_ARCHIVE]));
 	return o;
 }

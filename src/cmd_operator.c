@@ -99,7 +99,7 @@ struct session_op {
 	int			 success;	/* auth.login: password accepted */
 	char			 login[OPERATOR_LOGIN_MAX + 1]; /* "" if invalid */
 	char			 name[OPERATOR_NAME_MAX + 1]; /* auth.login: his name */
-	char			 why[48];	/* auth.login failure, for logs */
+	char			 why[96];	/* auth.login failure, for logs */
 	json_t			*topics;	/* subscribe: owned */
 	int			 on;		/* subscribe 1, unsubscribe 0 */
 	struct login_fail	 fail;		/* auth.login failed: what it did */
@@ -304,13 +304,31 @@ login_record_failure(struct session_op *op, json_t *details)
 	session_record(op, "auth.lock", "operator", op->login, op->why, details);
 }
 
+/*
+ * Who a session made or resumed by req belongs to (session.h): the socket
+ * peer's uid, or the browser console; '' for anything else (no session of
+ * it can be resumed).
+ */
+static void
+session_peer(const struct cmd_req *req, char *buf, size_t sz)
+{
+	if (control_peer_uid(req) >= 0)
+		snprintf(buf, sz, "uid:%ld", control_peer_uid(req));
+	else if (strncmp(control_actor(req)->name, "http:", 5) == 0)
+		snprintf(buf, sz, "%s", SESSION_PEER_HTTP);
+	else
+		buf[0] = '\0';
+}
+
 /* In the audit row's savepoint: the new session's row. */
 static int
 login_session_extra(struct session_op *op)
 {
 	int64_t	now = clock_wall_ms();
+	char	peer[SESSION_PEER_MAX];
 
-	return store_session_add(op->ctx->store, op->login, op->hash, now,
+	session_peer(op->req, peer, sizeof peer);
+	return store_session_add(op->ctx->store, op->login, op->hash, peer, now,
 	    op->expires_ms) == 0 ? 0 : -1;
 }
 
@@ -482,6 +500,7 @@ resume_refusal(struct session_op *op, int found, const struct session_rec *r)
 {
 	int64_t	now = clock_wall_ms();
 	int64_t	idle = (int64_t)op->ctx->cfg->session_timeout * 1000;
+	char	peer[SESSION_PEER_MAX];
 
 	if (found < 0) {
 		snprintf(op->why, sizeof op->why, "storage error");
@@ -489,6 +508,14 @@ resume_refusal(struct session_op *op, int found, const struct session_rec *r)
 	}
 	if (found > 0) {
 		snprintf(op->why, sizeof op->why, "unknown session");
+		return 1;
+	}
+	/* A token away from its owner (another uid, a cookie): a theft. */
+	session_peer(op->req, peer, sizeof peer);
+	if (peer[0] == '\0' || strcmp(r->peer, peer) != 0) {
+		snprintf(op->why, sizeof op->why, "session of %s, used by %s",
+		    r->peer[0] != '\0' ? r->peer : "an older pcod",
+		    peer[0] != '\0' ? peer : "another console");
 		return 1;
 	}
 	if (r->disabled || r->role <= ROLE_NONE) {

@@ -361,6 +361,68 @@ confcheck_http(const struct config *c, confcheck_report_fn fn, void *arg)
 	return 0;
 }
 
+/* An HTTP listener (http, metrics) as a TCP listen_conf, for the conflict check. */
+static void
+confcheck_http_as_listen(const struct http_conf *h, struct listen_conf *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->proto = LISTEN_TCP;
+	l->addr = h->addr;
+	l->ss = h->ss;
+	l->sslen = h->sslen;
+	l->lineno = h->lineno;
+}
+
+/*
+ * The http and metrics listeners against the panels' TCP listeners and
+ * each other: config.c refuses the same address and port; a wildcard, [::]
+ * or an IPv4-mapped address that takes the port is found here.  The number.
+ */
+static int
+confcheck_http_ports(const struct config *c, confcheck_report_fn fn,
+    void *arg)
+{
+	const struct http_conf	*hs[2] = { c->metrics, c->http };
+	const char		*names[2] = { "metrics", "http" };
+	struct listen_conf	 l, other;
+	char			 why[192], where[512], msg[512];
+	size_t			 i, k;
+	int			 n = 0;
+
+	for (k = 0; k < 2; k++) {
+		if (hs[k] == NULL)
+			continue;
+		confcheck_http_as_listen(hs[k], &l);
+		confcheck_where(c, l.lineno, where, sizeof(where));
+		for (i = 0; i < c->nlisteners; i++) {
+			if (c->listeners[i].proto == LISTEN_UDP ||
+			    confcheck_listen_conflict(&c->listeners[i], &l, why,
+			    sizeof(why)) == NULL)
+				continue;
+			snprintf(msg, sizeof(msg), "%s %s conflicts with listen %s "
+			    "%s on line %d: %s", names[k], l.addr,
+			    config_proto_name(c->listeners[i].proto),
+			    c->listeners[i].addr, c->listeners[i].lineno, why);
+			fn(CONFCHECK_ERROR, where, msg, arg);
+			n++;
+			break;
+		}
+	}
+	if (hs[0] != NULL && hs[1] != NULL) {
+		confcheck_http_as_listen(hs[0], &other);
+		confcheck_http_as_listen(hs[1], &l);
+		if (confcheck_listen_conflict(&other, &l, why, sizeof(why)) != NULL) {
+			confcheck_where(c, l.lineno, where, sizeof(where));
+			snprintf(msg, sizeof(msg), "http %s conflicts with metrics "
+			    "%s on line %d: %s", l.addr, other.addr, other.lineno,
+			    why);
+			fn(CONFCHECK_ERROR, where, msg, arg);
+			n++;
+		}
+	}
+	return n;
+}
+
 /* Every check; the number of errors (warnings do not count). */
 int
 confcheck_run(const struct config *c, confcheck_report_fn fn, void *arg)
@@ -372,5 +434,6 @@ confcheck_run(const struct config *c, confcheck_report_fn fn, void *arg)
 	n = confcheck_listeners(c, fn, arg);
 	n += confcheck_tls_all(c, fn, arg);
 	n += confcheck_http(c, fn, arg);
+	n += confcheck_http_ports(c, fn, arg);
 	return n;
 }

@@ -76,6 +76,7 @@
 /* The metrics listener serves without authentication: few, short connections. */
 #define DEF_HTTP_CONN		16
 #define MAX_HTTP_CONN		1000
+#define DEF_CONSOLE_CONN	128	/* browsers: a stream and a few requests each */
 #define DEF_HTTP_TIMEOUT	10
 #define MAX_HTTP_TIMEOUT	300
 #define MAX_RETENTION_DAYS	36500	/* a century: "keep" is 0 */
@@ -850,6 +851,7 @@ h_http(struct parse *p, char **av, int ac)
 
 	if ((h = http_conf_start(p, av[0], &p->conf->http)) == NULL)
 		return -1;
+	h->max_conn = DEF_CONSOLE_CONN;
 	for (i = 1; i < ac; i += 2) {
 		dst = strcmp(av[i], "cert") == 0 ? &h->cert :
 		    strcmp(av[i], "key") == 0 ? &h->key : NULL;

@@ -93,7 +93,7 @@ struct http_server {
 
 /* Codes the counters keep apart; anything else is "other". */
 static const int http_codes[HTTP_NCODES] = {
-	200, 400, 403, 404, 405, 413, 500, 0
+	200, 304, 400, 401, 403, 404, 405, 413, 415, 429, 500, 503, 0
 };
 
 /* A connection ended (evhttp closes it, or we evicted it): forget it. */
@@ -111,18 +111,33 @@ http_closed_cb(struct evhttp_connection *evcon, void *arg)
 	free(hc);
 }
 
-/* Close the oldest connections until there is room for max_conn. */
+/*
+ * Close connections until there is room for max_conn: the oldest of those
+ * without a held request first (idle keep-alives, requests being read),
+ * and when every other one is held (event streams, replies awaited) the
+ * oldest, so that a burst of short requests does not cut the consoles'
+ * live streams while a new client still always gets in.
+ */
 static void
 http_make_room(struct http_server *srv)
 {
 	struct http_conn	*old;
 
 	while (srv->st.open > (size_t)srv->max_conn &&
-	    (old = TAILQ_FIRST(&srv->conns)) != NULL) {
+	    !TAILQ_EMPTY(&srv->conns)) {
+		/* The newest (just accepted) is never the idle one to go. */
+		TAILQ_FOREACH(old, &srv->conns, entry)
+			if (old->cancel == NULL ||
+			    old == TAILQ_LAST(&srv->conns, http_connlist))
+				break;
+		if (old == NULL || old->cancel != NULL ||
+		    old == TAILQ_LAST(&srv->conns, http_connlist))
+			old = TAILQ_FIRST(&srv->conns);
 		srv->st.evicted++;
 		if (log_limit_allow(LOG_LIMIT_CONN))
 			log_info("http=\"%s\" full (%d connections): the oldest "
-			    "is closed", srv->name, srv->max_conn);
+			    "%sis closed", srv->name, srv->max_conn,
+			    old->cancel != NULL ? "held request " : "");
 		/* Runs http_closed_cb, which frees old. */
 		evhttp_connection_free(old->evcon);
 	}

@@ -15,6 +15,13 @@
  * the commit for writes).  A client that goes away meanwhile cancels its
  * pending reply (http_hold), which is then dropped.  POST /api/logout runs
  * auth.logout {token}.  Every POST but login needs X-CSRF-Token.
+ *
+ * A cookie that names no session (a guess, a forgery, or one left from a
+ * database restored to an older state) is put to auth.resume as a
+ * stranger from the peer's address, so it is throttled, counted, locked
+ * out and audited exactly as a wrong session token on the socket; an
+ * expired or revoked session is no guess and is only refused.  A logout
+ * ends the session's event streams at once.
  */
 #include "config.h"
 
@@ -58,11 +65,17 @@
 struct http_api {
 	struct http_server	*srv;		/* owned */
 	struct control_ctx	*ctx;		/* not owned */
+	struct sse_list		*streams;	/* owned */
 	unsigned char		 key[32];	/* the CSRF key */
+	struct http_api_stats	 st;
 };
 
 /* What a request waits for: the reply of control_run(). */
-enum api_kind { API_LOGIN, API_CMD, API_LOGOUT };
+enum api_kind { API_LOGIN, API_CMD, API_LOGOUT, API_FORGED };
+
+/* api_session(): no session (refuse), or a cookie naming none (a guess). */
+#define API_NO_SESSION	(-1)
+#define API_UNKNOWN	(-2)
 
 struct api_call {
 	struct http_api		*api;
@@ -70,6 +83,7 @@ struct api_call {
 	struct console		*con;		/* pending control_run; NULL once answered */
 	enum api_kind		 kind;
 	int			 answered;
+	char			 hash[SESSION_HASH_HEX + 1];	/* logout's session */
 };
 
 /* Answer with a JSON body and code. */
@@ -121,7 +135,10 @@ api_csrf(const struct http_api *api, const char *token, char *out)
 	OPENSSL_cleanse(mac, sizeof mac);
 }
 
-/* The pcod_session token of req's Cookie header into tok; 0, or -1. */
+/*
+ * The pcod_session token of req's Cookie header into tok: 0; API_NO_SESSION
+ * if there is none; API_UNKNOWN (tok empty) if it is not a token.
+ */
 static int
 api_cookie(struct evhttp_request *req, char *tok)
 {
@@ -136,15 +153,17 @@ api_cookie(struct evhttp_request *req, char *tok)
 			if (strspn(p, "0123456789abcdef") != SESSION_TOKEN_HEX ||
 			    (p[SESSION_TOKEN_HEX] != '\0' &&
 			    p[SESSION_TOKEN_HEX] != ';' &&
-			    p[SESSION_TOKEN_HEX] != ' '))
-				return -1;
+			    p[SESSION_TOKEN_HEX] != ' ')) {
+				tok[0] = '\0';
+				return API_UNKNOWN;
+			}
 			memcpy(tok, p, SESSION_TOKEN_HEX);
 			tok[SESSION_TOKEN_HEX] = '\0';
 			return 0;
 		}
 		p += strcspn(p, ";");
 	}
-	return -1;
+	return API_NO_SESSION;
 }
 
 /*
@@ -170,7 +189,10 @@ api_touch(struct http_api *api, const char *hash, const struct session_rec *r,
 		store_release(ctx->store);
 }
 
-/* Who the cookie of req is (committed session, not expired).  0, or -1. */
+/*
+ * Who the cookie of req is (committed session, not expired): 0;
+ * API_NO_SESSION (none, expired, revoked); API_UNKNOWN (tok names none).
+ */
 static int
 api_session(struct http_api *api, struct evhttp_request *req, char *tok,
     struct actor *who)
@@ -180,14 +202,21 @@ api_session(struct http_api *api, struct evhttp_request *req, char *tok,
 	int64_t			 now = clock_wall_ms();
 	int64_t			 idle = (int64_t)api->ctx->cfg->session_timeout *
 				    1000;
+	int			 rc;
 
-	if (api_cookie(req, tok) != 0 ||
-	    store_session_token_hash(tok, hash) != 0 ||
-	    store_session_get(api->ctx->store, hash, &r) != 0)
-		return -1;
+	tok[0] = '\0';
+	if ((rc = api_cookie(req, tok)) != 0)
+		return rc;
+	if (store_session_token_hash(tok, hash) != 0)
+		return API_UNKNOWN;
+	if ((rc = store_session_get(api->ctx->store, hash, &r)) != 0)
+		return rc > 0 ? API_UNKNOWN : API_NO_SESSION;
+	/* A control socket's session is not a cookie: a stolen token. */
+	if (strcmp(r.peer, SESSION_PEER_HTTP) != 0)
+		return API_UNKNOWN;
 	if (r.disabled || r.role <= ROLE_NONE || now >= r.expires_ms ||
 	    now >= r.last_used_ms + idle)
-		return -1;
+		return API_NO_SESSION;
 	snprintf(who->name, sizeof who->name, "%s", r.login);
 	who->role = (enum role)r.role;
 	api_touch(api, hash, &r, now, idle);
@@ -333,6 +362,27 @@ api_login_reply(struct api_call *call, json_t *reply)
 	json_decref(o);
 }
 
+/* The reply of auth.resume for a cookie that names no session. */
+static void
+api_forged_reply(struct api_call *call, json_t *reply)
+{
+	const char	*code = json_string_value(json_object_get(
+			    json_object_get(reply, "error"), "code"));
+
+	if (code != NULL && (strcmp(code, "throttled") == 0 ||
+	    strcmp(code, "locked") == 0)) {
+		call->api->st.throttled++;
+		api_fail(call->api, call->req, 429, code, json_string_value(
+		    json_object_get(json_object_get(reply, "error"),
+		    "message")) != NULL ? json_string_value(json_object_get(
+		    json_object_get(reply, "error"), "message")) :
+		    "too many failures");
+		return;
+	}
+	api_fail(call->api, call->req, 401, "auth_failed", "no valid session: "
+	    "log in again");
+}
+
 /* control.c answers a call (during control_run or later). */
 static void
 api_call_out(json_t *reply, void *arg)
@@ -350,11 +400,16 @@ api_call_out(json_t *reply, void *arg)
 		api_login_reply(call, reply);
 		break;
 	case API_LOGOUT:
-		if (json_is_true(json_object_get(reply, "ok")))
+		if (json_is_true(json_object_get(reply, "ok"))) {
 			evhttp_add_header(evhttp_request_get_output_headers(req),
 			    "Set-Cookie", API_COOKIE "=; Path=/api; Max-Age=0; "
 			    "HttpOnly; SameSite=Strict");
+			sse_end_session(api->streams, call->hash, "logged out");
+		}
 		api_json(api, req, 200, reply);
+		break;
+	case API_FORGED:
+		api_forged_reply(call, reply);
 		break;
 	case API_CMD:
 		api_json(api, req, 200, reply);
@@ -364,10 +419,13 @@ api_call_out(json_t *reply, void *arg)
 		free(call);
 }
 
-/* Run request (borrowed) as who; the answer goes out when it comes. */
+/*
+ * Run request (borrowed) as who; the answer goes out when it comes.  hash:
+ * the session a logout ends, or NULL.
+ */
 static void
 api_run(struct http_api *api, struct evhttp_request *req, enum api_kind kind,
-    const struct actor *who, json_t *request)
+    const struct actor *who, json_t *request, const char *hash)
 {
 	struct api_call	*call = xcalloc(1, sizeof *call);
 	struct console	*con;
@@ -375,6 +433,8 @@ api_run(struct http_api *api, struct evhttp_request *req, enum api_kind kind,
 	call->api = api;
 	call->req = req;
 	call->kind = kind;
+	if (hash != NULL)
+		snprintf(call->hash, sizeof call->hash, "%s", hash);
 	if (api->ctx->control == NULL) {
 		free(call);
 		api_fail(api, req, 503, "unavailable", "shutting down");
@@ -434,7 +494,36 @@ api_login_cb(struct http_server *srv, struct evhttp_request *req, void *arg)
 	    "login", login, "password", pw, "session", 1);
 	json_decref(body);
 	api_stranger(req, &who);
-	api_run(api, req, API_LOGIN, &who, r);
+	api_run(api, req, API_LOGIN, &who, r, NULL);
+	json_decref(r);
+}
+
+/*
+ * Refuse req whose cookie gave rc (api_session): a cookie that names no
+ * session goes to auth.resume as a stranger (counted, throttled, audited);
+ * none, or an expired one, is a plain 401.
+ */
+static void
+api_refuse(struct http_api *api, struct evhttp_request *req, int rc,
+    const char *tok)
+{
+	struct actor	 who;
+	json_t		*r;
+
+	api->st.refused++;
+	if (rc != API_UNKNOWN) {
+		api_fail(api, req, 401, "auth_failed", "no valid session: log "
+		    "in again");
+		return;
+	}
+	api->st.unknown++;
+	if ((r = json_pack("{s:s,s:{s:s}}", "cmd", "auth.resume", "args",
+	    "token", tok)) == NULL) {
+		api_fail(api, req, 500, "internal", "no memory");
+		return;
+	}
+	api_stranger(req, &who);
+	api_run(api, req, API_FORGED, &who, r, NULL);
 	json_decref(r);
 }
 
@@ -446,14 +535,16 @@ static int
 api_auth(struct http_api *api, struct evhttp_request *req, char *tok,
     struct actor *who)
 {
-	if (api_session(api, req, tok, who) != 0) {
+	int	rc;
+
+	if ((rc = api_session(api, req, tok, who)) != 0) {
+		api_refuse(api, req, rc, tok);
 		OPENSSL_cleanse(tok, SESSION_TOKEN_HEX + 1);
-		api_fail(api, req, 401, "auth_failed", "no valid session: log "
-		    "in again");
 		return -1;
 	}
 	if (!api_csrf_ok(api, req, tok)) {
 		OPENSSL_cleanse(tok, SESSION_TOKEN_HEX + 1);
+		api->st.csrf++;
 		log_info("http api actor=%s: refused a request without its "
 		    "CSRF token", who->name);
 		api_fail(api, req, 403, "csrf", "missing or wrong X-CSRF-Token");
@@ -486,7 +577,7 @@ api_cmd_cb(struct http_server *srv, struct evhttp_request *req, void *arg)
 		    "/api/login and /api/logout");
 		return;
 	}
-	api_run(api, req, API_CMD, &who, body);
+	api_run(api, req, API_CMD, &who, body, NULL);
 	json_decref(body);
 }
 
@@ -499,12 +590,16 @@ api_logout_cb(struct http_server *srv, struct evhttp_request *req, void *arg)
 	char		 tok[SESSION_TOKEN_HEX + 1];
 	json_t		*r;
 
+	char		 hash[SESSION_HASH_HEX + 1];
+
 	if (api_auth(api, req, tok, &who) != 0)
 		return;
+	if (store_session_token_hash(tok, hash) != 0)
+		hash[0] = '\0';
 	r = json_pack("{s:s,s:{s:s}}", "cmd", "auth.logout", "args", "token",
 	    tok);
 	OPENSSL_cleanse(tok, sizeof tok);
-	api_run(api, req, API_LOGOUT, &who, r);
+	api_run(api, req, API_LOGOUT, &who, r, hash);
 	json_decref(r);
 }
 
@@ -519,6 +614,7 @@ api_hash_valid(const char *hash, void *arg)
 				    1000;
 
 	return store_session_get(api->ctx->store, hash, &r) == 0 &&
+	    strcmp(r.peer, SESSION_PEER_HTTP) == 0 &&
 	    !r.disabled && r.role > ROLE_NONE && now < r.expires_ms &&
 	    now < r.last_used_ms + idle;
 }
@@ -535,12 +631,12 @@ api_events_cb(struct http_server *srv, struct evhttp_request *req, void *arg)
 	char			 tok[SESSION_TOKEN_HEX + 1];
 	char			 hash[SESSION_HASH_HEX + 1];
 	const char		*topics;
+	int			 rc;
 
-	if (api_session(api, req, tok, &who) != 0 ||
+	if ((rc = api_session(api, req, tok, &who)) != 0 ||
 	    store_session_token_hash(tok, hash) != 0) {
+		api_refuse(api, req, rc != 0 ? rc : API_NO_SESSION, tok);
 		OPENSSL_cleanse(tok, sizeof tok);
-		api_fail(api, req, 401, "auth_failed", "no valid session: log "
-		    "in again");
 		return;
 	}
 	OPENSSL_cleanse(tok, sizeof tok);
@@ -554,8 +650,9 @@ api_events_cb(struct http_server *srv, struct evhttp_request *req, void *arg)
 		return;
 	}
 	topics = evhttp_find_header(&params, "topics");
-	sse_start(srv, req, api->ctx->control, &who, topics != NULL ? topics :
-	    "alarm,escalation,system", hash, api_hash_valid, api);
+	sse_start(api->streams, srv, req, api->ctx->control, &who,
+	    topics != NULL ? topics : "alarm,escalation,system", hash,
+	    api_hash_valid, api);
 	evhttp_clear_headers(&params);
 }
 
@@ -571,6 +668,7 @@ http_api_start(struct event_base *base, struct control_ctx *ctx, char *err,
 		return NULL;
 	api = xcalloc(1, sizeof *api);
 	api->ctx = ctx;
+	api->streams = sse_list_new();
 	if (RAND_bytes(api->key, sizeof api->key) != 1) {
 		snprintf(err, errsz, "http: no random bytes for the CSRF key");
 		free(api);
@@ -602,8 +700,18 @@ http_api_free(struct http_api *api)
 {
 	if (api == NULL)
 		return;
-	/* Closing the connections cancels the pending calls. */
+	/* Closing the connections cancels the pending calls and streams. */
 	http_free(api->srv);
+	sse_list_free(api->streams);
 	OPENSSL_cleanse(api->key, sizeof api->key);
 	free(api);
+}
+
+void
+http_api_get_stats(const struct http_api *api, struct http_api_stats *st,
+    struct http_stats *hs)
+{
+	*st = api->st;
+	st->streams = sse_list_count(api->streams);
+	http_get_stats(api->srv, hs);
 }

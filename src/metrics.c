@@ -24,13 +24,16 @@
 #include <event2/http.h>
 
 #include "acct.h"
+#include "backup.h"
 #include "batch.h"
 #include "conf.h"
 #include "control.h"
 #include "histo.h"
 #include "http.h"
+#include "http_api.h"
 #include "log.h"
 #include "metrics.h"
+#include "retention.h"
 #include "stats.h"
 #include "store.h"
 #include "store_alarm.h"
@@ -400,6 +403,23 @@ m_people(struct evbuffer *b, const struct control_ctx *ctx,
 	    "rate limiter.", log_limit_suppressed());
 }
 
+/* An HTTP listener's answers by status code, as labelled values. */
+static void
+m_http_codes(const struct http_stats *hs, struct mval *v,
+    char codes[][8])
+{
+	int	i;
+
+	for (i = 0; i < HTTP_NCODES; i++) {
+		if (hs->codes[i] != 0)
+			snprintf(codes[i], 8, "%d", hs->codes[i]);
+		else
+			snprintf(codes[i], 8, "other");
+		v[i].label = codes[i];
+		v[i].v = hs->answered[i];
+	}
+}
+
 /* The metrics listener itself. */
 static void
 m_http(struct evbuffer *b, const struct http_server *srv)
@@ -407,17 +427,9 @@ m_http(struct evbuffer *b, const struct http_server *srv)
 	struct http_stats	hs;
 	struct mval		v[HTTP_NCODES];
 	char			codes[HTTP_NCODES][8];
-	int			i;
 
 	http_get_stats(srv, &hs);
-	for (i = 0; i < HTTP_NCODES; i++) {
-		if (hs.codes[i] != 0)
-			snprintf(codes[i], sizeof(codes[i]), "%d", hs.codes[i]);
-		else
-			snprintf(codes[i], sizeof(codes[i]), "other");
-		v[i].label = codes[i];
-		v[i].v = hs.answered[i];
-	}
+	m_http_codes(&hs, v, codes);
 	m_gauge(b, "pcod_http_connections", "Connections to the metrics "
 	    "listener open now.", (int64_t)hs.open);
 	m_counter(b, "pcod_http_connections_accepted_total", "Connections to "
@@ -427,6 +439,86 @@ m_http(struct evbuffer *b, const struct http_server *srv)
 	m_labelled(b, "pcod_http_responses_total", "counter", "Answers of the "
 	    "metrics listener by status code (before this scrape).", "code",
 	    v, HTTP_NCODES);
+}
+
+/* The browser console's listener (http_api.c), when there is one. */
+static void
+m_console(struct evbuffer *b, const struct http_api *api)
+{
+	struct http_api_stats	st;
+	struct http_stats	hs;
+	struct mval		v[HTTP_NCODES];
+	char			codes[HTTP_NCODES][8];
+
+	if (api == NULL)
+		return;
+	http_api_get_stats(api, &st, &hs);
+	m_http_codes(&hs, v, codes);
+	m_gauge(b, "pcod_web_connections", "Connections to the console's "
+	    "HTTP listener open now.", (int64_t)hs.open);
+	m_counter(b, "pcod_web_connections_accepted_total", "Connections "
+	    "to the console's listener accepted.", hs.accepted);
+	m_counter(b, "pcod_web_connections_evicted_total", "Connections "
+	    "to the console's listener closed to make room.", hs.evicted);
+	m_labelled(b, "pcod_web_responses_total", "counter", "Answers of "
+	    "the console's listener by status code (event streams not "
+	    "included).", "code", v, HTTP_NCODES);
+	m_gauge(b, "pcod_web_streams", "Event streams (GET /api/events) "
+	    "open now.", (int64_t)st.streams);
+	m_counter(b, "pcod_web_auth_refused_total", "Console requests "
+	    "refused for want of a valid session (401 or 429).", st.refused);
+	m_counter(b, "pcod_web_auth_unknown_total", "Of those, requests "
+	    "whose cookie named no session (guesses; throttled like logins).",
+	    st.unknown);
+	m_counter(b, "pcod_web_csrf_refused_total", "Console requests "
+	    "refused without their CSRF token (403).", st.csrf);
+}
+
+/* An integer member of o, or 0. */
+static int64_t
+m_jint(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+/* Backups and archives (pcoctl backup/archive) and the retention purge. */
+static void
+m_upkeep(struct evbuffer *b, const struct control_ctx *ctx)
+{
+	static const char *const kinds[] = { "frames", "events", "alarms",
+	    "alarm_links", "alarm_parts", "checkins", "findings", "audit" };
+	struct mval	 v[8];
+	json_t		*o, *purged;
+	size_t		 i;
+
+	if (ctx->backup != NULL && (o = backup_status(ctx->backup)) != NULL) {
+		v[0].label = "ok";
+		v[0].v = (uint64_t)m_jint(o, "done");
+		v[1].label = "failed";
+		v[1].v = (uint64_t)m_jint(o, "failed");
+		m_labelled(b, "pcod_backup_jobs_total", "counter", "Backups and "
+		    "archives written, or failed, since start.", "result", v, 2);
+		m_gauge(b, "pcod_backup_last_success_timestamp_seconds", "When "
+		    "the last backup succeeded (0: none since start).",
+		    m_jint(o, "last_backup_ok") / 1000);
+		json_decref(o);
+	}
+	if (ctx->retention != NULL &&
+	    (o = retention_status(ctx->retention)) != NULL) {
+		purged = json_object_get(o, "purged");
+		for (i = 0; i < 8; i++) {
+			v[i].label = kinds[i];
+			v[i].v = (uint64_t)m_jint(purged, kinds[i]);
+		}
+		m_labelled(b, "pcod_purged_rows_total", "counter", "Rows the "
+		    "retention purge removed, by kind.", "kind", v, 8);
+		m_counter(b, "pcod_purge_errors_total", "Purge steps that "
+		    "failed.", (uint64_t)m_jint(o, "errors"));
+		m_gauge(b, "pcod_purge_last_round_timestamp_seconds", "When the "
+		    "purge last went through every kind (0: not yet).",
+		    m_jint(o, "last_round_ms") / 1000);
+		json_decref(o);
+	}
 }
 
 /* Write the whole exposition into m->text.  0 or -1. */
@@ -447,6 +539,8 @@ metrics_render(struct metrics *m, struct http_server *srv)
 	m_alarms(b, ctx, &pcod_stats);
 	m_people(b, ctx, &pcod_stats);
 	m_http(b, srv);
+	m_console(b, ctx->http_api);
+	m_upkeep(b, ctx);
 	m->len = evbuffer_get_length(b);
 	m->text = xreallocarray(m->text, m->len + 1, 1);
 	evbuffer_remove(b, m->text, m->len);

@@ -299,6 +299,7 @@ pcod_start(struct pcod *p)
 	if ((p->http_api = http_api_start(p->base, &p->ctx, err,
 	    sizeof(err))) == NULL && err[0] != '\0')
 		fatalx("%s", err);
+	p->ctx.http_api = p->http_api;
 	if (alarm_engine_start(p->alarms) == -1)
 		fatalx("%s: cannot load the open alarms: %s", p->cfg->database,
 		    store_errmsg(p->store));
@@ -388,6 +389,7 @@ pcod_stop(struct pcod *p)
 	listen_stop(p->listeners);
 	metrics_free(p->metrics);
 	/* Requests still waiting for a reply are dropped with their connections. */
+	p->ctx.http_api = NULL;
 	http_api_free(p->http_api);
 	p->http_api = NULL;
 	if (batch_flush(p->batch) == -1)

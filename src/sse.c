@@ -11,6 +11,8 @@
  */
 #include "config.h"
 
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,8 @@
 #define SSE_WRITE_TIMEOUT	30	/* a client that reads nothing this long goes */
 
 struct sse {
+	TAILQ_ENTRY(sse)	 entry;		/* in list */
+	struct sse_list		*list;		/* not owned */
 	struct http_server	*srv;		/* not owned */
 	struct evhttp_request	*req;		/* evhttp's; NULL once gone */
 	struct control_stream	*stream;	/* control.c's; NULL once ended */
@@ -40,6 +44,33 @@ struct sse {
 	int			(*valid)(const char *, void *);
 	void			*valid_arg;
 };
+
+struct sse_list {
+	TAILQ_HEAD(, sse)	 head;
+	size_t			 n;
+};
+
+struct sse_list *
+sse_list_new(void)
+{
+	struct sse_list	*l = xcalloc(1, sizeof *l);
+
+	TAILQ_INIT(&l->head);
+	return l;
+}
+
+/* Every stream has ended by now (their connections closed first). */
+void
+sse_list_free(struct sse_list *l)
+{
+	free(l);
+}
+
+size_t
+sse_list_count(const struct sse_list *l)
+{
+	return l->n;
+}
 
 /* Send one chunk of text. */
 static void
@@ -58,6 +89,10 @@ sse_chunk(struct sse *e, const char *a, const char *b, const char *c)
 static void
 sse_free(struct sse *e)
 {
+	if (e->list != NULL) {
+		TAILQ_REMOVE(&e->list->head, e, entry);
+		e->list->n--;
+	}
 	if (e->keepalive != NULL)
 		event_free(e->keepalive);
 	free(e);
@@ -160,9 +195,26 @@ static const struct control_stream_ops sse_ops = {
 	sse_line, sse_queued, sse_gone
 };
 
+void
+sse_end_session(struct sse_list *l, const char *hash, const char *why)
+{
+	struct sse	*e, *next;
+
+	if (hash == NULL || hash[0] == '\0')
+		return;
+	for (e = TAILQ_FIRST(&l->head); e != NULL; e = next) {
+		next = TAILQ_NEXT(e, entry);
+		if (strcmp(e->hash, hash) != 0 || e->stream == NULL)
+			continue;
+		control_stream_free(e->stream);
+		sse_gone(why, e);
+	}
+}
+
 /* Start the stream of req for who.  Answers the refusals itself. */
 void
-sse_start(struct http_server *srv, struct evhttp_request *req,
+sse_start(struct sse_list *l, struct http_server *srv,
+    struct evhttp_request *req,
     struct control *ctl, const struct actor *who, const char *topics,
     const char *hash, int (*valid)(const char *, void *), void *varg)
 {
@@ -204,4 +256,7 @@ sse_start(struct http_server *srv, struct evhttp_request *req,
 	sse_timeouts(req);
 	sse_chunk(e, ": pcod events\n\n", NULL, NULL);
 	event_add(e->keepalive, &tv);
+	e->list = l;
+	TAILQ_INSERT_TAIL(&l->head, e, entry);
+	l->n++;
 }

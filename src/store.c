@@ -22,6 +22,7 @@
 #include "sql_schema.h"
 #include "store.h"
 #include "store_int.h"
+#include "walbuf.h"
 #include "xmalloc.h"
 
 /*
@@ -240,9 +241,13 @@ fail:
 	return rc;
 }
 
-/* Open one connection with the busy timeout set; NULL with err set. */
+/*
+ * Open one connection with the busy timeout set, through vfs (NULL: the
+ * default); NULL with err set.
+ */
 static sqlite3 *
-store_connect(const char *path, int flags, char *err, size_t errsz)
+store_connect(const char *path, int flags, const char *vfs, char *err,
+    size_t errsz)
 {
 	static int	 configured;
 	sqlite3		*db = NULL;
@@ -257,7 +262,13 @@ store_connect(const char *path, int flags, char *err, size_t errsz)
 		configured = 1;
 		(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	}
-	rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (vfs != NULL && strcmp(vfs, WALBUF_VFS) == 0 &&
+	    walbuf_register() != 0) {
+		snprintf(err, errsz, "%s: cannot register the WAL write buffer",
+		    path);
+		return NULL;
+	}
+	rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, vfs);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errsz, "%s: %s", path,
 		    db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -424,8 +435,9 @@ store_open(const char *path, char *err, size_t errsz)
 	s->path = xstrdup(path);
 	s->wal = xasprintf("%s-wal", path);
 	s->audit_shipped = -1;
+	/* The writer gathers a commit's WAL writes into one (walbuf.c). */
 	s->db = store_connect(path, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, err, errsz);
+	    SQLITE_OPEN_CREATE, WALBUF_VFS, err, errsz);
 	if (s->db == NULL)
 		goto fail;
 	if (store_configure(s->db, path, err, errsz) != 0)
@@ -433,7 +445,7 @@ store_open(const char *path, char *err, size_t errsz)
 	if (store_migrate(s->db, path, err, errsz) != 0)
 		goto fail;
 	/* Opened after migrating, so the reader sees the final schema. */
-	s->rdb = store_connect(path, SQLITE_OPEN_READONLY, err, errsz);
+	s->rdb = store_connect(path, SQLITE_OPEN_READONLY, NULL, err, errsz);
 	if (s->rdb == NULL)
 		goto fail;
 	if (store_prepare(s, err, errsz) != 0)
@@ -554,7 +566,8 @@ store_ckpt_open(const struct store *s, char *err, size_t errsz)
 		return NULL;
 	}
 	c = xcalloc(1, sizeof(*c));
-	c->db = store_connect(s->path, SQLITE_OPEN_READWRITE, err, errsz);
+	c->db = store_connect(s->path, SQLITE_OPEN_READWRITE, NULL, err,
+	    errsz);
 	if (c->db == NULL)
 		goto fail;
 	/* It syncs the WAL before and the database after each checkpoint. */

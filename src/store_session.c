@@ -24,10 +24,11 @@
 static const char sql_session_purge[] =
     "DELETE FROM sessions WHERE expires_ms <= ?1";
 static const char sql_session_add[] = "INSERT INTO sessions (token_hash,"
-    " operator_id, created_ms, last_used_ms, expires_ms) SELECT ?2, id, ?3,"
-    " ?3, ?4 FROM operators WHERE login = ?1";
+    " operator_id, created_ms, last_used_ms, expires_ms, peer) SELECT ?2, id,"
+    " ?3, ?3, ?4, ?5 FROM operators WHERE login = ?1";
 static const char sql_session_get[] = "SELECT o.login, o.name, o.role,"
-    " o.disabled, s.created_ms, s.last_used_ms, s.expires_ms FROM sessions s"
+    " o.disabled, s.created_ms, s.last_used_ms, s.expires_ms, s.peer"
+    " FROM sessions s"
     " JOIN operators o ON o.id = s.operator_id WHERE s.token_hash = ?1";
 static const char sql_session_touch[] = "UPDATE sessions SET"
     " last_used_ms = max(last_used_ms, ?2), expires_ms = ?3"
@@ -96,7 +97,7 @@ session_purge(struct store *s, int64_t now)
 /* A new session of login. */
 int
 store_session_add(struct store *s, const char *login, const char *hash,
-    int64_t now, int64_t expires_ms)
+    const char *peer, int64_t now, int64_t expires_ms)
 {
 	sqlite3_stmt	*st;
 	int		 rc;
@@ -109,6 +110,7 @@ store_session_add(struct store *s, const char *login, const char *hash,
 	rc |= store_bind_str(st, 2, hash);
 	rc |= sqlite3_bind_int64(st, 3, now);
 	rc |= sqlite3_bind_int64(st, 4, expires_ms);
+	rc |= store_bind_str(st, 5, peer);
 	if (rc != SQLITE_OK)
 		return store_fail(s, STORE_WRITER);
 	if (store_step_done(s, st) != 0)
@@ -139,6 +141,7 @@ store_session_get(struct store *s, const char *hash, struct session_rec *r)
 	r->created_ms = json_integer_value(json_object_get(o, "created_ms"));
 	r->last_used_ms = json_integer_value(json_object_get(o, "last_used_ms"));
 	r->expires_ms = json_integer_value(json_object_get(o, "expires_ms"));
+	store_row_str(o, "peer", r->peer, sizeof r->peer);
 	json_decref(o);
 	return 0;
 }

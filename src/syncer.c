@@ -8,7 +8,9 @@
  *     stages a batch in the writer connection's open transaction and
  *     COMMITs it there.  The writer runs PRAGMA synchronous=NORMAL, so in
  *     WAL mode a COMMIT only write()s the WAL frames into the page cache:
- *     no fsync.  batch.c numbers the commit (syncer_commit()) and keeps the
+ *     no fsync.  Its VFS (walbuf.c) gathers a commit's frames into one
+ *     write of up to 124 KiB; all of them are written before the COMMIT
+ *     returns.  batch.c numbers the commit (syncer_commit()) and keeps the
  *     batch's waiters (ACKs, replies, notifications) until the durable
  *     horizon passes that number.
  *   The sync thread: fdatasync()s the WAL through a descriptor of its own.

@@ -123,10 +123,13 @@ def shot(driver, name):
     return path
 
 
-def console_errors(driver):
-    """The page's console lines of level SEVERE (CSP refusals, exceptions)."""
+def console_errors(driver, network=False):
+    """The page's console lines of level SEVERE (CSP refusals, script
+    exceptions); failed requests (source "network": a 401, a refused
+    connection while pcod is down) only with network=True."""
     try:
-        return [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+        return [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"
+                and (network or e.get("source") != "network")]
     except Exception:
         return []
 

@@ -493,17 +493,118 @@ def events_stream(t):
 
 @T.test
 def events_end_with_the_session(t):
-    """Logging out ends the session's stream at its next keepalive (15 s)."""
+    """Logging out ends the session's streams at once; another session's
+    stream goes on."""
     p = start()
     a = Api(p)
     t.require(a.login("op1", OP_PW)[0] == 200, "operator logs in")
+    b = Api(p)
+    t.require(b.login("op1", OP_PW)[0] == 200, "the same operator, a second session")
+    s = open_events(p, a, "topics=system")
+    s2 = open_events(p, a, "topics=alarm")
+    other = open_events(p, b, "topics=system")
+    for x in (s, s2, other):
+        t.require(b": pcod events" in read_until(x, b": pcod events", 5), "stream open")
+    t0 = time.monotonic()
+    t.eq(a.post("/api/logout", {})[0], 200, "logout")
+    got = read_until(s, b"event: closed", 3)
+    took = time.monotonic() - t0
+    t.check(b"event: closed" in got and b"logged out" in got and took < 2,
+            "the stream ends at once with the reason", (took, got[-200:]))
+    got = read_until(s2, b"event: closed", 3)
+    t.check(b"logged out" in got, "every stream of that session ends", got[-200:])
+    other.sendall(b"")
+    t.eq(read_until(other, b"event: closed", 0.5), b"",
+         "the other session's stream goes on")
+    t.eq(b.cmd("auth.whoami")[0], 200, "and its requests too")
+    for x in (s, s2, other):
+        x.close()
+
+
+@T.test
+def forged_cookies_throttled(t):
+    """A cookie that names no session is a guess: counted and throttled per
+    address like a wrong password (then even a right password from that
+    address waits), audited, and counted in the metrics."""
+    mport = free_tcp_port()
+    p = start(conf={"metrics": "%s:%d" % (pt.HOST, mport)})
+    a = Api(p)
+    t.require(a.login("op1", OP_PW)[0] == 200, "operator logs in")
+    f = Api(p)
+    f.csrf = a.csrf
+    codes = []
+    for i in range(5):
+        f.cookie = ("%02x" % i) * 32
+        st, _, r = f.cmd("auth.whoami")
+        codes.append((st, (r or {}).get("error", {}).get("code")))
+    t.eq(codes[:3], [(401, "auth_failed")] * 3, "three forged cookies: 401")
+    t.eq(codes[3:], [(429, "throttled")] * 2, "then 429 from that address")
+    st, _, r = Api(p).login("op1", OP_PW)
+    t.eq(st, 429, "a login from that address waits as well")
+    t.eq(a.cmd("auth.whoami")[0], 200, "a valid session is not locked out by "
+         "the guesses")
+    s = tls_sock(p)
+    s.sendall(b"GET /api/events HTTP/1.1\r\nHost: x\r\nCookie: pcod_session=%s\r\n\r\n"
+              % (b"77" * 32))
+    t.check(read_until(s, b"\r\n", 3).startswith(b"HTTP/1.1 429"),
+            "an event stream with a forged cookie: 429 too")
+    s.close()
+    fails = p.call("audit.list", action="auth.fail", limit=100)
+    t.check(len(fails) >= 3, "the guesses are audited", fails)
+    import urllib.request
+    text = urllib.request.urlopen("http://%s:%d/metrics" % (pt.HOST, mport),
+                                  timeout=5).read().decode()
+    vals = {}
+    for ln in text.splitlines():
+        if ln.startswith("pcod_web_"):
+            k, v = ln.rsplit(" ", 1)
+            vals[k] = float(v)
+    t.check(vals.get("pcod_web_auth_unknown_total", 0) >= 6,
+            "pcod_web_auth_unknown_total counts them", vals)
+    t.check(vals.get('pcod_web_responses_total{code="429"}', 0) >= 3 and
+            vals.get('pcod_web_responses_total{code="401"}', 0) >= 3,
+            "responses by code include 401 and 429", vals)
+    t.check("pcod_web_streams" in vals, "open streams are a gauge", vals)
+    c = pt.Console(p)
+    u = c.req("auth.unlock", {"address": "127.0.0.1"})
+    c.close()
+    t.check(u.get("ok"), "an admin lifts it", u)
+    t.eq(Api(p).login("op1", OP_PW)[0], 200, "then logins from the address work")
+
+
+@T.test
+def eviction_spares_streams(t):
+    """A full listener closes an idle connection before a live stream."""
+    p = start()
+    p.stop()
+    p.write_conf(conf={"control": '"pcod.sock" mode 0600',
+                       "http": '%s:%d cert "%s" key "%s" max-connections 2'
+                       % (pt.HOST, p.http_port, p.http_cert, p.http_cert[:-4] + ".key")})
+    p.start()
+    wait_http(p)
+    time.sleep(0.1)
+    a = Api(p)
+    t.require(a.login("op1", OP_PW)[0] == 200, "operator logs in")
+    time.sleep(0.1)
     s = open_events(p, a, "topics=system")
     t.require(b": pcod events" in read_until(s, b": pcod events", 5), "stream open")
-    t.eq(a.post("/api/logout", {})[0], 200, "logout")
-    got = read_until(s, b"event: closed", 18)
-    t.check(b": keepalive" not in got and b"event: closed" in got and
-            b"session ended" in got, "the stream ends at the next keepalive", got[-200:])
-    s.close()
+    idle = tls_sock(p)      # idle, older than the next
+    time.sleep(0.2)
+    newer = tls_sock(p)     # full: one must go
+    time.sleep(0.3)
+    idle.settimeout(2)
+    try:
+        gone = idle.recv(10) == b""
+    except (OSError, ssl.SSLError):
+        gone = True
+    t.check(gone, "the idle connection was closed to make room")
+    newer.sendall(b"GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n")
+    t.check(read_until(newer, b"\r\n", 3).startswith(b"HTTP/1.1 401"),
+            "the new connection is served")
+    t.eq(read_until(s, b"event: closed", 0.5), b"", "the stream is still open")
+    t.check("held request" not in p.log(), "no held request was closed")
+    for x in (s, idle, newer):
+        x.close()
 
 
 @T.test

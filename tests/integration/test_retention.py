@@ -348,4 +348,61 @@ def archive_and_backup_need_an_admin(t):
             "an existing file is refused", r)
 
 
+def scrape(port):
+    """A fresh scrape: pcod keeps a rendering for 100 ms."""
+    import urllib.request
+    time.sleep(0.15)
+    text = urllib.request.urlopen("http://%s:%d/metrics" % (pt.HOST, port),
+                                  timeout=5).read().decode()
+    vals = {}
+    for ln in text.splitlines():
+        if ln and not ln.startswith("#"):
+            k, v = ln.rsplit(" ", 1)
+            vals[k] = float(v)
+    return vals
+
+
+@T.test
+def upkeep_in_metrics(t):
+    """Backups and the purge show in the metrics, so that IT can alert on
+    a backup that stopped happening or a purge that fails."""
+    mport = pt.free_ports()[0]
+    p = Pcod(start=False)
+    p.start()
+    p.stop()
+    old_history(p.db_path)
+    p.write_conf(extra=["metrics %s:%d" % (pt.HOST, mport)])
+    p.start()
+    time.sleep(0.3)
+    m = scrape(mport)
+    t.eq((m.get('pcod_backup_jobs_total{result="ok"}'),
+          m.get("pcod_backup_last_success_timestamp_seconds")), (0.0, 0.0),
+         "no backup yet: 0 and a timestamp of 0")
+    t.eq(m.get('pcod_purged_rows_total{kind="events"}'), 0.0, "nothing purged yet")
+    before = time.time()
+    rc, out, err = p.pcoctl("backup", os.path.join(p.dir, "copy.db"))
+    t.require(rc == 0, "pcoctl backup", err)
+    m = scrape(mport)
+    t.eq(m.get('pcod_backup_jobs_total{result="ok"}'), 1.0, "the backup is counted")
+    ts = m.get("pcod_backup_last_success_timestamp_seconds", 0)
+    t.check(before - 2 <= ts <= time.time() + 1,
+            "its time is the last success", [before, ts])
+    p.write_conf(extra=["metrics %s:%d" % (pt.HOST, mport),
+                        "retention events 30", "retention alarms 30"])
+    p.send_signal(signal.SIGHUP)
+
+    def done():
+        s = p.status()["purge"]
+        return s["rounds"] >= 1 and not s["running"] and s
+    st = pt.wait_for(done, timeout=120, step=0.5)
+    t.require(st, "a purge round finished", p.status().get("purge"))
+    m = scrape(mport)
+    t.check(st["purged"]["events"] > 0, "something was purged", st)
+    t.eq(m.get('pcod_purged_rows_total{kind="events"}'),
+         float(st["purged"]["events"]), "purged events as in status")
+    t.eq(m.get("pcod_purge_errors_total"), 0.0, "no purge errors")
+    t.check(abs(m.get("pcod_purge_last_round_timestamp_seconds", 0) -
+                time.time()) < 120, "the last round's time", m)
+
+
 T.run()

@@ -331,5 +331,65 @@ def token_dir_must_be_private(t):
     t.eq(os.listdir(os.path.join(run, "pcoctl")), [], "nothing written into it")
 
 
+@T.test
+def session_bound_to_its_owner(t):
+    """A session token works only for the peer that logged in: the same
+    uid on the socket, or the browser console's cookie.  Anyone else who
+    holds it (another local user, a socket token tried as a cookie, a
+    cookie's token on the socket, a session from before the binding) is
+    refused and counted like a wrong token."""
+    if os.geteuid() != 0:
+        print("# not root: cannot open a console as another uid; skipped")
+        return
+    import http.client
+    hport = pt.free_ports()[0]
+    p = start({"http": "%s:%d" % (pt.HOST, hport)})
+    tok = login_token(Console(p))["token"]
+    c = console_as(p, 65534)
+    r = c.req("auth.resume", {"token": tok})
+    c.close()
+    t.eq((r.get("error") or {}).get("code"), "auth_failed",
+         "another uid cannot resume root's session")
+    fails = audit(p, "auth.fail")
+    t.check(any("session of uid:0, used by uid:65534" in (f.get("reason") or "")
+                for f in fails), "the refusal is audited with both peers", fails)
+    r = Console(p).req("auth.resume", {"token": tok})
+    t.check(r.get("ok"), "its owner still resumes it", r)
+
+    def post(path, body, cookie=None, csrf=None):
+        h = {"Content-Type": "application/json"}
+        if cookie:
+            h["Cookie"] = "pcod_session=" + cookie
+        if csrf:
+            h["X-CSRF-Token"] = csrf
+        conn = http.client.HTTPConnection(pt.HOST, hport, timeout=10)
+        conn.request("POST", path, body=json.dumps(body).encode(), headers=h)
+        resp = conn.getresponse()
+        out = (resp.status, resp.getheader("Set-Cookie"), json.loads(resp.read()))
+        conn.close()
+        return out
+    st, _, body = post("/api", {"cmd": "auth.whoami"}, cookie=tok, csrf="0" * 64)
+    t.eq(st, 401, "a socket session's token is no cookie")
+    st, sc, body = post("/api/login", {"login": "op1", "password": PW})
+    t.require(st == 200 and sc, "the console logs in", body)
+    cookie = sc.split(";")[0].split("=", 1)[1]
+    st, _, body = post("/api", {"cmd": "auth.whoami"}, cookie=cookie,
+                       csrf=body["csrf"])
+    t.eq(st, 200, "the cookie works in the console")
+    r = Console(p).req("auth.resume", {"token": cookie})
+    t.eq((r.get("error") or {}).get("code"), "auth_failed",
+         "the console's cookie cannot be resumed on the socket")
+    tok2 = login_token(Console(p))["token"]
+    db = sqlite3.connect(p.db_path, timeout=10)
+    with db:
+        db.execute("UPDATE sessions SET peer = ''")
+    db.close()
+    r = Console(p).req("auth.resume", {"token": tok2})
+    t.eq((r.get("error") or {}).get("code"), "auth_failed",
+         "a session from before the binding is refused: log in again")
+    t.check(any("an older pcod" in (f.get("reason") or "")
+                for f in audit(p, "auth.fail")), "and the reason says so")
+
+
 if __name__ == "__main__":
     T.run()

@@ -8,7 +8,10 @@ no directory, no "..", no encoded path, no other file, no other method."""
 import http.client
 import os
 import re
+import shutil
 import socket
+import subprocess
+import tempfile
 import time
 
 import pcotest as pt
@@ -153,6 +156,41 @@ def nothing_else_served(t):
     c.close()
     t.eq(r.status, 401, "POST /api/login still logs in (wrong password: 401)")
     t.check(p.running(), "pcod still runs")
+
+
+def make(target, destdir):
+    """make TARGET DESTDIR=destdir in the build directory: (rc, output)."""
+    env = dict(os.environ)
+    for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
+        env.pop(k, None)
+    r = subprocess.run(["make", "-s", target, "DESTDIR=" + destdir],
+                       cwd=os.path.dirname(os.environ["PCOD"]) or ".",
+                       env=env, capture_output=True, timeout=180)
+    return r.returncode, (r.stdout + r.stderr).decode("utf-8", "replace")
+
+
+@T.test
+def installed_under_pkgdatadir(t):
+    """make install puts every file of the manifest under
+    $(pkgdatadir)/www (where pcod looks first); uninstall removes them."""
+    dest = tempfile.mkdtemp(prefix="pcotest-www.")
+    try:
+        rc, out = make("install-www", dest)
+        t.require(rc == 0, "make install-www into a DESTDIR", out[-600:])
+        roots = [d for d, _, files in os.walk(dest)
+                 if d.endswith(os.path.join("pcod", "www")) and "index.html" in files]
+        t.require(len(roots) == 1, "one .../share/pcod/www with index.html", roots)
+        for f in manifest():
+            got = os.path.join(roots[0], f[len("src/www/"):])
+            t.check(os.path.isfile(got) and
+                    open(got, "rb").read() == open(os.path.join(SRCDIR, f), "rb").read(),
+                    "installed: %s" % f[len("src/www/"):])
+        rc, out = make("uninstall-www", dest)
+        left = [os.path.join(d, f) for d, _, files in os.walk(dest) for f in files]
+        t.check(rc == 0 and left == [], "uninstall leaves no file", left)
+        t.check(not os.path.exists(roots[0]), "nor the www directory")
+    finally:
+        shutil.rmtree(dest, ignore_errors=True)
 
 
 if __name__ == "__main__":

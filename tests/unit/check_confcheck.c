@@ -100,7 +100,21 @@ static const struct conflict_case conflict_cases[] = {
 	{ "listen tcp 0.0.0.0:7000\nlisten tcp [::ffff:10.0.0.1]:7000\n",
 	    "E pcod.conf:4: listen: tcp [::ffff:10.0.0.1]:7000 conflicts with tcp "
 	    "0.0.0.0:7000" },
+	/* the console's and the metrics' HTTP listeners take TCP ports too */
+	{ "listen tcp 0.0.0.0:8080\nhttp 127.0.0.1:8080\n",
+	    "E pcod.conf:4: http 127.0.0.1:8080 conflicts with listen tcp "
+	    "0.0.0.0:8080 on line 3: 0.0.0.0 already takes port 8080" },
+	{ "listen tcp [::]:9477\nmetrics 127.0.0.1:9477\n",
+	    "E pcod.conf:4: metrics 127.0.0.1:9477 conflicts with listen tcp "
+	    "[::]:9477 on line 3: [::] takes port 9477 on every IPv4 address" },
+	{ "metrics [::]:9000 allow-remote yes\nhttp 127.0.0.1:9000\n"
+	    "listen tcp 127.0.0.1:7000\n",
+	    "E pcod.conf:4: http 127.0.0.1:9000 conflicts with metrics [::]:9000 "
+	    "on line 3" },
 	/* not conflicts */
+	{ "listen udp 0.0.0.0:8080\nhttp 127.0.0.1:8080\n", NULL },
+	{ "listen tcp 127.0.0.2:8080\nhttp 127.0.0.1:8080\nmetrics 127.0.0.1:8081\n",
+	    NULL },
 	{ "listen tcp 0.0.0.0:7000\nlisten udp 0.0.0.0:7000\n", NULL },
 	{ "listen tcp [::]:7000\nlisten udp 127.0.0.1:7000\n", NULL },
 	{ "listen tcp 127.0.0.1:7000\nlisten tcp 127.0.0.2:7000\n", NULL },

@@ -83,10 +83,10 @@ START_TEST(test_session_rows)
 	store_session_token_hash(t2, h2);
 	store_session_token_hash(t3, h3);
 	ck_assert_int_eq(store_begin(st), 0);
-	ck_assert_int_eq(store_session_add(st, "op1", h1, 1000, 5000), 0);
-	ck_assert_int_eq(store_session_add(st, "op1", h2, 1000, 5000), 0);
-	ck_assert_int_eq(store_session_add(st, "op2", h3, 1000, 5000), 0);
-	ck_assert_int_eq(store_session_add(st, "nobody", t1, 1000, 5000), 1);
+	ck_assert_int_eq(store_session_add(st, "op1", h1, "uid:1000", 1000, 5000), 0);
+	ck_assert_int_eq(store_session_add(st, "op1", h2, "http", 1000, 5000), 0);
+	ck_assert_int_eq(store_session_add(st, "op2", h3, "uid:0", 1000, 5000), 0);
+	ck_assert_int_eq(store_session_add(st, "nobody", t1, "uid:0", 1000, 5000), 1);
 	/* not committed yet: the reader does not see it */
 	ck_assert_int_eq(store_session_get(st, h1, &r), 1);
 	ck_assert_int_eq(store_commit(st), 0);
@@ -97,6 +97,9 @@ START_TEST(test_session_rows)
 	ck_assert_int_eq(r.disabled, 0);
 	ck_assert_int_eq(r.created_ms, 1000);
 	ck_assert_int_eq(r.expires_ms, 5000);
+	ck_assert_str_eq(r.peer, "uid:1000");
+	ck_assert_int_eq(store_session_get(st, h2, &r), 0);
+	ck_assert_str_eq(r.peer, "http");
 	/* the token itself is no key */
 	ck_assert_int_eq(store_session_get(st, t1, &r), 1);
 
@@ -113,7 +116,7 @@ START_TEST(test_session_rows)
 
 	/* all of op1's, none of op2's */
 	ck_assert_int_eq(store_begin(st), 0);
-	ck_assert_int_eq(store_session_add(st, "op1", h2, 4000, 9000), 0);
+	ck_assert_int_eq(store_session_add(st, "op1", h2, "uid:0", 4000, 9000), 0);
 	ck_assert_int_eq(store_session_revoke_login(st, "op1"), 2);
 	ck_assert_int_eq(store_session_revoke_login(st, "op1"), 0);
 	ck_assert_int_eq(store_commit(st), 0);
@@ -124,7 +127,7 @@ START_TEST(test_session_rows)
 
 	/* a new session purges the expired ones */
 	ck_assert_int_eq(store_begin(st), 0);
-	ck_assert_int_eq(store_session_add(st, "op1", h1, 6000, 20000), 0);
+	ck_assert_int_eq(store_session_add(st, "op1", h1, "uid:0", 6000, 20000), 0);
 	ck_assert_int_eq(store_commit(st), 0);
 	ck_assert_int_eq(store_session_get(st, h3, &r), 1);
 	ck_assert_int_eq(store_session_get(st, h1, &r), 0);
@@ -143,7 +146,7 @@ START_TEST(test_session_rollback)
 	store_session_token_new(t);
 	store_session_token_hash(t, h);
 	ck_assert_int_eq(store_begin(st), 0);
-	ck_assert_int_eq(store_session_add(st, "op1", h, 1000, 5000), 0);
+	ck_assert_int_eq(store_session_add(st, "op1", h, "uid:0", 1000, 5000), 0);
 	store_rollback(st);
 	ck_assert_int_eq(store_session_get(st, h, &r), 1);
 	tmpstore_remove(&ts, st);

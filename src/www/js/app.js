@@ -177,13 +177,35 @@ function startAlerts() {
       refreshAlerts();
     }),
     live.on('escalation', () => { beep(660, 2); refreshAlerts(); }),
+    live.on('system', (list) => systemTrouble(list[list.length - 1])),
   ];
   refreshAlerts(true);
+}
+
+// pcod's own trouble (topic system, kind storage): a second strip under the
+// NOT LIVE banner while the database refuses writes or syncs slowly.
+function systemTrouble(d) {
+  if (!d || d.kind !== 'storage') {
+    if (d && d.kind === 'login' && d.message) toast(`Login lock-out: ${d.message}`, 'error');
+    return;
+  }
+  let el = $('system-trouble');
+  if (!el) {
+    el = h('div', { id: 'system-trouble', class: 'banner banner-system', role: 'alert', hidden: true });
+    $('banner').after(el);
+  }
+  if (d.state === 'ok') { el.hidden = true; el.textContent = ''; return; }
+  el.textContent = d.state === 'failing'
+    ? `pcod STORAGE FAILING since ${clock(d.since)}: panels get NAK (${d.naks || 0} so far) — ${d.message || ''}`
+    : `pcod storage slow since ${clock(d.since)}: answers to panels are delayed — ${d.message || ''}`;
+  el.hidden = false;
 }
 
 function stopAlerts() {
   for (const u of alertSubs) u();
   alertSubs = [];
+  const st = $('system-trouble');
+  if (st) st.hidden = true;
   clearTimeout(titleTimer);
   titleTimer = null;
 }

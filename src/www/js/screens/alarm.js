@@ -169,7 +169,8 @@ export default {
         h('div', { class: 'alarm-actions' },
           h('button', { class: 'btn', onclick: () => app.go('queue') }, '← Queue'),
           a.state === 'new' ? h('button', { class: 'btn btn-primary', id: 'alarm-take', onclick: take }, 'Take (t)') : null,
-          other ? h('button', { class: 'btn', id: 'alarm-takeover', onclick: take }, `Take over from ${a.taken_by}`) : null,
+          other && app.can('supervisor')
+            ? h('button', { class: 'btn', id: 'alarm-takeover', onclick: take }, `Take over from ${a.taken_by}`) : null,
           a.state !== 'closed' ? h('button', { class: 'btn', id: 'alarm-escalate', onclick: escalate }, 'Escalate') : null,
           a.state !== 'closed' ? h('button', { class: 'btn btn-danger', id: 'alarm-close', onclick: close }, 'Close… (c)') : null),
         facts(app, [
@@ -192,6 +193,8 @@ export default {
       const now = Date.now();
       return h('section', { class: 'panel', id: 'alarm-steps' },
         h('h2', {}, a.protocol ? `Protocol: ${a.protocol.name} (v${a.protocol.version})` : 'Protocol'),
+        list.length && a.state === 'new' ? h('p', { class: 'muted', id: 'alarm-steps-hint' }, 'Take the alarm to record the steps; their deadlines start then.') : null,
+        list.length && a.state === 'taken' && !canStep ? h('p', { class: 'muted' }, `${a.taken_by} is working this alarm.`) : null,
         list.length === 0 ? h('p', { class: 'muted' }, 'No protocol steps for this alarm.') :
           h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'Step'), h('th', {}, 'Who'),
             h('th', {}, 'Deadline'), h('th', {}, 'Outcome'))),

@@ -31,6 +31,7 @@ export default {
     const marks = new Map();       // id -> {fresh: ms, escalated: ms} (this session)
     let selected = null;
     let total = 0;
+    let untaken = 0;
     let order = [];
     let gone = false;
     let countTimer = null;
@@ -52,14 +53,16 @@ export default {
       table, empty, more));
 
     async function load() {
-      const [list, count] = await Promise.all([
+      const [list, count, fresh] = await Promise.all([
         app.call('alarm.list', { state: 'open', limit: LIMIT }),
         app.call('alarm.count', { state: 'open' }),
+        app.call('alarm.count', { state: 'new' }),
       ]);
       if (gone) return;
       rows.clear();
       for (const a of list) rows.set(a.id, a);
       total = count.count;
+      untaken = fresh.count;
       draw();
     }
 
@@ -69,8 +72,11 @@ export default {
       countTimer = setTimeout(async () => {
         countTimer = null;
         try {
-          const c = await app.call('alarm.count', { state: 'open' });
-          if (!gone) { total = c.count; drawCounts(); }
+          const [c, n] = await Promise.all([
+            app.call('alarm.count', { state: 'open' }),
+            app.call('alarm.count', { state: 'new' }),
+          ]);
+          if (!gone) { total = c.count; untaken = n.count; drawCounts(); }
         } catch (e) { /* banner or login */ }
       }, 1000);
     }
@@ -135,7 +141,6 @@ export default {
     function drawCounts() {
       const shown = order.length;
       const rest = Math.max(0, total - shown);
-      const untaken = [...rows.values()].filter((a) => a.state === 'new').length;
       countEl.textContent = `${total} open${untaken ? `, ${untaken} not taken` : ''}`;
       more.hidden = rest === 0;
       more.textContent = rest ? `+${rest} more not shown (the ${shown} most urgent are)` : '';
@@ -143,7 +148,11 @@ export default {
     }
 
     function draw() {
-      order = [...rows.values()].sort(sortKey).slice(0, LIMIT).map((a) => a.id);
+      const sorted = [...rows.values()].sort(sortKey);
+      // Only the most urgent LIMIT are kept: a notification brings back one
+      // that moves up (its data is the whole alarm).
+      for (const a of sorted.slice(LIMIT)) { rows.delete(a.id); marks.delete(a.id); }
+      order = sorted.slice(0, LIMIT).map((a) => a.id);
       const want = new Set(order);
       for (const [id, tr] of trs) {
         if (!want.has(id)) { tr.remove(); trs.delete(id); }
@@ -200,6 +209,7 @@ export default {
       if (gone || e.ctrlKey || e.metaKey || e.altKey) return;
       const t = e.target;
       if (t && /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName)) return;
+      if (t && e.key === 'Enter' && /^(BUTTON|A)$/.test(t.tagName)) return;
       if (document.querySelector('dialog[open]')) return;
       let done = true;
       switch (e.key) {
