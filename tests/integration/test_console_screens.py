@@ -239,7 +239,12 @@ def supervisor_screens(t):
         t.check("Pharmacy Nord" not in txt, "sites: the search narrows the list")
         br.shot(d, "screens-sites")
         go(d, base, "site/%d" % ids["site"], text="Anna Keyholder")
-        txt = wait_text(d, "main", "J. Novak")     # the risk comes last
+        wait_text(d, "main", "J. Novak")     # the risk and the side lists
+        txt = wait_text(d, "main", "Pharmacy burglary v1")   # come last
+        burglary = [a for a in alarms if a["class"] == "burglary"][0]
+        t.check(d.find_elements(By.CSS_SELECTOR, "main a[href='#/alarm/%d']"
+                                % burglary["id"]),
+                "site: its open burglary alarm links to the alarm screen")
         for want in ("12 Linden Street, Berlin", "Front door", "Stock room",
                      "+49 30 1234", "Bob Deputy", "Patrol 7", "15 min",
                      "1234", "Pharmacy panel", "J. Novak", "band III",

@@ -554,11 +554,45 @@ async function renderSite(el, params, app) {
     { label: 'Supervision', cell: a => a.supervision ? 'every ' + fmtSecs(a.supervision) : 'not supervised' },
   ], s.accounts, 'No panel accounts.'));
 
+  // The site's open alarms (links to the alarm screen) and the handling
+  // protocols of its own: what an operator wants beside the record.
+  const alarmBox = h('div', {}, 'Loading…');
+  const protoBox = h('div', {}, 'Loading…');
+  const loadSide = async () => {
+    try {
+      const list = await app.call('alarm.list', { site: id, state: 'open' });
+      alarmBox.replaceChildren(dataTable(app, [
+        { label: 'Alarm', cell: a => h('a', { href: '#/alarm/' + a.id }, '#' + a.id) },
+        { label: 'Priority', cell: a => app.prio(a.priority) },
+        { label: 'State', cell: a => a.state + (a.restored ? ', restored' : '') +
+          (a.escalated ? ', ⚠ escalated ' + a.escalated + '×' : '') },
+        { label: 'Class', cell: a => a.class },
+        { label: 'Zone', cell: a => a.zone === null ? '' : String(a.zone) },
+        { label: 'Text', cell: a => a.text },
+        { label: 'Since', cell: a => when(app, a.first) },
+      ], list, 'No open alarms.'));
+    } catch (e) {
+      alarmBox.replaceChildren(h('p', { class: 'scr-error', role: 'alert' }, errText(e)));
+    }
+    try {
+      const list = await app.call('protocol.list', { site: id });
+      protoBox.replaceChildren(dataTable(app, [
+        { label: 'Protocol', cell: p => p.name + ' v' + p.version },
+        { label: 'Class', cell: p => p.class || 'every class' },
+        { label: 'Steps', cell: p => p.nsteps, cls: 'num' },
+        { label: 'Approved by', cell: p => p.approved_by },
+      ], list, 'None of its own: the centre-wide or risk-band protocols apply.'));
+    } catch (e) {
+      protoBox.replaceChildren(h('p', { class: 'scr-error', role: 'alert' }, errText(e)));
+    }
+  };
+
   const draw = () => {
     el.replaceChildren(
       h('p', { class: 'scr-crumbs' }, h('a', { href: '#/sites' }, 'Sites'), ' › ' + s.name),
       h('h1', {}, s.name, h('small', {}, ' site ' + s.id)),
-      msg.el, details(), zones(), contacts(), units(), accounts(),
+      msg.el, section(app, 'Open alarms', alarmBox), details(), zones(), contacts(), units(),
+      accounts(), section(app, 'Handling protocols of this site', protoBox),
       section(app, 'Risk assessment', riskBox));
   };
 
@@ -569,7 +603,7 @@ async function renderSite(el, params, app) {
     msg.set(e);
     return;
   }
-  await renderRisk(app, riskBox, id);
+  await Promise.all([renderRisk(app, riskBox, id), loadSide()]);
 }
 
 // Put a row's values into an edit form and open it.
