@@ -11,7 +11,7 @@ import { msgBox, dataTable, field, input, when } from './site.js';
 const CLASSES = ['burglary', 'fire', 'panic', 'medical', 'tamper', 'trouble',
   'supervisory', 'openclose', 'test', 'patrol', 'threat', 'other'];
 
-let kept = null;   // {query, rows, full} of the last search
+let kept = null;   // {actor, query, rows, full} of the last search
 
 // A datetime-local value (local time) as ISO-8601 UTC, or null.
 function localToIso(v) {
@@ -34,6 +34,8 @@ function qualText(q) {
 async function render(el, params, app) {
   const h = app.h;
   const msg = msgBox(app);
+  if (kept && (!app.user || kept.actor !== app.user.actor))
+    kept = null;   // another login in this tab starts afresh
   const q = (kept && kept.query) || { limit: 100 };
   const acct = input(app, 'account', q.account || '', { pattern: '[0-9A-Fa-f]{3,16}',
     title: '3 to 16 hexadecimal digits', size: 16, autocomplete: 'off' });
@@ -70,7 +72,7 @@ async function render(el, params, app) {
     ], rows, query ? 'No events match.' : 'Search to see events.'));
     count.textContent = query ? rows.length + ' event(s)' + (full ? ', more may follow' : '') : '';
     more.hidden = !full;
-    kept = { query, rows, full };
+    kept = { actor: app.user && app.user.actor, query, rows, full };
   };
 
   // One page of event.list with the query and until (ISO, or null).
