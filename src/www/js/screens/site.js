@@ -63,8 +63,10 @@ export function field(app, label, input, hint) {
     hint ? h('small', {}, hint) : null);
 }
 
+// An input with a value that a form's reset() returns to (defaultValue).
 export function input(app, name, value, attrs = {}) {
-  return app.h('input', Object.assign({ name, value: value === null || value === undefined ? '' : String(value) }, attrs));
+  const v = value === null || value === undefined ? '' : String(value);
+  return app.h('input', Object.assign({ name, defaultValue: v, value: v }, attrs));
 }
 
 // Seconds as "90 s", "15 min", "25 h", "2 d".
