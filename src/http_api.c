@@ -6,8 +6,10 @@
  * and audit as on the socket) and turns the session token of its reply
  * into the cookie pcod_session (HttpOnly, SameSite=Strict, Path=/api,
  * Secure under TLS); the body tells {actor, role, csrf}.  The CSRF token is
- * HMAC-SHA256 of the session token under a key drawn at start, so nothing
- * more is stored and a restart asks the browser to log in again.
+ * HMAC-SHA256 of the session token under a fixed label: only the holder of
+ * the token (the cookie is HttpOnly and SameSite=Strict, so never another
+ * site's page) can know it, nothing more is stored, and it is the same
+ * after a restart of pcod, so an open console carries on by itself.
  *
  * POST /api {cmd, args} runs one control request through control_run() as
  * the cookie's operator: the same role checks, handlers and audit as the
@@ -40,7 +42,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include "actor.h"
 #include "batch.h"
@@ -60,13 +61,13 @@
 #define API_MAX_BODY		(64 * 1024)	/* the control socket's line */
 #define API_COOKIE		"pcod_session"
 #define API_CSRF_HEX		64
+#define API_CSRF_LABEL		"pcod console csrf v1"
 #define API_TOUCH_MS		60000	/* a session's last use is written this often */
 
 struct http_api {
 	struct http_server	*srv;		/* owned */
 	struct control_ctx	*ctx;		/* not owned */
 	struct sse_list		*streams;	/* owned */
-	unsigned char		 key[32];	/* the CSRF key */
 	struct http_api_stats	 st;
 };
 
@@ -127,7 +128,7 @@ api_csrf(const struct http_api *api, const char *token, char *out)
 	unsigned char	mac[EVP_MAX_MD_SIZE];
 	unsigned int	len = 0, i;
 
-	HMAC(EVP_sha256(), api->key, sizeof api->key,
+	HMAC(EVP_sha256(), API_CSRF_LABEL, sizeof API_CSRF_LABEL - 1,
 	    (const unsigned char *)token, strlen(token), mac, &len);
 	for (i = 0; i < len && i * 2 < API_CSRF_HEX; i++)
 		snprintf(out + i * 2, 3, "%02x", mac[i]);
@@ -669,11 +670,6 @@ http_api_start(struct event_base *base, struct control_ctx *ctx, char *err,
 	api = xcalloc(1, sizeof *api);
 	api->ctx = ctx;
 	api->streams = sse_list_new();
-	if (RAND_bytes(api->key, sizeof api->key) != 1) {
-		snprintf(err, errsz, "http: no random bytes for the CSRF key");
-		free(api);
-		return NULL;
-	}
 	api->srv = http_new(base, ctx->cfg->http, "http", &lim, err, errsz);
 	if (api->srv == NULL ||
 	    http_route(api->srv, "/api/login", HTTP_M_POST, api_login_cb, api) ||
@@ -703,7 +699,6 @@ http_api_free(struct http_api *api)
 	/* Closing the connections cancels the pending calls and streams. */
 	http_free(api->srv);
 	sse_list_free(api->streams);
-	OPENSSL_cleanse(api->key, sizeof api->key);
 	free(api);
 }
 

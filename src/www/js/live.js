@@ -5,8 +5,9 @@
 // error), with a back-off of 0.5 s doubling to 5 s.  When it drops, or any
 // call fails to reach pcod, the banner says "NOT LIVE — connection lost
 // since HH:MM:SS" at once; each failed reopening asks pcod who we are
-// (auth.whoami), so an expired session or a restarted pcod (its CSRF key
-// changed) goes to the login screen instead of retrying for ever.  When
+// (auth.whoami), so an expired or revoked session goes to the login screen
+// instead of retrying for ever (a restart of pcod keeps the session and its
+// CSRF token: the console carries on).  When
 // the stream is open again the banner goes and onBack() re-reads what the
 // screen shows.  Notifications are delivered per topic at most once per
 // animation frame (or 250 ms in a hidden tab, where frames stop), as an
