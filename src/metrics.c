@@ -420,25 +420,42 @@ m_http_codes(const struct http_stats *hs, struct mval *v,
 	}
 }
 
+/*
+ * An HTTP listener's connections and answers, as metrics named prefix_*
+ * ("pcod_http", "pcod_web"); what names the listener in the help texts.
+ */
+static void
+m_listener(struct evbuffer *b, const char *prefix, const char *what,
+    const struct http_stats *hs)
+{
+	struct mval	v[HTTP_NCODES];
+	char		codes[HTTP_NCODES][8], name[64], help[160];
+
+	m_http_codes(hs, v, codes);
+	snprintf(name, sizeof(name), "%s_connections", prefix);
+	snprintf(help, sizeof(help), "Connections to %s open now.", what);
+	m_gauge(b, name, help, (int64_t)hs->open);
+	snprintf(name, sizeof(name), "%s_connections_accepted_total", prefix);
+	snprintf(help, sizeof(help), "Connections to %s accepted.", what);
+	m_counter(b, name, help, hs->accepted);
+	snprintf(name, sizeof(name), "%s_connections_evicted_total", prefix);
+	snprintf(help, sizeof(help), "Connections to %s closed to make room.",
+	    what);
+	m_counter(b, name, help, hs->evicted);
+	snprintf(name, sizeof(name), "%s_responses_total", prefix);
+	snprintf(help, sizeof(help), "Answers of %s by status code (before "
+	    "this scrape; event streams not included).", what);
+	m_labelled(b, name, "counter", help, "code", v, HTTP_NCODES);
+}
+
 /* The metrics listener itself. */
 static void
 m_http(struct evbuffer *b, const struct http_server *srv)
 {
 	struct http_stats	hs;
-	struct mval		v[HTTP_NCODES];
-	char			codes[HTTP_NCODES][8];
 
 	http_get_stats(srv, &hs);
-	m_http_codes(&hs, v, codes);
-	m_gauge(b, "pcod_http_connections", "Connections to the metrics "
-	    "listener open now.", (int64_t)hs.open);
-	m_counter(b, "pcod_http_connections_accepted_total", "Connections to "
-	    "the metrics listener accepted.", hs.accepted);
-	m_counter(b, "pcod_http_connections_evicted_total", "Connections to "
-	    "the metrics listener closed to make room.", hs.evicted);
-	m_labelled(b, "pcod_http_responses_total", "counter", "Answers of the "
-	    "metrics listener by status code (before this scrape).", "code",
-	    v, HTTP_NCODES);
+	m_listener(b, "pcod_http", "the metrics listener", &hs);
 }
 
 /* The browser console's listener (http_api.c), when there is one. */
@@ -447,22 +464,11 @@ m_console(struct evbuffer *b, const struct http_api *api)
 {
 	struct http_api_stats	st;
 	struct http_stats	hs;
-	struct mval		v[HTTP_NCODES];
-	char			codes[HTTP_NCODES][8];
 
 	if (api == NULL)
 		return;
 	http_api_get_stats(api, &st, &hs);
-	m_http_codes(&hs, v, codes);
-	m_gauge(b, "pcod_web_connections", "Connections to the console's "
-	    "HTTP listener open now.", (int64_t)hs.open);
-	m_counter(b, "pcod_web_connections_accepted_total", "Connections "
-	    "to the console's listener accepted.", hs.accepted);
-	m_counter(b, "pcod_web_connections_evicted_total", "Connections "
-	    "to the console's listener closed to make room.", hs.evicted);
-	m_labelled(b, "pcod_web_responses_total", "counter", "Answers of "
-	    "the console's listener by status code (event streams not "
-	    "included).", "code", v, HTTP_NCODES);
+	m_listener(b, "pcod_web", "the console's HTTP listener", &hs);
 	m_gauge(b, "pcod_web_streams", "Event streams (GET /api/events) "
 	    "open now.", (int64_t)st.streams);
 	m_counter(b, "pcod_web_auth_refused_total", "Console requests "

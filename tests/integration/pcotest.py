@@ -466,6 +466,28 @@ def _port_free(port, kind):
         s.close()
 
 
+def free_tcp_port():
+    """A free TCP port on HOST (for a listener the test configures)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind((HOST, 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_tcp(p, port, timeout=10.0, what="listener"):
+    """Wait until pcod p accepts on port (listeners bound after start()'s
+    probe: http, metrics); HardError with its log if it does not."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((HOST, port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise HardError("%s on port %d not up:\n%s" % (what, port, p.log()))
+
+
 def free_ports():
     """(tcp, udp) free loopback ports; the same number when possible."""
     for _ in range(20):

@@ -30,30 +30,18 @@ STEPS = [
 ]
 
 
-def free_tcp_port():
-    s = socket.socket()
-    s.bind((pt.HOST, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+
 
 
 def wait_http(p, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection((pt.HOST, p.http_port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise pt.HardError("http listener not up:\n" + p.log())
+    pt.wait_tcp(p, p.http_port, timeout, "http listener")
 
 
 def start():
     """pcod with a plain loopback console, operators, a site with a call
     list and unit, an enrolled panel account and a burglary protocol."""
     p = Pcod(start=False)
-    p.http_port = free_tcp_port()
+    p.http_port = pt.free_tcp_port()
     p.base = "http://%s:%d" % (pt.HOST, p.http_port)
     p.write_conf(conf={"http": "%s:%d max-connections 32" % (pt.HOST, p.http_port)})
     p.start()

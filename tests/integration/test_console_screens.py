@@ -60,12 +60,6 @@ PW = {"op1": "operator-pass-1", "sup1": "supervisor-pass-1",
       "adm1": "admin-pass-0001"}
 
 
-def free_tcp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind((pt.HOST, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def hhmm(t):
@@ -74,7 +68,7 @@ def hhmm(t):
 
 def start_pcod():
     """pcod with the console on a loopback port; (pcod, base URL)."""
-    port = free_tcp_port()
+    port = pt.free_tcp_port()
     p = Pcod(conf={"http": "%s:%d" % (pt.HOST, port)})
     deadline = time.monotonic() + 10
     while True:

@@ -24,12 +24,6 @@ OP_PW = "operator-pass-1"
 ADM_PW = "admin-pass-0001"
 
 
-def free_tcp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind((pt.HOST, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def make_cert(directory):
@@ -96,24 +90,16 @@ class Api:
         return self.post("/api", body, **kw)
 
 
+
 def wait_http(p, timeout=10.0):
-    """pcotest's start() waits for the control socket and the panel port;
-    the HTTP listener is bound a little later."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection((pt.HOST, p.http_port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise pt.HardError("http listener not up:\n" + p.log())
+    pt.wait_tcp(p, p.http_port, timeout, "http listener")
 
 
 def start(tls=True, conf=None):
     c = {"control": '"pcod.sock" mode 0600'}
     c.update(conf or {})
     p = Pcod(conf=c, start=False)
-    p.http_port = free_tcp_port()
+    p.http_port = pt.free_tcp_port()
     p.http_cert = None
     if tls:
         cert, key = make_cert(p.dir)
@@ -526,7 +512,7 @@ def forged_cookies_throttled(t):
     """A cookie that names no session is a guess: counted and throttled per
     address like a wrong password (then even a right password from that
     address waits), audited, and counted in the metrics."""
-    mport = free_tcp_port()
+    mport = pt.free_tcp_port()
     p = start(conf={"metrics": "%s:%d" % (pt.HOST, mport)})
     a = Api(p)
     t.require(a.login("op1", OP_PW)[0] == 200, "operator logs in")
@@ -620,7 +606,7 @@ def plain_on_loopback(t):
 @T.test
 def config_checks(t):
     p = Pcod(start=False)
-    port = free_tcp_port()
+    port = pt.free_tcp_port()
     path = p.write_conf(extra=["http 0.0.0.0:%d" % port], path=os.path.join(p.dir, "a.conf"))
     rc, err = p.check_conf(path)
     t.check(rc != 0 and "a.conf:" in err and "not a loopback address" in err,

@@ -224,12 +224,6 @@ def hist(fams, name):
 # Helpers
 # --------------------------------------------------------------------------
 
-def free_port():
-    s = socket.socket()
-    s.bind((pt.HOST, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def wait_metrics(p, port, host=pt.HOST):
@@ -249,7 +243,7 @@ def wait_metrics(p, port, host=pt.HOST):
 
 
 def started(opts="", conf=None):
-    port = free_port()
+    port = pt.free_tcp_port()
     c = dict(CONF)
     c.update(conf or {})
     p = Pcod(conf=c, extra=["metrics 127.0.0.1:%d %s" % (port, opts)])
@@ -372,7 +366,7 @@ def connections_by_transport(t):
     import test_tls                     # its certificate and TLS panel
     p = Pcod(conf=dict(CONF), start=False)
     cert, key = test_tls.make_cert(p.dir)
-    tls_port, p.mport = free_port(), free_port()
+    tls_port, p.mport = pt.free_tcp_port(), pt.free_tcp_port()
     p.write_conf(conf=dict(CONF), extra=[
         'listen tls %s:%d cert "%s" key "%s"' % (pt.HOST, tls_port, cert, key),
         "metrics 127.0.0.1:%d" % p.mport])
@@ -615,7 +609,7 @@ def reload_keeps_the_listener(t):
     import signal
     p = started()
     old = p.mport
-    p.write_conf(conf=dict(CONF), extra=["metrics 127.0.0.1:%d" % free_port()])
+    p.write_conf(conf=dict(CONF), extra=["metrics 127.0.0.1:%d" % pt.free_tcp_port()])
     p.send_signal(signal.SIGHUP)
     t.check(pt.wait_for(lambda: "the new metrics takes effect at the next "
                         "restart" in p.log(), timeout=5),
@@ -627,7 +621,7 @@ def reload_keeps_the_listener(t):
 @T.test
 def directive_checks(t):
     p = Pcod(start=False)
-    port = free_port()
+    port = pt.free_tcp_port()
     cases = [
         ("metrics 10.1.2.3:%d" % port, "not a loopback address"),
         ("metrics *:%d" % port, "not a loopback address"),

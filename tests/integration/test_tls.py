@@ -53,12 +53,6 @@ def make_cert(directory, name="server"):
     return cpath, kpath
 
 
-def free_tcp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind((pt.HOST, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class TlsPanel(pt.TcpPanel):
@@ -90,7 +84,7 @@ def tls_pcod(extra_opts="idle-timeout 3"):
     (pcod, tls_port, cert_path)."""
     p = Pcod(start=False)
     cert, key = make_cert(p.dir)
-    port = free_tcp_port()
+    port = pt.free_tcp_port()
     p.write_conf(extra=['listen tls %s:%d cert "%s" key "%s" %s'
                         % (pt.HOST, port, cert, key, extra_opts)])
     p.start()
@@ -278,7 +272,7 @@ def tls_bad_cert_config(t):
     p = Pcod(start=False)
     cert, key = make_cert(p.dir)
     other_cert, other_key = make_cert(p.dir, "other")
-    port = free_tcp_port()
+    port = pt.free_tcp_port()
     missing = os.path.join(p.dir, "no-such-cert.pem")
 
     def conf(name, line):

@@ -36,17 +36,11 @@ def manifest():
     return files
 
 
-def free_tcp_port():
-    s = socket.socket()
-    s.bind((pt.HOST, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def start():
     p = Pcod(start=False)
-    p.http_port = free_tcp_port()
+    p.http_port = pt.free_tcp_port()
     p.write_conf(conf={"http": "%s:%d" % (pt.HOST, p.http_port)})
     p.start()
     deadline = time.monotonic() + 10
