@@ -112,12 +112,25 @@ http_closed_cb(struct evhttp_connection *evcon, void *arg)
 }
 
 /*
- * Close connections until there is room for max_conn: the oldest of those
- * without a held request first (idle keep-alives, requests being read),
- * and when every other one is held (event streams, replies awaited) the
- * oldest, so that a burst of short requests does not cut the consoles'
- * live streams while a new client still always gets in.
+ * The connection to close for room: the oldest without a held request
+ * (idle keep-alives, requests being read), the newest (just accepted)
+ * apart; when every other one is held (event streams, replies awaited),
+ * the oldest.  A burst of short requests does not cut the consoles' live
+ * streams, and a new client still always gets in.
  */
+static struct http_conn *
+http_victim(struct http_server *srv)
+{
+	struct http_conn	*hc, *newest;
+
+	newest = TAILQ_LAST(&srv->conns, http_connlist);
+	TAILQ_FOREACH(hc, &srv->conns, entry)
+		if (hc != newest && hc->cancel == NULL)
+			return hc;
+	return TAILQ_FIRST(&srv->conns);
+}
+
+/* Close connections (http_victim's choice) until there is room for max_conn. */
 static void
 http_make_room(struct http_server *srv)
 {
@@ -125,14 +138,7 @@ http_make_room(struct http_server *srv)
 
 	while (srv->st.open > (size_t)srv->max_conn &&
 	    !TAILQ_EMPTY(&srv->conns)) {
-		/* The newest (just accepted) is never the idle one to go. */
-		TAILQ_FOREACH(old, &srv->conns, entry)
-			if (old->cancel == NULL ||
-			    old == TAILQ_LAST(&srv->conns, http_connlist))
-				break;
-		if (old == NULL || old->cancel != NULL ||
-		    old == TAILQ_LAST(&srv->conns, http_connlist))
-			old = TAILQ_FIRST(&srv->conns);
+		old = http_victim(srv);
 		srv->st.evicted++;
 		if (log_limit_allow(LOG_LIMIT_CONN))
 			log_info("http=\"%s\" full (%d connections): the oldest "
@@ -462,11 +468,10 @@ http_reply(struct http_server *srv, struct evhttp_request *req, int code,
 {
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
 
-	http_count(srv, code);
 	evhttp_add_header(h, "Content-Type", ctype);
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	evhttp_send_reply(req, code, http_reason(code), body);
+	http_send(srv, req, code, body);
 }
 
 /* Answer req with code and body (borrowed), with only the caller's headers. */

@@ -320,6 +320,19 @@ api_error_status(const char *code)
 	return 503;
 }
 
+/* Answer status with the error of a control reply (its code and message). */
+static void
+api_fail_reply(struct http_api *api, struct evhttp_request *req, int status,
+    json_t *reply)
+{
+	json_t		*err = json_object_get(reply, "error");
+	const char	*code = json_string_value(json_object_get(err, "code"));
+	const char	*msg = json_string_value(json_object_get(err, "message"));
+
+	api_fail(api, req, status, code != NULL ? code : "internal",
+	    msg != NULL ? msg : "");
+}
+
 /* The login's reply: the cookie and {actor, role, csrf}, or the refusal. */
 static void
 api_login_reply(struct api_call *call, json_t *reply)
@@ -333,12 +346,8 @@ api_login_reply(struct api_call *call, json_t *reply)
 	json_t		*o;
 
 	if (!json_is_true(json_object_get(reply, "ok"))) {
-		api_fail(api, req, api_error_status(json_string_value(
-		    json_object_get(err, "code"))), json_string_value(
-		    json_object_get(err, "code")) != NULL ? json_string_value(
-		    json_object_get(err, "code")) : "internal",
-		    json_string_value(json_object_get(err, "message")) != NULL ?
-		    json_string_value(json_object_get(err, "message")) : "");
+		api_fail_reply(api, req, api_error_status(json_string_value(
+		    json_object_get(err, "code"))), reply);
 		return;
 	}
 	tok = json_string_value(json_object_get(json_object_get(res,
@@ -370,14 +379,9 @@ api_forged_reply(struct api_call *call, json_t *reply)
 	const char	*code = json_string_value(json_object_get(
 			    json_object_get(reply, "error"), "code"));
 
-	if (code != NULL && (strcmp(code, "throttled") == 0 ||
-	    strcmp(code, "locked") == 0)) {
+	if (code != NULL && api_error_status(code) == 429) {
 		call->api->st.throttled++;
-		api_fail(call->api, call->req, 429, code, json_string_value(
-		    json_object_get(json_object_get(reply, "error"),
-		    "message")) != NULL ? json_string_value(json_object_get(
-		    json_object_get(reply, "error"), "message")) :
-		    "too many failures");
+		api_fail_reply(call->api, call->req, 429, reply);
 		return;
 	}
 	api_fail(call->api, call->req, 401, "auth_failed", "no valid session: "
