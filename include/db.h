@@ -1,0 +1,136 @@
+/*
+ * db.h - one statement API over the two engines the store runs on: SQLite,
+ * the embedded default (src/db.c), and PostgreSQL through libpq
+ * (src/db_pg.c).  For src/store*.c and src/db*.c only: nothing else in pcod
+ * speaks SQL or knows which engine is underneath.
+ *
+ * The calls mirror SQLite's statement API (prepare once, bind, step, read
+ * columns, reset), so the store reads the same on both engines.  The SQL the
+ * store writes is the subset both engines understand once db_pg.c has
+ * rewritten the parameters:
+ *   - parameters are ?N (numbered from 1) or a bare ?; no :name;
+ *   - ON CONFLICT ... DO NOTHING / DO UPDATE, never INSERT OR IGNORE/REPLACE;
+ *   - coalesce(), never ifnull(); a condition is a comparison (x <> 0), never
+ *     a bare integer;
+ *   - the few SQLite functions the store uses (two-argument max() and
+ *     min(), json_extract(), json_group_array(), json_object(), strftime()
+ *     with 'unixepoch') exist in the PostgreSQL schema as compatible
+ *     functions (sql/pg/);
+ *   - integers are 64-bit on both (BIGINT columns in PostgreSQL); a boolean
+ *     result (state = 'taken') reads as the integer 1 or 0 on both.
+ */
+#ifndef PCOD_DB_H
+#define PCOD_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sqlite3;
+struct db;		/* one connection */
+struct db_stmt;		/* a prepared statement of one connection */
+
+enum db_kind {
+	DB_SQLITE = 1,
+	DB_PG = 2
+};
+
+/* db_step()'s results other than an error (SQLite's numbers). */
+#define DB_OK		0
+#define DB_ROW		100
+#define DB_DONE		101
+
+/* A column's type in the current row (SQLite's numbers). */
+#define DB_INTEGER	1
+#define DB_FLOAT	2
+#define DB_TEXT		3
+#define DB_BLOB		4
+#define DB_NULL		5
+
+/* What kind of failure the connection's last error was. */
+enum db_err {
+	DB_E_NONE = 0,
+	DB_E_ERROR,		/* the statement's own fault: syntax, type, misuse */
+	DB_E_CONSTRAINT,	/* unique, foreign key, check, NOT NULL, trigger RAISE(ABORT) */
+	DB_E_BUSY,		/* a lock another session holds; serialization failure */
+	DB_E_FULL,		/* no room: disk full, out of memory */
+	DB_E_IO,		/* I/O error; the server gone or the connection lost */
+	DB_E_READONLY		/* read-only file or server (a hot standby) */
+};
+
+/*
+ * SQLite: take over a connection store.c opened and configured (pragmas,
+ * VFS); db_close() closes it.  Never fails (aborts when out of memory).
+ */
+struct db	*db_sqlite(struct sqlite3 *);
+/* The SQLite handle of a DB_SQLITE connection (NULL for other engines). */
+struct sqlite3	*db_sqlite_handle(struct db *);
+
+/*
+ * PostgreSQL: connect with a libpq connection string or URI
+ * ("postgresql://user@host:5432/pcod?sslmode=verify-full").  The password
+ * comes from libpq's own sources (passfile=, PGPASSFILE, PGPASSWORD), never
+ * from pcod's log.  NULL with err set (the password never in it).
+ */
+struct db	*db_pg_connect(const char *conninfo, char *err, size_t errsz);
+/* 1 if s names a PostgreSQL database (postgresql:// or postgres://), else 0. */
+int		 db_is_pg(const char *s);
+/*
+ * s with any password in it replaced by "*****", for the log and the
+ * status reply; buf is returned.
+ */
+const char	*db_redact(const char *s, char *buf, size_t bufsz);
+
+enum db_kind	 db_kind(const struct db *);
+void		 db_close(struct db *);	/* finalizes its statements first */
+
+/* Run one or more statements without parameters or rows.  0 or -1. */
+int		 db_exec(struct db *, const char *sql);
+/* Prepare sql (kept until db_finalize() or db_close()).  NULL on error. */
+struct db_stmt	*db_prepare(struct db *, const char *sql);
+void		 db_finalize(struct db_stmt *);
+struct db	*db_handle(struct db_stmt *);
+
+/* The last error's message, and its class. */
+const char	*db_errmsg(struct db *);
+enum db_err	 db_errclass(struct db *);
+/* Rows the last INSERT, UPDATE or DELETE changed. */
+int		 db_changes(struct db *);
+/* The id of the last row inserted (tables with an "id" key).  -1 on error. */
+int64_t		 db_last_id(struct db *);
+/* 1 inside a transaction, 0 outside. */
+int		 db_in_txn(struct db *);
+/* How long a statement waits for another session's lock (ms). */
+void		 db_busy_timeout(struct db *, int ms);
+
+/*
+ * Binding: idx from 1.  Text and blobs are not copied: they must stay valid
+ * until the statement is reset.  len < 0: up to the NUL.  DB_OK or an error.
+ */
+int		 db_bind_int64(struct db_stmt *, int idx, int64_t v);
+int		 db_bind_int(struct db_stmt *, int idx, int v);
+int		 db_bind_double(struct db_stmt *, int idx, double v);
+int		 db_bind_null(struct db_stmt *, int idx);
+int		 db_bind_text(struct db_stmt *, int idx, const char *v, int len);
+int		 db_bind_blob(struct db_stmt *, int idx, const void *v, int len);
+
+/*
+ * The next row: DB_ROW, DB_DONE, or another value on an error (kept in the
+ * connection: db_errmsg(), db_errclass()).  The first step runs the
+ * statement.
+ */
+int		 db_step(struct db_stmt *);
+/* Ready to run again, bindings kept; and every binding back to NULL. */
+void		 db_reset(struct db_stmt *);
+void		 db_clear_bindings(struct db_stmt *);
+
+/* The current row's columns, from 0.  Text and blobs valid until the next step or reset. */
+int		 db_column_count(struct db_stmt *);
+const char	*db_column_name(struct db_stmt *, int col);
+int		 db_column_type(struct db_stmt *, int col);	/* DB_INTEGER.. */
+int64_t		 db_column_int64(struct db_stmt *, int col);	/* NULL: 0 */
+int		 db_column_int(struct db_stmt *, int col);
+double		 db_column_double(struct db_stmt *, int col);
+const char	*db_column_text(struct db_stmt *, int col);	/* NULL for NULL */
+int		 db_column_bytes(struct db_stmt *, int col);
+
+#endif
