@@ -37,10 +37,10 @@ static const char sql_guard_site_add[] = "INSERT INTO guard_sites"
 #define GUARD_COLS "g.id, g.name, g.phone, g.active, g.created_ms," \
     " g.updated_ms,"							\
     " (SELECT json_group_array(ident) FROM (SELECT ident FROM guard_ids"	\
-    "  WHERE guard_id = g.id AND kind = 'device' ORDER BY ident))"	\
+    "  WHERE guard_id = g.id AND kind = 'device' ORDER BY ident) i)"	\
     " AS devices_json,"						\
     " (SELECT json_group_array(ident) FROM (SELECT ident FROM guard_ids"	\
-    "  WHERE guard_id = g.id AND kind = 'tag' ORDER BY ident)) AS tags_json," \
+    "  WHERE guard_id = g.id AND kind = 'tag' ORDER BY ident) i) AS tags_json," \
     " (SELECT json_group_array(json_object('id', s.id, 'name', s.name))"	\
     "  FROM (SELECT s.id, s.name FROM guard_sites gs JOIN sites s"	\
     "  ON s.id = gs.site_id WHERE gs.guard_id = g.id ORDER BY s.name) s)"	\

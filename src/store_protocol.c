@@ -41,7 +41,7 @@ static const char sql_prot_select[] = "WITH b(band) AS ("
     " UNION ALL SELECT id, 6 FROM protocols"
     "  WHERE current = 1 AND site_id IS NULL AND class IS NULL"
     "  AND band IS NULL"
-    ") ORDER BY r, id DESC LIMIT 1";
+    ") ranked ORDER BY r, id DESC LIMIT 1";
 
 static const char sql_prot_steps[] = "SELECT position, action, target, text,"
     " deadline_s FROM protocol_steps WHERE protocol_id = ?1 ORDER BY position";
