@@ -87,7 +87,7 @@ static const char sql_route_by_id[] = "SELECT " ROUTE_COLS
 static const char sql_route_list[] = "SELECT " ROUTE_COLS ","
     " json_array_length(r.doc, '$.checkpoints') AS checkpoints"
     " FROM patrol_routes r WHERE (?1 <= 0 OR site_id = ?1)"
-    " AND (?2 OR current = 1) ORDER BY site_name, r.name, r.version";
+    " AND (?2 <> 0 OR current = 1) ORDER BY site_name, r.name, r.version";
 static const char sql_route_current[] = "SELECT r.id, r.name, r.version,"
     " r.site_id, r.doc, r.created_ms, s.timezone FROM patrol_routes r"
     " JOIN sites s"
