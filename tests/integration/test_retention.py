@@ -161,6 +161,25 @@ def count(p, sql):
 
 
 
+def refused_on_pg(t, r, what):
+    """backup and archive copy an SQLite file: refused on PostgreSQL, naming
+    the server's own tools."""
+    msg = (r.get("error") or {}).get("message") or ""
+    t.check(not r.get("ok") and "pg_dump" in msg,
+            "%s refused on PostgreSQL, naming the server's tools" % what, r)
+
+
+def no_copies_on_pg(t, p):
+    """PostgreSQL: no archive file; the chain's end the purge will anchor on
+    is read from the database instead."""
+    until_iso = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                              time.gmtime(time.time() - 30 * 86400))
+    refused_on_pg(t, p.ctl("archive", {"path": os.path.join(p.dir, "a.db"),
+                                       "until": until_iso}), "archive")
+    rid, h = p.sql("SELECT id, hash FROM audit WHERE id = ?", OLD_AUDIT)[0]
+    return {"audit_last_id": rid, "audit_last_hash": h}
+
+
 def pcoctl_tz(p, tz, *argv):
     """pcoctl in zone tz: (rc, out, err)."""
     e = dict(os.environ, TZ=tz)
@@ -175,51 +194,54 @@ def purge_under_load(t):
     """Archive, then purge 10,000 old events while panels send; the ACK
     latency before and during is reported; what must stay stays."""
     p, old = fresh_with_history()
-    # The archive first: what is about to go, with the chain's ends.
-    until_iso = time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                              time.gmtime(time.time() - 30 * 86400))
-    arch = os.path.join(p.dir, "archive.db")
-    rc, out, err = p.pcoctl("archive", "--until", until_iso, arch,
-                          json_out=True)
-    t.require(rc == 0, "pcoctl archive", err)
-    t.eq(oct(stat.S_IMODE(os.stat(arch).st_mode)), oct(0o600),
-         "the archive is 0600")
-    a = sqlite3.connect(arch)
-    t.eq(a.execute("SELECT count(*) FROM events").fetchone()[0],
-         OLD_EVENTS - 10, "the archive holds the old events but the open"
-         " alarm's")
-    t.eq(a.execute("SELECT count(*) FROM frames").fetchone()[0],
-         OLD_EVENTS - 10, "and their frames")
-    t.eq(a.execute("SELECT group_concat(id) FROM alarms").fetchone()[0],
-         "1", "the closed alarm, not the open one")
-    t.eq(a.execute("SELECT count(*) FROM alarm_events").fetchone()[0], 100,
-         "its links")
-    t.eq(a.execute("SELECT count(*) FROM audit").fetchone()[0], OLD_AUDIT,
-         "the old audit rows")
-    info = dict(a.execute("SELECT key, value FROM archive_info").fetchall())
-    a.close()
-    t.eq(info.get("audit_prev_hash"), "", "the chain starts at its beginning")
-    t.eq(info.get("audit_last_id"), OLD_AUDIT, "and ends at the last old row")
-    # The human view shows the archive's times as times, in the local zone.
-    until_s = calendar.timegm(time.strptime(until_iso, "%Y-%m-%dT%H:%M:%SZ"))
-    want = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(until_s + 3600))
-    want_summer = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(until_s + 7200))
-    rc, out, err = pcoctl_tz(p, "Europe/Prague", "archive", "--until", until_iso,
-                             os.path.join(p.dir, "archive2.db"))
-    t.check(rc == 0 and (want + " CET" in out or want_summer + " CEST" in out),
-            "pcoctl archive shows until in local time with the zone",
-            [rc, out, err, want])
-    t.check(str(until_s * 1000) not in out and "until_ms" not in out and
-            "created_ms" not in out, "no raw milliseconds", out)
-    rc, out, err = pcoctl_tz(p, "Europe/Prague", "--utc", "archive", "--until",
-                             until_iso, os.path.join(p.dir, "archive3.db"))
-    t.check(rc == 0 and until_iso.replace("T", " ").replace("Z", "") in out,
-            "--utc shows it in UTC", [rc, out, err])
-    rc, _, _ = p.pcoctl("archive", "--until", until_iso, arch)
-    t.check(rc != 0, "an existing file is never overwritten")
-    t.eq(os.path.getsize(arch) > 0, True, "and is left as it was")
-    t.eq(t_ok(p.ctl("archive", {"path": "relative.db", "until": until_iso})),
-         False, "a relative path is refused over the socket")
+    if pt.STORE == "pg":
+        info = no_copies_on_pg(t, p)
+    else:
+        # The archive first: what is about to go, with the chain's ends.
+        until_iso = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                  time.gmtime(time.time() - 30 * 86400))
+        arch = os.path.join(p.dir, "archive.db")
+        rc, out, err = p.pcoctl("archive", "--until", until_iso, arch,
+                              json_out=True)
+        t.require(rc == 0, "pcoctl archive", err)
+        t.eq(oct(stat.S_IMODE(os.stat(arch).st_mode)), oct(0o600),
+             "the archive is 0600")
+        a = sqlite3.connect(arch)
+        t.eq(a.execute("SELECT count(*) FROM events").fetchone()[0],
+             OLD_EVENTS - 10, "the archive holds the old events but the open"
+             " alarm's")
+        t.eq(a.execute("SELECT count(*) FROM frames").fetchone()[0],
+             OLD_EVENTS - 10, "and their frames")
+        t.eq(a.execute("SELECT group_concat(id) FROM alarms").fetchone()[0],
+             "1", "the closed alarm, not the open one")
+        t.eq(a.execute("SELECT count(*) FROM alarm_events").fetchone()[0], 100,
+             "its links")
+        t.eq(a.execute("SELECT count(*) FROM audit").fetchone()[0], OLD_AUDIT,
+             "the old audit rows")
+        info = dict(a.execute("SELECT key, value FROM archive_info").fetchall())
+        a.close()
+        t.eq(info.get("audit_prev_hash"), "", "the chain starts at its beginning")
+        t.eq(info.get("audit_last_id"), OLD_AUDIT, "and ends at the last old row")
+        # The human view shows the archive's times as times, in the local zone.
+        until_s = calendar.timegm(time.strptime(until_iso, "%Y-%m-%dT%H:%M:%SZ"))
+        want = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(until_s + 3600))
+        want_summer = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(until_s + 7200))
+        rc, out, err = pcoctl_tz(p, "Europe/Prague", "archive", "--until", until_iso,
+                                 os.path.join(p.dir, "archive2.db"))
+        t.check(rc == 0 and (want + " CET" in out or want_summer + " CEST" in out),
+                "pcoctl archive shows until in local time with the zone",
+                [rc, out, err, want])
+        t.check(str(until_s * 1000) not in out and "until_ms" not in out and
+                "created_ms" not in out, "no raw milliseconds", out)
+        rc, out, err = pcoctl_tz(p, "Europe/Prague", "--utc", "archive", "--until",
+                                 until_iso, os.path.join(p.dir, "archive3.db"))
+        t.check(rc == 0 and until_iso.replace("T", " ").replace("Z", "") in out,
+                "--utc shows it in UTC", [rc, out, err])
+        rc, _, _ = p.pcoctl("archive", "--until", until_iso, arch)
+        t.check(rc != 0, "an existing file is never overwritten")
+        t.eq(os.path.getsize(arch) > 0, True, "and is left as it was")
+        t.eq(t_ok(p.ctl("archive", {"path": "relative.db", "until": until_iso})),
+             False, "a relative path is refused over the socket")
 
     load = Load(p)
     time.sleep(4)
@@ -337,6 +359,10 @@ def archive_and_backup_need_an_admin(t):
         t.check(not r.get("ok"), "%s refused to a supervisor" % cmd, r)
         t.check(not os.path.exists(args["path"]), "no file written")
     c.close()
+    if pt.STORE == "pg":
+        refused_on_pg(t, p.ctl("backup", {"path": os.path.join(p.dir, "z.db")}),
+                      "backup")
+        return
     r = p.ctl("backup", {"path": p.db_path})
     t.check(not r.get("ok"), "the database itself is refused", r)
     r = p.ctl("backup", {"path": os.path.join(p.dir, "pcod.conf")})
@@ -376,13 +402,17 @@ def upkeep_in_metrics(t):
          "no backup yet: 0 and a timestamp of 0")
     t.eq(m.get('pcod_purged_rows_total{kind="events"}'), 0.0, "nothing purged yet")
     before = time.time()
-    rc, out, err = p.pcoctl("backup", os.path.join(p.dir, "copy.db"))
-    t.require(rc == 0, "pcoctl backup", err)
-    m = scrape(mport)
-    t.eq(m.get('pcod_backup_jobs_total{result="ok"}'), 1.0, "the backup is counted")
-    ts = m.get("pcod_backup_last_success_timestamp_seconds", 0)
-    t.check(before - 2 <= ts <= time.time() + 1,
-            "its time is the last success", [before, ts])
+    if pt.STORE == "pg":
+        refused_on_pg(t, p.ctl("backup", {"path": os.path.join(p.dir, "copy.db")}),
+                      "backup")
+    else:
+        rc, out, err = p.pcoctl("backup", os.path.join(p.dir, "copy.db"))
+        t.require(rc == 0, "pcoctl backup", err)
+        m = scrape(mport)
+        t.eq(m.get('pcod_backup_jobs_total{result="ok"}'), 1.0, "the backup is counted")
+        ts = m.get("pcod_backup_last_success_timestamp_seconds", 0)
+        t.check(before - 2 <= ts <= time.time() + 1,
+                "its time is the last success", [before, ts])
     p.write_conf(extra=["metrics %s:%d" % (pt.HOST, mport),
                         "retention events 30", "retention alarms 30"])
     p.send_signal(signal.SIGHUP)
