@@ -11,6 +11,13 @@ Three parts, all independent of pcod's C code:
   * Runner: a tiny test runner with automake exit codes
     (0 pass, 77 skip, 99 hard error, 1 fail).
 Standard library plus python3-cryptography only.
+
+Two passes (issue 14): by default each pcod keeps its store in an SQLite
+file of its temporary directory; with PCOD_TEST_STORE=pg (`make check-pg`)
+each gets a database of its own on a throw-away PostgreSQL cluster
+(pgcluster.py).  Tests read and write the store through Pcod.sql(),
+sql_many() and write_lock(), which behave alike on both; a test that is
+about the SQLite file itself calls skip_on_pg(why).
 """
 
 import atexit
@@ -22,6 +29,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -30,7 +38,12 @@ import traceback
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+import pgcluster
+
 HOST = "127.0.0.1"
+
+# Which store the pcods of this run use: "sqlite" (make check) or "pg".
+STORE = "pg" if pgcluster.enabled() else "sqlite"
 
 # --------------------------------------------------------------------------
 # DC-09
@@ -597,6 +610,35 @@ class Console:
         self.sock.close()
 
 
+class _WriteLock:
+    def __init__(self, p):
+        self.p = p
+        self.h = None
+
+    def __enter__(self):
+        if self.p.pgdb:
+            self.h = self.p.pgdb.write_lock()
+        else:
+            self.h = sqlite3.connect(self.p.db_path, isolation_level=None, timeout=5)
+            self.h.execute("BEGIN IMMEDIATE")
+        return self
+
+    def __exit__(self, *a):
+        if self.p.pgdb:
+            self.h.release()
+        else:
+            self.h.execute("ROLLBACK")
+            self.h.close()
+
+
+def skip_on_pg(why):
+    """Skip the whole test file on the PostgreSQL pass (exit 77): for tests
+    about the SQLite file itself."""
+    if STORE == "pg":
+        print("# SKIP on the PostgreSQL pass: %s" % why, flush=True)
+        sys.exit(77)
+
+
 class Pcod:
     """One pcod process in its own temporary directory.
 
@@ -631,6 +673,14 @@ class Pcod:
         self._ctl = None
         self._ctlbuf = b""
         self._id = 0
+        # On the PostgreSQL pass: this pcod's own database (db_uri names it).
+        self.pgdb = None
+        if STORE == "pg":
+            try:
+                self.pgdb = pgcluster.Database()
+            except Exception as e:
+                raise HardError("no database on the PostgreSQL cluster: %s" % e)
+        self.db_uri = self.pgdb.uri if self.pgdb else None
         self.write_conf(conf, extra)
         if start:
             self.start()
@@ -641,6 +691,8 @@ class Pcod:
         lines = ["# written by pcotest.py"]
         for k, v in self.DEFAULTS:
             v = conf.pop(k, v)
+            if k == "database" and v == '"pcod.db"' and self.db_uri:
+                v = '"%s"' % self.db_uri
             if v is not None:
                 lines.append("%s %s" % (k, v))
         for k, v in conf.items():
@@ -769,9 +821,50 @@ class Pcod:
         if self in _INSTANCES:
             _INSTANCES.remove(self)
         if os.environ.get("PCOTEST_KEEP"):
-            sys.stderr.write("# kept %s\n" % self.dir)
+            sys.stderr.write("# kept %s%s\n" % (self.dir, " and " + self.db_uri
+                                                 if self.pgdb else ""))
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+            self._drop_pgdb()
+
+    def _drop_pgdb(self):
+        if self.pgdb:
+            try:
+                self.pgdb.drop()
+            except Exception as e:
+                _PROBLEMS.append("cannot drop %s: %s" % (self.db_uri, e))
+
+    # -- the store, engine-neutral --
+    def sql(self, query, *params):
+        """Run one statement on pcod's store (parameters as ?); its rows as
+        a list of tuples of int, float, str, bytes or None, on either
+        engine (a comparison reads as 1 or 0 on both)."""
+        if self.pgdb:
+            return self.pgdb.sql(query, *params)
+        db = sqlite3.connect(self.db_path, timeout=10)
+        try:
+            rows = db.execute(query, params).fetchall()
+            db.commit()
+            return rows
+        finally:
+            db.close()
+
+    def sql_many(self, query, rows):
+        """Run query for each tuple of rows, in one transaction."""
+        if self.pgdb:
+            return self.pgdb.sql_many(query, rows)
+        db = sqlite3.connect(self.db_path, timeout=10)
+        try:
+            db.executemany(query, rows)
+            db.commit()
+        finally:
+            db.close()
+
+    def write_lock(self):
+        """Hold the store's write lock from another session, as a foreign
+        writer would (SQLite: BEGIN IMMEDIATE on the file; PostgreSQL: every
+        table locked EXCLUSIVE); a context manager."""
+        return _WriteLock(self)
 
     def __enter__(self):
         return self
@@ -930,6 +1023,10 @@ class Failure(Exception):
     pass
 
 
+class Skipped(Exception):
+    """The current test does not apply to this pass (Runner.skip_on_pg)."""
+
+
 class Runner:
     """Tiny runner: t.check(cond, name) prints ok/FAIL; tests are functions
     taking the runner.  Exit: 0 all passed, 1 some failed, 77 skipped,
@@ -942,6 +1039,7 @@ class Runner:
         self.tests = []
         self.limit = limit
         self.current = None
+        self.skipped = 0
 
     def test(self, fn):
         self.tests.append(fn)
@@ -964,6 +1062,12 @@ class Runner:
 
     def eq(self, got, want, name):
         return self.check(got == want, name, "got %r, want %r" % (got, want))
+
+    def skip_on_pg(self, why):
+        """End the current test as skipped on the PostgreSQL pass: for a
+        test about the SQLite file itself (say which part)."""
+        if STORE == "pg":
+            raise Skipped(why)
 
     def info(self, msg):
         print("# %s" % msg, flush=True)
@@ -994,6 +1098,10 @@ class Runner:
                     fn(self)
                 except Failure:
                     pass
+                except Skipped as e:
+                    self.skipped += 1
+                    print("# skip - %s on the PostgreSQL pass: %s" % (fn.__name__, e),
+                          flush=True)
                 except HardError as e:
                     self.hard = True
                     print("FAIL - %s: harness error: %s" % (fn.__name__, e), flush=True)
@@ -1016,7 +1124,11 @@ class Runner:
             signal.alarm(0)
             _cleanup_all()
             self._problems()
-        print("%d passed, %d failed" % (self.passed, self.failed), flush=True)
+        print("%d passed, %d failed%s" % (self.passed, self.failed, ", %d skipped"
+                                          % self.skipped if self.skipped else ""),
+              flush=True)
+        if self.skipped and not self.passed and not self.failed:
+            sys.exit(77)
         if self.hard and self.passed == 0:
             sys.exit(99)
         sys.exit(1 if self.failed else 0)

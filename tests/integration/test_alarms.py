@@ -6,7 +6,6 @@ across a restart, and the operator's workflow with its audit trail."""
 import json
 import os
 import socket
-import sqlite3
 import time
 
 import pcotest as pt
@@ -73,12 +72,9 @@ def audit_rows(p, alarm_id):
             rows = rows.get("records") or rows.get("audit") or []
         out = [(x.get("actor"), x.get("action"), x.get("reason") or "") for x in rows]
     else:
-        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(p.dir, "pcod.db"),
-                             uri=True)
-        out = list(db.execute("SELECT actor, action, reason FROM audit WHERE "
-                              "object = 'alarm' AND object_id = ? ORDER BY id DESC",
-                              (str(alarm_id),)))
-        db.close()
+        out = p.sql("SELECT actor, action, reason FROM audit WHERE "
+                    "object = 'alarm' AND object_id = ? ORDER BY id DESC",
+                    str(alarm_id))
     out.reverse()
     return out
 

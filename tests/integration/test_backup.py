@@ -19,6 +19,8 @@ import pcotest as pt
 from pcotest import Pcod
 
 T = pt.Runner(limit=170)
+pt.skip_on_pg("pcoctl backup copies the SQLite file and the restore puts the "
+              "file back; a PostgreSQL store is backed up with PostgreSQL's tools")
 
 KEY = "00112233445566778899AABBCCDDEEFF"
 BULK = 60000

@@ -331,19 +331,13 @@ def restart_shown_and_recovered(t, p, a):
 def storage_trouble_shown(t, p, a):
     """The database refuses writes (another process holds its write lock):
     the topic system's trouble is shown as a strip until it is over."""
-    import sqlite3
-    db = sqlite3.connect(p.db_path, isolation_level=None, timeout=5)
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with p.write_lock():
         p.seq += 1
         with p.tcp() as panel:
             nak = panel.exchange(pt.sia(p.seq, "1234", "Nri1/BA09"), timeout=3)
         t.eq(nak.token, "NAK", "a frame under a foreign write lock: NAK")
         el = B.wait_for(a, "#system-trouble", "STORAGE FAILING", timeout=3)
         t.check("NAK" in el.text, "the console shows the storage trouble", el.text)
-    finally:
-        db.execute("ROLLBACK")
-        db.close()
     p.seq += 1
     with p.tcp() as panel:
         t.eq(panel.exchange(pt.sia(p.seq, "1234", "Nri1/BA09")).token, "ACK", "ACK again")

@@ -151,11 +151,15 @@ def sigterm_drain(t):
     t.check("Traceback" not in p.log() and "fatal" not in p.log().lower(),
             "no fatal error in the log")
     try:
-        db = sqlite3.connect("file:%s?mode=ro" % p.db_path, uri=True, timeout=5)
-        res = db.execute("PRAGMA integrity_check").fetchall()
-        db.close()
-        t.eq(res, [("ok",)], "database intact after SIGTERM (integrity_check)")
-    except sqlite3.Error as e:
+        if pt.STORE == "pg":
+            res = p.sql("SELECT count(*) >= 0 FROM events")
+            t.eq(res, [(1,)], "database readable after SIGTERM")
+        else:
+            db = sqlite3.connect("file:%s?mode=ro" % p.db_path, uri=True, timeout=5)
+            res = db.execute("PRAGMA integrity_check").fetchall()
+            db.close()
+            t.eq(res, [("ok",)], "database intact after SIGTERM (integrity_check)")
+    except (sqlite3.Error, pt.pgcluster.SqlError) as e:
         t.check(False, "database readable after SIGTERM", e)
     p.start()
     missing = {}
@@ -218,6 +222,8 @@ def start_with(env):
 
 @T.test
 def power_cut_during_sync(t):
+    t.skip_on_pg("SQLite's WAL file cut back to its last sync (the server "
+                 "syncs PostgreSQL's own WAL)")
     tag = "/tmp/pcotest-cut-%d" % os.getpid()
     ctl, log = tag + ".ctl", tag + ".log"
     try:

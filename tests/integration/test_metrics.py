@@ -398,21 +398,15 @@ def failed_commits_never_count_backwards(t):
     """Under a foreign write lock every batch fails and its frames are NAKed:
     the ACK and event counters must not move (nor ever go down), the
     failures must."""
-    import sqlite3
     p = started()
     with p.tcp() as c:
         t.eq(c.exchange(pt.sia(1, "1234", "Nri1/BA01")).token, "ACK", "before")
     f0 = scrape(p)
-    db = sqlite3.connect(p.db_path, timeout=0, isolation_level=None)
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with p.write_lock():
         with p.tcp() as c:
             got = [c.exchange(pt.sia(10 + i, "1234", "Nri1/BA0%d" % (i + 2))).token
                    for i in range(5)]
         f1 = scrape(p)
-    finally:
-        db.execute("ROLLBACK")
-        db.close()
     t.eq(set(got), {"NAK"}, "frames under the lock: NAK")
     d = lambda f, name, **lab: value(f, name, **lab) - value(f0, name, **lab)
     t.eq(d(f1, "pcod_answers_total", kind="ACK"), 0, "no ACK counted")

@@ -10,6 +10,8 @@ import json
 import os
 import socket
 import sqlite3
+
+import pgcluster
 import threading
 import time
 
@@ -118,9 +120,7 @@ def operator_admin(t):
          "not_found", "operator.passwd unknown -> not_found")
     t.eq(err_code(p.ctl("operator.remove", {"login": "op1"})), "unknown_command",
          "there is no operator.remove (disable instead)")
-    con = sqlite3.connect(p.db_path)
-    h = con.execute("SELECT pw_hash FROM operators WHERE login = 'op1'").fetchone()[0]
-    con.close()
+    h = p.sql("SELECT pw_hash FROM operators WHERE login = 'op1'")[0][0]
     t.check(h.startswith("$scrypt$ln=15,r=8,p=1$") and PASSWORDS["op1"] not in h,
             "stored password is a salted scrypt hash", h)
 
@@ -286,22 +286,18 @@ def audit_log(t):
     for cmd in ["audit.delete", "audit.update", "audit.clear", "audit.remove"]:
         t.eq(err_code(p.ctl(cmd, {})), "unknown_command", "%s does not exist" % cmd)
 
-    con = sqlite3.connect(p.db_path, timeout=5)
-    n = con.execute("SELECT count(*) FROM audit").fetchone()[0]
+    n = p.sql("SELECT count(*) FROM audit")[0][0]
     for sql in ["UPDATE audit SET actor = 'mallory'", "DELETE FROM audit"]:
         try:
-            con.execute(sql)
-            con.commit()
+            p.sql(sql)
             refused = None
-        except sqlite3.DatabaseError as e:
+        except (sqlite3.DatabaseError, pgcluster.SqlError) as e:
             refused = str(e)
-            con.rollback()
         t.check(refused is not None and "append-only" in refused,
-                "sqlite3 %s refused by the schema" % sql.split()[0], refused)
-    t.eq(con.execute("SELECT count(*) FROM audit WHERE actor = 'mallory'").fetchone()[0], 0,
+                "%s from outside pcod refused by the schema" % sql.split()[0], refused)
+    t.eq(p.sql("SELECT count(*) FROM audit WHERE actor = 'mallory'")[0][0], 0,
          "no audit row was altered")
-    t.eq(con.execute("SELECT count(*) FROM audit").fetchone()[0], n, "no audit row was deleted")
-    con.close()
+    t.eq(p.sql("SELECT count(*) FROM audit")[0][0], n, "no audit row was deleted")
 
 
 @T.test

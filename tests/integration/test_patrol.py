@@ -8,7 +8,6 @@ whose checkpoints have a max_gap of a few seconds lets real seconds do what
 real hours do on a site."""
 
 import calendar
-import sqlite3
 import time
 
 import pcotest as pt
@@ -462,9 +461,7 @@ def restart_mid_round(t):
     p.start()
     time.sleep(1)
     t.eq(len(patrol_alarms(p, "all")), n1, "a second restart raises no duplicate")
-    db = sqlite3.connect(p.db_path)
-    n = db.execute("SELECT count(*) FROM patrol_findings").fetchone()[0]
-    db.close()
+    n = p.sql("SELECT count(*) FROM patrol_findings")[0][0]
     t.check(n >= 1, "the failure is on record for the shift")
 
 

@@ -3,7 +3,6 @@
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 
@@ -238,14 +237,13 @@ def audit_rows(p):
             r = p.ctl("audit.list", {})
         rows = [x for x in listing(r.get("result")) if x.get("object") == "protocol"]
         return sorted(rows, key=lambda x: x.get("id", 0)), "audit.list"
-    db = sqlite3.connect("file:%s?mode=ro" % p.db_path, uri=True)
-    db.row_factory = sqlite3.Row
-    rows = [dict(x) for x in db.execute(
-        "SELECT * FROM audit WHERE object = 'protocol' ORDER BY id")]
-    db.close()
+    names = ("id", "at_ms", "actor", "action", "object", "object_id", "reason",
+             "details")
+    rows = [dict(zip(names, x)) for x in p.sql(
+        "SELECT %s FROM audit WHERE object = 'protocol' ORDER BY id" % ", ".join(names))]
     for x in rows:
         x["details"] = json.loads(x["details"]) if x.get("details") else None
-    return rows, "sqlite3"
+    return rows, "the audit table"
 
 
 @T.test

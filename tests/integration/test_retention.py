@@ -3,8 +3,8 @@
 frames, with the ACK latency measured before and during it; what a purge
 must keep; the archive of what is about to go; audit.verify after a purge.
 
-The old history is written behind pcod's back (pcod stopped) with Python's
-sqlite3: frames and events 100 days old, a closed alarm and an open one
+The old history is written behind pcod's back (pcod stopped) through the
+harness (sqlite3, or psql on the PostgreSQL pass): frames and events 100 days old, a closed alarm and an open one
 linking some of them, and an audit chain of old rows hashed here from its
 description in pcod-control(7).
 """
@@ -48,50 +48,42 @@ def chain_hash(prev, row):
     return hashlib.sha256(m).hexdigest()
 
 
-def old_history(path):
+def old_history(p):
     """Write the old rows: OLD_EVENTS events (ids 1..), alarm 1 closed
     long ago (events 1-100), alarm 2 open (events 101-110), and OLD_AUDIT
     audit rows chained from the first."""
     old = now_ms() - 100 * DAY_MS
-    db = sqlite3.connect(path, timeout=10)
-    db.execute("PRAGMA foreign_keys=ON")
-    with db:
-        db.executemany(
-            "INSERT INTO frames (id, received_ms, transport, peer, account,"
-            " token, seq, raw, digest) VALUES (?, ?, 'tcp', '10.0.0.1:1',"
-            " '9999', 'SIA-DCS', ?, x'0a', 'old')",
-            ((i, old + i, i % 9999 + 1) for i in range(1, OLD_EVENTS + 1)))
-        db.executemany(
-            "INSERT INTO events (id, frame_id, account, received_ms, format,"
-            " code, qual, class, text) VALUES (?, ?, '9999', ?, 'SIA', 'BA',"
-            " 'new', 'burglary', 'old')",
-            ((i, i, old + i) for i in range(1, OLD_EVENTS + 1)))
-        for aid, state, closed, first, last in ((1, "closed", old + 5000, 1, 100),
-                                                (2, "new", None, 101, 110)):
-            db.execute(
-                "INSERT INTO alarms (id, account, class, priority, state,"
-                " first_ms, last_ms, created_ms, closed_ms, first_event_id,"
-                " last_event_id, count) VALUES (?, '9999', 'burglary', 2, ?,"
-                " ?, ?, ?, ?, ?, ?, ?)",
-                (aid, state, old, old, old, closed, first, last,
-                 last - first + 1))
-            db.executemany("INSERT INTO alarm_events (event_id, alarm_id)"
-                           " VALUES (?, ?)",
-                           ((e, aid) for e in range(first, last + 1)))
-            db.execute("INSERT INTO alarm_steps (alarm_id, position, action,"
-                       " deadline_s) VALUES (?, 1, 'call', 60)", (aid,))
-        prev = ""
-        for i in range(1, OLD_AUDIT + 1):
-            row = (i, old + i, b"pcod", b"test.old", b"test", str(i).encode(),
-                   b"", None)
-            h = chain_hash(prev.encode(), row)
-            db.execute("INSERT INTO audit (id, at_ms, actor, action, object,"
-                       " object_id, reason, details, hash) VALUES"
-                       " (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (i, old + i, "pcod", "test.old", "test", str(i), "",
-                        None, h))
-            prev = h
-    db.close()
+    p.sql_many(
+        "INSERT INTO frames (id, received_ms, transport, peer, account,"
+        " token, seq, raw, digest) VALUES (?, ?, 'tcp', '10.0.0.1:1',"
+        " '9999', 'SIA-DCS', ?, ?, 'old')",
+        [(i, old + i, i % 9999 + 1, b"\n") for i in range(1, OLD_EVENTS + 1)])
+    p.sql_many(
+        "INSERT INTO events (id, frame_id, account, received_ms, format,"
+        " code, qual, class, text) VALUES (?, ?, '9999', ?, 'SIA', 'BA',"
+        " 'new', 'burglary', 'old')",
+        [(i, i, old + i) for i in range(1, OLD_EVENTS + 1)])
+    for aid, state, closed, first, last in ((1, "closed", old + 5000, 1, 100),
+                                            (2, "new", None, 101, 110)):
+        p.sql("INSERT INTO alarms (id, account, class, priority, state,"
+              " first_ms, last_ms, created_ms, closed_ms, first_event_id,"
+              " last_event_id, count) VALUES (?, '9999', 'burglary', 2, ?,"
+              " ?, ?, ?, ?, ?, ?, ?)",
+              aid, state, old, old, old, closed, first, last, last - first + 1)
+        p.sql_many("INSERT INTO alarm_events (event_id, alarm_id) VALUES (?, ?)",
+                   [(e, aid) for e in range(first, last + 1)])
+        p.sql("INSERT INTO alarm_steps (alarm_id, position, action,"
+              " deadline_s) VALUES (?, 1, 'call', 60)", aid)
+    prev, rows = "", []
+    for i in range(1, OLD_AUDIT + 1):
+        row = (i, old + i, b"pcod", b"test.old", b"test", str(i).encode(),
+               b"", None)
+        h = chain_hash(prev.encode(), row)
+        rows.append((i, old + i, "pcod", "test.old", "test", str(i), "", None, h))
+        prev = h
+    p.sql_many("INSERT INTO audit (id, at_ms, actor, action, object,"
+               " object_id, reason, details, hash) VALUES"
+               " (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return old
 
 
@@ -159,18 +151,33 @@ def fresh_with_history():
     p = Pcod(start=False)
     p.start()
     p.stop()
-    old = old_history(p.db_path)
+    old = old_history(p)
     p.start()
     return p, old
 
 
 def count(p, sql):
-    db = sqlite3.connect(p.db_path, timeout=10)
-    try:
-        return db.execute(sql).fetchone()[0]
-    finally:
-        db.close()
+    return p.sql(sql)[0][0]
 
+
+
+def refused_on_pg(t, r, what):
+    """backup and archive copy an SQLite file: refused on PostgreSQL, naming
+    the server's own tools."""
+    msg = (r.get("error") or {}).get("message") or ""
+    t.check(not r.get("ok") and "pg_dump" in msg,
+            "%s refused on PostgreSQL, naming the server's tools" % what, r)
+
+
+def no_copies_on_pg(t, p):
+    """PostgreSQL: no archive file; the chain's end the purge will anchor on
+    is read from the database instead."""
+    until_iso = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                              time.gmtime(time.time() - 30 * 86400))
+    refused_on_pg(t, p.ctl("archive", {"path": os.path.join(p.dir, "a.db"),
+                                       "until": until_iso}), "archive")
+    rid, h = p.sql("SELECT id, hash FROM audit WHERE id = ?", OLD_AUDIT)[0]
+    return {"audit_last_id": rid, "audit_last_hash": h}
 
 
 def pcoctl_tz(p, tz, *argv):
@@ -187,51 +194,54 @@ def purge_under_load(t):
     """Archive, then purge 10,000 old events while panels send; the ACK
     latency before and during is reported; what must stay stays."""
     p, old = fresh_with_history()
-    # The archive first: what is about to go, with the chain's ends.
-    until_iso = time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                              time.gmtime(time.time() - 30 * 86400))
-    arch = os.path.join(p.dir, "archive.db")
-    rc, out, err = p.pcoctl("archive", "--until", until_iso, arch,
-                          json_out=True)
-    t.require(rc == 0, "pcoctl archive", err)
-    t.eq(oct(stat.S_IMODE(os.stat(arch).st_mode)), oct(0o600),
-         "the archive is 0600")
-    a = sqlite3.connect(arch)
-    t.eq(a.execute("SELECT count(*) FROM events").fetchone()[0],
-         OLD_EVENTS - 10, "the archive holds the old events but the open"
-         " alarm's")
-    t.eq(a.execute("SELECT count(*) FROM frames").fetchone()[0],
-         OLD_EVENTS - 10, "and their frames")
-    t.eq(a.execute("SELECT group_concat(id) FROM alarms").fetchone()[0],
-         "1", "the closed alarm, not the open one")
-    t.eq(a.execute("SELECT count(*) FROM alarm_events").fetchone()[0], 100,
-         "its links")
-    t.eq(a.execute("SELECT count(*) FROM audit").fetchone()[0], OLD_AUDIT,
-         "the old audit rows")
-    info = dict(a.execute("SELECT key, value FROM archive_info").fetchall())
-    a.close()
-    t.eq(info.get("audit_prev_hash"), "", "the chain starts at its beginning")
-    t.eq(info.get("audit_last_id"), OLD_AUDIT, "and ends at the last old row")
-    # The human view shows the archive's times as times, in the local zone.
-    until_s = calendar.timegm(time.strptime(until_iso, "%Y-%m-%dT%H:%M:%SZ"))
-    want = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(until_s + 3600))
-    want_summer = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(until_s + 7200))
-    rc, out, err = pcoctl_tz(p, "Europe/Prague", "archive", "--until", until_iso,
-                             os.path.join(p.dir, "archive2.db"))
-    t.check(rc == 0 and (want + " CET" in out or want_summer + " CEST" in out),
-            "pcoctl archive shows until in local time with the zone",
-            [rc, out, err, want])
-    t.check(str(until_s * 1000) not in out and "until_ms" not in out and
-            "created_ms" not in out, "no raw milliseconds", out)
-    rc, out, err = pcoctl_tz(p, "Europe/Prague", "--utc", "archive", "--until",
-                             until_iso, os.path.join(p.dir, "archive3.db"))
-    t.check(rc == 0 and until_iso.replace("T", " ").replace("Z", "") in out,
-            "--utc shows it in UTC", [rc, out, err])
-    rc, _, _ = p.pcoctl("archive", "--until", until_iso, arch)
-    t.check(rc != 0, "an existing file is never overwritten")
-    t.eq(os.path.getsize(arch) > 0, True, "and is left as it was")
-    t.eq(t_ok(p.ctl("archive", {"path": "relative.db", "until": until_iso})),
-         False, "a relative path is refused over the socket")
+    if pt.STORE == "pg":
+        info = no_copies_on_pg(t, p)
+    else:
+        # The archive first: what is about to go, with the chain's ends.
+        until_iso = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                  time.gmtime(time.time() - 30 * 86400))
+        arch = os.path.join(p.dir, "archive.db")
+        rc, out, err = p.pcoctl("archive", "--until", until_iso, arch,
+                              json_out=True)
+        t.require(rc == 0, "pcoctl archive", err)
+        t.eq(oct(stat.S_IMODE(os.stat(arch).st_mode)), oct(0o600),
+             "the archive is 0600")
+        a = sqlite3.connect(arch)
+        t.eq(a.execute("SELECT count(*) FROM events").fetchone()[0],
+             OLD_EVENTS - 10, "the archive holds the old events but the open"
+             " alarm's")
+        t.eq(a.execute("SELECT count(*) FROM frames").fetchone()[0],
+             OLD_EVENTS - 10, "and their frames")
+        t.eq(a.execute("SELECT group_concat(id) FROM alarms").fetchone()[0],
+             "1", "the closed alarm, not the open one")
+        t.eq(a.execute("SELECT count(*) FROM alarm_events").fetchone()[0], 100,
+             "its links")
+        t.eq(a.execute("SELECT count(*) FROM audit").fetchone()[0], OLD_AUDIT,
+             "the old audit rows")
+        info = dict(a.execute("SELECT key, value FROM archive_info").fetchall())
+        a.close()
+        t.eq(info.get("audit_prev_hash"), "", "the chain starts at its beginning")
+        t.eq(info.get("audit_last_id"), OLD_AUDIT, "and ends at the last old row")
+        # The human view shows the archive's times as times, in the local zone.
+        until_s = calendar.timegm(time.strptime(until_iso, "%Y-%m-%dT%H:%M:%SZ"))
+        want = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(until_s + 3600))
+        want_summer = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(until_s + 7200))
+        rc, out, err = pcoctl_tz(p, "Europe/Prague", "archive", "--until", until_iso,
+                                 os.path.join(p.dir, "archive2.db"))
+        t.check(rc == 0 and (want + " CET" in out or want_summer + " CEST" in out),
+                "pcoctl archive shows until in local time with the zone",
+                [rc, out, err, want])
+        t.check(str(until_s * 1000) not in out and "until_ms" not in out and
+                "created_ms" not in out, "no raw milliseconds", out)
+        rc, out, err = pcoctl_tz(p, "Europe/Prague", "--utc", "archive", "--until",
+                                 until_iso, os.path.join(p.dir, "archive3.db"))
+        t.check(rc == 0 and until_iso.replace("T", " ").replace("Z", "") in out,
+                "--utc shows it in UTC", [rc, out, err])
+        rc, _, _ = p.pcoctl("archive", "--until", until_iso, arch)
+        t.check(rc != 0, "an existing file is never overwritten")
+        t.eq(os.path.getsize(arch) > 0, True, "and is left as it was")
+        t.eq(t_ok(p.ctl("archive", {"path": "relative.db", "until": until_iso})),
+             False, "a relative path is refused over the socket")
 
     load = Load(p)
     time.sleep(4)
@@ -276,8 +286,16 @@ def purge_under_load(t):
     t.eq(count(p, "SELECT count(*) FROM events WHERE account >= '5000'"),
          count(p, "SELECT count(*) FROM frames WHERE account >= '5000'"),
          "today's frames and events all stay")
-    t.eq(count(p, "SELECT count(*) FROM pragma_foreign_key_check"), 0,
-         "no row left dangling")
+    if pt.STORE == "pg":
+        # PostgreSQL checks every foreign key as it writes; look anyway.
+        t.eq(count(p, "SELECT count(*) FROM alarm_events x WHERE NOT EXISTS"
+                      " (SELECT 1 FROM events e WHERE e.id = x.event_id)")
+             + count(p, "SELECT count(*) FROM events e WHERE NOT EXISTS"
+                        " (SELECT 1 FROM frames f WHERE f.id = e.frame_id)"
+                        " AND e.frame_id IS NOT NULL"), 0, "no row left dangling")
+    else:
+        t.eq(count(p, "SELECT count(*) FROM pragma_foreign_key_check"), 0,
+             "no row left dangling")
     rec = p.call("audit.list", action="retention.purge", limit=5)
     t.check(len(rec) == 1 and rec[0]["actor"] == "pcod" and
             rec[0]["details"]["events"] == OLD_EVENTS - 10,
@@ -341,6 +359,10 @@ def archive_and_backup_need_an_admin(t):
         t.check(not r.get("ok"), "%s refused to a supervisor" % cmd, r)
         t.check(not os.path.exists(args["path"]), "no file written")
     c.close()
+    if pt.STORE == "pg":
+        refused_on_pg(t, p.ctl("backup", {"path": os.path.join(p.dir, "z.db")}),
+                      "backup")
+        return
     r = p.ctl("backup", {"path": p.db_path})
     t.check(not r.get("ok"), "the database itself is refused", r)
     r = p.ctl("backup", {"path": os.path.join(p.dir, "pcod.conf")})
@@ -370,7 +392,7 @@ def upkeep_in_metrics(t):
     p = Pcod(start=False)
     p.start()
     p.stop()
-    old_history(p.db_path)
+    old_history(p)
     p.write_conf(extra=["metrics %s:%d" % (pt.HOST, mport)])
     p.start()
     time.sleep(0.3)
@@ -380,13 +402,17 @@ def upkeep_in_metrics(t):
          "no backup yet: 0 and a timestamp of 0")
     t.eq(m.get('pcod_purged_rows_total{kind="events"}'), 0.0, "nothing purged yet")
     before = time.time()
-    rc, out, err = p.pcoctl("backup", os.path.join(p.dir, "copy.db"))
-    t.require(rc == 0, "pcoctl backup", err)
-    m = scrape(mport)
-    t.eq(m.get('pcod_backup_jobs_total{result="ok"}'), 1.0, "the backup is counted")
-    ts = m.get("pcod_backup_last_success_timestamp_seconds", 0)
-    t.check(before - 2 <= ts <= time.time() + 1,
-            "its time is the last success", [before, ts])
+    if pt.STORE == "pg":
+        refused_on_pg(t, p.ctl("backup", {"path": os.path.join(p.dir, "copy.db")}),
+                      "backup")
+    else:
+        rc, out, err = p.pcoctl("backup", os.path.join(p.dir, "copy.db"))
+        t.require(rc == 0, "pcoctl backup", err)
+        m = scrape(mport)
+        t.eq(m.get('pcod_backup_jobs_total{result="ok"}'), 1.0, "the backup is counted")
+        ts = m.get("pcod_backup_last_success_timestamp_seconds", 0)
+        t.check(before - 2 <= ts <= time.time() + 1,
+                "its time is the last success", [before, ts])
     p.write_conf(extra=["metrics %s:%d" % (pt.HOST, mport),
                         "retention events 30", "retention alarms 30"])
     p.send_signal(signal.SIGHUP)

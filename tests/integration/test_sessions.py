@@ -10,7 +10,6 @@ import json
 import os
 import re
 import socket
-import sqlite3
 import stat
 import subprocess
 import tempfile
@@ -59,11 +58,7 @@ def token_files(run):
 
 
 def db_rows(p, sql):
-    db = sqlite3.connect(p.db_path)
-    try:
-        return db.execute(sql).fetchall()
-    finally:
-        db.close()
+    return p.sql(sql)
 
 
 def pcod_alive(p):
@@ -380,10 +375,7 @@ def session_bound_to_its_owner(t):
     t.eq((r.get("error") or {}).get("code"), "auth_failed",
          "the console's cookie cannot be resumed on the socket")
     tok2 = login_token(Console(p))["token"]
-    db = sqlite3.connect(p.db_path, timeout=10)
-    with db:
-        db.execute("UPDATE sessions SET peer = ''")
-    db.close()
+    p.sql("UPDATE sessions SET peer = ''")
     r = Console(p).req("auth.resume", {"token": tok2})
     t.eq((r.get("error") or {}).get("code"), "auth_failed",
          "a session from before the binding is refused: log in again")

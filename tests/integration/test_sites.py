@@ -5,7 +5,6 @@ export/import (all or nothing), roles and the audit log."""
 import json
 import os
 import socket
-import sqlite3
 import time
 
 import pcotest as pt
@@ -49,14 +48,10 @@ def audit_rows(p):
         if isinstance(rows, dict):
             rows = rows.get("records") or rows.get("audit") or []
         return list(reversed(rows))
-    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(p.dir, "pcod.db"), uri=True)
-    try:
-        cur = db.execute("SELECT actor, action, object, object_id, details FROM audit "
-                         "ORDER BY id")
-        return [{"actor": a, "action": b, "object": c, "object_id": d,
-                 "details": json.loads(e) if e else None} for a, b, c, d, e in cur]
-    finally:
-        db.close()
+    cur = p.sql("SELECT actor, action, object, object_id, details FROM audit "
+                "ORDER BY id")
+    return [{"actor": a, "action": b, "object": c, "object_id": d,
+             "details": json.loads(e) if e else None} for a, b, c, d, e in cur]
 
 
 @T.test

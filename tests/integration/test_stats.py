@@ -7,7 +7,6 @@ import calendar
 import json
 import os
 import socket
-import sqlite3
 import subprocess
 
 import pcotest as pt
@@ -35,27 +34,24 @@ def err_code(r):
     return None if r.get("ok") else (r.get("error") or {}).get("code")
 
 
-def fill(path):
-    db = sqlite3.connect(path)
-    for created, take, close, prio, who, esc in ALARMS:
-        db.execute(
-            "INSERT INTO alarms (account, class, kind, priority, state,"
-            " escalated, first_ms, last_ms, created_ms, taken_by, taken_ms,"
-            " closed_by, closed_ms, resolution) VALUES ('1234', 'burglary',"
-            " 'event', ?, 'closed', ?, ?, ?, ?, ?, ?, ?, ?, 'false_user')",
-            (prio, esc, created, created, created,
-             who if take is not None else None,
-             created + take if take is not None else None,
-             who, created + close))
-    db.commit()
-    db.close()
+def fill(p):
+    p.sql_many(
+        "INSERT INTO alarms (account, class, kind, priority, state,"
+        " escalated, first_ms, last_ms, created_ms, taken_by, taken_ms,"
+        " closed_by, closed_ms, resolution) VALUES ('1234', 'burglary',"
+        " 'event', ?, 'closed', ?, ?, ?, ?, ?, ?, ?, ?, 'false_user')",
+        [(prio, esc, created, created, created,
+          who if take is not None else None,
+          created + take if take is not None else None,
+          who, created + close)
+         for created, take, close, prio, who, esc in ALARMS])
 
 
 def started():
     """pcod with the alarms above in its database."""
     p = Pcod(conf={"control": '"pcod.sock" mode 0666'})
     p.stop()
-    fill(p.db_path)
+    fill(p)
     p.start()
     return p
 
@@ -240,16 +236,13 @@ LPERIOD = {"since": "2026-03-01T00:00:00Z", "until": "2026-11-01T00:00:00Z"}
 def started_local():
     p = Pcod(conf={"control": '"pcod.sock" mode 0666'})
     p.stop()
-    db = sqlite3.connect(p.db_path)
-    for created in LOCAL:
-        db.execute(
-            "INSERT INTO alarms (account, class, kind, priority, state,"
-            " escalated, first_ms, last_ms, created_ms, taken_by, taken_ms,"
-            " closed_by, closed_ms, resolution) VALUES ('1234', 'burglary',"
-            " 'event', 1, 'closed', 0, ?, ?, ?, 'ann', ?, 'ann', ?, 'false_user')",
-            (created, created, created, created + 1000, created + 2000))
-    db.commit()
-    db.close()
+    p.sql_many(
+        "INSERT INTO alarms (account, class, kind, priority, state,"
+        " escalated, first_ms, last_ms, created_ms, taken_by, taken_ms,"
+        " closed_by, closed_ms, resolution) VALUES ('1234', 'burglary',"
+        " 'event', 1, 'closed', 0, ?, ?, ?, 'ann', ?, 'ann', ?, 'false_user')",
+        [(created, created, created, created + 1000, created + 2000)
+         for created in LOCAL])
     p.start()
     return p
 

@@ -2,7 +2,6 @@
 """Supervision: link tests keep an account alive, silence raises a
 communication failure, its return restores it, last_seen survives a restart."""
 
-import sqlite3
 import time
 
 import pcotest as pt
@@ -28,11 +27,8 @@ def set_interval(p, acct, interval, seconds=None):
     if err_code(r) not in ("unknown_command", "bad_args"):
         raise pt.HardError("account.update: %r" % r)
     p.stop()
-    db = sqlite3.connect(p.db_path)
-    db.execute("UPDATE accounts SET supervision_s = ? WHERE account = ?",
-               (seconds if seconds is not None else int(interval), acct))
-    db.commit()
-    db.close()
+    p.sql("UPDATE accounts SET supervision_s = ? WHERE account = ?",
+          seconds if seconds is not None else int(interval), acct)
     p.start()
     return "database"
 
@@ -202,10 +198,7 @@ def restart_keeps_last_seen(t):
     t.check(before is not None, "last_seen set", before)
     # Throttled persistence (8 s / 4 = 2 s): the timer writes the last one.
     time.sleep(2.5)
-    db = sqlite3.connect(p.db_path)
-    ms = db.execute("SELECT last_seen_ms FROM accounts WHERE account = ?",
-                    (ACCT,)).fetchone()[0]
-    db.close()
+    ms = p.sql("SELECT last_seen_ms FROM accounts WHERE account = ?", ACCT)[0][0]
     t.check(ms is not None and abs(ms / 1000.0 - time.time()) < 10,
             "last_seen_ms stored in the accounts table", ms)
     t.eq(p.stop(), 0, "clean stop")

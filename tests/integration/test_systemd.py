@@ -357,7 +357,6 @@ def journal_priorities(t):
 def journal_commit_failure(t):
     """A commit that fails (another process holds the write lock) reaches
     journalctl -p warning: its line is <4> or <3>, never <6>."""
-    import sqlite3
     p = Pcod(start=False)
     open(p.err_path, "wb").close()
     st = os.stat(p.err_path)
@@ -366,16 +365,11 @@ def journal_commit_failure(t):
                   "NOTIFY_SOCKET": None})
     with p.tcp() as c:
         t.eq(c.exchange(pt.sia(1, "AB01", "Nri1/BA01")).token, "ACK", "ACK before the lock")
-        db = sqlite3.connect(p.db_path, timeout=5, isolation_level=None)
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with p.write_lock():
             a = c.exchange(pt.sia(2, "AB01", "Nri1/BA02"), timeout=10)
             t.eq(a.token, "NAK", "NAK while the database refuses the write")
             t.check(pt.wait_for(lambda: "store:" in p.log(), timeout=5),
                     "the failure is logged")
-        finally:
-            db.execute("ROLLBACK")
-            db.close()
         t.eq(c.exchange(pt.sia(2, "AB01", "Nri1/BA02")).token, "ACK", "ACK after the lock")
     fail = [ln for ln in p.log().splitlines() if "store:" in ln and "fail" in ln]
     t.check(fail and re.match(r"<3>", fail[0]) and

@@ -9,7 +9,6 @@ import os
 import re
 import select
 import socket
-import sqlite3
 import subprocess
 import time
 from collections import Counter
@@ -59,11 +58,7 @@ def flood(p, n=N, first=0):
 
 
 def db_one(p, q, args=()):
-    db = sqlite3.connect("file:%s?mode=ro" % p.db_path, uri=True)
-    try:
-        return db.execute(q, args).fetchone()[0]
-    finally:
-        db.close()
+    return p.sql(q, *args)[0][0]
 
 
 def open_alarms(p):
@@ -171,11 +166,16 @@ def unknown_accounts_counted_per_batch(t):
     t.eq(unknown_rows(p), (n, k, dict(acked)),
          "one alarm: count, accounts seen and each account's events exact")
 
-    db = sqlite3.connect(p.db_path, timeout=5)
-    db.execute("CREATE TRIGGER refuse BEFORE INSERT ON alarm_accounts"
-               " WHEN NEW.account = 'DEAD' BEGIN"
-               " SELECT RAISE(ABORT, 'refused by the test'); END")
-    db.commit()
+    if pt.STORE == "pg":
+        p.sql("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+              " $$ BEGIN IF NEW.account = 'DEAD' THEN"
+              " RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$")
+        p.sql("CREATE TRIGGER refuse BEFORE INSERT ON alarm_accounts"
+              " FOR EACH ROW EXECUTE FUNCTION refuse()")
+    else:
+        p.sql("CREATE TRIGGER refuse BEFORE INSERT ON alarm_accounts"
+              " WHEN NEW.account = 'DEAD' BEGIN"
+              " SELECT RAISE(ABORT, 'refused by the test'); END")
     more = accts + ["DEAD", "BEEF"]
     bad = [pt.sia(1000 + i, more[i % len(more)], "Nri1/FA%02d" % (i % 99 + 1))
            for i in range(90)]
@@ -194,9 +194,7 @@ def unknown_accounts_counted_per_batch(t):
     t.eq(db_one(p, "SELECT count(*) FROM events WHERE unknown_account = 1"),
          n + sum(acked2.values()), "nor an event")
 
-    db.execute("DROP TRIGGER refuse")
-    db.commit()
-    db.close()
+    p.sql("DROP TRIGGER refuse" + (" ON alarm_accounts" if pt.STORE == "pg" else ""))
     deadline = time.monotonic() + 15
     while naked and time.monotonic() < deadline:
         ans = burst(p, naked)
