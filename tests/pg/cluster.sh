@@ -1,0 +1,120 @@
+#!/bin/sh
+# cluster.sh - a throw-away PostgreSQL cluster for tests, from Debian's
+# postgresql binaries (the newest /usr/lib/postgresql/*/bin).
+#
+#   cluster.sh start DIR   initdb a cluster in DIR (created if missing; it
+#                          should be empty), start it on a free port of
+#                          127.0.0.1 (TCP only, trust authentication, fsync
+#                          on), create the database "pcod" and print its URI
+#                          on stdout, one line:
+#                              postgresql://pcod@127.0.0.1:PORT/pcod
+#                          Exit 0; 77 when no PostgreSQL binaries are
+#                          installed (the automake "skip" code); 1 on error
+#                          (messages and the server log on stderr).
+#   cluster.sh stop DIR    stop it (fast shutdown) and remove what start
+#                          created outside DIR.  DIR itself is the caller's.
+#
+# The superuser is "pcod" whoever runs this.  As root, the server runs as
+# "nobody" (initdb refuses root): the cluster lives in DIR/data when nobody
+# can reach DIR, otherwise in a fresh folder under ${TMPDIR:-/tmp} that
+# DIR/data links to.
+set -eu
+
+usage() {
+	echo "usage: cluster.sh start|stop DIR" >&2
+	exit 2
+}
+
+[ $# -eq 2 ] || usage
+cmd=$1
+dir=$2
+
+bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ] || [ ! -x "$bindir/pg_ctl" ]; then
+	echo "cluster.sh: no PostgreSQL binaries in /usr/lib/postgresql/*/bin" >&2
+	exit 77
+fi
+
+# Run a command as the cluster's owner.
+as_owner() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u nobody -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# A TCP port of 127.0.0.1 nobody listens on now.
+free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# DIR/data, ready for initdb and writable by the owner.
+make_datadir() {
+	mkdir -p "$dir"
+	if [ "$(id -u)" -ne 0 ]; then
+		mkdir "$dir/data"
+		return
+	fi
+	if runuser -u nobody -- test -x "$dir" 2>/dev/null &&
+	    mkdir "$dir/data" && chown nobody "$dir/data" &&
+	    runuser -u nobody -- test -w "$dir/data"; then
+		return
+	fi
+	rmdir "$dir/data" 2>/dev/null || true
+	side=$(mktemp -d "${TMPDIR:-/tmp}/pcod-pg.XXXXXX")
+	chmod 755 "$side"
+	mkdir "$side/data"
+	chown nobody "$side/data"
+	ln -s "$side/data" "$dir/data"
+	echo "$side" > "$dir/side"
+}
+
+start() {
+	make_datadir
+	data=$(cd "$dir/data" && pwd -P)
+	as_owner "$bindir/initdb" -D "$data" -U pcod --auth=trust \
+	    --encoding=UTF8 --locale=C >"$dir/initdb.log" 2>&1 || {
+		cat "$dir/initdb.log" >&2
+		exit 1
+	}
+	tries=0
+	while :; do
+		port=$(free_port)
+		if as_owner "$bindir/pg_ctl" -D "$data" -w -t 30 \
+		    -l "$data/server.log" \
+		    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories= -c fsync=on -c max_connections=40" \
+		    start >/dev/null 2>&1; then
+			break
+		fi
+		tries=$((tries + 1))
+		if [ $tries -ge 3 ]; then
+			echo "cluster.sh: the server did not start:" >&2
+			cat "$data/server.log" >&2 || true
+			exit 1
+		fi
+	done
+	echo "$port" > "$dir/port"
+	as_owner "$bindir/createdb" -h 127.0.0.1 -p "$port" -U pcod pcod >&2
+	echo "postgresql://pcod@127.0.0.1:$port/pcod"
+}
+
+stop() {
+	if [ -d "$dir/data" ]; then
+		data=$(cd "$dir/data" && pwd -P)
+		as_owner "$bindir/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+	fi
+	if [ -f "$dir/side" ]; then
+		rm -rf "$(cat "$dir/side")"
+		rm -f "$dir/side" "$dir/data"
+	fi
+}
+
+case $cmd in
+start)	start ;;
+stop)	stop ;;
+*)	usage ;;
+esac
