@@ -9,7 +9,8 @@
  *
  * SQL: at prepare, ?N becomes $N and a bare ? the next $k, outside '...'
  * literals, "..." identifiers and -- comments (a bare ? is one above
- * the largest number so far, as in SQLite).  The server-side statement is
+ * the largest number so far, as in SQLite), and "IS ?" / "IS NOT ?" become
+ * IS [NOT] DISTINCT FROM, which is what SQLite's IS means.  The server-side statement is
  * prepared lazily at the first step, when the bound values' types are
  * known, and kept per (statement, type signature), so "(?1 IS NULL OR
  * account = ?1)" works whether ?1 is NULL or not.  Parameter types: int8,
@@ -194,12 +195,45 @@ pg_ok(struct db_pgconn *c, PGresult *res)
 	return 0;
 }
 
+/* Whether the n letters before e in out are the word w. */
+static int
+pg_word(const char *out, const char *e, const char *w, size_t n)
+{
+	return e - out >= (long)n && strncasecmp(e - n, w, n) == 0 &&
+	    (e - out == (long)n || !(isalnum((unsigned char)e[-n - 1]) ||
+	    e[-n - 1] == '_'));
+}
+
+/*
+ * SQLite's "x IS ?" and "x IS NOT ?" compare NULLs as values: written up to
+ * o, they become IS [NOT] DISTINCT FROM.  Where the parameter goes.
+ */
+static char *
+pg_is(char *out, char *o)
+{
+	char	*e = o, *f;
+
+	while (e > out && isspace((unsigned char)e[-1]))
+		e--;
+	if (e == o)
+		return o;
+	if (pg_word(out, e, "IS", 2))
+		return o + sprintf(o, "NOT DISTINCT FROM ");
+	if (!pg_word(out, e, "NOT", 3))
+		return o;
+	for (f = e - 3; f > out && isspace((unsigned char)f[-1]); f--)
+		;
+	if (f == e - 3 || !pg_word(out, f, "IS", 2))
+		return o;
+	return e - 3 + sprintf(e - 3, "DISTINCT FROM ");
+}
+
 /* Rewrite ?N and ? to $N outside literals; sets *np to the highest.  NULL: bad. */
 static char *
 pg_rewrite(const char *sql, int *np, char *err, size_t errsz)
 {
 	size_t		 n = strlen(sql);
-	char		*out = xmalloc(n * 6 + 1), *o = out;
+	char		*out = xmalloc(n * 26 + 1), *o = out;
 	const char	*p = sql;
 	long		 max = 0, v;
 	char		*end;
@@ -237,6 +271,7 @@ pg_rewrite(const char *sql, int *np, char *err, size_t errsz)
 		}
 		if (v > max)
 			max = v;
+		o = pg_is(out, o);
 		o += sprintf(o, "$%ld", v);
 	}
 	*o = '\0';
@@ -661,37 +696,86 @@ pg_retryable(const PGresult *res)
 }
 
 /*
- * Prepare name with types, its unknown (NULL or text) parameters tried as
- * "unknown", then text, then int8: "?1 IS NULL" alone gives the server no
- * type to infer.  Inside a transaction a savepoint keeps a failed try from
- * aborting it (two more round trips, once per statement and signature).
- * The result of the last try.
+ * The unknown parameter whose $N in the SQL is nearest to the error's
+ * position (1-based characters), or -1.
+ */
+static int
+pg_nearest(const struct pg_stmt *s, const PGresult *res, const Oid *types)
+{
+	const char	*pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+	const char	*p;
+	long		 at, d, best = -1, bestd = 0, v;
+	char		*end;
+
+	if (pos == NULL)
+		return -1;
+	at = strtol(pos, NULL, 10) - 1;
+	for (p = strchr(s->sql, '$'); p != NULL; p = strchr(p + 1, '$')) {
+		v = strtol(p + 1, &end, 10);
+		if (end == p + 1 || v < 1 || v > s->nparams || types[v - 1] != 0)
+			continue;
+		d = p - s->sql < at ? at - (end - s->sql) : (p - s->sql) - at;
+		if (best < 0 || d < bestd) {
+			best = v - 1;
+			bestd = d;
+		}
+	}
+	return (int)best;
+}
+
+/* One PQprepare, inside a savepoint when in a transaction (sp). */
+static PGresult *
+pg_prepare_once(struct pg_stmt *s, const char *name, const Oid *t, int sp)
+{
+	PGconn		*conn = s->c->conn;
+	PGresult	*res;
+
+	if (sp)
+		PQclear(PQexec(conn, "SAVEPOINT pcod_prepare"));
+	res = PQprepare(conn, name, s->sql, s->nparams, t);
+	if (sp)
+		PQclear(PQexec(conn, PQresultStatus(res) == PGRES_COMMAND_OK ?
+		    "RELEASE pcod_prepare" :
+		    "ROLLBACK TO pcod_prepare; RELEASE pcod_prepare"));
+	return res;
+}
+
+/*
+ * Prepare name with types.  The unknown (NULL or text) parameters go as
+ * "unknown" first; when the server cannot type them ("?1 IS NULL" alone
+ * says nothing), as text, and then the one nearest the error becomes int8,
+ * until it prepares or every unknown one is int8.  Inside a transaction a
+ * savepoint keeps a failed try from aborting it.  Once per statement and
+ * signature.  The result of the last try.
  */
 static PGresult *
 pg_prepare_tries(struct pg_stmt *s, const char *name, const Oid *types)
 {
-	static const Oid	 tries[] = { 0, 25 /* text */, OID_INT8 };
-	PGconn			*conn = s->c->conn;
-	PGresult		*res = NULL;
-	Oid			*t = xcalloc((size_t)s->nparams + 1, sizeof(Oid));
-	int			 sp, i, j;
+	Oid		*t = xcalloc((size_t)s->nparams + 1, sizeof(Oid));
+	Oid		*left = xcalloc((size_t)s->nparams + 1, sizeof(Oid));
+	PGresult	*res;
+	int		 sp, j, k;
 
-	sp = PQtransactionStatus(conn) == PQTRANS_INTRANS;
-	for (i = 0; i < 3; i++) {
-		for (j = 0; j < s->nparams; j++)
-			t[j] = types[j] != 0 ? types[j] : tries[i];
-		if (sp)
-			PQclear(PQexec(conn, "SAVEPOINT pcod_prepare"));
+	sp = PQtransactionStatus(s->c->conn) == PQTRANS_INTRANS;
+	memcpy(t, types, (size_t)s->nparams * sizeof(Oid));
+	/* left: the parameters that may still become int8 (0: text now) */
+	memcpy(left, types, (size_t)s->nparams * sizeof(Oid));
+	res = pg_prepare_once(s, name, t, sp);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK || !pg_retryable(res))
+		goto done;
+	for (j = 0; j < s->nparams; j++)
+		if (types[j] == 0)
+			t[j] = 25;	/* text */
+	PQclear(res);
+	res = pg_prepare_once(s, name, t, sp);
+	while (PQresultStatus(res) != PGRES_COMMAND_OK && pg_retryable(res) &&
+	    (k = pg_nearest(s, res, left)) >= 0) {
+		left[k] = t[k] = OID_INT8;
 		PQclear(res);
-		res = PQprepare(conn, name, s->sql, s->nparams, t);
-		if (sp)
-			PQclear(PQexec(conn, PQresultStatus(res) ==
-			    PGRES_COMMAND_OK ? "RELEASE pcod_prepare" :
-			    "ROLLBACK TO pcod_prepare; RELEASE pcod_prepare"));
-		if (PQresultStatus(res) == PGRES_COMMAND_OK ||
-		    !pg_retryable(res))
-			break;
+		res = pg_prepare_once(s, name, t, sp);
 	}
+done:
+	free(left);
 	free(t);
 	return res;
 }

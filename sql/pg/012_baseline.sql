@@ -37,14 +37,9 @@ CREATE FUNCTION min(a DOUBLE PRECISION, b DOUBLE PRECISION) RETURNS DOUBLE PRECI
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
 	RETURN CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE least(a, b) END;
 
--- json_extract(doc, '$.a.b'): a string unquoted, a number as its text, true
--- and false as 1 and 0, an object or array as JSON text, null or missing
--- as NULL.  Paths are '$' and '.key' steps, with [N] array steps.
-CREATE FUNCTION json_extract(doc TEXT, path TEXT) RETURNS TEXT
+-- The node of doc at a SQLite JSON path: '$', then '.key' and '[N]' steps.
+CREATE FUNCTION pcod_json_node(doc TEXT, path TEXT) RETURNS JSONB
 	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
-DECLARE
-	v	jsonb;
-	steps	text[];
 BEGIN
 	IF doc IS NULL OR path IS NULL THEN
 		RETURN NULL;
@@ -53,18 +48,40 @@ BEGIN
 		RAISE EXCEPTION 'JSON path error near ''%''', path
 			USING ERRCODE = '22023';
 	END IF;
-	steps := array_remove(regexp_split_to_array(
+	RETURN doc::jsonb #> array_remove(regexp_split_to_array(
 		regexp_replace(substr(path, 2), '\[(\d+)\]', '.\1', 'g'), '\.'), '');
-	v := doc::jsonb #> steps;
-	IF v IS NULL OR jsonb_typeof(v) = 'null' THEN
-		RETURN NULL;
-	ELSIF jsonb_typeof(v) = 'boolean' THEN
-		RETURN CASE WHEN v::text = 'true' THEN '1' ELSE '0' END;
-	ELSIF jsonb_typeof(v) IN ('object', 'array') THEN
-		RETURN v::text;
-	END IF;
-	RETURN v #>> '{}';
 END $$;
+
+-- json_extract(doc, '$.a.b'): a string unquoted, a number as its text, true
+-- and false as 1 and 0, an object or array as JSON text, null or missing
+-- as NULL.
+CREATE FUNCTION json_extract(doc TEXT, path TEXT) RETURNS TEXT
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN CASE jsonb_typeof(pcod_json_node(doc, path))
+	    WHEN 'boolean' THEN
+		CASE WHEN pcod_json_node(doc, path) = 'true'::jsonb THEN '1' ELSE '0' END
+	    WHEN 'object' THEN pcod_json_node(doc, path)::text
+	    WHEN 'array' THEN pcod_json_node(doc, path)::text
+	    ELSE pcod_json_node(doc, path) #>> '{}' END;
+
+-- ifnull(): coalesce() under SQLite's other name, for the usual types.
+CREATE FUNCTION ifnull(a BIGINT, b BIGINT) RETURNS BIGINT
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN coalesce(a, b);
+CREATE FUNCTION ifnull(a TEXT, b TEXT) RETURNS TEXT
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN coalesce(a, b);
+CREATE FUNCTION ifnull(a DOUBLE PRECISION, b DOUBLE PRECISION)
+	RETURNS DOUBLE PRECISION
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN coalesce(a, b);
+
+-- json_array_length(doc [, path]): 0 for a non-array, NULL for no such path.
+CREATE FUNCTION json_array_length(doc TEXT, path TEXT) RETURNS BIGINT
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN CASE WHEN pcod_json_node(doc, path) IS NULL THEN NULL
+	    WHEN jsonb_typeof(pcod_json_node(doc, path)) = 'array'
+	    THEN jsonb_array_length(pcod_json_node(doc, path)) ELSE 0 END;
+CREATE FUNCTION json_array_length(doc TEXT) RETURNS BIGINT
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN json_array_length(doc, '$');
 
 -- json_group_array(x): the values as a JSON array, '[]' for no rows.
 CREATE FUNCTION pcod_json_group_step(acc JSONB, x ANYELEMENT) RETURNS JSONB

@@ -138,6 +138,37 @@ START_TEST(test_null_or_value)
 	ck_assert_int_eq(pg_exec(db, "INSERT INTO n VALUES (3); COMMIT"), 0);
 	ck_assert_int_eq(pg_in_txn(db), 0);
 	pg_finalize(st);
+	/* Text and number parameters NULL in one statement, in a transaction. */
+	ck_assert_int_eq(pg_exec(db, "CREATE TEMP TABLE m (state TEXT,"
+	    " site_id BIGINT); INSERT INTO m VALUES ('new', 1), ('closed', 2);"
+	    " BEGIN"), 0);
+	st = prep(db, "SELECT count(*) FROM m WHERE (?1 IS NULL OR state = ?1)"
+	    " AND (?2 = 0 OR site_id = ?2) AND (?3 IS NULL OR site_id = ?3)"
+	    " AND (?4 IS NULL OR ?4 = state)");
+	pg_bind_int(st, 2, 0);
+	ck_assert_msg(pg_step(st) == DB_ROW, "%s", pg_errmsg(db));
+	ck_assert_int_eq(pg_column_int64(st, 0), 2);
+	pg_reset(st);
+	pg_bind_text(st, 1, "closed", -1);
+	pg_bind_int(st, 3, 2);
+	ck_assert_msg(pg_step(st) == DB_ROW, "%s", pg_errmsg(db));
+	ck_assert_int_eq(pg_column_int64(st, 0), 1);
+	pg_finalize(st);
+	/* SQLite's "IS ?": NULL-safe equality */
+	st = prep(db, "SELECT count(*) FROM m WHERE site_id IS ?1 AND state IS NOT ?2");
+	pg_bind_int(st, 1, 2);
+	ck_assert_msg(pg_step(st) == DB_ROW, "%s", pg_errmsg(db));
+	ck_assert_int_eq(pg_column_int64(st, 0), 1);	/* state IS NOT NULL */
+	pg_finalize(st);
+	st = prep(db, "SAVEPOINT cmd");
+	ck_assert_int_eq(pg_step(st), DB_DONE);
+	pg_finalize(st);
+	ck_assert_int_eq(pg_exec(db, "INSERT INTO m VALUES ('x', 3)"), 0);
+	st = prep(db, "ROLLBACK TO cmd");
+	ck_assert_int_eq(pg_step(st), DB_DONE);
+	pg_finalize(st);
+	ck_assert_int_eq(pg_exec(db, "COMMIT"), 0);
+	ck_assert_int_eq(pg_in_txn(db), 0);
 	/* A text bound where a number is compared reads as that number. */
 	st = prep(db, "SELECT 41 + ?1");
 	pg_bind_text(st, 1, "1", -1);
@@ -375,6 +406,12 @@ START_TEST(test_compat)
 		"max(3, 5)", "min(3, 5)", "max(-1, NULL)", "min(NULL, 2)",
 		"max(1765000000123, 1765000000122)",
 		"ltrim('00123', '0')", "coalesce(NULL, 4)",
+		"ifnull(NULL, 4)", "ifnull('a', 'b')",
+		"json_array_length('{\"c\":[1,2,3]}', '$.c')",
+		"json_array_length('{\"c\":\"[x\"}', '$.c')",
+		"json_array_length('{\"c\":null}', '$.c')",
+		"json_array_length('{\"c\":[]}', '$.d')",
+		"json_array_length('[1,2]')",
 	};
 	static const char *const json[] = {
 		"json_object('id', 7, 'name', 'a \"b\"')",
