@@ -124,15 +124,19 @@ fail:
 	return -1;
 }
 
-/* Connect one session with pcod's settings, or NULL with err set. */
+/*
+ * Connect one session with pcod's settings, or NULL with err set.  The
+ * reader is read-only, as SQLite's reader handle is.
+ */
 static struct db *
-store_pg_session(const char *conninfo, char *err, size_t errsz)
+store_pg_session(const char *conninfo, int ro, char *err, size_t errsz)
 {
 	struct db	*db = db_pg_connect(conninfo, err, errsz);
 
 	if (db == NULL)
 		return NULL;
-	if (pg_exec(db, sql_session) < 0) {
+	if (pg_exec(db, sql_session) < 0 || (ro && pg_exec(db,
+	    "SET default_transaction_read_only = on") < 0)) {
 		snprintf(err, errsz, "session settings: %s", pg_errmsg(db));
 		pg_close(db);
 		return NULL;
@@ -148,11 +152,11 @@ store_pg_open(const char *conninfo, struct db **writer, struct db **reader,
 	struct db	*w = NULL, *r = NULL;
 
 	*writer = *reader = NULL;
-	if ((w = store_pg_session(conninfo, err, errsz)) == NULL)
+	if ((w = store_pg_session(conninfo, 0, err, errsz)) == NULL)
 		goto fail;
 	if (store_pg_migrate(w, err, errsz) < 0)
 		goto fail;
-	if ((r = store_pg_session(conninfo, err, errsz)) == NULL)
+	if ((r = store_pg_session(conninfo, 1, err, errsz)) == NULL)
 		goto fail;
 	*writer = w;
 	*reader = r;
