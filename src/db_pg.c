@@ -18,6 +18,9 @@
  * infers the type from the context as SQLite's affinity would (a text bound
  * to a BIGINT column compares as a number).
  *
+ * An INSERT into a table with an "id" column gets " RETURNING id", so
+ * that db_last_id() needs no round trip (and sees explicit ids too).
+ *
  * Rows: the whole PGresult is fetched at the first step, then walked.
  * Column types come from PQftype: integers and bool read as DB_INTEGER
  * (bool as 1/0), float4/8 as DB_FLOAT, numeric as DB_INTEGER when it has
@@ -62,6 +65,8 @@ struct db_pgconn {
 	char		 err[512];
 	enum db_err	 errclass;
 	int		 changes;
+	int64_t		 last_id;	/* from the last INSERT ... RETURNING id */
+	int		 has_last_id;
 	unsigned	 next_name;	/* server-side statement names */
 	struct pg_stmt	*stmts;
 };
@@ -90,6 +95,7 @@ struct pg_stmt {
 	struct db_pgconn *c;
 	char		*sql;		/* with $N parameters */
 	int		 nparams;
+	int		 returning;	/* " RETURNING id" added: rows are ids */
 	struct pg_param	*params;
 	struct pg_plan	*plans;
 	PGresult	*res;		/* NULL before the first step */
@@ -455,10 +461,52 @@ pg_exec(struct db *db, const char *sql)
 	PGresult		*res = PQexec(c->conn, sql);
 	int			 ok = pg_ok(c, res);
 
-	if (ok)
+	if (ok) {
 		pg_count(c, res);
+		if (strncmp(PQcmdStatus(res), "INSERT ", 7) == 0)
+			c->has_last_id = 0;	/* lastval() then */
+	}
 	PQclear(res);
 	return ok ? 0 : -1;
+}
+
+/*
+ * Whether sql is an INSERT without RETURNING into a table with an "id"
+ * column: then RETURNING id gives db_last_id() the row's id without a
+ * round trip of its own, explicit ids (the audit log's) included.
+ */
+static int
+pg_wants_id(struct db_pgconn *c, const char *sql)
+{
+	const char	*p = sql, *vals[1];
+	char		 table[128];
+	size_t		 n;
+	PGresult	*res;
+	int		 yes;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (strncasecmp(p, "INSERT", 6) != 0 || !isspace((unsigned char)p[6]))
+		return 0;
+	for (p += 6; isspace((unsigned char)*p); p++)
+		;
+	if (strncasecmp(p, "INTO", 4) != 0 || !isspace((unsigned char)p[4]))
+		return 0;
+	for (p += 4; isspace((unsigned char)*p); p++)
+		;
+	n = strspn(p, "abcdefghijklmnopqrstuvwxyz_0123456789");
+	if (n == 0 || n >= sizeof(table) || strcasestr(p, "RETURNING") != NULL)
+		return 0;
+	if (PQtransactionStatus(c->conn) == PQTRANS_INERROR)
+		return 0;
+	snprintf(table, sizeof(table), "%.*s", (int)n, p);
+	vals[0] = table;
+	res = PQexecParams(c->conn, "SELECT 1 FROM pg_attribute WHERE attrelid"
+	    " = to_regclass($1) AND attname = 'id' AND NOT attisdropped",
+	    1, NULL, vals, NULL, NULL, 0);
+	yes = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	PQclear(res);
+	return yes;
 }
 
 /* pg_prepare: rewrite the parameters; the server sees it at the first step. */
@@ -477,7 +525,17 @@ pg_prepare(struct db *db, const char *sql)
 	s = xcalloc(1, sizeof(*s));
 	s->base.kind = DB_PG;
 	s->c = c;
-	s->sql = q;
+	if (pg_wants_id(c, q)) {
+		size_t	len = strlen(q);
+
+		while (len > 0 && (isspace((unsigned char)q[len - 1]) ||
+		    q[len - 1] == ';'))
+			len--;
+		s->sql = xasprintf("%.*s RETURNING id", (int)len, q);
+		s->returning = 1;
+		free(q);
+	} else
+		s->sql = q;
 	s->nparams = n;
 	s->params = xcalloc((size_t)n + 1, sizeof(*s->params));
 	s->row = -1;
@@ -548,14 +606,20 @@ pg_changes(struct db *db)
 	return pgc(db)->changes;
 }
 
-/* pg_last_id: the session's last sequence value (identity columns). */
+/*
+ * pg_last_id: the id of the last row a prepared INSERT wrote, else the
+ * session's last sequence value (an INSERT through pg_exec).
+ */
 int64_t
 pg_last_id(struct db *db)
 {
 	struct db_pgconn	*c = pgc(db);
-	PGresult		*res = PQexec(c->conn, "SELECT lastval()");
+	PGresult		*res;
 	int64_t			 id = -1;
 
+	if (c->has_last_id)
+		return c->last_id;
+	res = PQexec(c->conn, "SELECT lastval()");
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
 		id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	else
@@ -835,6 +899,11 @@ pg_run(struct pg_stmt *s)
 		ok = pg_ok(s->c, s->res);
 		if (ok)
 			pg_count(s->c, s->res);
+		if (ok && s->returning && PQntuples(s->res) > 0) {
+			s->c->last_id = strtoll(PQgetvalue(s->res,
+			    PQntuples(s->res) - 1, 0), NULL, 10);
+			s->c->has_last_id = 1;
+		}
 	}
 	free(types);
 	free(vals);
@@ -857,7 +926,7 @@ pg_step(struct db_stmt *st)
 		s->res = NULL;
 		return pg_code(s->c->errclass);
 	}
-	if (PQresultStatus(s->res) != PGRES_TUPLES_OK ||
+	if (PQresultStatus(s->res) != PGRES_TUPLES_OK || s->returning ||
 	    ++s->row >= PQntuples(s->res)) {
 		s->done = 1;
 		return DB_DONE;

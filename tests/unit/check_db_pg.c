@@ -230,7 +230,7 @@ END_TEST
 START_TEST(test_changes_last_id)
 {
 	struct db	*db = conn();
-	struct db_stmt	*ins, *sel;
+	struct db_stmt	*ins, *ins2, *sel;
 	int		 i;
 
 	ck_assert_int_eq(pg_exec(db, "CREATE TEMP TABLE t (id BIGINT GENERATED"
@@ -246,6 +246,13 @@ START_TEST(test_changes_last_id)
 		ck_assert_int_eq(pg_changes(db), 1);
 		ck_assert_int_eq(pg_last_id(db), i + 1);
 	}
+	/* a prepared insert that conflicts keeps the last id, as in SQLite */
+	ins2 = prep(db, "INSERT INTO t (v) VALUES (?) ON CONFLICT DO NOTHING");
+	pg_bind_text(ins2, 1, "v0", -1);
+	ck_assert_int_eq(pg_step(ins2), DB_DONE);
+	ck_assert_int_eq(pg_changes(db), 0);
+	pg_finalize(ins2);
+	ck_assert_int_eq(pg_last_id(db), 3);
 	ck_assert_int_eq(pg_exec(db, "UPDATE t SET v = v || 'x' WHERE id >= 2"), 0);
 	ck_assert_int_eq(pg_changes(db), 2);
 	sel = prep(db, "SELECT id FROM t ORDER BY id");
@@ -258,6 +265,23 @@ START_TEST(test_changes_last_id)
 	    " ON CONFLICT DO NOTHING"), 0);
 	ck_assert_int_eq(pg_changes(db), 0);
 	pg_finalize(sel);
+	pg_finalize(ins);
+	/* an explicit id (the audit log's) is the last id too */
+	ck_assert_int_eq(pg_exec(db, "CREATE TEMP TABLE a (id BIGINT PRIMARY KEY,"
+	    " v TEXT); CREATE TEMP TABLE k (v TEXT)"), 0);
+	ins = prep(db, "INSERT INTO a (id, v) VALUES (?1, ?2) ON CONFLICT DO NOTHING;");
+	pg_bind_int64(ins, 1, 77);
+	pg_bind_text(ins, 2, "x", -1);
+	ck_assert_int_eq(pg_step(ins), DB_DONE);
+	ck_assert_int_eq(pg_changes(db), 1);
+	ck_assert_int_eq(pg_last_id(db), 77);
+	pg_finalize(ins);
+	/* a table without an id: no RETURNING, and the last id stays */
+	ins = prep(db, "INSERT INTO k (v) VALUES (?1)");
+	pg_bind_text(ins, 1, "y", -1);
+	ck_assert_int_eq(pg_step(ins), DB_DONE);
+	ck_assert_int_eq(pg_changes(db), 1);
+	ck_assert_int_eq(pg_last_id(db), 77);
 	pg_finalize(ins);
 	pg_close(db);
 }
