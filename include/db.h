@@ -2,7 +2,8 @@
  * db.h - one statement API over the two engines the store runs on: SQLite,
  * the embedded default (src/db.c), and PostgreSQL through libpq
  * (src/db_pg.c).  For src/store*.c and src/db*.c only: nothing else in pcod
- * speaks SQL or knows which engine is underneath.
+ * speaks SQL or knows which engine is underneath (config.c only asks
+ * db_is_pg() whether the database directive names a server).
  *
  * The calls mirror SQLite's statement API (prepare once, bind, step, read
  * columns, reset), so the store reads the same on both engines.  The SQL the
@@ -112,6 +113,9 @@ int		 db_bind_double(struct db_stmt *, int idx, double v);
 int		 db_bind_null(struct db_stmt *, int idx);
 int		 db_bind_text(struct db_stmt *, int idx, const char *v, int len);
 int		 db_bind_blob(struct db_stmt *, int idx, const void *v, int len);
+/* Text copied now: v may go before the step. */
+int		 db_bind_text_copy(struct db_stmt *, int idx, const char *v,
+		    int len);
 
 /*
  * The next row: DB_ROW, DB_DONE, or another value on an error (kept in the

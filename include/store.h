@@ -80,6 +80,8 @@ struct store_event_row {
  */
 struct store	*store_open(const char *path, char *err, size_t errsz);
 void		 store_close(struct store *);
+/* 1: SQLite, a file of this machine's; 0: a PostgreSQL server. */
+int		 store_embedded(const struct store *);
 
 /*
  * The pipelined commit (src/syncer.c): COMMIT writes the WAL without an

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "db.h"
 
 struct store;
 struct store_account;
@@ -28,7 +28,7 @@ enum store_conn { STORE_WRITER = 0, STORE_READER = 1 };
  * unbound, ready to bind.  NULL on a preparation error (kept for
  * store_errmsg()).
  */
-sqlite3_stmt	*store_stmt(struct store *, enum store_conn, const char *sql);
+struct db_stmt	*store_stmt(struct store *, enum store_conn, const char *sql);
 /* Keep the connection's last error as the store's error; returns -1. */
 int		 store_fail(struct store *, enum store_conn);
 /* Keep a message of our own as the store's error; returns -1. */
@@ -36,24 +36,24 @@ int		 store_failx(struct store *, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 
 /* Bind a JSON value (string, integer, real, true/false as 1/0, null or NULL as NULL). */
-int		 store_bind_json(sqlite3_stmt *, int idx, const json_t *v);
+int		 store_bind_json(struct db_stmt *, int idx, const json_t *v);
 /* Bind a string (NULL as SQL NULL); it must outlive the step. */
-int		 store_bind_str(sqlite3_stmt *, int idx, const char *v);
+int		 store_bind_str(struct db_stmt *, int idx, const char *v);
 
-/* Step a bound writer statement to SQLITE_DONE, then reset it.  0 or -1. */
-int		 store_step_done(struct store *, sqlite3_stmt *);
+/* Step a bound writer statement to DB_DONE, then reset it.  0 or -1. */
+int		 store_step_done(struct store *, struct db_stmt *);
 /* Step a bound query once: 1 with column 0 in *out, 0 no row, -1 error; resets it. */
-int		 store_step_int64(struct store *, enum store_conn, sqlite3_stmt *,
+int		 store_step_int64(struct store *, enum store_conn, struct db_stmt *,
 		    int64_t *out);
 /* The current row as {column name: value}; NULL columns become null. */
-json_t		*store_row_json(sqlite3_stmt *);
+json_t		*store_row_json(struct db_stmt *);
 /*
  * Step a bound statement to the end: every row as an object appended to a
  * new array.  Resets it.  NULL on error.
  */
-json_t		*store_rows_json(struct store *, enum store_conn, sqlite3_stmt *);
+json_t		*store_rows_json(struct store *, enum store_conn, struct db_stmt *);
 /* The first row as an object, json_null() when there is none, NULL on error. */
-json_t		*store_row1_json(struct store *, enum store_conn, sqlite3_stmt *);
+json_t		*store_row1_json(struct store *, enum store_conn, struct db_stmt *);
 /* The one row of sql whose ?1 is key: an object, json_null() if none, NULL on error. */
 json_t		*store_row1_by_str(struct store *, enum store_conn, const char *sql,
 		    const char *key);
@@ -62,7 +62,7 @@ void		 store_row_str(json_t *row, const char *key, char *buf, size_t bufsz);
 /* Rows changed by the last writer statement; id of the last insert. */
 int		 store_changes(struct store *);
 /* An account from the current row of a SELECT of STORE_ACCOUNT_COLUMNS. */
-void		 store_account_row(sqlite3_stmt *, struct store_account *out);
+void		 store_account_row(struct db_stmt *, struct store_account *out);
 int64_t		 store_last_id(struct store *);
 
 /* Last audit id shipped to the log, -1: audit-syslog off (store.c). */

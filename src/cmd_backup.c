@@ -130,6 +130,12 @@ backup_begin(struct cmd_req *req, struct control_ctx *ctx, json_t *args,
 		control_error(req, "unavailable", "backups are not available");
 		return;
 	}
+	if (!store_embedded(ctx->store)) {
+		control_error(req, "unavailable", "%s copies a SQLite database; "
+		    "PostgreSQL's are made by the server's own tools "
+		    "(pg_basebackup, pg_dump; see pcod(8))", kind_names[kind]);
+		return;
+	}
 	if (path[0] != '/') {
 		control_error(req, "bad_args", "path: \"%s\" is not absolute "
 		    "(pcod resolves nothing against its own directory)", path);

@@ -19,6 +19,7 @@
 
 #include "codes.h"
 #include "conf.h"
+#include "db.h"
 #include "dc09.h"
 #include "event.h"
 #include "log.h"
@@ -310,11 +311,48 @@ parse_mode(struct parse *p, const char *word, int *out)
 	return 0;
 }
 
-/* database PATH */
+/*
+ * 1 if a PostgreSQL URI carries a password: "user:secret@" before the host,
+ * or a password= parameter.  A configuration file is read by many; the
+ * password belongs in a passfile (passfile=, PGPASSFILE) or PGPASSWORD.
+ */
+static int
+uri_has_password(const char *uri)
+{
+	const char	*auth = strstr(uri, "://") + 3, *at, *colon, *q;
+
+	at = strchr(auth, '@');
+	q = auth + strcspn(auth, "/?");
+	if (at != NULL && at < q) {
+		colon = memchr(auth, ':', (size_t)(at - auth));
+		if (colon != NULL)
+			return 1;
+	}
+	if ((q = strchr(uri, '?')) == NULL)
+		return 0;
+	for (q++; *q != '\0'; q += strcspn(q, "&"), q += *q == '&') {
+		if (strncasecmp(q, "password=", 9) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* database PATH|postgresql://... */
 static int
 h_database(struct parse *p, char **av, int ac)
 {
-	return parse_path(p, av[0], &p->conf->database);
+	if (!db_is_pg(av[0]))
+		return parse_path(p, av[0], &p->conf->database);
+	if (uri_has_password(av[0]))
+		return derr(p, "the database URI holds a password: put it in a "
+		    "passfile (passfile=PATH in the URI, or PGPASSFILE) or in "
+		    "PGPASSWORD, never in this file");
+	if (strchr(av[0] + strcspn(av[0], ":") + 3, '/') == NULL)
+		return derr(p, "the database URI names no database: "
+		    "postgresql://USER@HOST[:PORT]/DBNAME");
+	free(p->conf->database);
+	p->conf->database = xstrdup(av[0]);
+	return 0;
 }
 
 /* control PATH [mode OCTAL] */

@@ -320,14 +320,6 @@ db_pg_connect(const char *conninfo, char *err, size_t errsz)
 	return &c->base;
 }
 
-/* Whether s names a PostgreSQL database. */
-int
-db_is_pg(const char *s)
-{
-	return s != NULL && (strncmp(s, "postgresql://", 13) == 0 ||
-	    strncmp(s, "postgres://", 11) == 0);
-}
-
 /* Append n bytes of s to buf at *o, bounded. */
 static void
 pg_put(char *buf, size_t bufsz, size_t *o, const char *s, size_t n)

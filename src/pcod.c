@@ -259,7 +259,9 @@ pcod_start(struct pcod *p)
 		fatalx("%s: cannot read accounts: %s", p->cfg->database,
 		    store_errmsg(p->store));
 	p->batch = batch_new(p->base, p->store, p->cfg->batch_max);
-	pcod_pipeline(p);
+	/* PostgreSQL's COMMIT is durable when it returns: no WAL of ours to sync. */
+	if (store_embedded(p->store))
+		pcod_pipeline(p);
 	p->alarms = alarm_engine_new(p->base, p->store, p->batch, p->cfg);
 	p->supervisor = supervise_new(p->base, p->store, p->batch, p->alarms,
 	    p->cfg);
@@ -429,7 +431,8 @@ pcod_stop(struct pcod *p)
 	alarm_engine_free(p->alarms);
 	/* Everything committed is synced and answered by now. */
 	batch_free(p->batch);
-	pcod_sync_summary(p);
+	if (p->syncer != NULL)
+		pcod_sync_summary(p);
 	p->ctx.syncer = NULL;
 	syncer_free(p->syncer);
 	store_ckpt_close(p->ckpt);

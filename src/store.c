@@ -17,6 +17,8 @@
 
 #include "audit.h"
 #include "codes.h"
+#include "db.h"
+#include "db_int.h"
 #include "event.h"
 #include "log.h"
 #include "sql_schema.h"
@@ -73,9 +75,10 @@ static const struct {
 	    " ?12, ?13, ?14, ?15, ?16, ?17, ?18)", 0 },
 	[ST_SEEN] = { "SELECT 1 FROM frames WHERE account = ?1 AND seq = ?2"
 	    " AND digest = ?3 AND received_ms >= ?4 LIMIT 1", 0 },
-	[ST_ACCT_ADD] = { "INSERT OR IGNORE INTO accounts (account, key, name,"
+	[ST_ACCT_ADD] = { "INSERT INTO accounts (account, key, name,"
 	    " created_ms, site_id, supervision_s, next_key, plaintext,"
-	    " plain_clock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", 0 },
+	    " plain_clock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+	    " ON CONFLICT DO NOTHING", 0 },
 	[ST_ACCT_DEL] = { "DELETE FROM accounts WHERE account = ?1", 0 },
 	[ST_ACCT_GET] = { "SELECT " STORE_ACCOUNT_COLUMNS " FROM accounts"
 	    " WHERE account = ?1", 1 },
@@ -89,7 +92,7 @@ static const struct {
 	" e.code, e.qual, e.class, e.text, e.zone, e.\"user\"," \
 	" e.\"partition\", e.unknown_account, f.transport, f.peer, f.seq," \
 	" f.raw, e.event_time, e.peripheral, e.name, e.note, f.ext" \
-	" FROM events e LEFT JOIN frames f ON f.id = e.frame_id WHERE 1"
+	" FROM events e LEFT JOIN frames f ON f.id = e.frame_id WHERE 1 = 1"
 
 /* Statements prepared on demand by store_stmt(), keyed by their SQL's address. */
 #define STORE_CACHE_MAX	512
@@ -97,19 +100,19 @@ static const struct {
 struct store_cached {
 	const char	*sql;		/* not owned: a literal */
 	int		 conn;
-	sqlite3_stmt	*st;		/* owned */
+	struct db_stmt	*st;		/* owned */
 };
 
 struct store {
-	sqlite3			*db;		/* writer; owned */
-	sqlite3			*rdb;		/* read-only reader of committed data; owned */
+	struct db		*db;		/* writer; owned */
+	struct db		*rdb;		/* reader of committed data only; owned */
 	char			*path;		/* owned */
-	sqlite3_stmt		*st[ST_COUNT];	/* owned, prepared once */
+	struct db_stmt		*st[ST_COUNT];	/* owned, prepared once */
 	struct store_cached	 cache[STORE_CACHE_MAX];
 	size_t			 ncache;
 	int64_t			 audit_shipped;	/* last audit id logged; -1: audit-syslog off */
 	char			 err[256];	/* the last failure, for store_errmsg() */
-	int			 errcode;	/* its SQLite result code; 0 our own */
+	enum db_err		 errclass;	/* its class; DB_E_NONE our own */
 	uint64_t		 nunavail;	/* failures store_unavailable() calls so */
 	int			 pipelined;	/* synchronous=NORMAL: durable once synced */
 	int			 wal_pages;	/* WAL pages after the last commit */
@@ -123,10 +126,10 @@ struct store_ckpt {
 
 /* Keep db's current error message as the store's last error. */
 static void
-store_keep_err(struct store *s, sqlite3 *db)
+store_keep_err(struct store *s, struct db *db)
 {
-	snprintf(s->err, sizeof(s->err), "%s", sqlite3_errmsg(db));
-	s->errcode = sqlite3_extended_errcode(db);
+	snprintf(s->err, sizeof(s->err), "%s", db_errmsg(db));
+	s->errclass = db_errclass(db);
 	/* Only the writer's: a read that failed says nothing about writes. */
 	if (db == s->db && store_unavailable(s))
 		s->nunavail++;
@@ -134,70 +137,70 @@ store_keep_err(struct store *s, sqlite3 *db)
 
 /* Bind a string, NULL as SQL NULL; the caller's buffer outlives the step. */
 static int
-store_bind_text(sqlite3_stmt *st, int i, const char *v)
+store_bind_text(struct db_stmt *st, int i, const char *v)
 {
-	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	return db_bind_text(st, i, v, -1);
 }
 
 /* Bind a string for a NOT NULL column: NULL becomes "". */
 static int
-store_bind_req(sqlite3_stmt *st, int i, const char *v)
+store_bind_req(struct db_stmt *st, int i, const char *v)
 {
-	return sqlite3_bind_text(st, i, v != NULL ? v : "", -1, SQLITE_STATIC);
+	return db_bind_text(st, i, v != NULL ? v : "", -1);
 }
 
 /* Bind a fixed-size char array that may lack its NUL. */
 static int
-store_bind_arr(sqlite3_stmt *st, int i, const char *v, size_t cap)
+store_bind_arr(struct db_stmt *st, int i, const char *v, size_t cap)
 {
-	return sqlite3_bind_text(st, i, v, (int)strnlen(v, cap), SQLITE_STATIC);
+	return db_bind_text(st, i, v, (int)strnlen(v, cap));
 }
 
 /* Bind an integer where none (none_value) is stored as NULL. */
 static int
-store_bind_opt(sqlite3_stmt *st, int i, int64_t v, int64_t none_value)
+store_bind_opt(struct db_stmt *st, int i, int64_t v, int64_t none_value)
 {
 	if (v == none_value)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_int64(st, i, v);
+		return db_bind_null(st, i);
+	return db_bind_int64(st, i, v);
 }
 
 /* The column as a string, "" for NULL. */
 static const char *
-store_col_text(sqlite3_stmt *st, int i)
+store_col_text(struct db_stmt *st, int i)
 {
-	const unsigned char	*t = sqlite3_column_text(st, i);
+	const char	*t = db_column_text(st, i);
 
 	return t != NULL ? (const char *)t : "";
 }
 
 /* The column as an int, dflt for NULL. */
 static int
-store_col_int(sqlite3_stmt *st, int i, int dflt)
+store_col_int(struct db_stmt *st, int i, int dflt)
 {
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (db_column_type(st, i) == DB_NULL)
 		return dflt;
-	return sqlite3_column_int(st, i);
+	return db_column_int(st, i);
 }
 
 /* Finish a statement for reuse: reset it and drop the caller's pointers. */
 static void
-store_done(sqlite3_stmt *st)
+store_done(struct db_stmt *st)
 {
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	db_reset(st);
+	db_clear_bindings(st);
 }
 
 /* Run a bound writer statement to completion; 0 or -1 with the error kept. */
 static int
 store_run(struct store *s, enum store_stmt which, int brc)
 {
-	sqlite3_stmt	*st = s->st[which];
+	struct db_stmt	*st = s->st[which];
 	int		 rc = -1;
 
-	if (brc != SQLITE_OK)
+	if (brc != DB_OK)
 		store_keep_err(s, s->db);
-	else if (sqlite3_step(st) == SQLITE_DONE)
+	else if (db_step(st) == DB_DONE)
 		rc = 0;
 	else
 		store_keep_err(s, s->db);
@@ -212,7 +215,7 @@ store_exec(sqlite3 *db, const char *path, const char *sql, char *err,
 {
 	char	*msg = NULL;
 
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == DB_OK)
 		return 0;
 	snprintf(err, errsz, "%s: %s", path,
 	    msg != NULL ? msg : sqlite3_errmsg(db));
@@ -225,14 +228,16 @@ static int
 store_pragma(sqlite3 *db, const char *path, const char *sql, char *out,
     size_t outsz, char *err, size_t errsz)
 {
-	sqlite3_stmt	*st = NULL;
-	int		 rc = -1;
+	sqlite3_stmt		*st = NULL;
+	const unsigned char	*t;
+	int			 rc = -1;
 
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	if (sqlite3_step(st) != SQLITE_ROW)
 		goto fail;
-	snprintf(out, outsz, "%s", store_col_text(st, 0));
+	t = sqlite3_column_text(st, 0);
+	snprintf(out, outsz, "%s", t != NULL ? (const char *)t : "");
 	rc = 0;
 fail:
 	if (rc != 0)
@@ -269,7 +274,7 @@ store_connect(const char *path, int flags, const char *vfs, char *err,
 		return NULL;
 	}
 	rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, vfs);
-	if (rc != SQLITE_OK) {
+	if (rc != DB_OK) {
 		snprintf(err, errsz, "%s: %s", path,
 		    db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		sqlite3_close(db);
@@ -365,15 +370,19 @@ store_migrate(sqlite3 *db, const char *path, char *err, size_t errsz)
 static int
 store_prepare(struct store *s, char *err, size_t errsz)
 {
-	sqlite3	*db;
-	int	 i;
+	struct db	*db;
+	const char	*sql;
+	int		 i;
 
 	for (i = 0; i < ST_COUNT; i++) {
 		db = store_sql[i].reader ? s->rdb : s->db;
-		if (sqlite3_prepare_v3(db, store_sql[i].sql, -1,
-		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
+		sql = store_sql[i].sql;
+		/* PostgreSQL locks rows as it writes them: a plain BEGIN. */
+		if (i == ST_BEGIN && db_kind(db) == DB_PG)
+			sql = "BEGIN";
+		if ((s->st[i] = db_prepare(db, sql)) == NULL) {
 			snprintf(err, errsz, "%s: %s", s->path,
-			    sqlite3_errmsg(db));
+			    db_errmsg(db));
 			return -1;
 		}
 	}
@@ -427,27 +436,40 @@ struct store *
 store_open(const char *path, char *err, size_t errsz)
 {
 	struct store	*s;
+	sqlite3		*h;
 
-	if (strcmp(path, ":memory:") != 0 &&
+	if (!db_is_pg(path) && strcmp(path, ":memory:") != 0 &&
 	    store_file_mode(path, err, errsz) != 0)
 		return NULL;
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
 	s->wal = xasprintf("%s-wal", path);
 	s->audit_shipped = -1;
-	/* The writer gathers a commit's WAL writes into one (walbuf.c). */
-	s->db = store_connect(path, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, WALBUF_VFS, err, errsz);
-	if (s->db == NULL)
+	if (db_is_pg(path)) {
+#ifdef HAVE_LIBPQ
+		if (store_pg_open(path, &s->db, &s->rdb, err, errsz) != 0)
+			goto fail;
+#else
+		snprintf(err, errsz, "this pcod is built without PostgreSQL");
 		goto fail;
-	if (store_configure(s->db, path, err, errsz) != 0)
-		goto fail;
-	if (store_migrate(s->db, path, err, errsz) != 0)
-		goto fail;
-	/* Opened after migrating, so the reader sees the final schema. */
-	s->rdb = store_connect(path, SQLITE_OPEN_READONLY, NULL, err, errsz);
-	if (s->rdb == NULL)
-		goto fail;
+#endif
+	} else {
+		/* The writer gathers a commit's WAL writes into one (walbuf.c). */
+		h = store_connect(path, SQLITE_OPEN_READWRITE |
+		    SQLITE_OPEN_CREATE, WALBUF_VFS, err, errsz);
+		if (h == NULL)
+			goto fail;
+		s->db = db_sqlite(h);
+		if (store_configure(h, path, err, errsz) != 0)
+			goto fail;
+		if (store_migrate(h, path, err, errsz) != 0)
+			goto fail;
+		/* Opened after migrating, so the reader sees the final schema. */
+		h = store_connect(path, SQLITE_OPEN_READONLY, NULL, err, errsz);
+		if (h == NULL)
+			goto fail;
+		s->rdb = db_sqlite(h);
+	}
 	if (store_prepare(s, err, errsz) != 0)
 		goto fail;
 	if (store_audit_chain_old(s) != 0) {
@@ -469,18 +491,25 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
-	if (s->db != NULL && !sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (s->db != NULL && db_in_txn(s->db))
+		(void)db_exec(s->db, "ROLLBACK");
 	for (i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(s->st[i]);
+		db_finalize(s->st[i]);
 	for (i = 0; i < (int)s->ncache; i++)
-		sqlite3_finalize(s->cache[i].st);
+		db_finalize(s->cache[i].st);
 	/* The writer last: closing it checkpoints the WAL. */
-	sqlite3_close_v2(s->rdb);
-	sqlite3_close_v2(s->db);
+	db_close(s->rdb);
+	db_close(s->db);
 	free(s->wal);
 	free(s->path);
 	free(s);
+}
+
+/* 1 on SQLite, 0 on PostgreSQL. */
+int
+store_embedded(const struct store *s)
+{
+	return db_kind(s->db) == DB_SQLITE;
 }
 
 /* The writer's WAL hook: remember its size; no automatic checkpoint. */
@@ -490,7 +519,7 @@ store_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 	struct store	*s = arg;
 
 	s->wal_pages = pages;
-	return SQLITE_OK;
+	return DB_OK;
 }
 
 /*
@@ -506,8 +535,8 @@ store_checkpoint_oversized(struct store *s)
 
 	if (!s->pipelined || s->wal_pages < STORE_WAL_HARD_PAGES)
 		return;
-	if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-	    &nlog, &nckpt) == SQLITE_OK)
+	if (sqlite3_wal_checkpoint_v2(db_sqlite_handle(s->db), NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    &nlog, &nckpt) == DB_OK)
 		log_debug("%s: WAL of %d pages checkpointed on the loop (%d)",
 		    s->path, nlog, nckpt);
 }
@@ -520,13 +549,14 @@ store_checkpoint_oversized(struct store *s)
 int
 store_pipeline(struct store *s)
 {
+	if (db_kind(s->db) != DB_SQLITE)
+		return store_failx(s, "only SQLite has a WAL of pcod's to sync");
 	if (strcmp(s->path, ":memory:") == 0)
 		return store_failx(s, "an in-memory database has no WAL to sync");
-	if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL,
-	    NULL) != SQLITE_OK)
+	if (db_exec(s->db, "PRAGMA synchronous=NORMAL") != 0)
 		return store_fail(s, STORE_WRITER);
 	/* Replaces the automatic checkpoint, which is a WAL hook too. */
-	sqlite3_wal_hook(s->db, store_wal_hook, s);
+	sqlite3_wal_hook(db_sqlite_handle(s->db), store_wal_hook, s);
 	s->pipelined = 1;
 	return 0;
 }
@@ -600,30 +630,30 @@ store_ckpt_run(void *arg)
 
 	rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 	    NULL, NULL);
-	return rc == SQLITE_OK ? 0 : -1;
+	return rc == DB_OK ? 0 : -1;
 }
 
 /* Open the batch transaction (BEGIN IMMEDIATE: take the write lock now). */
 int
 store_begin(struct store *s)
 {
-	return store_run(s, ST_BEGIN, SQLITE_OK);
+	return store_run(s, ST_BEGIN, DB_OK);
 }
 
 /* Commit the batch; on failure roll it back and keep the reason. */
 int
 store_commit(struct store *s)
 {
-	if (store_run(s, ST_COMMIT, SQLITE_OK) == 0) {
+	if (store_run(s, ST_COMMIT, DB_OK) == 0) {
 		/* Pipelined, the audit log hears of rows once they are synced. */
 		if (s->audit_shipped >= 0 && !s->pipelined)
 			store_audit_ship(s);
 		return 0;
 	}
 	/* A failed COMMIT may leave the transaction open; the kept error stays. */
-	if (!sqlite3_get_autocommit(s->db)) {
-		sqlite3_step(s->st[ST_ROLLBACK]);
-		sqlite3_reset(s->st[ST_ROLLBACK]);
+	if (db_in_txn(s->db)) {
+		db_step(s->st[ST_ROLLBACK]);
+		db_reset(s->st[ST_ROLLBACK]);
 	}
 	return -1;
 }
@@ -632,17 +662,17 @@ store_commit(struct store *s)
 void
 store_rollback(struct store *s)
 {
-	if (sqlite3_get_autocommit(s->db))
+	if (!db_in_txn(s->db))
 		return;
-	store_run(s, ST_ROLLBACK, SQLITE_OK);
+	store_run(s, ST_ROLLBACK, DB_OK);
 }
 
 /* Wait at most ms for another process's lock, on both connections. */
 void
 store_set_busy_timeout(struct store *s, int ms)
 {
-	sqlite3_busy_timeout(s->db, ms);
-	sqlite3_busy_timeout(s->rdb, ms);
+	db_busy_timeout(s->db, ms);
+	db_busy_timeout(s->rdb, ms);
 }
 
 /* How many failures so far said the database cannot take writes now. */
@@ -656,14 +686,11 @@ store_unavailable_count(const struct store *s)
 int
 store_unavailable(struct store *s)
 {
-	switch (s->errcode & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-	case SQLITE_FULL:
-	case SQLITE_IOERR:
-	case SQLITE_READONLY:
-	case SQLITE_CANTOPEN:
-	case SQLITE_PROTOCOL:
+	switch (s->errclass) {
+	case DB_E_BUSY:
+	case DB_E_FULL:
+	case DB_E_IO:
+	case DB_E_READONLY:
 		return 1;
 	default:
 		return 0;
@@ -674,7 +701,7 @@ store_unavailable(struct store *s)
 int
 store_in_txn(struct store *s)
 {
-	return !sqlite3_get_autocommit(s->db);
+	return db_in_txn(s->db);
 }
 
 /* The message of the last failure. */
@@ -689,17 +716,17 @@ int
 store_frame_seen(struct store *s, const char *account, int seq,
     const char *digest, int64_t since_ms)
 {
-	sqlite3_stmt	*st = s->st[ST_SEEN];
+	struct db_stmt	*st = s->st[ST_SEEN];
 	int		 rc;
 
 	store_bind_req(st, 1, account);
-	sqlite3_bind_int(st, 2, seq);
+	db_bind_int(st, 2, seq);
 	store_bind_text(st, 3, digest);
-	sqlite3_bind_int64(st, 4, since_ms);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(st, 4, since_ms);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		rc = 1;
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		rc = 0;
 	else {
 		store_keep_err(s, s->db);
@@ -713,32 +740,32 @@ store_frame_seen(struct store *s, const char *account, int seq,
 int64_t
 store_frame_add(struct store *s, const struct store_frame *f)
 {
-	sqlite3_stmt	*st = s->st[ST_FRAME_ADD];
+	struct db_stmt	*st = s->st[ST_FRAME_ADD];
 	int		 rc;
 
 	if (f->raw_len > INT32_MAX) {
 		return store_failx(s, "frame too long");
 	}
-	rc = sqlite3_bind_int64(st, 1, f->received_ms);
+	rc = db_bind_int64(st, 1, f->received_ms);
 	rc |= store_bind_req(st, 2, f->transport);
 	rc |= store_bind_req(st, 3, f->peer);
 	rc |= store_bind_req(st, 4, f->account);
 	rc |= store_bind_req(st, 5, f->token);
-	rc |= sqlite3_bind_int(st, 6, f->encrypted != 0);
-	rc |= sqlite3_bind_int(st, 7, f->seq);
+	rc |= db_bind_int(st, 6, f->encrypted != 0);
+	rc |= db_bind_int(st, 7, f->seq);
 	rc |= store_bind_req(st, 8, f->rcvr);
 	rc |= store_bind_req(st, 9, f->line);
-	rc |= sqlite3_bind_blob(st, 10, f->raw != NULL ? f->raw : "",
-	    f->raw != NULL ? (int)f->raw_len : 0, SQLITE_STATIC);
+	rc |= db_bind_blob(st, 10, f->raw != NULL ? f->raw : "",
+	    f->raw != NULL ? (int)f->raw_len : 0);
 	rc |= store_bind_text(st, 11, f->data);
 	rc |= store_bind_text(st, 12, f->xdata);
 	rc |= store_bind_opt(st, 13, f->panel_time, 0);
-	rc |= sqlite3_bind_int(st, 14, f->unknown_account != 0);
+	rc |= db_bind_int(st, 14, f->unknown_account != 0);
 	rc |= store_bind_text(st, 15, f->digest);
 	rc |= store_bind_text(st, 16, f->ext);
 	if (store_run(s, ST_FRAME_ADD, rc) != 0)
 		return -1;
-	return sqlite3_last_insert_rowid(s->db);
+	return db_last_id(s->db);
 }
 
 /* Insert one event decoded from frame frame_id (<= 0: none). */
@@ -746,12 +773,12 @@ int64_t
 store_event_add(struct store *s, int64_t frame_id,
     const struct store_frame *f, const struct event *ev)
 {
-	sqlite3_stmt	*st = s->st[ST_EVENT_ADD];
+	struct db_stmt	*st = s->st[ST_EVENT_ADD];
 	int		 rc;
 
 	rc = store_bind_opt(st, 1, frame_id > 0 ? frame_id : 0, 0);
 	rc |= store_bind_req(st, 2, f->account);
-	rc |= sqlite3_bind_int64(st, 3, f->received_ms);
+	rc |= db_bind_int64(st, 3, f->received_ms);
 	rc |= store_bind_opt(st, 4, f->panel_time, 0);
 	rc |= store_bind_arr(st, 5, ev->format, sizeof(ev->format));
 	rc |= store_bind_arr(st, 6, ev->code, sizeof(ev->code));
@@ -761,36 +788,36 @@ store_event_add(struct store *s, int64_t frame_id,
 	rc |= store_bind_opt(st, 10, ev->zone, -1);
 	rc |= store_bind_opt(st, 11, ev->user, -1);
 	rc |= store_bind_opt(st, 12, ev->partition, -1);
-	rc |= sqlite3_bind_int(st, 13, ev->known != 0);
-	rc |= sqlite3_bind_int(st, 14, f->unknown_account != 0);
+	rc |= db_bind_int(st, 13, ev->known != 0);
+	rc |= db_bind_int(st, 14, f->unknown_account != 0);
 	rc |= store_bind_opt(st, 15, (int64_t)ev->event_time, 0);
 	rc |= store_bind_arr(st, 16, ev->name, sizeof(ev->name));
 	rc |= store_bind_arr(st, 17, ev->note, sizeof(ev->note));
 	rc |= store_bind_opt(st, 18, ev->peripheral, -1);
 	if (store_run(s, ST_EVENT_ADD, rc) == -1)
 		return -1;
-	return sqlite3_last_insert_rowid(s->db);
+	return db_last_id(s->db);
 }
 
 /* Add an account: 0 added, 1 it already exists, -1 error. */
 int
 store_account_add(struct store *s, const struct store_account *a)
 {
-	sqlite3_stmt	*st = s->st[ST_ACCT_ADD];
+	struct db_stmt	*st = s->st[ST_ACCT_ADD];
 	int		 rc;
 
 	rc = store_bind_arr(st, 1, a->account, sizeof(a->account));
 	rc |= store_bind_arr(st, 2, a->key, sizeof(a->key));
 	rc |= store_bind_arr(st, 3, a->name, sizeof(a->name));
-	rc |= sqlite3_bind_int64(st, 4, a->created_ms);
+	rc |= db_bind_int64(st, 4, a->created_ms);
 	rc |= store_bind_opt(st, 5, a->site_id, 0);
-	rc |= sqlite3_bind_int(st, 6, a->supervision_s);
+	rc |= db_bind_int(st, 6, a->supervision_s);
 	rc |= store_bind_arr(st, 7, a->next_key, sizeof(a->next_key));
-	rc |= sqlite3_bind_int(st, 8, a->plaintext != 0);
-	rc |= sqlite3_bind_int(st, 9, a->plain_clock != 0);
+	rc |= db_bind_int(st, 8, a->plaintext != 0);
+	rc |= db_bind_int(st, 9, a->plain_clock != 0);
 	if (store_run(s, ST_ACCT_ADD, rc) != 0)
 		return -1;
-	return sqlite3_changes(s->db) == 0 ? 1 : 0;
+	return db_changes(s->db) == 0 ? 1 : 0;
 }
 
 /* Remove an account: 0 removed, 1 not found, -1 error. */
@@ -802,25 +829,25 @@ store_account_remove(struct store *s, const char *account)
 	rc = store_bind_req(s->st[ST_ACCT_DEL], 1, account);
 	if (store_run(s, ST_ACCT_DEL, rc) != 0)
 		return -1;
-	return sqlite3_changes(s->db) == 0 ? 1 : 0;
+	return db_changes(s->db) == 0 ? 1 : 0;
 }
 
 /* Copy the current row of a SELECT of STORE_ACCOUNT_COLUMNS into out. */
 void
-store_account_row(sqlite3_stmt *st, struct store_account *out)
+store_account_row(struct db_stmt *st, struct store_account *out)
 {
 	memset(out, 0, sizeof(*out));
 	snprintf(out->account, sizeof(out->account), "%s", store_col_text(st, 0));
 	snprintf(out->key, sizeof(out->key), "%s", store_col_text(st, 1));
 	snprintf(out->name, sizeof(out->name), "%s", store_col_text(st, 2));
-	out->created_ms = sqlite3_column_int64(st, 3);
-	out->site_id = sqlite3_column_int64(st, 4);
-	out->supervision_s = sqlite3_column_int(st, 5);
-	out->last_seen_ms = sqlite3_column_int64(st, 6);
+	out->created_ms = db_column_int64(st, 3);
+	out->site_id = db_column_int64(st, 4);
+	out->supervision_s = db_column_int(st, 5);
+	out->last_seen_ms = db_column_int64(st, 6);
 	snprintf(out->next_key, sizeof(out->next_key), "%s",
 	    store_col_text(st, 7));
-	out->plaintext = sqlite3_column_int(st, 8);
-	out->plain_clock = sqlite3_column_int(st, 9);
+	out->plaintext = db_column_int(st, 8);
+	out->plain_clock = db_column_int(st, 9);
 }
 
 /* Read one committed account: 0 found, 1 not found, -1 error. */
@@ -828,15 +855,15 @@ int
 store_account_get(struct store *s, const char *account,
     struct store_account *out)
 {
-	sqlite3_stmt	*st = s->st[ST_ACCT_GET];
+	struct db_stmt	*st = s->st[ST_ACCT_GET];
 	int		 rc;
 
 	store_bind_req(st, 1, account);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		store_account_row(st, out);
 		rc = 0;
-	} else if (rc == SQLITE_DONE)
+	} else if (rc == DB_DONE)
 		rc = 1;
 	else {
 		store_keep_err(s, s->rdb);
@@ -851,30 +878,30 @@ int
 store_account_foreach(struct store *s,
     int (*cb)(const struct store_account *, void *), void *arg)
 {
-	sqlite3_stmt		*st = s->st[ST_ACCT_ALL];
+	struct db_stmt		*st = s->st[ST_ACCT_ALL];
 	struct store_account	 a;
 	int			 rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		store_account_row(st, &a);
 		if (cb(&a, arg) != 0) {
-			rc = SQLITE_DONE;
+			rc = DB_DONE;
 			break;
 		}
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		store_keep_err(s, s->rdb);
 	/* Resetting ends the read transaction, so checkpoints are not held up. */
 	store_done(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == DB_DONE ? 0 : -1;
 }
 
 /* Prepare the event.list query for the clauses this filter uses. */
-static sqlite3_stmt *
+static struct db_stmt *
 store_list_prepare(struct store *s, const struct store_event_filter *flt)
 {
 	char		 sql[1024];
-	sqlite3_stmt	*st = NULL;
+	struct db_stmt	*st = NULL;
 
 	/*
 	 * Newest first by (received_ms, id) rather than id alone: that is the
@@ -888,9 +915,8 @@ store_list_prepare(struct store *s, const struct store_event_filter *flt)
 	    flt->cls >= 0 ? " AND e.class = ?2" : "",
 	    flt->since_ms != 0 ? " AND e.received_ms >= ?3" : "",
 	    flt->until_ms != 0 ? " AND e.received_ms < ?4" : "");
-	if (sqlite3_prepare_v2(s->rdb, sql, -1, &st, NULL) != SQLITE_OK) {
+	if ((st = db_prepare(s->rdb, sql)) == NULL) {
 		store_keep_err(s, s->rdb);
-		sqlite3_finalize(st);
 		return NULL;
 	}
 	return st;
@@ -898,7 +924,7 @@ store_list_prepare(struct store *s, const struct store_event_filter *flt)
 
 /* Bind the filter's values; 0 or -1. */
 static int
-store_list_bind(struct store *s, sqlite3_stmt *st,
+store_list_bind(struct store *s, struct db_stmt *st,
     const struct store_event_filter *flt)
 {
 	const char	*cls = NULL;
@@ -913,10 +939,10 @@ store_list_bind(struct store *s, sqlite3_stmt *st,
 	/* Unused numbered parameters are harmless to bind: ?5 fixes the count. */
 	rc = store_bind_text(st, 1, flt->account);
 	rc |= store_bind_text(st, 2, cls);
-	rc |= sqlite3_bind_int64(st, 3, flt->since_ms);
-	rc |= sqlite3_bind_int64(st, 4, flt->until_ms);
-	rc |= sqlite3_bind_int(st, 5, flt->limit);
-	if (rc != SQLITE_OK) {
+	rc |= db_bind_int64(st, 3, flt->since_ms);
+	rc |= db_bind_int64(st, 4, flt->until_ms);
+	rc |= db_bind_int(st, 5, flt->limit);
+	if (rc != DB_OK) {
 		store_keep_err(s, s->rdb);
 		return -1;
 	}
@@ -925,11 +951,11 @@ store_list_bind(struct store *s, sqlite3_stmt *st,
 
 /* Fill an event.list row from the current result row (seq -1: no frame). */
 static void
-store_list_row(sqlite3_stmt *st, struct store_event_row *r)
+store_list_row(struct db_stmt *st, struct store_event_row *r)
 {
-	r->id = sqlite3_column_int64(st, 0);
-	r->received_ms = sqlite3_column_int64(st, 1);
-	r->panel_time = sqlite3_column_int64(st, 2);
+	r->id = db_column_int64(st, 0);
+	r->received_ms = db_column_int64(st, 1);
+	r->panel_time = db_column_int64(st, 2);
 	r->account = store_col_text(st, 3);
 	r->format = store_col_text(st, 4);
 	r->code = store_col_text(st, 5);
@@ -939,16 +965,16 @@ store_list_row(sqlite3_stmt *st, struct store_event_row *r)
 	r->zone = store_col_int(st, 9, -1);
 	r->user = store_col_int(st, 10, -1);
 	r->partition = store_col_int(st, 11, -1);
-	r->unknown_account = sqlite3_column_int(st, 12);
+	r->unknown_account = db_column_int(st, 12);
 	r->transport = store_col_text(st, 13);
 	r->peer = store_col_text(st, 14);
 	r->seq = store_col_int(st, 15, -1);
 	r->raw = store_col_text(st, 16);
-	r->event_time = sqlite3_column_int64(st, 17);
+	r->event_time = db_column_int64(st, 17);
 	r->peripheral = store_col_int(st, 18, -1);
 	r->name = store_col_text(st, 19);
 	r->note = store_col_text(st, 20);
-	r->ext = (const char *)sqlite3_column_text(st, 21);
+	r->ext = db_column_text(st, 21);
 }
 
 /*
@@ -960,7 +986,7 @@ store_event_list(struct store *s, const struct store_event_filter *flt,
     int (*cb)(const struct store_event_row *, void *), void *arg)
 {
 	struct store_event_row	 r;
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	int			 rc;
 
 	if (flt->limit <= 0) {
@@ -970,33 +996,33 @@ store_event_list(struct store *s, const struct store_event_filter *flt,
 	if ((st = store_list_prepare(s, flt)) == NULL)
 		return -1;
 	if (store_list_bind(s, st, flt) != 0) {
-		sqlite3_finalize(st);
+		db_finalize(st);
 		return -1;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		store_list_row(st, &r);
 		if (cb(&r, arg) != 0) {
-			rc = SQLITE_DONE;
+			rc = DB_DONE;
 			break;
 		}
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		store_keep_err(s, s->rdb);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 /* --- the toolkit of store_int.h ------------------------------------------ */
 
 /* The connection handle for conn. */
-static sqlite3 *
+static struct db *
 store_db(struct store *s, enum store_conn conn)
 {
 	return conn == STORE_READER ? s->rdb : s->db;
 }
 
 /* The cached statement for sql on conn, prepared on first use. */
-sqlite3_stmt *
+struct db_stmt *
 store_stmt(struct store *s, enum store_conn conn, const char *sql)
 {
 	struct store_cached	*c;
@@ -1012,8 +1038,7 @@ store_stmt(struct store *s, enum store_conn conn, const char *sql)
 	if (s->ncache == STORE_CACHE_MAX)
 		fatalx("store: more than %d cached statements", STORE_CACHE_MAX);
 	c = &s->cache[s->ncache];
-	if (sqlite3_prepare_v3(store_db(s, conn), sql, -1,
-	    SQLITE_PREPARE_PERSISTENT, &c->st, NULL) != SQLITE_OK) {
+	if ((c->st = db_prepare(store_db(s, conn), sql)) == NULL) {
 		store_fail(s, conn);
 		log_warnx("store: cannot prepare \"%.60s\": %s", sql, s->err);
 		return NULL;
@@ -1041,46 +1066,46 @@ store_failx(struct store *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(s->err, sizeof(s->err), fmt, ap);
 	va_end(ap);
-	s->errcode = 0;
+	s->errclass = DB_E_NONE;
 	return -1;
 }
 
 /* Bind a JSON scalar by its type. */
 int
-store_bind_json(sqlite3_stmt *st, int idx, const json_t *v)
+store_bind_json(struct db_stmt *st, int idx, const json_t *v)
 {
 	switch (v == NULL ? JSON_NULL : json_typeof(v)) {
 	case JSON_STRING:
-		return sqlite3_bind_text(st, idx, json_string_value(v),
-		    (int)json_string_length(v), SQLITE_TRANSIENT);
+		return db_bind_text_copy(st, idx, json_string_value(v),
+		    (int)json_string_length(v));
 	case JSON_INTEGER:
-		return sqlite3_bind_int64(st, idx, json_integer_value(v));
+		return db_bind_int64(st, idx, json_integer_value(v));
 	case JSON_REAL:
-		return sqlite3_bind_double(st, idx, json_real_value(v));
+		return db_bind_double(st, idx, json_real_value(v));
 	case JSON_TRUE:
-		return sqlite3_bind_int(st, idx, 1);
+		return db_bind_int(st, idx, 1);
 	case JSON_FALSE:
-		return sqlite3_bind_int(st, idx, 0);
+		return db_bind_int(st, idx, 0);
 	default:
-		return sqlite3_bind_null(st, idx);
+		return db_bind_null(st, idx);
 	}
 }
 
 /* Bind a string, NULL as SQL NULL. */
 int
-store_bind_str(sqlite3_stmt *st, int idx, const char *v)
+store_bind_str(struct db_stmt *st, int idx, const char *v)
 {
 	return store_bind_text(st, idx, v);
 }
 
 /* Step a writer statement to its end. */
 int
-store_step_done(struct store *s, sqlite3_stmt *st)
+store_step_done(struct store *s, struct db_stmt *st)
 {
-	int	rc = sqlite3_step(st);
+	int	rc = db_step(st);
 
-	if (rc != SQLITE_DONE) {
-		store_keep_err(s, sqlite3_db_handle(st));
+	if (rc != DB_DONE) {
+		store_keep_err(s, db_handle(st));
 		store_done(st);
 		return -1;
 	}
@@ -1090,18 +1115,18 @@ store_step_done(struct store *s, sqlite3_stmt *st)
 
 /* Step a query once for one integer. */
 int
-store_step_int64(struct store *s, enum store_conn conn, sqlite3_stmt *st,
+store_step_int64(struct store *s, enum store_conn conn, struct db_stmt *st,
     int64_t *out)
 {
-	int	rc = sqlite3_step(st), ret;
+	int	rc = db_step(st), ret;
 
-	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_int64(st, 0);
+	if (rc == DB_ROW) {
+		*out = db_column_int64(st, 0);
 		ret = 1;
 	} else
-		ret = rc == SQLITE_DONE ? 0 : store_fail(s, conn);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+		ret = rc == DB_DONE ? 0 : store_fail(s, conn);
+	db_reset(st);
+	db_clear_bindings(st);
 	return ret;
 }
 
@@ -1110,11 +1135,11 @@ json_t *
 store_row1_by_str(struct store *s, enum store_conn conn, const char *sql,
     const char *key)
 {
-	sqlite3_stmt	*st = store_stmt(s, conn, sql);
+	struct db_stmt	*st = store_stmt(s, conn, sql);
 
 	if (st == NULL)
 		return NULL;
-	if (store_bind_str(st, 1, key) != SQLITE_OK) {
+	if (store_bind_str(st, 1, key) != DB_OK) {
 		store_fail(s, conn);
 		return NULL;
 	}
@@ -1132,40 +1157,40 @@ store_row_str(json_t *row, const char *key, char *buf, size_t bufsz)
 
 /* The current row as an object keyed by column name. */
 json_t *
-store_row_json(sqlite3_stmt *st)
+store_row_json(struct db_stmt *st)
 {
 	json_t		*o = json_object(), *v;
 	const char	*name;
 	char		 key[64];
 	size_t		 len;
-	int		 i, n = sqlite3_column_count(st);
+	int		 i, n = db_column_count(st);
 
 	for (i = 0; i < n; i++) {
-		name = sqlite3_column_name(st, i);
+		name = db_column_name(st, i);
 		len = strlen(name);
 		/* "x_json": JSON text stored in a column, shown as x. */
 		if (len > 5 && len < sizeof(key) &&
 		    strcmp(name + len - 5, "_json") == 0) {
 			snprintf(key, sizeof(key), "%.*s", (int)(len - 5), name);
-			v = sqlite3_column_type(st, i) == SQLITE_TEXT ? json_loads(
-			    (const char *)sqlite3_column_text(st, i), 0, NULL) :
+			v = db_column_type(st, i) == DB_TEXT ? json_loads(
+			    db_column_text(st, i), 0, NULL) :
 			    NULL;
 			json_object_set_new(o, key, v != NULL ? v : json_null());
 			continue;
 		}
-		switch (sqlite3_column_type(st, i)) {
-		case SQLITE_INTEGER:
-			v = json_integer(sqlite3_column_int64(st, i));
+		switch (db_column_type(st, i)) {
+		case DB_INTEGER:
+			v = json_integer(db_column_int64(st, i));
 			break;
-		case SQLITE_FLOAT:
-			v = json_real(sqlite3_column_double(st, i));
+		case DB_FLOAT:
+			v = json_real(db_column_double(st, i));
 			break;
-		case SQLITE_NULL:
+		case DB_NULL:
 			v = json_null();
 			break;
 		default:
-			v = json_stringn((const char *)sqlite3_column_text(st, i),
-			    (size_t)sqlite3_column_bytes(st, i));
+			v = json_stringn(db_column_text(st, i),
+			    (size_t)db_column_bytes(st, i));
 			if (v == NULL)	/* not UTF-8: keep the row, lose the value */
 				v = json_null();
 		}
@@ -1176,14 +1201,14 @@ store_row_json(sqlite3_stmt *st)
 
 /* Every row as an array of objects. */
 json_t *
-store_rows_json(struct store *s, enum store_conn conn, sqlite3_stmt *st)
+store_rows_json(struct store *s, enum store_conn conn, struct db_stmt *st)
 {
 	json_t	*a = json_array();
 	int	 rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step(st)) == DB_ROW)
 		json_array_append_new(a, store_row_json(st));
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		store_fail(s, conn);
 		json_decref(a);
 		a = NULL;
@@ -1194,14 +1219,14 @@ store_rows_json(struct store *s, enum store_conn conn, sqlite3_stmt *st)
 
 /* The first row, json_null() when none. */
 json_t *
-store_row1_json(struct store *s, enum store_conn conn, sqlite3_stmt *st)
+store_row1_json(struct store *s, enum store_conn conn, struct db_stmt *st)
 {
 	json_t	*o;
-	int	 rc = sqlite3_step(st);
+	int	 rc = db_step(st);
 
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		o = store_row_json(st);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		o = json_null();
 	else {
 		store_fail(s, conn);
@@ -1222,14 +1247,14 @@ store_audit_cursor(struct store *s)
 int
 store_changes(struct store *s)
 {
-	return sqlite3_changes(s->db);
+	return db_changes(s->db);
 }
 
 /* Rowid of the writer's last insert. */
 int64_t
 store_last_id(struct store *s)
 {
-	return sqlite3_last_insert_rowid(s->db);
+	return db_last_id(s->db);
 }
 
 /* --- savepoints ----------------------------------------------------------- */
@@ -1242,7 +1267,7 @@ static const char sql_rollback_to[] = "ROLLBACK TO cmd";
 static int
 store_sp(struct store *s, const char *sql)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql);
 
 	return st == NULL ? -1 : store_step_done(s, st);
 }
@@ -1281,7 +1306,7 @@ static const char sql_acct_seen[] = "UPDATE accounts SET last_seen_ms = ?2"
 int
 store_account_update(struct store *s, const struct store_account *a)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_acct_update);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_acct_update);
 	int		 rc;
 
 	if (st == NULL)
@@ -1290,29 +1315,29 @@ store_account_update(struct store *s, const struct store_account *a)
 	rc |= store_bind_arr(st, 2, a->key, sizeof(a->key));
 	rc |= store_bind_arr(st, 3, a->name, sizeof(a->name));
 	rc |= store_bind_opt(st, 4, a->site_id, 0);
-	rc |= sqlite3_bind_int(st, 5, a->supervision_s);
+	rc |= db_bind_int(st, 5, a->supervision_s);
 	rc |= store_bind_arr(st, 6, a->next_key, sizeof(a->next_key));
-	rc |= sqlite3_bind_int(st, 7, a->plaintext != 0);
-	rc |= sqlite3_bind_int(st, 8, a->plain_clock != 0);
-	if (rc != SQLITE_OK) {
+	rc |= db_bind_int(st, 7, a->plaintext != 0);
+	rc |= db_bind_int(st, 8, a->plain_clock != 0);
+	if (rc != DB_OK) {
 		store_done(st);
 		return store_fail(s, STORE_WRITER);
 	}
 	if (store_step_done(s, st) != 0)
 		return -1;
-	return sqlite3_changes(s->db) == 0 ? 1 : 0;
+	return db_changes(s->db) == 0 ? 1 : 0;
 }
 
 /* Record a sign of life of an account (never moving it back).  0 or -1. */
 int
 store_account_seen(struct store *s, const char *account, int64_t ms)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_acct_seen);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_acct_seen);
 
 	if (st == NULL)
 		return -1;
-	if (store_bind_text(st, 1, account) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, ms) != SQLITE_OK) {
+	if (store_bind_text(st, 1, account) != DB_OK ||
+	    db_bind_int64(st, 2, ms) != DB_OK) {
 		store_done(st);
 		return store_fail(s, STORE_WRITER);
 	}

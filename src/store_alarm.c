@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "db.h"
 
 #include "store.h"
 #include "store_alarm.h"
@@ -26,8 +26,8 @@ static const char sql_add[] = "INSERT INTO alarms (site_id, account, zone,"
     " protocol_id, take_deadline_ms, next_deadline_ms, first_event_id,"
     " last_event_id) VALUES (nullif(?1, 0), ?2, ?3, ?4, ?5, ?6, 'new', ?7, ?8,"
     " ?8, ?9, nullif(?10, 0), ?11, ?11, nullif(?12, 0), nullif(?12, 0))";
-static const char sql_link[] = "INSERT OR IGNORE INTO alarm_events"
-    " (alarm_id, event_id) VALUES (?1, ?2)";
+static const char sql_link[] = "INSERT INTO alarm_events"
+    " (alarm_id, event_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
 static const char sql_stack[] = "UPDATE alarms SET count = count + ?2,"
     " last_ms = max(last_ms, ?3), restored = CASE WHEN ?4 < 0 THEN restored"
     " ELSE ?4 END, first_event_id = coalesce(first_event_id, nullif(?5, 0)),"
@@ -86,9 +86,9 @@ static const char sql_events[] = "SELECT e.id, e.received_ms, e.account,"
 static const char sql_steps[] = "SELECT position, action, target, text,"
     " deadline_s, deadline_ms, escalated, done_ms, done_by, outcome"
     " FROM alarm_steps WHERE alarm_id = ?1 ORDER BY position";
-static const char sql_open[] = "SELECT id, ifnull(site_id, 0), account,"
-    " ifnull(zone, -1), class, kind, state = 'taken', restored, created_ms,"
-    " ifnull(next_deadline_ms, 0) FROM alarms WHERE state <> 'closed'";
+static const char sql_open[] = "SELECT id, coalesce(site_id, 0), account,"
+    " coalesce(zone, -1), class, kind, state = 'taken', restored, created_ms,"
+    " coalesce(next_deadline_ms, 0) FROM alarms WHERE state <> 'closed'";
 /*
  * The unknown-accounts alarm: one row per account, its events counted.  The
  * UPDATE first: it is the only statement for an account seen before (an
@@ -101,22 +101,22 @@ static const char sql_acct_again[] = "UPDATE alarm_accounts SET count ="
 static const char sql_acct_new[] = "INSERT INTO alarm_accounts"
     " (alarm_id, account, count, first_ms, last_ms) VALUES (?1, ?2, ?3, ?4, ?5)";
 static const char sql_acct_total[] = "UPDATE alarms SET accounts ="
-    " ifnull(accounts, 0) + ?2 WHERE id = ?1";
+    " coalesce(accounts, 0) + ?2 WHERE id = ?1";
 static const char sql_accounts[] = "SELECT account, count AS events,"
     " first_ms, last_ms FROM alarm_accounts WHERE alarm_id = ?1"
     " ORDER BY count DESC, account LIMIT ?2";
-static const char sql_dispatch_ms[] = "SELECT ifnull(dispatch_deadline_ms, 0)"
+static const char sql_dispatch_ms[] = "SELECT coalesce(dispatch_deadline_ms, 0)"
     " FROM alarms WHERE id = ?1";
-static const char sql_accounts_seen[] = "SELECT ifnull(accounts, 0) AS seen"
+static const char sql_accounts_seen[] = "SELECT coalesce(accounts, 0) AS seen"
     " FROM alarms WHERE id = ?1";
 
 /* Run a bound writer statement, or fail when a bind did. */
 static int
-alarm_run(struct store *s, sqlite3_stmt *st, int rc)
+alarm_run(struct store *s, struct db_stmt *st, int rc)
 {
-	if (rc != SQLITE_OK) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
+	if (rc != DB_OK) {
+		db_reset(st);
+		db_clear_bindings(st);
 		return store_fail(s, STORE_WRITER);
 	}
 	return store_step_done(s, st);
@@ -126,24 +126,24 @@ alarm_run(struct store *s, sqlite3_stmt *st, int rc)
 int64_t
 store_alarm_add(struct store *s, const struct store_alarm_new *a)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_add);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_add);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_bind_int64(st, 1, a->site_id);
+	rc = db_bind_int64(st, 1, a->site_id);
 	rc |= store_bind_str(st, 2, a->account);
-	rc |= a->zone >= 0 ? sqlite3_bind_int(st, 3, a->zone) :
-	    sqlite3_bind_null(st, 3);
+	rc |= a->zone >= 0 ? db_bind_int(st, 3, a->zone) :
+	    db_bind_null(st, 3);
 	rc |= store_bind_str(st, 4, a->cls);
 	rc |= store_bind_str(st, 5, a->kind);
-	rc |= sqlite3_bind_int(st, 6, a->priority);
+	rc |= db_bind_int(st, 6, a->priority);
 	rc |= store_bind_str(st, 7, a->text != NULL ? a->text : "");
-	rc |= sqlite3_bind_int64(st, 8, a->first_ms);
-	rc |= sqlite3_bind_int64(st, 9, a->created_ms);
-	rc |= sqlite3_bind_int64(st, 10, a->protocol_id);
-	rc |= sqlite3_bind_int64(st, 11, a->take_deadline_ms);
-	rc |= sqlite3_bind_int64(st, 12, a->event_id);
+	rc |= db_bind_int64(st, 8, a->first_ms);
+	rc |= db_bind_int64(st, 9, a->created_ms);
+	rc |= db_bind_int64(st, 10, a->protocol_id);
+	rc |= db_bind_int64(st, 11, a->take_deadline_ms);
+	rc |= db_bind_int64(st, 12, a->event_id);
 	if (alarm_run(s, st, rc) == -1)
 		return -1;
 	return store_last_id(s);
@@ -153,13 +153,13 @@ store_alarm_add(struct store *s, const struct store_alarm_new *a)
 static int
 alarm_run_ids(struct store *s, const char *sql, int64_t id, int64_t ms)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_bind_int64(st, 1, id);
-	rc |= sqlite3_bind_int64(st, 2, ms);
+	rc = db_bind_int64(st, 1, id);
+	rc |= db_bind_int64(st, 2, ms);
 	return alarm_run(s, st, rc);
 }
 
@@ -183,16 +183,16 @@ int
 store_alarm_stack_event(struct store *s, int64_t id, int64_t last_ms, int inc,
     int restored, int64_t event_id)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_stack);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_stack);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_bind_int64(st, 1, id);
-	rc |= sqlite3_bind_int(st, 2, inc);
-	rc |= sqlite3_bind_int64(st, 3, last_ms);
-	rc |= sqlite3_bind_int(st, 4, restored);
-	rc |= sqlite3_bind_int64(st, 5, event_id);
+	rc = db_bind_int64(st, 1, id);
+	rc |= db_bind_int(st, 2, inc);
+	rc |= db_bind_int64(st, 3, last_ms);
+	rc |= db_bind_int(st, 4, restored);
+	rc |= db_bind_int64(st, 5, event_id);
 	return alarm_run(s, st, rc);
 }
 
@@ -209,12 +209,12 @@ alarm_member_str(const json_t *obj, const char *name)
 static int
 alarm_step_copy(struct store *s, int64_t id, const json_t *step)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_step_copy);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_step_copy);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_bind_int64(st, 1, id);
+	rc = db_bind_int64(st, 1, id);
 	rc |= store_bind_json(st, 2, json_object_get(step, "position"));
 	rc |= store_bind_json(st, 3, json_object_get(step, "action"));
 	rc |= store_bind_str(st, 4, alarm_member_str(step, "target"));
@@ -242,14 +242,14 @@ int
 store_alarm_take(struct store *s, int64_t id, const char *who, int64_t ms,
     int deadlines)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_take);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_take);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_bind_int64(st, 1, id);
+	rc = db_bind_int64(st, 1, id);
 	rc |= store_bind_str(st, 2, who);
-	rc |= sqlite3_bind_int64(st, 3, ms);
+	rc |= db_bind_int64(st, 3, ms);
 	if (alarm_run(s, st, rc) == -1)
 		return -1;
 	return deadlines ? alarm_run_ids(s, sql_take_steps, id, ms) : 0;
@@ -266,10 +266,10 @@ store_alarm_set_next(struct store *s, int64_t id, int64_t next_ms)
 int
 store_alarm_dispatch_ms(struct store *s, int64_t id, int64_t *ms)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_dispatch_ms);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_dispatch_ms);
 
 	*ms = 0;
-	if (st == NULL || sqlite3_bind_int64(st, 1, id) != SQLITE_OK)
+	if (st == NULL || db_bind_int64(st, 1, id) != DB_OK)
 		return store_fail(s, STORE_WRITER);
 	return store_step_int64(s, STORE_WRITER, st, ms) == -1 ? -1 : 0;
 }
@@ -286,14 +286,14 @@ int
 store_alarm_close(struct store *s, int64_t id, const char *who, int64_t ms,
     const char *resolution, const char *note)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_close);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_close);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_bind_int64(st, 1, id);
+	rc = db_bind_int64(st, 1, id);
 	rc |= store_bind_str(st, 2, who);
-	rc |= sqlite3_bind_int64(st, 3, ms);
+	rc |= db_bind_int64(st, 3, ms);
 	rc |= store_bind_str(st, 4, resolution);
 	rc |= store_bind_str(st, 5, note);
 	return alarm_run(s, st, rc);
@@ -304,16 +304,16 @@ int
 store_alarm_step_set(struct store *s, int64_t id, int position,
     const char *outcome, const char *who, int64_t ms)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_step_set);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_step_set);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_bind_int64(st, 1, id);
-	rc |= sqlite3_bind_int(st, 2, position);
+	rc = db_bind_int64(st, 1, id);
+	rc |= db_bind_int(st, 2, position);
 	rc |= store_bind_str(st, 3, outcome);
 	rc |= store_bind_str(st, 4, who);
-	rc |= sqlite3_bind_int64(st, 5, ms);
+	rc |= db_bind_int64(st, 5, ms);
 	if (alarm_run(s, st, rc) == -1)
 		return -1;
 	return store_changes(s) == 0 ? 1 : 0;
@@ -324,21 +324,21 @@ int
 store_alarm_step_due(struct store *s, int64_t id, int64_t now, int64_t *next_ms,
     int *due)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_step_due);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_step_due);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_bind_int64(st, 1, id);
-	rc |= sqlite3_bind_int64(st, 2, now);
-	if (rc != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+	rc = db_bind_int64(st, 1, id);
+	rc |= db_bind_int64(st, 2, now);
+	if (rc != DB_OK || db_step(st) != DB_ROW) {
 		store_fail(s, STORE_WRITER);
-		sqlite3_reset(st);
+		db_reset(st);
 		return -1;
 	}
-	*next_ms = sqlite3_column_int64(st, 0);	/* NULL reads as 0 */
-	*due = sqlite3_column_int(st, 1);
-	sqlite3_reset(st);
+	*next_ms = db_column_int64(st, 0);	/* NULL reads as 0 */
+	*due = db_column_int(st, 1);
+	db_reset(st);
 	return 0;
 }
 
@@ -346,13 +346,13 @@ store_alarm_step_due(struct store *s, int64_t id, int64_t now, int64_t *next_ms,
 json_t *
 store_alarm_steps_escalate(struct store *s, int64_t id, int64_t now)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_steps_due);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_steps_due);
 	json_t		*rows;
 
 	if (st == NULL)
 		return NULL;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, now) != SQLITE_OK) {
+	if (db_bind_int64(st, 1, id) != DB_OK ||
+	    db_bind_int64(st, 2, now) != DB_OK) {
 		store_fail(s, STORE_WRITER);
 		return NULL;
 	}
@@ -371,15 +371,15 @@ static json_t *
 alarm_rows(struct store *s, enum store_conn conn, const char *sql, int64_t id,
     int n, int first)
 {
-	sqlite3_stmt	*st = store_stmt(s, conn, sql);
+	struct db_stmt	*st = store_stmt(s, conn, sql);
 	int		 rc;
 
 	if (st == NULL)
 		return NULL;
-	rc = sqlite3_bind_int64(st, 1, id);
+	rc = db_bind_int64(st, 1, id);
 	if (n >= 0)
-		rc |= sqlite3_bind_int(st, 2, n);
-	if (rc != SQLITE_OK) {
+		rc |= db_bind_int(st, 2, n);
+	if (rc != DB_OK) {
 		store_fail(s, conn);
 		return NULL;
 	}
@@ -398,15 +398,15 @@ store_alarm_get(struct store *s, int64_t id, int committed)
 json_t *
 store_alarm_list(struct store *s, const struct store_alarm_filter *f)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_READER, sql_list);
+	struct db_stmt	*st = store_stmt(s, STORE_READER, sql_list);
 	int		 rc;
 
 	if (st == NULL)
 		return NULL;
 	rc = store_bind_str(st, 1, f->state != NULL ? f->state : "open");
-	rc |= sqlite3_bind_int64(st, 2, f->site_id);
-	rc |= sqlite3_bind_int(st, 3, f->limit > 0 ? f->limit : 100);
-	if (rc != SQLITE_OK) {
+	rc |= db_bind_int64(st, 2, f->site_id);
+	rc |= db_bind_int(st, 3, f->limit > 0 ? f->limit : 100);
+	if (rc != DB_OK) {
 		store_fail(s, STORE_READER);
 		return NULL;
 	}
@@ -422,15 +422,15 @@ static const char sql_count[] = "SELECT count(*) FROM alarms a"
 int64_t
 store_alarm_count(struct store *s, const struct store_alarm_filter *f)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_READER, sql_count);
+	struct db_stmt	*st = store_stmt(s, STORE_READER, sql_count);
 	int64_t		 n = 0;
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
 	rc = store_bind_str(st, 1, f->state != NULL ? f->state : "open");
-	rc |= sqlite3_bind_int64(st, 2, f->site_id);
-	if (rc != SQLITE_OK)
+	rc |= db_bind_int64(st, 2, f->site_id);
+	if (rc != DB_OK)
 		return store_fail(s, STORE_READER);
 	return store_step_int64(s, STORE_READER, st, &n) < 0 ? -1 : n;
 }
@@ -456,17 +456,17 @@ store_alarm_open_counts(struct store *s, struct store_alarm_counts *c)
 	static const char	 sql[] = "SELECT state = 'taken', priority, count(*)"
 	    " FROM alarms WHERE state IN ('new', 'taken')"
 	    " GROUP BY state, priority";
-	sqlite3_stmt		*st = store_stmt(s, STORE_READER, sql);
+	struct db_stmt		*st = store_stmt(s, STORE_READER, sql);
 	int64_t			 n;
 	int			 rc, taken, prio;
 
 	memset(c, 0, sizeof(*c));
 	if (st == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		taken = sqlite3_column_int(st, 0) != 0;
-		prio = sqlite3_column_int(st, 1);
-		n = sqlite3_column_int64(st, 2);
+	while ((rc = db_step(st)) == DB_ROW) {
+		taken = db_column_int(st, 0) != 0;
+		prio = db_column_int(st, 1);
+		n = db_column_int64(st, 2);
 		if (prio < 1)
 			prio = 1;
 		if (prio > STORE_ALARM_PRIO_MAX)
@@ -474,12 +474,12 @@ store_alarm_open_counts(struct store *s, struct store_alarm_counts *c)
 		c->by[taken][prio] += n;
 		c->total += n;
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		store_fail(s, STORE_READER);
-		sqlite3_reset(st);
+		db_reset(st);
 		return -1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return 0;
 }
 
@@ -488,32 +488,32 @@ int
 store_alarm_open_foreach(struct store *s,
     int (*cb)(const struct store_alarm_open *, void *), void *arg)
 {
-	sqlite3_stmt		*st = store_stmt(s, STORE_WRITER, sql_open);
+	struct db_stmt		*st = store_stmt(s, STORE_WRITER, sql_open);
 	struct store_alarm_open	 o;
 	int			 rc;
 
 	if (st == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		o.id = sqlite3_column_int64(st, 0);
-		o.site_id = sqlite3_column_int64(st, 1);
-		o.account = (const char *)sqlite3_column_text(st, 2);
-		o.zone = sqlite3_column_int(st, 3);
-		o.cls = (const char *)sqlite3_column_text(st, 4);
-		o.kind = (const char *)sqlite3_column_text(st, 5);
-		o.taken = sqlite3_column_int(st, 6);
-		o.restored = sqlite3_column_int(st, 7);
-		o.created_ms = sqlite3_column_int64(st, 8);
-		o.next_deadline_ms = sqlite3_column_int64(st, 9);
+	while ((rc = db_step(st)) == DB_ROW) {
+		o.id = db_column_int64(st, 0);
+		o.site_id = db_column_int64(st, 1);
+		o.account = db_column_text(st, 2);
+		o.zone = db_column_int(st, 3);
+		o.cls = db_column_text(st, 4);
+		o.kind = db_column_text(st, 5);
+		o.taken = db_column_int(st, 6);
+		o.restored = db_column_int(st, 7);
+		o.created_ms = db_column_int64(st, 8);
+		o.next_deadline_ms = db_column_int64(st, 9);
 		if (cb(&o, arg) != 0)
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (rc != DB_ROW && rc != DB_DONE) {
 		store_fail(s, STORE_WRITER);
-		sqlite3_reset(st);
+		db_reset(st);
 		return -1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return 0;
 }
 
@@ -522,16 +522,16 @@ static int
 alarm_run_account(struct store *s, const char *sql, int64_t id,
     const char *account, int64_t n, int64_t first_ms, int64_t last_ms)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_bind_int64(st, 1, id);
+	rc = db_bind_int64(st, 1, id);
 	rc |= store_bind_str(st, 2, account);
-	rc |= sqlite3_bind_int64(st, 3, n);
-	rc |= sqlite3_bind_int64(st, 4, first_ms);
-	rc |= sqlite3_bind_int64(st, 5, last_ms);
+	rc |= db_bind_int64(st, 3, n);
+	rc |= db_bind_int64(st, 4, first_ms);
+	rc |= db_bind_int64(st, 5, last_ms);
 	return alarm_run(s, st, rc);
 }
 
@@ -584,21 +584,21 @@ store_alarm_accounts(struct store *s, int64_t id, int limit, int64_t *seen)
 
 /* Bind a bulk close: who, when, why, and the filter. */
 static int
-alarm_bind_match(sqlite3_stmt *st, const struct store_alarm_match *m,
+alarm_bind_match(struct db_stmt *st, const struct store_alarm_match *m,
     const char *who, int64_t ms, const char *resolution, const char *note)
 {
 	int	rc;
 
 	rc = store_bind_str(st, 1, who);
-	rc |= sqlite3_bind_int64(st, 2, ms);
+	rc |= db_bind_int64(st, 2, ms);
 	rc |= store_bind_str(st, 3, resolution);
 	rc |= store_bind_str(st, 4, note);
 	rc |= store_bind_str(st, 5, m->state);
-	rc |= sqlite3_bind_int64(st, 6, m->site_id);
+	rc |= db_bind_int64(st, 6, m->site_id);
 	rc |= store_bind_str(st, 7, m->account);
 	rc |= store_bind_str(st, 8, m->cls);
-	rc |= sqlite3_bind_int(st, 9, m->priority);
-	rc |= sqlite3_bind_int64(st, 10, m->before_ms);
+	rc |= db_bind_int(st, 9, m->priority);
+	rc |= db_bind_int64(st, 10, m->before_ms);
 	return rc;
 }
 
@@ -608,27 +608,27 @@ store_alarm_close_match(struct store *s, const struct store_alarm_match *m,
     const char *who, int64_t ms, const char *resolution, const char *note,
     store_alarm_closed_fn cb, void *arg)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_close_match);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_close_match);
 	int		 rc, n = 0;
 
 	if (st == NULL)
 		return -1;
-	if (alarm_bind_match(st, m, who, ms, resolution, note) != SQLITE_OK) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
+	if (alarm_bind_match(st, m, who, ms, resolution, note) != DB_OK) {
+		db_reset(st);
+		db_clear_bindings(st);
 		return store_fail(s, STORE_WRITER);
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		n++;
-		cb(sqlite3_column_int64(st, 0),
-		    (const char *)sqlite3_column_text(st, 1),
-		    (const char *)sqlite3_column_text(st, 2), arg);
+		cb(db_column_int64(st, 0),
+		    db_column_text(st, 1),
+		    db_column_text(st, 2), arg);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		store_fail(s, STORE_WRITER);
-		sqlite3_reset(st);
+		db_reset(st);
 		return -1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return n;
 }

@@ -20,7 +20,7 @@
 
 #include <jansson.h>
 #include <openssl/evp.h>
-#include <sqlite3.h>
+#include "db.h"
 
 #include "actor.h"
 #include "audit.h"
@@ -150,15 +150,15 @@ audit_row_set(struct audit_row *r, int f, const char *v)
 
 /* Fill r from columns 0-7 (id .. details) of the current row of st. */
 static void
-audit_row_read(sqlite3_stmt *st, struct audit_row *r)
+audit_row_read(struct db_stmt *st, struct audit_row *r)
 {
 	int	f;
 
-	r->id = sqlite3_column_int64(st, 0);
-	r->at_ms = sqlite3_column_int64(st, 1);
+	r->id = db_column_int64(st, 0);
+	r->at_ms = db_column_int64(st, 1);
 	for (f = 0; f < AUDIT_NTEXT; f++) {
-		r->text[f] = (const char *)sqlite3_column_text(st, 2 + f);
-		r->len[f] = (size_t)sqlite3_column_bytes(st, 2 + f);
+		r->text[f] = db_column_text(st, 2 + f);
+		r->len[f] = (size_t)db_column_bytes(st, 2 + f);
 	}
 }
 
@@ -170,7 +170,7 @@ audit_row_read(sqlite3_stmt *st, struct audit_row *r)
 static char *
 audit_prev(struct store *s, int64_t before, int64_t *last)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	const char	*h;
 	char		*out;
 	int		 rc;
@@ -179,23 +179,23 @@ audit_prev(struct store *s, int64_t before, int64_t *last)
 	    sql_audit_last);
 	if (st == NULL)
 		return NULL;
-	if (before > 0 && sqlite3_bind_int64(st, 1, before) != SQLITE_OK) {
+	if (before > 0 && db_bind_int64(st, 1, before) != DB_OK) {
 		store_fail(s, STORE_WRITER);
 		return NULL;
 	}
 	*last = 0;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	if ((rc = db_step(st)) == DB_ROW) {
 		if (before <= 0)
-			*last = sqlite3_column_int64(st, 0);
-		h = (const char *)sqlite3_column_text(st, before > 0 ? 0 : 1);
+			*last = db_column_int64(st, 0);
+		h = db_column_text(st, before > 0 ? 0 : 1);
 		out = xstrdup(h != NULL ? h : "");
-	} else if (rc == SQLITE_DONE)
+	} else if (rc == DB_DONE)
 		out = xstrdup("");
 	else {
 		store_fail(s, STORE_WRITER);
 		out = NULL;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return out;
 }
 
@@ -203,18 +203,18 @@ audit_prev(struct store *s, int64_t before, int64_t *last)
 static int
 audit_insert(struct store *s, const struct audit_row *r, const char *hash)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_audit_add);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_audit_add);
 	int		 rc, f;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_bind_int64(st, 1, r->id);
-	rc |= sqlite3_bind_int64(st, 2, r->at_ms);
+	rc = db_bind_int64(st, 1, r->id);
+	rc |= db_bind_int64(st, 2, r->at_ms);
 	for (f = 0; f < AUDIT_NTEXT; f++)
 		rc |= store_bind_str(st, 3 + f, r->text[f]);
 	rc |= store_bind_str(st, 9, hash);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(st);
+	if (rc != DB_OK) {
+		db_clear_bindings(st);
 		return store_fail(s, STORE_WRITER);
 	}
 	return store_step_done(s, st);
@@ -265,7 +265,7 @@ store_audit_add_at(struct store *s, int64_t at_ms, const struct actor *who,
 static int
 audit_chain_one(struct store *s)
 {
-	sqlite3_stmt		*st, *up;
+	struct db_stmt		*st, *up;
 	struct audit_row	 r;
 	char			 hash[AUDIT_HASH_HEX + 1], *prev = NULL;
 	int64_t			 unused;
@@ -274,9 +274,9 @@ audit_chain_one(struct store *s)
 	if ((st = store_stmt(s, STORE_WRITER, sql_audit_unchained)) == NULL ||
 	    (up = store_stmt(s, STORE_WRITER, sql_audit_set_hash)) == NULL)
 		return -1;
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? 0 : store_fail(s, STORE_WRITER);
+	if ((rc = db_step(st)) != DB_ROW) {
+		db_reset(st);
+		return rc == DB_DONE ? 0 : store_fail(s, STORE_WRITER);
 	}
 	audit_row_read(st, &r);
 	if ((prev = audit_prev(s, r.id, &unused)) == NULL ||
@@ -284,14 +284,14 @@ audit_chain_one(struct store *s)
 		rc = prev == NULL ? -1 : store_failx(s, "audit: cannot hash");
 		goto fail;
 	}
-	if (sqlite3_bind_int64(up, 1, r.id) != SQLITE_OK ||
-	    store_bind_str(up, 2, hash) != SQLITE_OK) {
+	if (db_bind_int64(up, 1, r.id) != DB_OK ||
+	    store_bind_str(up, 2, hash) != DB_OK) {
 		rc = store_fail(s, STORE_WRITER);
 		goto fail;
 	}
 	rc = store_step_done(s, up) == 0 ? 1 : -1;
 fail:
-	sqlite3_reset(st);
+	db_reset(st);
 	free(prev);
 	return rc;
 }
@@ -321,14 +321,14 @@ store_audit_chain_old(struct store *s)
 
 /* Check one stored row against the chain; 0, or -1 with why in msg. */
 static int
-audit_check_row(sqlite3_stmt *st, const char *prev, char *msg, size_t msgsz)
+audit_check_row(struct db_stmt *st, const char *prev, char *msg, size_t msgsz)
 {
 	struct audit_row	 r;
 	const char		*stored;
 	char			 hash[AUDIT_HASH_HEX + 1];
 
 	audit_row_read(st, &r);
-	stored = (const char *)sqlite3_column_text(st, 8);
+	stored = db_column_text(st, 8);
 	if (stored == NULL) {
 		snprintf(msg, msgsz, "row %" PRId64 " has no hash", r.id);
 		return -1;
@@ -364,20 +364,20 @@ struct audit_verify {
 struct audit_verify *
 store_audit_verify_new(struct store *s)
 {
-	sqlite3_stmt		*st = store_stmt(s, STORE_READER, sql_audit_max);
+	struct db_stmt		*st = store_stmt(s, STORE_READER, sql_audit_max);
 	struct audit_verify	*v;
 	int			 rc;
 
 	if (st == NULL)
 		return NULL;
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+	if ((rc = db_step(st)) != DB_ROW) {
 		store_fail(s, STORE_READER);
-		sqlite3_reset(st);
+		db_reset(st);
 		return NULL;
 	}
 	v = xcalloc(1, sizeof(*v));
-	v->upto = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	v->upto = db_column_int64(st, 0);
+	db_reset(st);
 	if (audit_anchor_get(s, STORE_READER, &v->anchor) != 0) {
 		free(v);
 		return NULL;
@@ -390,12 +390,12 @@ store_audit_verify_new(struct store *s)
 
 /* Check the next row of st against the chain and take its hash as prev. */
 static void
-audit_verify_row(struct audit_verify *v, sqlite3_stmt *st)
+audit_verify_row(struct audit_verify *v, struct db_stmt *st)
 {
-	const char	*h = (const char *)sqlite3_column_text(st, 8);
+	const char	*h = db_column_text(st, 8);
 
 	v->rows++;
-	v->after = sqlite3_column_int64(st, 0);
+	v->after = db_column_int64(st, 0);
 	if (v->bad == 0 && audit_check_row(st, v->prev, v->reason,
 	    sizeof(v->reason)) != 0)
 		v->bad = v->after;
@@ -407,24 +407,24 @@ audit_verify_row(struct audit_verify *v, sqlite3_stmt *st)
 int
 store_audit_verify_step(struct store *s, struct audit_verify *v, int max)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_READER, sql_audit_chunk);
+	struct db_stmt	*st = store_stmt(s, STORE_READER, sql_audit_chunk);
 	int		 rc, n = 0;
 
 	if (st == NULL)
 		return -1;
-	if (sqlite3_bind_int64(st, 1, v->after) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, v->upto) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 3, max) != SQLITE_OK)
+	if (db_bind_int64(st, 1, v->after) != DB_OK ||
+	    db_bind_int64(st, 2, v->upto) != DB_OK ||
+	    db_bind_int(st, 3, max) != DB_OK)
 		return store_fail(s, STORE_READER);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		audit_verify_row(v, st);
 		n++;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		store_fail(s, STORE_READER);
 	/* Resetting ends the read transaction, so checkpoints are not held up. */
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_DONE)
 		return -1;
 	return n == max && v->after < v->upto ? 1 : 0;
 }
@@ -482,10 +482,10 @@ store_audit_verify(struct store *s)
 
 /* Log one committed row: the hash first, so a cut line still carries it. */
 static void
-audit_ship_row(sqlite3_stmt *st)
+audit_ship_row(struct db_stmt *st)
 {
 	struct audit_row	 r;
-	const char		*h = (const char *)sqlite3_column_text(st, 8);
+	const char		*h = db_column_text(st, 8);
 	char			 actor[128], action[96], object[64], oid[128];
 	char			 reason[512], details[1024];
 
@@ -513,22 +513,22 @@ void
 store_audit_ship(struct store *s)
 {
 	int64_t		*cursor = store_audit_cursor(s);
-	sqlite3_stmt	*st = store_stmt(s, STORE_READER, sql_audit_after);
+	struct db_stmt	*st = store_stmt(s, STORE_READER, sql_audit_after);
 	int		 rc;
 
-	if (st == NULL || sqlite3_bind_int64(st, 1, *cursor) != SQLITE_OK) {
+	if (st == NULL || db_bind_int64(st, 1, *cursor) != DB_OK) {
 		log_warnx("audit-syslog: %s", store_errmsg(s));
 		return;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		audit_ship_row(st);
-		*cursor = sqlite3_column_int64(st, 0);
+		*cursor = db_column_int64(st, 0);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		store_fail(s, STORE_READER);
 		log_warnx("audit-syslog: %s", store_errmsg(s));
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 }
 
 /* Turn shipping on (from the rows committed after now) or off. */
@@ -536,7 +536,7 @@ int
 store_audit_syslog(struct store *s, int on)
 {
 	int64_t		*cursor = store_audit_cursor(s);
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc;
 
 	if (!on) {
@@ -547,10 +547,10 @@ store_audit_syslog(struct store *s, int on)
 		return 0;
 	if ((st = store_stmt(s, STORE_READER, sql_audit_max)) == NULL)
 		return -1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*cursor = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : store_fail(s, STORE_READER);
+	if ((rc = db_step(st)) == DB_ROW)
+		*cursor = db_column_int64(st, 0);
+	db_reset(st);
+	return rc == DB_ROW ? 0 : store_fail(s, STORE_READER);
 }
 
 /* Turn the stored details text back into JSON and the time into ISO form. */
@@ -572,7 +572,7 @@ audit_row_fix(json_t *row)
 json_t *
 store_audit_list(struct store *s, const struct audit_filter *f)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_READER, sql_audit_list);
+	struct db_stmt	*st = store_stmt(s, STORE_READER, sql_audit_list);
 	json_t		*rows, *row;
 	size_t		 i;
 	int		 rc;
@@ -583,10 +583,10 @@ store_audit_list(struct store *s, const struct audit_filter *f)
 	rc |= store_bind_str(st, 2, f->action);
 	rc |= store_bind_str(st, 3, f->object);
 	rc |= store_bind_str(st, 4, f->object_id);
-	rc |= sqlite3_bind_int64(st, 5, f->since_ms);
-	rc |= sqlite3_bind_int64(st, 6, f->until_ms);
-	rc |= sqlite3_bind_int(st, 7, f->limit > 0 ? f->limit : 100);
-	if (rc != SQLITE_OK) {
+	rc |= db_bind_int64(st, 5, f->since_ms);
+	rc |= db_bind_int64(st, 6, f->until_ms);
+	rc |= db_bind_int(st, 7, f->limit > 0 ? f->limit : 100);
+	if (rc != DB_OK) {
 		store_fail(s, STORE_READER);
 		return NULL;
 	}
@@ -601,21 +601,21 @@ store_audit_list(struct store *s, const struct audit_filter *f)
 static int
 audit_anchor_get(struct store *s, enum store_conn conn, struct audit_anchor *a)
 {
-	sqlite3_stmt	*st = store_stmt(s, conn, sql_anchor_get);
+	struct db_stmt	*st = store_stmt(s, conn, sql_anchor_get);
 	const char	*h;
 	int		 rc;
 
 	memset(a, 0, sizeof(*a));
 	if (st == NULL)
 		return -1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		a->id = sqlite3_column_int64(st, 0);
-		h = (const char *)sqlite3_column_text(st, 1);
+	if ((rc = db_step(st)) == DB_ROW) {
+		a->id = db_column_int64(st, 0);
+		h = db_column_text(st, 1);
 		snprintf(a->hash, sizeof(a->hash), "%s", h != NULL ? h : "");
-		a->purged = sqlite3_column_int64(st, 2);
+		a->purged = db_column_int64(st, 2);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_fail(s, conn);
 	return 0;
 }
@@ -624,7 +624,7 @@ audit_anchor_get(struct store *s, enum store_conn conn, struct audit_anchor *a)
 static int
 audit_newest(struct store *s, int64_t *id)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_audit_max);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_audit_max);
 
 	*id = 0;
 	if (st == NULL)
@@ -641,7 +641,7 @@ static int
 audit_purge_upto(struct store *s, int64_t anchor, int64_t before_ms, int max,
     int64_t *upto, char hash[AUDIT_HASH_HEX + 1], int64_t *n)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	const char	*h;
 	int64_t		 newest, id;
 	int		 rc;
@@ -650,21 +650,21 @@ audit_purge_upto(struct store *s, int64_t anchor, int64_t before_ms, int max,
 	if (audit_newest(s, &newest) != 0 ||
 	    (st = store_stmt(s, STORE_WRITER, sql_audit_oldest)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, anchor);
-	sqlite3_bind_int(st, 2, max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		h = (const char *)sqlite3_column_text(st, 2);
+	db_bind_int64(st, 1, anchor);
+	db_bind_int(st, 2, max);
+	while ((rc = db_step(st)) == DB_ROW) {
+		id = db_column_int64(st, 0);
+		h = db_column_text(st, 2);
 		/* An unchained row (before store_audit_chain_old) stops it too. */
-		if (id >= newest || sqlite3_column_int64(st, 1) >= before_ms ||
+		if (id >= newest || db_column_int64(st, 1) >= before_ms ||
 		    h == NULL || strlen(h) != AUDIT_HASH_HEX)
 			break;
 		*upto = id;
 		memcpy(hash, h, AUDIT_HASH_HEX + 1);
 		(*n)++;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_fail(s, STORE_WRITER);
 	return 0;
 }
@@ -674,19 +674,19 @@ static int
 audit_anchor_move(struct store *s, const struct audit_anchor *old, int64_t id,
     const char *hash, int64_t n)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	st = store_stmt(s, STORE_WRITER, old->id == 0 ? sql_anchor_add :
 	    sql_anchor_move);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (store_bind_str(st, 2, hash) != SQLITE_OK) {
-		sqlite3_clear_bindings(st);
+	db_bind_int64(st, 1, id);
+	if (store_bind_str(st, 2, hash) != DB_OK) {
+		db_clear_bindings(st);
 		return store_fail(s, STORE_WRITER);
 	}
-	sqlite3_bind_int64(st, 3, n);
-	sqlite3_bind_int64(st, 4, clock_now_ms());
+	db_bind_int64(st, 3, n);
+	db_bind_int64(st, 4, clock_now_ms());
 	return store_step_done(s, st);
 }
 
@@ -700,7 +700,7 @@ int
 store_audit_purge(struct store *s, int64_t before_ms, int max, int64_t *n)
 {
 	struct audit_anchor	 a;
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	char			 hash[AUDIT_HASH_HEX + 1];
 	int64_t			 upto, rows;
 
@@ -713,8 +713,8 @@ store_audit_purge(struct store *s, int64_t before_ms, int max, int64_t *n)
 	if (audit_anchor_move(s, &a, upto, hash, rows) != 0 ||
 	    (st = store_stmt(s, STORE_WRITER, sql_audit_purge)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, a.id);
-	sqlite3_bind_int64(st, 2, upto);
+	db_bind_int64(st, 1, a.id);
+	db_bind_int64(st, 2, upto);
 	if (store_step_done(s, st) != 0)
 		return -1;
 	*n = store_changes(s);

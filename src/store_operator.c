@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "db.h"
 
 #include "actor.h"
 #include "clock.h"
@@ -35,25 +35,25 @@ static const char sql_operator_list[] = "SELECT login, name, role,"
 static int
 operator_exists(struct store *s, const char *login)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_operator_exists);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_operator_exists);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	if (store_bind_str(st, 1, login) != SQLITE_OK)
+	if (store_bind_str(st, 1, login) != DB_OK)
 		return store_fail(s, STORE_WRITER);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	rc = db_step(st);
+	if (rc != DB_ROW && rc != DB_DONE)
 		store_fail(s, STORE_WRITER);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	db_reset(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
 /* Add an operator in the open batch: 0, 1 exists, -1. */
 int
 store_operator_add(struct store *s, const struct operator_rec *r)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc;
 
 	if ((rc = operator_exists(s, r->login)) != 0)
@@ -64,9 +64,9 @@ store_operator_add(struct store *s, const struct operator_rec *r)
 	rc |= store_bind_str(st, 2, r->name);
 	rc |= store_bind_str(st, 3, actor_role_name(r->role));
 	rc |= store_bind_str(st, 4, r->pw_hash);
-	rc |= sqlite3_bind_int(st, 5, r->disabled != 0);
-	rc |= sqlite3_bind_int64(st, 6, clock_now_ms());
-	if (rc != SQLITE_OK)
+	rc |= db_bind_int(st, 5, r->disabled != 0);
+	rc |= db_bind_int64(st, 6, clock_now_ms());
+	if (rc != DB_OK)
 		return store_fail(s, STORE_WRITER);
 	return store_step_done(s, st);
 }
@@ -76,7 +76,7 @@ int
 store_operator_update(struct store *s, const char *login, const char *name,
     int role, int disabled)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_operator_update);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_operator_update);
 	int		 rc;
 
 	if (st == NULL)
@@ -84,9 +84,9 @@ store_operator_update(struct store *s, const char *login, const char *name,
 	rc = store_bind_str(st, 1, login);
 	rc |= store_bind_str(st, 2, name);
 	rc |= store_bind_str(st, 3, role >= 0 ? actor_role_name(role) : NULL);
-	rc |= disabled >= 0 ? sqlite3_bind_int(st, 4, disabled != 0) :
-	    sqlite3_bind_null(st, 4);
-	if (rc != SQLITE_OK)
+	rc |= disabled >= 0 ? db_bind_int(st, 4, disabled != 0) :
+	    db_bind_null(st, 4);
+	if (rc != DB_OK)
 		return store_fail(s, STORE_WRITER);
 	if (store_step_done(s, st) != 0)
 		return -1;
@@ -97,12 +97,12 @@ store_operator_update(struct store *s, const char *login, const char *name,
 int
 store_operator_set_hash(struct store *s, const char *login, const char *pw_hash)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_operator_set_hash);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_operator_set_hash);
 
 	if (st == NULL)
 		return -1;
 	if ((store_bind_str(st, 1, login) | store_bind_str(st, 2, pw_hash)) !=
-	    SQLITE_OK)
+	    DB_OK)
 		return store_fail(s, STORE_WRITER);
 	if (store_step_done(s, st) != 0)
 		return -1;
@@ -145,7 +145,7 @@ store_operator_show(struct store *s, const char *login)
 json_t *
 store_operator_list(struct store *s)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_READER, sql_operator_list);
+	struct db_stmt	*st = store_stmt(s, STORE_READER, sql_operator_list);
 
 	if (st == NULL)
 		return NULL;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "db.h"
 
 #include "store.h"
 #include "store_int.h"
@@ -25,12 +25,15 @@ static const char sql_guard_ids_del[] =
     "DELETE FROM guard_ids WHERE guard_id = ?1 AND kind = ?2";
 static const char sql_guard_id_owner[] =
     "SELECT guard_id FROM guard_ids WHERE ident = ?1 AND guard_id <> ?2";
-static const char sql_guard_id_add[] = "INSERT OR REPLACE INTO guard_ids"
-    " (ident, guard_id, kind) VALUES (?1, ?2, ?3)";
+static const char sql_guard_id_add[] = "INSERT INTO guard_ids"
+    " (ident, guard_id, kind) VALUES (?1, ?2, ?3) ON CONFLICT (ident)"
+    " DO UPDATE SET ident = excluded.ident, guard_id = excluded.guard_id,"
+    " kind = excluded.kind";
 static const char sql_guard_sites_del[] =
     "DELETE FROM guard_sites WHERE guard_id = ?1";
-static const char sql_guard_site_add[] = "INSERT OR IGNORE INTO guard_sites"
-    " (guard_id, site_id) SELECT ?1, id FROM sites WHERE id = ?2";
+static const char sql_guard_site_add[] = "INSERT INTO guard_sites"
+    " (guard_id, site_id) SELECT ?1, id FROM sites WHERE id = ?2"
+    " ON CONFLICT DO NOTHING";
 #define GUARD_COLS "g.id, g.name, g.phone, g.active, g.created_ms," \
     " g.updated_ms,"							\
     " (SELECT json_group_array(ident) FROM (SELECT ident FROM guard_ids"	\
@@ -178,10 +181,10 @@ sp_conn(enum store_patrol_view v)
 }
 
 /* The statement for sql with params (a JSON array, stolen) bound; NULL on error. */
-static sqlite3_stmt *
+static struct db_stmt *
 sp_prep(struct store *s, enum store_conn conn, const char *sql, json_t *params)
 {
-	sqlite3_stmt	*st = store_stmt(s, conn, sql);
+	struct db_stmt	*st = store_stmt(s, conn, sql);
 	size_t		 i;
 
 	if (st != NULL)
@@ -195,7 +198,7 @@ sp_prep(struct store *s, enum store_conn conn, const char *sql, json_t *params)
 static int
 sp_exec(struct store *s, const char *sql, json_t *params)
 {
-	sqlite3_stmt	*st = sp_prep(s, STORE_WRITER, sql, params);
+	struct db_stmt	*st = sp_prep(s, STORE_WRITER, sql, params);
 
 	return st == NULL ? -1 : store_step_done(s, st);
 }
@@ -204,7 +207,7 @@ sp_exec(struct store *s, const char *sql, json_t *params)
 static json_t *
 sp_rows(struct store *s, enum store_conn conn, const char *sql, json_t *params)
 {
-	sqlite3_stmt	*st = sp_prep(s, conn, sql, params);
+	struct db_stmt	*st = sp_prep(s, conn, sql, params);
 
 	return st == NULL ? NULL : store_rows_json(s, conn, st);
 }
@@ -213,7 +216,7 @@ sp_rows(struct store *s, enum store_conn conn, const char *sql, json_t *params)
 static json_t *
 sp_row1(struct store *s, enum store_conn conn, const char *sql, json_t *params)
 {
-	sqlite3_stmt	*st = sp_prep(s, conn, sql, params);
+	struct db_stmt	*st = sp_prep(s, conn, sql, params);
 
 	return st == NULL ? NULL : store_row1_json(s, conn, st);
 }
@@ -223,19 +226,19 @@ static int
 sp_int(struct store *s, enum store_conn conn, const char *sql, json_t *params,
     int64_t *out)
 {
-	sqlite3_stmt	*st = sp_prep(s, conn, sql, params);
+	struct db_stmt	*st = sp_prep(s, conn, sql, params);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*out = db_column_int64(st, 0);
+	db_reset(st);
+	db_clear_bindings(st);
+	if (rc == DB_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : store_fail(s, conn);
+	return rc == DB_DONE ? 0 : store_fail(s, conn);
 }
 
 /* A member of o, NULL when absent (binds as SQL NULL). */
@@ -506,9 +509,9 @@ store_patrol_terminals(struct store *s, enum store_patrol_view v)
 
 /* Bind an id, NULL for none. */
 static int
-sp_bind_id(sqlite3_stmt *st, int idx, int64_t v)
+sp_bind_id(struct db_stmt *st, int idx, int64_t v)
 {
-	return v > 0 ? sqlite3_bind_int64(st, idx, v) : sqlite3_bind_null(st, idx);
+	return v > 0 ? db_bind_int64(st, idx, v) : db_bind_null(st, idx);
 }
 
 /* Store a check-in unless the same scan is already there. */
@@ -516,7 +519,7 @@ int64_t
 store_patrol_checkin_add(struct store *s, const struct store_patrol_checkin *c,
     int64_t *dup)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc;
 
 	rc = sp_int(s, STORE_WRITER, sql_ci_dup, json_pack("[s]", c->dedup), dup);
@@ -524,8 +527,8 @@ store_patrol_checkin_add(struct store *s, const struct store_patrol_checkin *c,
 		return rc < 0 ? -1 : 0;
 	if ((st = store_stmt(s, STORE_WRITER, sql_ci_add)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, c->received_ms);
-	sqlite3_bind_int64(st, 2, c->scan_ms);
+	db_bind_int64(st, 1, c->received_ms);
+	db_bind_int64(st, 2, c->scan_ms);
 	store_bind_str(st, 3, c->source);
 	store_bind_str(st, 4, c->kind);
 	store_bind_str(st, 5, c->account);
@@ -536,17 +539,17 @@ store_patrol_checkin_add(struct store *s, const struct store_patrol_checkin *c,
 	sp_bind_id(st, 10, c->site_id);
 	sp_bind_id(st, 11, c->route_id);
 	if (c->checkpoint >= 0)
-		sqlite3_bind_int(st, 12, c->checkpoint);
-	sqlite3_bind_int(st, 13, c->unknown_tag);
-	sqlite3_bind_int(st, 14, c->unknown_guard);
+		db_bind_int(st, 12, c->checkpoint);
+	db_bind_int(st, 13, c->unknown_tag);
+	db_bind_int(st, 14, c->unknown_guard);
 	if (c->has_pos) {
-		sqlite3_bind_double(st, 15, c->lat);
-		sqlite3_bind_double(st, 16, c->lon);
+		db_bind_double(st, 15, c->lat);
+		db_bind_double(st, 16, c->lon);
 	}
 	sp_bind_id(st, 17, c->event_id);
 	store_bind_str(st, 18, c->entered_by != NULL ? c->entered_by : "");
 	store_bind_str(st, 19, c->dedup);
-	sqlite3_bind_int(st, 20, c->not_allowed);
+	db_bind_int(st, 20, c->not_allowed);
 	if (store_step_done(s, st) != 0)
 		return -1;
 	return store_last_id(s);
@@ -567,27 +570,27 @@ store_patrol_scans(struct store *s, enum store_patrol_view v, int64_t site,
     int (*cb)(const struct store_patrol_scan *, void *), void *arg)
 {
 	struct store_patrol_scan	 sc;
-	sqlite3_stmt			*st;
+	struct db_stmt			*st;
 	int				 rc;
 
 	st = sp_prep(s, sp_conn(v), sql_ci_scans, json_pack("[I,I,I]",
 	    (json_int_t)site, (json_int_t)from, (json_int_t)to));
 	if (st == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		sc.id = sqlite3_column_int64(st, 0);
-		sc.scan_ms = sqlite3_column_int64(st, 1);
-		sc.received_ms = sqlite3_column_int64(st, 2);
-		sc.guard_id = sqlite3_column_int64(st, 3);
-		sc.tag = (const char *)sqlite3_column_text(st, 4);
+	while ((rc = db_step(st)) == DB_ROW) {
+		sc.id = db_column_int64(st, 0);
+		sc.scan_ms = db_column_int64(st, 1);
+		sc.received_ms = db_column_int64(st, 2);
+		sc.guard_id = db_column_int64(st, 3);
+		sc.tag = db_column_text(st, 4);
 		if (sc.tag == NULL)
 			sc.tag = "";
 		if (cb(&sc, arg) != 0)
 			break;
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+	db_reset(st);
+	db_clear_bindings(st);
+	return rc == DB_ROW || rc == DB_DONE ? 0 :
 	    store_fail(s, sp_conn(v));
 }
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "db.h"
 
 #include "handling.h"
 #include "store.h"
@@ -131,7 +131,7 @@ static const char sql_prot_gaps[] = PROT_REACH
     " JOIN protocol_steps st ON st.protocol_id = p.id"
     " JOIN sites s ON s.id = r.sid"
     " WHERE st.action = 'call' AND length(st.target) BETWEEN 1 AND 3"
-    " AND st.target NOT GLOB '*[^0-9]*'"
+    " AND ltrim(st.target, '0123456789') = ''"
     " AND CAST(st.target AS INTEGER) > (SELECT count(*) FROM contacts c"
     " WHERE c.site_id = s.id)"
     " ORDER BY p.site_id IS NULL, p.name, s.id, st.position LIMIT ?3";
@@ -145,10 +145,10 @@ prot_conn(int committed)
 
 /* Bind a site id, NULL for none (<= 0). */
 static int
-prot_bind_site(sqlite3_stmt *st, int idx, int64_t site_id)
+prot_bind_site(struct db_stmt *st, int idx, int64_t site_id)
 {
-	return site_id > 0 ? sqlite3_bind_int64(st, idx, site_id) :
-	    sqlite3_bind_null(st, idx);
+	return site_id > 0 ? db_bind_int64(st, idx, site_id) :
+	    db_bind_null(st, idx);
 }
 
 /* The selection query on conn. */
@@ -156,7 +156,7 @@ static int64_t
 prot_select(struct store *s, enum store_conn conn, int64_t site_id,
     const char *cls)
 {
-	sqlite3_stmt	*st = store_stmt(s, conn, sql_prot_select);
+	struct db_stmt	*st = store_stmt(s, conn, sql_prot_select);
 	int64_t		 id = 0;
 	int		 rc;
 
@@ -164,7 +164,7 @@ prot_select(struct store *s, enum store_conn conn, int64_t site_id,
 		return -1;
 	rc = prot_bind_site(st, 1, site_id);
 	rc |= store_bind_str(st, 2, cls);
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		return store_fail(s, conn);
 	return store_step_int64(s, conn, st, &id) < 0 ? -1 : id;
 }
@@ -187,11 +187,11 @@ store_protocol_match(struct store *s, int64_t site_id, const char *cls)
 static json_t *
 prot_steps(struct store *s, enum store_conn conn, int64_t id)
 {
-	sqlite3_stmt	*st = store_stmt(s, conn, sql_prot_steps);
+	struct db_stmt	*st = store_stmt(s, conn, sql_prot_steps);
 
 	if (st == NULL)
 		return NULL;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
+	if (db_bind_int64(st, 1, id) != DB_OK) {
 		store_fail(s, conn);
 		return NULL;
 	}
@@ -209,12 +209,12 @@ store_protocol_steps(struct store *s, int64_t protocol_id)
 json_t *
 store_protocol_brief(struct store *s, int64_t protocol_id)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_READER, sql_prot_brief);
+	struct db_stmt	*st = store_stmt(s, STORE_READER, sql_prot_brief);
 	json_t		*o;
 
 	if (st == NULL)
 		return NULL;
-	if (sqlite3_bind_int64(st, 1, protocol_id) != SQLITE_OK) {
+	if (db_bind_int64(st, 1, protocol_id) != DB_OK) {
 		store_fail(s, STORE_READER);
 		return NULL;
 	}
@@ -230,7 +230,7 @@ static int
 prot_conflict(struct store *s, const char *name, int64_t site_id,
     const char *cls, const char *band, char *other, size_t othersz)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_prot_conflict);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_prot_conflict);
 	int		 rc;
 
 	if (st == NULL)
@@ -239,31 +239,31 @@ prot_conflict(struct store *s, const char *name, int64_t site_id,
 	rc |= store_bind_str(st, 2, cls);
 	rc |= store_bind_str(st, 3, name);
 	rc |= store_bind_str(st, 4, band);
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		return store_fail(s, STORE_WRITER);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		snprintf(other, othersz, "%s", sqlite3_column_text(st, 0));
-	else if (rc != SQLITE_DONE)
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		snprintf(other, othersz, "%s", db_column_text(st, 0));
+	else if (rc != DB_DONE)
 		store_fail(s, STORE_WRITER);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	db_reset(st);
+	db_clear_bindings(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
 /* The latest version of name in *latest (0 none); end its current one.  0 or -1. */
 static int
 prot_supersede(struct store *s, const char *name, int64_t *latest)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_prot_latest);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_prot_latest);
 
-	if (st == NULL || store_bind_str(st, 1, name) != SQLITE_OK)
+	if (st == NULL || store_bind_str(st, 1, name) != DB_OK)
 		return st == NULL ? -1 : store_fail(s, STORE_WRITER);
 	if (store_step_int64(s, STORE_WRITER, st, latest) < 0)
 		return -1;
 	if ((st = store_stmt(s, STORE_WRITER, sql_prot_uncurrent)) == NULL)
 		return -1;
-	if (store_bind_str(st, 1, name) != SQLITE_OK)
+	if (store_bind_str(st, 1, name) != DB_OK)
 		return store_fail(s, STORE_WRITER);
 	return store_step_done(s, st);
 }
@@ -273,24 +273,24 @@ static int64_t
 prot_insert(struct store *s, const json_t *doc, int version,
     const char *created_by, int64_t created_ms)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_prot_insert);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_prot_insert);
 	const json_t	*at = json_object_get(doc, "approved_at");
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
 	rc = store_bind_json(st, 1, json_object_get(doc, "name"));
-	rc |= sqlite3_bind_int(st, 2, version);
+	rc |= db_bind_int(st, 2, version);
 	rc |= prot_bind_site(st, 3, json_integer_value(json_object_get(doc,
 	    "site")));
 	rc |= store_bind_json(st, 4, json_object_get(doc, "class"));
 	rc |= store_bind_json(st, 5, json_object_get(doc, "approved_by"));
-	rc |= sqlite3_bind_int64(st, 6, json_is_integer(at) ?
+	rc |= db_bind_int64(st, 6, json_is_integer(at) ?
 	    json_integer_value(at) : created_ms);
 	rc |= store_bind_str(st, 7, created_by);
-	rc |= sqlite3_bind_int64(st, 8, created_ms);
+	rc |= db_bind_int64(st, 8, created_ms);
 	rc |= store_bind_json(st, 9, json_object_get(doc, "band"));
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		return store_fail(s, STORE_WRITER);
 	if (store_step_done(s, st) != 0)
 		return -1;
@@ -301,7 +301,7 @@ prot_insert(struct store *s, const json_t *doc, int version,
 static int
 prot_step_insert(struct store *s, int64_t id, size_t i, const json_t *step)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_step_insert);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_step_insert);
 	const json_t	*text = json_object_get(step, "text");
 	char		 target[HANDLING_TARGET_MAX + 1];
 	int		 rc;
@@ -309,15 +309,15 @@ prot_step_insert(struct store *s, int64_t id, size_t i, const json_t *step)
 	if (st == NULL)
 		return -1;
 	handling_target_text(step, target, sizeof target);
-	rc = sqlite3_bind_int64(st, 1, id);
-	rc |= sqlite3_bind_int(st, 2, (int)i + 1);
+	rc = db_bind_int64(st, 1, id);
+	rc |= db_bind_int(st, 2, (int)i + 1);
 	rc |= store_bind_json(st, 3, json_object_get(step, "action"));
 	rc |= store_bind_str(st, 4, target);
 	rc |= store_bind_str(st, 5, json_is_string(text) ?
 	    json_string_value(text) : "");
-	rc |= sqlite3_bind_int64(st, 6, json_integer_value(json_object_get(step,
+	rc |= db_bind_int64(st, 6, json_integer_value(json_object_get(step,
 	    "deadline")));
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		return store_fail(s, STORE_WRITER);
 	return store_step_done(s, st);
 }
@@ -354,25 +354,25 @@ int
 store_protocol_retire(struct store *s, const char *name, int64_t *id,
     int *version)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_prot_current);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_prot_current);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	if (store_bind_str(st, 1, name) != SQLITE_OK)
+	if (store_bind_str(st, 1, name) != DB_OK)
 		return store_fail(s, STORE_WRITER);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		*version = sqlite3_column_int(st, 1);
-	} else if (rc != SQLITE_DONE)
+	if ((rc = db_step(st)) == DB_ROW) {
+		*id = db_column_int64(st, 0);
+		*version = db_column_int(st, 1);
+	} else if (rc != DB_DONE)
 		store_fail(s, STORE_WRITER);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? 1 : -1;
+	db_reset(st);
+	db_clear_bindings(st);
+	if (rc != DB_ROW)
+		return rc == DB_DONE ? 1 : -1;
 	if ((st = store_stmt(s, STORE_WRITER, sql_prot_retire)) == NULL)
 		return -1;
-	if (sqlite3_bind_int64(st, 1, *id) != SQLITE_OK)
+	if (db_bind_int64(st, 1, *id) != DB_OK)
 		return store_fail(s, STORE_WRITER);
 	return store_step_done(s, st);
 }
@@ -402,14 +402,14 @@ store_protocol_get(struct store *s, int committed, const char *name,
     int version)
 {
 	enum store_conn	 conn = prot_conn(committed);
-	sqlite3_stmt	*st = store_stmt(s, conn, sql_prot_get);
+	struct db_stmt	*st = store_stmt(s, conn, sql_prot_get);
 	int		 rc;
 
 	if (st == NULL)
 		return NULL;
 	rc = store_bind_str(st, 1, name);
-	rc |= sqlite3_bind_int(st, 2, version);
-	if (rc != SQLITE_OK) {
+	rc |= db_bind_int(st, 2, version);
+	if (rc != DB_OK) {
 		store_fail(s, conn);
 		return NULL;
 	}
@@ -421,11 +421,11 @@ json_t *
 store_protocol_by_id(struct store *s, int committed, int64_t id)
 {
 	enum store_conn	 conn = prot_conn(committed);
-	sqlite3_stmt	*st = store_stmt(s, conn, sql_prot_by_id);
+	struct db_stmt	*st = store_stmt(s, conn, sql_prot_by_id);
 
 	if (st == NULL)
 		return NULL;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
+	if (db_bind_int64(st, 1, id) != DB_OK) {
 		store_fail(s, conn);
 		return NULL;
 	}
@@ -436,16 +436,16 @@ store_protocol_by_id(struct store *s, int committed, int64_t id)
 json_t *
 store_protocol_list(struct store *s, int64_t site, int all_versions)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_READER, sql_prot_list);
+	struct db_stmt	*st = store_stmt(s, STORE_READER, sql_prot_list);
 	json_t		*rows, *row;
 	size_t		 i;
 	int		 rc;
 
 	if (st == NULL)
 		return NULL;
-	rc = sqlite3_bind_int64(st, 1, site);
-	rc |= sqlite3_bind_int(st, 2, all_versions != 0);
-	if (rc != SQLITE_OK) {
+	rc = db_bind_int64(st, 1, site);
+	rc |= db_bind_int(st, 2, all_versions != 0);
+	if (rc != DB_OK) {
 		store_fail(s, STORE_READER);
 		return NULL;
 	}
@@ -462,15 +462,15 @@ json_t *
 store_protocol_gaps(struct store *s, int64_t protocol_id, int64_t site_id,
     int limit)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_prot_gaps);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_prot_gaps);
 	int		 rc;
 
 	if (st == NULL)
 		return NULL;
-	rc = sqlite3_bind_int64(st, 1, protocol_id);
-	rc |= sqlite3_bind_int64(st, 2, site_id);
-	rc |= sqlite3_bind_int(st, 3, limit);
-	if (rc != SQLITE_OK) {
+	rc = db_bind_int64(st, 1, protocol_id);
+	rc |= db_bind_int64(st, 2, site_id);
+	rc |= db_bind_int(st, 3, limit);
+	if (rc != DB_OK) {
 		store_fail(s, STORE_WRITER);
 		return NULL;
 	}

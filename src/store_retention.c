@@ -89,11 +89,11 @@ static const char sql_findings_del[] = "DELETE FROM patrol_findings WHERE"
 static int
 ret_del_id(struct store *s, const char *sql, int64_t id)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql);
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	if (store_step_done(s, st) != 0)
 		return -1;
 	return store_changes(s);
@@ -104,15 +104,15 @@ static int
 ret_alarm_links(struct store *s, int64_t a, int64_t first, int64_t last,
     int max)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_alarm_links);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_alarm_links);
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, a);
+	db_bind_int64(st, 1, a);
 	/* No range kept (should not happen): every event id. */
-	sqlite3_bind_int64(st, 2, first > 0 ? first : 0);
-	sqlite3_bind_int64(st, 3, last > 0 ? last : INT64_MAX);
-	sqlite3_bind_int(st, 4, max);
+	db_bind_int64(st, 2, first > 0 ? first : 0);
+	db_bind_int64(st, 3, last > 0 ? last : INT64_MAX);
+	db_bind_int(st, 4, max);
 	if (store_step_done(s, st) != 0)
 		return -1;
 	return store_changes(s);
@@ -122,12 +122,12 @@ ret_alarm_links(struct store *s, int64_t a, int64_t first, int64_t last,
 static int
 ret_alarm_linked(struct store *s, int64_t a)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_alarm_links_any);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_alarm_links_any);
 	int64_t		 one;
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, a);
+	db_bind_int64(st, 1, a);
 	return store_step_int64(s, STORE_WRITER, st, &one);
 }
 
@@ -153,22 +153,22 @@ ret_alarm_drop(struct store *s, int64_t a, struct retention_counts *n)
 static int
 ret_alarms(struct store *s, int64_t cut, int budget, struct retention_counts *n)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int64_t		 a, first, last;
 	int		 rc, links;
 
 	while (budget > 0) {
 		if ((st = store_stmt(s, STORE_WRITER, sql_alarm_oldest)) == NULL)
 			return -1;
-		sqlite3_bind_int64(st, 1, cut);
-		if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-			sqlite3_reset(st);
-			return rc == SQLITE_DONE ? 0 : store_fail(s, STORE_WRITER);
+		db_bind_int64(st, 1, cut);
+		if ((rc = db_step(st)) != DB_ROW) {
+			db_reset(st);
+			return rc == DB_DONE ? 0 : store_fail(s, STORE_WRITER);
 		}
-		a = sqlite3_column_int64(st, 0);
-		first = sqlite3_column_int64(st, 1);
-		last = sqlite3_column_int64(st, 2);
-		sqlite3_reset(st);
+		a = db_column_int64(st, 0);
+		first = db_column_int64(st, 1);
+		last = db_column_int64(st, 2);
+		db_reset(st);
 		if ((links = ret_alarm_links(s, a, first, last, budget)) < 0)
 			return -1;
 		n->alarm_links += links;
@@ -195,7 +195,7 @@ static int
 ret_event_drop(struct store *s, int64_t id, int64_t frame, int64_t fcut,
     struct retention_counts *n)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 d;
 
 	if ((d = ret_del_id(s, sql_event_del, id)) < 0)
@@ -205,8 +205,8 @@ ret_event_drop(struct store *s, int64_t id, int64_t frame, int64_t fcut,
 		return 0;
 	if ((st = store_stmt(s, STORE_WRITER, sql_event_frame_del)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, frame);
-	sqlite3_bind_int64(st, 2, fcut);
+	db_bind_int64(st, 1, frame);
+	db_bind_int64(st, 2, fcut);
 	if (store_step_done(s, st) != 0)
 		return -1;
 	n->frames += store_changes(s);
@@ -222,7 +222,7 @@ static int
 ret_events(struct store *s, int64_t cut, int64_t fcut,
     struct retention_cursor *c, int max, struct retention_counts *n)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_events_next);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_events_next);
 	int64_t		 ids[RETENTION_STEP_ROWS], frames[RETENTION_STEP_ROWS];
 	int		 rc, k = 0, seen = 0, i;
 
@@ -230,21 +230,21 @@ ret_events(struct store *s, int64_t cut, int64_t fcut,
 		return -1;
 	if (max > RETENTION_STEP_ROWS)
 		max = RETENTION_STEP_ROWS;
-	sqlite3_bind_int64(st, 1, c->event_ms);
-	sqlite3_bind_int64(st, 2, c->event_id);
-	sqlite3_bind_int64(st, 3, cut);
-	sqlite3_bind_int(st, 4, max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, c->event_ms);
+	db_bind_int64(st, 2, c->event_id);
+	db_bind_int64(st, 3, cut);
+	db_bind_int(st, 4, max);
+	while ((rc = db_step(st)) == DB_ROW) {
 		seen++;
-		c->event_id = sqlite3_column_int64(st, 0);
-		c->event_ms = sqlite3_column_int64(st, 1);
-		if (sqlite3_column_int(st, 2) == 0) {
-			frames[k] = sqlite3_column_int64(st, 3);
+		c->event_id = db_column_int64(st, 0);
+		c->event_ms = db_column_int64(st, 1);
+		if (db_column_int(st, 2) == 0) {
+			frames[k] = db_column_int64(st, 3);
 			ids[k++] = c->event_id;
 		}
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_DONE)
 		return store_fail(s, STORE_WRITER);
 	/* Deleted after the walk: the statement's cursor is not disturbed. */
 	for (i = 0; i < k; i++)
@@ -261,7 +261,7 @@ static int
 ret_frames(struct store *s, int64_t cut, struct retention_cursor *c, int max,
     struct retention_counts *n)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_frames_next);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_frames_next);
 	int64_t		 ids[RETENTION_STEP_ROWS];
 	int		 rc, k = 0, seen = 0, i, d, more = 1;
 
@@ -269,20 +269,20 @@ ret_frames(struct store *s, int64_t cut, struct retention_cursor *c, int max,
 		return -1;
 	if (max > RETENTION_STEP_ROWS)
 		max = RETENTION_STEP_ROWS;
-	sqlite3_bind_int64(st, 1, c->frame_id);
-	sqlite3_bind_int(st, 2, max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_int64(st, 1) >= cut) {
+	db_bind_int64(st, 1, c->frame_id);
+	db_bind_int(st, 2, max);
+	while ((rc = db_step(st)) == DB_ROW) {
+		if (db_column_int64(st, 1) >= cut) {
 			more = 0;
 			break;
 		}
 		seen++;
-		c->frame_id = sqlite3_column_int64(st, 0);
-		if (sqlite3_column_int(st, 2) == 0)
+		c->frame_id = db_column_int64(st, 0);
+		if (db_column_int(st, 2) == 0)
 			ids[k++] = c->frame_id;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	db_reset(st);
+	if (rc != DB_DONE && rc != DB_ROW)
 		return store_fail(s, STORE_WRITER);
 	for (i = 0; i < k; i++) {
 		if ((d = ret_del_id(s, sql_frame_del, ids[i])) < 0)
@@ -297,7 +297,7 @@ static int
 ret_checkins(struct store *s, int64_t cut, struct retention_cursor *c, int max,
     struct retention_counts *n)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_checkins_next);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_checkins_next);
 	int64_t		 ids[RETENTION_STEP_ROWS];
 	int		 rc, k = 0, i, d, more = 1;
 
@@ -305,17 +305,17 @@ ret_checkins(struct store *s, int64_t cut, struct retention_cursor *c, int max,
 		return -1;
 	if (max > RETENTION_STEP_ROWS)
 		max = RETENTION_STEP_ROWS;
-	sqlite3_bind_int64(st, 1, c->checkin_id);
-	sqlite3_bind_int(st, 2, max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_int64(st, 1) >= cut) {
+	db_bind_int64(st, 1, c->checkin_id);
+	db_bind_int(st, 2, max);
+	while ((rc = db_step(st)) == DB_ROW) {
+		if (db_column_int64(st, 1) >= cut) {
 			more = 0;
 			break;
 		}
-		ids[k++] = c->checkin_id = sqlite3_column_int64(st, 0);
+		ids[k++] = c->checkin_id = db_column_int64(st, 0);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	db_reset(st);
+	if (rc != DB_DONE && rc != DB_ROW)
 		return store_fail(s, STORE_WRITER);
 	for (i = 0; i < k; i++) {
 		if ((d = ret_del_id(s, sql_checkin_del, ids[i])) < 0)
@@ -329,13 +329,13 @@ ret_checkins(struct store *s, int64_t cut, struct retention_cursor *c, int max,
 static int
 ret_findings(struct store *s, int64_t cut, int max, struct retention_counts *n)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_findings_del);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_findings_del);
 	int		 d;
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, cut);
-	sqlite3_bind_int(st, 2, max);
+	db_bind_int64(st, 1, cut);
+	db_bind_int(st, 2, max);
 	if (store_step_done(s, st) != 0)
 		return -1;
 	d = store_changes(s);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "db.h"
 
 #include "risk.h"
 #include "store.h"
@@ -68,12 +68,12 @@ risk_conn(int committed)
 static int
 risk_scalar_id(struct store *s, const char *sql, int64_t id, int64_t *out)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql);
 
 	*out = 0;
 	if (st == NULL)
 		return -1;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK)
+	if (db_bind_int64(st, 1, id) != DB_OK)
 		return store_fail(s, STORE_WRITER);
 	return store_step_int64(s, STORE_WRITER, st, out) < 0 ? -1 : 0;
 }
@@ -116,7 +116,7 @@ store_risk_put(struct store *s, int64_t site_id, const json_t *doc,
     const json_t *result, int64_t assessed_ms, int64_t valid_ms,
     const char *created_by, int64_t created_ms, int64_t *id, int *version)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		*dtext = NULL, *rtext = NULL;
 	int64_t		 latest;
 	int		 rc, ret = -1;
@@ -124,25 +124,25 @@ store_risk_put(struct store *s, int64_t site_id, const json_t *doc,
 	if (risk_scalar_id(s, sql_latest, site_id, &latest) != 0 ||
 	    (st = store_stmt(s, STORE_WRITER, sql_uncurrent)) == NULL)
 		return -1;
-	if (sqlite3_bind_int64(st, 1, site_id) != SQLITE_OK)
+	if (db_bind_int64(st, 1, site_id) != DB_OK)
 		return store_fail(s, STORE_WRITER);
 	if (store_step_done(s, st) != 0 ||
 	    (st = store_stmt(s, STORE_WRITER, sql_insert)) == NULL)
 		return -1;
 	dtext = risk_text(doc);
 	rtext = risk_text(result);
-	rc = sqlite3_bind_int64(st, 1, site_id);
-	rc |= sqlite3_bind_int(st, 2, (int)latest + 1);
+	rc = db_bind_int64(st, 1, site_id);
+	rc |= db_bind_int(st, 2, (int)latest + 1);
 	rc |= store_bind_json(st, 3, json_object_get(doc, "assessed_by"));
-	rc |= sqlite3_bind_int64(st, 4, assessed_ms);
-	rc |= sqlite3_bind_int64(st, 5, valid_ms);
+	rc |= db_bind_int64(st, 4, assessed_ms);
+	rc |= db_bind_int64(st, 5, valid_ms);
 	rc |= store_bind_str(st, 6, dtext);
 	rc |= store_bind_str(st, 7, rtext);
 	rc |= store_bind_str(st, 8, created_by);
-	rc |= sqlite3_bind_int64(st, 9, created_ms);
-	if (rc != SQLITE_OK) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
+	rc |= db_bind_int64(st, 9, created_ms);
+	if (rc != DB_OK) {
+		db_reset(st);
+		db_clear_bindings(st);
 		store_fail(s, STORE_WRITER);
 	} else if (store_step_done(s, st) == 0) {
 		*id = store_last_id(s);
@@ -159,13 +159,13 @@ json_t *
 store_risk_get(struct store *s, int committed, int64_t site_id, int version)
 {
 	enum store_conn	 conn = risk_conn(committed);
-	sqlite3_stmt	*st = store_stmt(s, conn, sql_get);
+	struct db_stmt	*st = store_stmt(s, conn, sql_get);
 	json_t		*row;
 
 	if (st == NULL)
 		return NULL;
-	if (sqlite3_bind_int64(st, 1, site_id) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 2, version) != SQLITE_OK) {
+	if (db_bind_int64(st, 1, site_id) != DB_OK ||
+	    db_bind_int(st, 2, version) != DB_OK) {
 		store_fail(s, conn);
 		return NULL;
 	}
@@ -176,7 +176,7 @@ store_risk_get(struct store *s, int committed, int64_t site_id, int version)
 
 /* Rows of a bound statement, each made readable. */
 static json_t *
-risk_rows(struct store *s, enum store_conn conn, sqlite3_stmt *st)
+risk_rows(struct store *s, enum store_conn conn, struct db_stmt *st)
 {
 	json_t	*rows = store_rows_json(s, conn, st), *row;
 	size_t	 i;
@@ -191,11 +191,11 @@ json_t *
 store_risk_history(struct store *s, int committed, int64_t site_id)
 {
 	enum store_conn	 conn = risk_conn(committed);
-	sqlite3_stmt	*st = store_stmt(s, conn, sql_history);
+	struct db_stmt	*st = store_stmt(s, conn, sql_history);
 
 	if (st == NULL)
 		return NULL;
-	if (sqlite3_bind_int64(st, 1, site_id) != SQLITE_OK) {
+	if (db_bind_int64(st, 1, site_id) != DB_OK) {
 		store_fail(s, conn);
 		return NULL;
 	}
@@ -206,7 +206,7 @@ store_risk_history(struct store *s, int committed, int64_t site_id)
 json_t *
 store_risk_current_all(struct store *s)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_READER, sql_all);
+	struct db_stmt	*st = store_stmt(s, STORE_READER, sql_all);
 
 	return st == NULL ? NULL : risk_rows(s, STORE_READER, st);
 }
@@ -216,7 +216,7 @@ int
 store_risk_tables_put(struct store *s, const json_t *doc,
     const char *created_by, int64_t created_ms, int *version)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_tables_latest);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_tables_latest);
 	char		*text;
 	int64_t		 latest = 0;
 	int		 rc;
@@ -227,13 +227,13 @@ store_risk_tables_put(struct store *s, const json_t *doc,
 	    (st = store_stmt(s, STORE_WRITER, sql_tables_insert)) == NULL)
 		return -1;
 	text = risk_text(doc);
-	rc = sqlite3_bind_int(st, 1, (int)latest + 1);
+	rc = db_bind_int(st, 1, (int)latest + 1);
 	rc |= store_bind_str(st, 2, text);
 	rc |= store_bind_str(st, 3, created_by);
-	rc |= sqlite3_bind_int64(st, 4, created_ms);
-	if (rc != SQLITE_OK) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
+	rc |= db_bind_int64(st, 4, created_ms);
+	if (rc != DB_OK) {
+		db_reset(st);
+		db_clear_bindings(st);
 		rc = store_fail(s, STORE_WRITER);
 	} else
 		rc = store_step_done(s, st);
@@ -247,12 +247,12 @@ json_t *
 store_risk_tables_get(struct store *s, int committed, int version)
 {
 	enum store_conn	 conn = risk_conn(committed);
-	sqlite3_stmt	*st = store_stmt(s, conn, sql_tables_get);
+	struct db_stmt	*st = store_stmt(s, conn, sql_tables_get);
 	json_t		*row;
 
 	if (st == NULL)
 		return NULL;
-	if (sqlite3_bind_int(st, 1, version) != SQLITE_OK) {
+	if (db_bind_int(st, 1, version) != DB_OK) {
 		store_fail(s, conn);
 		return NULL;
 	}
@@ -266,7 +266,7 @@ int
 store_risk_alarm(struct store *s, const struct risk_map *map, int64_t site_id,
     int zone, struct risk_alarm *rk)
 {
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	struct risk_bands	 b;
 	json_t			*result;
 	int			 rc, i;
@@ -278,18 +278,18 @@ store_risk_alarm(struct store *s, const struct risk_map *map, int64_t site_id,
 		return 0;
 	if ((st = store_stmt(s, STORE_WRITER, sql_apply)) == NULL)
 		return -1;
-	if (sqlite3_bind_int64(st, 1, site_id) != SQLITE_OK)
+	if (db_bind_int64(st, 1, site_id) != DB_OK)
 		return store_fail(s, STORE_WRITER);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		rk->assessment_id = sqlite3_column_int64(st, 0);
-		rk->version = sqlite3_column_int(st, 1);
-		result = json_loads((const char *)sqlite3_column_text(st, 2), 0,
+	if ((rc = db_step(st)) == DB_ROW) {
+		rk->assessment_id = db_column_int64(st, 0);
+		rk->version = db_column_int(st, 1);
+		result = json_loads(db_column_text(st, 2), 0,
 		    NULL);
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? 0 : store_fail(s, STORE_WRITER);
+	db_reset(st);
+	db_clear_bindings(st);
+	if (rc != DB_ROW)
+		return rc == DB_DONE ? 0 : store_fail(s, STORE_WRITER);
 	risk_result_bands(result, &b);
 	risk_apply_bands(map, &b, rk);
 	rk->dispatch_s = risk_result_dispatch(result, zone);
@@ -305,7 +305,7 @@ store_risk_alarm(struct store *s, const struct risk_map *map, int64_t site_id,
 static int
 risk_dispatch_step(struct store *s, int64_t alarm_id, int64_t budget_s)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int64_t		 n;
 	int		 rc;
 
@@ -314,22 +314,22 @@ risk_dispatch_step(struct store *s, int64_t alarm_id, int64_t budget_s)
 	if (n > 0) {
 		if ((st = store_stmt(s, STORE_WRITER, sql_cap_dispatch)) == NULL)
 			return -1;
-		rc = sqlite3_bind_int64(st, 1, alarm_id);
-		rc |= sqlite3_bind_int64(st, 2, budget_s);
-		if (rc != SQLITE_OK) {
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
+		rc = db_bind_int64(st, 1, alarm_id);
+		rc |= db_bind_int64(st, 2, budget_s);
+		if (rc != DB_OK) {
+			db_reset(st);
+			db_clear_bindings(st);
 			return store_fail(s, STORE_WRITER);
 		}
 		return store_step_done(s, st);
 	}
 	if ((st = store_stmt(s, STORE_WRITER, sql_add_dispatch)) == NULL)
 		return -1;
-	rc = sqlite3_bind_int64(st, 1, alarm_id);
-	rc |= sqlite3_bind_int64(st, 2, budget_s > 0 ? budget_s : 0);
-	if (rc != SQLITE_OK) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
+	rc = db_bind_int64(st, 1, alarm_id);
+	rc |= db_bind_int64(st, 2, budget_s > 0 ? budget_s : 0);
+	if (rc != DB_OK) {
+		db_reset(st);
+		db_clear_bindings(st);
 		return store_fail(s, STORE_WRITER);
 	}
 	return store_step_done(s, st);
@@ -340,7 +340,7 @@ int
 store_risk_alarm_mark(struct store *s, int64_t alarm_id,
     const struct risk_alarm *rk, int64_t raised_ms)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int64_t		 dispatch_ms = risk_dispatch_ms(rk, raised_ms);
 	int		 rc;
 
@@ -348,13 +348,13 @@ store_risk_alarm_mark(struct store *s, int64_t alarm_id,
 		return 0;
 	if ((st = store_stmt(s, STORE_WRITER, sql_mark)) == NULL)
 		return -1;
-	rc = sqlite3_bind_int64(st, 1, alarm_id);
-	rc |= sqlite3_bind_int64(st, 2, rk->assessment_id);
+	rc = db_bind_int64(st, 1, alarm_id);
+	rc |= db_bind_int64(st, 2, rk->assessment_id);
 	rc |= store_bind_str(st, 3, rk->reason);
-	rc |= sqlite3_bind_int64(st, 4, dispatch_ms);
-	if (rc != SQLITE_OK) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
+	rc |= db_bind_int64(st, 4, dispatch_ms);
+	if (rc != DB_OK) {
+		db_reset(st);
+		db_clear_bindings(st);
 		return store_fail(s, STORE_WRITER);
 	}
 	if (store_step_done(s, st) != 0)

@@ -3,7 +3,7 @@
 
 #include <stdint.h>
 
-#include <sqlite3.h>
+#include "db.h"
 
 #include "store.h"
 #include "store_int.h"
@@ -21,35 +21,35 @@ static const char sql_keys[] = "SELECT id, account, seq, digest, received_ms"
 static int
 store_frame_at(struct store *s, int64_t id, int64_t *ms)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_first_at);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_first_at);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*ms = sqlite3_column_int64(st, 1);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(st, 1, id);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*ms = db_column_int64(st, 1);
+	db_reset(st);
+	if (rc == DB_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : store_fail(s, STORE_WRITER);
+	return rc == DB_DONE ? 0 : store_fail(s, STORE_WRITER);
 }
 
 /* The one integer a query returns (0 for NULL).  0 or -1. */
 static int
 store_int1(struct store *s, const char *sql, int64_t *v)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*v = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : store_fail(s, STORE_WRITER);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*v = db_column_int64(st, 0);
+	db_reset(st);
+	return rc == DB_ROW ? 0 : store_fail(s, STORE_WRITER);
 }
 
 /*
@@ -92,22 +92,22 @@ int
 store_frame_keys(struct store *s, int64_t first, int64_t last, int limit,
     store_seen_fn fn, void *arg)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc, n = 0;
 
 	if ((st = store_stmt(s, STORE_WRITER, sql_keys)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, first);
-	sqlite3_bind_int64(st, 2, last);
-	sqlite3_bind_int(st, 3, limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		fn(arg, sqlite3_column_int64(st, 0),
-		    (const char *)sqlite3_column_text(st, 1),
-		    sqlite3_column_int(st, 2),
-		    (const char *)sqlite3_column_text(st, 3),
-		    sqlite3_column_int64(st, 4));
+	db_bind_int64(st, 1, first);
+	db_bind_int64(st, 2, last);
+	db_bind_int(st, 3, limit);
+	while ((rc = db_step(st)) == DB_ROW) {
+		fn(arg, db_column_int64(st, 0),
+		    db_column_text(st, 1),
+		    db_column_int(st, 2),
+		    db_column_text(st, 3),
+		    db_column_int64(st, 4));
 		n++;
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? n : store_fail(s, STORE_WRITER);
+	db_reset(st);
+	return rc == DB_DONE ? n : store_fail(s, STORE_WRITER);
 }

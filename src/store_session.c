@@ -12,7 +12,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <sqlite3.h>
+#include "db.h"
 
 #include "actor.h"
 #include "session.h"
@@ -85,11 +85,11 @@ store_session_token_hash(const char *token, char *out)
 static int
 session_purge(struct store *s, int64_t now)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_session_purge);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_session_purge);
 
 	if (st == NULL)
 		return -1;
-	if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK)
+	if (db_bind_int64(st, 1, now) != DB_OK)
 		return store_fail(s, STORE_WRITER);
 	return store_step_done(s, st);
 }
@@ -99,7 +99,7 @@ int
 store_session_add(struct store *s, const char *login, const char *hash,
     const char *peer, int64_t now, int64_t expires_ms)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc;
 
 	if (session_purge(s, now) != 0)
@@ -108,10 +108,10 @@ store_session_add(struct store *s, const char *login, const char *hash,
 		return -1;
 	rc = store_bind_str(st, 1, login);
 	rc |= store_bind_str(st, 2, hash);
-	rc |= sqlite3_bind_int64(st, 3, now);
-	rc |= sqlite3_bind_int64(st, 4, expires_ms);
+	rc |= db_bind_int64(st, 3, now);
+	rc |= db_bind_int64(st, 4, expires_ms);
 	rc |= store_bind_str(st, 5, peer);
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		return store_fail(s, STORE_WRITER);
 	if (store_step_done(s, st) != 0)
 		return -1;
@@ -151,17 +151,17 @@ static int
 session_change(struct store *s, const char *sql, const char *hash,
     int64_t now, int64_t expires_ms)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
 	rc = store_bind_str(st, 1, hash);
 	if (sql == sql_session_touch) {
-		rc |= sqlite3_bind_int64(st, 2, now);
-		rc |= sqlite3_bind_int64(st, 3, expires_ms);
+		rc |= db_bind_int64(st, 2, now);
+		rc |= db_bind_int64(st, 3, expires_ms);
 	}
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		return store_fail(s, STORE_WRITER);
 	if (store_step_done(s, st) != 0)
 		return -1;
@@ -187,12 +187,12 @@ store_session_revoke(struct store *s, const char *hash)
 int
 store_session_revoke_login(struct store *s, const char *login)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER,
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER,
 			    sql_session_revoke_login);
 
 	if (st == NULL)
 		return -1;
-	if (store_bind_str(st, 1, login) != SQLITE_OK)
+	if (store_bind_str(st, 1, login) != DB_OK)
 		return store_fail(s, STORE_WRITER);
 	if (store_step_done(s, st) != 0)
 		return -1;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "db.h"
 
 #include "clock.h"
 #include "site.h"
@@ -127,9 +127,9 @@ site_conn(enum site_view v)
 
 /* Bind the members names[] of f (absent: NULL) from parameter 1 on. */
 static int
-site_bind_fields(sqlite3_stmt *st, json_t *f, const char *const *names)
+site_bind_fields(struct db_stmt *st, json_t *f, const char *const *names)
 {
-	int	i, rc = SQLITE_OK;
+	int	i, rc = DB_OK;
 
 	for (i = 0; names[i] != NULL; i++)
 		rc |= store_bind_json(st, i + 1, json_object_get(f, names[i]));
@@ -138,9 +138,9 @@ site_bind_fields(sqlite3_stmt *st, json_t *f, const char *const *names)
 
 /* Step a bound writer statement: rows changed, or -1. */
 static int
-site_run(struct store *s, sqlite3_stmt *st, int bind_rc)
+site_run(struct store *s, struct db_stmt *st, int bind_rc)
 {
-	if (bind_rc != SQLITE_OK)
+	if (bind_rc != DB_OK)
 		return store_fail(s, STORE_WRITER);
 	if (store_step_done(s, st) != 0)
 		return -1;
@@ -151,22 +151,22 @@ site_run(struct store *s, sqlite3_stmt *st, int bind_rc)
 static int
 site_exec_id(struct store *s, const char *sql, int64_t id)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql);
 
 	if (st == NULL)
 		return -1;
-	return site_run(s, st, sqlite3_bind_int64(st, 1, id));
+	return site_run(s, st, db_bind_int64(st, 1, id));
 }
 
 /* Rows of sql with ?1 = id on conn as an array; NULL on error. */
 static json_t *
 site_rows_id(struct store *s, enum store_conn conn, const char *sql, int64_t id)
 {
-	sqlite3_stmt	*st = store_stmt(s, conn, sql);
+	struct db_stmt	*st = store_stmt(s, conn, sql);
 
 	if (st == NULL)
 		return NULL;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
+	if (db_bind_int64(st, 1, id) != DB_OK) {
 		store_fail(s, conn);
 		return NULL;
 	}
@@ -177,11 +177,11 @@ site_rows_id(struct store *s, enum store_conn conn, const char *sql, int64_t id)
 static json_t *
 site_row_id(struct store *s, enum store_conn conn, const char *sql, int64_t id)
 {
-	sqlite3_stmt	*st = store_stmt(s, conn, sql);
+	struct db_stmt	*st = store_stmt(s, conn, sql);
 
 	if (st == NULL)
 		return NULL;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
+	if (db_bind_int64(st, 1, id) != DB_OK) {
 		store_fail(s, conn);
 		return NULL;
 	}
@@ -192,20 +192,20 @@ site_row_id(struct store *s, enum store_conn conn, const char *sql, int64_t id)
 static int
 site_int_id(struct store *s, const char *sql, int64_t id, int64_t *out)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK)
+	if (db_bind_int64(st, 1, id) != DB_OK)
 		return store_fail(s, STORE_WRITER);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
-	else if (rc != SQLITE_DONE)
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*out = db_column_int64(st, 0);
+	else if (rc != DB_DONE)
 		store_fail(s, STORE_WRITER);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	db_reset(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
 /* Turn the 0/1 keyholder column of each contact into a JSON boolean. */
@@ -283,20 +283,20 @@ store_site_brief(struct store *s, int64_t site_id)
 int64_t
 store_site_find(struct store *s, const char *name)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_site_find);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_site_find);
 	int64_t		 id = 0;
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	if (store_bind_str(st, 1, name) != SQLITE_OK)
+	if (store_bind_str(st, 1, name) != DB_OK)
 		return store_fail(s, STORE_WRITER);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	else if (rc != SQLITE_DONE)
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		id = db_column_int64(st, 0);
+	else if (rc != DB_DONE)
 		id = store_fail(s, STORE_WRITER);
-	sqlite3_reset(st);
+	db_reset(st);
 	return id;
 }
 
@@ -304,13 +304,13 @@ store_site_find(struct store *s, const char *name)
 int64_t
 store_site_add(struct store *s, json_t *f)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_site_add);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_site_add);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
 	rc = site_bind_fields(st, f, site_cols);
-	rc |= sqlite3_bind_int64(st, 8, clock_now_ms());
+	rc |= db_bind_int64(st, 8, clock_now_ms());
 	if (site_run(s, st, rc) < 0)
 		return -1;
 	return store_last_id(s);
@@ -320,14 +320,14 @@ store_site_add(struct store *s, json_t *f)
 static int
 site_write(struct store *s, const char *sql, int64_t id, json_t *f)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
 	rc = site_bind_fields(st, f, site_cols);
-	rc |= sqlite3_bind_int64(st, 8, clock_now_ms());
-	rc |= sqlite3_bind_int64(st, 9, id);
+	rc |= db_bind_int64(st, 8, clock_now_ms());
+	rc |= db_bind_int64(st, 9, id);
 	rc = site_run(s, st, rc);
 	return rc < 0 ? -1 : rc == 0 ? 1 : 0;
 }
@@ -393,7 +393,7 @@ store_site_get(struct store *s, enum site_view v, int64_t id)
 json_t *
 store_site_list(struct store *s)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_READER, sql_site_list);
+	struct db_stmt	*st = store_stmt(s, STORE_READER, sql_site_list);
 
 	return st == NULL ? NULL : store_rows_json(s, STORE_READER, st);
 }
@@ -409,12 +409,12 @@ store_site_ref(struct store *s, int64_t id)
 json_t *
 store_site_zone_get(struct store *s, int64_t site, int number)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_zone_get);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_zone_get);
 
 	if (st == NULL)
 		return NULL;
-	if (sqlite3_bind_int64(st, 1, site) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 2, number) != SQLITE_OK) {
+	if (db_bind_int64(st, 1, site) != DB_OK ||
+	    db_bind_int(st, 2, number) != DB_OK) {
 		store_fail(s, STORE_WRITER);
 		return NULL;
 	}
@@ -425,13 +425,13 @@ store_site_zone_get(struct store *s, int64_t site, int number)
 int
 store_site_zone_set(struct store *s, int64_t site, int number, json_t *f)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_zone_set);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_zone_set);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_bind_int64(st, 1, site);
-	rc |= sqlite3_bind_int(st, 2, number);
+	rc = db_bind_int64(st, 1, site);
+	rc |= db_bind_int(st, 2, number);
 	rc |= store_bind_json(st, 3, json_object_get(f, "name"));
 	rc |= store_bind_json(st, 4, json_object_get(f, "location"));
 	rc |= store_bind_json(st, 5, json_object_get(f, "type"));
@@ -442,13 +442,13 @@ store_site_zone_set(struct store *s, int64_t site, int number, json_t *f)
 int
 store_site_zone_remove(struct store *s, int64_t site, int number)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_zone_remove);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_zone_remove);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_bind_int64(st, 1, site);
-	rc |= sqlite3_bind_int(st, 2, number);
+	rc = db_bind_int64(st, 1, site);
+	rc |= db_bind_int(st, 2, number);
 	rc = site_run(s, st, rc);
 	return rc < 0 ? -1 : rc == 0 ? 1 : 0;
 }
@@ -478,14 +478,14 @@ store_site_contact_count(struct store *s, int64_t site)
 static int
 site_contact_shift(struct store *s, int64_t site, int from, int delta)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_contact_shift1);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_contact_shift1);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_bind_int64(st, 1, site);
-	rc |= sqlite3_bind_int(st, 2, from);
-	rc |= sqlite3_bind_int(st, 3, delta);
+	rc = db_bind_int64(st, 1, site);
+	rc |= db_bind_int(st, 2, from);
+	rc |= db_bind_int(st, 3, delta);
 	if (site_run(s, st, rc) < 0)
 		return -1;
 	return site_exec_id(s, sql_contact_shift2, site) < 0 ? -1 : 0;
@@ -495,13 +495,13 @@ site_contact_shift(struct store *s, int64_t site, int from, int delta)
 static int
 site_contact_place(struct store *s, int64_t id, int pos)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_contact_place);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_contact_place);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_bind_int64(st, 1, id);
-	rc |= sqlite3_bind_int(st, 2, pos);
+	rc = db_bind_int64(st, 1, id);
+	rc |= db_bind_int(st, 2, pos);
 	return site_run(s, st, rc) < 0 ? -1 : 0;
 }
 
@@ -509,7 +509,7 @@ site_contact_place(struct store *s, int64_t id, int pos)
 int64_t
 store_site_contact_add(struct store *s, int64_t site, int position, json_t *f)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc;
 
 	if (site_contact_shift(s, site, position, 1) != 0)
@@ -517,8 +517,8 @@ store_site_contact_add(struct store *s, int64_t site, int position, json_t *f)
 	if ((st = store_stmt(s, STORE_WRITER, sql_contact_add)) == NULL)
 		return -1;
 	rc = site_bind_fields(st, f, contact_cols);
-	rc |= sqlite3_bind_int64(st, 5, site);
-	rc |= sqlite3_bind_int(st, 6, position);
+	rc |= db_bind_int64(st, 5, site);
+	rc |= db_bind_int(st, 6, position);
 	if (site_run(s, st, rc) < 0)
 		return -1;
 	return store_last_id(s);
@@ -529,13 +529,13 @@ static int
 site_child_update(struct store *s, const char *sql, const char *const *cols,
     int64_t id, json_t *f)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
 	rc = site_bind_fields(st, f, cols);
-	rc |= sqlite3_bind_int64(st, 5, id);
+	rc |= db_bind_int64(st, 5, id);
 	rc = site_run(s, st, rc);
 	return rc < 0 ? -1 : rc == 0 ? 1 : 0;
 }
@@ -582,13 +582,13 @@ store_site_unit_get(struct store *s, int64_t id)
 int64_t
 store_site_unit_add(struct store *s, int64_t site, json_t *f)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_unit_add);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_unit_add);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
 	rc = site_bind_fields(st, f, unit_cols);
-	rc |= sqlite3_bind_int64(st, 5, site);
+	rc |= db_bind_int64(st, 5, site);
 	if (site_run(s, st, rc) < 0)
 		return -1;
 	return store_last_id(s);
@@ -615,18 +615,18 @@ int
 store_site_account_get(struct store *s, const char *account,
     struct store_account *out)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_WRITER, sql_account_get);
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_account_get);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
-	if (store_bind_str(st, 1, account) != SQLITE_OK)
+	if (store_bind_str(st, 1, account) != DB_OK)
 		return store_fail(s, STORE_WRITER);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		store_account_row(st, out);
-	else if (rc != SQLITE_DONE)
+	else if (rc != DB_DONE)
 		store_fail(s, STORE_WRITER);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+	db_reset(st);
+	return rc == DB_ROW ? 0 : rc == DB_DONE ? 1 : -1;
 }

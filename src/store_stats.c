@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "db.h"
 
 #include "patrol.h"
 #include "stats_handling.h"
@@ -151,16 +151,16 @@ stats_push(struct stats_vec *vec, int64_t ms)
 
 /* Add the current row's alarm to acc. */
 static void
-stats_add(struct stats_acc *acc, sqlite3_stmt *st)
+stats_add(struct stats_acc *acc, struct db_stmt *st)
 {
-	int64_t	created = sqlite3_column_int64(st, 1);
+	int64_t	created = db_column_int64(st, 1);
 
 	acc->count++;
-	if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-		stats_push(&acc->take, sqlite3_column_int64(st, 2) - created);
-	if (sqlite3_column_type(st, 3) != SQLITE_NULL)
-		stats_push(&acc->close, sqlite3_column_int64(st, 3) - created);
-	if (sqlite3_column_int(st, 4) > 0)
+	if (db_column_type(st, 2) != DB_NULL)
+		stats_push(&acc->take, db_column_int64(st, 2) - created);
+	if (db_column_type(st, 3) != DB_NULL)
+		stats_push(&acc->close, db_column_int64(st, 3) - created);
+	if (db_column_int(st, 4) > 0)
 		acc->escalated++;
 }
 
@@ -255,30 +255,30 @@ store_stats_local_key(const struct tz_rule *tz, enum stats_by by, int64_t ms,
 
 /* The group key of the current row: an integer, a string or null. */
 static json_t *
-stats_key(sqlite3_stmt *st, const struct stats_filter *f)
+stats_key(struct db_stmt *st, const struct stats_filter *f)
 {
 	json_t	*k;
 	char	 buf[40];
 
 	if (f->tz != NULL && (f->by == STATS_BY_DAY || f->by == STATS_BY_HOUR)) {
-		store_stats_local_key(f->tz, f->by, sqlite3_column_int64(st, 1),
+		store_stats_local_key(f->tz, f->by, db_column_int64(st, 1),
 		    buf, sizeof buf);
 		return json_string(buf);
 	}
-	switch (sqlite3_column_type(st, 0)) {
-	case SQLITE_INTEGER:
-		return json_integer(sqlite3_column_int64(st, 0));
-	case SQLITE_NULL:
+	switch (db_column_type(st, 0)) {
+	case DB_INTEGER:
+		return json_integer(db_column_int64(st, 0));
+	case DB_NULL:
 		return json_null();
 	default:
-		k = json_string((const char *)sqlite3_column_text(st, 0));
+		k = json_string(db_column_text(st, 0));
 		return k != NULL ? k : json_string("?");
 	}
 }
 
 /* Step through the rows, one report row per group.  0 or -1. */
 static int
-stats_scan(struct store *s, sqlite3_stmt *st, const struct stats_filter *f,
+stats_scan(struct store *s, struct db_stmt *st, const struct stats_filter *f,
     json_t *groups, struct stats_acc *total)
 {
 	struct stats_acc	 acc;
@@ -286,7 +286,7 @@ stats_scan(struct store *s, sqlite3_stmt *st, const struct stats_filter *f,
 	int			 rc;
 
 	memset(&acc, 0, sizeof(acc));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		key = stats_key(st, f);
 		if (cur != NULL && json_equal(cur, key))
 			json_decref(key);
@@ -300,13 +300,13 @@ stats_scan(struct store *s, sqlite3_stmt *st, const struct stats_filter *f,
 	}
 	if (cur != NULL)
 		json_array_append_new(groups, stats_row(cur, &acc));
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		store_fail(s, STORE_READER);
-		sqlite3_reset(st);
+		db_reset(st);
 		return -1;
 	}
 	/* Let the reader's snapshot go. */
-	sqlite3_reset(st);
+	db_reset(st);
 	return 0;
 }
 
@@ -330,7 +330,7 @@ store_stats_handling(struct store *s, const struct stats_filter *f)
 {
 	int			 local = f->tz != NULL &&
 				    (f->by == STATS_BY_DAY || f->by == STATS_BY_HOUR);
-	sqlite3_stmt		*st = store_stmt(s, STORE_READER, local ?
+	struct db_stmt		*st = store_stmt(s, STORE_READER, local ?
 				    sql_stats_handling_local : sql_stats_handling);
 	struct stats_acc	 total;
 	json_t			*groups, *r;
@@ -338,11 +338,11 @@ store_stats_handling(struct store *s, const struct stats_filter *f)
 
 	if (st == NULL)
 		return NULL;
-	rc = sqlite3_bind_int64(st, 1, f->since_ms);
-	rc |= sqlite3_bind_int64(st, 2, f->until_ms);
-	rc |= sqlite3_bind_int(st, 3, f->priority);
-	rc |= sqlite3_bind_int(st, 4, (int)f->by);
-	if (rc != SQLITE_OK) {
+	rc = db_bind_int64(st, 1, f->since_ms);
+	rc |= db_bind_int64(st, 2, f->until_ms);
+	rc |= db_bind_int(st, 3, f->priority);
+	rc |= db_bind_int(st, 4, (int)f->by);
+	if (rc != DB_OK) {
 		store_fail(s, STORE_READER);
 		return NULL;
 	}

@@ -99,6 +99,14 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-login-audit.conf", ":1: login-audit: missing argument, expected"
 	    " \"login-audit FAILURES SECONDS\"" },
 	{ "nonexistent.conf", ": No such file or directory" },
+	{ "bad-pg-password.conf", ":1: database: the database URI holds a "
+	    "password: put it in a passfile (passfile=PATH in the URI, or "
+	    "PGPASSFILE) or in PGPASSWORD, never in this file" },
+	{ "bad-pg-password-param.conf", ":2: database: the database URI holds"
+	    " a password: put it in a passfile (passfile=PATH in the URI, or "
+	    "PGPASSFILE) or in PGPASSWORD, never in this file" },
+	{ "bad-pg-nodb.conf", ":1: database: the database URI names no "
+	    "database: postgresql://USER@HOST[:PORT]/DBNAME" },
 };
 
 /* The canonical test data directory, as the parser resolves against it. */
@@ -375,6 +383,17 @@ START_TEST(test_etc_demo_conf)
 }
 END_TEST
 
+/* A PostgreSQL URI is kept as written, not resolved as a path. */
+START_TEST(test_pg_uri)
+{
+	struct config	*c = load_good(CONFDIR "/good-pg.conf");
+
+	ck_assert_str_eq(c->database, "postgresql://pcod@db1.example:5432/pcod"
+	    "?passfile=/etc/pcod/pgpass&sslmode=verify-full");
+	config_free(c);
+}
+END_TEST
+
 START_TEST(test_restart_needed)
 {
 	struct config	*min = load_good(CONFDIR "/good-min.conf");
@@ -418,6 +437,7 @@ config_suite(void)
 	tcase_add_test(good, test_relative_config_path);
 	tcase_add_test(good, test_etc_pcod_conf);
 	tcase_add_test(good, test_etc_demo_conf);
+	tcase_add_test(good, test_pg_uri);
 	tcase_add_loop_test(bad, test_bad, 0,
 	    sizeof(bad_cases) / sizeof(bad_cases[0]));
 	tcase_add_test(bad, test_directory_and_small_buffer);
