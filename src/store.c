@@ -936,9 +936,12 @@ store_list_bind(struct store *s, struct db_stmt *st,
 		    flt->cls);
 		return -1;
 	}
-	/* Unused numbered parameters are harmless to bind: ?5 fixes the count. */
-	rc = store_bind_text(st, 1, flt->account);
-	rc |= store_bind_text(st, 2, cls);
+	/*
+	 * Unused numbered parameters are harmless to bind: ?5 fixes the count.
+	 * Never NULL: PostgreSQL must tell an unused one's type from its value.
+	 */
+	rc = store_bind_req(st, 1, flt->account);
+	rc |= store_bind_req(st, 2, cls);
 	rc |= db_bind_int64(st, 3, flt->since_ms);
 	rc |= db_bind_int64(st, 4, flt->until_ms);
 	rc |= db_bind_int(st, 5, flt->limit);

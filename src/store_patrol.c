@@ -37,10 +37,10 @@ static const char sql_guard_site_add[] = "INSERT INTO guard_sites"
 #define GUARD_COLS "g.id, g.name, g.phone, g.active, g.created_ms," \
     " g.updated_ms,"							\
     " (SELECT json_group_array(ident) FROM (SELECT ident FROM guard_ids"	\
-    "  WHERE guard_id = g.id AND kind = 'device' ORDER BY ident))"	\
+    "  WHERE guard_id = g.id AND kind = 'device' ORDER BY ident) i)"	\
     " AS devices_json,"						\
     " (SELECT json_group_array(ident) FROM (SELECT ident FROM guard_ids"	\
-    "  WHERE guard_id = g.id AND kind = 'tag' ORDER BY ident)) AS tags_json," \
+    "  WHERE guard_id = g.id AND kind = 'tag' ORDER BY ident) i) AS tags_json," \
     " (SELECT json_group_array(json_object('id', s.id, 'name', s.name))"	\
     "  FROM (SELECT s.id, s.name FROM guard_sites gs JOIN sites s"	\
     "  ON s.id = gs.site_id WHERE gs.guard_id = g.id ORDER BY s.name) s)"	\
@@ -87,7 +87,7 @@ static const char sql_route_by_id[] = "SELECT " ROUTE_COLS
 static const char sql_route_list[] = "SELECT " ROUTE_COLS ","
     " json_array_length(r.doc, '$.checkpoints') AS checkpoints"
     " FROM patrol_routes r WHERE (?1 <= 0 OR site_id = ?1)"
-    " AND (?2 OR current = 1) ORDER BY site_name, r.name, r.version";
+    " AND (?2 <> 0 OR current = 1) ORDER BY site_name, r.name, r.version";
 static const char sql_route_current[] = "SELECT r.id, r.name, r.version,"
     " r.site_id, r.doc, r.created_ms, s.timezone FROM patrol_routes r"
     " JOIN sites s"

@@ -41,7 +41,7 @@ static const char sql_prot_select[] = "WITH b(band) AS ("
     " UNION ALL SELECT id, 6 FROM protocols"
     "  WHERE current = 1 AND site_id IS NULL AND class IS NULL"
     "  AND band IS NULL"
-    ") ORDER BY r, id DESC LIMIT 1";
+    ") ranked ORDER BY r, id DESC LIMIT 1";
 
 static const char sql_prot_steps[] = "SELECT position, action, target, text,"
     " deadline_s FROM protocol_steps WHERE protocol_id = ?1 ORDER BY position";
@@ -88,7 +88,8 @@ static const char sql_prot_by_id[] = "SELECT " PROT_COLS " FROM protocols p"
 static const char sql_prot_list[] = "SELECT " PROT_COLS ", (SELECT count(*)"
     " FROM protocol_steps s WHERE s.protocol_id = p.id) AS nsteps"
     " FROM protocols p"
-    " WHERE (?1 < 0 OR site_id IS nullif(?1, 0)) AND (?2 OR current = 1)"
+    " WHERE (?1 < 0 OR (?1 = 0 AND site_id IS NULL) OR site_id = ?1)"
+    " AND (?2 <> 0 OR current = 1)"
     " ORDER BY site_id IS NOT NULL, site_id, class IS NOT NULL, class, name,"
     " version";
 
@@ -110,7 +111,7 @@ static const char sql_prot_list[] = "SELECT " PROT_COLS ", (SELECT count(*)"
     " SELECT p.id, p.site_id FROM protocols p WHERE p.current = 1"	\
     "  AND p.site_id IS NOT NULL AND (?1 = 0 OR p.id = ?1)"		\
     "  AND (?2 = 0 OR p.site_id = ?2)"					\
-    " UNION ALL SELECT p.id, s.id FROM protocols p JOIN sites s"	\
+    " UNION ALL SELECT p.id, s.id FROM protocols p CROSS JOIN sites s"	\
     "  WHERE p.current = 1 AND p.site_id IS NULL"			\
     "  AND (?1 = 0 OR p.id = ?1) AND (?2 = 0 OR s.id = ?2)"		\
     "  AND (p.band IS NULL OR p.band IN"				\
@@ -132,8 +133,10 @@ static const char sql_prot_gaps[] = PROT_REACH
     " JOIN sites s ON s.id = r.sid"
     " WHERE st.action = 'call' AND length(st.target) BETWEEN 1 AND 3"
     " AND ltrim(st.target, '0123456789') = ''"
-    " AND CAST(st.target AS INTEGER) > (SELECT count(*) FROM contacts c"
-    " WHERE c.site_id = s.id)"
+    /* The CASE: PostgreSQL may cast before it tests the digits. */
+    " AND CASE WHEN length(st.target) BETWEEN 1 AND 3 AND"
+    " ltrim(st.target, '0123456789') = '' THEN CAST(st.target AS INTEGER)"
+    " ELSE 0 END > (SELECT count(*) FROM contacts c WHERE c.site_id = s.id)"
     " ORDER BY p.site_id IS NULL, p.name, s.id, st.position LIMIT ?3";
 
 /* The connection for a committed flag. */

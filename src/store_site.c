@@ -70,8 +70,8 @@ static const char sql_zone_get[] = "SELECT number, name, location, type"
 static const char sql_zone_set[] = "INSERT INTO zones (site_id, number, name,"
     " location, type) VALUES (?1, ?2, coalesce(?3, ''), coalesce(?4, ''),"
     " coalesce(?5, '')) ON CONFLICT (site_id, number) DO UPDATE SET"
-    " name = coalesce(?3, name), location = coalesce(?4, location),"
-    " type = coalesce(?5, type)";
+    " name = coalesce(?3, zones.name), location = coalesce(?4,"
+    " zones.location), type = coalesce(?5, zones.type)";
 static const char sql_zone_remove[] =
     "DELETE FROM zones WHERE site_id = ?1 AND number = ?2";
 

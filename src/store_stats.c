@@ -16,15 +16,22 @@
 #include "store_int.h"
 #include "xmalloc.h"
 
-/* The group key by ?4 (enum stats_by) and the times of each alarm in the period. */
+/*
+ * The group key by ?4 (enum stats_by: operator, day, hour; a text) and the
+ * times of each alarm in the period.  By priority (an integer) is its own
+ * statement: PostgreSQL's CASE has one type.
+ */
 static const char sql_stats_handling[] = "SELECT CASE ?4"
-    " WHEN 0 THEN priority"
     " WHEN 1 THEN COALESCE(taken_by, closed_by)"
     " WHEN 2 THEN strftime('%Y-%m-%d', created_ms / 1000, 'unixepoch')"
     " ELSE strftime('%Y-%m-%dT%H:00Z', created_ms / 1000, 'unixepoch')"
     " END AS grp, created_ms, taken_ms, closed_ms, escalated FROM alarms"
     " WHERE (?1 = 0 OR created_ms >= ?1) AND (?2 = 0 OR created_ms < ?2)"
     " AND (?3 = 0 OR priority = ?3) ORDER BY grp";
+static const char sql_stats_by_priority[] = "SELECT priority AS grp,"
+    " created_ms, taken_ms, closed_ms, escalated FROM alarms"
+    " WHERE (?1 = 0 OR created_ms >= ?1) AND (?2 = 0 OR created_ms < ?2)"
+    " AND (?3 = 0 OR priority = ?3) AND ?4 = 0 ORDER BY grp";
 
 /* The same rows in order of receipt, grouped in C (local days and hours). */
 static const char sql_stats_handling_local[] = "SELECT NULL AS grp,"
@@ -331,7 +338,9 @@ store_stats_handling(struct store *s, const struct stats_filter *f)
 	int			 local = f->tz != NULL &&
 				    (f->by == STATS_BY_DAY || f->by == STATS_BY_HOUR);
 	struct db_stmt		*st = store_stmt(s, STORE_READER, local ?
-				    sql_stats_handling_local : sql_stats_handling);
+				    sql_stats_handling_local :
+				    f->by == STATS_BY_PRIORITY ?
+				    sql_stats_by_priority : sql_stats_handling);
 	struct stats_acc	 total;
 	json_t			*groups, *r;
 	int			 rc;
