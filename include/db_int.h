@@ -21,6 +21,11 @@ struct db_stmt {
 };
 
 void		 pg_close(struct db *);
+/*
+ * sql runs now and again after each reconnection (session settings, the
+ * one-pcod lock); a failure there leaves the session unusable.  0 or -1.
+ */
+int		 pg_setup(struct db *, const char *sql);
 int		 pg_exec(struct db *, const char *);
 struct db_stmt	*pg_prepare(struct db *, const char *);
 void		 pg_finalize(struct db_stmt *);

@@ -12,6 +12,8 @@ enum text_charset {
 
 /* 1 if in[0..n) is valid UTF-8. */
 int	text_is_utf8(const char *in, size_t n);
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if none. */
+size_t	text_utf8_seq(const unsigned char *p, size_t n);
 /*
  * in[0..n) into NUL-terminated UTF-8 (cap bytes, cap > 0): valid UTF-8 is
  * kept, anything else is read in cs; control characters become spaces.

@@ -30,6 +30,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@
 
 #include "db.h"
 #include "db_int.h"
+#include "text.h"
 #include "xmalloc.h"
 
 /* PostgreSQL's type OIDs (pg_type.h is not a client header). */
@@ -69,6 +71,10 @@ struct db_pgconn {
 	int		 has_last_id;
 	unsigned	 next_name;	/* server-side statement names */
 	struct pg_stmt	*stmts;
+	char		*setup;		/* run at each (re)connect; owned, NULL none */
+	int		 was_in_txn;	/* a transaction was open when last seen */
+	int		 broken;	/* the setup failed on this session */
+	struct timespec	 last_try;	/* the last reconnection tried */
 };
 
 /* One server-side prepared statement: a type signature and its name. */
@@ -442,7 +448,120 @@ pg_close(struct db *db)
 	while (c->stmts != NULL)
 		pg_finalize(&c->stmts->base);
 	PQfinish(c->conn);
+	free(c->setup);
 	free(c);
+}
+
+/* Remember whether a transaction is open, for when the link is gone. */
+static void
+pg_note_txn(struct db_pgconn *c)
+{
+	PGTransactionStatusType	t = PQtransactionStatus(c->conn);
+
+	if (t != PQTRANS_UNKNOWN)
+		c->was_in_txn = t == PQTRANS_INTRANS || t == PQTRANS_INERROR ||
+		    t == PQTRANS_ACTIVE;
+}
+
+/* Whether sql (a statement's text) is a ROLLBACK of the whole transaction. */
+static int
+pg_is_rollback(const char *sql)
+{
+	while (isspace((unsigned char)*sql))
+		sql++;
+	return strncasecmp(sql, "ROLLBACK", 8) == 0 &&
+	    strncasecmp(sql + 8 + strspn(sql + 8, " \t\n"), "TO", 2) != 0;
+}
+
+/*
+ * Forget the server-side statements of a session that is gone: each is
+ * prepared again on the new one at its next run.
+ */
+static void
+pg_forget_plans(struct db_pgconn *c)
+{
+	struct pg_stmt	*s;
+	struct pg_plan	*pl;
+
+	for (s = c->stmts; s != NULL; s = s->next) {
+		while ((pl = s->plans) != NULL) {
+			s->plans = pl->next;
+			free(pl->types);
+			free(pl);
+		}
+	}
+}
+
+/*
+ * Make sure the session is up before sql runs; 1 to go on, 0 with the
+ * error kept (and *done set when sql needs no server: a ROLLBACK of a
+ * transaction the lost session took with it).  A session lost with a
+ * transaction open stays lost until that transaction is rolled back: its
+ * statements may not go on, committed one by one, on a new session.  Then
+ * the next statement reconnects (at most once a second) and runs the
+ * setup again (session settings, the one-pcod lock).
+ */
+static int
+pg_alive(struct db_pgconn *c, const char *sql, int *done)
+{
+	struct timespec	 now;
+	PGresult	*res;
+	long		 ms;
+
+	*done = 0;
+	if (PQstatus(c->conn) == CONNECTION_OK && !c->broken)
+		return 1;
+	if (c->was_in_txn) {
+		if (pg_is_rollback(sql)) {
+			c->was_in_txn = 0;
+			c->errclass = DB_E_NONE;
+			c->err[0] = '\0';
+			*done = 1;
+			return 0;
+		}
+		pg_seterr(c, DB_E_IO, "the connection to PostgreSQL was lost "
+		    "inside a transaction");
+		return 0;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - c->last_try.tv_sec) * 1000 +
+	    (now.tv_nsec - c->last_try.tv_nsec) / 1000000;
+	if (c->last_try.tv_sec != 0 && ms < 1000) {
+		pg_seterr(c, DB_E_IO, "the connection to PostgreSQL is lost; "
+		    "reconnecting");
+		return 0;
+	}
+	c->last_try = now;
+	pg_forget_plans(c);
+	PQreset(c->conn);
+	if (PQstatus(c->conn) != CONNECTION_OK) {
+		pg_seterr(c, DB_E_IO, PQerrorMessage(c->conn));
+		return 0;
+	}
+	PQsetClientEncoding(c->conn, "UTF8");
+	if (c->setup != NULL) {
+		res = PQexec(c->conn, c->setup);
+		if (!pg_ok(c, res)) {
+			PQclear(res);
+			/* Not usable: the next try resets it again. */
+			c->broken = 1;
+			return 0;
+		}
+		PQclear(res);
+	}
+	c->broken = 0;
+	return 1;
+}
+
+/* Run at each reconnection, before anything else (and now, once). */
+int
+pg_setup(struct db *db, const char *sql)
+{
+	struct db_pgconn	*c = pgc(db);
+
+	free(c->setup);
+	c->setup = xstrdup(sql);
+	return pg_exec(db, sql);
 }
 
 /* pg_exec: one or more statements without parameters. */
@@ -450,8 +569,14 @@ int
 pg_exec(struct db *db, const char *sql)
 {
 	struct db_pgconn	*c = pgc(db);
-	PGresult		*res = PQexec(c->conn, sql);
-	int			 ok = pg_ok(c, res);
+	PGresult		*res;
+	int			 ok, done;
+
+	if (!pg_alive(c, sql, &done))
+		return done ? 0 : -1;
+	res = PQexec(c->conn, sql);
+	ok = pg_ok(c, res);
+	pg_note_txn(c);
 
 	if (ok) {
 		pg_count(c, res);
@@ -629,6 +754,9 @@ pg_in_txn(struct db *db)
 	case PQTRANS_INERROR:
 	case PQTRANS_ACTIVE:
 		return 1;
+	case PQTRANS_UNKNOWN:
+		/* The session is gone: did it take an open transaction along? */
+		return pgc(db)->was_in_txn;
 	default:
 		return 0;
 	}
@@ -707,6 +835,36 @@ pg_bind_null(struct db_stmt *st, int idx)
 	return DB_OK;
 }
 
+/*
+ * A copy of the n bytes at v as valid UTF-8: a text column holds UTF-8 on
+ * PostgreSQL (SQLite keeps any bytes), and one panel's broken text must not
+ * fail the whole batch with everybody's frames in it.  Each byte of an
+ * invalid sequence becomes U+FFFD; the frame's raw bytes stay exact in
+ * frames.raw (bytea).
+ */
+static char *
+pg_utf8(const char *v, size_t n)
+{
+	const unsigned char	*s = (const unsigned char *)v;
+	char			*out, *o;
+	size_t			 i = 0, k;
+
+	out = o = xmalloc(n * 3 + 1);
+	while (i < n) {
+		if (s[i] != 0 && (k = text_utf8_seq(s + i, n - i)) > 0) {
+			memcpy(o, s + i, k);
+			o += k;
+			i += k;
+		} else {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 /* pg_bind_text: copied (the server wants it NUL-terminated). */
 int
 pg_bind_text(struct db_stmt *st, int idx, const char *v, int len)
@@ -717,7 +875,7 @@ pg_bind_text(struct db_stmt *st, int idx, const char *v, int len)
 		return pg_bind_null(st, idx);
 	if ((p = pg_param(pgs(st), idx)) == NULL)
 		return 25;
-	p->text = len < 0 ? xstrdup(v) : xstrndup(v, (size_t)len);
+	p->text = pg_utf8(v, len < 0 ? strlen(v) : strnlen(v, (size_t)len));
 	p->val = p->text;
 	return DB_OK;
 }
@@ -875,6 +1033,17 @@ pg_run(struct pg_stmt *s)
 	int		*lens = xcalloc((size_t)n + 1, sizeof(int));
 	int		*fmts = xcalloc((size_t)n + 1, sizeof(int));
 	struct pg_plan	*pl;
+	int		 done;
+
+	if (!pg_alive(s->c, s->sql, &done)) {
+		free(types);
+		free(vals);
+		free(lens);
+		free(fmts);
+		if (done)
+			s->res = PQmakeEmptyPGresult(NULL, PGRES_COMMAND_OK);
+		return done ? 0 : -1;
+	}
 
 	for (i = 0; i < n; i++) {
 		struct pg_param	*p = &s->params[i + 1];
@@ -897,6 +1066,7 @@ pg_run(struct pg_stmt *s)
 			s->c->has_last_id = 1;
 		}
 	}
+	pg_note_txn(s->c);
 	free(types);
 	free(vals);
 	free(lens);

@@ -27,10 +27,22 @@
 #define SQL_PG_LOCK	"1885564772"
 
 /* Every session: UTC, bounded waits, named in pg_stat_activity. */
-static const char sql_session[] =
-    "SET TIME ZONE 'UTC'; SET statement_timeout = '30s';"
-    " SET lock_timeout = '5s'; SET idle_in_transaction_session_timeout = '60s';"
-    " SET application_name = 'pcod'";
+#define SQL_PG_SESSION \
+    "SET TIME ZONE 'UTC'; SET statement_timeout = '30s';" \
+    " SET lock_timeout = '5s'; SET idle_in_transaction_session_timeout = '60s';" \
+    " SET application_name = 'pcod'"
+/*
+ * The writer holds a session lock as long as it lives (and takes it again
+ * when it reconnects): one pcod per database until active/standby
+ * receivers exist, so two never write the same alarms at once.
+ */
+#define SQL_PG_ONE	"1885564773"
+static const char sql_session_writer[] = SQL_PG_SESSION "; DO $$BEGIN"
+    " IF NOT pg_try_advisory_lock(" SQL_PG_ONE ") THEN RAISE EXCEPTION"
+    " 'another pcod is using this database (one pcod per database:"
+    " active/standby receivers are not built yet)'; END IF; END$$";
+static const char sql_session_reader[] = SQL_PG_SESSION
+    "; SET default_transaction_read_only = on";
 
 /* The stored schema version (0: none yet), or -1 with err set. */
 static int64_t
@@ -135,9 +147,8 @@ store_pg_session(const char *conninfo, int ro, char *err, size_t errsz)
 
 	if (db == NULL)
 		return NULL;
-	if (pg_exec(db, sql_session) < 0 || (ro && pg_exec(db,
-	    "SET default_transaction_read_only = on") < 0)) {
-		snprintf(err, errsz, "session settings: %s", pg_errmsg(db));
+	if (pg_setup(db, ro ? sql_session_reader : sql_session_writer) < 0) {
+		snprintf(err, errsz, "%s", pg_errmsg(db));
 		pg_close(db);
 		return NULL;
 	}

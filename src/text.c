@@ -59,8 +59,8 @@ static const struct {
 };
 
 /* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
+size_t
+text_utf8_seq(const unsigned char *p, size_t n)
 {
 	size_t		len, i;
 	unsigned	cp;
@@ -97,7 +97,7 @@ text_is_utf8(const char *in, size_t n)
 	size_t			 i = 0, k;
 
 	while (i < n) {
-		if ((k = utf8_seq(p + i, n - i)) == 0)
+		if ((k = text_utf8_seq(p + i, n - i)) == 0)
 			return 0;
 		i += k;
 	}
@@ -155,7 +155,7 @@ text_to_utf8(const char *in, size_t n, enum text_charset cs, char *out,
 		return 0;
 	while (i < n) {
 		if (utf8 && p[i] >= 0x80) {
-			k = utf8_seq(p + i, n - i);
+			k = text_utf8_seq(p + i, n - i);
 			memcpy(ch, p + i, k);
 			i += k;
 		} else if (p[i] >= 0x80)
