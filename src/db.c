@@ -36,13 +36,8 @@ struct db_sqst {
 #define SQST(s)	((struct db_sqst *)(s))
 #define IS_PG(x)	((x)->kind == DB_PG)
 /* Hand a PostgreSQL connection or statement to db_pg.c. */
-#ifdef HAVE_LIBPQ
 #define PG_RET(x, call)	do { if (IS_PG(x)) return call; } while (0)
 #define PG_DO(x, call)	do { if (IS_PG(x)) { call; return; } } while (0)
-#else
-#define PG_RET(x, call)	do { } while (0)
-#define PG_DO(x, call)	do { } while (0)
-#endif
 
 struct db *
 db_sqlite(struct sqlite3 *h)

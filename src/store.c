@@ -446,13 +446,8 @@ store_open(const char *path, char *err, size_t errsz)
 	s->wal = xasprintf("%s-wal", path);
 	s->audit_shipped = -1;
 	if (db_is_pg(path)) {
-#ifdef HAVE_LIBPQ
 		if (store_pg_open(path, &s->db, &s->rdb, err, errsz) != 0)
 			goto fail;
-#else
-		snprintf(err, errsz, "this pcod is built without PostgreSQL");
-		goto fail;
-#endif
 	} else {
 		/* The writer gathers a commit's WAL writes into one (walbuf.c). */
 		h = store_connect(path, SQLITE_OPEN_READWRITE |

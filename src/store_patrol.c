@@ -58,7 +58,7 @@ static const char sql_guard_brief[] = "SELECT id, name, active,"
 
 static const char sql_hol_put[] = "INSERT INTO patrol_holidays (date, name)"
     " VALUES (?1, coalesce(?2, '')) ON CONFLICT (date) DO UPDATE"
-    " SET name = coalesce(?2, name)";
+    " SET name = coalesce(?2, patrol_holidays.name)";
 static const char sql_hol_remove[] =
     "DELETE FROM patrol_holidays WHERE date = ?1";
 static const char sql_hol_list[] =
@@ -129,14 +129,18 @@ static const char sql_ci_list[] = "SELECT " CI_COLS
     " FROM patrol_checkins c WHERE (?1 <= 0 OR c.site_id = ?1)"
     " AND (?2 <= 0 OR c.guard_id = ?2) AND (?3 <= 0 OR c.scan_ms >= ?3)"
     " AND (?4 <= 0 OR c.scan_ms < ?4)"
-    " AND (?5 = 0 OR c.unknown_tag OR c.unknown_guard OR c.not_allowed)"
+    " AND (?5 = 0 OR c.unknown_tag <> 0 OR c.unknown_guard <> 0"
+    " OR c.not_allowed <> 0)"
     " ORDER BY c.scan_ms DESC, c.id DESC LIMIT ?6";
 static const char sql_ci_scans[] = "SELECT id, scan_ms, received_ms,"
     " coalesce(guard_id, 0), tag FROM patrol_checkins WHERE site_id = ?1"
     " AND kind = 'scan' AND scan_ms >= ?2 AND scan_ms < ?3 ORDER BY scan_ms";
+/* Each guard's newest check-in since ?1 (the newest id of the newest second). */
 static const char sql_ci_last[] = "SELECT c.guard_id, g.name, c.site_id,"
-    " c.tag, max(c.scan_ms) AS scan_ms FROM patrol_checkins c JOIN guards g"
-    " ON g.id = c.guard_id WHERE c.scan_ms >= ?1 GROUP BY c.guard_id"
+    " c.tag, c.scan_ms FROM patrol_checkins c JOIN guards g"
+    " ON g.id = c.guard_id WHERE c.scan_ms >= ?1 AND c.id = (SELECT d.id"
+    " FROM patrol_checkins d WHERE d.guard_id = c.guard_id"
+    " AND d.scan_ms >= ?1 ORDER BY d.scan_ms DESC, d.id DESC LIMIT 1)"
     " ORDER BY g.name";
 
 static const char sql_fd_list[] = "SELECT route, shift_ms, fkey, site_id,"

@@ -42,10 +42,14 @@
 
 /* --- the purge steps, on the loop's writer --------------------------------- */
 
-/* "+state": walk alarms_closed in order, not every closed alarm sorted. */
+/*
+ * "state || ''": no index on state, so alarms_closed is walked in order
+ * rather than every closed alarm sorted (SQLite's "+state" is not SQL).
+ */
 static const char sql_alarm_oldest[] = "SELECT id, coalesce(first_event_id, 0),"
     " coalesce(last_event_id, 0) FROM alarms WHERE closed_ms IS NOT NULL"
-    " AND closed_ms < ?1 AND +state = 'closed' ORDER BY closed_ms, id LIMIT 1";
+    " AND closed_ms < ?1 AND state || '' = 'closed' ORDER BY closed_ms, id"
+    " LIMIT 1";
 /* The links of one alarm, by the range of its events (the key is event first). */
 static const char sql_alarm_links[] = "DELETE FROM alarm_events WHERE"
     " (event_id, alarm_id) IN (SELECT event_id, alarm_id FROM alarm_events"
