@@ -1,4 +1,4 @@
-/* store.h - the SQLite store: open/migrate, the batch transaction, events and accounts. */
+/* store.h - the store, on SQLite or PostgreSQL (db.h): open, batches, events, accounts. */
 #ifndef PCOD_STORE_H
 #define PCOD_STORE_H
 
@@ -75,8 +75,9 @@ struct store_event_row {
 };
 
 /*
- * Open (creating if needed) and migrate the database: WAL,
- * synchronous=FULL.  NULL with err set on failure.
+ * Open (creating if needed) and migrate the database: a SQLite file (WAL,
+ * synchronous=FULL) or a postgresql:// URI (store_pg.c).  NULL with err
+ * set on failure.
  */
 struct store	*store_open(const char *path, char *err, size_t errsz);
 void		 store_close(struct store *);

@@ -1,4 +1,4 @@
-/* store.c - the SQLite store: open/migrate, the batch transaction, frames, events, accounts. */
+/* store.c - the store on SQLite or PostgreSQL (db.h): open, batches, frames, events, accounts. */
 #include "config.h"
 
 #include <sys/stat.h>
@@ -171,7 +171,7 @@ store_col_text(struct db_stmt *st, int i)
 {
 	const char	*t = db_column_text(st, i);
 
-	return t != NULL ? (const char *)t : "";
+	return t != NULL ? t : "";
 }
 
 /* The column as an int, dflt for NULL. */
