@@ -33,6 +33,7 @@
 #include "login.h"
 #include "sdnotify.h"
 #include "metrics.h"
+#include "migrate.h"
 #include "http_api.h"
 #include "site.h"
 #include "stats.h"
@@ -81,6 +82,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: pcod [-f] [-n] [-v] [-c file]\n");
+	fprintf(stderr, "       pcod migrate-store FROM.db postgresql://USER@HOST[:PORT]/DB\n");
 	exit(2);
 }
 
@@ -482,6 +484,8 @@ main(int argc, char *argv[])
 		default: usage();
 		}
 	}
+	if (optind < argc && strcmp(argv[optind], "migrate-store") == 0)
+		return migrate_store_main(argc - optind, argv + optind);
 	if (optind != argc)
 		usage();
 	if ((p.cfg = config_load(conf, err, sizeof(err))) == NULL) {
