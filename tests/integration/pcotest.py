@@ -639,6 +639,14 @@ def skip_on_pg(why):
         sys.exit(77)
 
 
+def skip_unless_pg(why):
+    """Skip the whole test file on the SQLite pass (exit 77): for tests that
+    need the PostgreSQL cluster of `make check-pg`."""
+    if STORE != "pg":
+        print("# SKIP on the SQLite pass: %s" % why, flush=True)
+        sys.exit(77)
+
+
 class Pcod:
     """One pcod process in its own temporary directory.
 
