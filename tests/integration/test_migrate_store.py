@@ -14,6 +14,7 @@ import os
 import sqlite3
 import signal
 import subprocess
+import threading
 import time
 import urllib.parse
 
@@ -235,6 +236,73 @@ def old_history(path):
         prev = h
     db.commit()
     db.close()
+
+
+@T.test
+def online_copy_under_load(t):
+    """The first run while panels keep sending: every frame ACKed, pcod not
+    held up (the copy only reads the SQLite file), and after the cutover
+    run TO holds exactly the events FROM holds."""
+    n_seed = 40000
+    p = on_sqlite()
+    p.stop()
+    now = int(time.time() * 1000)
+    db = sqlite3.connect(p.src)
+    db.executemany("INSERT INTO frames (id, received_ms, transport, peer, account,"
+                   " token, seq, raw) VALUES (?, ?, 'tcp', '10.0.0.1:1', '9999',"
+                   " 'SIA-DCS', ?, ?)", [(i, now - n_seed + i, i % 9999 + 1, b"\n")
+                                         for i in range(1, n_seed + 1)])
+    db.executemany("INSERT INTO events (id, frame_id, account, received_ms, format,"
+                   " code, qual, class, text) VALUES (?, ?, '9999', ?, 'SIA', 'OP',"
+                   " 'new', 'opening', 'seed')",
+                   [(i, i, now - n_seed + i) for i in range(1, n_seed + 1)])
+    db.commit()
+    db.close()
+    p.start()
+    p.add_account("1234")
+    stop = threading.Event()
+    res = {"acked": 0, "bad": [], "slowest": 0.0}
+
+    def panel():
+        i = 0
+        try:
+            with p.tcp(timeout=10) as c:
+                while not stop.is_set():
+                    i += 1
+                    t0 = time.monotonic()
+                    m = c.exchange(pt.sia(i % 9999 + 1, "1234", "Nri1/OP%02d" % (i % 90 + 1)))
+                    res["slowest"] = max(res["slowest"], time.monotonic() - t0)
+                    if m.token == "ACK":
+                        res["acked"] += 1
+                    else:
+                        res["bad"].append(m.token)
+                    time.sleep(0.005)
+        except Exception as e:
+            res["bad"].append(repr(e))
+    th = threading.Thread(target=panel, daemon=True)
+    th.start()
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    rc, out, err = migrate(p.src, p.db_uri)
+    took = time.monotonic() - t0
+    during = res["acked"]
+    time.sleep(0.5)
+    stop.set()
+    th.join(15)
+    t.require(rc == 0, "the first run under load: exit 0", [rc, out, err])
+    t.info("first run: %d seeded events + frames in %.1f s while %d frames were ACKed;"
+           " slowest ACK %.3f s" % (n_seed, took, during, res["slowest"]))
+    t.eq(res["bad"], [], "every frame ACKed meanwhile")
+    t.check(during > 20, "frames were ACKed during the copy", during)
+    t.check(res["slowest"] < 1.0, "no ACK held up by the copy", res["slowest"])
+    p.stop()
+    want = [r[0] for r in lite(p.src, "SELECT id FROM events ORDER BY id")]
+    rc, out, err = migrate(p.src, p.db_uri)
+    t.require(rc == 0, "the cutover run: exit 0", [rc, out, err])
+    t.check(summary(out)["events"][2] > 0, "it copied what came meanwhile",
+            summary(out)["events"])
+    t.eq([r[0] for r in p.sql("SELECT id FROM events ORDER BY id")], want,
+         "TO holds exactly FROM's events, with their ids")
 
 
 @T.test
