@@ -458,12 +458,11 @@ mig_sql_select(const struct mig_tab *t, int pg, int after)
 		c = &t->cols[t->key[i]];
 		mig_cat(&ks, "%s\"%s\"%s", i ? ", " : "", c->name,
 		    c->kind == MK_TEXT ? coll : "");
-		if (pg)
-			mig_cat(&ps, "%s", i ? ", " : "");
-		else
-			mig_cat(&ps, "%s?%d", i ? ", " : "", i + 1);
+		mig_cat(&ps, "%s", i ? ", " : "");
 		if (pg)
 			mig_cat_param(&ps, c, i + 1);
+		else
+			mig_cat(&ps, "?%d", i + 1);
 	}
 	if (after)
 		mig_cat(&s, t->nkeys > 1 ? " WHERE (%s) > (%s)" :
