@@ -677,29 +677,49 @@ mig_fit(struct mig *m, const struct mig_tab *t, struct mig_val *row,
 	return 0;
 }
 
-/* Read the page of s after its last key (or its first page). */
+/* Move the keys of last into s->after (freeing what it held). */
+static void
+mig_after_set(struct mig_side *s, struct mig_val *last, int nkeys)
+{
+	int	i;
+
+	for (i = 0; i < nkeys; i++) {
+		free(s->after[i].p);
+		s->after[i] = last[i];
+		memset(&last[i], 0, sizeof(last[i]));
+	}
+}
+
+/*
+ * Read the page of s after its last key (or its first page).  The keys
+ * bound stay untouched until the statement is reset (SQLite reads bound
+ * text in place); the new page's last key replaces them then.
+ */
 static int
 mig_fetch(struct mig *m, struct mig_tab *t, struct mig_side *s)
 {
 	struct db_stmt	*st = s->started ? s->next : s->first;
 	struct mig_page	*pg = &s->page;
-	struct mig_val	*row;
+	struct mig_val	*row, *last;
 	int		 i, rc = DB_ROW;
 
 	mig_page_clear(pg);
 	pg->ncols = t->ncols;
 	pg->v = xcalloc((size_t)MIG_PAGE * (size_t)t->ncols, sizeof(*pg->v));
+	last = xcalloc((size_t)t->nkeys, sizeof(*last));
 	s->pos = 0;
 	for (i = 0; s->started && i < t->nkeys; i++)
 		if ((s->from ? mig_bind_from : mig_bind_to)(st, i + 1,
-		    &s->after[i]) != DB_OK)
-			return mig_dberr(m, s->db, "binding a key");
+		    &s->after[i]) != DB_OK) {
+			mig_dberr(m, s->db, "binding a key");
+			goto fail;
+		}
 	while (pg->nrows < MIG_PAGE && (rc = db_step(st)) == DB_ROW) {
 		row = &pg->v[pg->nrows * t->ncols];
 		for (i = 0; i < t->ncols; i++)
 			mig_val_read(st, i, &row[i]);
 		for (i = 0; i < t->nkeys; i++)
-			mig_val_copy(&s->after[i], &row[t->key[i]]);
+			mig_val_copy(&last[i], &row[t->key[i]]);
 		pg->nrows++;
 		if (s->from && mig_fit(m, t, row, &pg->fixed[pg->nrows - 1]) != 0)
 			goto fail;
@@ -715,11 +735,17 @@ mig_fetch(struct mig *m, struct mig_tab *t, struct mig_side *s)
 		goto fail;
 	}
 	db_reset(st);
+	if (pg->nrows > 0)
+		mig_after_set(s, last, t->nkeys);
+	free(last);
 	s->eof = pg->nrows < MIG_PAGE;
 	s->started = 1;
 	return 0;
 fail:
 	db_reset(st);
+	for (i = 0; i < t->nkeys; i++)
+		free(last[i].p);
+	free(last);
 	return -1;
 }
 
