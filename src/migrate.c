@@ -208,7 +208,7 @@ mig_dberr(struct mig *m, struct db *db, const char *what)
 	    what, db_errmsg(db));
 }
 
-/* --- values ----------------------------------------------------------------- */
+/* --- values -------------------------------------------------------------- */
 
 static void
 mig_val_clear(struct mig_val *v)
@@ -412,7 +412,7 @@ mig_keycmp(const struct mig_tab *t, const struct mig_val *a,
 	return 0;
 }
 
-/* --- SQL text --------------------------------------------------------------- */
+/* --- SQL text ------------------------------------------------------------ */
 
 /* Append to a growing string (*s owned). */
 static void __attribute__((format(printf, 2, 3)))
@@ -508,7 +508,7 @@ mig_cat_where(char **s, const struct mig_tab *t, int first)
 	}
 }
 
-/* --- statements ------------------------------------------------------------- */
+/* --- statements ---------------------------------------------------------- */
 
 /* Bind v for TO: numbers as text (the SQL casts), so plans do not multiply. */
 static int
@@ -580,7 +580,7 @@ mig_int(struct mig *m, struct db *db, const char *sql, int64_t *out)
 	return rc == DB_ROW || rc == DB_DONE ? 0 : -1;
 }
 
-/* --- TO's transactions -------------------------------------------------------- */
+/* --- TO's transactions --------------------------------------------------- */
 
 /*
  * Open TO's transaction for writes into t.  A table with triggers (the
@@ -643,7 +643,7 @@ mig_progress(struct mig *m, const struct mig_tab *t, int last)
 	    last ? " (done)" : "");
 }
 
-/* --- reading pages -------------------------------------------------------------- */
+/* --- reading pages ------------------------------------------------------- */
 
 /* dst = a copy of src. */
 static void
@@ -749,7 +749,7 @@ fail:
 	return -1;
 }
 
-/* --- the writes ----------------------------------------------------------------- */
+/* --- the writes ---------------------------------------------------------- */
 
 /* Insert the rows waiting (MIG_MULTI at once, or one by one). */
 static int
@@ -874,7 +874,7 @@ fail:
 	return rc;
 }
 
-/* --- the merge ------------------------------------------------------------------ */
+/* --- the merge ----------------------------------------------------------- */
 
 enum mig_pass { MIG_DELETE, MIG_UPSERT };
 
@@ -937,7 +937,7 @@ mig_walk(struct mig *m, struct mig_tab *t, enum mig_pass pass,
 	return 0;
 }
 
-/* --- one table ------------------------------------------------------------------ */
+/* --- one table ----------------------------------------------------------- */
 
 /*
  * Run q (one integer parameter) on db: up to three integer columns of its
@@ -1117,7 +1117,7 @@ fail:
 	return rc;
 }
 
-/* --- the schemas ---------------------------------------------------------------- */
+/* --- the schemas --------------------------------------------------------- */
 
 /* t's columns and key as TO has them, and its triggers. */
 static int
@@ -1312,7 +1312,7 @@ mig_schema(struct mig *m)
 	return 0;
 }
 
-/* --- the two stores ------------------------------------------------------------- */
+/* --- the two stores ------------------------------------------------------ */
 
 /*
  * FROM, read-only (a running pcod keeps writing it), at the version this
@@ -1511,7 +1511,7 @@ mig_fence(struct mig *m)
 	return rc;
 }
 
-/* --- verification --------------------------------------------------------------- */
+/* --- verification -------------------------------------------------------- */
 
 /* FROM's newest audit row (in the snapshot), to match TO's chain against. */
 static int
@@ -1616,7 +1616,7 @@ mig_summary(struct mig *m)
 	}
 }
 
-/* --- the command ---------------------------------------------------------------- */
+/* --- the command --------------------------------------------------------- */
 
 /* Copy and verify; 0, or -1 with m->err set. */
 static int
