@@ -259,7 +259,10 @@ mig_val_read(struct db_stmt *st, int col, struct mig_val *v)
 	}
 }
 
-/* v's bytes as valid UTF-8, each byte of a bad sequence U+FFFD (db_pg.c's rule); 1 if changed. */
+/*
+ * v's bytes as valid UTF-8, each byte of a bad sequence U+FFFD (db_pg.c's
+ * rule); 1 if that changed them.
+ */
 static int
 mig_utf8(struct mig_val *v)
 {
@@ -563,7 +566,7 @@ mig_run(struct mig *m, struct db_stmt *st, const char *what)
 	return 0;
 }
 
-/* The first column of sql's first row on db as an integer (NULL: 0), or -1 with err set. */
+/* Column 0 of sql's first row on db (NULL: 0); 0, or -1 with err set. */
 static int
 mig_int(struct mig *m, struct db *db, const char *sql, int64_t *out)
 {
@@ -900,7 +903,7 @@ mig_cur(struct mig *m, struct mig_tab *t, struct mig_side *s,
 	return 0;
 }
 
-/* Merge FROM (a) and TO (b) in key order: the deletes, or the inserts and updates. */
+/* Merge FROM (a) and TO (b) in key order: deletes, or inserts and updates. */
 static int
 mig_walk(struct mig *m, struct mig_tab *t, enum mig_pass pass,
     struct mig_side *a, struct mig_side *b)
@@ -1010,7 +1013,7 @@ fail:
 	return rc;
 }
 
-/* Identity sequences of t past its largest ids, so pcod's next rows follow them. */
+/* t's identity sequences past its largest ids: pcod's next rows follow. */
 static int
 mig_setval(struct mig *m, struct mig_tab *t)
 {
@@ -1424,7 +1427,7 @@ mig_mark_read(struct mig *m)
 	return j;
 }
 
-/* Record the run on TO: FROM, state, and (copied) each table's rows and largest key. */
+/* Record the run on TO: FROM, its state, each table's rows and largest key. */
 static int
 mig_mark_write(struct mig *m, const char *state)
 {

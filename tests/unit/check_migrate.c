@@ -1,4 +1,4 @@
-/* check_migrate.c - migrate-store knows every table of both schemas (src/migrate.c). */
+/* check_migrate.c - migrate-store's tables and arguments (src/migrate.c). */
 #include "config.h"
 
 #include <ctype.h>
