@@ -16,6 +16,8 @@
 int64_t	clock_now_ms(void);
 /* The wall clock itself (UTC ms), for when a frame was received; or the test's clock. */
 int64_t	clock_wall_ms(void);
+/* The monotonic clock in ms, for intervals and timeouts (no test source). */
+int64_t	clock_mono_ms(void);
 /* Replace the source of both; NULL restores the real clocks. */
 void	clock_set_source(int64_t (*fn)(void));
 

@@ -145,6 +145,11 @@ struct cmd_entry {
  */
 #define CMD_STORAGE_UNAVAILABLE	"storage_unavailable"
 /*
+ * The error code of a command a standby receiver does not run (lease.h):
+ * the message names the active one.
+ */
+#define CMD_STANDBY		"standby"
+/*
  * Run write for req in the batch and reply with its result after the commit
  * (or its error at once; CMD_STORAGE_UNAVAILABLE if the batch cannot begin
  * or fails).  committed may be NULL.  args must stay valid only during the

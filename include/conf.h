@@ -97,6 +97,8 @@ struct config {
 	struct http_conf	*metrics;	/* Prometheus metrics; NULL: none; owned */
 	struct http_conf	*http;		/* the HTTP API (console); NULL: none; owned */
 	int			 retention[RETAIN_NKINDS];	/* days; 0 keep forever */
+	char			*node_name;	/* NULL: the host's name; owned */
+	int			 lease_time;	/* seconds an active's lease lasts */
 };
 
 /*

@@ -39,9 +39,18 @@ struct control_ctx {
 	struct backup		*backup;	/* backup and archive; NULL: none */
 	struct syncer		*syncer;	/* WAL syncs, checkpoints (status, metrics); NULL: none */
 	struct http_api		*http_api;	/* the console's listener (metrics); NULL: none */
+	struct lease		*lease;		/* PostgreSQL: active or standby; NULL: SQLite */
 };
 
 struct control;
+struct cmd_entry;
+
+/*
+ * NULL when ent may run here; on a standby (PostgreSQL, lease.h) the error
+ * code CMD_STANDBY for what needs the active receiver, with msg naming it.
+ */
+const char	*control_standby_refusal(const struct control_ctx *,
+		    const struct cmd_entry *ent, char *msg, size_t msgsz);
 
 /* Bind path (replacing a stale socket) with the given mode.  NULL with err set. */
 struct control	*control_new(struct event_base *, const char *path, int mode,

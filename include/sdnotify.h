@@ -19,6 +19,7 @@ struct sdnotify_figures {
 	uint64_t	events;		/* events stored since start */
 	uint64_t	open_alarms;	/* open now */
 	int		storage_failing;	/* the last batch failed */
+	const char	*standby_of;	/* a standby: the active's node; else NULL */
 };
 typedef void	(*sdnotify_figures_fn)(struct sdnotify_figures *, void *arg);
 

@@ -106,6 +106,12 @@ void		 store_ckpt_close(struct store_ckpt *);
 
 /* The batch transaction (one writer).  0 or -1; store_errmsg() says why. */
 int		 store_begin(struct store *);
+/*
+ * PostgreSQL: every transaction store_begin() opens checks that the
+ * receivers' lease still has this epoch (lease.h) and fails otherwise;
+ * 0, the start, lets nothing be written.  SQLite: no effect.
+ */
+void		 store_set_fence(struct store *, int64_t epoch);
 int		 store_commit(struct store *);	/* rolls back itself on failure */
 void		 store_rollback(struct store *);
 int		 store_in_txn(struct store *);

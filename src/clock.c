@@ -19,6 +19,13 @@ clock_ms(clockid_t id)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The monotonic clock in ms, for intervals (never the test's clock). */
+int64_t
+clock_mono_ms(void)
+{
+	return clock_ms(CLOCK_MONOTONIC);
+}
+
 /* The wall clock at the first call, advanced by the monotonic clock since. */
 int64_t
 clock_now_ms(void)

@@ -10,6 +10,7 @@
 #include "acct.h"
 #include "backup.h"
 #include "cmd.h"
+#include "lease.h"
 #include "control.h"
 #include "log.h"
 #include "retention.h"
@@ -211,6 +212,11 @@ cmd_status_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
 		json_object_set_new(r, "backup", backup_status(ctx->backup));
 	if (r != NULL && ctx->syncer != NULL)
 		json_object_set_new(r, "sync", status_sync(ctx->syncer));
+	/* SQLite: one pcod on its file; PostgreSQL: active or standby. */
+	if (r != NULL)
+		json_object_set_new(r, "receiver", ctx->lease != NULL ?
+		    lease_json(ctx->lease) : json_pack("{s:s}", "role",
+		    "single"));
 	if (r == NULL) {
 		control_error(req, "internal", "cannot build the status");
 		return;

@@ -29,7 +29,7 @@
 
 #define nitems(a)		(sizeof(a) / sizeof((a)[0]))
 
-#define MAX_DIRECTIVES		32
+#define MAX_DIRECTIVES		40
 #define MAX_LISTEN_OPTS		8
 
 #define DEF_CONTROL_MODE	0660
@@ -45,6 +45,10 @@
 #define DEF_BATCH_MAX		4096
 #define DEF_BUSY_TIMEOUT_MS	10	/* a foreign lock fails the batch this soon */
 #define MAX_BUSY_TIMEOUT_MS	1000
+#define MAX_NODE_NAME		63
+#define DEF_LEASE_TIME		3	/* seconds; renewed every second */
+#define MIN_LEASE_TIME		2
+#define MAX_LEASE_TIME		60
 #define DEF_SYNC_LIMIT_MS	1000	/* a WAL sync longer than this is trouble */
 #define MAX_SYNC_LIMIT_MS	600000
 #define DEF_TAKE_DEADLINE	60
@@ -622,6 +626,32 @@ h_busy_timeout(struct parse *p, char **av, int ac)
 	    &p->conf->busy_timeout_ms);
 }
 
+/* node-name NAME: this pcod among those sharing a PostgreSQL database */
+static int
+h_node_name(struct parse *p, char **av, int ac)
+{
+	size_t	i, len = strlen(av[0]);
+
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)av[0][i]) &&
+		    strchr("._-", av[0][i]) == NULL)
+			break;
+	if (len == 0 || len > MAX_NODE_NAME || i != len)
+		return derr(p, "\"%s\" is not 1-%d letters, digits, '.', '_'"
+		    " or '-'", av[0], MAX_NODE_NAME);
+	free(p->conf->node_name);
+	p->conf->node_name = xstrdup(av[0]);
+	return 0;
+}
+
+/* lease-time SECONDS */
+static int
+h_lease_time(struct parse *p, char **av, int ac)
+{
+	return parse_num(p, "", av[0], MIN_LEASE_TIME, MAX_LEASE_TIME,
+	    &p->conf->lease_time);
+}
+
 /* database-sync-limit MS */
 static int
 h_sync_limit(struct parse *p, char **av, int ac)
@@ -1014,6 +1044,14 @@ same_database(const struct config *a, const struct config *b)
 	return same_str(a->database, b->database);
 }
 
+/* Whether the node's name and lease time are unchanged. */
+static int
+same_node(const struct config *a, const struct config *b)
+{
+	return same_str(a->node_name, b->node_name) &&
+	    a->lease_time == b->lease_time;
+}
+
 /* Whether the metrics listener is unchanged. */
 static int
 same_metrics(const struct config *a, const struct config *b)
@@ -1053,6 +1091,8 @@ static const struct directive directives[] = {
 	{ "batch-max", "N", h_batch_max, 1, 1, 1, 1, NULL },
 	{ "database-busy-timeout", "MS", h_busy_timeout, 1, 1, 1, 1, NULL },
 	{ "database-sync-limit", "MS", h_sync_limit, 1, 1, 1, 1, NULL },
+	{ "node-name", "NAME", h_node_name, 1, 1, 1, 0, same_node },
+	{ "lease-time", "SECONDS", h_lease_time, 1, 1, 1, 0, same_node },
 	{ "log-level", "warn|info|debug", h_log_level, 1, 1, 1, 1, NULL },
 	{ "alarm-classes", "CLASS... | none", h_alarm_classes, 1, -1, 1, 1, NULL },
 	{ "take-deadline", "SECONDS", h_take_deadline, 1, 1, 1, 1, NULL },
@@ -1323,6 +1363,7 @@ config_new(const char *path)
 	c->login_audit_interval = DEF_AUDIT_INTERVAL;
 	c->risk_map = risk_map_new();
 	c->session_timeout = DEF_SESSION_TIMEOUT;
+	c->lease_time = DEF_LEASE_TIME;
 	return c;
 }
 
@@ -1373,6 +1414,7 @@ config_free(struct config *c)
 	free(c->path);
 	free(c->database);
 	free(c->control);
+	free(c->node_name);
 	free(c->receiver);
 	free(c->line);
 	risk_map_free(c->risk_map);

@@ -26,6 +26,7 @@
 #include "cmd.h"
 #include "conf.h"
 #include "control.h"
+#include "lease.h"
 #include "log.h"
 #include "operator.h"
 #include "stats.h"
@@ -992,6 +993,43 @@ control_request_find(json_t *root, const char **code, char *msg, size_t msgsz)
 	return ent;
 }
 
+/*
+ * What a standby answers (lease.h): reads served from the store alone.  The
+ * rest needs the engine's memory or writes, and a standby has neither: it is
+ * answered "standby" with the active's name, for the console to go there.
+ */
+static const char *const control_standby_cmds[] = {
+	"status", "auth.whoami", "event.list", "alarm.list", "alarm.count",
+	"alarm.show", "account.list", "account.show", "site.list", "site.show",
+	"audit.list", "audit.verify", "operator.list", "protocol.list",
+	"protocol.show", "stats.handling", "guard.list", "guard.show",
+	"patrol.route.list", "patrol.route.show", "patrol.checkins",
+	"patrol.observations", "patrol.holiday.list", "patrol.terminal.list",
+};
+
+/* NULL, or why a standby does not run ent (msg filled). */
+const char *
+control_standby_refusal(const struct control_ctx *ctx,
+    const struct cmd_entry *ent, char *msg, size_t msgsz)
+{
+	const char	*holder;
+	int64_t		 epoch;
+	size_t		 i;
+
+	if (ctx->lease == NULL || lease_role(ctx->lease) == LEASE_ACTIVE)
+		return NULL;
+	for (i = 0; i < sizeof(control_standby_cmds) /
+	    sizeof(control_standby_cmds[0]); i++)
+		if (strcmp(ent->name, control_standby_cmds[i]) == 0)
+			return NULL;
+	holder = lease_holder(ctx->lease, &epoch);
+	snprintf(msg, msgsz, "this pcod (%.64s) is a standby: %.64s runs on"
+	    " the active receiver%s%.64s%s", lease_node(ctx->lease), ent->name,
+	    holder[0] != '\0' ? " (" : "", holder, holder[0] != '\0' ? ")" :
+	    ", which is being taken over");
+	return CMD_STANDBY;
+}
+
 /* Check the shape of a parsed request and dispatch it or answer the error. */
 static void
 console_request(struct console *c, json_t *root)
@@ -1019,6 +1057,11 @@ console_request(struct console *c, json_t *root)
 	}
 	if (control_args_check(ent, args, msg, sizeof msg) != 0) {
 		console_send_error(c, id, "bad_args", msg);
+		return;
+	}
+	if ((code = control_standby_refusal(c->ctl->ctx, ent, msg,
+	    sizeof msg)) != NULL) {
+		console_send_error(c, id, code, msg);
 		return;
 	}
 	console_dispatch(c, ent, id, args);

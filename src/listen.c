@@ -28,6 +28,7 @@
 
 #include "addrcount.h"
 #include "batch.h"
+#include "clock.h"
 #include "conf.h"
 #include "dc09.h"
 #include "ingest.h"
@@ -173,16 +174,6 @@ static void	conn_flush(struct conn *);
 static void	conn_eventcb(struct bufferevent *, short, void *);
 static void	conn_wevcb(evutil_socket_t, short, void *);
 static int	listen_nconns(const struct listeners *);
-
-/* Monotonic milliseconds, for the deadlines of connections and NAK buckets. */
-static int64_t
-listen_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * Append one answer to q, waiting for the open batch (one that does not
@@ -457,7 +448,7 @@ conn_frame(struct conn *c, const char *buf, size_t len)
 	conn_answer(c, &a);
 	/* A complete frame is progress: to the back of the eviction order. */
 	c->framed = 1;
-	c->progress_ms = listen_now_ms();
+	c->progress_ms = clock_mono_ms();
 	TAILQ_REMOVE(&c->l->conns, c, entry);
 	TAILQ_INSERT_TAIL(&c->l->conns, c, entry);
 }
@@ -580,7 +571,7 @@ listen_arm(struct listener *l, int force)
 		when = t;
 	if (when == 0 || (!force && l->armed_ms != 0 && l->armed_ms <= when))
 		return;
-	t = when - listen_now_ms();
+	t = when - clock_mono_ms();
 	if (t < 0)
 		t = 0;
 	tv.tv_sec = (time_t)(t / 1000);
@@ -624,7 +615,7 @@ listen_deadlinecb(evutil_socket_t fd, short what, void *arg)
 {
 	struct listener	*l = arg;
 	struct conn	*c;
-	int64_t		 now = listen_now_ms();
+	int64_t		 now = clock_mono_ms();
 
 	l->armed_ms = 0;
 	/* Each one handled leaves the head: closed, or moved to the tail. */
@@ -678,7 +669,7 @@ conn_input(struct conn *c, const char *data, size_t n)
 		c->partial = NULL;
 	}
 	else if (c->frame_ms == 0 || c->progress_ms != progress)
-		conn_set_frame(c, listen_now_ms());
+		conn_set_frame(c, clock_mono_ms());
 	if (c->frame_ms != frame || c->progress_ms != progress)
 		listen_arm(c->l, 0);
 	conn_flush(c);
@@ -915,7 +906,7 @@ conn_new(struct listener *l, evutil_socket_t fd, const char *peer,
 		free(c);
 		return;
 	}
-	c->progress_ms = listen_now_ms();
+	c->progress_ms = clock_mono_ms();
 	/* A TLS handshake must be done within frame-timeout, like a frame. */
 	c->handshaking = l->proto == LISTEN_TLS;
 	TAILQ_INSERT_TAIL(&l->conns, c, entry);
@@ -967,7 +958,7 @@ listen_evict(struct listener *l, const char *peer)
 		    "(%s for %lld s) for peer=%s", l->name,
 		    (unsigned long long)c->id, c->peer,
 		    c->framed ? "no frame" : "no frame yet",
-		    (long long)(listen_now_ms() - c->progress_ms) / 1000, peer);
+		    (long long)(clock_mono_ms() - c->progress_ms) / 1000, peer);
 	conn_free(c, c->framed ? "evicted: listener full, longest without a "
 	    "frame" : "evicted: listener full, no frame since connecting");
 	return 0;
@@ -1088,9 +1079,9 @@ udp_nak_allowed(struct listener *l, const struct sockaddr_storage *from)
 	int				 ok;
 
 	if (from->ss_family == AF_INET6)
-		ok = srclimit_take(l->naklim, &s6->sin6_addr, 16, listen_now_ms());
+		ok = srclimit_take(l->naklim, &s6->sin6_addr, 16, clock_mono_ms());
 	else
-		ok = srclimit_take(l->naklim, &s4->sin_addr, 4, listen_now_ms());
+		ok = srclimit_take(l->naklim, &s4->sin_addr, 4, clock_mono_ms());
 	if (!ok)
 		pcod_stats.naks_limited++;
 	return ok;
@@ -1191,7 +1182,7 @@ listener_tcp(struct listener *l, char *err, size_t errsz)
 	uint64_t	seed;
 
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
-		seed = (uint64_t)listen_now_ms() ^ (uint64_t)getpid();
+		seed = (uint64_t)clock_mono_ms() ^ (uint64_t)getpid();
 	l->peraddr = addrcount_new(seed);
 	/* thousands of panels reconnect at once after a network outage */
 	l->evl = evconnlistener_new_bind(l->ls->base, listen_acceptcb, l,
@@ -1242,7 +1233,7 @@ listener_udp(struct listener *l, char *err, size_t errsz)
 	uint64_t	seed;
 
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
-		seed = (uint64_t)listen_now_ms() ^ (uint64_t)getpid();
+		seed = (uint64_t)clock_mono_ms() ^ (uint64_t)getpid();
 	l->naklim = srclimit_new(UDP_NAK_RATE, UDP_NAK_BURST, seed);
 	l->fd = socket(l->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (l->fd == -1 ||

@@ -31,6 +31,7 @@
 #include "histo.h"
 #include "http.h"
 #include "http_api.h"
+#include "lease.h"
 #include "log.h"
 #include "metrics.h"
 #include "retention.h"
@@ -310,6 +311,13 @@ m_store(struct evbuffer *b, const struct control_ctx *ctx,
 	m_gauge(b, "pcod_storage_failing", "1 while the database refuses "
 	    "writes (storage trouble), else 0.", ctx->trouble != NULL ?
 	    trouble_storage_failing(ctx->trouble) != 0 : 0);
+	m_gauge(b, "pcod_receiver_active", "1 while this pcod receives "
+	    "panels (SQLite, or the holder of the PostgreSQL lease), 0 on a "
+	    "standby.", ctx->lease == NULL || lease_role(ctx->lease) ==
+	    LEASE_ACTIVE);
+	m_gauge(b, "pcod_lease_epoch", "The receivers' lease epoch this pcod "
+	    "holds (PostgreSQL); 0 on a standby or on SQLite.",
+	    ctx->lease != NULL ? lease_epoch(ctx->lease) : 0);
 	m_gauge(b, "pcod_commits_unsynced", "Batches committed and waiting "
 	    "for their WAL sync.", ctx->batch != NULL ?
 	    batch_unsynced(ctx->batch) : 0);

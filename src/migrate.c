@@ -23,8 +23,9 @@
  * Every table of both schemas must be in mig_tables or mig_skip: a table a
  * later migration adds fails the run until it is classified here.
  *
- * TO is fenced: the run holds the writer's one-pcod lock (store_pg_open),
- * and a comment on schema_version records the run (FROM's path, state and
+ * TO is fenced: the run holds the receivers' lease (lease.h) as node
+ * "pcod-migrate-store", renewed at every commit, so a pcod active on TO
+ * makes it refuse and a pcod started meanwhile stays a standby; a comment on schema_version records the run (FROM's path, state and
  * the row counts it left), so a second run continues only a copy of the
  * same FROM that nobody has written to since.
  */
@@ -46,6 +47,7 @@
 #include "audit.h"
 #include "db.h"
 #include "db_int.h"
+#include "lease.h"
 #include "migrate.h"
 #include "store.h"
 #include "text.h"
@@ -55,6 +57,8 @@
 #define MIG_MULTI	100	/* rows per multi-row INSERT */
 #define MIG_PROGRESS_S	2	/* seconds between progress lines */
 #define MIG_MARK	"pcod migrate-store"
+#define MIG_NODE	"pcod-migrate-store"	/* its name on TO's lease */
+#define MIG_LEASE_S	60	/* renewed at every commit (5,000 rows) */
 
 static const struct {
 	const char		*name;
@@ -161,6 +165,7 @@ struct mig {
 	char		 to_shown[512];		/* TO without a password */
 	struct db	*src;			/* owned */
 	struct db	*dst;			/* owned */
+	struct lease	*lease;			/* TO's receivers' lease; owned */
 	struct mig_tab	 tabs[MIG_NTABLES];
 	struct mig_tab	*txn;			/* TO's open transaction is on it */
 	int		 nwrites;		/* in that transaction */
@@ -628,7 +633,24 @@ mig_commit(struct mig *m)
 	m->txn = NULL;
 	if (db_exec(m->dst, "COMMIT") != 0)
 		return mig_dberr(m, m->dst, "COMMIT");
-	return 0;
+	return mig_renew(m);
+}
+
+/* Renew TO's lease (a statement); 0, or -1 when it was lost. */
+static int
+mig_renew(struct mig *m)
+{
+	char	err[512];
+	int	rc;
+
+	if (m->lease == NULL || (rc = lease_try(m->lease, err,
+	    sizeof(err))) == 1)
+		return 0;
+	if (rc == 0)
+		return mig_fail(m, "TO's receivers' lease was taken by %s"
+		    " during the copy: stop every pcod on TO and run again",
+		    lease_holder(m->lease, &(int64_t){ 0 }));
+	return mig_fail(m, "%s", err);
 }
 
 /* A progress line on stderr now and then. */
@@ -1349,20 +1371,35 @@ mig_open_from(struct mig *m, int64_t *version)
 }
 
 /*
- * TO: the writer's session (which holds the one-pcod lock, so no pcod
- * writes TO meanwhile), its schema created or migrated to this pcod's.
+ * TO: the writer's session, its schema created or migrated to this pcod's,
+ * and the receivers' lease (so no pcod writes TO meanwhile).
  */
 static int
 mig_open_to(struct mig *m, const char *to, int64_t from_version)
 {
 	struct db	*reader = NULL;
+	const char	*holder;
 	char		 err[512];
-	int64_t		 v;
+	int64_t		 v, epoch;
+	int		 rc;
 
 	/* err names TO already (without its password). */
 	if (store_pg_open(to, &m->dst, &reader, err, sizeof(err)) != 0)
 		return mig_fail(m, "%s", err);
 	db_close(reader);
+	/* The receivers' lease: no pcod writes TO while this run holds it. */
+	m->lease = lease_open(NULL, to, MIG_NODE, MIG_LEASE_S, err,
+	    sizeof(err));
+	if (m->lease == NULL)
+		return mig_fail(m, "%s", err);
+	if ((rc = lease_try(m->lease, err, sizeof(err))) == -1)
+		return mig_fail(m, "%s", err);
+	if (rc == 0) {
+		holder = lease_holder(m->lease, &epoch);
+		return mig_fail(m, "another pcod is active on TO (node %s,"
+		    " epoch %" PRId64 "): stop every pcod on TO first", holder,
+		    epoch);
+	}
 	/* Pages of a large table may take longer than pcod's own statements. */
 	if (db_exec(m->dst, "SET statement_timeout = 0") != 0)
 		return mig_dberr(m, m->dst, "SET statement_timeout");
@@ -1555,7 +1592,7 @@ mig_compare(struct mig *m)
 
 /*
  * TO's audit chain, checked by pcod's own verifier on a store opened as
- * pcod opens it (after this run's session let go of the one-pcod lock):
+ * pcod opens it (the lease still held, so no pcod writes meanwhile):
  * intact, and ending at FROM's newest row with FROM's hash.
  */
 static int
@@ -1677,6 +1714,9 @@ mig_free(struct mig *m)
 		db_exec(m->src, "ROLLBACK");
 	db_close(m->src);
 	db_close(m->dst);
+	/* A pcod may start on TO now (and take the lease at once). */
+	lease_release(m->lease);
+	lease_free(m->lease);
 	free(m->pending);
 	free(m->audit_hash);
 }

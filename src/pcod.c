@@ -29,7 +29,9 @@
 #include "control.h"
 #include "ingest.h"
 #include "listen.h"
+#include "lease.h"
 #include "log.h"
+#include "db.h"
 #include "login.h"
 #include "sdnotify.h"
 #include "metrics.h"
@@ -47,6 +49,8 @@
 
 /* How long answers may take to leave at shutdown. */
 #define PCOD_DRAIN_SEC	2
+/* Exit status of an active that lost the lease (EX_TEMPFAIL): start again. */
+#define PCOD_EXIT_DEPOSED	75
 /* Descriptors besides connections: database and WAL, listeners, log, workers. */
 #define PCOD_FD_RESERVE	128
 
@@ -75,6 +79,9 @@ struct pcod {
 	struct http_api		*http_api;	/* the console's API; NULL: none */
 	struct retention	*retention;	/* the purge (retention) */
 	struct backup		*backup;	/* backup and archive copies */
+	struct lease		*lease;		/* PostgreSQL: who is active; NULL SQLite */
+	int			 active;	/* receiving: engine and listeners up */
+	int			 exit_code;	/* main's; PCOD_EXIT_DEPOSED after a takeover */
 };
 
 /* Print usage and exit 2. */
@@ -106,6 +113,8 @@ pcod_figures(struct sdnotify_figures *f, void *arg)
 	f->open_alarms = alarm_engine_open_count(p->alarms);
 	f->storage_failing = p->trouble != NULL &&
 	    trouble_storage_failing(p->trouble);
+	if (p->lease != NULL && !p->active)
+		f->standby_of = lease_holder(p->lease, &(int64_t){ 0 });
 }
 
 /* How the checks of a configuration are told: pcod -n, or the log. */
@@ -244,23 +253,22 @@ pcod_nofile(const struct config *cfg)
 		    (unsigned long long)rl.rlim_cur);
 }
 
-/* Open the store, load accounts, bind listeners and the control socket. */
+/*
+ * Become the receiving pcod: load accounts, start the engine, supervision
+ * and patrols from the store, bind the listeners.  At start-up, or when a
+ * standby takes the lease over (everything is read again from the store:
+ * the old active wrote it).
+ */
 static void
-pcod_start(struct pcod *p)
+pcod_activate(struct pcod *p)
 {
 	char	err[512];
 
-	pcod_nofile(p->cfg);
-	if ((p->store = store_open(p->cfg->database, err, sizeof(err))) == NULL)
-		fatalx("%s", err);
-	if (store_audit_syslog(p->store, p->cfg->audit_syslog) == -1)
-		fatalx("%s: audit-syslog: %s", p->cfg->database,
-		    store_errmsg(p->store));
 	p->accts = acct_table_new();
 	if (store_account_foreach(p->store, pcod_load_account, p->accts) == -1)
 		fatalx("%s: cannot read accounts: %s", p->cfg->database,
 		    store_errmsg(p->store));
-	p->batch = batch_new(p->base, p->store, p->cfg->batch_max);
+	p->ctx.accts = p->accts;
 	/* PostgreSQL's COMMIT is durable when it returns: no WAL of ours to sync. */
 	if (store_embedded(p->store))
 		pcod_pipeline(p);
@@ -271,25 +279,10 @@ pcod_start(struct pcod *p)
 	ingest_set_engine(p->ingest, p->alarms, p->supervisor);
 	p->patrol = patrol_run_new(p->base, p->store, p->batch, p->alarms);
 	ingest_set_patrol(p->ingest, p->patrol);
-	p->ctx.patrol = p->patrol;
 	ingest_start(p->ingest, p->base);
-	p->listeners = listen_start(p->base, p->cfg, p->ingest, p->batch, err,
-	    sizeof(err));
-	if (p->listeners == NULL)
-		fatalx("%s", err);
-	p->ctx.store = p->store;
-	p->ctx.batch = p->batch;
-	p->ctx.accts = p->accts;
 	p->ctx.alarms = p->alarms;
 	p->ctx.supervisor = p->supervisor;
-	p->ctx.cfg = p->cfg;
-	p->ctx.version = PACKAGE_VERSION;
-	p->control = control_new(p->base, p->cfg->control, p->cfg->control_mode,
-	    &p->ctx, err, sizeof(err));
-	if (p->control == NULL)
-		fatalx("%s", err);
-	p->ctx.control = p->control;
-	p->ctx.login = login_guard_new(p->base, &p->ctx);
+	p->ctx.patrol = p->patrol;
 	alarm_engine_set_notify(p->alarms, pcod_publish, p->control);
 	alarm_engine_set_listening(p->alarms, pcod_listening, p->control);
 	p->trouble = trouble_new(p->base, p->batch, p->store, p->alarms,
@@ -297,9 +290,6 @@ pcod_start(struct pcod *p)
 	p->ctx.trouble = p->trouble;
 	p->auditq = auditq_new(p->batch, p->store);
 	p->ctx.auditq = p->auditq;
-	if ((p->metrics = metrics_start(p->base, &p->ctx, err,
-	    sizeof(err))) == NULL && err[0] != '\0')
-		fatalx("%s", err);
 	if ((p->http_api = http_api_start(p->base, &p->ctx, err,
 	    sizeof(err))) == NULL && err[0] != '\0')
 		fatalx("%s", err);
@@ -317,10 +307,98 @@ pcod_start(struct pcod *p)
 	p->ctx.retention = p->retention;
 	p->backup = backup_new(p->base);
 	p->ctx.backup = p->backup;
+	/* Last: panels reach a pcod that has everything loaded. */
+	p->listeners = listen_start(p->base, p->cfg, p->ingest, p->batch, err,
+	    sizeof(err));
+	if (p->listeners == NULL)
+		fatalx("%s", err);
+	p->active = 1;
+}
+
+/* The lease changed hands (PostgreSQL, lease.h). */
+static void
+pcod_lease_event(enum lease_event ev, void *arg)
+{
+	struct pcod	*p = arg;
+
+	if (ev == LEASE_TAKEN) {
+		store_set_fence(p->store, lease_epoch(p->lease));
+		log_info("taking over as the active receiver (epoch %lld):"
+		    " loading the store", (long long)lease_epoch(p->lease));
+		pcod_activate(p);
+		log_info("active: listening for panels, %zu account(s)",
+		    acct_table_count(p->accts));
+		sdnotify_ready(p->sd);
+		return;
+	}
+	/* Another pcod may be receiving: ours is no longer the truth. */
+	store_set_fence(p->store, 0);
+	p->exit_code = PCOD_EXIT_DEPOSED;
+	log_warnx("stopping: this pcod is no longer the active receiver;"
+	    " started again it will be a standby");
+	event_base_loopbreak(p->base);
+}
+
+/*
+ * Open the store and the control socket; on PostgreSQL take the receivers'
+ * lease or stay a standby; activate when this pcod is the one receiving.
+ */
+static void
+pcod_start(struct pcod *p)
+{
+	char		 err[512];
+	const char	*holder;
+	int64_t		 hepoch;
+
+	pcod_nofile(p->cfg);
+	if ((p->store = store_open(p->cfg->database, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	if (store_audit_syslog(p->store, p->cfg->audit_syslog) == -1)
+		fatalx("%s: audit-syslog: %s", p->cfg->database,
+		    store_errmsg(p->store));
+	if (!store_embedded(p->store)) {
+		p->lease = lease_open(p->base, p->cfg->database,
+		    p->cfg->node_name, p->cfg->lease_time, err, sizeof(err));
+		if (p->lease == NULL)
+			fatalx("%s", err);
+		/* A takeover waiting on a lock (a dead run's) is tried again. */
+		if (lease_try(p->lease, err, sizeof(err)) == -1)
+			log_warnx("%s: starting as a standby, trying every"
+			    " second", err);
+		store_set_fence(p->store, lease_epoch(p->lease));
+		p->ctx.lease = p->lease;
+	}
+	p->batch = batch_new(p->base, p->store, p->cfg->batch_max);
+	p->ctx.store = p->store;
+	p->ctx.batch = p->batch;
+	p->ctx.cfg = p->cfg;
+	p->ctx.version = PACKAGE_VERSION;
+	p->control = control_new(p->base, p->cfg->control, p->cfg->control_mode,
+	    &p->ctx, err, sizeof(err));
+	if (p->control == NULL)
+		fatalx("%s", err);
+	p->ctx.control = p->control;
+	p->ctx.login = login_guard_new(p->base, &p->ctx);
+	if ((p->metrics = metrics_start(p->base, &p->ctx, err,
+	    sizeof(err))) == NULL && err[0] != '\0')
+		fatalx("%s", err);
+	if (p->lease == NULL || lease_role(p->lease) == LEASE_ACTIVE)
+		pcod_activate(p);
 	/* From now on a foreign lock fails a batch instead of freezing the loop. */
 	store_set_busy_timeout(p->store, p->cfg->busy_timeout_ms);
-	log_info("pcod %s started: database %s, %zu account(s)", PACKAGE_VERSION,
-	    p->cfg->database, acct_table_count(p->accts));
+	if (p->lease != NULL)
+		lease_start(p->lease, pcod_lease_event, p);
+	if (p->active) {
+		log_info("pcod %s started: database %s, %zu account(s)%s",
+		    PACKAGE_VERSION, db_redact(p->cfg->database, err,
+		    sizeof(err)), acct_table_count(p->accts), p->lease != NULL ?
+		    ", the active receiver" : "");
+		return;
+	}
+	holder = lease_holder(p->lease, &hepoch);
+	log_info("pcod %s started as a standby (node %s): %s holds the lease"
+	    " (epoch %lld); the listeners open when it lapses",
+	    PACKAGE_VERSION, lease_node(p->lease), holder, (long long)hepoch);
 }
 
 /* SIGHUP: take a new configuration if it is valid, keep the old one if not. */
@@ -349,15 +427,17 @@ pcod_reload(struct pcod *p)
 	if ((what = config_restart_needed(p->cfg, ncfg)) != NULL)
 		log_warnx("reload: the new %s takes effect at the next restart",
 		    what);
-	ingest_set_config(p->ingest, ncfg);
-	alarm_engine_set_config(p->alarms, ncfg);
-	supervise_set_config(p->supervisor, ncfg);
-	retention_set_config(p->retention, ncfg);
+	if (p->active) {
+		ingest_set_config(p->ingest, ncfg);
+		alarm_engine_set_config(p->alarms, ncfg);
+		supervise_set_config(p->supervisor, ncfg);
+		retention_set_config(p->retention, ncfg);
+		listen_reconfigure(p->listeners, ncfg);
+	}
 	p->ctx.cfg = ncfg;
 	batch_set_max(p->batch, ncfg->batch_max);
 	batch_set_slow_ms(p->batch, ncfg->sync_limit_ms);
 	store_set_busy_timeout(p->store, ncfg->busy_timeout_ms);
-	listen_reconfigure(p->listeners, ncfg);
 	if (store_audit_syslog(p->store, ncfg->audit_syslog) == -1)
 		log_warnx("reload: audit-syslog: %s", store_errmsg(p->store));
 	config_free(p->cfg);
@@ -382,16 +462,13 @@ pcod_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(p->base);
 }
 
-/* Commit and answer what is in flight, then close everything. */
+/* Stop receiving: commit and answer what is in flight, stop the engine. */
 static void
-pcod_stop(struct pcod *p)
+pcod_deactivate(struct pcod *p)
 {
-	int	i;
-
 	struct timeval	tv = { PCOD_DRAIN_SEC, 0 };
 
 	listen_stop(p->listeners);
-	metrics_free(p->metrics);
 	/* Requests still waiting for a reply are dropped with their connections. */
 	p->ctx.http_api = NULL;
 	http_api_free(p->http_api);
@@ -422,15 +499,28 @@ pcod_stop(struct pcod *p)
 		batch_flush(p->batch);
 	auditq_free(p->auditq);
 	p->ctx.auditq = NULL;
+}
+
+/* Commit and answer what is in flight, then close everything. */
+static void
+pcod_stop(struct pcod *p)
+{
+	int	i;
+
+	metrics_free(p->metrics);
+	if (p->active)
+		pcod_deactivate(p);
 	control_free(p->control);
 	p->ctx.control = NULL;
 	/* After the consoles (a cancelled login ends here); its summaries commit below. */
 	login_guard_free(p->ctx.login);
 	batch_flush(p->batch);
-	patrol_run_free(p->patrol);
-	p->ctx.patrol = NULL;
-	supervise_free(p->supervisor);
-	alarm_engine_free(p->alarms);
+	if (p->active) {
+		patrol_run_free(p->patrol);
+		p->ctx.patrol = NULL;
+		supervise_free(p->supervisor);
+		alarm_engine_free(p->alarms);
+	}
 	/* Everything committed is synced and answered by now. */
 	batch_free(p->batch);
 	if (p->syncer != NULL)
@@ -438,8 +528,13 @@ pcod_stop(struct pcod *p)
 	p->ctx.syncer = NULL;
 	syncer_free(p->syncer);
 	store_ckpt_close(p->ckpt);
-	ingest_free(p->ingest);
-	acct_table_free(p->accts);
+	if (p->active) {
+		ingest_free(p->ingest);
+		acct_table_free(p->accts);
+	}
+	/* Nothing more to write: a standby may take over at once. */
+	lease_release(p->lease);
+	lease_free(p->lease);
 	store_close(p->store);
 	for (i = 0; i < 3; i++)
 		event_free(p->sig[i]);
@@ -508,5 +603,5 @@ main(int argc, char *argv[])
 	if (event_base_dispatch(p.base) == -1)
 		fatalx("event loop failed");
 	pcod_stop(&p);
-	return 0;
+	return p.exit_code;
 }

@@ -21,6 +21,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "log.h"
 #include "sdnotify.h"
 #include "xmalloc.h"
@@ -42,16 +43,6 @@ struct sdnotify {
 	int64_t			 last_ms;	/* monotonic, of the last STATUS= */
 	int			 failing;	/* a send failed; logged, quiet until one works */
 };
-
-/* Monotonic milliseconds, for rates (the real clock even under a test clock). */
-static int64_t
-sdnotify_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The address of $NOTIFY_SOCKET; abstract when it starts with '@'. */
 int
@@ -100,13 +91,21 @@ sdnotify_watchdog_usec(const char *usec, const char *pid, long self)
 	return sdnotify_decimal(usec);
 }
 
-/* "STATUS=12 panel connections, 3.4 events/s, 5 open alarms[, ...]". */
+/*
+ * "STATUS=12 panel connections, 3.4 events/s, 5 open alarms[, ...]", or
+ * "STATUS=standby: rx-a is the active receiver".
+ */
 void
 sdnotify_status_line(char *buf, size_t bufsz, const struct sdnotify_figures *prev,
     const struct sdnotify_figures *cur, int64_t ms)
 {
 	double	rate = 0;
 
+	if (cur->standby_of != NULL) {
+		snprintf(buf, bufsz, "STATUS=standby: %s is the active receiver",
+		    cur->standby_of[0] != '\0' ? cur->standby_of : "nobody");
+		return;
+	}
 	if (ms > 0 && cur->events >= prev->events)
 		rate = (double)(cur->events - prev->events) * 1000.0 / (double)ms;
 	snprintf(buf, bufsz, "STATUS=%lld panel connection%s, %.1f events/s, "
@@ -140,7 +139,7 @@ sdnotify_status(struct sdnotify *sd)
 {
 	struct sdnotify_figures	cur;
 	char			line[256];
-	int64_t			now = sdnotify_now_ms();
+	int64_t			now = clock_mono_ms();
 
 	if (sd->figures == NULL)
 		return;

@@ -117,6 +117,8 @@ struct store {
 	int			 pipelined;	/* synchronous=NORMAL: durable once synced */
 	int			 wal_pages;	/* WAL pages after the last commit */
 	char			*wal;		/* "<path>-wal"; owned */
+	int			 kind_pg;	/* on PostgreSQL: fenced writes */
+	int64_t			 fence;		/* PostgreSQL: the lease epoch held; 0 none */
 };
 
 /* The checkpoint thread's own connection (syncer.c runs it there). */
@@ -448,6 +450,7 @@ store_open(const char *path, char *err, size_t errsz)
 	if (db_is_pg(path)) {
 		if (store_pg_open(path, &s->db, &s->rdb, err, errsz) != 0)
 			goto fail;
+		s->kind_pg = 1;
 	} else {
 		/* The writer gathers a commit's WAL writes into one (walbuf.c). */
 		h = store_connect(path, SQLITE_OPEN_READWRITE |
@@ -467,7 +470,12 @@ store_open(const char *path, char *err, size_t errsz)
 	}
 	if (store_prepare(s, err, errsz) != 0)
 		goto fail;
-	if (store_audit_chain_old(s) != 0) {
+	/*
+	 * Only SQLite files older than the chain (schema 7) have rows to
+	 * chain; PostgreSQL's schema had it from its first version, and a
+	 * standby must not write at all.
+	 */
+	if (!s->kind_pg && store_audit_chain_old(s) != 0) {
 		snprintf(err, errsz, "%s: cannot chain the old audit rows: %s",
 		    path, s->err);
 		goto fail;
@@ -628,11 +636,64 @@ store_ckpt_run(void *arg)
 	return rc == DB_OK ? 0 : -1;
 }
 
+/*
+ * Fencing (lease.h): on PostgreSQL a write transaction goes on only while
+ * the lease still has this pcod's epoch, and holds its row FOR KEY SHARE to
+ * the end: a takeover (FOR UPDATE) waits for the transaction and a deposed
+ * pcod's next one fails, while renewals (no key changed) pass freely.
+ */
+static const char sql_fence[] =
+    "SELECT 1 FROM lease WHERE id = 1 AND epoch = ?1 FOR KEY SHARE";
+
+/* Check the lease inside the open transaction; 0 or -1 rolled back. */
+static int
+store_fence(struct store *s)
+{
+	struct db_stmt	*st;
+	int		 rc;
+
+	/* Epoch 0 is the free lease's: it fences everything out. */
+	if (s->fence <= 0)
+		goto fenced;
+	if ((st = store_stmt(s, STORE_WRITER, sql_fence)) == NULL) {
+		store_rollback(s);
+		return -1;
+	}
+	db_bind_int64(st, 1, s->fence);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc == DB_ROW)
+		return 0;
+	if (rc != DB_DONE) {
+		store_fail(s, STORE_WRITER);
+		store_rollback(s);
+		return -1;
+	}
+fenced:
+	store_rollback(s);
+	store_failx(s, "this pcod does not hold the receivers' lease (%s):"
+	    " another pcod is active", s->fence > 0 ? "it was taken over" :
+	    "standby");
+	/* Nothing can be written here: as unavailable as a read-only disk. */
+	s->errclass = DB_E_READONLY;
+	s->nunavail++;
+	return -1;
+}
+
+/* PostgreSQL: write only while the lease has this epoch (0: not at all). */
+void
+store_set_fence(struct store *s, int64_t epoch)
+{
+	s->fence = epoch;
+}
+
 /* Open the batch transaction (BEGIN IMMEDIATE: take the write lock now). */
 int
 store_begin(struct store *s)
 {
-	return store_run(s, ST_BEGIN, DB_OK);
+	if (store_run(s, ST_BEGIN, DB_OK) != 0)
+		return -1;
+	return s->kind_pg ? store_fence(s) : 0;
 }
 
 /* Commit the batch; on failure roll it back and keep the reason. */

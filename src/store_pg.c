@@ -32,15 +32,10 @@
     " SET lock_timeout = '5s'; SET idle_in_transaction_session_timeout = '60s';" \
     " SET application_name = 'pcod'"
 /*
- * The writer holds a session lock as long as it lives (and takes it again
- * when it reconnects): one pcod per database until active/standby
- * receivers exist, so two never write the same alarms at once.
+ * Several pcod may share the database: which one writes is the lease's
+ * business (store_lease.c), checked by every write transaction (store.c).
  */
-#define SQL_PG_ONE	"1885564773"
-static const char sql_session_writer[] = SQL_PG_SESSION "; DO $$BEGIN"
-    " IF NOT pg_try_advisory_lock(" SQL_PG_ONE ") THEN RAISE EXCEPTION"
-    " 'another pcod is using this database (one pcod per database:"
-    " active/standby receivers are not built yet)'; END IF; END$$";
+static const char sql_session_writer[] = SQL_PG_SESSION;
 static const char sql_session_reader[] = SQL_PG_SESSION
     "; SET default_transaction_read_only = on";
 

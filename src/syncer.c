@@ -91,6 +91,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "histo.h"
 #include "log.h"
 #include "syncer.h"
@@ -152,16 +153,6 @@ syncer_now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* Monotonic milliseconds. */
-static int64_t
-syncer_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
@@ -235,14 +226,14 @@ syncer_main(void *arg)
 		if (s->want == s->durable)
 			break;
 		target = s->want;
-		s->sync_start = t0 = syncer_now_ms();
+		s->sync_start = t0 = clock_mono_ms();
 		pthread_mutex_unlock(&s->mu);
 		us0 = syncer_now_us();
 		rc = syncer_sync_wal(s);
 		us0 = syncer_now_us() - us0;
 		pthread_mutex_lock(&s->mu);
 		histo_observe(&s->hist, us0);
-		ms = syncer_now_ms() - t0;
+		ms = clock_mono_ms() - t0;
 		s->sync_start = 0;
 		s->last_ms = ms;
 		if (ms > s->max_ms)
@@ -486,7 +477,7 @@ syncer_running_ms(struct syncer *s)
 
 	pthread_mutex_lock(&s->mu);
 	if (s->sync_start != 0)
-		ms = syncer_now_ms() - s->sync_start;
+		ms = clock_mono_ms() - s->sync_start;
 	pthread_mutex_unlock(&s->mu);
 	return ms;
 }

@@ -666,7 +666,13 @@ class Pcod:
         ("log-level", "debug"),
     ]
 
-    def __init__(self, conf=None, extra=(), start=True):
+    def __init__(self, conf=None, extra=(), start=True, share=None,
+                 ready="tcp"):
+        """share: another Pcod whose PostgreSQL database this one uses too
+        (active/standby receivers); ready: "tcp" waits for the panel
+        listener at start, "control" for the control socket only (a
+        standby's listeners stay closed)."""
+        self.ready = ready
         self.pcod = _binary("PCOD")
         if not self.pcod:
             raise HardError("PCOD not set or not executable")
@@ -683,7 +689,10 @@ class Pcod:
         self._id = 0
         # On the PostgreSQL pass: this pcod's own database (db_uri names it).
         self.pgdb = None
-        if STORE == "pg":
+        self.owns_db = share is None
+        if share is not None:
+            self.pgdb = share.pgdb
+        elif STORE == "pg":
             try:
                 self.pgdb = pgcluster.Database()
             except Exception as e:
@@ -742,6 +751,8 @@ class Pcod:
             u.settimeout(1)
             u.connect(self.sock_path)
             u.close()
+            if self.ready == "control":
+                return True
             t = socket.create_connection((HOST, self.tcp_port), timeout=1)
             t.close()
             return True
@@ -836,7 +847,7 @@ class Pcod:
             self._drop_pgdb()
 
     def _drop_pgdb(self):
-        if self.pgdb:
+        if self.pgdb and self.owns_db:
             try:
                 self.pgdb.drop()
             except Exception as e:
@@ -1077,6 +1088,12 @@ class Runner:
         if STORE == "pg":
             raise Skipped(why)
 
+    def skip_unless_pg(self, why):
+        """End the current test as skipped on the SQLite pass: for a test
+        of what only PostgreSQL does (several pcod on one database)."""
+        if STORE != "pg":
+            raise Skipped(why)
+
     def info(self, msg):
         print("# %s" % msg, flush=True)
 
@@ -1108,8 +1125,9 @@ class Runner:
                     pass
                 except Skipped as e:
                     self.skipped += 1
-                    print("# skip - %s on the PostgreSQL pass: %s" % (fn.__name__, e),
-                          flush=True)
+                    print("# skip - %s on the %s pass: %s" % (
+                        fn.__name__, "PostgreSQL" if STORE == "pg" else
+                        "SQLite", e), flush=True)
                 except HardError as e:
                     self.hard = True
                     print("FAIL - %s: harness error: %s" % (fn.__name__, e), flush=True)

@@ -251,7 +251,8 @@ END_TEST
 /* The STATUS= line: counts, events/s over the interval, storage trouble. */
 START_TEST(test_status_line)
 {
-	struct sdnotify_figures	a = { 3, 1000, 7, 0 }, b = { 1, 1500, 1, 0 };
+	struct sdnotify_figures	a = { 3, 1000, 7, 0, NULL };
+	struct sdnotify_figures	b = { 1, 1500, 1, 0, NULL };
 	char			buf[256];
 
 	sdnotify_status_line(buf, sizeof(buf), &a, &b, 5000);
@@ -264,6 +265,9 @@ START_TEST(test_status_line)
 	sdnotify_status_line(buf, sizeof(buf), &a, &a, 0);
 	ck_assert_str_eq(buf, "STATUS=3 panel connections, 0.0 events/s, "
 	    "7 open alarms, STORAGE FAILING: nothing is acknowledged");
+	a.standby_of = "rx-a";
+	sdnotify_status_line(buf, sizeof(buf), &a, &a, 0);
+	ck_assert_str_eq(buf, "STATUS=standby: rx-a is the active receiver");
 }
 END_TEST
 

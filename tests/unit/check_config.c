@@ -107,6 +107,9 @@ static const struct bad_case bad_cases[] = {
 	    "PGPASSFILE) or in PGPASSWORD, never in this file" },
 	{ "bad-pg-nodb.conf", ":1: database: the database URI names no "
 	    "database: postgresql://USER@HOST[:PORT]/DBNAME" },
+	{ "bad-node-name.conf", ":4: node-name: \"rx-1;rm\" is not 1-63 "
+	    "letters, digits, '.', '_' or '-'" },
+	{ "bad-lease-time.conf", ":4: lease-time: 1 out of range 2-60" },
 };
 
 /* The canonical test data directory, as the parser resolves against it. */
@@ -390,6 +393,8 @@ START_TEST(test_pg_uri)
 
 	ck_assert_str_eq(c->database, "postgresql://pcod@db1.example:5432/pcod"
 	    "?passfile=/etc/pcod/pgpass&sslmode=verify-full");
+	ck_assert_str_eq(c->node_name, "rx-2.prague");
+	ck_assert_int_eq(c->lease_time, 5);
 	config_free(c);
 }
 END_TEST

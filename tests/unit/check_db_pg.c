@@ -17,11 +17,14 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <event2/event.h>
 #include <jansson.h>
 #include <sqlite3.h>
 
 #include "db.h"
 #include "db_int.h"
+#include "lease.h"
+#include "store.h"
 
 static char	 uri[256];	/* the cluster's pcod database */
 static char	 dir[256];	/* the cluster's folder */
@@ -419,7 +422,7 @@ static void	fresh(const char *, char *, size_t);
 
 START_TEST(test_reconnect)
 {
-	struct db	*w, *r, *killer = conn(), *other, *r2;
+	struct db	*w, *r, *killer = conn();
 	struct db_stmt	*ins, *kill;
 	char		 u[300], err[512], *pid, *v;
 
@@ -453,9 +456,10 @@ START_TEST(test_reconnect)
 	v = one(r, "SELECT string_agg(date, ',' ORDER BY date) FROM patrol_holidays");
 	ck_assert_str_eq(v, "2026-12-26");
 	free(v);
-	/* the new session holds the one-pcod lock again */
-	ck_assert_int_eq(store_pg_open(u, &other, &r2, err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "another pcod") != NULL, "%s", err);
+	/* the new session has the session's settings again */
+	v = one(w, "SELECT current_setting('application_name')");
+	ck_assert_str_eq(v, "pcod");
+	free(v);
 	db_close(killer);
 	db_close(r);
 	db_close(w);
@@ -564,7 +568,7 @@ START_TEST(test_compat)
 }
 END_TEST
 
-/* A fresh database goes to version 12; opening again changes nothing. */
+/* A fresh database goes to the current version; opening again changes nothing. */
 START_TEST(test_store_open)
 {
 	struct db	*w, *r, *w2, *r2;
@@ -573,7 +577,11 @@ START_TEST(test_store_open)
 	fresh("fresh", u, sizeof(u));
 	ck_assert_msg(store_pg_open(u, &w, &r, err, sizeof(err)) == 0, "%s", err);
 	v = one(r, "SELECT version FROM schema_version");
-	ck_assert_str_eq(v, "12");
+	ck_assert_str_eq(v, "13");
+	free(v);
+	/* 013: the receivers' lease, free */
+	v = one(r, "SELECT holder || '/' || epoch || '/' || expires_ms FROM lease");
+	ck_assert_str_eq(v, "/0/0");
 	free(v);
 	v = one(r, "SELECT current_setting('TimeZone') || ' ' ||"
 	    " current_setting('application_name')");
@@ -585,11 +593,11 @@ START_TEST(test_store_open)
 	ck_assert_int_eq(db_errclass(r), DB_E_READONLY);
 	ck_assert_int_eq(db_exec(w, "INSERT INTO patrol_holidays (date)"
 	    " VALUES ('2026-12-24')"), 0);
-	/* a second pcod on the same database is refused while one holds it */
-	ck_assert_int_eq(store_pg_open(u, &w2, &r2, err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "another pcod is using this database") !=
-	    NULL, "%s", err);
-	ck_assert_ptr_null(w2);
+	/* a second pcod opens it too: the lease decides who writes (lease.h) */
+	ck_assert_msg(store_pg_open(u, &w2, &r2, err, sizeof(err)) == 0, "%s",
+	    err);
+	db_close(r2);
+	db_close(w2);
 	db_close(r);
 	db_close(w);
 	/* once it is gone, the next start finds the schema current */
@@ -614,26 +622,20 @@ START_TEST(test_store_race)
 		fresh("race", u, sizeof(u));
 		pid = fork();
 		ck_assert_int_ge(pid, 0);
-		/* Each migrates or finds it migrated; the loser of the one-pcod lock says so. */
+		/* Each migrates or finds it migrated, one after the other. */
 		if (pid == 0) {
-			if (store_pg_open(u, &w, &r, err, sizeof(err)) < 0 &&
-			    strstr(err, "another pcod") == NULL) {
+			if (store_pg_open(u, &w, &r, err, sizeof(err)) < 0) {
 				fprintf(stderr, "child: %s\n", err);
 				_exit(1);
 			}
 			_exit(0);
 		}
-		if (store_pg_open(u, &w, &r, err, sizeof(err)) < 0) {
-			ck_assert_msg(strstr(err, "another pcod") != NULL, "%s",
-			    err);
-			ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-			ck_assert_msg(store_pg_open(u, &w, &r, err,
-			    sizeof(err)) == 0, "%s", err);
-		} else
-			ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert_msg(store_pg_open(u, &w, &r, err, sizeof(err)) == 0,
+		    "%s", err);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 		v = one(r, "SELECT version FROM schema_version");
-		ck_assert_str_eq(v, "12");
+		ck_assert_str_eq(v, "13");
 		free(v);
 		db_close(r);
 		db_close(w);
@@ -793,6 +795,174 @@ cluster_stop(void)
 		fprintf(stderr, "check_db_pg: stopping the cluster failed\n");
 }
 
+
+/* The lease (lease.h): who takes it, the fence on write transactions. */
+START_TEST(test_lease_take_fence)
+{
+	struct event_base	*base = event_base_new();
+	struct lease		*a, *b;
+	struct store		*st;
+	struct db		*w;
+	char			 u[300], err[512], *v;
+	const char		*h;
+	int64_t			 ep;
+
+	fresh("lease", u, sizeof(u));
+	ck_assert_msg((st = store_open(u, err, sizeof(err))) != NULL, "%s", err);
+	a = lease_open(base, u, "alpha", 3, err, sizeof(err));
+	ck_assert_msg(a != NULL, "%s", err);
+	b = lease_open(base, u, "beta", 3, err, sizeof(err));
+	ck_assert_msg(b != NULL, "%s", err);
+	/* before any lease, nothing can be written */
+	ck_assert_int_eq(store_begin(st), -1);
+	ck_assert_ptr_nonnull(strstr(store_errmsg(st), "lease"));
+	ck_assert_int_eq(store_unavailable(st), 1);
+	ck_assert_int_eq(lease_try(a, err, sizeof(err)), 1);
+	ck_assert_int_eq(lease_role(a), LEASE_ACTIVE);
+	ck_assert_int_eq(lease_epoch(a), 1);
+	ck_assert_int_eq(lease_try(b, err, sizeof(err)), 0);
+	ck_assert_int_eq(lease_role(b), LEASE_STANDBY);
+	ck_assert_int_eq(lease_epoch(b), 0);
+	h = lease_holder(b, &ep);
+	ck_assert_str_eq(h, "alpha");
+	ck_assert_int_eq(ep, 1);
+	/* the holder's epoch lets a transaction through, another does not */
+	store_set_fence(st, 2);
+	ck_assert_int_eq(store_begin(st), -1);
+	store_set_fence(st, 1);
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	/* expired: the standby takes it with the next epoch; the old fails */
+	w = conn_to(u);
+	ck_assert_int_eq(db_exec(w, "UPDATE lease SET expires_ms = 0"), 0);
+	ck_assert_int_eq(lease_try(b, err, sizeof(err)), 1);
+	ck_assert_int_eq(lease_epoch(b), 2);
+	ck_assert_int_eq(store_begin(st), -1);
+	ck_assert_ptr_nonnull(strstr(store_errmsg(st), "taken over"));
+	v = one(w, "SELECT holder || '/' || epoch FROM lease");
+	ck_assert_str_eq(v, "beta/2");
+	free(v);
+	/* a clean stop frees it for the next at once */
+	lease_release(b);
+	v = one(w, "SELECT holder || '/' || expires_ms FROM lease");
+	ck_assert_str_eq(v, "/0");
+	free(v);
+	v = one(w, "SELECT role FROM receivers WHERE name = 'beta'");
+	ck_assert_str_eq(v, "stopped");
+	free(v);
+	/* (alpha, deposed, never takes again: pcod stops and starts anew) */
+	ck_assert_int_eq(lease_try(a, err, sizeof(err)), 0);
+	lease_free(a);
+	a = lease_open(base, u, "alpha", 3, err, sizeof(err));
+	ck_assert_msg(a != NULL, "%s", err);
+	ck_assert_int_eq(lease_try(a, err, sizeof(err)), 1);
+	ck_assert_int_eq(lease_epoch(a), 3);
+	db_close(w);
+	lease_free(a);
+	lease_free(b);
+	store_close(st);
+	event_base_free(base);
+}
+END_TEST
+
+
+/*
+ * Renewals pass beside an open write transaction; a takeover waits for it
+ * (here: until its lock_timeout), then fences its pcod out.
+ */
+START_TEST(test_lease_locks)
+{
+	struct event_base	*base = event_base_new();
+	struct lease		*a, *b;
+	struct store		*st;
+	struct db		*w;
+	char			 u[300], err[512];
+
+	fresh("leaselocks", u, sizeof(u));
+	ck_assert_msg((st = store_open(u, err, sizeof(err))) != NULL, "%s", err);
+	a = lease_open(base, u, "alpha", 2, err, sizeof(err));
+	b = lease_open(base, u, "beta", 2, err, sizeof(err));
+	ck_assert(a != NULL && b != NULL);
+	ck_assert_int_eq(lease_try(a, err, sizeof(err)), 1);
+	store_set_fence(st, lease_epoch(a));
+	ck_assert_int_eq(store_begin(st), 0);
+	/* a renewal does not wait for the open transaction */
+	ck_assert_msg(lease_try(a, err, sizeof(err)) == 1, "%s", err);
+	/* nor does any update of the row's other columns */
+	w = conn_to(u);
+	ck_assert_int_eq(db_exec(w, "UPDATE lease SET expires_ms = 0"), 0);
+	/* a takeover does: the lease session gives up after 1 s (lease / 2) */
+	ck_assert_int_eq(lease_try(b, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "lock") != NULL, "%s", err);
+	ck_assert_int_eq(lease_role(b), LEASE_STANDBY);
+	ck_assert_int_eq(store_commit(st), 0);
+	ck_assert_msg(lease_try(b, err, sizeof(err)) == 1, "%s", err);
+	/* the old holder's next transaction is fenced out */
+	ck_assert_int_eq(store_begin(st), -1);
+	db_close(w);
+	lease_free(a);
+	lease_free(b);
+	store_close(st);
+	event_base_free(base);
+}
+END_TEST
+
+static int	lease_taken, lease_lost;
+
+static void
+lease_heard(enum lease_event ev, void *arg)
+{
+	if (ev == LEASE_TAKEN)
+		lease_taken++;
+	else
+		lease_lost++;
+	(void)arg;
+}
+
+/* On the loop: the standby takes an expired lease, the deposed hears so. */
+START_TEST(test_lease_loop)
+{
+	struct event_base	*base = event_base_new();
+	struct timeval		 tv = { 2, 500000 };
+	struct lease		*a, *b;
+	struct db		*w, *r;
+	char			 u[300], err[512];
+	json_t			*j;
+
+	fresh("leaseloop", u, sizeof(u));
+	ck_assert_msg(store_pg_open(u, &w, &r, err, sizeof(err)) == 0, "%s",
+	    err);
+	a = lease_open(base, u, "alpha", 2, err, sizeof(err));
+	b = lease_open(base, u, "beta", 2, err, sizeof(err));
+	ck_assert(a != NULL && b != NULL);
+	ck_assert_int_eq(lease_try(a, err, sizeof(err)), 1);
+	ck_assert_int_eq(lease_try(b, err, sizeof(err)), 0);
+	lease_start(b, lease_heard, NULL);
+	/* alpha renews nothing (never started): it lapses within 2 s */
+	event_base_loopexit(base, &tv);
+	event_base_dispatch(base);
+	ck_assert_int_eq(lease_taken, 1);
+	ck_assert_int_eq(lease_role(b), LEASE_ACTIVE);
+	ck_assert_int_eq(lease_epoch(b), 2);
+	j = lease_json(b);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "role")),
+	    "active");
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "takeovers")), 1);
+	json_decref(j);
+	/* alpha runs again: its first renewal finds beta's epoch */
+	lease_start(a, lease_heard, NULL);
+	event_base_loopexit(base, &(struct timeval){ 1, 500000 });
+	event_base_dispatch(base);
+	ck_assert_int_eq(lease_lost, 1);
+	ck_assert_int_eq(lease_role(b), LEASE_ACTIVE);
+	lease_free(a);
+	lease_free(b);
+	db_close(r);
+	db_close(w);
+	event_base_free(base);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -817,6 +987,9 @@ main(void)
 	tcase_add_test(tc, test_store_race);
 	tcase_add_test(tc, test_store_newer);
 	tcase_add_test(tc, test_schema_triggers);
+	tcase_add_test(tc, test_lease_take_fence);
+	tcase_add_test(tc, test_lease_loop);
+	tcase_add_test(tc, test_lease_locks);
 	suite_add_tcase(s, tc);
 	if ((rc = cluster_start()) != 0) {
 		if (rc == 77)

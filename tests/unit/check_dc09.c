@@ -1275,6 +1275,8 @@ dc09_suite(void)
 	tcase_add_test(tc, test_plain_body);
 	tcase_add_test(tc, test_strerror);
 	tc = tcase(s, "encrypted");
+	/* 20,000 decryptions: seconds under ASan on a busy machine. */
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_encrypted_pad);
 	tcase_add_test(tc, test_encrypted_errors);
 	tcase_add_test(tc, test_encrypted_random_pads);
