@@ -618,6 +618,23 @@ mig_begin(struct mig *m, struct mig_tab *t)
 	return 0;
 }
 
+/* Renew TO's lease (a statement); 0, or -1 when it was lost. */
+static int
+mig_renew(struct mig *m)
+{
+	char	err[512];
+	int	rc;
+
+	if (m->lease == NULL || (rc = lease_try(m->lease, err,
+	    sizeof(err))) == 1)
+		return 0;
+	if (rc == 0)
+		return mig_fail(m, "TO's receivers' lease was taken by %s"
+		    " during the copy: stop every pcod on TO and run again",
+		    lease_holder(m->lease, &(int64_t){ 0 }));
+	return mig_fail(m, "%s", err);
+}
+
 /* Commit TO's open transaction, if any. */
 static int
 mig_commit(struct mig *m)
@@ -634,23 +651,6 @@ mig_commit(struct mig *m)
 	if (db_exec(m->dst, "COMMIT") != 0)
 		return mig_dberr(m, m->dst, "COMMIT");
 	return mig_renew(m);
-}
-
-/* Renew TO's lease (a statement); 0, or -1 when it was lost. */
-static int
-mig_renew(struct mig *m)
-{
-	char	err[512];
-	int	rc;
-
-	if (m->lease == NULL || (rc = lease_try(m->lease, err,
-	    sizeof(err))) == 1)
-		return 0;
-	if (rc == 0)
-		return mig_fail(m, "TO's receivers' lease was taken by %s"
-		    " during the copy: stop every pcod on TO and run again",
-		    lease_holder(m->lease, &(int64_t){ 0 }));
-	return mig_fail(m, "%s", err);
 }
 
 /* A progress line on stderr now and then. */
