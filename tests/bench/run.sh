@@ -41,6 +41,12 @@
 #                           and then with BENCH_PCOD, and a closing table gives
 #                           before/after per scenario (the A/B of issue 11)
 #   BENCH_DIR               where the temporary directory goes [$TMPDIR|/tmp]
+#   BENCH_STORE [sqlite]    pg: every pcod on a database of its own in a
+#                           throw-away PostgreSQL cluster (tests/pg/cluster.sh,
+#                           fsync on, synchronous_commit on); the throughput
+#                           scenarios only (history, startup, idle build
+#                           SQLite files).  BENCH_STORE="sqlite pg" runs each
+#                           scenario on both, "@pg" rows beside the others.
 # Example: make bench BENCH_RUNS=1 BENCH_SCENARIOS="w1-64 history"
 set -eu
 
@@ -63,6 +69,9 @@ PEER=${BENCH_PEER:-auto}
 BUSY=${BENCH_BUSY_EVENTS:-150000}
 CACHE=${BENCH_CACHE:-${HOME:-/tmp}/.cache/pcod-bench}
 SCEN=${BENCH_SCENARIOS:-w1-64 w8-50 paced-1000 busy-1acct history idle startup}
+STORES=${BENCH_STORE:-sqlite}
+store=sqlite
+pguri=
 KEY=00112233445566778899AABBCCDDEEFF
 tag=
 
@@ -84,6 +93,7 @@ cleanup() {
 	done
 	[ -n "$peerpid" ] && kill -TERM "$peerpid" 2>/dev/null || true
 	wait 2>/dev/null || true
+	[ -z "$pguri" ] || sh "$HERE/../pg/cluster.sh" stop "$tmp/pg" || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -99,8 +109,13 @@ field() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=\([0-9.]*\).*/\1/p"; 
 
 # write_conf DIR PORT EXTRA: the configuration of an instance.
 write_conf() {
+	if [ "$store" = pg ]; then
+		db="${pguri%/*}/b_$(basename "$1" | tr -c 'a-z0-9\n' _)"
+	else
+		db=pcod.db
+	fi
 	cat > "$1/pcod.conf" <<EOF
-database "pcod.db"
+database "$db"
 control "pcod.sock" mode 0600
 listen tcp 127.0.0.1:$2 idle-timeout 600 max-frame 1024 max-connections ${MAXCONN:-4000} max-per-address ${MAXCONN:-4000}
 listen udp 127.0.0.1:$2
@@ -110,10 +125,21 @@ $3
 EOF
 }
 
+# pg_fresh NAME: instance NAME's PostgreSQL database, empty.
+pg_fresh() {
+	n=b_$(basename "i.$1" | tr -c 'a-z0-9\n' _)
+	psql -q -X "$pguri" -c "DROP DATABASE IF EXISTS $n" \
+	    -c "CREATE DATABASE $n" > /dev/null
+}
+
 # start NAME [EXTRA-CONF]: start (or restart on its database) instance NAME.
 start() {
 	d=$tmp/i.$1
 	mkdir -p "$d"
+	if [ "$store" = pg ] && [ ! -f "$d/pg.made" ]; then
+		pg_fresh "$1"
+		: > "$d/pg.made"
+	fi
 	for _ in 1 2 3 4 5; do
 		port=$(randport)
 		write_conf "$d" "$port" "${2:-}"
@@ -395,6 +421,13 @@ sc_idle() {
 
 run_scenario() {
 	case $1 in
+	history|startup|idle|idle-hist)
+			if [ "$store" = pg ]; then
+				echo "# $1: SQLite only (skipped on PostgreSQL)"
+				return
+			fi;;
+	esac
+	case $1 in
 	w1-64)		start a; throughput w1-64 a "-c 64 -w 1" peer; stop a;;
 	w8-50)		start a; throughput w8-50 a "-c 50 -w 8"; stop a;;
 	paced-1000)	start a
@@ -414,21 +447,33 @@ run_scenario() {
 	*)		echo "run.sh: unknown scenario $1" >&2; exit 2;;
 	esac
 	rm -f "$tmp"/i.a/pcod.db*
+	rm -f "$tmp"/i.a/pg.made	# the next start on PostgreSQL: a fresh database
 }
 
 echo "# pcod $PCOD, pcobench $BENCH, $(nproc) CPU(s), $(stat -f -c %T "$tmp") at $tmp"
 echo "# $RUNS run(s) per scenario, $N events per throughput run, limit ${DUR}s; history $HIST events"
 case " $SCEN " in *" w1-64 "*) peer_setup;; esac
 start_ms=$(now_ms)
+case " $STORES " in
+*" pg "*)
+	pguri=$(sh "$HERE/../pg/cluster.sh" start "$tmp/pg") || {
+		echo "run.sh: BENCH_STORE=pg needs PostgreSQL's binaries" >&2
+		exit 1
+	}
+	echo "# PostgreSQL: $pguri";;
+esac
 AFTER=$PCOD
 for sc in $SCEN; do
-	if [ -n "${BENCH_BEFORE:-}" ]; then
-		PCOD=$BENCH_BEFORE tag=@before
-		echo "# $sc with $PCOD"
+	for store in $STORES; do
+		st=; [ "$store" = sqlite ] || st=@$store
+		if [ -n "${BENCH_BEFORE:-}" ]; then
+			PCOD=$BENCH_BEFORE tag=$st@before
+			echo "# $sc with $PCOD ($store)"
+			run_scenario "$sc"
+		fi
+		PCOD=$AFTER tag=$st
 		run_scenario "$sc"
-	fi
-	PCOD=$AFTER tag=
-	run_scenario "$sc"
+	done
 done
 
 echo
