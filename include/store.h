@@ -113,6 +113,12 @@ int		 store_begin(struct store *);
  */
 void		 store_set_fence(struct store *, int64_t epoch);
 int		 store_commit(struct store *);	/* rolls back itself on failure */
+/*
+ * After a failed store_commit(): 1 when it may have committed all the same
+ * (PostgreSQL, the connection lost before the answer came), so that what
+ * the batch wrote must be looked up in the store, not assumed absent.
+ */
+int		 store_commit_in_doubt(const struct store *);
 void		 store_rollback(struct store *);
 int		 store_in_txn(struct store *);
 const char	*store_errmsg(struct store *);

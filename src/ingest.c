@@ -176,8 +176,22 @@ ingest_seen_done(int ok, void *arg)
 	if (ok)
 		pcod_stats.events += (uint64_t)ig->batch_events;
 	ig->batch_events = 0;
-	if (!ok)
-		seen_rollback(ig->seen, ig->seen_mark);
+	if (ok)
+		return;
+	seen_rollback(ig->seen, ig->seen_mark);
+	/*
+	 * A COMMIT whose answer was lost may have committed: a panel's resend
+	 * of one of its frames must then be a duplicate, not a second event.
+	 * The keys in memory cannot say; the store answers for the whole
+	 * window (a NAK while it is out of reach), until the window passes.
+	 */
+	if (store_commit_in_doubt(ig->store)) {
+		seen_forget_before(ig->seen, clock_wall_ms() + 1);
+		log_warnx("a COMMIT's outcome is unknown (the connection to the"
+		    " database was lost): the database answers the"
+		    " retransmission check for the next %d s",
+		    ig->cfg->duplicate_window);
+	}
 }
 
 /* Remember a frame just written to the open batch. */

@@ -118,6 +118,7 @@ struct store {
 	int			 wal_pages;	/* WAL pages after the last commit */
 	char			*wal;		/* "<path>-wal"; owned */
 	int			 kind_pg;	/* on PostgreSQL: fenced writes */
+	int			 in_doubt;	/* the last COMMIT's answer was lost */
 	int64_t			 fence;		/* PostgreSQL: the lease epoch held; 0 none */
 };
 
@@ -691,6 +692,7 @@ store_set_fence(struct store *s, int64_t epoch)
 int
 store_begin(struct store *s)
 {
+	s->in_doubt = 0;
 	if (store_run(s, ST_BEGIN, DB_OK) != 0)
 		return -1;
 	return s->kind_pg ? store_fence(s) : 0;
@@ -706,12 +708,24 @@ store_commit(struct store *s)
 			store_audit_ship(s);
 		return 0;
 	}
+	/*
+	 * PostgreSQL: a COMMIT whose connection was lost may have committed
+	 * on the server (or on the standby promoted in its place).
+	 */
+	s->in_doubt = s->kind_pg && s->errclass == DB_E_IO;
 	/* A failed COMMIT may leave the transaction open; the kept error stays. */
 	if (db_in_txn(s->db)) {
 		db_step(s->st[ST_ROLLBACK]);
 		db_reset(s->st[ST_ROLLBACK]);
 	}
 	return -1;
+}
+
+/* Whether the last failed COMMIT may have committed (its answer was lost). */
+int
+store_commit_in_doubt(const struct store *s)
+{
+	return s->in_doubt;
 }
 
 /* Abandon the batch, if one is open. */
