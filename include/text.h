@@ -15,6 +15,12 @@ int	text_is_utf8(const char *in, size_t n);
 /* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if none. */
 size_t	text_utf8_seq(const unsigned char *p, size_t n);
 /*
+ * A NUL-terminated copy (xmalloc) of in[0..n) as valid UTF-8: each byte of
+ * an invalid sequence, and each NUL, becomes U+FFFD; the copy's length in
+ * *outlen (may be NULL).  For a store that holds only UTF-8 text.
+ */
+char	*text_utf8_fix(const char *in, size_t n, size_t *outlen);
+/*
  * in[0..n) into NUL-terminated UTF-8 (cap bytes, cap > 0): valid UTF-8 is
  * kept, anything else is read in cs; control characters become spaces.
  * Returns the length written (cut at a character boundary).

@@ -845,24 +845,7 @@ pg_bind_null(struct db_stmt *st, int idx)
 static char *
 pg_utf8(const char *v, size_t n)
 {
-	const unsigned char	*s = (const unsigned char *)v;
-	char			*out, *o;
-	size_t			 i = 0, k;
-
-	out = o = xmalloc(n * 3 + 1);
-	while (i < n) {
-		if (s[i] != 0 && (k = text_utf8_seq(s + i, n - i)) > 0) {
-			memcpy(o, s + i, k);
-			o += k;
-			i += k;
-		} else {
-			memcpy(o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-		}
-	}
-	*o = '\0';
-	return out;
+	return text_utf8_fix(v, n, NULL);
 }
 
 /* pg_bind_text: copied (the server wants it NUL-terminated). */

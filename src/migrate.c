@@ -271,28 +271,15 @@ mig_val_read(struct db_stmt *st, int col, struct mig_val *v)
 static int
 mig_utf8(struct mig_val *v)
 {
-	const unsigned char	*s = (const unsigned char *)v->p;
-	char			*out, *o;
-	size_t			 i = 0, k;
+	char	*out;
+	size_t	 len;
 
 	if (text_is_utf8(v->p, v->n) && memchr(v->p, '\0', v->n) == NULL)
 		return 0;
-	out = o = xmalloc(v->n * 3 + 1);
-	while (i < v->n) {
-		if (s[i] != 0 && (k = text_utf8_seq(s + i, v->n - i)) > 0) {
-			memcpy(o, s + i, k);
-			o += k;
-			i += k;
-		} else {
-			memcpy(o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-		}
-	}
-	*o = '\0';
+	out = text_utf8_fix(v->p, v->n, &len);
 	free(v->p);
 	v->p = out;
-	v->n = (size_t)(o - out);
+	v->n = len;
 	return 1;
 }
 

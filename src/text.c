@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "text.h"
+#include "xmalloc.h"
 
 /*
  * Code points of bytes 0x80-0xFF in the Windows code pages panels use for
@@ -87,6 +88,32 @@ text_utf8_seq(const unsigned char *p, size_t n)
 	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
 		return 0;
 	return len;
+}
+
+/* in[0..n) as valid UTF-8, each bad byte U+FFFD; *outlen its length. */
+char *
+text_utf8_fix(const char *in, size_t n, size_t *outlen)
+{
+	const unsigned char	*s = (const unsigned char *)in;
+	char			*out, *o;
+	size_t			 i = 0, k;
+
+	out = o = xmalloc(n * 3 + 1);
+	while (i < n) {
+		if (s[i] != 0 && (k = text_utf8_seq(s + i, n - i)) > 0) {
+			memcpy(o, s + i, k);
+			o += k;
+			i += k;
+		} else {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	*o = '\0';
+	if (outlen != NULL)
+		*outlen = (size_t)(o - out);
+	return out;
 }
 
 /* 1 if in[0..n) is valid UTF-8 throughout. */

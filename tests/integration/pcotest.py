@@ -33,6 +33,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -1032,6 +1033,73 @@ def wait_for(pred, timeout=5.0, step=0.05):
         if v or time.monotonic() >= deadline:
             return v
         time.sleep(step)
+
+
+class RetransmittingPanel(threading.Thread):
+    """A panel as a takeover or a database failover meets it: sends seq
+    1..n for one account, one frame at a time (the same bytes each time),
+    and waits for its answer.  A NAK: the same frame again.  A receiver it
+    cannot reach, or one that does not answer within 3 s: the next of its
+    ports (a primary and a backup receiver, as panels are programmed), on
+    a new connection, and the same frame again.  acked: seq -> (port,
+    monotonic time) of its ACK."""
+
+    def __init__(self, ports, acct, n):
+        threading.Thread.__init__(self, daemon=True)
+        self.ports, self.acct, self.n = list(ports), acct, n
+        self.frames = {}
+        self.acked = {}
+        self.naks = 0
+        self.timeouts = 0
+        self.switches = 0       # moves to the next port
+        self.retried = set()    # seqs sent more than once
+        self.error = None
+        self.stop = False
+
+    def frame(self, seq):
+        if seq not in self.frames:
+            self.frames[seq] = sia(seq, self.acct,
+                                   "Nri1/BA%02d" % (seq % 99 + 1))
+        return self.frames[seq]
+
+    def _next_port(self, cur):
+        if len(self.ports) > 1:
+            self.switches += 1
+        return (cur + 1) % len(self.ports)
+
+    def run(self):
+        cur, c, seq = 0, None, 1
+        try:
+            while seq <= self.n and not self.stop:
+                if c is None:
+                    try:
+                        c = TcpPanel(self.ports[cur], timeout=3)
+                    except OSError:
+                        cur = self._next_port(cur)
+                        time.sleep(0.1)
+                        continue
+                try:
+                    c.send(self.frame(seq))
+                    a = c.read(timeout=3)
+                except (Closed, socket.timeout, OSError, ProtocolError):
+                    self.timeouts += 1
+                    self.retried.add(seq)
+                    c.close()
+                    c = None
+                    cur = self._next_port(cur)
+                    continue
+                if a.token == "ACK" and a.seq == "%04d" % seq:
+                    self.acked[seq] = (self.ports[cur], time.monotonic())
+                    seq += 1
+                else:
+                    self.naks += 1
+                    self.retried.add(seq)
+                    time.sleep(0.1)
+        except Exception as e:          # reported by the test
+            self.error = e
+        finally:
+            if c is not None:
+                c.close()
 
 
 # --------------------------------------------------------------------------

@@ -40,7 +40,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import types
 
@@ -131,63 +130,6 @@ class ClusterDb(pgcluster.Database):
         self.admin = self.uri = uri
 
 
-class Panel(threading.Thread):
-    """A panel with one receiver address: sends seq 1..n for one account,
-    one frame at a time, and waits for its answer.  A NAK, a timeout or a
-    closed connection: it sends the same frame again (on a new connection
-    after a timeout or a close), as panels retransmit.  Records the time of
-    every ACK."""
-
-    def __init__(self, port, acct, n):
-        threading.Thread.__init__(self, daemon=True)
-        self.port, self.acct, self.n = port, acct, n
-        self.frames = {}
-        self.acked = {}         # seq -> monotonic time of its ACK
-        self.naks = 0
-        self.timeouts = 0
-        self.retried = set()    # seqs sent more than once
-        self.error = None
-        self.stop = False
-
-    def frame(self, seq):
-        if seq not in self.frames:
-            self.frames[seq] = pt.sia(seq, self.acct,
-                                      "Nri1/BA%02d" % (seq % 99 + 1))
-        return self.frames[seq]
-
-    def run(self):
-        c, seq = None, 1
-        try:
-            while seq <= self.n and not self.stop:
-                if c is None:
-                    try:
-                        c = pt.TcpPanel(self.port, timeout=3)
-                    except OSError:
-                        time.sleep(0.2)
-                        continue
-                try:
-                    c.send(self.frame(seq))
-                    a = c.read(timeout=3)
-                except (pt.Closed, socket.timeout, OSError, pt.ProtocolError):
-                    self.timeouts += 1
-                    self.retried.add(seq)
-                    c.close()
-                    c = None
-                    continue
-                if a.token == "ACK" and a.seq == "%04d" % seq:
-                    self.acked[seq] = time.monotonic()
-                    seq += 1
-                else:
-                    self.naks += 1
-                    self.retried.add(seq)
-                    time.sleep(0.2)
-        except Exception as e:          # reported by the test
-            self.error = e
-        finally:
-            if c is not None:
-                c.close()
-
-
 def port_refuses(port):
     try:
         socket.create_connection((pt.HOST, port), timeout=1).close()
@@ -222,7 +164,7 @@ def acked_events_survive_primary_loss(t):
         accts = ["F%03d" % i for i in range(1, PANELS + 1)]
         for a in accts:
             p.add_account(a)
-        panels = [Panel(p.tcp_port, a, EVENTS) for a in accts]
+        panels = [pt.RetransmittingPanel([p.tcp_port], a, EVENTS) for a in accts]
         for s in panels:
             s.start()
         t.require(pt.wait_for(lambda: sum(len(s.acked) for s in panels)
@@ -239,10 +181,10 @@ def acked_events_survive_primary_loss(t):
         promoted = time.monotonic()
         # An ACK read up to 0.5 s after the kill may have left pcod before
         # it; later ones, before the promotion, would be ACKs of nothing.
-        t.eq(sum(1 for s in panels for at in s.acked.values()
+        t.eq(sum(1 for s in panels for _, at in s.acked.values()
                  if killed + 0.5 < at < promoting), 0,
              "no ACK while no server takes writes")
-        after = lambda: [at for s in panels for at in s.acked.values()
+        after = lambda: [at for s in panels for _, at in s.acked.values()
                          if at > promoting]
         t.require(pt.wait_for(lambda: after(), 40),
                   "pcod ACKs again after the promotion")

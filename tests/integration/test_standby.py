@@ -15,7 +15,6 @@ On the SQLite pass only the single receiver's status is checked."""
 
 import signal
 import socket
-import threading
 import time
 import urllib.request
 
@@ -62,63 +61,6 @@ def ctl_error(p, cmd, **args):
     except pt.CtlError as e:
         return e.code, e.message
     return None, None
-
-
-class FailoverPanel(threading.Thread):
-    """A panel with a primary and a backup receiver: sends seq 1..n for one
-    account, one frame at a time, and waits for its answer; when the
-    receiver cannot be reached or does not answer within 3 s it tries the
-    other address and sends the same frame again (as panels retransmit).
-    Records every ACK with the port and time it came from."""
-
-    def __init__(self, ports, acct, n):
-        threading.Thread.__init__(self, daemon=True)
-        self.ports, self.acct, self.n = ports, acct, n
-        self.frames = {}
-        self.acked = {}         # seq -> (port, monotonic time)
-        self.naks = 0
-        self.switches = 0
-        self.error = None
-        self.stop = False
-
-    def frame(self, seq):
-        if seq not in self.frames:
-            self.frames[seq] = pt.sia(seq, self.acct,
-                                      "Nri1/BA%02d" % (seq % 99 + 1))
-        return self.frames[seq]
-
-    def run(self):
-        cur, c, seq = 0, None, 1
-        try:
-            while seq <= self.n and not self.stop:
-                if c is None:
-                    try:
-                        c = pt.TcpPanel(self.ports[cur], timeout=3)
-                    except OSError:
-                        cur = 1 - cur
-                        self.switches += 1
-                        time.sleep(0.1)
-                        continue
-                try:
-                    c.send(self.frame(seq))
-                    a = c.read(timeout=3)
-                except (pt.Closed, socket.timeout, OSError, pt.ProtocolError):
-                    c.close()
-                    c = None
-                    cur = 1 - cur
-                    self.switches += 1
-                    continue
-                if a.token == "ACK" and a.seq == "%04d" % seq:
-                    self.acked[seq] = (self.ports[cur], time.monotonic())
-                    seq += 1
-                else:
-                    self.naks += 1
-                    time.sleep(0.1)
-        except Exception as e:          # reported by the test
-            self.error = e
-        finally:
-            if c is not None:
-                c.close()
 
 
 def metric(port, name):
@@ -220,7 +162,7 @@ def takeover_after_kill9_under_load(t):
         a.add_account(x)
     b = Pcod(conf=node("beta"), share=a, ready="control")
     ports = [a.tcp_port, b.tcp_port]
-    panels = [FailoverPanel(ports, x, 400) for x in accts]
+    panels = [pt.RetransmittingPanel(ports, x, 400) for x in accts]
     for s in panels:
         s.start()
     t.require(wait_for(lambda: sum(len(s.acked) for s in panels) >= 60, 20),

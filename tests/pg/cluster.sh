@@ -29,52 +29,12 @@ usage() {
 cmd=$1
 dir=$2
 
-bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ] || [ ! -x "$bindir/pg_ctl" ]; then
-	echo "cluster.sh: no PostgreSQL binaries in /usr/lib/postgresql/*/bin" >&2
-	exit 77
-fi
-
-# Run a command as the cluster's owner.
-as_owner() {
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u nobody -- "$@"
-	else
-		"$@"
-	fi
-}
-
-# A TCP port of 127.0.0.1 nobody listens on now.
-free_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
-# DIR/data, ready for initdb and writable by the owner.
-make_datadir() {
-	mkdir -p "$dir"
-	if [ "$(id -u)" -ne 0 ]; then
-		mkdir "$dir/data"
-		return
-	fi
-	if runuser -u nobody -- test -x "$dir" 2>/dev/null &&
-	    mkdir "$dir/data" && chown nobody "$dir/data" &&
-	    runuser -u nobody -- test -w "$dir/data"; then
-		return
-	fi
-	rmdir "$dir/data" 2>/dev/null || true
-	side=$(mktemp -d "${TMPDIR:-/tmp}/pcod-pg.XXXXXX")
-	chmod 755 "$side"
-	mkdir "$side/data"
-	chown nobody "$side/data"
-	ln -s "$side/data" "$dir/data"
-	echo "$side" > "$dir/side"
-}
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+pg_bindir initdb pg_ctl
 
 start() {
-	make_datadir
+	make_datadir "$dir"
 	data=$(cd "$dir/data" && pwd -P)
 	as_owner "$bindir/initdb" -D "$data" -U pcod --auth=trust \
 	    --encoding=UTF8 --locale=C >"$dir/initdb.log" 2>&1 || {

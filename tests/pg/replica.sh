@@ -50,29 +50,11 @@ usage() {
 [ $# -ge 2 ] || usage
 cmd=$1
 
-bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-if [ -z "$bindir" ] || [ ! -x "$bindir/pg_ctl" ] ||
-    [ ! -x "$bindir/pg_basebackup" ] || [ ! -x "$bindir/psql" ]; then
-	echo "replica.sh: no PostgreSQL binaries in /usr/lib/postgresql/*/bin" >&2
-	exit 77
-fi
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+pg_bindir pg_ctl pg_basebackup psql
 
-# Run a command as the clusters' owner.
-as_owner() {
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u nobody -- "$@"
-	else
-		"$@"
-	fi
-}
 
-# A TCP port of 127.0.0.1 nobody listens on now.
-free_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
 
 # One value from the server on port $1: psql -At -c "$2".
 query() {
@@ -80,26 +62,6 @@ query() {
 	    -c "$2" 2>/dev/null
 }
 
-# $1/data, empty, mode 0700 and writable by the owner (as cluster.sh's).
-make_datadir() {
-	mkdir -p "$1"
-	if [ "$(id -u)" -ne 0 ]; then
-		mkdir -m 700 "$1/data"
-		return
-	fi
-	if runuser -u nobody -- test -x "$1" 2>/dev/null &&
-	    mkdir -m 700 "$1/data" && chown nobody "$1/data" &&
-	    runuser -u nobody -- test -w "$1/data"; then
-		return
-	fi
-	rmdir "$1/data" 2>/dev/null || true
-	side=$(mktemp -d "${TMPDIR:-/tmp}/pcod-pg.XXXXXX")
-	chmod 755 "$side"
-	mkdir -m 700 "$side/data"
-	chown nobody "$side/data"
-	ln -s "$side/data" "$1/data"
-	echo "$side" > "$1/side"
-}
 
 # The data folder of the cluster in $1, resolved; fails when there is none.
 datadir() {

@@ -98,6 +98,29 @@ START_TEST(extended_data)
 }
 END_TEST
 
+/* text_utf8_fix: valid UTF-8 kept, each bad byte and NUL a U+FFFD. */
+START_TEST(utf8_fix)
+{
+	size_t	 n;
+	char	*s;
+
+	s = text_utf8_fix("P\xc5\x99\xc3\xad" "bram", 9, &n);
+	ck_assert_str_eq(s, "P\xc5\x99\xc3\xad" "bram");
+	ck_assert_uint_eq(n, 9);
+	free(s);
+	/* cp1250 "\xf8" (r-caron), a cut sequence, a NUL inside */
+	s = text_utf8_fix("\xf8" "a\xc5" "\0" "b\xe2\x82", 7, &n);
+	ck_assert_str_eq(s, "\xef\xbf\xbd" "a" "\xef\xbf\xbd" "\xef\xbf\xbd"
+	    "b" "\xef\xbf\xbd" "\xef\xbf\xbd");
+	ck_assert_uint_eq(n, strlen(s));
+	ck_assert_int_eq(text_is_utf8(s, n), 1);
+	free(s);
+	s = text_utf8_fix("", 0, NULL);
+	ck_assert_str_eq(s, "");
+	free(s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -109,6 +132,7 @@ main(void)
 	tcase_add_test(tc, utf8_is_kept);
 	tcase_add_test(tc, windows_code_pages);
 	tcase_add_test(tc, controls_and_truncation);
+	tcase_add_test(tc, utf8_fix);
 	tcase_add_test(tc, extended_data);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
