@@ -63,14 +63,7 @@ start() {
 }
 
 stop() {
-	if [ -d "$dir/data" ]; then
-		data=$(cd "$dir/data" && pwd -P)
-		as_owner "$bindir/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
-	fi
-	if [ -f "$dir/side" ]; then
-		rm -rf "$(cat "$dir/side")"
-		rm -f "$dir/side" "$dir/data"
-	fi
+	pg_stop_dir "$dir"
 }
 
 case $cmd in

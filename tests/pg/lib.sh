@@ -53,3 +53,15 @@ make_datadir() {
 	ln -s "$side/data" "$1/data"
 	echo "$side" > "$1/side"
 }
+
+# Stop the cluster in $1 (fast) and remove what make_datadir made outside $1.
+pg_stop_dir() {
+	if [ -d "$1/data" ]; then
+		data=$(cd "$1/data" && pwd -P)
+		as_owner "$bindir/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+	fi
+	if [ -f "$1/side" ]; then
+		rm -rf "$(cat "$1/side")"
+		rm -f "$1/side" "$1/data"
+	fi
+}
