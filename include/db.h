@@ -73,6 +73,13 @@ struct sqlite3	*db_sqlite_handle(struct db *);
  * from pcod's log.  NULL with err set (the password never in it).
  */
 struct db	*db_pg_connect(const char *conninfo, char *err, size_t errsz);
+/*
+ * Whether a session on the PostgreSQL server(s) of conninfo opens now: 1
+ * yes; 0 not now (no answer, starting, shutting down, no writable host for
+ * target_session_attrs=read-write, refused), with libpq's reason in why;
+ * -1 never (the connection string itself is wrong).
+ */
+int		 db_pg_ping(const char *conninfo, char *why, size_t whysz);
 /* 1 if s names a PostgreSQL database (postgresql:// or postgres://), else 0. */
 int		 db_is_pg(const char *s);
 /*
@@ -136,5 +143,45 @@ int		 db_column_int(struct db_stmt *, int col);
 double		 db_column_double(struct db_stmt *, int col);
 const char	*db_column_text(struct db_stmt *, int col);	/* NULL for NULL */
 int		 db_column_bytes(struct db_stmt *, int col);
+
+/*
+ * Pipeline mode (PostgreSQL's writer; issue 14 step 3).  From db_pipeline()
+ * on, statements are sent without waiting for the server where nobody needs
+ * their answer, and the rest wait only for their own:
+ *   - BEGIN, SAVEPOINT, RELEASE, ROLLBACK [TO] and statements marked with
+ *     db_set_blind() are sent and db_step() answers DB_DONE at once (a blind
+ *     INSERT into a table with an "id" gets its id from a block drawn from
+ *     the table's sequence, so db_last_id() answers without the server); a
+ *     failure of one fails its transaction: every later statement in it and
+ *     its COMMIT fail, as soon as pcod learns of it;
+ *   - COMMIT is sent with a Sync and answers DB_DONE at once: the commit
+ *     has a number (db_pipe_sent()), and whether it committed is known when
+ *     its answer arrives (db_pipe_pump() on the socket, db_pipe_done());
+ *   - any other statement waits for its own result (the ones sent before it
+ *     are answered first, the commits before it included).
+ * synced is told (on the loop, from inside a db_* call or db_pipe_pump())
+ * whenever a commit's answer arrived; it must not call db_* itself.
+ * SQLite: -1 (its own pipeline is the WAL's sync, syncer.c).
+ */
+typedef void	(*db_synced_fn)(void *arg);
+int		 db_pipeline(struct db *, db_synced_fn synced, void *arg);
+/* Sent, not waited for (pipeline mode; no effect elsewhere). */
+void		 db_set_blind(struct db_stmt *);
+/* The connection's socket (for the loop to watch), or -1. */
+int		 db_pipe_socket(struct db *);
+/* Take what the server has answered, without blocking.  0, -1 the link is lost. */
+int		 db_pipe_pump(struct db *);
+/* Send what is buffered: 0 all sent, 1 more waits for the socket, -1 lost. */
+int		 db_pipe_flush(struct db *);
+/* COMMITs sent so far (the last one's number). */
+uint64_t	 db_pipe_sent(struct db *);
+/*
+ * Commits answered, in order: the highest number that committed; *failed
+ * the first that did not (0: none), with why (its message) and cls.
+ */
+uint64_t	 db_pipe_done(struct db *, uint64_t *failed, const char **why,
+		    enum db_err *cls);
+/* Block until commit seq is answered (shutdown).  0 committed, -1 not. */
+int		 db_pipe_wait(struct db *, uint64_t seq);
 
 #endif

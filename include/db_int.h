@@ -53,6 +53,15 @@ int		 pg_column_int(struct db_stmt *, int);
 double		 pg_column_double(struct db_stmt *, int);
 const char	*pg_column_text(struct db_stmt *, int);
 int		 pg_column_bytes(struct db_stmt *, int);
+int		 pg_pipeline(struct db *, db_synced_fn, void *);
+void		 pg_set_blind(struct db_stmt *);
+int		 pg_pipe_socket(struct db *);
+int		 pg_pipe_pump(struct db *);
+int		 pg_pipe_flush(struct db *);
+uint64_t	 pg_pipe_sent(struct db *);
+uint64_t	 pg_pipe_done(struct db *, uint64_t *, const char **,
+		    enum db_err *);
+int		 pg_pipe_wait(struct db *, uint64_t);
 
 /* Connect the writer and the reader, migrated to the current schema (store_pg.c). */
 int		 store_pg_open(const char *conninfo, struct db **writer,

@@ -81,6 +81,13 @@ struct store_event_row {
  */
 struct store	*store_open(const char *path, char *err, size_t errsz);
 void		 store_close(struct store *);
+/*
+ * Whether path is a database server that takes no session yet (PostgreSQL
+ * down, starting, or no writable host while a standby is promoted): 1 with
+ * why set, and pcod may wait for it; 0 for a SQLite file, a server that
+ * takes one, or a connection string that can never work.
+ */
+int		 store_server_down(const char *path, char *why, size_t whysz);
 /* 1: SQLite, a file of this machine's; 0: a PostgreSQL server. */
 int		 store_embedded(const struct store *);
 
@@ -90,6 +97,32 @@ int		 store_embedded(const struct store *);
  * a commit is durable once the WAL is synced.  0 or -1.
  */
 int		 store_pipeline(struct store *);
+/*
+ * The pipelined commit on PostgreSQL (src/syncer.c, db.h's pipeline mode):
+ * the writer sends each batch (BEGIN, the fence, its writes, COMMIT and a
+ * Sync) without waiting; a commit is durable once the server's answer to it
+ * arrives.  synced runs on the loop whenever such an answer arrived (it may
+ * run from inside a store call: it must only schedule work).  0 or -1.
+ */
+int		 store_pg_pipeline(struct store *, void (*synced)(void *),
+		    void *arg);
+/* The writer's socket, to watch for its answers; -1 none. */
+int		 store_pg_socket(struct store *);
+/* Take the answers that arrived (never blocks).  0, -1 the link is lost. */
+int		 store_pg_pump(struct store *);
+/* Send what is buffered: 0 all sent, 1 wait until writable, -1 lost. */
+int		 store_pg_flush(struct store *);
+/* The number of the last COMMIT sent. */
+uint64_t	 store_pg_sent(struct store *);
+/*
+ * Commits answered: the highest number committed (in order); *failed the
+ * first that failed, 0 none, with its message in why and *fenced set when
+ * the lease's fence refused it (another pcod is active).
+ */
+uint64_t	 store_pg_done(struct store *, uint64_t *failed,
+		    const char **why, int *fenced);
+/* Block until commit seq is answered (shutdown).  0 committed, -1 not. */
+int		 store_pg_wait(struct store *, uint64_t seq);
 const char	*store_wal_path(const struct store *);
 /* Pages in the WAL after the last commit (pipelined; else 0). */
 int		 store_wal_pages(const struct store *);

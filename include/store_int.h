@@ -29,6 +29,13 @@ enum store_conn { STORE_WRITER = 0, STORE_READER = 1 };
  * store_errmsg()).
  */
 struct db_stmt	*store_stmt(struct store *, enum store_conn, const char *sql);
+/*
+ * The same on the writer, marked blind (db_set_blind()): pipelined on
+ * PostgreSQL, db_step() sends it and answers DB_DONE at once; a failure
+ * fails the batch.  Only for writes whose result nobody reads (changes
+ * reads 1; an INSERT's id comes from a block).
+ */
+struct db_stmt	*store_stmt_blind(struct store *, const char *sql);
 /* Keep the connection's last error as the store's error; returns -1. */
 int		 store_fail(struct store *, enum store_conn);
 /* Keep a message of our own as the store's error; returns -1. */

@@ -24,6 +24,19 @@ typedef int	(*syncer_ckpt_fn)(void *ckpt);
 struct syncer	*syncer_new(struct event_base *, const char *db,
 		    const char *wal, syncer_done_fn, void *arg,
 		    syncer_ckpt_fn ckpt_fn, void *ckpt, char *err, size_t errsz);
+struct store;
+/*
+ * PostgreSQL: put the store's writer in pipeline mode and tell done when
+ * the server has answered commits (the socket watched on base; no thread).
+ * NULL with err set.
+ */
+struct syncer	*syncer_new_pg(struct event_base *, struct store *,
+		    syncer_done_fn, void *arg, char *err, size_t errsz);
+/*
+ * After done was told an error: on PostgreSQL the exit status pcod stops
+ * with and why the batch failed at the server (*why); 0 for a WAL sync.
+ */
+int		 syncer_server_failure(struct syncer *, const char **why);
 /* Stop both threads (a sync asked for is finished first) and free. */
 void		 syncer_free(struct syncer *);
 /*

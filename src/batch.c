@@ -307,6 +307,19 @@ batch_commit(struct batch *b)
 static void __attribute__((noreturn))
 batch_sync_failed(struct batch *b, int err)
 {
+	const char	*why;
+	int		 code;
+
+	if ((code = syncer_server_failure(b->sync, &why)) != 0) {
+		log_warnx("store: A BATCH FAILED AT THE DATABASE SERVER AFTER ITS "
+		    "COMMIT WAS SENT (%s): the engine's memory ran ahead of the "
+		    "database; %d batch(es) are left unanswered", why,
+		    b->nsealed);
+		log_errx("store: exiting (status %d) so that pcod starts again "
+		    "from what the database holds; the panels send again what "
+		    "was not acknowledged", code);
+		exit(code);
+	}
 	log_warnx("store: SYNC OF THE WAL FAILED (%s): what was committed since "
 	    "the last good sync may not be on disk, and syncing again proves "
 	    "nothing; %d batch(es) are left unanswered", strerror(err),

@@ -333,3 +333,63 @@ db_column_bytes(struct db_stmt *st, int col)
 	PG_RET(st, pg_column_bytes(st, col));
 	return sqlite3_column_bytes(SQST(st)->st, col);
 }
+
+/* Pipeline mode: PostgreSQL's writer only (db.h). */
+int
+db_pipeline(struct db *d, db_synced_fn fn, void *arg)
+{
+	PG_RET(d, pg_pipeline(d, fn, arg));
+	return -1;
+}
+
+void
+db_set_blind(struct db_stmt *st)
+{
+	PG_DO(st, pg_set_blind(st));
+}
+
+int
+db_pipe_socket(struct db *d)
+{
+	PG_RET(d, pg_pipe_socket(d));
+	return -1;
+}
+
+int
+db_pipe_pump(struct db *d)
+{
+	PG_RET(d, pg_pipe_pump(d));
+	return 0;
+}
+
+int
+db_pipe_flush(struct db *d)
+{
+	PG_RET(d, pg_pipe_flush(d));
+	return 0;
+}
+
+uint64_t
+db_pipe_sent(struct db *d)
+{
+	PG_RET(d, pg_pipe_sent(d));
+	return 0;
+}
+
+uint64_t
+db_pipe_done(struct db *d, uint64_t *failed, const char **why,
+    enum db_err *cls)
+{
+	PG_RET(d, pg_pipe_done(d, failed, why, cls));
+	*failed = 0;
+	*why = "";
+	*cls = DB_E_NONE;
+	return 0;
+}
+
+int
+db_pipe_wait(struct db *d, uint64_t seq)
+{
+	PG_RET(d, pg_pipe_wait(d, seq));
+	return 0;
+}

@@ -2,10 +2,10 @@
  * db_pg.c - db.h's statement API on PostgreSQL through libpq (DB_PG
  * connections); db.c dispatches the public db_* calls here (db_int.h).
  *
- * This is the first step: every call is synchronous (PQexec, PQprepare,
- * PQexecPrepared), so a statement waits for its round trip.  The next step
- * is libpq's asynchronous pipeline mode on the writer, so that the loop
- * never blocks on the server (issue 14).
+ * A connection starts synchronous (PQexec, PQprepare, PQexecPrepared: a
+ * statement waits for its round trip).  The writer of an active pcod is
+ * put in libpq's pipeline mode (db_pipeline(), issue 14 step 3): see
+ * "Pipeline mode" below.
  *
  * SQL: at prepare, ?N becomes $N and a bare ? the next $k, outside '...'
  * literals, "..." identifiers and -- comments (a bare ? is one above
@@ -30,6 +30,8 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <poll.h>
 #include <time.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -75,6 +77,53 @@ struct db_pgconn {
 	int		 was_in_txn;	/* a transaction was open when last seen */
 	int		 broken;	/* the setup failed on this session */
 	struct timespec	 last_try;	/* the last reconnection tried */
+	struct pg_ids	*ids;		/* id blocks of blind INSERTs; owned */
+	/* Pipeline mode (db_pipeline()); all 0 outside it. */
+	int		 pipe;
+	db_synced_fn	 synced_fn;
+	void		*synced_arg;
+	struct pq_entry	*q;		/* requests sent, oldest at qhead; owned */
+	size_t		 qhead, qn, qcap;
+	PGresult	*cur;		/* the front request's first result */
+	PGresult	*waited;	/* a PQ_WAIT's result, handed over */
+	int		 wait_done;
+	int		 txn;		/* a transaction is open (as sent) */
+	uint64_t	 txn_no;	/* transactions begun */
+	int		 txn_failed;	/* a blind statement in it failed */
+	char		 txn_err[512];
+	enum db_err	 txn_class;
+	int		 sync_err;	/* an error since the last Sync */
+	char		 sync_msg[512];
+	enum db_err	 sync_class;
+	uint64_t	 sent_seq;	/* COMMITs sent */
+	uint64_t	 done_seq;	/* COMMITs the server answered, in order */
+	uint64_t	 failed_seq;	/* the first that failed; 0 none */
+	char		 fail_msg[512];
+	enum db_err	 fail_class;
+};
+
+/* What a request sent in pipeline mode waits for. */
+enum pq_kind {
+	PQ_BLIND,	/* a statement nobody waits for; an error fails its transaction */
+	PQ_WAIT,	/* a statement the caller waits for (pq_wait()) */
+	PQ_COMMIT,	/* a COMMIT; its Sync follows */
+	PQ_SYNC		/* a Sync: seq > 0 ends COMMIT number seq, 0 restores order */
+};
+
+struct pq_entry {
+	enum pq_kind	 kind;
+	uint64_t	 txn;		/* the transaction it was sent in (txn_no) */
+	uint64_t	 seq;
+};
+
+/* Ids drawn from a table's sequence for the blind INSERTs into it. */
+#define PG_ID_BLOCK	1000
+#define PG_ID_BLOCK_S	"1000"
+struct pg_ids {
+	char		 table[64];
+	int64_t		 v[PG_ID_BLOCK];
+	int		 n, next;
+	struct pg_ids	*link;
 };
 
 /* One server-side prepared statement: a type signature and its name. */
@@ -102,6 +151,10 @@ struct pg_stmt {
 	char		*sql;		/* with $N parameters */
 	int		 nparams;
 	int		 returning;	/* " RETURNING id" added: rows are ids */
+	int		 blind;		/* db_set_blind(): sent, not waited for */
+	int		 idcol;		/* blind INSERT: its id is the last parameter */
+	char		 table[64];	/* the table it inserts into (idcol) */
+	int		 verb;		/* PV_*: BEGIN, COMMIT, ROLLBACK, savepoints */
 	struct pg_param	*params;
 	struct pg_plan	*plans;
 	PGresult	*res;		/* NULL before the first step */
@@ -111,6 +164,9 @@ struct pg_stmt {
 	size_t		*bloblen;
 	struct pg_stmt	*next;		/* on c->stmts */
 };
+
+/* The transaction-control statements pipeline mode treats apart. */
+enum { PV_OTHER, PV_BEGIN, PV_COMMIT, PV_ROLLBACK, PV_SAVEPOINT };
 
 /* The SQLite result codes db_step() answers on an error, per class. */
 static int
@@ -144,7 +200,8 @@ pg_class(const char *state, int bad)
 	if (strncmp(state, "08", 2) == 0 || strncmp(state, "58", 2) == 0 ||
 	    strncmp(state, "57P", 3) == 0 || strcmp(state, "XX001") == 0)
 		return DB_E_IO;
-	if (strcmp(state, "25006") == 0)
+	/* a read-only server, or pcod's fence (sql/pg/014_fence.sql) */
+	if (strcmp(state, "25006") == 0 || strcmp(state, "PCF01") == 0)
 		return DB_E_READONLY;
 	return DB_E_ERROR;
 }
@@ -191,6 +248,9 @@ pg_count(struct db_pgconn *c, PGresult *res)
 		c->changes = atoi(PQcmdTuples(res));
 }
 
+static void	pq_res_err(struct db_pgconn *, const PGresult *, char *, size_t,
+		    enum db_err *);
+
 /* Whether a result is a success; records the error otherwise. */
 static int
 pg_ok(struct db_pgconn *c, PGresult *res)
@@ -203,8 +263,367 @@ pg_ok(struct db_pgconn *c, PGresult *res)
 		c->err[0] = '\0';
 		return 1;
 	}
+	/* Pipelined: what failed first fails everything after it in the transaction. */
+	if (c->pipe && c->txn && c->txn_failed) {
+		pg_seterr(c, c->txn_class, c->txn_err);
+		return 0;
+	}
+	if (st == PGRES_PIPELINE_ABORTED) {
+		char		msg[512];
+		enum db_err	cls;
+
+		pq_res_err(c, res, msg, sizeof(msg), &cls);
+		pg_seterr(c, cls, msg);
+		return 0;
+	}
 	pg_result_err(c, res);
 	return 0;
+}
+
+/*
+ * Pipeline mode (the writer of an active pcod, db_pipeline()).
+ *
+ * Every request goes out with libpq's PQsend* on a non-blocking socket and
+ * is queued in c->q in the order sent; the server answers in that order,
+ * and pq_pump() takes its answers off the front of the queue: a blind
+ * statement's (an error fails its transaction), a waited statement's
+ * (handed to pq_wait()), a COMMIT's, and a Sync's (which ends a batch's
+ * commit and tells synced_fn).  A batch is BEGIN, its statements, COMMIT
+ * and a Sync: the next batch's requests may follow at once, the server
+ * runs them in order on this one session.  After a failed statement the
+ * server skips everything up to the next Sync; a waited statement that
+ * failed is followed by a Sync of its own at once, so the transaction is
+ * merely failed (a ROLLBACK TO a savepoint mends it, as without the
+ * pipeline), while a failed blind statement fails the whole transaction,
+ * and its COMMIT with it.
+ */
+
+static void	pq_rollback(struct db_pgconn *);
+static int	pg_verb(const char *);
+
+/* Queue a request sent. */
+static void
+pq_push(struct db_pgconn *c, enum pq_kind kind, uint64_t seq)
+{
+	struct pq_entry	*e;
+	size_t		 i;
+
+	if (c->qn == c->qcap) {
+		struct pq_entry	*nq;
+		size_t		 ncap = c->qcap ? c->qcap * 2 : 256;
+
+		nq = xreallocarray(NULL, ncap, sizeof(*nq));
+		for (i = 0; i < c->qn; i++)
+			nq[i] = c->q[(c->qhead + i) % c->qcap];
+		free(c->q);
+		c->q = nq;
+		c->qcap = ncap;
+		c->qhead = 0;
+	}
+	e = &c->q[(c->qhead + c->qn) % c->qcap];
+	e->kind = kind;
+	e->txn = c->txn_no;
+	e->seq = seq;
+	c->qn++;
+}
+
+/* Drop the front request. */
+static void
+pq_pop(struct db_pgconn *c)
+{
+	c->qhead = (c->qhead + 1) % c->qcap;
+	c->qn--;
+}
+
+/* A result's error message and class (an aborted one names the first failure). */
+static void
+pq_res_err(struct db_pgconn *c, const PGresult *res, char *msg, size_t msgsz,
+    enum db_err *cls)
+{
+	const char	*state = NULL, *m = NULL;
+
+	if (res != NULL && PQresultStatus(res) == PGRES_PIPELINE_ABORTED) {
+		snprintf(msg, msgsz, "%s", c->sync_err ? c->sync_msg :
+		    "an earlier statement of the transaction failed");
+		*cls = c->sync_err ? c->sync_class : DB_E_ERROR;
+		return;
+	}
+	if (res != NULL) {
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	}
+	if (m == NULL)
+		m = PQerrorMessage(c->conn);
+	snprintf(msg, msgsz, "%s", m != NULL && *m != '\0' ? m :
+	    "unknown PostgreSQL error");
+	msg[strcspn(msg, "\n")] = '\0';
+	*cls = pg_class(state, PQstatus(c->conn) != CONNECTION_OK);
+}
+
+/* Whether a result is a success. */
+static int
+pq_good(const PGresult *res)
+{
+	ExecStatusType	st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+
+	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ||
+	    st == PGRES_EMPTY_QUERY;
+}
+
+/* Remember the first error since the last Sync (it fails that Sync's commit). */
+static void
+pq_note_err(struct db_pgconn *c, const PGresult *res)
+{
+	char		msg[512];
+	enum db_err	cls;
+
+	if (c->sync_err)
+		return;
+	pq_res_err(c, res, msg, sizeof(msg), &cls);
+	snprintf(c->sync_msg, sizeof(c->sync_msg), "%s", msg);
+	c->sync_class = cls;
+	c->sync_err = 1;
+}
+
+/* A commit was answered: done or failed (the first failure is kept). */
+static void
+pq_commit_answered(struct db_pgconn *c, uint64_t seq, int ok, const char *msg,
+    enum db_err cls)
+{
+	if (ok && c->failed_seq == 0)
+		c->done_seq = seq;
+	else if (!ok && c->failed_seq == 0) {
+		c->failed_seq = seq;
+		snprintf(c->fail_msg, sizeof(c->fail_msg), "%s", msg);
+		c->fail_class = cls;
+	}
+	if (c->synced_fn != NULL)
+		c->synced_fn(c->synced_arg);
+}
+
+/* The front request's answers are all in: take them. */
+static void
+pq_done(struct db_pgconn *c, PGresult *res)
+{
+	struct pq_entry	e = c->q[c->qhead];
+
+	pq_pop(c);
+	switch (e.kind) {
+	case PQ_BLIND:
+		if (!pq_good(res)) {
+			pq_note_err(c, res);
+			if (c->txn && e.txn == c->txn_no && !c->txn_failed) {
+				c->txn_failed = 1;
+				snprintf(c->txn_err, sizeof(c->txn_err), "%s",
+				    c->sync_msg);
+				c->txn_class = c->sync_class;
+			}
+		}
+		PQclear(res);
+		break;
+	case PQ_COMMIT:
+		if (!pq_good(res))
+			pq_note_err(c, res);
+		else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0 &&
+		    !c->sync_err) {
+			/* COMMIT of a failed transaction rolls it back, quietly. */
+			snprintf(c->sync_msg, sizeof(c->sync_msg), "the "
+			    "transaction had failed: COMMIT rolled it back");
+			c->sync_class = DB_E_ERROR;
+			c->sync_err = 1;
+		}
+		PQclear(res);
+		break;
+	case PQ_WAIT:
+		if (!pq_good(res))
+			pq_note_err(c, res);
+		c->waited = res;
+		c->wait_done = 1;
+		break;
+	case PQ_SYNC:
+		if (e.seq > 0)
+			pq_commit_answered(c, e.seq, !c->sync_err, c->sync_msg,
+			    c->sync_class);
+		c->sync_err = 0;
+		PQclear(res);
+		break;
+	}
+}
+
+/*
+ * The link is gone: every request still queued failed (a commit among
+ * them may have committed: that is for the caller to say).
+ */
+static void
+pq_lost(struct db_pgconn *c)
+{
+	char	msg[512];
+
+	snprintf(msg, sizeof(msg), "the connection to PostgreSQL was lost: %s",
+	    PQerrorMessage(c->conn));
+	msg[strcspn(msg, "\n")] = '\0';
+	PQclear(c->cur);
+	c->cur = NULL;
+	while (c->qn > 0) {
+		struct pq_entry	e = c->q[c->qhead];
+
+		pq_pop(c);
+		if (e.kind == PQ_WAIT) {
+			c->waited = NULL;
+			c->wait_done = 1;
+		} else if (e.kind == PQ_SYNC && e.seq > 0)
+			pq_commit_answered(c, e.seq, 0, msg, DB_E_IO);
+	}
+	if (c->txn) {
+		c->was_in_txn = 1;
+		c->txn = 0;
+	}
+	/* Whatever libpq thinks of the session, the next statement resets it. */
+	c->broken = 1;
+	pg_seterr(c, DB_E_IO, msg);
+}
+
+/* Wait for the socket to be readable (or writable, with output pending). */
+static int
+pq_poll(struct db_pgconn *c)
+{
+	struct pollfd	pfd;
+	int		f;
+
+	if ((f = PQflush(c->conn)) == -1)
+		return -1;
+	pfd.fd = PQsocket(c->conn);
+	pfd.events = POLLIN | (f == 1 ? POLLOUT : 0);
+	pfd.revents = 0;
+	if (poll(&pfd, 1, 1000) == -1 && errno != EINTR)
+		return -1;
+	return 0;
+}
+
+/*
+ * Take the answers that have arrived, oldest request first.  block: wait
+ * until the waited request (pq_wait()) is answered.  0, or -1 when the link
+ * is lost (every queued request failed).
+ */
+static int
+pq_pump(struct db_pgconn *c, int block)
+{
+	PGresult	*res;
+
+	while (c->qn > 0 && !(block && c->wait_done)) {
+		if (PQstatus(c->conn) != CONNECTION_OK)
+			goto lost;
+		if (PQisBusy(c->conn)) {
+			if (!PQconsumeInput(c->conn))
+				goto lost;
+			if (PQisBusy(c->conn)) {
+				if (!block)
+					return 0;
+				if (pq_poll(c) == -1)
+					goto lost;
+				continue;
+			}
+		}
+		res = PQgetResult(c->conn);
+		if (c->q[c->qhead].kind == PQ_SYNC) {
+			if (res == NULL ||
+			    PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
+				/* Out of step with the server: start afresh. */
+				PQclear(res);
+				goto lost;
+			}
+			pq_done(c, res);
+			continue;
+		}
+		if (res != NULL) {
+			if (c->cur == NULL)
+				c->cur = res;
+			else
+				PQclear(res);
+			continue;
+		}
+		res = c->cur;
+		c->cur = NULL;
+		pq_done(c, res);
+	}
+	return 0;
+lost:
+	pq_lost(c);
+	return -1;
+}
+
+/* Restore order after a failed statement: the server skips up to this Sync. */
+static void
+pq_resync(struct db_pgconn *c)
+{
+	if (PQstatus(c->conn) == CONNECTION_OK && PQpipelineSync(c->conn) == 1)
+		pq_push(c, PQ_SYNC, 0);
+}
+
+/*
+ * Wait for the answer to the request just sent (sent: its PQsend* call's
+ * result).  The result, owned by the caller; NULL when the link is lost.
+ */
+static PGresult *
+pq_wait(struct db_pgconn *c, int sent)
+{
+	PGresult	*res;
+
+	if (!sent) {
+		pq_pump(c, 0);
+		return NULL;
+	}
+	pq_push(c, PQ_WAIT, 0);
+	c->wait_done = 0;
+	c->waited = NULL;
+	/*
+	 * Inside a transaction a flush request brings the answer; outside one
+	 * a Sync also ends the implicit transaction the statement runs in.
+	 */
+	if (c->txn ? !PQsendFlushRequest(c->conn) :
+	    PQpipelineSync(c->conn) != 1) {
+		pq_lost(c);
+		return NULL;
+	}
+	if (!c->txn)
+		pq_push(c, PQ_SYNC, 0);
+	(void)pq_pump(c, 1);
+	res = c->waited;
+	c->waited = NULL;
+	if (res != NULL && !pq_good(res) && c->txn)
+		pq_resync(c);
+	return res;
+}
+
+/* PQexec, or its pipelined equivalent (one statement). */
+static PGresult *
+pg_q_exec(struct db_pgconn *c, const char *sql)
+{
+	if (!c->pipe)
+		return PQexec(c->conn, sql);
+	return pq_wait(c, PQsendQueryParams(c->conn, sql, 0, NULL, NULL, NULL,
+	    NULL, 0));
+}
+
+/* PQexecParams (text parameters), or its pipelined equivalent. */
+static PGresult *
+pg_q_params(struct db_pgconn *c, const char *sql, int n,
+    const char *const *vals)
+{
+	if (!c->pipe)
+		return PQexecParams(c->conn, sql, n, NULL, vals, NULL, NULL, 0);
+	return pq_wait(c, PQsendQueryParams(c->conn, sql, n, NULL, vals, NULL,
+	    NULL, 0));
+}
+
+/* PQprepare, or its pipelined equivalent. */
+static PGresult *
+pg_q_prepare(struct db_pgconn *c, const char *name, const char *sql, int n,
+    const Oid *types)
+{
+	if (!c->pipe)
+		return PQprepare(c->conn, name, sql, n, types);
+	return pq_wait(c, PQsendPrepare(c->conn, name, sql, n, types));
 }
 
 /* Whether the n letters before e in out are the word w. */
@@ -295,6 +714,25 @@ pg_rewrite(const char *sql, int *np, char *err, size_t errsz)
 static void
 pg_notice(void *arg, const char *msg)
 {
+}
+
+/* db_pg_ping: does a session open now (db.h)? */
+int
+db_pg_ping(const char *conninfo, char *why, size_t whysz)
+{
+	PGconn	*conn;
+	int	 ok;
+
+	if (PQping(conninfo) == PQPING_NO_ATTEMPT)
+		return -1;
+	conn = PQconnectdb(conninfo);
+	ok = conn != NULL && PQstatus(conn) == CONNECTION_OK;
+	/* libpq's message never holds the password. */
+	snprintf(why, whysz, "%s", ok ? "" : conn != NULL ?
+	    PQerrorMessage(conn) : "out of memory");
+	why[strcspn(why, "\n")] = '\0';
+	PQfinish(conn);
+	return ok;
 }
 
 /* db_pg_connect: a connection, or NULL with err set. */
@@ -448,6 +886,15 @@ pg_close(struct db *db)
 	while (c->stmts != NULL)
 		pg_finalize(&c->stmts->base);
 	PQfinish(c->conn);
+	PQclear(c->cur);
+	PQclear(c->waited);
+	free(c->q);
+	while (c->ids != NULL) {
+		struct pg_ids	*b = c->ids;
+
+		c->ids = b->link;
+		free(b);
+	}
 	free(c->setup);
 	free(c);
 }
@@ -458,6 +905,9 @@ pg_note_txn(struct db_pgconn *c)
 {
 	PGTransactionStatusType	t = PQtransactionStatus(c->conn);
 
+	/* Pipelined, the server's status is that of the last Sync: c->txn. */
+	if (c->pipe)
+		return;
 	if (t != PQTRANS_UNKNOWN)
 		c->was_in_txn = t == PQTRANS_INTRANS || t == PQTRANS_INERROR ||
 		    t == PQTRANS_ACTIVE;
@@ -511,6 +961,9 @@ pg_alive(struct db_pgconn *c, const char *sql, int *done)
 	*done = 0;
 	if (PQstatus(c->conn) == CONNECTION_OK && !c->broken)
 		return 1;
+	/* Pipelined: what was queued on the lost session failed with it. */
+	if (c->qn > 0 || c->txn)
+		pq_lost(c);
 	if (c->was_in_txn) {
 		if (pg_is_rollback(sql)) {
 			c->was_in_txn = 0;
@@ -538,6 +991,10 @@ pg_alive(struct db_pgconn *c, const char *sql, int *done)
 		pg_seterr(c, DB_E_IO, PQerrorMessage(c->conn));
 		return 0;
 	}
+	/* A new session starts outside pipeline mode: setup first, then back in. */
+	if (PQpipelineStatus(c->conn) != PQ_PIPELINE_OFF)
+		(void)PQexitPipelineMode(c->conn);
+	PQsetnonblocking(c->conn, 0);
 	PQsetClientEncoding(c->conn, "UTF8");
 	if (c->setup != NULL) {
 		res = PQexec(c->conn, c->setup);
@@ -548,6 +1005,12 @@ pg_alive(struct db_pgconn *c, const char *sql, int *done)
 			return 0;
 		}
 		PQclear(res);
+	}
+	if (c->pipe && (!PQenterPipelineMode(c->conn) ||
+	    PQsetnonblocking(c->conn, 1) != 0)) {
+		pg_seterr(c, DB_E_IO, PQerrorMessage(c->conn));
+		c->broken = 1;
+		return 0;
 	}
 	c->broken = 0;
 	return 1;
@@ -574,7 +1037,18 @@ pg_exec(struct db *db, const char *sql)
 
 	if (!pg_alive(c, sql, &done))
 		return done ? 0 : -1;
-	res = PQexec(c->conn, sql);
+	if (c->pipe && pg_is_rollback(sql)) {
+		pq_rollback(c);
+		return 0;
+	}
+	if (c->pipe && c->txn && c->txn_failed) {
+		/* A savepoint mends nothing: the transaction is rolled back. */
+		if (pg_verb(sql) == PV_SAVEPOINT)
+			return 0;
+		pg_seterr(c, c->txn_class, c->txn_err);
+		return -1;
+	}
+	res = pg_q_exec(c, sql);
 	ok = pg_ok(c, res);
 	pg_note_txn(c);
 
@@ -614,16 +1088,36 @@ pg_wants_id(struct db_pgconn *c, const char *sql)
 	n = strspn(p, "abcdefghijklmnopqrstuvwxyz_0123456789");
 	if (n == 0 || n >= sizeof(table) || strcasestr(p, "RETURNING") != NULL)
 		return 0;
-	if (PQtransactionStatus(c->conn) == PQTRANS_INERROR)
+	if (c->pipe ? c->txn_failed :
+	    PQtransactionStatus(c->conn) == PQTRANS_INERROR)
 		return 0;
 	snprintf(table, sizeof(table), "%.*s", (int)n, p);
 	vals[0] = table;
-	res = PQexecParams(c->conn, "SELECT 1 FROM pg_attribute WHERE attrelid"
+	res = pg_q_params(c, "SELECT 1 FROM pg_attribute WHERE attrelid"
 	    " = to_regclass($1) AND attname = 'id' AND NOT attisdropped",
-	    1, NULL, vals, NULL, NULL, 0);
+	    1, vals);
 	yes = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
 	PQclear(res);
 	return yes;
+}
+
+/* The transaction-control verb sql starts with (PV_*). */
+static int
+pg_verb(const char *sql)
+{
+	while (isspace((unsigned char)*sql))
+		sql++;
+	if (strncasecmp(sql, "BEGIN", 5) == 0)
+		return PV_BEGIN;
+	if (strncasecmp(sql, "COMMIT", 6) == 0)
+		return PV_COMMIT;
+	if (pg_is_rollback(sql))
+		return PV_ROLLBACK;
+	if (strncasecmp(sql, "ROLLBACK", 8) == 0 ||
+	    strncasecmp(sql, "SAVEPOINT", 9) == 0 ||
+	    strncasecmp(sql, "RELEASE", 7) == 0)
+		return PV_SAVEPOINT;
+	return PV_OTHER;
 }
 
 /* pg_prepare: rewrite the parameters; the server sees it at the first step. */
@@ -654,6 +1148,7 @@ pg_prepare(struct db *db, const char *sql)
 	} else
 		s->sql = q;
 	s->nparams = n;
+	s->verb = pg_verb(sql);
 	s->params = xcalloc((size_t)n + 1, sizeof(*s->params));
 	s->row = -1;
 	s->next = c->stmts;
@@ -680,7 +1175,8 @@ pg_finalize(struct db_stmt *st)
 		}
 	while ((pl = s->plans) != NULL) {
 		s->plans = pl->next;
-		if (PQstatus(s->c->conn) == CONNECTION_OK &&
+		/* Pipelined, the session's end frees them. */
+		if (!s->c->pipe && PQstatus(s->c->conn) == CONNECTION_OK &&
 		    PQtransactionStatus(s->c->conn) != PQTRANS_INERROR) {
 			snprintf(q, sizeof(q), "DEALLOCATE %s", pl->name);
 			PQclear(PQexec(s->c->conn, q));
@@ -736,7 +1232,7 @@ pg_last_id(struct db *db)
 
 	if (c->has_last_id)
 		return c->last_id;
-	res = PQexec(c->conn, "SELECT lastval()");
+	res = pg_q_exec(c, "SELECT lastval()");
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
 		id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	else
@@ -749,6 +1245,8 @@ pg_last_id(struct db *db)
 int
 pg_in_txn(struct db *db)
 {
+	if (pgc(db)->pipe)
+		return pgc(db)->txn || pgc(db)->was_in_txn;
 	switch (PQtransactionStatus(pgc(db)->conn)) {
 	case PQTRANS_INTRANS:
 	case PQTRANS_INERROR:
@@ -924,16 +1422,18 @@ pg_nearest(const struct pg_stmt *s, const PGresult *res, const Oid *types)
 static PGresult *
 pg_prepare_once(struct pg_stmt *s, const char *name, const Oid *t, int sp)
 {
-	PGconn		*conn = s->c->conn;
-	PGresult	*res;
+	struct db_pgconn	*c = s->c;
+	PGresult		*res;
+	int			 ok;
 
 	if (sp)
-		PQclear(PQexec(conn, "SAVEPOINT pcod_prepare"));
-	res = PQprepare(conn, name, s->sql, s->nparams, t);
+		PQclear(pg_q_exec(c, "SAVEPOINT pcod_prepare"));
+	res = pg_q_prepare(c, name, s->sql, s->nparams, t);
+	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (sp && !ok)
+		PQclear(pg_q_exec(c, "ROLLBACK TO pcod_prepare"));
 	if (sp)
-		PQclear(PQexec(conn, PQresultStatus(res) == PGRES_COMMAND_OK ?
-		    "RELEASE pcod_prepare" :
-		    "ROLLBACK TO pcod_prepare; RELEASE pcod_prepare"));
+		PQclear(pg_q_exec(c, "RELEASE pcod_prepare"));
 	return res;
 }
 
@@ -953,7 +1453,8 @@ pg_prepare_tries(struct pg_stmt *s, const char *name, const Oid *types)
 	PGresult	*res;
 	int		 sp, j, k;
 
-	sp = PQtransactionStatus(s->c->conn) == PQTRANS_INTRANS;
+	sp = s->c->pipe ? s->c->txn :
+	    PQtransactionStatus(s->c->conn) == PQTRANS_INTRANS;
 	memcpy(t, types, (size_t)s->nparams * sizeof(Oid));
 	/* left: the parameters that may still become int8 (0: text now) */
 	memcpy(left, types, (size_t)s->nparams * sizeof(Oid));
@@ -1006,6 +1507,320 @@ pg_plan(struct pg_stmt *s, const Oid *types)
 	return pl;
 }
 
+/* Pipelined: give up on the open transaction (a Sync first: whatever failed). */
+static void
+pq_rollback(struct db_pgconn *c)
+{
+	c->txn = 0;
+	c->txn_failed = 0;
+	if (PQpipelineSync(c->conn) != 1)
+		return;
+	pq_push(c, PQ_SYNC, 0);
+	if (PQsendQueryParams(c->conn, "ROLLBACK", 0, NULL, NULL, NULL, NULL,
+	    0)) {
+		pq_push(c, PQ_BLIND, 0);
+		/* Its own failure, if any, ends here and fails no commit. */
+		if (PQpipelineSync(c->conn) == 1)
+			pq_push(c, PQ_SYNC, 0);
+	}
+	(void)PQflush(c->conn);
+}
+
+/*
+ * Pipelined: a transaction whose blind statement failed takes nothing more
+ * but its ROLLBACK; its COMMIT rolls it back and fails.  1 refused (the
+ * error kept), 0 go on.
+ */
+static int
+pq_refused(struct pg_stmt *s)
+{
+	struct db_pgconn	*c = s->c;
+
+	/* Before a COMMIT, learn of the failures that have arrived. */
+	if (s->verb == PV_COMMIT)
+		(void)pq_pump(c, 0);
+	if (!c->txn || !c->txn_failed || s->verb == PV_ROLLBACK)
+		return 0;
+	if (s->verb == PV_COMMIT)
+		pq_rollback(c);
+	else if (s->verb == PV_SAVEPOINT) {
+		/* Mends nothing: the whole transaction is rolled back. */
+		s->res = PQmakeEmptyPGresult(NULL, PGRES_COMMAND_OK);
+		return 1;
+	}
+	pg_seterr(c, c->txn_class, c->txn_err);
+	return 1;
+}
+
+/*
+ * Pipelined: send the statement without waiting (BEGIN, COMMIT with its
+ * Sync, savepoints, blind statements).  1, or 0 with the error kept.
+ */
+static int
+pq_send(struct pg_stmt *s, const struct pg_plan *pl, const char **vals,
+    const int *lens, const int *fmts)
+{
+	struct db_pgconn	*c = s->c;
+
+	if (!PQsendQueryPrepared(c->conn, pl->name, s->nparams, vals, lens,
+	    fmts, 0)) {
+		pq_lost(c);
+		return 0;
+	}
+	switch (s->verb) {
+	case PV_BEGIN:
+		c->txn_no++;
+		c->txn = 1;
+		c->txn_failed = 0;
+		pq_push(c, PQ_BLIND, 0);
+		break;
+	case PV_COMMIT:
+		pq_push(c, PQ_COMMIT, 0);
+		c->txn = 0;
+		if (PQpipelineSync(c->conn) != 1) {
+			pq_lost(c);
+			return 0;
+		}
+		pq_push(c, PQ_SYNC, ++c->sent_seq);
+		break;
+	default:
+		pq_push(c, PQ_BLIND, 0);
+		c->changes = 1;
+		break;
+	}
+	c->errclass = DB_E_NONE;
+	c->err[0] = '\0';
+	return 1;
+}
+
+/*
+ * The next id for a blind INSERT into table, from a block drawn from its
+ * sequence (PG_ID_BLOCK at a time: one round trip per block).  Ids still
+ * grow with time: this connection is the only one inserting.  -1 with
+ * the error kept.
+ */
+static int64_t
+pg_next_id(struct db_pgconn *c, const char *table)
+{
+	struct pg_ids	*b;
+	PGresult	*res;
+	const char	*vals[1];
+	int		 i;
+
+	for (b = c->ids; b != NULL; b = b->link)
+		if (strcmp(b->table, table) == 0)
+			break;
+	if (b == NULL) {
+		b = xcalloc(1, sizeof(*b));
+		snprintf(b->table, sizeof(b->table), "%s", table);
+		b->link = c->ids;
+		c->ids = b;
+	}
+	if (b->next < b->n)
+		return b->v[b->next++];
+	vals[0] = table;
+	res = pg_q_params(c, "SELECT nextval(pg_get_serial_sequence($1, 'id'))"
+	    " FROM generate_series(1, " PG_ID_BLOCK_S ")", 1, vals);
+	if (!pg_ok(c, res) || PQntuples(res) < 1) {
+		if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK)
+			pg_seterr(c, DB_E_ERROR, "no ids from the sequence");
+		PQclear(res);
+		return -1;
+	}
+	b->n = PQntuples(res) < PG_ID_BLOCK ? PQntuples(res) : PG_ID_BLOCK;
+	for (i = 0; i < b->n; i++)
+		b->v[i] = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+	PQclear(res);
+	b->next = 0;
+	return b->v[b->next++];
+}
+
+/*
+ * sql (an INSERT INTO t (cols) VALUES (vals) without RETURNING) with the
+ * id as its first column and parameter $k; NULL if it is not that shape.
+ */
+static char *
+pg_idcol_sql(const char *sql, int k, char *table, size_t tablesz)
+{
+	const char	*p = sql, *cols, *vals;
+	size_t		 n;
+	int		 depth;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (strncasecmp(p, "INSERT", 6) != 0)
+		return NULL;
+	for (p += 6; isspace((unsigned char)*p); p++)
+		;
+	if (strncasecmp(p, "INTO", 4) != 0)
+		return NULL;
+	for (p += 4; isspace((unsigned char)*p); p++)
+		;
+	n = strspn(p, "abcdefghijklmnopqrstuvwxyz_0123456789");
+	if (n == 0 || n >= tablesz)
+		return NULL;
+	snprintf(table, tablesz, "%.*s", (int)n, p);
+	for (p += n; isspace((unsigned char)*p); p++)
+		;
+	if (*p != '(')
+		return NULL;
+	cols = p + 1;
+	for (depth = 0; *p != '\0'; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth == 0)
+			break;
+	}
+	if (*p != ')')
+		return NULL;
+	for (p++; isspace((unsigned char)*p); p++)
+		;
+	if (strncasecmp(p, "VALUES", 6) != 0)
+		return NULL;
+	for (p += 6; isspace((unsigned char)*p); p++)
+		;
+	if (*p != '(')
+		return NULL;
+	vals = p + 1;
+	return xasprintf("%.*sid, %.*s$%d, %s", (int)(cols - sql), sql,
+	    (int)(vals - cols), cols, k, vals);
+}
+
+/* pg_set_blind: send without waiting when pipelined (db.h). */
+void
+pg_set_blind(struct db_stmt *st)
+{
+	struct pg_stmt	*s = pgs(st);
+	struct pg_param	*np;
+	size_t		 len;
+	char		*base, *q;
+
+	if (s->blind || s->plans != NULL)
+		return;
+	if (s->returning) {
+		/* Its id comes from a block of ids, not from the server's answer. */
+		len = strlen(s->sql) - strlen(" RETURNING id");
+		base = xasprintf("%.*s", (int)len, s->sql);
+		q = pg_idcol_sql(base, s->nparams + 1, s->table,
+		    sizeof(s->table));
+		free(base);
+		if (q == NULL)
+			return;		/* not a shape we know: stays waited */
+		free(s->sql);
+		s->sql = q;
+		s->returning = 0;
+		s->idcol = 1;
+		np = xcalloc((size_t)s->nparams + 2, sizeof(*np));
+		memcpy(np, s->params, ((size_t)s->nparams + 1) * sizeof(*np));
+		free(s->params);
+		s->params = np;
+		s->nparams++;
+		s->params[s->nparams].null = 1;
+	}
+	s->blind = 1;
+}
+
+/* pg_pipeline: the writer goes into pipeline mode (db.h).  0 or -1. */
+int
+pg_pipeline(struct db *db, db_synced_fn fn, void *arg)
+{
+	struct db_pgconn	*c = pgc(db);
+
+	if (c->pipe)
+		return 0;
+	if (PQstatus(c->conn) != CONNECTION_OK ||
+	    PQtransactionStatus(c->conn) != PQTRANS_IDLE) {
+		pg_seterr(c, DB_E_ERROR, "pipeline mode needs an idle session");
+		return -1;
+	}
+	if (!PQenterPipelineMode(c->conn) || PQsetnonblocking(c->conn, 1) != 0) {
+		pg_seterr(c, DB_E_IO, PQerrorMessage(c->conn));
+		return -1;
+	}
+	c->pipe = 1;
+	c->synced_fn = fn;
+	c->synced_arg = arg;
+	return 0;
+}
+
+/* pg_pipe_socket */
+int
+pg_pipe_socket(struct db *db)
+{
+	return PQsocket(pgc(db)->conn);
+}
+
+/* pg_pipe_pump: take what has arrived, never blocking. */
+int
+pg_pipe_pump(struct db *db)
+{
+	struct db_pgconn	*c = pgc(db);
+
+	if (!c->pipe)
+		return 0;
+	if (c->qn == 0) {
+		/* Nothing expected: notice a closed link all the same. */
+		if (PQconsumeInput(c->conn) == 0 && c->txn == 0)
+			c->broken = 1;
+		return 0;
+	}
+	return pq_pump(c, 0);
+}
+
+/* pg_pipe_flush: 0 all sent, 1 more to send, -1 lost. */
+int
+pg_pipe_flush(struct db *db)
+{
+	struct db_pgconn	*c = pgc(db);
+	int			 f;
+
+	if (!c->pipe)
+		return 0;
+	if ((f = PQflush(c->conn)) == -1)
+		pq_lost(c);
+	return f;
+}
+
+/* pg_pipe_sent: the last COMMIT's number. */
+uint64_t
+pg_pipe_sent(struct db *db)
+{
+	return pgc(db)->sent_seq;
+}
+
+/* pg_pipe_done: the commits answered. */
+uint64_t
+pg_pipe_done(struct db *db, uint64_t *failed, const char **why,
+    enum db_err *cls)
+{
+	struct db_pgconn	*c = pgc(db);
+
+	*failed = c->failed_seq;
+	*why = c->fail_msg;
+	*cls = c->fail_class;
+	return c->done_seq;
+}
+
+/* pg_pipe_wait: block until commit seq is answered.  0 committed, -1 not. */
+int
+pg_pipe_wait(struct db *db, uint64_t seq)
+{
+	struct db_pgconn	*c = pgc(db);
+
+	while (c->pipe && c->done_seq < seq && c->failed_seq == 0 &&
+	    c->qn > 0) {
+		if (pq_pump(c, 0) == -1)
+			break;
+		if (c->done_seq >= seq || c->failed_seq != 0 || c->qn == 0)
+			break;
+		if (pq_poll(c) == -1 || !PQconsumeInput(c->conn)) {
+			pq_lost(c);
+			break;
+		}
+	}
+	return c->done_seq >= seq ? 0 : -1;
+}
+
 /* Run the statement with its bindings; 0, or -1 with the error kept. */
 static int
 pg_run(struct pg_stmt *s)
@@ -1017,17 +1832,33 @@ pg_run(struct pg_stmt *s)
 	int		*fmts = xcalloc((size_t)n + 1, sizeof(int));
 	struct pg_plan	*pl;
 	int		 done;
+	int64_t		 id;
 
-	if (!pg_alive(s->c, s->sql, &done)) {
+	if (!pg_alive(s->c, s->sql, &done) || (s->c->pipe &&
+	    pq_refused(s))) {
 		free(types);
 		free(vals);
 		free(lens);
 		free(fmts);
+		/* done: nothing to do (a savepoint of a failed transaction) */
+		if (s->res != NULL)
+			return 0;
 		if (done)
 			s->res = PQmakeEmptyPGresult(NULL, PGRES_COMMAND_OK);
 		return done ? 0 : -1;
 	}
-
+	if (s->c->pipe && s->verb == PV_ROLLBACK) {
+		/* Whatever failed before it: a Sync, then the ROLLBACK. */
+		pq_rollback(s->c);
+		ok = 1;
+		s->res = PQmakeEmptyPGresult(NULL, PGRES_COMMAND_OK);
+		goto out;
+	}
+	if (s->idcol && ((id = pg_next_id(s->c, s->table)) < 0 ||
+	    pg_bind_int64(&s->base, n, id) != DB_OK)) {
+		ok = 0;
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		struct pg_param	*p = &s->params[i + 1];
 
@@ -1037,18 +1868,37 @@ pg_run(struct pg_stmt *s)
 		fmts[i] = p->binary;
 	}
 	ok = (pl = pg_plan(s, types)) != NULL;
-	if (ok) {
-		s->res = PQexecPrepared(s->c->conn, pl->name, n, vals, lens,
-		    fmts, 0);
+	if (ok && s->c->pipe && (s->verb == PV_BEGIN || (s->c->txn &&
+	    (s->blind || s->verb == PV_COMMIT || s->verb == PV_SAVEPOINT)))) {
+		ok = pq_send(s, pl, vals, lens, fmts);
+		s->res = PQmakeEmptyPGresult(NULL, PGRES_COMMAND_OK);
+	} else if (ok) {
+		s->res = !s->c->pipe ? PQexecPrepared(s->c->conn, pl->name, n,
+		    vals, lens, fmts, 0) : pq_wait(s->c,
+		    PQsendQueryPrepared(s->c->conn, pl->name, n, vals, lens,
+		    fmts, 0));
 		ok = pg_ok(s->c, s->res);
 		if (ok)
 			pg_count(s->c, s->res);
+		if (ok && s->verb == PV_COMMIT &&
+		    strcmp(PQcmdStatus(s->res), "ROLLBACK") == 0) {
+			/* COMMIT of a failed transaction rolls it back, quietly. */
+			pg_seterr(s->c, DB_E_ERROR, "the transaction had failed:"
+			    " COMMIT rolled it back");
+			ok = 0;
+		}
 		if (ok && s->returning && PQntuples(s->res) > 0) {
 			s->c->last_id = strtoll(PQgetvalue(s->res,
 			    PQntuples(s->res) - 1, 0), NULL, 10);
 			s->c->has_last_id = 1;
 		}
 	}
+	if (ok && s->idcol) {
+		s->c->last_id = s->params[n].null ? -1 :
+		    strtoll(s->params[n].val, NULL, 10);
+		s->c->has_last_id = 1;
+	}
+out:
 	pg_note_txn(s->c);
 	free(types);
 	free(vals);

@@ -197,6 +197,23 @@ pcod_pipeline(struct pcod *p)
 	p->ctx.syncer = p->syncer;
 }
 
+/*
+ * PostgreSQL: the writer sends each batch without waiting for the server;
+ * its waiters run when the server's answer to its COMMIT arrives (syncer.c).
+ */
+static void
+pcod_pipeline_pg(struct pcod *p)
+{
+	char	err[512];
+
+	p->syncer = syncer_new_pg(p->base, p->store, batch_synced, p->batch,
+	    err, sizeof(err));
+	if (p->syncer == NULL)
+		fatalx("%s", err);
+	batch_set_syncer(p->batch, p->syncer, p->cfg->sync_limit_ms);
+	p->ctx.syncer = p->syncer;
+}
+
 /* One line on how the disk kept up, at shutdown. */
 static void
 pcod_sync_summary(struct pcod *p)
@@ -205,6 +222,12 @@ pcod_sync_summary(struct pcod *p)
 	int64_t		max_ms;
 
 	syncer_stats(p->syncer, &syncs, &max_ms, &ckpts);
+	if (!store_embedded(p->store)) {
+		log_info("store: %llu commit(s) answered by the server, the "
+		    "slowest %lld ms", (unsigned long long)syncs,
+		    (long long)max_ms);
+		return;
+	}
 	log_info("store: %llu WAL sync(s), the slowest %lld ms; %llu "
 	    "checkpoint(s)", (unsigned long long)syncs, (long long)max_ms,
 	    (unsigned long long)ckpts);
@@ -269,9 +292,11 @@ pcod_activate(struct pcod *p)
 		fatalx("%s: cannot read accounts: %s", p->cfg->database,
 		    store_errmsg(p->store));
 	p->ctx.accts = p->accts;
-	/* PostgreSQL's COMMIT is durable when it returns: no WAL of ours to sync. */
+	/* SQLite: a WAL of ours to sync; PostgreSQL: the server's answers. */
 	if (store_embedded(p->store))
 		pcod_pipeline(p);
+	else
+		pcod_pipeline_pg(p);
 	p->alarms = alarm_engine_new(p->base, p->store, p->batch, p->cfg);
 	p->supervisor = supervise_new(p->base, p->store, p->batch, p->alarms,
 	    p->cfg);
@@ -340,6 +365,38 @@ pcod_lease_event(enum lease_event ev, void *arg)
 }
 
 /*
+ * A PostgreSQL server that does not answer yet (the primary lost and its
+ * standby not yet promoted; pcod started again after a batch failed at a
+ * server that went away): wait for it, once a second, rather than exit and
+ * leave the restarts to systemd's start limit.  SIGTERM still stops pcod.
+ */
+static void
+pcod_wait_server(struct pcod *p)
+{
+	char		buf[512], why[512], st[600];
+	unsigned	n = 0;
+
+	while (store_server_down(p->cfg->database, why, sizeof(why))) {
+		if (n % 30 == 0) {
+			log_warnx("%s: no session on the database server (%s);"
+			    " trying again every second", db_redact(
+			    p->cfg->database, buf, sizeof(buf)), why);
+			snprintf(st, sizeof(st), "STATUS=waiting for the database"
+			    " server");
+			(void)sdnotify_send(p->sd, st);
+		}
+		n++;
+		sleep(1);
+		(void)event_base_loop(p->base, EVLOOP_NONBLOCK);
+		if (event_base_got_break(p->base))
+			exit(0);
+	}
+	if (n > 0)
+		log_info("the database server takes sessions again after %u s",
+		    n);
+}
+
+/*
  * Open the store and the control socket; on PostgreSQL take the receivers'
  * lease or stay a standby; activate when this pcod is the one receiving.
  */
@@ -351,6 +408,7 @@ pcod_start(struct pcod *p)
 	int64_t		 hepoch;
 
 	pcod_nofile(p->cfg);
+	pcod_wait_server(p);
 	if ((p->store = store_open(p->cfg->database, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	if (store_audit_syslog(p->store, p->cfg->audit_syslog) == -1)

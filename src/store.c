@@ -388,6 +388,9 @@ store_prepare(struct store *s, char *err, size_t errsz)
 			    db_errmsg(db));
 			return -1;
 		}
+		/* A frame and its events: nothing waits for them (pipelined). */
+		if (i == ST_FRAME_ADD || i == ST_EVENT_ADD)
+			db_set_blind(s->st[i]);
 	}
 	return 0;
 }
@@ -509,6 +512,13 @@ store_close(struct store *s)
 	free(s);
 }
 
+/* A PostgreSQL server that does not answer (yet)? */
+int
+store_server_down(const char *path, char *why, size_t whysz)
+{
+	return db_is_pg(path) && db_pg_ping(path, why, whysz) == 0;
+}
+
 /* 1 on SQLite, 0 on PostgreSQL. */
 int
 store_embedded(const struct store *s)
@@ -570,6 +580,60 @@ const char *
 store_wal_path(const struct store *s)
 {
 	return s->wal;
+}
+
+/* PostgreSQL: pipeline the writer's batches (store.h). */
+int
+store_pg_pipeline(struct store *s, void (*synced)(void *), void *arg)
+{
+	if (!s->kind_pg)
+		return store_failx(s, "only PostgreSQL pipelines its batches");
+	if (db_pipeline(s->db, synced, arg) != 0)
+		return store_fail(s, STORE_WRITER);
+	s->pipelined = 1;
+	return 0;
+}
+
+int
+store_pg_socket(struct store *s)
+{
+	return db_pipe_socket(s->db);
+}
+
+int
+store_pg_pump(struct store *s)
+{
+	return db_pipe_pump(s->db);
+}
+
+int
+store_pg_flush(struct store *s)
+{
+	return db_pipe_flush(s->db);
+}
+
+uint64_t
+store_pg_sent(struct store *s)
+{
+	return db_pipe_sent(s->db);
+}
+
+uint64_t
+store_pg_done(struct store *s, uint64_t *failed, const char **why,
+    int *fenced)
+{
+	enum db_err	cls;
+	uint64_t	done;
+
+	done = db_pipe_done(s->db, failed, why, &cls);
+	*fenced = *failed != 0 && cls == DB_E_READONLY;
+	return done;
+}
+
+int
+store_pg_wait(struct store *s, uint64_t seq)
+{
+	return db_pipe_wait(s->db, seq);
 }
 
 /* WAL pages after the last commit (pipelined only; else 0). */
@@ -645,6 +709,8 @@ store_ckpt_run(void *arg)
  */
 static const char sql_fence[] =
     "SELECT 1 FROM lease WHERE id = 1 AND epoch = ?1 FOR KEY SHARE";
+/* The same check as one statement that fails (sql/pg/014_fence.sql). */
+static const char sql_fence_pipe[] = "SELECT pcod_fence(?1)";
 
 /* Check the lease inside the open transaction; 0 or -1 rolled back. */
 static int
@@ -656,6 +722,24 @@ store_fence(struct store *s)
 	/* Epoch 0 is the free lease's: it fences everything out. */
 	if (s->fence <= 0)
 		goto fenced;
+	/*
+	 * Pipelined, nothing waits for the check: the function fails the
+	 * transaction itself (its COMMIT with it) when the epoch is not ours.
+	 */
+	if (s->pipelined) {
+		if ((st = store_stmt_blind(s, sql_fence_pipe)) == NULL) {
+			store_rollback(s);
+			return -1;
+		}
+		db_bind_int64(st, 1, s->fence);
+		rc = db_step(st);
+		db_reset(st);
+		if (rc == DB_DONE)
+			return 0;
+		store_fail(s, STORE_WRITER);
+		store_rollback(s);
+		return -1;
+	}
 	if ((st = store_stmt(s, STORE_WRITER, sql_fence)) == NULL) {
 		store_rollback(s);
 		return -1;
@@ -1120,6 +1204,17 @@ store_stmt(struct store *s, enum store_conn conn, const char *sql)
 	c->conn = (int)conn;
 	s->ncache++;
 	return c->st;
+}
+
+/* store_stmt() on the writer, sent without waiting when pipelined (db.h). */
+struct db_stmt *
+store_stmt_blind(struct store *s, const char *sql)
+{
+	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql);
+
+	if (st != NULL)
+		db_set_blind(st);
+	return st;
 }
 
 /* Keep conn's last error; -1. */

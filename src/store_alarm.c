@@ -126,7 +126,8 @@ alarm_run(struct store *s, struct db_stmt *st, int rc)
 int64_t
 store_alarm_add(struct store *s, const struct store_alarm_new *a)
 {
-	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_add);
+	/* Blind: pipelined, its id comes from a block (store_int.h). */
+	struct db_stmt	*st = store_stmt_blind(s, sql_add);
 	int		 rc;
 
 	if (st == NULL)
@@ -167,7 +168,14 @@ alarm_run_ids(struct store *s, const char *sql, int64_t id, int64_t ms)
 int
 store_alarm_link(struct store *s, int64_t alarm_id, int64_t event_id)
 {
-	return alarm_run_ids(s, sql_link, alarm_id, event_id);
+	struct db_stmt	*st = store_stmt_blind(s, sql_link);
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	rc = db_bind_int64(st, 1, alarm_id);
+	rc |= db_bind_int64(st, 2, event_id);
+	return alarm_run(s, st, rc);
 }
 
 /* One more event on an open alarm. */
@@ -183,7 +191,7 @@ int
 store_alarm_stack_event(struct store *s, int64_t id, int64_t last_ms, int inc,
     int restored, int64_t event_id)
 {
-	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_stack);
+	struct db_stmt	*st = store_stmt_blind(s, sql_stack);
 	int		 rc;
 
 	if (st == NULL)

@@ -73,6 +73,22 @@
  * never retries: it reports the error, batch.c answers nothing more and
  * pcod exits, and SQLite recovers at the next start from what the disk
  * really holds; the panels send again what was not acknowledged.
+ *
+ * PostgreSQL (syncer_new_pg()).  There is no WAL of pcod's to sync: the
+ * server's COMMIT is the sync.  The store's writer runs in libpq's pipeline
+ * mode (db.h): a batch is sent (BEGIN, the fence, its writes, COMMIT and a
+ * Sync) without waiting, syncer_commit() numbers it as for SQLite, and the
+ * loop watches the writer's socket (no thread): when the server's answers
+ * arrive, the store takes them and the durable horizon moves to the last
+ * commit answered, exactly as a sync would move it.  A batch that fails at
+ * the server after its COMMIT was sent (the fence refused it: another pcod
+ * is active; the link was lost with it in flight; any error of a statement
+ * nobody waited for) is like a failed sync: the engine's memory has run
+ * ahead of the database, later batches were staged on top of it, and only
+ * a start from what the database holds is sure.  So pcod answers nothing
+ * more and exits (status 75: start again; a deposed pcod comes back as a
+ * standby); the panels send again what was not acknowledged, and the
+ * retransmission check at the next start finds what did commit.
  */
 #include "config.h"
 
@@ -94,8 +110,14 @@
 #include "clock.h"
 #include "histo.h"
 #include "log.h"
+#include "store.h"
 #include "syncer.h"
 #include "xmalloc.h"
+
+/* Send times kept for the commits in flight (PostgreSQL), by number. */
+#define SYNCER_PG_RING		4096
+/* Exit status after a batch failed at the server (EX_TEMPFAIL: start again). */
+#define SYNCER_PG_EXIT		75
 
 /* A commit that leaves more WAL pages than this asks for a checkpoint. */
 #define SYNCER_CKPT_PAGES	1000
@@ -137,6 +159,15 @@ struct syncer {
 	 * one of the loop's (histo.h).
 	 */
 	struct histo		 hist;
+	/* PostgreSQL (syncer_new_pg()): the loop's alone, no thread. */
+	struct store		*pg;		/* not owned */
+	struct event_base	*base;
+	struct event		*pgev;		/* the writer's socket, readable */
+	struct event		*pgwev;		/* ... writable, while output waits */
+	struct event		*pgnote;	/* answers taken inside a store call */
+	int			 pgfd;
+	char			 pgwhy[512];	/* why the first failed commit failed */
+	int64_t			 sent_us[SYNCER_PG_RING]; /* commit seq's send time */
 };
 
 /* Bounds of the sync histogram, microseconds: 100 us to 10 s. */
@@ -144,6 +175,9 @@ static const int64_t syncer_hist_le[] = {
 	100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000,
 	250000, 500000, 1000000, 2500000, 5000000, 10000000
 };
+
+static void	syncer_pg_cb(evutil_socket_t, short, void *);
+static uint64_t	syncer_pg_commit(struct syncer *);
 
 /* Monotonic microseconds. */
 static int64_t
@@ -406,6 +440,158 @@ fail:
 	return NULL;
 }
 
+/* Watch the writer's socket (again, after a reconnection made a new one). */
+static void
+syncer_pg_watch(struct syncer *s)
+{
+	int	fd = store_pg_socket(s->pg);
+
+	if (fd == s->pgfd && s->pgev != NULL)
+		return;
+	if (s->pgev != NULL) {
+		event_free(s->pgev);
+		s->pgev = NULL;
+	}
+	if (s->pgwev != NULL) {
+		event_free(s->pgwev);
+		s->pgwev = NULL;
+	}
+	s->pgfd = fd;
+	if (fd < 0)
+		return;
+	s->pgev = event_new(s->base, fd, EV_READ | EV_PERSIST, syncer_pg_cb, s);
+	s->pgwev = event_new(s->base, fd, EV_WRITE, syncer_pg_cb, s);
+	if (s->pgev == NULL || s->pgwev == NULL || event_add(s->pgev, NULL) == -1)
+		fatalx("syncer: cannot watch the database connection");
+}
+
+/* Send what waits to be sent; watch for writability while some remains. */
+static void
+syncer_pg_flush(struct syncer *s)
+{
+	syncer_pg_watch(s);
+	if (store_pg_flush(s->pg) == 1 && s->pgwev != NULL)
+		event_add(s->pgwev, NULL);
+}
+
+/*
+ * The writer's socket, or a note from inside a store call: take the
+ * answers, move the durable horizon, and on a failed commit stop.
+ */
+static void
+syncer_pg_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct syncer	*s = arg;
+	uint64_t	 done, failed, seq;
+	const char	*why;
+	int		 fenced;
+	int64_t		 now, us;
+
+	if (what & EV_WRITE)
+		syncer_pg_flush(s);
+	(void)store_pg_pump(s->pg);
+	done = store_pg_done(s->pg, &failed, &why, &fenced);
+	now = syncer_now_us();
+	for (seq = s->told + 1; seq <= done; seq++) {
+		us = now - s->sent_us[seq % SYNCER_PG_RING];
+		histo_observe(&s->hist, us);
+		s->nsyncs++;
+		s->last_ms = us / 1000;
+		if (s->last_ms > s->max_ms)
+			s->max_ms = s->last_ms;
+	}
+	if (failed != 0) {
+		snprintf(s->pgwhy, sizeof(s->pgwhy), "%s%s", why, fenced ?
+		    " (fenced: another pcod holds the lease)" : "");
+		s->err = EIO;
+		s->told = done;
+		s->done(done, EIO, s->done_arg);
+		return;
+	}
+	/* A reconnection may have replaced the socket. */
+	syncer_pg_watch(s);
+	if (done == s->told)
+		return;
+	s->told = s->durable = done;
+	s->done(done, 0, s->done_arg);
+}
+
+/* The store took answers inside one of its calls: look at them on the loop. */
+static void
+syncer_pg_note(void *arg)
+{
+	struct syncer	*s = arg;
+
+	if (s->pgnote != NULL)
+		event_active(s->pgnote, EV_READ, 0);
+}
+
+/* Number the COMMIT just sent, and send it on its way. */
+static uint64_t
+syncer_pg_commit(struct syncer *s)
+{
+	uint64_t	seq = ++s->committed;
+
+	if (seq != store_pg_sent(s->pg))
+		log_warnx("syncer: commit %llu sent as %llu",
+		    (unsigned long long)seq,
+		    (unsigned long long)store_pg_sent(s->pg));
+	s->sent_us[seq % SYNCER_PG_RING] = syncer_now_us();
+	syncer_pg_flush(s);
+	return seq;
+}
+
+/*
+ * PostgreSQL: the store's writer goes into pipeline mode and its commits
+ * are answered on base (see the top of this file).  NULL with err set.
+ */
+struct syncer *
+syncer_new_pg(struct event_base *base, struct store *store,
+    syncer_done_fn done, void *arg, char *err, size_t errsz)
+{
+	struct syncer	*s;
+
+	s = xcalloc(1, sizeof(*s));
+	s->done = done;
+	s->done_arg = arg;
+	s->fd = -1;
+	s->pgfd = -1;
+	s->pipefd[0] = s->pipefd[1] = -1;
+	s->base = base;
+	(void)histo_init(&s->hist, syncer_hist_le, (int)(sizeof(syncer_hist_le) /
+	    sizeof(syncer_hist_le[0])));
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->work, NULL);
+	pthread_cond_init(&s->synced, NULL);
+	pthread_cond_init(&s->cwork, NULL);
+	s->pgnote = event_new(base, -1, 0, syncer_pg_cb, s);
+	if (s->pgnote == NULL) {
+		snprintf(err, errsz, "syncer: event_new failed");
+		goto fail;
+	}
+	if (store_pg_pipeline(store, syncer_pg_note, s) != 0) {
+		snprintf(err, errsz, "cannot pipeline the database writer: %s",
+		    store_errmsg(store));
+		goto fail;
+	}
+	s->pg = store;
+	syncer_pg_watch(s);
+	return s;
+fail:
+	syncer_free(s);
+	return NULL;
+}
+
+/* Why a commit failed at the server (PostgreSQL), and the exit status; 0: none. */
+int
+syncer_server_failure(struct syncer *s, const char **why)
+{
+	if (s == NULL || s->pg == NULL || s->err == 0)
+		return 0;
+	*why = s->pgwhy;
+	return SYNCER_PG_EXIT;
+}
+
 /* Stop the threads after the sync asked for, then free s. */
 void
 syncer_free(struct syncer *s)
@@ -423,6 +609,12 @@ syncer_free(struct syncer *s)
 		pthread_join(s->cthr, NULL);
 	if (s->ev != NULL)
 		event_free(s->ev);
+	if (s->pgev != NULL)
+		event_free(s->pgev);
+	if (s->pgwev != NULL)
+		event_free(s->pgwev);
+	if (s->pgnote != NULL)
+		event_free(s->pgnote);
 	if (s->pipefd[0] != -1) {
 		close(s->pipefd[0]);
 		close(s->pipefd[1]);
@@ -443,6 +635,8 @@ syncer_commit(struct syncer *s, int wal_pages)
 {
 	uint64_t	seq;
 
+	if (s->pg != NULL)
+		return syncer_pg_commit(s);
 	pthread_mutex_lock(&s->mu);
 	seq = ++s->committed;
 	s->want = seq;
@@ -461,6 +655,14 @@ syncer_wait(struct syncer *s, uint64_t seq)
 {
 	int	err;
 
+	if (s->pg != NULL) {
+		if (s->durable >= seq)
+			return 0;
+		if (store_pg_wait(s->pg, seq) != 0)
+			return EIO;
+		s->durable = seq;
+		return 0;
+	}
 	pthread_mutex_lock(&s->mu);
 	while (s->durable < seq && s->err == 0)
 		pthread_cond_wait(&s->synced, &s->mu);
@@ -475,6 +677,9 @@ syncer_running_ms(struct syncer *s)
 {
 	int64_t	ms = 0;
 
+	if (s->pg != NULL)
+		return s->committed > s->told ? (syncer_now_us() -
+		    s->sent_us[(s->told + 1) % SYNCER_PG_RING]) / 1000 : 0;
 	pthread_mutex_lock(&s->mu);
 	if (s->sync_start != 0)
 		ms = clock_mono_ms() - s->sync_start;
