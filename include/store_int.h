@@ -36,6 +36,23 @@ struct db_stmt	*store_stmt(struct store *, enum store_conn, const char *sql);
  * reads 1; an INSERT's id comes from a block).
  */
 struct db_stmt	*store_stmt_blind(struct store *, const char *sql);
+/*
+ * Where a new alarm reads the configuration it applies (protocols, risk):
+ * the writer, or on pipelined PostgreSQL the reader, which does not wait
+ * for the batches in flight (it sees what is committed: a change made in
+ * the open batch itself applies from the next alarm on).
+ */
+enum store_conn	 store_cfg_conn(const struct store *);
+/*
+ * The audit chain's newest row as this pcod appended it, kept only where
+ * appends are pipelined (PostgreSQL): 1 with id and hash, 0 unknown (read
+ * the table).  Any rollback forgets it.
+ */
+int		 store_audit_tail(struct store *, int64_t *id, char *hash,
+		    size_t hashsz);
+void		 store_audit_tail_set(struct store *, int64_t id,
+		    const char *hash);
+void		 store_audit_tail_forget(struct store *);
 /* Keep the connection's last error as the store's error; returns -1. */
 int		 store_fail(struct store *, enum store_conn);
 /* Keep a message of our own as the store's error; returns -1. */

@@ -1686,6 +1686,20 @@ pg_idcol_sql(const char *sql, int k, char *table, size_t tablesz)
 	    (int)(vals - cols), cols, k, vals);
 }
 
+/* Whether an INSERT's column list starts with its id (given by the caller). */
+static int
+pg_explicit_id(const char *sql)
+{
+	const char	*p = strchr(sql, '(');
+
+	if (p == NULL)
+		return 0;
+	for (p++; isspace((unsigned char)*p); p++)
+		;
+	return strncasecmp(p, "id", 2) == 0 && (p[2] == ',' ||
+	    isspace((unsigned char)p[2]));
+}
+
 /* pg_set_blind: send without waiting when pipelined (db.h). */
 void
 pg_set_blind(struct db_stmt *st)
@@ -1701,6 +1715,14 @@ pg_set_blind(struct db_stmt *st)
 		/* Its id comes from a block of ids, not from the server's answer. */
 		len = strlen(s->sql) - strlen(" RETURNING id");
 		base = xasprintf("%.*s", (int)len, s->sql);
+		if (pg_explicit_id(base)) {
+			/* The caller gives the id (the audit log's): known already. */
+			free(s->sql);
+			s->sql = base;
+			s->returning = 0;
+			s->blind = 1;
+			return;
+		}
 		q = pg_idcol_sql(base, s->nparams + 1, s->table,
 		    sizeof(s->table));
 		free(base);

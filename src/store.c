@@ -120,6 +120,15 @@ struct store {
 	int			 kind_pg;	/* on PostgreSQL: fenced writes */
 	int			 in_doubt;	/* the last COMMIT's answer was lost */
 	int64_t			 fence;		/* PostgreSQL: the lease epoch held; 0 none */
+	/*
+	 * PostgreSQL pipelined: the audit chain's newest row as this pcod
+	 * wrote it, so that an append needs no read that would wait for the
+	 * batches in flight.  Forgotten at every rollback (savepoints too)
+	 * and purge; read from the table again after that.
+	 */
+	int			 tail_ok;
+	int64_t			 tail_id;
+	char			 tail_hash[AUDIT_HASH_HEX + 1];
 };
 
 /* The checkpoint thread's own connection (syncer.c runs it there). */
@@ -797,6 +806,7 @@ store_commit(struct store *s)
 	 * on the server (or on the standby promoted in its place).
 	 */
 	s->in_doubt = s->kind_pg && s->errclass == DB_E_IO;
+	s->tail_ok = 0;
 	/* A failed COMMIT may leave the transaction open; the kept error stays. */
 	if (db_in_txn(s->db)) {
 		db_step(s->st[ST_ROLLBACK]);
@@ -816,6 +826,7 @@ store_commit_in_doubt(const struct store *s)
 void
 store_rollback(struct store *s)
 {
+	s->tail_ok = 0;
 	if (!db_in_txn(s->db))
 		return;
 	store_run(s, ST_ROLLBACK, DB_OK);
@@ -1206,6 +1217,42 @@ store_stmt(struct store *s, enum store_conn conn, const char *sql)
 	return c->st;
 }
 
+/* The audit chain's newest row as written here (pipelined PostgreSQL); 1 known. */
+int
+store_audit_tail(struct store *s, int64_t *id, char *hash, size_t hashsz)
+{
+	if (!s->tail_ok)
+		return 0;
+	*id = s->tail_id;
+	snprintf(hash, hashsz, "%s", s->tail_hash);
+	return 1;
+}
+
+/* Remember the row just appended (only where appends are pipelined). */
+void
+store_audit_tail_set(struct store *s, int64_t id, const char *hash)
+{
+	if (!(s->kind_pg && s->pipelined))
+		return;
+	s->tail_ok = 1;
+	s->tail_id = id;
+	snprintf(s->tail_hash, sizeof(s->tail_hash), "%s", hash);
+}
+
+/* Read the tail from the table again at the next append. */
+void
+store_audit_tail_forget(struct store *s)
+{
+	s->tail_ok = 0;
+}
+
+/* The connection a new alarm's configuration reads go to (store_int.h). */
+enum store_conn
+store_cfg_conn(const struct store *s)
+{
+	return s->kind_pg && s->pipelined ? STORE_READER : STORE_WRITER;
+}
+
 /* store_stmt() on the writer, sent without waiting when pipelined (db.h). */
 struct db_stmt *
 store_stmt_blind(struct store *s, const char *sql)
@@ -1458,6 +1505,7 @@ store_release(struct store *s)
 void
 store_rollback_savepoint(struct store *s)
 {
+	s->tail_ok = 0;
 	if (store_sp(s, sql_rollback_to) == -1 || store_sp(s, sql_release) == -1)
 		log_warnx("store: cannot roll back to the savepoint: %s", s->err);
 }

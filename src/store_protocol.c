@@ -176,7 +176,7 @@ prot_select(struct store *s, enum store_conn conn, int64_t site_id,
 int64_t
 store_protocol_select(struct store *s, int64_t site_id, const char *cls)
 {
-	return prot_select(s, STORE_WRITER, site_id, cls);
+	return prot_select(s, store_cfg_conn(s), site_id, cls);
 }
 
 /* The same choice on committed data. */
@@ -205,7 +205,7 @@ prot_steps(struct store *s, enum store_conn conn, int64_t id)
 json_t *
 store_protocol_steps(struct store *s, int64_t protocol_id)
 {
-	return prot_steps(s, STORE_WRITER, protocol_id);
+	return prot_steps(s, store_cfg_conn(s), protocol_id);
 }
 
 /* A version's identity and approval (committed data). */

@@ -276,10 +276,10 @@ store_risk_alarm(struct store *s, const struct risk_map *map, int64_t site_id,
 	rk->dispatch_s = RISK_NO_DISPATCH;
 	if (site_id <= 0 || map == NULL)
 		return 0;
-	if ((st = store_stmt(s, STORE_WRITER, sql_apply)) == NULL)
+	if ((st = store_stmt(s, store_cfg_conn(s), sql_apply)) == NULL)
 		return -1;
 	if (db_bind_int64(st, 1, site_id) != DB_OK)
-		return store_fail(s, STORE_WRITER);
+		return store_fail(s, store_cfg_conn(s));
 	if ((rc = db_step(st)) == DB_ROW) {
 		rk->assessment_id = db_column_int64(st, 0);
 		rk->version = db_column_int(st, 1);
@@ -289,7 +289,7 @@ store_risk_alarm(struct store *s, const struct risk_map *map, int64_t site_id,
 	db_reset(st);
 	db_clear_bindings(st);
 	if (rc != DB_ROW)
-		return rc == DB_DONE ? 0 : store_fail(s, STORE_WRITER);
+		return rc == DB_DONE ? 0 : store_fail(s, store_cfg_conn(s));
 	risk_result_bands(result, &b);
 	risk_apply_bands(map, &b, rk);
 	rk->dispatch_s = risk_result_dispatch(result, zone);

@@ -21,6 +21,8 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "actor.h"
+#include "audit.h"
 #include "db.h"
 #include "db_int.h"
 #include "lease.h"
@@ -1067,6 +1069,68 @@ START_TEST(test_pipe_store_fence)
 }
 END_TEST
 
+/*
+ * The audit chain pipelined: appends use the tail this pcod wrote (no read
+ * that waits for the batches in flight); a savepoint rolled back, a batch
+ * rolled back and rows appended after them keep the chain whole.
+ */
+START_TEST(test_pipe_audit_chain)
+{
+	struct event_base	*base = event_base_new();
+	struct lease		*a;
+	struct store		*st;
+	json_t			*v;
+	char			 u[300], err[512], *n;
+	struct db		*w;
+	int			 told = 0, i;
+
+	fresh("pipeaudit", u, sizeof(u));
+	ck_assert_msg((st = store_open(u, err, sizeof(err))) != NULL, "%s", err);
+	a = lease_open(base, u, "alpha", 3, err, sizeof(err));
+	ck_assert_msg(a != NULL, "%s", err);
+	ck_assert_int_eq(lease_try(a, err, sizeof(err)), 1);
+	store_set_fence(st, lease_epoch(a));
+	ck_assert_int_eq(store_pg_pipeline(st, synced_count, &told), 0);
+	/* kept, kept; a savepoint's row rolled back; kept */
+	ck_assert_int_eq(store_begin(st), 0);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(store_audit_add(st, &actor_pcod, "t.kept",
+		    "test", NULL, NULL, NULL), 0);
+	ck_assert_int_eq(store_savepoint(st), 0);
+	ck_assert_int_eq(store_audit_add(st, &actor_pcod, "t.undone", "test",
+	    NULL, NULL, NULL), 0);
+	store_rollback_savepoint(st);
+	ck_assert_int_eq(store_audit_add(st, &actor_pcod, "t.kept", "test",
+	    NULL, NULL, NULL), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	/* a whole batch rolled back, then one more batch */
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_audit_add(st, &actor_pcod, "t.undone", "test",
+	    NULL, NULL, NULL), 0);
+	store_rollback(st);
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_audit_add(st, &actor_pcod, "t.kept", "test",
+	    NULL, NULL, NULL), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	ck_assert_int_eq(store_pg_wait(st, store_pg_sent(st)), 0);
+	w = conn_to(u);
+	n = one(w, "SELECT count(*) || '/' || count(*) FILTER (WHERE action ="
+	    " 't.kept') || '/' || max(id) - min(id) + 1 FROM audit");
+	ck_assert_str_eq(n, "4/4/4");
+	free(n);
+	db_close(w);
+	v = store_audit_verify(st);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_msg(json_is_true(json_object_get(v, "intact")), "%s",
+	    json_string_value(json_object_get(v, "reason")));
+	ck_assert_int_eq(json_integer_value(json_object_get(v, "rows")), 4);
+	json_decref(v);
+	lease_free(a);
+	store_close(st);
+	event_base_free(base);
+}
+END_TEST
+
 /* The lease (lease.h): who takes it, the fence on write transactions. */
 START_TEST(test_lease_take_fence)
 {
@@ -1264,6 +1328,7 @@ main(void)
 	tcase_add_test(tc, test_pipe_batches);
 	tcase_add_test(tc, test_pipe_lost);
 	tcase_add_test(tc, test_pipe_store_fence);
+	tcase_add_test(tc, test_pipe_audit_chain);
 	suite_add_tcase(s, tc);
 	if ((rc = cluster_start()) != 0) {
 		if (rc == 77)
