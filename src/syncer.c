@@ -398,6 +398,26 @@ syncer_pipe(struct syncer *s, struct event_base *base, char *err, size_t errsz)
 	return 0;
 }
 
+/* A syncer with nothing started yet (syncer_free() takes it as it is). */
+static struct syncer *
+syncer_alloc(syncer_done_fn done, void *arg)
+{
+	struct syncer	*s = xcalloc(1, sizeof(*s));
+
+	s->done = done;
+	s->done_arg = arg;
+	s->fd = -1;
+	s->pgfd = -1;
+	s->pipefd[0] = s->pipefd[1] = -1;
+	(void)histo_init(&s->hist, syncer_hist_le, (int)(sizeof(syncer_hist_le) /
+	    sizeof(syncer_hist_le[0])));
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->work, NULL);
+	pthread_cond_init(&s->synced, NULL);
+	pthread_cond_init(&s->cwork, NULL);
+	return s;
+}
+
 /* Start the sync and checkpoint threads for db's WAL. */
 struct syncer *
 syncer_new(struct event_base *base, const char *db, const char *wal,
@@ -407,19 +427,10 @@ syncer_new(struct event_base *base, const char *db, const char *wal,
 	struct syncer	*s;
 	int		 rc;
 
-	s = xcalloc(1, sizeof(*s));
+	s = syncer_alloc(done, arg);
 	s->wal = xstrdup(wal);
-	s->done = done;
-	s->done_arg = arg;
 	s->ckpt_fn = ckpt_fn;
 	s->ckpt = ckpt;
-	s->fd = -1;
-	(void)histo_init(&s->hist, syncer_hist_le, (int)(sizeof(syncer_hist_le) /
-	    sizeof(syncer_hist_le[0])));
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->work, NULL);
-	pthread_cond_init(&s->synced, NULL);
-	pthread_cond_init(&s->cwork, NULL);
 	if (syncer_pipe(s, base, err, errsz) != 0)
 		goto fail;
 	if ((rc = syncer_sync_dir(db)) != 0) {
@@ -551,19 +562,8 @@ syncer_new_pg(struct event_base *base, struct store *store,
 {
 	struct syncer	*s;
 
-	s = xcalloc(1, sizeof(*s));
-	s->done = done;
-	s->done_arg = arg;
-	s->fd = -1;
-	s->pgfd = -1;
-	s->pipefd[0] = s->pipefd[1] = -1;
+	s = syncer_alloc(done, arg);
 	s->base = base;
-	(void)histo_init(&s->hist, syncer_hist_le, (int)(sizeof(syncer_hist_le) /
-	    sizeof(syncer_hist_le[0])));
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->work, NULL);
-	pthread_cond_init(&s->synced, NULL);
-	pthread_cond_init(&s->cwork, NULL);
 	s->pgnote = event_new(base, -1, 0, syncer_pg_cb, s);
 	if (s->pgnote == NULL) {
 		snprintf(err, errsz, "syncer: event_new failed");

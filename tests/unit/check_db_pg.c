@@ -1001,6 +1001,27 @@ START_TEST(test_pipe_lost)
 END_TEST
 
 /*
+ * A fresh database name, a store on it holding the lease as "alpha", its
+ * writer pipelined (commits counted in *told): the setting of an active.
+ */
+static struct store *
+pipe_store(const char *name, struct event_base *base, char *u, size_t usz,
+    struct lease **a, int *told)
+{
+	struct store	*st;
+	char		 err[512];
+
+	fresh(name, u, usz);
+	ck_assert_msg((st = store_open(u, err, sizeof(err))) != NULL, "%s", err);
+	*a = lease_open(base, u, "alpha", 3, err, sizeof(err));
+	ck_assert_msg(*a != NULL, "%s", err);
+	ck_assert_int_eq(lease_try(*a, err, sizeof(err)), 1);
+	store_set_fence(st, lease_epoch(*a));
+	ck_assert_int_eq(store_pg_pipeline(st, synced_count, told), 0);
+	return st;
+}
+
+/*
  * The store pipelined (store_pg_pipeline()): the fence is a statement that
  * fails the batch by itself (sql/pg/014_fence.sql), and the failure is told
  * as fenced; a frame's id comes from a block, and it is stored.
@@ -1012,19 +1033,13 @@ START_TEST(test_pipe_store_fence)
 	struct store		*st;
 	struct store_frame	 f;
 	struct db		*w;
-	char			 u[300], err[512], *v;
+	char			 u[300], *v;
 	const char		*why;
 	uint64_t		 failed;
 	int64_t			 id;
 	int			 told = 0, fenced;
 
-	fresh("pipefence", u, sizeof(u));
-	ck_assert_msg((st = store_open(u, err, sizeof(err))) != NULL, "%s", err);
-	a = lease_open(base, u, "alpha", 3, err, sizeof(err));
-	ck_assert_msg(a != NULL, "%s", err);
-	ck_assert_int_eq(lease_try(a, err, sizeof(err)), 1);
-	store_set_fence(st, lease_epoch(a));
-	ck_assert_int_eq(store_pg_pipeline(st, synced_count, &told), 0);
+	st = pipe_store("pipefence", base, u, sizeof(u), &a, &told);
 	memset(&f, 0, sizeof(f));
 	f.received_ms = 1000;
 	f.transport = "tcp";
@@ -1080,17 +1095,11 @@ START_TEST(test_pipe_audit_chain)
 	struct lease		*a;
 	struct store		*st;
 	json_t			*v;
-	char			 u[300], err[512], *n;
+	char			 u[300], *n;
 	struct db		*w;
 	int			 told = 0, i;
 
-	fresh("pipeaudit", u, sizeof(u));
-	ck_assert_msg((st = store_open(u, err, sizeof(err))) != NULL, "%s", err);
-	a = lease_open(base, u, "alpha", 3, err, sizeof(err));
-	ck_assert_msg(a != NULL, "%s", err);
-	ck_assert_int_eq(lease_try(a, err, sizeof(err)), 1);
-	store_set_fence(st, lease_epoch(a));
-	ck_assert_int_eq(store_pg_pipeline(st, synced_count, &told), 0);
+	st = pipe_store("pipeaudit", base, u, sizeof(u), &a, &told);
 	/* kept, kept; a savepoint's row rolled back; kept */
 	ck_assert_int_eq(store_begin(st), 0);
 	for (i = 0; i < 2; i++)
