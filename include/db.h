@@ -167,8 +167,11 @@ typedef void	(*db_synced_fn)(void *arg);
 int		 db_pipeline(struct db *, db_synced_fn synced, void *arg);
 /* Sent, not waited for (pipeline mode; no effect elsewhere). */
 void		 db_set_blind(struct db_stmt *);
-/* The connection's socket (for the loop to watch), or -1. */
-int		 db_pipe_socket(struct db *);
+/*
+ * The connection's socket (for the loop to watch), or -1; *gen changes at
+ * every reconnection (a new socket may get the old one's number).
+ */
+int		 db_pipe_socket(struct db *, unsigned *gen);
 /* Take what the server has answered, without blocking.  0, -1 the link is lost. */
 int		 db_pipe_pump(struct db *);
 /* Send what is buffered: 0 all sent, 1 more waits for the socket, -1 lost. */

@@ -55,7 +55,7 @@ const char	*pg_column_text(struct db_stmt *, int);
 int		 pg_column_bytes(struct db_stmt *, int);
 int		 pg_pipeline(struct db *, db_synced_fn, void *);
 void		 pg_set_blind(struct db_stmt *);
-int		 pg_pipe_socket(struct db *);
+int		 pg_pipe_socket(struct db *, unsigned *);
 int		 pg_pipe_pump(struct db *);
 int		 pg_pipe_flush(struct db *);
 uint64_t	 pg_pipe_sent(struct db *);

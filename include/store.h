@@ -106,8 +106,8 @@ int		 store_pipeline(struct store *);
  */
 int		 store_pg_pipeline(struct store *, void (*synced)(void *),
 		    void *arg);
-/* The writer's socket, to watch for its answers; -1 none. */
-int		 store_pg_socket(struct store *);
+/* The writer's socket, to watch for its answers; -1 none; *gen: its session. */
+int		 store_pg_socket(struct store *, unsigned *gen);
 /* Take the answers that arrived (never blocks).  0, -1 the link is lost. */
 int		 store_pg_pump(struct store *);
 /* Send what is buffered: 0 all sent, 1 wait until writable, -1 lost. */

@@ -349,9 +349,10 @@ db_set_blind(struct db_stmt *st)
 }
 
 int
-db_pipe_socket(struct db *d)
+db_pipe_socket(struct db *d, unsigned *gen)
 {
-	PG_RET(d, pg_pipe_socket(d));
+	*gen = 0;
+	PG_RET(d, pg_pipe_socket(d, gen));
 	return -1;
 }
 

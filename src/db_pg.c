@@ -78,6 +78,7 @@ struct db_pgconn {
 	int		 broken;	/* the setup failed on this session */
 	struct timespec	 last_try;	/* the last reconnection tried */
 	struct pg_ids	*ids;		/* id blocks of blind INSERTs; owned */
+	unsigned	 gen;		/* sessions opened again (PQreset) */
 	/* Pipeline mode (db_pipeline()); all 0 outside it. */
 	int		 pipe;
 	db_synced_fn	 synced_fn;
@@ -986,6 +987,7 @@ pg_alive(struct db_pgconn *c, const char *sql, int *done)
 	}
 	c->last_try = now;
 	pg_forget_plans(c);
+	c->gen++;
 	PQreset(c->conn);
 	if (PQstatus(c->conn) != CONNECTION_OK) {
 		pg_seterr(c, DB_E_IO, PQerrorMessage(c->conn));
@@ -1013,6 +1015,9 @@ pg_alive(struct db_pgconn *c, const char *sql, int *done)
 		return 0;
 	}
 	c->broken = 0;
+	/* The loop watches the new session's socket from now on. */
+	if (c->pipe && c->synced_fn != NULL)
+		c->synced_fn(c->synced_arg);
 	return 1;
 }
 
@@ -1765,10 +1770,11 @@ pg_pipeline(struct db *db, db_synced_fn fn, void *arg)
 	return 0;
 }
 
-/* pg_pipe_socket */
+/* pg_pipe_socket: the socket and its session's number. */
 int
-pg_pipe_socket(struct db *db)
+pg_pipe_socket(struct db *db, unsigned *gen)
 {
+	*gen = pgc(db)->gen;
 	return PQsocket(pgc(db)->conn);
 }
 

@@ -604,9 +604,9 @@ store_pg_pipeline(struct store *s, void (*synced)(void *), void *arg)
 }
 
 int
-store_pg_socket(struct store *s)
+store_pg_socket(struct store *s, unsigned *gen)
 {
-	return db_pipe_socket(s->db);
+	return db_pipe_socket(s->db, gen);
 }
 
 int

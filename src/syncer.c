@@ -166,6 +166,7 @@ struct syncer {
 	struct event		*pgwev;		/* ... writable, while output waits */
 	struct event		*pgnote;	/* answers taken inside a store call */
 	int			 pgfd;
+	unsigned		 pggen;		/* the session pgfd belongs to */
 	char			 pgwhy[512];	/* why the first failed commit failed */
 	int64_t			 sent_us[SYNCER_PG_RING]; /* commit seq's send time */
 };
@@ -455,9 +456,11 @@ fail:
 static void
 syncer_pg_watch(struct syncer *s)
 {
-	int	fd = store_pg_socket(s->pg);
+	unsigned	gen;
+	int		fd = store_pg_socket(s->pg, &gen);
 
-	if (fd == s->pgfd && s->pgev != NULL)
+	/* A new session may have the old socket's number: the generation tells. */
+	if (fd == s->pgfd && gen == s->pggen && s->pgev != NULL)
 		return;
 	if (s->pgev != NULL) {
 		event_free(s->pgev);
@@ -468,6 +471,7 @@ syncer_pg_watch(struct syncer *s)
 		s->pgwev = NULL;
 	}
 	s->pgfd = fd;
+	s->pggen = gen;
 	if (fd < 0)
 		return;
 	s->pgev = event_new(s->base, fd, EV_READ | EV_PERSIST, syncer_pg_cb, s);

@@ -304,4 +304,46 @@ def paused_active_loses_to_standby(t):
              "and receives")
 
 
+@T.test
+def writer_session_killed_while_idle(t):
+    """The server ends pcod's sessions while pcod is idle (a DBA's
+    pg_terminate_backend, a pooler restarting): pcod notices on the loop,
+    connects again at the next batch (a NAK at most, at most once a second)
+    and its answers flow as before, each within a second.  The panel's
+    connection stays open throughout, so the writer's new socket gets the
+    old one's number: the loop must watch it all the same."""
+    t.skip_unless_pg("pcod's sessions on a PostgreSQL server only")
+    p = Pcod(conf=node("alpha"))
+    p.add_account("7C01")
+    naks, slow = 0, []
+    with p.tcp() as c:
+        t.eq(c.exchange(pt.sia(1, "7C01", "Nri1/BA01")).token, "ACK",
+             "an event before")
+        killed = p.sql("SELECT count(pg_terminate_backend(pid)) FROM"
+                       " pg_stat_activity WHERE datname = current_database()"
+                       " AND application_name = 'pcod'")[0][0]
+        t.check(killed >= 2, "the server ended pcod's sessions", killed)
+        time.sleep(0.5)
+        for q in range(2, 12):
+            for attempt in range(5):
+                started = time.monotonic()
+                try:
+                    a = c.exchange(pt.sia(q, "7C01", "Nri1/BA%02d" % q),
+                                   timeout=5)
+                except (pt.Closed, OSError) as e:
+                    t.require(False, "an answer to frame %d" % q, repr(e))
+                took = time.monotonic() - started
+                if a.token == "ACK":
+                    if took > 1.0:
+                        slow.append((q, round(took, 2)))
+                    break
+                naks += 1
+                time.sleep(1.1)
+    t.check(naks <= 2, "at most the first batches after the kill get a NAK",
+            naks)
+    t.eq(slow, [], "every ACK within a second")
+    t.eq(p.sql("SELECT count(*) FROM events WHERE account = '7C01'")[0][0],
+         11, "all eleven events stored, once")
+    t.check(p.running(), "pcod still runs")
+
 T.run()
