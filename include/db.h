@@ -160,7 +160,9 @@ int		 db_column_bytes(struct db_stmt *, int col);
  *   - any other statement waits for its own result (the ones sent before it
  *     are answered first, the commits before it included).
  * synced is told (on the loop, from inside a db_* call or db_pipe_pump())
- * whenever a commit's answer arrived; it must not call db_* itself.
+ * whenever a commit's answer arrived; it must not call db_* itself.  On a
+ * connection already pipelined, db_pipeline() only changes who is told
+ * (NULL: nobody).
  * SQLite: -1 (its own pipeline is the WAL's sync, syncer.c).
  */
 typedef void	(*db_synced_fn)(void *arg);

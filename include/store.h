@@ -102,7 +102,8 @@ int		 store_pipeline(struct store *);
  * the writer sends each batch (BEGIN, the fence, its writes, COMMIT and a
  * Sync) without waiting; a commit is durable once the server's answer to it
  * arrives.  synced runs on the loop whenever such an answer arrived (it may
- * run from inside a store call: it must only schedule work).  0 or -1.
+ * run from inside a store call: it must only schedule work).  Called again,
+ * it only changes who is told (NULL: nobody).  0 or -1.
  */
 int		 store_pg_pipeline(struct store *, void (*synced)(void *),
 		    void *arg);

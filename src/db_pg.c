@@ -1753,8 +1753,12 @@ pg_pipeline(struct db *db, db_synced_fn fn, void *arg)
 {
 	struct db_pgconn	*c = pgc(db);
 
-	if (c->pipe)
+	if (c->pipe) {
+		/* Already: who is told changes (NULL: nobody, at shutdown). */
+		c->synced_fn = fn;
+		c->synced_arg = arg;
 		return 0;
+	}
 	if (PQstatus(c->conn) != CONNECTION_OK ||
 	    PQtransactionStatus(c->conn) != PQTRANS_IDLE) {
 		pg_seterr(c, DB_E_ERROR, "pipeline mode needs an idle session");

@@ -373,18 +373,17 @@ pcod_lease_event(enum lease_event ev, void *arg)
 static void
 pcod_wait_server(struct pcod *p)
 {
-	char		buf[512], why[512], st[600];
+	char		buf[512], why[512];
 	unsigned	n = 0;
 
 	while (store_server_down(p->cfg->database, why, sizeof(why))) {
-		if (n % 30 == 0) {
+		if (n % 30 == 0)
 			log_warnx("%s: no session on the database server (%s);"
 			    " trying again every second", db_redact(
 			    p->cfg->database, buf, sizeof(buf)), why);
-			snprintf(st, sizeof(st), "STATUS=waiting for the database"
-			    " server");
-			(void)sdnotify_send(p->sd, st);
-		}
+		/* Alive and still starting: neither watchdog nor start timeout. */
+		(void)sdnotify_send(p->sd, "STATUS=waiting for the database"
+		    " server\nWATCHDOG=1\nEXTEND_TIMEOUT_USEC=3000000");
 		n++;
 		sleep(1);
 		(void)event_base_loop(p->base, EVLOOP_NONBLOCK);

@@ -619,6 +619,9 @@ syncer_free(struct syncer *s)
 		event_free(s->pgwev);
 	if (s->pgnote != NULL)
 		event_free(s->pgnote);
+	/* The store outlives us: it must tell nobody from now on. */
+	if (s->pg != NULL)
+		(void)store_pg_pipeline(s->pg, NULL, NULL);
 	if (s->pipefd[0] != -1) {
 		close(s->pipefd[0]);
 		close(s->pipefd[1]);

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.parse
 
 import pcotest as pt
 from pcotest import Pcod
@@ -528,6 +529,106 @@ def unit_syscall_filter(t):
                 used.add(m.group(1))
     t.check(len(used) > 30, "the trace holds pcod's calls", len(used))
     t.eq(sorted(used - allowed), [], "no system call outside the unit's filter")
+
+
+class Forwarder:
+    """A TCP port that forwards to another once opened: a database server
+    that comes up later, as a promoted standby does."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self.port = pt.free_tcp_port()
+        self.lsock = None
+        self.stop = False
+
+    def open(self):
+        self.lsock = socket.socket()
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind((pt.HOST, self.port))
+        self.lsock.listen(16)
+        self.lsock.settimeout(0.2)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.stop:
+            try:
+                a, _ = self.lsock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            b = socket.create_connection((pt.HOST, self.target))
+            for x, y in ((a, b), (b, a)):
+                threading.Thread(target=self._pipe, args=(x, y),
+                                 daemon=True).start()
+
+    @staticmethod
+    def _pipe(x, y):
+        try:
+            while True:
+                d = x.recv(65536)
+                if not d:
+                    break
+                y.sendall(d)
+        except OSError:
+            pass
+        for z in (x, y):
+            try:
+                z.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self):
+        self.stop = True
+        if self.lsock is not None:
+            self.lsock.close()
+
+
+@T.test
+def start_waits_for_the_database_server(t):
+    """PostgreSQL not there yet at start (a standby being promoted, pcod
+    started again after a batch was lost with the primary): pcod waits,
+    tries once a second, tells systemd it is waiting (STATUS=, WATCHDOG=1,
+    EXTEND_TIMEOUT_USEC= so that neither the watchdog nor the start timeout
+    kills it), and starts as soon as the server takes a session."""
+    t.skip_unless_pg("a PostgreSQL server that is not there yet")
+    real = urllib.parse.urlsplit(pt.pgcluster.admin_uri()).port
+    fw = Forwarder(real)
+    p = Pcod(start=False)
+    u = urllib.parse.urlsplit(p.db_uri)
+    p.db_uri = urllib.parse.urlunsplit((u.scheme, "%s@%s:%d" % (
+        u.username, pt.HOST, fw.port), u.path, u.query, u.fragment))
+    p.write_conf()
+    n = Notify(p.dir)
+    try:
+        env = dict(os.environ, NOTIFY_SOCKET=n.name, WATCHDOG_USEC="2000000")
+        p.proc = subprocess.Popen([p.pcod, "-f", "-c", p.conf_path],
+                                  stdin=subprocess.DEVNULL,
+                                  stdout=open(p.err_path, "ab"),
+                                  stderr=subprocess.STDOUT, cwd=p.dir, env=env)
+        t.check(n.wait(lambda m: "STATUS=waiting for the database server" in m
+                       and "WATCHDOG=1" in m and "EXTEND_TIMEOUT_USEC" in m,
+                       timeout=10) is not None,
+                "systemd hears that pcod waits, alive")
+        time.sleep(2.5)
+        t.check(p.running(), "pcod waits instead of exiting")
+        t.check("no session on the database server" in p.log(),
+                "its log says so", p.log()[-400:])
+        t.check(n.wait(lambda m: "READY=1" in m, timeout=0.1) is None,
+                "and is not ready")
+        fw.open()
+        t.check(n.wait(lambda m: "READY=1" in m, timeout=15) is not None,
+                "ready once the server takes sessions")
+        t.check(pt.wait_for(p._probe, timeout=10), "and serves")
+        p.add_account("5A11")
+        with p.tcp() as c:
+            t.eq(c.exchange(pt.sia(1, "5A11", "Nri1/BA01")).token, "ACK",
+                 "and receives")
+        t.check("takes sessions again after" in p.log(), "its log says when")
+    finally:
+        n.close()
+        p.stop()
+        fw.close()
 
 
 if __name__ == "__main__":
