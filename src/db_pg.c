@@ -1067,6 +1067,34 @@ pg_exec(struct db *db, const char *sql)
 }
 
 /*
+ * If sql is "INSERT INTO table...", table's name (lower case letters,
+ * digits, _) copied into table and where the SQL goes on after it; NULL
+ * for any other statement (or a name that does not fit).
+ */
+static const char *
+pg_insert_into(const char *sql, char *table, size_t tablesz)
+{
+	const char	*p = sql;
+	size_t		 n;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (strncasecmp(p, "INSERT", 6) != 0 || !isspace((unsigned char)p[6]))
+		return NULL;
+	for (p += 6; isspace((unsigned char)*p); p++)
+		;
+	if (strncasecmp(p, "INTO", 4) != 0 || !isspace((unsigned char)p[4]))
+		return NULL;
+	for (p += 4; isspace((unsigned char)*p); p++)
+		;
+	n = strspn(p, "abcdefghijklmnopqrstuvwxyz_0123456789");
+	if (n == 0 || n >= tablesz)
+		return NULL;
+	snprintf(table, tablesz, "%.*s", (int)n, p);
+	return p + n;
+}
+
+/*
  * Whether sql is an INSERT without RETURNING into a table with an "id"
  * column: then RETURNING id gives db_last_id() the row's id without a
  * round trip of its own, explicit ids (the audit log's) included.
@@ -1074,29 +1102,17 @@ pg_exec(struct db *db, const char *sql)
 static int
 pg_wants_id(struct db_pgconn *c, const char *sql)
 {
-	const char	*p = sql, *vals[1];
+	const char	*vals[1];
 	char		 table[128];
-	size_t		 n;
 	PGresult	*res;
 	int		 yes;
 
-	while (isspace((unsigned char)*p))
-		p++;
-	if (strncasecmp(p, "INSERT", 6) != 0 || !isspace((unsigned char)p[6]))
-		return 0;
-	for (p += 6; isspace((unsigned char)*p); p++)
-		;
-	if (strncasecmp(p, "INTO", 4) != 0 || !isspace((unsigned char)p[4]))
-		return 0;
-	for (p += 4; isspace((unsigned char)*p); p++)
-		;
-	n = strspn(p, "abcdefghijklmnopqrstuvwxyz_0123456789");
-	if (n == 0 || n >= sizeof(table) || strcasestr(p, "RETURNING") != NULL)
+	if (pg_insert_into(sql, table, sizeof(table)) == NULL ||
+	    strcasestr(sql, "RETURNING") != NULL)
 		return 0;
 	if (c->pipe ? c->txn_failed :
 	    PQtransactionStatus(c->conn) == PQTRANS_INERROR)
 		return 0;
-	snprintf(table, sizeof(table), "%.*s", (int)n, p);
 	vals[0] = table;
 	res = pg_q_params(c, "SELECT 1 FROM pg_attribute WHERE attrelid"
 	    " = to_regclass($1) AND attname = 'id' AND NOT attisdropped",
@@ -1647,25 +1663,12 @@ pg_next_id(struct db_pgconn *c, const char *table)
 static char *
 pg_idcol_sql(const char *sql, int k, char *table, size_t tablesz)
 {
-	const char	*p = sql, *cols, *vals;
-	size_t		 n;
+	const char	*p, *cols, *vals;
 	int		 depth;
 
-	while (isspace((unsigned char)*p))
-		p++;
-	if (strncasecmp(p, "INSERT", 6) != 0)
+	if ((p = pg_insert_into(sql, table, tablesz)) == NULL)
 		return NULL;
-	for (p += 6; isspace((unsigned char)*p); p++)
-		;
-	if (strncasecmp(p, "INTO", 4) != 0)
-		return NULL;
-	for (p += 4; isspace((unsigned char)*p); p++)
-		;
-	n = strspn(p, "abcdefghijklmnopqrstuvwxyz_0123456789");
-	if (n == 0 || n >= tablesz)
-		return NULL;
-	snprintf(table, tablesz, "%.*s", (int)n, p);
-	for (p += n; isspace((unsigned char)*p); p++)
+	for (; isspace((unsigned char)*p); p++)
 		;
 	if (*p != '(')
 		return NULL;

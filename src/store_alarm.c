@@ -150,12 +150,11 @@ store_alarm_add(struct store *s, const struct store_alarm_new *a)
 	return store_last_id(s);
 }
 
-/* Bind two integers (an id, and a time or another id) and run: the shape several writes share. */
+/* Bind two integers (an id, and a time or another id) to st and run. */
 static int
-alarm_run_ids(struct store *s, const char *sql, int64_t id, int64_t ms)
+alarm_run_pair(struct store *s, struct db_stmt *st, int64_t id, int64_t ms)
 {
-	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql);
-	int		 rc;
+	int	rc;
 
 	if (st == NULL)
 		return -1;
@@ -164,18 +163,19 @@ alarm_run_ids(struct store *s, const char *sql, int64_t id, int64_t ms)
 	return alarm_run(s, st, rc);
 }
 
+/* The same with sql on the writer: the shape several writes share. */
+static int
+alarm_run_ids(struct store *s, const char *sql, int64_t id, int64_t ms)
+{
+	return alarm_run_pair(s, store_stmt(s, STORE_WRITER, sql), id, ms);
+}
+
 /* Link a stored event to its alarm. */
 int
 store_alarm_link(struct store *s, int64_t alarm_id, int64_t event_id)
 {
-	struct db_stmt	*st = store_stmt_blind(s, sql_link);
-	int		 rc;
-
-	if (st == NULL)
-		return -1;
-	rc = db_bind_int64(st, 1, alarm_id);
-	rc |= db_bind_int64(st, 2, event_id);
-	return alarm_run(s, st, rc);
+	return alarm_run_pair(s, store_stmt_blind(s, sql_link), alarm_id,
+	    event_id);
 }
 
 /* One more event on an open alarm. */
