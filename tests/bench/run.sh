@@ -6,7 +6,7 @@
 # BENCH_RUNS runs.  Every event pcod ACKs is committed with fsync first; the
 # peer stores nothing.
 #
-# Scenarios (BENCH_SCENARIOS, space-separated; default: the first seven):
+# Scenarios (BENCH_SCENARIOS, space-separated; default: the first eight):
 #   w1-64       64 panels, each its own account, one frame in flight (+ peer)
 #   w8-50       50 panels, 8 frames in flight each
 #   paced-1000  1,000 panels at BENCH_PACED_RATE events/s in total
@@ -19,6 +19,9 @@
 #   idle-hist   the same on the history database (on demand)
 #   startup     time from exec to the first ACK with the history database and
 #               BENCH_DEADLINES open alarms with deadlines
+#   ceiling     w1-64, w8-50 and paced-1000 against nullrx, a receiver that
+#               only reads, checks and ACKs (no store, no engine): the most
+#               this machine and pcobench give any receiver (rows nullrx-*)
 #   udp-w1, aes-w8, closings-w8, noengine-w8   (the older variants, on demand)
 #
 # Environment (defaults in brackets):
@@ -55,6 +58,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 PCOD=${BENCH_PCOD:-$B/pcod}
 PCOCTL=$B/pcoctl
 BENCH=$B/tests/bench/pcobench
+NULLRX=$B/tests/bench/nullrx
 RUNS=${BENCH_RUNS:-3}
 N=${BENCH_EVENTS:-60000}
 DUR=${BENCH_DURATION:-60}
@@ -68,15 +72,15 @@ PSECS=${BENCH_PACED_SECS:-10}
 PEER=${BENCH_PEER:-auto}
 BUSY=${BENCH_BUSY_EVENTS:-150000}
 CACHE=${BENCH_CACHE:-${HOME:-/tmp}/.cache/pcod-bench}
-SCEN=${BENCH_SCENARIOS:-w1-64 w8-50 paced-1000 busy-1acct history idle startup}
+SCEN=${BENCH_SCENARIOS:-w1-64 w8-50 paced-1000 busy-1acct history idle startup ceiling}
 STORES=${BENCH_STORE:-sqlite}
 store=sqlite
 pguri=
 KEY=00112233445566778899AABBCCDDEEFF
 tag=
 
-for f in "$PCOD" "$PCOCTL" "$BENCH"; do
-	[ -x "$f" ] || { echo "run.sh: $f missing (make pcod pcoctl tests/bench/pcobench)" >&2; exit 1; }
+for f in "$PCOD" "$PCOCTL" "$BENCH" "$NULLRX"; do
+	[ -x "$f" ] || { echo "run.sh: $f missing (make pcod pcoctl tests/bench/pcobench tests/bench/nullrx)" >&2; exit 1; }
 done
 command -v sqlite3 > /dev/null || SQLITE=no
 
@@ -229,6 +233,49 @@ peer_run() {
 	kill -TERM "$peerpid" 2>/dev/null || true
 	wait "$peerpid" 2>/dev/null || true
 	peerpid=
+}
+
+# --- the ceiling: nullrx (tests/bench/nullrx.c) reads, checks and ACKs ---
+
+# null_run PREFIX OPTS: one pcobench run against a fresh nullrx.
+null_run() {
+	for _ in 1 2 3 4 5; do
+		nport=$(randport)
+		: > "$tmp/null.out"
+		"$NULLRX" "$nport" > "$tmp/null.out" 2> "$tmp/null.err" &
+		peerpid=$!
+		until grep -q ready "$tmp/null.out" 2>/dev/null; do
+			kill -0 "$peerpid" 2>/dev/null || break
+			sleep 0.02
+		done
+		grep -q ready "$tmp/null.out" && break
+		wait "$peerpid" 2>/dev/null || true
+		peerpid=
+	done
+	[ -n "$peerpid" ] || { echo "run.sh: nullrx does not start" >&2; tail -5 "$tmp/null.err" >&2; return 0; }
+	# shellcheck disable=SC2086
+	"$BENCH" -p "$nport" -n "$N" -d "$DUR" -a "$1" $2 < /dev/null || true
+	kill -TERM "$peerpid" 2>/dev/null || true
+	wait "$peerpid" 2>/dev/null || true
+	peerpid=
+}
+
+# ceiling NAME OPTS: RUNS runs against nullrx; a row nullrx-NAME of medians.
+ceiling() {
+	s=$((s + 1))
+	rates='' p50s='' p99s=''
+	r=1
+	while [ $r -le "$RUNS" ]; do
+		prefix=$(printf '%X' $(( (s * 16 + r) * 4096 )))
+		line=$(null_run "$prefix" "$2")
+		echo "nullrx-$1 run $r: $line"
+		rates="$rates $(field rate "$line")"
+		p50s="$p50s $(field p50 "$line")"
+		p99s="$p99s $(field p99 "$line")"
+		r=$((r + 1))
+	done
+	row "nullrx-$1" "$(echo "$rates" | median)" "$(echo "$p50s" | median)" \
+	    "$(echo "$p99s" | median)" - - "ceiling:no-store,no-engine"
 }
 
 # --- scenarios ---
@@ -438,6 +485,11 @@ run_scenario() {
 			stop a;;
 	history)	sc_history;;
 	startup)	sc_startup;;
+	ceiling)	[ "$store" = sqlite ] && [ "$PCOD" = "$AFTER" ] || return 0
+			ceiling w1-64 "-c 64 -w 1"
+			ceiling w8-50 "-c 50 -w 8"
+			ceiling paced-1000 "-c 1000 -w 1 -r $PRATE -n $((PRATE * PSECS))"
+			return 0;;
 	idle)		sc_idle;;
 	idle-hist)	sc_idle hist;;
 	udp-w1)		start a; throughput udp-w1 a "-u -c 50 -w 1"; stop a;;
