@@ -21,6 +21,11 @@
  * An INSERT into a table with an "id" column gets " RETURNING id", so
  * that db_last_id() needs no round trip (and sees explicit ids too).
  *
+ * Pipelined, the rows of blind "INSERT INTO t (...) VALUES (...)"
+ * statements are held and go to the server as one multi-row INSERT per
+ * statement (at most PG_MERGE_ROWS rows) just before anything else is sent
+ * on the session: see "Merged INSERTs" below.
+ *
  * Rows: the whole PGresult is fetched at the first step, then walked.
  * Column types come from PQftype: integers and bool read as DB_INTEGER
  * (bool as 1/0), float4/8 as DB_FLOAT, numeric as DB_INTEGER when it has
@@ -101,7 +106,23 @@ struct db_pgconn {
 	uint64_t	 failed_seq;	/* the first that failed; 0 none */
 	char		 fail_msg[512];
 	enum db_err	 fail_class;
+	/* Merged INSERTs (pipeline mode). */
+	int		 merge;		/* the foreign keys are known: merge */
+	struct pg_fk	*fks;		/* owned; nfks */
+	size_t		 nfks;
+	struct pg_stmt	*mlist;		/* statements holding rows, in send order */
 };
+
+/* A foreign key: rows of child reference rows of parent. */
+struct pg_fk {
+	char	child[64];
+	char	parent[64];
+};
+
+/* Rows of blind INSERTs held for one multi-row INSERT at most. */
+#define PG_MERGE_ROWS	64
+/* The multi-row INSERTs prepared per statement: so many rows each. */
+static const int	PG_MERGE_KS[4] = { PG_MERGE_ROWS, 16, 4, 1 };
 
 /* What a request sent in pipeline mode waits for. */
 enum pq_kind {
@@ -164,6 +185,19 @@ struct pg_stmt {
 	unsigned char	**blobs;	/* the current row's decoded bytea, or NULL */
 	size_t		*bloblen;
 	struct pg_stmt	*next;		/* on c->stmts */
+	/* Merged INSERTs: the SQL around its VALUES tuple, and the rows held. */
+	char		*mhead;		/* "INSERT INTO t (...) VALUES "; owned */
+	char		*mtuple;	/* "($1, ...)"; owned; NULL: not merged */
+	char		*mtail;		/* " ON CONFLICT DO NOTHING" or ""; owned */
+	char		 mtable[64];
+	int		 mrows, mcap;	/* rows held, room for */
+	char		**mvals;	/* mcap * nparams, owned, as the next two */
+	int		*mlens;
+	int		*mfmts;
+	int		 mlisted;	/* on c->mlist */
+	char		 mname[4][24];	/* prepared for PG_MERGE_KS[i] rows; */
+	int		 mprep[4];	/* ... this session (0: not yet) */
+	struct pg_stmt	*mnext;
 };
 
 /* The transaction-control statements pipeline mode treats apart. */
@@ -301,6 +335,10 @@ pg_ok(struct db_pgconn *c, PGresult *res)
 
 static void	pq_rollback(struct db_pgconn *);
 static int	pg_verb(const char *);
+static void	pg_merge_discard(struct db_pgconn *);
+static void	pg_merge_flush(struct db_pgconn *);
+static void	pg_merge_flush_upto(struct db_pgconn *, struct pg_stmt *);
+static void	pg_merge_clear(struct pg_stmt *);
 
 /* Queue a request sent. */
 static void
@@ -463,6 +501,7 @@ pq_lost(struct db_pgconn *c)
 	snprintf(msg, sizeof(msg), "the connection to PostgreSQL was lost: %s",
 	    PQerrorMessage(c->conn));
 	msg[strcspn(msg, "\n")] = '\0';
+	pg_merge_discard(c);	/* rows of the transaction lost with it */
 	PQclear(c->cur);
 	c->cur = NULL;
 	while (c->qn > 0) {
@@ -884,6 +923,7 @@ pg_close(struct db *db)
 
 	if (c == NULL)
 		return;
+	pg_merge_discard(c);	/* an open transaction ends with the link */
 	while (c->stmts != NULL)
 		pg_finalize(&c->stmts->base);
 	PQfinish(c->conn);
@@ -897,6 +937,7 @@ pg_close(struct db *db)
 		free(b);
 	}
 	free(c->setup);
+	free(c->fks);
 	free(c);
 }
 
@@ -935,6 +976,7 @@ pg_forget_plans(struct db_pgconn *c)
 	struct pg_plan	*pl;
 
 	for (s = c->stmts; s != NULL; s = s->next) {
+		memset(s->mprep, 0, sizeof(s->mprep));
 		while ((pl = s->plans) != NULL) {
 			s->plans = pl->next;
 			free(pl->types);
@@ -1053,6 +1095,8 @@ pg_exec(struct db *db, const char *sql)
 		pg_seterr(c, c->txn_class, c->txn_err);
 		return -1;
 	}
+	if (c->pipe)
+		pg_merge_flush(c);
 	res = pg_q_exec(c, sql);
 	ok = pg_ok(c, res);
 	pg_note_txn(c);
@@ -1189,6 +1233,16 @@ pg_finalize(struct db_stmt *st)
 	if (s == NULL)
 		return;
 	pg_reset(st);
+	/* Rows it holds go now, with those held before them. */
+	if (s->mlisted)
+		pg_merge_flush_upto(s->c, s);
+	pg_merge_clear(s);
+	free(s->mvals);
+	free(s->mlens);
+	free(s->mfmts);
+	free(s->mhead);
+	free(s->mtuple);
+	free(s->mtail);
 	for (pp = &s->c->stmts; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == s) {
 			*pp = s->next;
@@ -1441,15 +1495,15 @@ pg_nearest(const struct pg_stmt *s, const PGresult *res, const Oid *types)
 
 /* One PQprepare, inside a savepoint when in a transaction (sp). */
 static PGresult *
-pg_prepare_once(struct pg_stmt *s, const char *name, const Oid *t, int sp)
+pg_prepare_once(struct db_pgconn *c, const char *name, const char *sql,
+    int n, const Oid *t, int sp)
 {
-	struct db_pgconn	*c = s->c;
 	PGresult		*res;
 	int			 ok;
 
 	if (sp)
 		PQclear(pg_q_exec(c, "SAVEPOINT pcod_prepare"));
-	res = pg_q_prepare(c, name, s->sql, s->nparams, t);
+	res = pg_q_prepare(c, name, sql, n, t);
 	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
 	if (sp && !ok)
 		PQclear(pg_q_exec(c, "ROLLBACK TO pcod_prepare"));
@@ -1479,19 +1533,19 @@ pg_prepare_tries(struct pg_stmt *s, const char *name, const Oid *types)
 	memcpy(t, types, (size_t)s->nparams * sizeof(Oid));
 	/* left: the parameters that may still become int8 (0: text now) */
 	memcpy(left, types, (size_t)s->nparams * sizeof(Oid));
-	res = pg_prepare_once(s, name, t, sp);
+	res = pg_prepare_once(s->c, name, s->sql, s->nparams, t, sp);
 	if (PQresultStatus(res) == PGRES_COMMAND_OK || !pg_retryable(res))
 		goto done;
 	for (j = 0; j < s->nparams; j++)
 		if (types[j] == 0)
 			t[j] = 25;	/* text */
 	PQclear(res);
-	res = pg_prepare_once(s, name, t, sp);
+	res = pg_prepare_once(s->c, name, s->sql, s->nparams, t, sp);
 	while (PQresultStatus(res) != PGRES_COMMAND_OK && pg_retryable(res) &&
 	    (k = pg_nearest(s, res, left)) >= 0) {
 		left[k] = t[k] = OID_INT8;
 		PQclear(res);
-		res = pg_prepare_once(s, name, t, sp);
+		res = pg_prepare_once(s->c, name, s->sql, s->nparams, t, sp);
 	}
 done:
 	free(left);
@@ -1532,6 +1586,7 @@ pg_plan(struct pg_stmt *s, const Oid *types)
 static void
 pq_rollback(struct db_pgconn *c)
 {
+	pg_merge_discard(c);
 	c->txn = 0;
 	c->txn_failed = 0;
 	if (PQpipelineSync(c->conn) != 1)
@@ -1571,6 +1626,367 @@ pq_refused(struct pg_stmt *s)
 	}
 	pg_seterr(c, c->txn_class, c->txn_err);
 	return 1;
+}
+
+/*
+ * Merged INSERTs.  Pipelined, a blind statement's answer is never read, so
+ * the rows of blind "INSERT INTO t (cols) VALUES (tuple)" statements can
+ * go to the server together: one multi-row INSERT per statement instead of
+ * one statement per row, which is what the server spends most on (a batch
+ * of panel events is a frame, an event and an alarm link per event).
+ *
+ * ON CONFLICT DO NOTHING may follow the tuple (it applies row by row).
+ * Rows are held per statement and sent, in order, before anything else
+ * goes out on the session (pg_merge_flush(): any other statement, an
+ * exec, a COMMIT, a savepoint), or when a statement holds PG_MERGE_ROWS.
+ * So everything sent before a non-merged statement is sent before it, as
+ * without merging; only rows of different merged statements change order
+ * among themselves.  That is safe unless a row references a row still
+ * held by a statement sent after it: the statements holding rows are kept
+ * in an order where every table comes after the tables it references
+ * (foreign keys, read from the catalogue when the session is pipelined),
+ * and a statement that cannot be placed so (a cycle) sends what is held
+ * first.  A merged INSERT that fails fails its transaction, as any blind
+ * statement's failure does: its COMMIT rolls back and fails.  A rollback
+ * or a lost session drops the rows held (their transaction is gone).
+ */
+
+/* The foreign keys between the tables, once; merging starts only then. */
+static void
+pg_merge_load(struct db_pgconn *c)
+{
+	PGresult	*res;
+	int		 i, n;
+
+	res = PQexec(c->conn, "SELECT ch.relname, pa.relname FROM pg_constraint k"
+	    " JOIN pg_class ch ON ch.oid = k.conrelid"
+	    " JOIN pg_class pa ON pa.oid = k.confrelid"
+	    " WHERE k.contype = 'f' AND pg_table_is_visible(k.conrelid)");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		PQclear(res);
+		return;		/* not merged: each row its own statement */
+	}
+	n = PQntuples(res);
+	free(c->fks);
+	c->fks = xcalloc((size_t)n + 1, sizeof(*c->fks));
+	c->nfks = 0;
+	for (i = 0; i < n; i++) {
+		struct pg_fk	*k = &c->fks[c->nfks];
+
+		if (strlen(PQgetvalue(res, i, 0)) >= sizeof(k->child) ||
+		    strlen(PQgetvalue(res, i, 1)) >= sizeof(k->parent)) {
+			PQclear(res);
+			return;	/* a name we cannot hold: no merging */
+		}
+		snprintf(k->child, sizeof(k->child), "%s", PQgetvalue(res, i, 0));
+		snprintf(k->parent, sizeof(k->parent), "%s", PQgetvalue(res, i, 1));
+		c->nfks++;
+	}
+	PQclear(res);
+	c->merge = 1;
+}
+
+/* Whether rows of child may reference rows of parent. */
+static int
+pg_refs(const struct db_pgconn *c, const char *child, const char *parent)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nfks; i++)
+		if (strcmp(c->fks[i].child, child) == 0 &&
+		    strcmp(c->fks[i].parent, parent) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether a blind statement's SQL is "INSERT INTO t (cols) VALUES (tuple)"
+ * with nothing after the tuple: then keep what is around the tuple.
+ */
+static void
+pg_merge_shape(struct pg_stmt *s)
+{
+	const char	*p, *t, *tail;
+	int		 depth = 0, quote = 0;
+
+	if ((p = pg_insert_into(s->sql, s->mtable, sizeof(s->mtable))) == NULL)
+		return;
+	for (; isspace((unsigned char)*p); p++)
+		;
+	if (*p != '(' || (p = strchr(p, ')')) == NULL)
+		return;
+	for (p++; isspace((unsigned char)*p); p++)
+		;
+	if (strncasecmp(p, "VALUES", 6) != 0)
+		return;
+	for (p += 6; isspace((unsigned char)*p); p++)
+		;
+	if (*p != '(')
+		return;
+	for (t = p; *p != '\0'; p++) {
+		if (quote) {
+			if (*p == quote)
+				quote = 0;
+		} else if (*p == '\'' || *p == '"')
+			quote = *p;
+		else if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth == 0)
+			break;
+	}
+	if (*p != ')')
+		return;
+	tail = ++p;
+	for (; isspace((unsigned char)*p); p++)
+		;
+	/* Row by row the same in one statement: a duplicate is skipped. */
+	if (strncasecmp(p, "ON CONFLICT DO NOTHING", 22) == 0)
+		p += 22;
+	for (; isspace((unsigned char)*p) || *p == ';'; p++)
+		;
+	if (*p != '\0' || s->nparams > PG_MAX_PARAMS / PG_MERGE_ROWS)
+		return;		/* RETURNING, DO UPDATE...: not merged */
+	s->mtuple = xasprintf("%.*s", (int)(tail - t), t);
+	s->mtail = xasprintf("%.*s", (int)(p - tail), tail);
+	s->mhead = xasprintf("%.*s", (int)(t - s->sql), s->sql);
+}
+
+/* Append s's tuple to *buf with its parameters numbered from off + 1. */
+static void
+pg_merge_tuple(char **buf, size_t *len, size_t *cap, const char *tuple,
+    int off)
+{
+	const char	*p;
+	char		 num[16];
+	int		 quote = 0, n;
+	size_t		 k;
+
+	for (p = tuple; *p != '\0'; p++) {
+		if (*len + sizeof(num) + 2 >= *cap) {
+			*cap = *cap * 2 + sizeof(num) + 2;
+			*buf = xreallocarray(*buf, *cap, 1);
+		}
+		if (!quote && *p == '$' && isdigit((unsigned char)p[1])) {
+			n = (int)strtol(p + 1, NULL, 10) + off;
+			k = (size_t)snprintf(num, sizeof(num), "$%d", n);
+			memcpy(*buf + *len, num, k);
+			*len += k;
+			for (p++; isdigit((unsigned char)p[1]); p++)
+				;
+			continue;
+		}
+		if (quote && *p == quote)
+			quote = 0;
+		else if (!quote && (*p == '\'' || *p == '"'))
+			quote = *p;
+		(*buf)[(*len)++] = *p;
+	}
+	(*buf)[*len] = '\0';
+}
+
+/* Free the rows s holds. */
+static void
+pg_merge_clear(struct pg_stmt *s)
+{
+	int	i;
+
+	for (i = 0; i < s->mrows * s->nparams; i++)
+		free(s->mvals[i]);
+	s->mrows = 0;
+}
+
+/*
+ * The server-side multi-row INSERT of s for PG_MERGE_KS[ki] rows, prepared
+ * on first use in this session (every parameter's type left to the server:
+ * the target columns give them, so one plan serves whatever was bound).
+ * NULL with the error kept.
+ */
+static const char *
+pg_merge_plan(struct pg_stmt *s, int ki)
+{
+	struct db_pgconn	*c = s->c;
+	PGresult		*res;
+	int			 k = PG_MERGE_KS[ki], n = s->nparams, r, ok;
+	size_t			 len, cap;
+	char			*sql;
+
+	if (s->mprep[ki])
+		return s->mname[ki];
+	cap = strlen(s->mhead) + strlen(s->mtail) + (size_t)k *
+	    (strlen(s->mtuple) + (size_t)n * 4 + 4) + 64;
+	sql = xmalloc(cap);
+	len = (size_t)snprintf(sql, cap, "%s", s->mhead);
+	for (r = 0; r < k; r++) {
+		if (r > 0) {
+			sql[len++] = ',';
+			sql[len++] = ' ';
+		}
+		pg_merge_tuple(&sql, &len, &cap, s->mtuple, r * n);
+	}
+	if (len + strlen(s->mtail) + 1 > cap) {
+		cap = len + strlen(s->mtail) + 1;
+		sql = xreallocarray(sql, cap, 1);
+	}
+	memcpy(sql + len, s->mtail, strlen(s->mtail) + 1);
+	snprintf(s->mname[ki], sizeof(s->mname[ki]), "pcod_%u", c->next_name++);
+	res = pg_prepare_once(c, s->mname[ki], sql, n * k, NULL, c->txn);
+	free(sql);
+	ok = pg_ok(c, res);
+	PQclear(res);
+	if (!ok)
+		return NULL;
+	s->mprep[ki] = 1;
+	return s->mname[ki];
+}
+
+/*
+ * Send the rows s holds as multi-row INSERTs.  0, or -1: the link is lost.
+ * A multi-row INSERT the server will not prepare fails the transaction
+ * (its rows are not sent; the COMMIT rolls back and fails), and s sends
+ * its rows one by one from then on.
+ */
+static int
+pg_merge_send(struct pg_stmt *s)
+{
+	struct db_pgconn	*c = s->c;
+	const char		*name;
+	int			 n = s->nparams, done = 0, ki, k;
+	size_t			 off;
+
+	for (ki = 0; ki < 4 && done < s->mrows; ki++) {
+		k = PG_MERGE_KS[ki];
+		while (s->mrows - done >= k) {
+			if ((name = pg_merge_plan(s, ki)) == NULL) {
+				if (c->txn && !c->txn_failed) {
+					c->txn_failed = 1;
+					snprintf(c->txn_err, sizeof(c->txn_err),
+					    "%s", c->err);
+					c->txn_class = c->errclass;
+				}
+				free(s->mtuple);
+				s->mtuple = NULL;
+				pg_merge_clear(s);
+				return 0;
+			}
+			off = (size_t)done * n;
+			if (!PQsendQueryPrepared(c->conn, name, n * k,
+			    (const char * const *)s->mvals + off, s->mlens + off,
+			    s->mfmts + off, 0)) {
+				pg_merge_clear(s);
+				pq_lost(c);
+				return -1;
+			}
+			pq_push(c, PQ_BLIND, 0);
+			c->changes = 1;
+			done += k;
+		}
+	}
+	pg_merge_clear(s);
+	return 0;
+}
+
+/* Send what is held, in order, up to and including stop (NULL: all). */
+static void
+pg_merge_flush_upto(struct db_pgconn *c, struct pg_stmt *stop)
+{
+	struct pg_stmt	*s;
+
+	while ((s = c->mlist) != NULL) {
+		c->mlist = s->mnext;
+		s->mnext = NULL;
+		s->mlisted = 0;
+		if (pg_merge_send(s) == -1 || s == stop)
+			return;
+	}
+}
+
+/* Send every row held (before anything else goes out on the session). */
+static void
+pg_merge_flush(struct db_pgconn *c)
+{
+	pg_merge_flush_upto(c, NULL);
+}
+
+/* Drop every row held: their transaction is rolled back or lost. */
+static void
+pg_merge_discard(struct db_pgconn *c)
+{
+	struct pg_stmt	*s;
+
+	while ((s = c->mlist) != NULL) {
+		c->mlist = s->mnext;
+		s->mnext = NULL;
+		s->mlisted = 0;
+		pg_merge_clear(s);
+	}
+}
+
+/*
+ * Put s on the list of statements holding rows: after every statement of
+ * a table it references, before every statement of a table referencing
+ * it.  0, or -1 when no place is both (a cycle).
+ */
+static int
+pg_merge_place(struct db_pgconn *c, struct pg_stmt *s)
+{
+	struct pg_stmt	**pp, **at = NULL, *e;
+	int		  parent_after = 0;
+
+	for (pp = &c->mlist; (e = *pp) != NULL; pp = &e->mnext) {
+		if (at == NULL && pg_refs(c, e->mtable, s->mtable))
+			at = pp;	/* the first that references s's table */
+		if (pg_refs(c, s->mtable, e->mtable) && at != NULL)
+			parent_after = 1;
+	}
+	if (parent_after)
+		return -1;
+	if (at == NULL)
+		at = pp;
+	s->mnext = *at;
+	*at = s;
+	s->mlisted = 1;
+	return 0;
+}
+
+/* Hold s's row (its parameters as bound) for a multi-row INSERT. */
+static void
+pg_merge_add(struct pg_stmt *s)
+{
+	struct db_pgconn	*c = s->c;
+	int			 n = s->nparams, i;
+	size_t			 at;
+
+	if (!s->mlisted && pg_merge_place(c, s) == -1) {
+		pg_merge_flush(c);
+		(void)pg_merge_place(c, s);	/* alone now: it fits */
+	}
+	if (s->mrows == s->mcap) {
+		s->mcap = s->mcap ? s->mcap * 2 : 8;
+		s->mvals = xreallocarray(s->mvals, (size_t)s->mcap * n + 1,
+		    sizeof(*s->mvals));
+		s->mlens = xreallocarray(s->mlens, (size_t)s->mcap * n + 1,
+		    sizeof(*s->mlens));
+		s->mfmts = xreallocarray(s->mfmts, (size_t)s->mcap * n + 1,
+		    sizeof(*s->mfmts));
+	}
+	for (i = 0; i < n; i++) {
+		struct pg_param	*p = &s->params[i + 1];
+
+		at = (size_t)s->mrows * n + i;
+		s->mfmts[at] = p->null ? 0 : p->binary;
+		s->mlens[at] = p->null ? 0 : p->len;
+		if (p->null)
+			s->mvals[at] = NULL;
+		else if (p->binary) {
+			s->mvals[at] = xmalloc(p->len > 0 ? (size_t)p->len : 1);
+			memcpy(s->mvals[at], p->val, (size_t)p->len);
+		} else
+			s->mvals[at] = xstrdup(p->val);
+	}
+	s->mrows++;
+	c->changes = 1;
+	if (s->mrows >= PG_MERGE_ROWS)
+		pg_merge_flush_upto(c, s);
 }
 
 /*
@@ -1729,6 +2145,7 @@ pg_set_blind(struct db_stmt *st)
 			s->sql = base;
 			s->returning = 0;
 			s->blind = 1;
+			pg_merge_shape(s);
 			return;
 		}
 		q = pg_idcol_sql(base, s->nparams + 1, s->table,
@@ -1748,6 +2165,7 @@ pg_set_blind(struct db_stmt *st)
 		s->params[s->nparams].null = 1;
 	}
 	s->blind = 1;
+	pg_merge_shape(s);
 }
 
 /* pg_pipeline: the writer goes into pipeline mode (db.h).  0 or -1. */
@@ -1767,6 +2185,7 @@ pg_pipeline(struct db *db, db_synced_fn fn, void *arg)
 		pg_seterr(c, DB_E_ERROR, "pipeline mode needs an idle session");
 		return -1;
 	}
+	pg_merge_load(c);
 	if (!PQenterPipelineMode(c->conn) || PQsetnonblocking(c->conn, 1) != 0) {
 		pg_seterr(c, DB_E_IO, PQerrorMessage(c->conn));
 		return -1;
@@ -1894,6 +2313,17 @@ pg_run(struct pg_stmt *s)
 		ok = 0;
 		goto out;
 	}
+	if (s->c->pipe && s->c->txn && s->c->merge && s->blind &&
+	    s->mtuple != NULL && s->verb == PV_OTHER) {
+		/* Held, to go with the next rows (see "Merged INSERTs"). */
+		pg_merge_add(s);
+		s->res = PQmakeEmptyPGresult(NULL, PGRES_COMMAND_OK);
+		ok = 1;
+		goto held;
+	}
+	/* Whatever was held goes first: the server sees the caller's order. */
+	if (s->c->pipe)
+		pg_merge_flush(s->c);
 	for (i = 0; i < n; i++) {
 		struct pg_param	*p = &s->params[i + 1];
 
@@ -1928,6 +2358,7 @@ pg_run(struct pg_stmt *s)
 			s->c->has_last_id = 1;
 		}
 	}
+held:
 	if (ok && s->idcol) {
 		s->c->last_id = s->params[n].null ? -1 :
 		    strtoll(s->params[n].val, NULL, 10);
