@@ -142,7 +142,10 @@ ingest_seen_row(void *arg, int64_t id, const char *account, int seq,
 		    " recognised", (long long)id, account, seq);
 }
 
-/* Which stored frames the window's keys are read back from (plus a margin for clock steps).  0 or -1. */
+/*
+ * Which stored frames the window's keys are read back from (plus a margin
+ * for clock steps).  0 or -1.
+ */
 static int
 ingest_seen_plan(struct ingest *ig)
 {
