@@ -36,7 +36,7 @@
 /* A SIA frame carries a handful of events; what is past this many is undecodable. */
 #define INGEST_MAX_EVENTS	64
 /*
- * Retransmission keys held in memory at most (about 44 bytes each, 48 MB):
+ * Retransmission keys held in memory at most (about 44 bytes each, 46 MB):
  * 1,700 frames/s for the default 600 s window.  Past it a frame's key is
  * not held: the frame is stored with retx = 1 and the store answers for it
  * (frames_retx, a partial index) while such a frame is inside the window.
