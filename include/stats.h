@@ -44,6 +44,9 @@ struct pcod_stats {
 	struct histo	 commit_batch;		/* items per committed batch */
 	struct histo	 commit_latency;	/* us, batch opened -> durable */
 	struct histo	 ack_latency;		/* us, frame taken -> its ACK written */
+	/* the duplicate window (h-retx, issue 11) */
+	uint64_t	 retx_frames;		/* stored past memory's ceiling (frames_retx) */
+	uint64_t	 naks_readback;		/* NAKed: the window was being read back */
 };
 
 extern struct pcod_stats pcod_stats;

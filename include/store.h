@@ -27,6 +27,7 @@ struct store_frame {
 	int		 unknown_account;
 	const char	*digest;	/* content digest for retransmission detection */
 	const char	*ext;		/* extended data understood, JSON; NULL none */
+	int		 retx;		/* 1: the store answers its retransmissions (frames_retx) */
 };
 
 struct store_account {
@@ -175,7 +176,11 @@ int		 store_release(struct store *);
 /* Undo everything since the savepoint, and end it. */
 void		 store_rollback_savepoint(struct store *);
 
-/* 1 if a frame with this account, seq and digest was stored since since_ms; 0 no; -1 error. */
+/*
+ * 1 if a frame with this account, seq and digest was stored with retx = 1
+ * since since_ms (the open batch included; the partial index frames_retx);
+ * 0 no; -1 error.  Frames stored without retx are memory's to answer.
+ */
 int		 store_frame_seen(struct store *, const char *account, int seq,
 		    const char *digest, int64_t since_ms);
 /* Insert; returns the frame id (> 0) or -1. */

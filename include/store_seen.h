@@ -6,9 +6,12 @@
 
 struct store;
 
-/* One stored frame's retransmission key; digest is NULL when it has none. */
+/*
+ * One stored frame's retransmission key; digest is NULL when it has none;
+ * retx 1 when the store answers for it (frames_retx), not memory.
+ */
 typedef void	(*store_seen_fn)(void *arg, int64_t id, const char *account,
-		    int seq, const char *digest, int64_t received_ms);
+		    int seq, const char *digest, int64_t received_ms, int retx);
 
 /*
  * The ids of the frames from the first one received at or after from_ms to

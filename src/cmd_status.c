@@ -100,6 +100,10 @@ status_counters(const struct pcod_stats *st)
 		    json_integer((json_int_t)st->escalations));
 		json_object_set_new(c, "connections_open_tls",
 		    json_integer((json_int_t)st->conn_open_tls));
+		json_object_set_new(c, "retx_frames",
+		    json_integer((json_int_t)st->retx_frames));
+		json_object_set_new(c, "naks_readback",
+		    json_integer((json_int_t)st->naks_readback));
 	}
 	/* Flat beside the others, so scripts read every counter the same way. */
 	lim = status_limits(st);

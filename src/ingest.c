@@ -36,14 +36,29 @@
 /* A SIA frame carries a handful of events; what is past this many is undecodable. */
 #define INGEST_MAX_EVENTS	64
 /*
- * Retransmission keys held in memory (about 44 bytes each): 10,000 frames/s
- * for 100 s.  Past it the oldest are dropped and the store answers for them.
+ * Retransmission keys held in memory at most (about 44 bytes each, 46 MB):
+ * 1,700 frames/s for the default 600 s window.  Past it a frame's key is
+ * not held: the frame is stored with retx = 1 and the store answers for it
+ * (frames_retx, a partial index) while such a frame is inside the window.
  */
 #define INGEST_SEEN_MAX		(1 << 20)
 /* At start-up, frames this much older than the window are read back too (clock steps). */
 #define INGEST_SEEN_MARGIN_MS	(300 * 1000)
 /* Keys read back per loop pass at start-up. */
 #define INGEST_SEEN_CHUNK	4096
+/* Rows read back before the listeners open, at most (about 0.1 s). */
+#define INGEST_SEEN_AT_START	65536
+/* A read-back that failed (the database out of reach) is tried again after this. */
+#define INGEST_SEEN_RETRY_MS	1000
+/* ingest_store(): the frame cannot be judged yet (read-back running): NAK. */
+#define INGEST_UNKNOWN		(-2)
+
+/* Where the read-back of the window's keys stands. */
+enum ingest_rb {
+	RB_DONE,		/* memory answers */
+	RB_PLAN,		/* to find the window's frames */
+	RB_READ			/* reading them back, a chunk a loop pass */
+};
 
 struct ingest {
 	struct store		*store;		/* not owned */
@@ -55,12 +70,27 @@ struct ingest {
 	struct patrol_run	*patrol;	/* not owned; NULL: none */
 	struct seen		*seen;		/* owned: the window's keys */
 	uint32_t		 seen_mark;	/* where the open batch's keys start */
+	/*
+	 * The newest received_ms of a frame stored with retx = 1 (the store
+	 * answers for it), the open batch's included; INT64_MIN none.  While
+	 * it is inside the window, a key memory lacks is asked of the store.
+	 */
+	int64_t			 overflow_ms;
+	int64_t			 overflow_mark;	/* overflow_ms when the open batch began */
 	int			 seen_waiting;	/* told when the open batch ends */
 	int			 batch_events;	/* stored in the open batch; counted at its commit */
-	struct event		*seen_ev;	/* the read-back at start-up; owned */
+	struct event		*seen_ev;	/* the read-back; owned */
+	enum ingest_rb		 rb;		/* where the read-back stands */
 	int64_t			 seen_next;	/* frame ids still to read back */
 	int64_t			 seen_last;
 	int64_t			 seen_from_ms;	/* the read-back holds frames from then on */
+	int64_t			 seen_rows;	/* rows read back so far */
+	int			 seen_failed;	/* the first read-back met an error */
+	time_t			 retx_logged;	/* when memory's ceiling was last told */
+	/* Test knobs (environment, see ingest_knobs()); the defaults above otherwise. */
+	size_t			 seen_max;
+	int			 seen_chunk;
+	int			 seen_pause_ms;	/* between chunks */
 	time_t			 nak_time;	/* the second nak was built for */
 	int			 naklen;	/* 0: none built yet */
 	char			 nak[64];	/* the NAK of that second */
@@ -83,86 +113,174 @@ struct ingest_frame {
 	char				 err[160];
 };
 
-/* One stored frame's key back into the set (start-up). */
+/* One stored frame's key back into the set (start-up, a widened window). */
 static void
 ingest_seen_row(void *arg, int64_t id, const char *account, int seq,
-    const char *digest, int64_t ms)
+    const char *digest, int64_t ms, int retx)
 {
 	struct ingest	*ig = arg;
+	uint64_t	 h;
 
 	ig->seen_next = id + 1;
+	/* The store answers for it: memory need only know how new it is. */
+	if (retx) {
+		if (ms > ig->overflow_ms)
+			ig->overflow_ms = ms;
+		return;
+	}
 	/* a frame without a digest never matches, in the store either */
-	if (account != NULL && digest != NULL)
-		seen_add(ig->seen, account, seq, strtoull(digest, NULL, 16), ms);
+	if (account == NULL || digest == NULL)
+		return;
+	h = strtoull(digest, NULL, 16);
+	/* Held already (stored since the read-back began, or kept over a reload). */
+	if (seen_lookup(ig->seen, account, seq, h, ms) == 1)
+		return;
+	if (seen_load(ig->seen, account, seq, h, ms) == -1 &&
+	    log_limit_allow(LOG_LIMIT_REFUSAL))
+		log_warnx("duplicate window: frame %lld (account \"%s\", seq %d)"
+		    " cannot be held in memory; its retransmission is not"
+		    " recognised", (long long)id, account, seq);
 }
 
 /*
  * Which stored frames the window's keys are read back from (plus a margin
- * for clock steps).  Until they are, the store answers for anything stored
- * before now; on failure it does until the window has passed.
+ * for clock steps).  0 or -1.
  */
-static void
+static int
 ingest_seen_plan(struct ingest *ig)
 {
 	int64_t	now = clock_wall_ms();
 
 	ig->seen_from_ms = now - (int64_t)ig->cfg->duplicate_window * 1000 -
 	    INGEST_SEEN_MARGIN_MS;
+	/* Memory holds every key stored from now on: blind only before. */
 	seen_forget_before(ig->seen, now + 1);
-	if (store_frame_window(ig->store, ig->seen_from_ms, &ig->seen_next,
-	    &ig->seen_last) == -1) {
-		log_warnx("cannot find the duplicate window: %s; the database "
-		    "answers the retransmission check for now",
-		    store_errmsg(ig->store));
-		ig->seen_next = 1;
-		ig->seen_last = 0;
-	}
+	return store_frame_window(ig->store, ig->seen_from_ms, &ig->seen_next,
+	    &ig->seen_last);
+}
+
+/* The read-back ran into the store's trouble: say so (rate-limited). */
+static void
+ingest_seen_fail(struct ingest *ig, const char *what)
+{
+	if (log_limit_allow(LOG_LIMIT_REFUSAL))
+		log_warnx("cannot %s the duplicate window: %s; frames not"
+		    " known to be new are answered NAK until it is read back",
+		    what, store_errmsg(ig->store));
 }
 
 /*
- * Read the window's keys back, a chunk a loop pass, so that answering
- * starts at once.  Keys go in only while no batch of ours is open (a
- * failed one rolls back the keys added since it began).
+ * One step of the read-back: find the window, or read a chunk of its keys,
+ * or finish.  0 done (or nothing to do), 1 more to read, -1 try again
+ * after INGEST_SEEN_RETRY_MS (logged).  Keys go in only while no batch of
+ * ours is open (a failed one rolls back the keys added since it began).
  */
+static int
+ingest_seen_step(struct ingest *ig)
+{
+	int	n;
+
+	if (ig->rb == RB_PLAN) {
+		if (ingest_seen_plan(ig) == -1) {
+			ingest_seen_fail(ig, "find");
+			return -1;
+		}
+		ig->rb = RB_READ;
+		return 1;
+	}
+	if (ig->rb != RB_READ)
+		return 0;
+	if (ig->seen_next > ig->seen_last) {
+		seen_known_from(ig->seen, ig->seen_from_ms);
+		ig->rb = RB_DONE;
+		log_info("duplicate window: %zu key(s) held in memory",
+		    seen_count(ig->seen));
+		return 0;
+	}
+	n = store_frame_keys(ig->store, ig->seen_next, ig->seen_last,
+	    ig->seen_chunk, ingest_seen_row, ig);
+	if (n == -1) {
+		ingest_seen_fail(ig, "read back");
+		return -1;
+	}
+	if (n == 0)
+		ig->seen_next = ig->seen_last + 1;	/* the rest is gone */
+	ig->seen_rows += n;
+	return 1;
+}
+
+/* Run the next read-back step after ms. */
+static void
+ingest_seen_later(struct ingest *ig, int ms)
+{
+	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(ig->seen_ev, &tv);
+}
+
+/* The read-back, a chunk a loop pass, so that answering goes on meanwhile. */
 static void
 ingest_seen_loadcb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ingest	*ig = arg;
-	struct timeval	 later = { 0, 1000 }, now = { 0, 0 };
 
-	if (ig->seen_next > ig->seen_last) {
-		seen_known_from(ig->seen, ig->seen_from_ms);
-		log_debug("duplicate window: %zu key(s) held", seen_count(ig->seen));
+	if (ig->rb == RB_DONE)
 		return;
-	}
 	if (ig->seen_waiting) {
-		evtimer_add(ig->seen_ev, &later);
+		ingest_seen_later(ig, 1);
 		return;
 	}
-	switch (store_frame_keys(ig->store, ig->seen_next, ig->seen_last,
-	    INGEST_SEEN_CHUNK, ingest_seen_row, ig)) {
+	switch (ingest_seen_step(ig)) {
+	case 1:
+		ingest_seen_later(ig, ig->seen_pause_ms);
+		break;
 	case -1:
-		log_warnx("cannot read the duplicate window back: %s; the "
-		    "database answers the retransmission check for now",
-		    store_errmsg(ig->store));
-		return;
-	case 0:
-		ig->seen_next = ig->seen_last + 1;	/* the rest is gone */
+		ingest_seen_later(ig, INGEST_SEEN_RETRY_MS);
 		break;
 	}
-	evtimer_add(ig->seen_ev, &now);
 }
 
-/* Start reading the window's keys back on base. */
+/*
+ * The first keys of the window, read back before the listeners open (a
+ * small window never answers NAK for it): ingest_start() reads the rest.
+ */
+static void
+ingest_seen_first(struct ingest *ig)
+{
+	int	rc = 1;
+
+	while (ig->seen_pause_ms == 0 && ig->seen_rows < INGEST_SEEN_AT_START &&
+	    (rc = ingest_seen_step(ig)) == 1)
+		;
+	ig->seen_failed = rc == -1;
+}
+
+/* Read the rest of the window's keys back on base, a chunk a loop pass. */
 void
 ingest_start(struct ingest *ig, struct event_base *base)
 {
-	struct timeval	now = { 0, 0 };
-
 	ig->seen_ev = evtimer_new(base, ingest_seen_loadcb, ig);
 	if (ig->seen_ev == NULL)
 		fatalx("ingest_start: evtimer_new failed");
-	evtimer_add(ig->seen_ev, &now);
+	if (ig->rb != RB_DONE)
+		ingest_seen_later(ig, ig->seen_failed ? INGEST_SEEN_RETRY_MS : 0);
+}
+
+/*
+ * Read the window's keys back from the store (start-up, a reload that
+ * widens the window, a COMMIT whose outcome is unknown).  Until it is done
+ * a key memory lacks may be in the store unheld: such a frame is answered
+ * NAK (the panel sends it again), never stored a second time.
+ */
+static void
+ingest_seen_reload(struct ingest *ig, const char *why)
+{
+	seen_forget_before(ig->seen, clock_wall_ms() + 1);
+	ig->rb = RB_PLAN;
+	log_info("duplicate window: reading it back (%s); until then a frame"
+	    " not known to be new is answered NAK", why);
+	if (ig->seen_ev != NULL)
+		ingest_seen_later(ig, 0);
 }
 
 /* The batch holding this pass's keys ended: keep them, or forget them with it. */
@@ -179,23 +297,24 @@ ingest_seen_done(int ok, void *arg)
 	if (ok)
 		return;
 	seen_rollback(ig->seen, ig->seen_mark);
+	ig->overflow_ms = ig->overflow_mark;
 	/*
 	 * A COMMIT whose answer was lost may have committed: a panel's resend
 	 * of one of its frames must then be a duplicate, not a second event.
-	 * The keys in memory cannot say; the store answers for the whole
-	 * window (a NAK while it is out of reach), until the window passes.
+	 * The keys in memory cannot say; the store is read back (NAK for what
+	 * memory cannot judge meanwhile), and what committed is known again.
 	 */
-	if (store_commit_in_doubt(ig->store)) {
-		seen_forget_before(ig->seen, clock_wall_ms() + 1);
-		log_warnx("a COMMIT's outcome is unknown (the connection to the"
-		    " database was lost): the database answers the"
-		    " retransmission check for the next %d s",
-		    ig->cfg->duplicate_window);
-	}
+	if (store_commit_in_doubt(ig->store))
+		ingest_seen_reload(ig, "a COMMIT's outcome is unknown: the"
+		    " connection to the database was lost");
 }
 
-/* Remember a frame just written to the open batch. */
-static void
+/*
+ * Remember a frame about to be written to the open batch: its key goes
+ * into memory if it fits.  0 held; 1 not held: the frame is to be stored
+ * with retx = 1, and the store answers for it.
+ */
+static int
 ingest_seen_add(struct ingest *ig, const struct ingest_frame *f,
     uint64_t digest, int64_t ms)
 {
@@ -208,28 +327,79 @@ ingest_seen_add(struct ingest *ig, const struct ingest_frame *f,
 		 */
 		ig->seen_waiting = 1;
 		ig->seen_mark = seen_mark(ig->seen);
+		ig->overflow_mark = ig->overflow_ms;
 		batch_on_commit(ig->batch, ingest_seen_done, ig);
 	}
-	seen_add(ig->seen, f->account, f->seq, digest, ms);
+	if (seen_add(ig->seen, f->account, f->seq, digest, ms) == 0)
+		return 0;
+	if (ms > ig->overflow_ms)
+		ig->overflow_ms = ms;
+	pcod_stats.retx_frames++;
+	/* Once a minute at most: at the ceiling, every frame comes here. */
+	if (f->now >= ig->retx_logged + 60) {
+		ig->retx_logged = f->now;
+		log_warnx("duplicate window: %zu retransmission key(s) in"
+		    " memory, its ceiling (or acct=%s does not fit): frames are"
+		    " stored for the database to recognise their"
+		    " retransmissions (%llu so far)", seen_count(ig->seen),
+		    f->account, (unsigned long long)pcod_stats.retx_frames);
+	}
+	return 1;
 }
 
 /*
  * Was this frame stored within the window (the open batch included)?  The
- * keys in memory answer; the store only for what they no longer hold.
- * 1, 0, or -1 (store error).
+ * keys in memory answer; the store (frames_retx) for the frames memory did
+ * not take, while the newest of them is inside the window.  1, 0, -1
+ * (store error), or INGEST_UNKNOWN while the read-back runs.
  */
 static int
 ingest_seen(struct ingest *ig, const struct ingest_frame *f, uint64_t digest,
     const char *hex, int64_t now_ms)
 {
 	int64_t	since = now_ms - (int64_t)ig->cfg->duplicate_window * 1000;
-	int	rc;
+	int	rc, in_store;
 
 	seen_expire(ig->seen, since);
 	rc = seen_lookup(ig->seen, f->account, f->seq, digest, since);
-	if (rc != -1)
-		return rc;
-	return store_frame_seen(ig->store, f->account, f->seq, hex, since);
+	if (rc == 1)
+		return 1;
+	/* While reading back, how new the store's retx frames are is not known yet. */
+	if (ig->rb != RB_DONE || ig->overflow_ms >= since) {
+		in_store = store_frame_seen(ig->store, f->account, f->seq, hex,
+		    since);
+		if (in_store != 0)
+			return in_store;
+	}
+	return rc == -1 ? INGEST_UNKNOWN : 0;
+}
+
+/* The test knobs, from the environment: never set outside the tests. */
+static void
+ingest_knobs(struct ingest *ig)
+{
+	/*
+	 * PCOD_TEST_SEEN_MAX: the ceiling of keys in memory (a tiny one lets a
+	 * test reach it); PCOD_TEST_SEEN_CHUNK and PCOD_TEST_SEEN_PAUSE_MS:
+	 * keys per read-back step and the pause between steps (a slow
+	 * read-back).  Test knobs only: not documented for users.
+	 */
+	const char	*v;
+	long long	 n;
+	const char	*errstr;
+
+	ig->seen_max = INGEST_SEEN_MAX;
+	ig->seen_chunk = INGEST_SEEN_CHUNK;
+	ig->seen_pause_ms = 0;
+	if ((v = getenv("PCOD_TEST_SEEN_MAX")) != NULL &&
+	    xstrtonum(v, 10, 1, 1 << 30, &n, &errstr) == 0)
+		ig->seen_max = (size_t)n;
+	if ((v = getenv("PCOD_TEST_SEEN_CHUNK")) != NULL &&
+	    xstrtonum(v, 10, 1, 1 << 20, &n, &errstr) == 0)
+		ig->seen_chunk = (int)n;
+	if ((v = getenv("PCOD_TEST_SEEN_PAUSE_MS")) != NULL &&
+	    xstrtonum(v, 10, 0, 10000, &n, &errstr) == 0)
+		ig->seen_pause_ms = (int)n;
 }
 
 /* The receiver over store, batch and the account table. */
@@ -244,8 +414,13 @@ ingest_new(struct store *store, struct batch *batch, struct acct_table *accts,
 	ig->batch = batch;
 	ig->accts = accts;
 	ig->cfg = cfg;
-	ig->seen = seen_new(INGEST_SEEN_MAX);
-	ingest_seen_plan(ig);
+	ingest_knobs(ig);
+	ig->seen = seen_new(ig->seen_max);
+	ig->overflow_ms = ig->overflow_mark = INT64_MIN;
+	/* Blind until the read-back has loaded the window. */
+	seen_forget_before(ig->seen, clock_wall_ms() + 1);
+	ig->rb = RB_PLAN;
+	ingest_seen_first(ig);
 	return ig;
 }
 
@@ -281,7 +456,12 @@ ingest_set_patrol(struct ingest *ig, struct patrol_run *pr)
 void
 ingest_set_config(struct ingest *ig, const struct config *cfg)
 {
+	int	widened = cfg->duplicate_window > ig->cfg->duplicate_window;
+
 	ig->cfg = cfg;
+	/* Memory holds only the old window's keys: load the rest. */
+	if (widened)
+		ingest_seen_reload(ig, "duplicate-window widened");
 }
 
 /* A NAK with the receiver's time, no commit needed. */
@@ -571,7 +751,10 @@ ingest_event(struct ingest *ig, const struct ingest_frame *f, int64_t frame_id,
 	return alarm_on_event(ig->alarms, &in);
 }
 
-/* Store frame and events in the open batch: 1 stored, 0 duplicate, -1 failed. */
+/*
+ * Store frame and events in the open batch: 1 stored, 0 duplicate, -1
+ * failed, INGEST_UNKNOWN not judged yet (nothing written).
+ */
 static int
 ingest_store(struct ingest *ig, struct ingest_frame *f, int nev)
 {
@@ -585,6 +768,8 @@ ingest_store(struct ingest *ig, struct ingest_frame *f, int nev)
 
 	h = ingest_digest(f, c, digest);
 	seen = ingest_seen(ig, f, h, digest, now_ms);
+	if (seen == INGEST_UNKNOWN)
+		return INGEST_UNKNOWN;
 	if (seen != 0)
 		return seen == 1 ? 0 : -1;
 	memset(&sf, 0, sizeof(sf));
@@ -610,11 +795,12 @@ ingest_store(struct ingest *ig, struct ingest_frame *f, int nev)
 		json_decref(x);
 	}
 	sf.ext = ext;
+	/* Before the write: a key memory does not take makes the row retx. */
+	sf.retx = ingest_seen_add(ig, f, h, now_ms);
 	id = store_frame_add(ig->store, &sf);
 	free(ext);
 	if (id < 0)
 		return -1;
-	ingest_seen_add(ig, f, h, now_ms);
 	for (i = 0; i < nev; i++) {
 		ingest_utf8(ig, &ig->ev[i]);
 		if (ingest_event(ig, f, id, &sf, &ig->ev[i]) == -1)
@@ -638,6 +824,13 @@ ingest_accept(struct ingest *ig, struct ingest_frame *f, int nev,
 		/* Nothing of this batch may be acknowledged now. */
 		batch_abort(ig->batch);
 		ingest_reject_store(ans);
+		return;
+	}
+	if (rc == INGEST_UNKNOWN) {
+		/* Stored before the restart, or new: the read-back will tell. */
+		pcod_stats.naks_readback++;
+		ingest_nak(ans);
+		ingest_log_reject(f, "NAK", "duplicate_window_loading");
 		return;
 	}
 	if (rc == 0) {

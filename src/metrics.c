@@ -246,6 +246,11 @@ m_frames(struct evbuffer *b, const struct pcod_stats *st)
 	    answers, nitems(answers));
 	m_counter(b, "pcod_naks_rate_limited_total", "UDP NAKs not sent: the "
 	    "source was over its limit.", st->naks_limited);
+	m_counter(b, "pcod_retx_frames_total", "Frames stored past the "
+	    "ceiling of retransmission keys in memory (the database "
+	    "recognises their retransmissions).", st->retx_frames);
+	m_counter(b, "pcod_naks_readback_total", "Frames answered NAK because "
+	    "the duplicate window was being read back.", st->naks_readback);
 }
 
 /* Refused frames by reason. */

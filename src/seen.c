@@ -27,9 +27,9 @@ struct seen {
 	struct seen_entry	*ring;		/* owned; cap entries */
 	uint32_t		*bucket;	/* owned; cap heads (positions) */
 	uint32_t		 cap;		/* a power of two */
-	uint32_t		 max;		/* cap never grows past it */
+	uint32_t		 max;		/* keys held at most, but for seen_load() */
 	uint32_t		 head, tail;	/* oldest live position; next free one */
-	int64_t			 dropped_ms;	/* newest ms of a key no longer held */
+	int64_t			 dropped_ms;	/* newest ms of a key expired */
 	int64_t			 blind_ms;	/* nothing at or before it is known */
 };
 
@@ -85,23 +85,29 @@ seen_resize(struct seen *s, uint32_t newcap)
 	free(old);
 }
 
+/* The smallest ring for a set of at most max keys. */
+static uint32_t
+seen_min_cap(const struct seen *s)
+{
+	uint32_t	cap = 16;
+
+	while (cap < s->max && cap < SEEN_MIN_CAP)
+		cap <<= 1;
+	return cap;
+}
+
 /* An empty set of at most max keys. */
 struct seen *
 seen_new(size_t max)
 {
 	struct seen	*s;
-	uint32_t	 cap = SEEN_MIN_CAP;
 
 	s = xcalloc(1, sizeof(*s));
-	s->max = 16;
-	while (s->max < max && s->max < (1U << 30))
-		s->max <<= 1;
-	if (cap > s->max)
-		cap = s->max;
+	s->max = max < 1 ? 1 : max > (1U << 30) ? 1U << 30 : (uint32_t)max;
 	s->dropped_ms = s->blind_ms = INT64_MIN;
 	s->cap = 1;
 	s->ring = xcalloc(1, sizeof(*s->ring));
-	seen_resize(s, cap);
+	seen_resize(s, seen_min_cap(s));
 	return s;
 }
 
@@ -116,9 +122,9 @@ seen_free(struct seen *s)
 	free(s);
 }
 
-/* Drop the oldest key, remembering how new what is dropped was. */
+/* Expire the oldest key, remembering how new what expired was. */
 static void
-seen_drop_oldest(struct seen *s)
+seen_expire_oldest(struct seen *s)
 {
 	const struct seen_entry	*e = &s->ring[s->head & (s->cap - 1)];
 
@@ -127,7 +133,13 @@ seen_drop_oldest(struct seen *s)
 	s->head++;
 }
 
-/* Was the key added at or after since_ms?  1, 0, or -1: ask the store. */
+/*
+ * Was the key added at or after since_ms?  1 or 0, exactly, for every key
+ * seen_add() held; -1 while what is before blind_ms is not known here.  A
+ * window reaching back past what expired (the wall clock stepped back) is
+ * cut at it: expired keys are outside the window, as they were when they
+ * expired.
+ */
 int
 seen_lookup(struct seen *s, const char *account, int seq, uint64_t digest,
     int64_t since_ms)
@@ -135,8 +147,10 @@ seen_lookup(struct seen *s, const char *account, int seq, uint64_t digest,
 	const struct seen_entry	*e;
 	uint32_t		 pos, steps = 0, n = s->tail - s->head;
 
+	if (since_ms <= s->dropped_ms)
+		since_ms = s->dropped_ms + 1;
 	if (strlen(account) > SEEN_ACCOUNT_MAX || seq < 0 || seq > UINT16_MAX)
-		return -1;
+		goto miss;
 	pos = s->bucket[seen_hash(account, seq, digest) & (s->cap - 1)];
 	while (seen_live(s, pos) && steps++ < n) {
 		e = &s->ring[pos & (s->cap - 1)];
@@ -147,28 +161,26 @@ seen_lookup(struct seen *s, const char *account, int seq, uint64_t digest,
 			break;
 		pos = e->next;
 	}
-	return since_ms <= s->dropped_ms || since_ms <= s->blind_ms ? -1 : 0;
+miss:
+	return since_ms <= s->blind_ms ? -1 : 0;
 }
 
-/* Add a key stored at ms; the oldest makes room when the set is full. */
-void
-seen_add(struct seen *s, const char *account, int seq, uint64_t digest,
-    int64_t ms)
+/* Add a key at ms if it fits (force: whatever the ceiling).  0 held, -1 not. */
+static int
+seen_put(struct seen *s, const char *account, int seq, uint64_t digest,
+    int64_t ms, int force)
 {
 	struct seen_entry	*e;
 	size_t			 len = strlen(account);
 
-	if (len > SEEN_ACCOUNT_MAX || seq < 0 || seq > UINT16_MAX) {
-		/* not held: lookups of it must ask the store */
-		if (ms > s->dropped_ms)
-			s->dropped_ms = ms;
-		return;
-	}
+	if (len > SEEN_ACCOUNT_MAX || seq < 0 || seq > UINT16_MAX)
+		return -1;
+	if (!force && s->tail - s->head >= s->max)
+		return -1;
 	if (s->tail - s->head == s->cap) {
-		if (s->cap < s->max)
-			seen_resize(s, s->cap * 2);
-		else
-			seen_drop_oldest(s);
+		if (s->cap >= (1U << 31))
+			return -1;
+		seen_resize(s, s->cap * 2);
 	}
 	e = &s->ring[s->tail & (s->cap - 1)];
 	e->digest = digest;
@@ -177,6 +189,23 @@ seen_add(struct seen *s, const char *account, int seq, uint64_t digest,
 	memcpy(e->account, account, len + 1);
 	seen_link(s, s->tail);
 	s->tail++;
+	return 0;
+}
+
+/* Add a key stored at ms, unless the set is at its ceiling.  0 held, -1 not. */
+int
+seen_add(struct seen *s, const char *account, int seq, uint64_t digest,
+    int64_t ms)
+{
+	return seen_put(s, account, seq, digest, ms, 0);
+}
+
+/* Add a key read back from the store, past the ceiling if need be.  0 or -1. */
+int
+seen_load(struct seen *s, const char *account, int seq, uint64_t digest,
+    int64_t ms)
+{
+	return seen_put(s, account, seq, digest, ms, 1);
 }
 
 /* Forget keys older than since_ms from the oldest end; shrink a mostly empty ring. */
@@ -187,18 +216,22 @@ seen_expire(struct seen *s, int64_t since_ms)
 
 	while (s->head != s->tail &&
 	    s->ring[s->head & (s->cap - 1)].ms < since_ms)
-		seen_drop_oldest(s);
+		seen_expire_oldest(s);
 	n = s->tail - s->head;
 	if (s->cap > SEEN_MIN_CAP && n < s->cap / 8)
 		seen_resize(s, s->cap / 2);
 }
 
-/* Nothing stored before ms is known here. */
+/*
+ * Nothing stored before ms is known here: a read-back follows, which loads
+ * what expired too (the window may have widened).
+ */
 void
 seen_forget_before(struct seen *s, int64_t ms)
 {
 	if (ms - 1 > s->blind_ms)
 		s->blind_ms = ms - 1;
+	s->dropped_ms = INT64_MIN;
 }
 
 /* Every key stored from ms on has been added (read back): know from there. */
@@ -217,9 +250,7 @@ seen_mark(const struct seen *s)
 
 /*
  * Forget the keys added since mark, newest first: each is then the newest of
- * its bucket, so unlinking it restores the bucket as it was.  Keys of the
- * batch already dropped for room stay counted in dropped_ms (the store, rolled
- * back too, answers for them).
+ * its bucket, so unlinking it restores the bucket as it was.
  */
 void
 seen_rollback(struct seen *s, uint32_t mark)

@@ -66,15 +66,17 @@ static const struct {
 	[ST_ROLLBACK] = { "ROLLBACK", 0 },
 	[ST_FRAME_ADD] = { "INSERT INTO frames (received_ms, transport, peer,"
 	    " account, token, encrypted, seq, rcvr, line, raw, data, xdata,"
-	    " panel_time, unknown_account, digest, ext) VALUES (?1, ?2, ?3, ?4,"
-	    " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)", 0 },
+	    " panel_time, unknown_account, digest, ext, retx) VALUES (?1, ?2,"
+	    " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+	    " ?17)", 0 },
 	[ST_EVENT_ADD] = { "INSERT INTO events (frame_id, account, received_ms,"
 	    " panel_time, format, code, qual, class, text, zone, \"user\","
 	    " \"partition\", known, unknown_account, event_time, name, note,"
 	    " peripheral) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
 	    " ?12, ?13, ?14, ?15, ?16, ?17, ?18)", 0 },
+	/* Only the frames memory did not take: the partial index frames_retx. */
 	[ST_SEEN] = { "SELECT 1 FROM frames WHERE account = ?1 AND seq = ?2"
-	    " AND digest = ?3 AND received_ms >= ?4 LIMIT 1", 0 },
+	    " AND digest = ?3 AND received_ms >= ?4 AND retx = 1 LIMIT 1", 0 },
 	[ST_ACCT_ADD] = { "INSERT INTO accounts (account, key, name,"
 	    " created_ms, site_id, supervision_s, next_key, plaintext,"
 	    " plain_clock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
@@ -876,7 +878,7 @@ store_errmsg(struct store *s)
 	return s->err[0] != '\0' ? s->err : "no error";
 }
 
-/* 1 if this account/seq/digest was stored since since_ms (open batch included). */
+/* 1 if this account/seq/digest was stored with retx = 1 since since_ms (open batch included). */
 int
 store_frame_seen(struct store *s, const char *account, int seq,
     const char *digest, int64_t since_ms)
@@ -928,6 +930,7 @@ store_frame_add(struct store *s, const struct store_frame *f)
 	rc |= db_bind_int(st, 14, f->unknown_account != 0);
 	rc |= store_bind_text(st, 15, f->digest);
 	rc |= store_bind_text(st, 16, f->ext);
+	rc |= store_bind_opt(st, 17, f->retx != 0, 0);
 	if (store_run(s, ST_FRAME_ADD, rc) != 0)
 		return -1;
 	return db_last_id(s->db);

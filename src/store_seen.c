@@ -14,8 +14,8 @@ static const char sql_first_at[] = "SELECT id, received_ms FROM frames"
 /* Apart: min() and max() in one SELECT scan the whole table. */
 static const char sql_min[] = "SELECT min(id) FROM frames";
 static const char sql_max[] = "SELECT max(id) FROM frames";
-static const char sql_keys[] = "SELECT id, account, seq, digest, received_ms"
-    " FROM frames WHERE id >= ?1 AND id <= ?2 ORDER BY id LIMIT ?3";
+static const char sql_keys[] = "SELECT id, account, seq, digest, received_ms,"
+    " retx FROM frames WHERE id >= ?1 AND id <= ?2 ORDER BY id LIMIT ?3";
 
 /* The first frame at or after id: 1 found (*ms set), 0 none, -1 error. */
 static int
@@ -105,7 +105,8 @@ store_frame_keys(struct store *s, int64_t first, int64_t last, int limit,
 		    db_column_text(st, 1),
 		    db_column_int(st, 2),
 		    db_column_text(st, 3),
-		    db_column_int64(st, 4));
+		    db_column_int64(st, 4),
+		    db_column_type(st, 5) != DB_NULL && db_column_int(st, 5) != 0);
 		n++;
 	}
 	db_reset(st);

@@ -399,6 +399,58 @@ START_TEST(test_failed_batch_keys_forgotten)
 }
 END_TEST
 
+/*
+ * The same with memory at its ceiling (PCOD_TEST_SEEN_MAX=1, h-retx): the
+ * failed batch's frame was written with retx = 1 and rolled back with it;
+ * the resend is stored, and from then on the store (frames_retx) knows it.
+ */
+START_TEST(test_failed_batch_retx)
+{
+	struct acct_table	*at = acct_table_new();
+	struct config		*cfg;
+	struct ingest		*ig;
+	struct ingest_answer	 a;
+	char			 path[192], err[256];
+	FILE			*fp;
+
+	snprintf(path, sizeof(path), "%s/pcod.conf", ts.dir);
+	ck_assert((fp = fopen(path, "w")) != NULL);
+	fprintf(fp, "database \"%s\"\ncontrol \"%s/s.sock\"\n"
+	    "listen tcp 127.0.0.1:7000\n", ts.path, ts.dir);
+	fclose(fp);
+	cfg = config_load(path, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_int_eq(setenv("PCOD_TEST_SEEN_MAX", "1", 1), 0);
+	ig = ingest_new(st, bt, at, cfg);
+	unsetenv("PCOD_TEST_SEEN_MAX");
+	gate(1);
+	feed(ig, "0001", "#1234|NBA01", &a);	/* held: memory is full now */
+	ck_assert_int_eq(a.events, 1);
+	spin(1);			/* batch N commits, its sync hangs */
+	wait_entered(1);
+	feed(ig, "0002", "#1234|NBA02", &a);	/* batch N+1, retx = 1 ... */
+	ck_assert_int_eq(a.events, 1);
+	feed(ig, "0002", "#1234|NBA02", &a);	/* its resend in the same batch */
+	ck_assert_int_eq(a.events, 0);
+	batch_abort(bt);		/* ... fails */
+	gate(0);
+	spin(100);
+	feed(ig, "0002", "#1234|NBA02", &a);	/* the panel sends it again */
+	ck_assert_msg(a.events == 1, "the resend was taken for a duplicate");
+	spin(100);
+	feed(ig, "0002", "#1234|NBA02", &a);	/* now it is one, in the store */
+	ck_assert_int_eq(a.events, 0);
+	feed(ig, "0001", "#1234|NBA01", &a);	/* and the held one, in memory */
+	ck_assert_int_eq(a.events, 0);
+	feed(ig, "0002", "#1234|NBA03", &a);	/* same seq, other content */
+	ck_assert_int_eq(a.events, 1);
+	spin(100);
+	ingest_free(ig);
+	config_free(cfg);
+	acct_table_free(at);
+}
+END_TEST
+
 /* Open the gate after 200 ms, from another thread. */
 static void *
 opener(void *arg)
@@ -528,6 +580,7 @@ batch_suite(void)
 	tcase_add_test(tc, test_failed_batch_in_order);
 	tcase_add_test(tc, test_defer_none_open);
 	tcase_add_test(tc, test_failed_batch_keys_forgotten);
+	tcase_add_test(tc, test_failed_batch_retx);
 	tcase_add_test(tc, test_flush_waits);
 	tcase_add_exit_test(tc, test_sync_eio_exits, 1);
 	tcase_add_test(tc, test_slow_sync_trouble);

@@ -44,46 +44,80 @@ START_TEST(test_seen_expire_and_unknown)
 	seen_expire(s, 2500);
 	ck_assert_uint_eq(seen_count(s), 1);
 	ck_assert_int_eq(seen_lookup(s, "1234", 3, 3, 2500), 1);
-	/* the window moved on: the dropped keys were older than it anyway */
+	/* the window moved on: the expired keys were older than it anyway */
 	ck_assert_int_eq(seen_lookup(s, "1234", 2, 2, 2500), 0);
-	/* a wider window (SIGHUP, clock stepped back) reaches dropped keys */
-	ck_assert_int_eq(seen_lookup(s, "1234", 2, 2, 1500), -1);
-	ck_assert_int_eq(seen_lookup(s, "1234", 9, 9, 2000), -1);
-	ck_assert_int_eq(seen_lookup(s, "1234", 9, 9, 2001), 0);
+	/* the clock stepped back: the window ends where keys expired */
+	ck_assert_int_eq(seen_lookup(s, "1234", 2, 2, 1500), 0);
+	ck_assert_int_eq(seen_lookup(s, "1234", 3, 3, 1500), 1);
 	/* start-up: only what was read back is known */
 	seen_forget_before(s, 10000);
 	ck_assert_int_eq(seen_lookup(s, "1234", 9, 9, 9999), -1);
 	ck_assert_int_eq(seen_lookup(s, "1234", 9, 9, 10000), 0);
 	ck_assert_int_eq(seen_lookup(s, "1234", 3, 3, 0), 1);
-	/* read back from 2600 on: known from there, drops still count */
-	seen_known_from(s, 2600);
-	ck_assert_int_eq(seen_lookup(s, "1234", 9, 9, 2600), 0);
-	ck_assert_int_eq(seen_lookup(s, "1234", 9, 9, 2599), -1);
+	/* a read-back starting: what expired may be read back, not known */
 	ck_assert_int_eq(seen_lookup(s, "1234", 2, 2, 1500), -1);
-	seen_forget_before(s, 10000);
-	/* keys that do not fit are never claimed as new */
-	ck_assert_int_eq(seen_lookup(s, "12345678901234567", 1, 1, 20000), -1);
-	ck_assert_int_eq(seen_lookup(s, "1234", 70000, 1, 20000), -1);
-	seen_add(s, "12345678901234567", 1, 1, 30000);
-	ck_assert_int_eq(seen_lookup(s, "1234", 5, 5, 30000), -1);
+	ck_assert_int_eq(seen_load(s, "1234", 2, 2, 2000), 0);
+	ck_assert_int_eq(seen_lookup(s, "1234", 2, 2, 1500), 1);
+	/* read back from 1200 on: known from there */
+	seen_known_from(s, 1200);
+	ck_assert_int_eq(seen_lookup(s, "1234", 9, 9, 1200), 0);
+	ck_assert_int_eq(seen_lookup(s, "1234", 9, 9, 1199), -1);
+	/* keys that do not fit are not held, and say so */
+	ck_assert_int_eq(seen_add(s, "12345678901234567", 1, 1, 30000), -1);
+	ck_assert_int_eq(seen_add(s, "1234", 70000, 1, 30000), -1);
+	ck_assert_int_eq(seen_add(s, "1234", -1, 1, 30000), -1);
+	ck_assert_int_eq(seen_load(s, "12345678901234567", 1, 1, 30000), -1);
+	ck_assert_int_eq(seen_lookup(s, "12345678901234567", 1, 1, 20000), 0);
+	ck_assert_uint_eq(seen_count(s), 2);
 	seen_free(s);
 }
 END_TEST
 
-/* Full at max: the oldest go, and lookups reaching them ask the store. */
-START_TEST(test_seen_bounded)
+/*
+ * At the ceiling a new key is refused, not made room for: every key held
+ * stays exact, the oldest included; expiry and rollback make room again,
+ * and the read-back (seen_load) may go past the ceiling.
+ */
+START_TEST(test_seen_ceiling)
 {
-	struct seen	*s = seen_new(16);
+	struct seen	*s = seen_new(20);
+	uint32_t	 mark;
 	int		 i;
 
-	for (i = 0; i < 100; i++)
-		seen_add(s, "ABC", i, (uint64_t)i * 77, 1000 + i);
-	ck_assert_uint_eq(seen_count(s), 16);
-	ck_assert_int_eq(seen_lookup(s, "ABC", 99, 99 * 77, 0), 1);
-	ck_assert_int_eq(seen_lookup(s, "ABC", 84, 84 * 77, 0), 1);
-	ck_assert_int_eq(seen_lookup(s, "ABC", 83, 83 * 77, 0), -1);
-	ck_assert_int_eq(seen_lookup(s, "ABC", 0, 0, 0), -1);
-	ck_assert_int_eq(seen_lookup(s, "ABC", 0, 0, 1084), 0);
+	for (i = 0; i < 20; i++)
+		ck_assert_int_eq(seen_add(s, "ABC", i, (uint64_t)i * 77,
+		    1000 + i), 0);
+	for (i = 20; i < 100; i++)
+		ck_assert_int_eq(seen_add(s, "ABC", i, (uint64_t)i * 77,
+		    1000 + i), -1);
+	ck_assert_uint_eq(seen_count(s), 20);
+	/* the oldest were not dropped: exact answers for every one held */
+	for (i = 0; i < 20; i++)
+		ck_assert_int_eq(seen_lookup(s, "ABC", i, (uint64_t)i * 77, 0), 1);
+	/* the refused are not claimed: the caller asks the store for them */
+	ck_assert_int_eq(seen_lookup(s, "ABC", 20, 20 * 77, 0), 0);
+	ck_assert_int_eq(seen_lookup(s, "ABC", 99, 99 * 77, 0), 0);
+	/* expiry makes room */
+	seen_expire(s, 1005);
+	ck_assert_uint_eq(seen_count(s), 15);
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(seen_add(s, "ABD", i, i, 2000 + i), 0);
+	ck_assert_int_eq(seen_add(s, "ABD", 5, 5, 2005), -1);
+	/* a rollback too */
+	mark = seen_mark(s) - 2;
+	seen_rollback(s, mark);
+	ck_assert_int_eq(seen_lookup(s, "ABD", 4, 4, 0), 0);
+	ck_assert_int_eq(seen_add(s, "ABD", 6, 6, 2006), 0);
+	ck_assert_int_eq(seen_add(s, "ABD", 7, 7, 2007), 0);
+	ck_assert_int_eq(seen_add(s, "ABD", 8, 8, 2008), -1);
+	/* read back: past the ceiling, all exact */
+	for (i = 0; i < 50; i++)
+		ck_assert_int_eq(seen_load(s, "XYZ", i, i, 3000), 0);
+	ck_assert_uint_eq(seen_count(s), 70);
+	for (i = 0; i < 50; i++)
+		ck_assert_int_eq(seen_lookup(s, "XYZ", i, i, 3000), 1);
+	ck_assert_int_eq(seen_lookup(s, "ABC", 19, 19 * 77, 0), 1);
+	ck_assert_int_eq(seen_add(s, "ABD", 9, 9, 2009), -1);
 	seen_free(s);
 }
 END_TEST
@@ -112,7 +146,8 @@ START_TEST(test_seen_rollback)
 	seen_add(s, "1234", 1, 123456, 2000);
 	ck_assert_int_eq(seen_lookup(s, "1234", 1, 123456, 0), 1);
 	ck_assert_int_eq(seen_lookup(s, "1234", 1, 3001, 0), 0);
-	/* rolling back past what was dropped for room stops at the oldest held */
+	/* rolling back past what expired stops at the oldest held */
+	seen_expire(s, 1500);
 	seen_rollback(s, mark - 5000);
 	ck_assert_uint_eq(seen_count(s), 0);
 	ck_assert_int_eq(seen_lookup(s, "1234", 1, 1, 0), 0);
@@ -161,13 +196,13 @@ struct model {
 /* Random adds, lookups, expiries and rollbacks against the naive model. */
 START_TEST(test_seen_model)
 {
-	enum { OPS = 100000, MAX = 256 };
+	enum { OPS = 100000, MAX = 24 };
 	struct model	*m = calloc(OPS, sizeof(*m));
 	struct seen	*s = seen_new(MAX);
-	int64_t		 now = 0, since = 0, dropped = INT64_MIN;
+	int64_t		 now = 0, since = 0, dropped = INT64_MIN, q;
 	size_t		 n = 0, lo = 0, mark_n = 0, i;
 	uint32_t	 mark = seen_mark(s);
-	int		 op, got, want, asked = 0, unknown = 0;
+	int		 op, got, want, asked = 0, refused = 0;
 
 	srand(11);
 	for (op = 0; op < OPS; op++) {
@@ -179,31 +214,30 @@ START_TEST(test_seen_model)
 		snprintf(acct, sizeof(acct), "%c%c%c", 'A' + rand() % 2, 'B', 'C');
 		now += rand() % 3;
 		if (r < 45) {
-			if (n - lo == MAX) {		/* full: the oldest goes */
-				if (m[lo].ms > dropped)
-					dropped = m[lo].ms;
-				lo++;
-			}
+			/* full: refused, nothing dropped */
+			want = n - lo == MAX ? -1 : 0;
+			ck_assert_int_eq(seen_add(s, acct, seq, dg, now), want);
+			refused += want == -1;
+			if (want == -1)
+				continue;
 			memcpy(m[n].acct, acct, 4);
 			m[n].seq = seq;
 			m[n].digest = dg;
 			m[n].ms = now;
 			n++;
-			seen_add(s, acct, seq, dg, now);
 		} else if (r < 90) {
-			int64_t q = since + rand() % 50 - 10;
-
+			q = since + rand() % 50 - 10;
 			got = seen_lookup(s, acct, seq, dg, q);
+			/* a window reaching past what expired ends at it */
+			if (q <= dropped)
+				q = dropped + 1;
 			want = 0;
 			for (i = lo; i < n; i++)
 				if (m[i].seq == seq && m[i].digest == dg &&
 				    m[i].ms >= q && strcmp(m[i].acct, acct) == 0)
 					want = 1;
-			if (!want && q <= dropped)
-				want = -1;
 			ck_assert_int_eq(got, want);
 			asked++;
-			unknown += got == -1;
 		} else if (r < 95) {
 			since = now - (rand() % 2 ? 40 : 1000);
 			seen_expire(s, since);
@@ -221,9 +255,9 @@ START_TEST(test_seen_model)
 		}
 		ck_assert_uint_eq(seen_count(s), n - lo);
 	}
-	/* both answers, and "ask the store", were exercised */
+	/* lookups, and adds refused at the ceiling, were exercised */
 	ck_assert_int_gt(asked, 1000);
-	ck_assert_int_gt(unknown, 10);
+	ck_assert_int_gt(refused, 10);
 	seen_free(s);
 	free(m);
 }
@@ -257,17 +291,19 @@ struct got {
 	int	n;
 	int	first_seq;
 	int	nodigest;
+	int	retx;
 	int64_t	last_id;
 };
 
 static void
 collect(void *arg, int64_t id, const char *account, int seq, const char *digest,
-    int64_t ms)
+    int64_t ms, int retx)
 {
 	struct got	*g = arg;
 
 	(void)account;
 	(void)ms;
+	g->retx += retx;
 	if (g->n++ == 0)
 		g->first_seq = seq;
 	ck_assert_int_gt(id, g->last_id);
@@ -322,6 +358,28 @@ START_TEST(test_store_recent)
 	memset(&g, 0, sizeof(g));
 	ck_assert_int_eq(store_frame_keys(st, first, last, 100, collect, &g), 1);
 	ck_assert_int_eq(g.first_seq, 1000);
+	/* a frame stored past memory's ceiling is read back as such */
+	ck_assert_int_eq(g.retx, 0);
+	{
+		struct store_frame	f;
+
+		memset(&f, 0, sizeof(f));
+		f.received_ms = 10020;
+		f.transport = "tcp";
+		f.peer = "127.0.0.1:5555";
+		f.account = "1234";
+		f.token = "SIA-DCS";
+		f.seq = 1002;
+		f.raw = "x";
+		f.raw_len = 1;
+		f.digest = "00000000000000ab";
+		f.retx = 1;
+		ck_assert_int_gt(store_frame_add(st, &f), 0);
+	}
+	readback(st, 10015, 100, &g);
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_int_eq(g.retx, 1);
+	ck_assert_int_eq(g.first_seq, 1002);
 	tmpstore_remove(&ts, st);
 }
 END_TEST
@@ -335,7 +393,7 @@ seen_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_seen_basic);
 	tcase_add_test(tc, test_seen_expire_and_unknown);
-	tcase_add_test(tc, test_seen_bounded);
+	tcase_add_test(tc, test_seen_ceiling);
 	tcase_add_test(tc, test_seen_rollback);
 	tcase_add_test(tc, test_seen_grow_shrink);
 	tcase_add_test(tc, test_seen_model);

@@ -74,19 +74,28 @@ mkevent(struct event *e, enum event_class cls, int zone)
 	strcpy(e->text, "Burglary alarm");
 }
 
-/* Store one frame with one event, inside the caller's transaction. */
+/* Store one frame (retx as given) with one event, inside the caller's transaction. */
 static void
-add_one(const char *acct, int seq, int64_t ms, enum event_class cls)
+add_one_retx(const char *acct, int seq, int64_t ms, enum event_class cls,
+    int retx)
 {
 	struct store_frame	f;
 	struct event		e;
 	int64_t			id;
 
 	mkframe(&f, acct, seq, ms);
+	f.retx = retx;
 	mkevent(&e, cls, seq);
 	id = store_frame_add(st, &f);
 	ck_assert_msg(id > 0, "%s", store_errmsg(st));
 	ck_assert_int_gt(store_event_add(st, id, &f, &e), 0);
+}
+
+/* Store one frame with one event, inside the caller's transaction. */
+static void
+add_one(const char *acct, int seq, int64_t ms, enum event_class cls)
+{
+	add_one_retx(acct, seq, ms, cls, 0);
 }
 
 struct rows {
@@ -213,7 +222,10 @@ START_TEST(test_seen_in_batch)
 	ck_assert_int_eq(store_begin(st), 0);
 	ck_assert_int_eq(store_in_txn(st), 1);
 	ck_assert_int_eq(store_frame_seen(st, "1234", 7, "digest", 0), 0);
+	/* a frame memory holds (retx NULL) is not the store's to answer */
 	add_one("1234", 7, 5000, EVC_BURGLARY);
+	ck_assert_int_eq(store_frame_seen(st, "1234", 7, "digest", 4000), 0);
+	add_one_retx("1234", 7, 5000, EVC_BURGLARY, 1);
 	ck_assert_int_eq(store_frame_seen(st, "1234", 7, "digest", 4000), 1);
 	ck_assert_int_eq(store_frame_seen(st, "1234", 7, "digest", 6000), 0);
 	ck_assert_int_eq(store_frame_seen(st, "1234", 8, "digest", 0), 0);
@@ -229,7 +241,8 @@ START_TEST(test_rollback_and_isolation)
 	struct rows	rs;
 
 	ck_assert_int_eq(store_begin(st), 0);
-	add_one("1234", 1, 1000, EVC_FIRE);
+	add_one_retx("1234", 1, 1000, EVC_FIRE, 1);
+	ck_assert_int_eq(store_frame_seen(st, "1234", 1, "digest", 0), 1);
 	/* The reader sees only committed data. */
 	ck_assert_int_eq(list(NULL, -1, 0, 0, 10, &rs), 0);
 	store_rollback(st);
