@@ -210,55 +210,48 @@ peer_setup() {
 	    "$CACHE/node_modules/iobroker.sia/package.json" | head -1), node $(node --version)"
 }
 
-# peer_run PREFIX WIDTH COUNT OPTS: one pcobench run against a fresh peer.
-peer_run() {
+# yard_run WHAT PREFIX OPTS START: one pcobench run against a fresh
+# receiver that the function START PORT runs (exec: its pid is the
+# receiver's) and that prints "ready" once listening.
+yard_run() {
 	for _ in 1 2 3 4 5; do
-		pport=$(randport)
-		: > "$tmp/peer.out"
-		node "$HERE/siapeer.js" "$peer_lib" "$pport" "$1" "$2" "$3" \
-		    > "$tmp/peer.out" 2> "$tmp/peer.err" &
+		yport=$(randport)
+		: > "$tmp/yard.out"
+		$4 "$yport" > "$tmp/yard.out" 2> "$tmp/yard.err" &
 		peerpid=$!
 		# ready, or gone (the port was taken: try another)
-		until grep -q ready "$tmp/peer.out" 2>/dev/null; do
+		until grep -q ready "$tmp/yard.out" 2>/dev/null; do
 			kill -0 "$peerpid" 2>/dev/null || break
 			sleep 0.02
 		done
-		grep -q ready "$tmp/peer.out" && break
+		grep -q ready "$tmp/yard.out" && break
 		wait "$peerpid" 2>/dev/null || true
 		peerpid=
 	done
-	[ -n "$peerpid" ] || { echo "run.sh: the peer does not start" >&2; tail -5 "$tmp/peer.err" >&2; return 0; }
+	[ -n "$peerpid" ] || { echo "run.sh: $1 does not start" >&2; tail -5 "$tmp/yard.err" >&2; return 0; }
 	# shellcheck disable=SC2086
-	"$BENCH" -p "$pport" -n "$N" -d "$DUR" -a "$1" $4 < /dev/null || true
+	"$BENCH" -p "$yport" -n "$N" -d "$DUR" -a "$2" $3 < /dev/null || true
 	kill -TERM "$peerpid" 2>/dev/null || true
 	wait "$peerpid" 2>/dev/null || true
 	peerpid=
+}
+
+# peer_start PORT: ioBroker.sia for accounts peer_acct (peer_width digits, peer_count of them).
+peer_start() { exec node "$HERE/siapeer.js" "$peer_lib" "$1" "$peer_acct" "$peer_width" "$peer_count"; }
+
+# peer_run PREFIX WIDTH COUNT OPTS: one pcobench run against a fresh peer.
+peer_run() {
+	peer_acct=$1 peer_width=$2 peer_count=$3
+	yard_run "the peer" "$1" "$4" peer_start
 }
 
 # --- the ceiling: nullrx (tests/bench/nullrx.c) reads, checks and ACKs ---
 
+# null_start PORT: nullrx on 127.0.0.1:PORT.
+null_start() { exec "$NULLRX" "$1"; }
+
 # null_run PREFIX OPTS: one pcobench run against a fresh nullrx.
-null_run() {
-	for _ in 1 2 3 4 5; do
-		nport=$(randport)
-		: > "$tmp/null.out"
-		"$NULLRX" "$nport" > "$tmp/null.out" 2> "$tmp/null.err" &
-		peerpid=$!
-		until grep -q ready "$tmp/null.out" 2>/dev/null; do
-			kill -0 "$peerpid" 2>/dev/null || break
-			sleep 0.02
-		done
-		grep -q ready "$tmp/null.out" && break
-		wait "$peerpid" 2>/dev/null || true
-		peerpid=
-	done
-	[ -n "$peerpid" ] || { echo "run.sh: nullrx does not start" >&2; tail -5 "$tmp/null.err" >&2; return 0; }
-	# shellcheck disable=SC2086
-	"$BENCH" -p "$nport" -n "$N" -d "$DUR" -a "$1" $2 < /dev/null || true
-	kill -TERM "$peerpid" 2>/dev/null || true
-	wait "$peerpid" 2>/dev/null || true
-	peerpid=
-}
+null_run() { yard_run nullrx "$1" "$2" null_start; }
 
 # ceiling NAME OPTS: RUNS runs against nullrx; a row nullrx-NAME of medians.
 ceiling() {
