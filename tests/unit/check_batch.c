@@ -356,6 +356,24 @@ feed(struct ingest *ig, const char *seq, const char *data,
 	ingest_frame(ig, buf, (size_t)len, &peer, a);
 }
 
+/* A configuration for an ingest over the test store. */
+static struct config *
+ingest_config(void)
+{
+	struct config	*cfg;
+	char		 path[192], err[256];
+	FILE		*fp;
+
+	snprintf(path, sizeof(path), "%s/pcod.conf", ts.dir);
+	ck_assert((fp = fopen(path, "w")) != NULL);
+	fprintf(fp, "database \"%s\"\ncontrol \"%s/s.sock\"\n"
+	    "listen tcp 127.0.0.1:7000\n", ts.path, ts.dir);
+	fclose(fp);
+	cfg = config_load(path, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	return cfg;
+}
+
 /*
  * The retransmission keys of a batch that failed while the one before it
  * was still syncing are forgotten with it: the panel's resend of that frame
@@ -367,16 +385,8 @@ START_TEST(test_failed_batch_keys_forgotten)
 	struct config		*cfg;
 	struct ingest		*ig;
 	struct ingest_answer	 a;
-	char			 path[192], err[256];
-	FILE			*fp;
 
-	snprintf(path, sizeof(path), "%s/pcod.conf", ts.dir);
-	ck_assert((fp = fopen(path, "w")) != NULL);
-	fprintf(fp, "database \"%s\"\ncontrol \"%s/s.sock\"\n"
-	    "listen tcp 127.0.0.1:7000\n", ts.path, ts.dir);
-	fclose(fp);
-	cfg = config_load(path, err, sizeof(err));
-	ck_assert_msg(cfg != NULL, "%s", err);
+	cfg = ingest_config();
 	ig = ingest_new(st, bt, at, cfg);
 	gate(1);
 	feed(ig, "0001", "#1234|NBA01", &a);
@@ -410,16 +420,8 @@ START_TEST(test_failed_batch_retx)
 	struct config		*cfg;
 	struct ingest		*ig;
 	struct ingest_answer	 a;
-	char			 path[192], err[256];
-	FILE			*fp;
 
-	snprintf(path, sizeof(path), "%s/pcod.conf", ts.dir);
-	ck_assert((fp = fopen(path, "w")) != NULL);
-	fprintf(fp, "database \"%s\"\ncontrol \"%s/s.sock\"\n"
-	    "listen tcp 127.0.0.1:7000\n", ts.path, ts.dir);
-	fclose(fp);
-	cfg = config_load(path, err, sizeof(err));
-	ck_assert_msg(cfg != NULL, "%s", err);
+	cfg = ingest_config();
 	ck_assert_int_eq(setenv("PCOD_TEST_SEEN_MAX", "1", 1), 0);
 	ig = ingest_new(st, bt, at, cfg);
 	unsetenv("PCOD_TEST_SEEN_MAX");
