@@ -15,6 +15,7 @@
 # Example: tests/bench/callgrind.sh . /tmp/cg.out
 #          callgrind_annotate --inclusive=yes /tmp/cg.out | head -60
 set -eu
+. "$(dirname "$0")/probe.sh"
 
 B=$(cd "${1:?usage: callgrind.sh BUILDDIR [OUT]}" && pwd)
 PCOD=${BENCH_PCOD:-$B/pcod}
@@ -37,23 +38,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
-cat > "$tmp/pcod.conf" <<EOC
-database "pcod.db"
-control "pcod.sock" mode 0600
-listen tcp 127.0.0.1:$port idle-timeout 600 max-frame 1024 max-connections 4000 max-per-address 4000
-unknown-accounts accept
-log-level warn
-EOC
+bench_conf "$tmp"
 valgrind --tool=callgrind --callgrind-out-file="$OUT" \
     "$PCOD" -f -c "$tmp/pcod.conf" 2> "$tmp/log" &
 vp=$!
-i=0
-until "$BENCH" -p "$port" -c 1 -n 1 -d 2 -a FFFF00 < /dev/null > /dev/null 2>&1; do
-	i=$((i + 1))
-	kill -0 "$vp" 2>/dev/null && [ $i -lt 300 ] || { echo "callgrind.sh: pcod does not answer:" >&2; cat "$tmp/log" >&2; exit 1; }
-	sleep 0.2
-done
+bench_wait callgrind.sh "$vp" "$tmp/log"
 callgrind_control -z "$vp" > /dev/null 2>&1
 # shellcheck disable=SC2086
 line=$("$BENCH" -p "$port" -n "$N" -d 600 -a 5A0000 $OPTS < /dev/null | tail -1)

@@ -11,6 +11,7 @@
 #   WP_EVENTS [8000]   frames sent
 #   WP_OPTS ["-c 64 -w 1 -H 1"]  pcobench options
 set -eu
+. "$(dirname "$0")/probe.sh"
 
 B=$(cd "${1:?usage: walpages.sh BUILDDIR}" && pwd)
 PCOD=${BENCH_PCOD:-$B/pcod}
@@ -32,23 +33,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
-cat > "$tmp/pcod.conf" <<EOC
-database "pcod.db"
-control "pcod.sock" mode 0600
-listen tcp 127.0.0.1:$port idle-timeout 600 max-frame 1024 max-connections 4000 max-per-address 4000
-unknown-accounts accept
-log-level warn
-EOC
+bench_conf "$tmp"
 strace -f -y -e trace=pwrite64 -o "$tmp/trace" \
     "$PCOD" -f -c "$tmp/pcod.conf" 2> "$tmp/log" &
 sp=$!
-i=0
-until "$BENCH" -p "$port" -c 1 -n 1 -d 2 -a FFFF00 < /dev/null > /dev/null 2>&1; do
-	i=$((i + 1))
-	kill -0 "$sp" 2>/dev/null && [ $i -lt 300 ] || { echo "walpages.sh: pcod does not answer:" >&2; cat "$tmp/log" >&2; exit 1; }
-	sleep 0.2
-done
+bench_wait walpages.sh "$sp" "$tmp/log"
 c0=$("$PCOCTL" -s "$tmp/pcod.sock" --json status | sed -n 's/.*"commits": *\([0-9]*\).*/\1/p')
 b0=$(grep -- '-wal>' "$tmp/trace" | sed -n 's/.*= \([0-9]*\)$/\1/p' | awk '{s += $1} END {print s + 0}')
 # shellcheck disable=SC2086
