@@ -70,21 +70,18 @@ int	store_alarm_stack_event(struct store *, int64_t id, int64_t last_ms,
 	    int inc, int restored, int64_t event_id);
 /*
  * An event of account on the unknown-accounts alarm id at ms: its count
- * (a new account also counts in the alarm's accounts).  1 the account is
- * new to the alarm, 0 it was seen before, -1.
+ * (a new account also counts in the alarm's accounts).  0 or -1.
  */
 int	store_alarm_account(struct store *, int64_t id, const char *account,
 	    int64_t ms);
 /*
  * n events of account on the unknown-accounts alarm id, the first at
  * first_ms and the last at last_ms (a new row only; an existing row keeps
- * its first): 1 the account is new to the alarm, 0 seen before, -1.  The
- * caller counts new accounts with store_alarm_accounts_seen().
+ * its first); an account new to the alarm counts in its accounts.  Both
+ * writes are blind (nothing waits for them).  0 or -1.
  */
 int	store_alarm_account_add(struct store *, int64_t id, const char *account,
 	    int64_t n, int64_t first_ms, int64_t last_ms);
-/* n more distinct accounts in the alarm's accounts; 0 or -1. */
-int	store_alarm_accounts_seen(struct store *, int64_t id, int64_t n);
 /* Copy protocol steps [{position, action, target, text, deadline_s}] to the alarm. */
 int	store_alarm_steps_copy(struct store *, int64_t id, const json_t *steps);
 /* Taken by who at ms; with deadlines, the steps' deadlines start at ms. */

@@ -1050,25 +1050,14 @@ static int
 alarm_acct_flush(struct alarm_engine *e)
 {
 	struct alarm_acct	*a;
-	int64_t			 id = 0, fresh = 0;
 	size_t			 i;
-	int			 rc;
 
 	for (i = 0; i < e->nacct; i++) {
 		a = &e->acct[i];
-		if (a->id != id) {
-			if (store_alarm_accounts_seen(e->store, id, fresh) == -1)
-				return -1;
-			id = a->id;
-			fresh = 0;
-		}
-		if ((rc = store_alarm_account_add(e->store, a->id, a->account,
-		    a->n, a->first_ms, a->last_ms)) == -1)
+		if (store_alarm_account_add(e->store, a->id, a->account,
+		    a->n, a->first_ms, a->last_ms) == -1)
 			return -1;
-		fresh += rc;
 	}
-	if (store_alarm_accounts_seen(e->store, id, fresh) == -1)
-		return -1;
 	alarm_acct_clear(e);
 	return 0;
 }

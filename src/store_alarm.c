@@ -95,13 +95,19 @@ static const char sql_open[] = "SELECT id, coalesce(site_id, 0), account,"
  * upsert cannot tell a new row from an old one without RETURNING, which
  * costs more than the second statement it saves).
  */
-static const char sql_acct_again[] = "UPDATE alarm_accounts SET count ="
-    " count + ?3, last_ms = max(last_ms, ?5) WHERE alarm_id = ?1"
-    " AND account = ?2";
-static const char sql_acct_new[] = "INSERT INTO alarm_accounts"
-    " (alarm_id, account, count, first_ms, last_ms) VALUES (?1, ?2, ?3, ?4, ?5)";
+/*
+ * An account's events on the unknown-accounts alarm: the alarm counts the
+ * account first if it is new to it, then its row is added or moved on.
+ * Neither needs an answer (blind: pipelined, nothing waits for them).
+ */
 static const char sql_acct_total[] = "UPDATE alarms SET accounts ="
-    " coalesce(accounts, 0) + ?2 WHERE id = ?1";
+    " coalesce(accounts, 0) + 1 WHERE id = ?1 AND NOT EXISTS (SELECT 1"
+    " FROM alarm_accounts WHERE alarm_id = ?1 AND account = ?2)";
+static const char sql_acct_upsert[] = "INSERT INTO alarm_accounts"
+    " (alarm_id, account, count, first_ms, last_ms) VALUES (?1, ?2, ?3, ?4,"
+    " ?5) ON CONFLICT (alarm_id, account) DO UPDATE SET count ="
+    " alarm_accounts.count + excluded.count, last_ms ="
+    " max(alarm_accounts.last_ms, excluded.last_ms)";
 static const char sql_accounts[] = "SELECT account, count AS events,"
     " first_ms, last_ms FROM alarm_accounts WHERE alarm_id = ?1"
     " ORDER BY count DESC, account LIMIT ?2";
@@ -530,13 +536,15 @@ static int
 alarm_run_account(struct store *s, const char *sql, int64_t id,
     const char *account, int64_t n, int64_t first_ms, int64_t last_ms)
 {
-	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql);
+	struct db_stmt	*st = store_stmt_blind(s, sql);
 	int		 rc;
 
 	if (st == NULL)
 		return -1;
 	rc = db_bind_int64(st, 1, id);
 	rc |= store_bind_str(st, 2, account);
+	if (sql == sql_acct_total)
+		return alarm_run(s, st, rc);
 	rc |= db_bind_int64(st, 3, n);
 	rc |= db_bind_int64(st, 4, first_ms);
 	rc |= db_bind_int64(st, 5, last_ms);
@@ -548,32 +556,18 @@ int
 store_alarm_account_add(struct store *s, int64_t id, const char *account,
     int64_t n, int64_t first_ms, int64_t last_ms)
 {
-	if (alarm_run_account(s, sql_acct_again, id, account, n, first_ms,
-	    last_ms) == -1)
+	if (alarm_run_account(s, sql_acct_total, id, account, 0, 0, 0) == -1)
 		return -1;
-	if (store_changes(s) > 0)
-		return 0;
-	return alarm_run_account(s, sql_acct_new, id, account, n, first_ms,
-	    last_ms) == -1 ? -1 : 1;
+	return alarm_run_account(s, sql_acct_upsert, id, account, n, first_ms,
+	    last_ms);
 }
 
-/* n more distinct accounts seen by the unknown-accounts alarm id. */
-int
-store_alarm_accounts_seen(struct store *s, int64_t id, int64_t n)
-{
-	return n > 0 ? alarm_run_ids(s, sql_acct_total, id, n) : 0;
-}
-
-/* Count an event of account on the unknown-accounts alarm: 1 a new account, 0 seen, -1. */
+/* Count an event of account on the unknown-accounts alarm: 0 or -1. */
 int
 store_alarm_account(struct store *s, int64_t id, const char *account,
     int64_t ms)
 {
-	int	rc = store_alarm_account_add(s, id, account, 1, ms, ms);
-
-	if (rc == 1 && store_alarm_accounts_seen(s, id, 1) == -1)
-		return -1;
-	return rc;
+	return store_alarm_account_add(s, id, account, 1, ms, ms);
 }
 
 /* The accounts of an unknown-accounts alarm, most events first; *seen, all of them. */
