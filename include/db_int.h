@@ -63,6 +63,23 @@ uint64_t	 pg_pipe_done(struct db *, uint64_t *, const char **,
 		    enum db_err *);
 int		 pg_pipe_wait(struct db *, uint64_t);
 
+/*
+ * If sql is "INSERT INTO table...", table's name (lower case letters,
+ * digits, _) copied into table and where the SQL goes on after it; NULL
+ * for any other statement (or a name that does not fit).
+ */
+const char	*db_sql_insert_into(const char *sql, char *table,
+		    size_t tablesz);
+/*
+ * sql (an INSERT INTO t (cols) VALUES (vals) without RETURNING) with the
+ * id as its first column and param ("$5", "?18") as its value, table set;
+ * NULL if it is not that shape.
+ */
+char		*db_sql_idcol(const char *sql, const char *param, char *table,
+		    size_t tablesz);
+/* Whether an INSERT's column list starts with its id (given by the caller). */
+int		 db_sql_explicit_id(const char *sql);
+
 /* Connect the writer and the reader, migrated to the current schema (store_pg.c). */
 int		 store_pg_open(const char *conninfo, struct db **writer,
 		    struct db **reader, char *err, size_t errsz);

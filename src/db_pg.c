@@ -1111,34 +1111,6 @@ pg_exec(struct db *db, const char *sql)
 }
 
 /*
- * If sql is "INSERT INTO table...", table's name (lower case letters,
- * digits, _) copied into table and where the SQL goes on after it; NULL
- * for any other statement (or a name that does not fit).
- */
-static const char *
-pg_insert_into(const char *sql, char *table, size_t tablesz)
-{
-	const char	*p = sql;
-	size_t		 n;
-
-	while (isspace((unsigned char)*p))
-		p++;
-	if (strncasecmp(p, "INSERT", 6) != 0 || !isspace((unsigned char)p[6]))
-		return NULL;
-	for (p += 6; isspace((unsigned char)*p); p++)
-		;
-	if (strncasecmp(p, "INTO", 4) != 0 || !isspace((unsigned char)p[4]))
-		return NULL;
-	for (p += 4; isspace((unsigned char)*p); p++)
-		;
-	n = strspn(p, "abcdefghijklmnopqrstuvwxyz_0123456789");
-	if (n == 0 || n >= tablesz)
-		return NULL;
-	snprintf(table, tablesz, "%.*s", (int)n, p);
-	return p + n;
-}
-
-/*
  * Whether sql is an INSERT without RETURNING into a table with an "id"
  * column: then RETURNING id gives db_last_id() the row's id without a
  * round trip of its own, explicit ids (the audit log's) included.
@@ -1151,7 +1123,7 @@ pg_wants_id(struct db_pgconn *c, const char *sql)
 	PGresult	*res;
 	int		 yes;
 
-	if (pg_insert_into(sql, table, sizeof(table)) == NULL ||
+	if (db_sql_insert_into(sql, table, sizeof(table)) == NULL ||
 	    strcasestr(sql, "RETURNING") != NULL)
 		return 0;
 	if (c->pipe ? c->txn_failed :
@@ -1709,7 +1681,7 @@ pg_merge_shape(struct pg_stmt *s)
 	const char	*p, *t, *tail;
 	int		 depth = 0, quote = 0;
 
-	if ((p = pg_insert_into(s->sql, s->mtable, sizeof(s->mtable))) == NULL)
+	if ((p = db_sql_insert_into(s->sql, s->mtable, sizeof(s->mtable))) == NULL)
 		return;
 	for (; isspace((unsigned char)*p); p++)
 		;
@@ -2072,58 +2044,6 @@ pg_next_id(struct db_pgconn *c, const char *table)
 	return b->v[b->next++];
 }
 
-/*
- * sql (an INSERT INTO t (cols) VALUES (vals) without RETURNING) with the
- * id as its first column and parameter $k; NULL if it is not that shape.
- */
-static char *
-pg_idcol_sql(const char *sql, int k, char *table, size_t tablesz)
-{
-	const char	*p, *cols, *vals;
-	int		 depth;
-
-	if ((p = pg_insert_into(sql, table, tablesz)) == NULL)
-		return NULL;
-	for (; isspace((unsigned char)*p); p++)
-		;
-	if (*p != '(')
-		return NULL;
-	cols = p + 1;
-	for (depth = 0; *p != '\0'; p++) {
-		if (*p == '(')
-			depth++;
-		else if (*p == ')' && --depth == 0)
-			break;
-	}
-	if (*p != ')')
-		return NULL;
-	for (p++; isspace((unsigned char)*p); p++)
-		;
-	if (strncasecmp(p, "VALUES", 6) != 0)
-		return NULL;
-	for (p += 6; isspace((unsigned char)*p); p++)
-		;
-	if (*p != '(')
-		return NULL;
-	vals = p + 1;
-	return xasprintf("%.*sid, %.*s$%d, %s", (int)(cols - sql), sql,
-	    (int)(vals - cols), cols, k, vals);
-}
-
-/* Whether an INSERT's column list starts with its id (given by the caller). */
-static int
-pg_explicit_id(const char *sql)
-{
-	const char	*p = strchr(sql, '(');
-
-	if (p == NULL)
-		return 0;
-	for (p++; isspace((unsigned char)*p); p++)
-		;
-	return strncasecmp(p, "id", 2) == 0 && (p[2] == ',' ||
-	    isspace((unsigned char)p[2]));
-}
-
 /* pg_set_blind: send without waiting when pipelined (db.h). */
 void
 pg_set_blind(struct db_stmt *st)
@@ -2131,7 +2051,7 @@ pg_set_blind(struct db_stmt *st)
 	struct pg_stmt	*s = pgs(st);
 	struct pg_param	*np;
 	size_t		 len;
-	char		*base, *q;
+	char		*base, *q, num[16];
 
 	if (s->blind || s->plans != NULL)
 		return;
@@ -2139,7 +2059,7 @@ pg_set_blind(struct db_stmt *st)
 		/* Its id comes from a block of ids, not from the server's answer. */
 		len = strlen(s->sql) - strlen(" RETURNING id");
 		base = xasprintf("%.*s", (int)len, s->sql);
-		if (pg_explicit_id(base)) {
+		if (db_sql_explicit_id(base)) {
 			/* The caller gives the id (the audit log's): known already. */
 			free(s->sql);
 			s->sql = base;
@@ -2148,8 +2068,8 @@ pg_set_blind(struct db_stmt *st)
 			pg_merge_shape(s);
 			return;
 		}
-		q = pg_idcol_sql(base, s->nparams + 1, s->table,
-		    sizeof(s->table));
+		snprintf(num, sizeof(num), "$%d", s->nparams + 1);
+		q = db_sql_idcol(base, num, s->table, sizeof(s->table));
 		free(base);
 		if (q == NULL)
 			return;		/* not a shape we know: stays waited */
