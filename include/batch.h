@@ -96,6 +96,12 @@ void		 batch_set_slow_ms(struct batch *, int ms);
  * the disk catches up, so a hung disk cannot make answers pile up in memory.
  */
 void		 batch_set_backlog_max(struct batch *, int max);
+/*
+ * 1 while the last batch's COMMIT is queued on SQLite's writer thread and
+ * its outcome not yet taken (it is sealed then: numbered, its on-commit
+ * callbacks run); the next batch_join() waits for it.
+ */
+int		 batch_closing(const struct batch *);
 /* Batches committed and not yet durable (status). */
 int		 batch_unsynced(const struct batch *);
 /* Size of the last committed batch. */

@@ -145,6 +145,38 @@ const char	*db_column_text(struct db_stmt *, int col);	/* NULL for NULL */
 int		 db_column_bytes(struct db_stmt *, int col);
 
 /*
+ * SQLite's writer thread (issue 11): with on, db_step() on a statement
+ * marked with db_set_blind() queues it with copies of its bound values and
+ * answers DB_DONE (or the error of a blind statement that failed before);
+ * a thread of the connection's own steps the queue in order.  Every other
+ * call waits for the queue to be empty first, so a waited statement sees
+ * every write before it; the first one after a blind failure answers that
+ * failure instead of running (but BEGIN and ROLLBACK run, and clear it).
+ * A blind INSERT into a table whose rowid is "id" gets its id from the
+ * connection (db_last_id() knows it at once).  Off: the queue is run and
+ * the thread stopped.  0, or -1 (not SQLite; no thread).
+ */
+int		 db_sqlite_thread(struct db *, int on);
+/*
+ * With the writer thread: queue st (a COMMIT) instead of running it; its
+ * outcome is db_commit_result()'s, and the thread makes db_commit_fd()
+ * readable when it ran.  1 queued; 0 not queued (no thread, not a COMMIT:
+ * step it); -1 the transaction failed already (db_errmsg() says why: roll
+ * it back).
+ */
+int		 db_commit_queue(struct db_stmt *st);
+/*
+ * The queued COMMIT's outcome, once the thread ran it: 0 committed, -1
+ * failed (rolled back; db_errmsg() and db_errclass() say why).
+ */
+int		 db_commit_result(struct db *);
+/* An eventfd readable when a queued COMMIT ran (the loop watches it); -1. */
+int		 db_commit_fd(struct db *);
+/* Statements queued for the writer thread, and times a caller waited for it. */
+void		 db_sqlite_thread_stats(struct db *, uint64_t *jobs,
+		    uint64_t *waits);
+
+/*
  * Pipeline mode (PostgreSQL's writer; issue 14 step 3).  From db_pipeline()
  * on, statements are sent without waiting for the server where nobody needs
  * their answer, and the rest wait only for their own:

@@ -98,6 +98,9 @@ int		 store_embedded(const struct store *);
  * a commit is durable once the WAL is synced.  0 or -1.
  */
 int		 store_pipeline(struct store *);
+/* SQLite: statements the writer thread ran, times the loop waited for it. */
+void		 store_thread_stats(struct store *, uint64_t *jobs,
+		    uint64_t *waits);
 /*
  * The pipelined commit on PostgreSQL (src/syncer.c, db.h's pipeline mode):
  * the writer sends each batch (BEGIN, the fence, its writes, COMMIT and a
@@ -148,6 +151,15 @@ int		 store_begin(struct store *);
  */
 void		 store_set_fence(struct store *, int64_t epoch);
 int		 store_commit(struct store *);	/* rolls back itself on failure */
+/*
+ * SQLite with the writer thread: queue the batch's COMMIT behind its
+ * writes.  1 queued: store_commit_result() has the outcome (it waits for
+ * the thread), and store_commit_fd() is readable once it is known; 0
+ * committed now (no thread); -1 failed (rolled back).
+ */
+int		 store_commit_async(struct store *);
+int		 store_commit_result(struct store *);	/* 0, or -1 rolled back */
+int		 store_commit_fd(struct store *);	/* -1: no thread */
 /*
  * After a failed store_commit(): 1 when it may have committed all the same
  * (PostgreSQL, the connection lost before the answer came), so that what

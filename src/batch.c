@@ -12,6 +12,15 @@
  * A failed batch waits its turn as well (its NAKs keep the order of the
  * answers) but needs no sync; its on-commit callbacks ran at once, so the
  * engine's in-memory state was undone before any later batch opened.
+ *
+ * With SQLite's writer thread (db.h) the batch's writes run on that thread
+ * and so does its COMMIT: the batch is "closing" from the COMMIT queued to
+ * its outcome, which the loop takes when the thread says it ran (the
+ * store's commit descriptor), or at the latest before the next batch opens
+ * (batch_join() waits for it).  Only then is it sealed as above: numbered,
+ * its on-commit callbacks run.  So a batch's failure is known, and undone
+ * in memory, before any later batch opens, as without the thread; the loop
+ * reads and parses the next frames while the thread writes.
  */
 #include "config.h"
 
@@ -65,6 +74,8 @@ struct batch {
 	struct syncer		*sync;		/* not owned; NULL: COMMIT is durable */
 	struct event		*ev;		/* the commit event; owned */
 	struct event		*slow_ev;	/* watches a running sync; owned */
+	struct event		*commit_ev;	/* a queued COMMIT ran; owned */
+	int			 closing;	/* its COMMIT queued, outcome unknown */
 	int			 max;		/* items per commit at most */
 	int			 count;		/* items in the open batch */
 	int			 open;		/* a transaction is open */
@@ -97,6 +108,7 @@ struct batch {
 
 static int	batch_commit(struct batch *);
 static void	batch_seal(struct batch *, int ok);
+static int	batch_collect(struct batch *);
 
 /* The commit event: activated by the first join of a pass, runs after that pass's I/O. */
 static void
@@ -141,6 +153,8 @@ batch_free(struct batch *b)
 	event_free(b->ev);
 	if (b->slow_ev != NULL)
 		event_free(b->slow_ev);
+	if (b->commit_ev != NULL)
+		event_free(b->commit_ev);
 	free(b->wl.w);
 	free(b->cl.w);
 	free(b);
@@ -201,6 +215,7 @@ batch_join(struct batch *b)
 {
 	if (b->open)
 		return 0;
+	batch_collect(b);
 	if (b->refused)
 		return -1;
 	if (b->backlog >= b->backlog_max)
@@ -249,7 +264,7 @@ batch_defer(struct batch *b, batch_cb cb, void *arg)
 {
 	struct batch_sealed	*z = b->tail;
 
-	if (b->open) {
+	if (b->open || b->closing) {
 		batch_list_push(&b->wl, cb, arg);
 		return;
 	}
@@ -268,7 +283,7 @@ batch_defer(struct batch *b, batch_cb cb, void *arg)
 void
 batch_on_commit(struct batch *b, batch_cb cb, void *arg)
 {
-	if (!b->open) {
+	if (!b->open && !b->closing) {
 		b->done_id = b->id;
 		cb(1, arg);
 		return;
@@ -298,9 +313,49 @@ batch_commit(struct batch *b)
 		return -1;
 	}
 	/* A failure is reported, coalesced, by the fail hook. */
-	ok = store_commit(b->store) == 0;
+	if (b->sync != NULL && b->commit_ev != NULL) {
+		switch (store_commit_async(b->store)) {
+		case 1:
+			/* Sealed when the thread has run it (batch_collect()). */
+			b->open = 0;
+			b->closing = 1;
+			event_del(b->ev);
+			return 0;
+		case 0:
+			ok = 1;
+			break;
+		default:
+			ok = 0;
+			break;
+		}
+	} else
+		ok = store_commit(b->store) == 0;
 	batch_seal(b, ok);
 	return ok ? 0 : -1;
+}
+
+/*
+ * Seal the closing batch with its COMMIT's outcome (waits for the thread).
+ * 0 committed, -1 failed, 1 none was closing.
+ */
+static int
+batch_collect(struct batch *b)
+{
+	int	ok;
+
+	if (!b->closing)
+		return 1;
+	b->closing = 0;
+	ok = store_commit_result(b->store) == 0;
+	batch_seal(b, ok);
+	return ok ? 0 : -1;
+}
+
+/* The writer thread ran a queued COMMIT. */
+static void
+batch_commit_ran_cb(evutil_socket_t fd, short what, void *arg)
+{
+	batch_collect(arg);
 }
 
 /* The sync failed: nothing after the last good one may be called durable. */
@@ -335,6 +390,8 @@ batch_flush(struct batch *b)
 	int	rc, err;
 
 	rc = batch_commit(b);
+	if (b->closing)
+		rc = batch_collect(b);
 	if (b->sync != NULL && b->durable < b->lastseq) {
 		if ((err = syncer_wait(b->sync, b->lastseq)) != 0)
 			batch_sync_failed(b, err);
@@ -502,6 +559,11 @@ batch_set_syncer(struct batch *b, struct syncer *sync, int slow_ms)
 {
 	b->sync = sync;
 	batch_set_slow_ms(b, slow_ms);
+	/* SQLite's writer thread commits; the loop learns of it here. */
+	if (b->commit_ev == NULL && store_commit_fd(b->store) != -1 &&
+	    (b->commit_ev = event_new(b->base, store_commit_fd(b->store),
+	    EV_READ | EV_PERSIST, batch_commit_ran_cb, b)) != NULL)
+		event_add(b->commit_ev, NULL);
 	if (b->slow_ev == NULL &&
 	    (b->slow_ev = evtimer_new(b->base, batch_slow_cb, b)) == NULL)
 		fatalx("batch_set_syncer: evtimer_new failed");
@@ -533,6 +595,13 @@ uint64_t
 batch_done_id(const struct batch *b)
 {
 	return b->done_id;
+}
+
+/* A COMMIT queued on the writer thread whose outcome is not taken yet. */
+int
+batch_closing(const struct batch *b)
+{
+	return b->closing;
 }
 
 /* Batches sealed and waiting (for their sync, or their turn). */

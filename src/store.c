@@ -566,6 +566,16 @@ store_checkpoint_oversized(struct store *s)
 		    s->path, nlog, nckpt);
 }
 
+/* Whether the environment variable name says 0, no or off. */
+static int
+store_env_off(const char *name)
+{
+	const char	*v = getenv(name);
+
+	return v != NULL && (strcmp(v, "0") == 0 || strcasecmp(v, "no") == 0 ||
+	    strcasecmp(v, "off") == 0);
+}
+
 /*
  * Commit without fsync (synchronous=NORMAL) and without the automatic
  * checkpoint: from now on a commit is durable only once syncer.c has
@@ -583,7 +593,22 @@ store_pipeline(struct store *s)
 	/* Replaces the automatic checkpoint, which is a WAL hook too. */
 	sqlite3_wal_hook(db_sqlite_handle(s->db), store_wal_hook, s);
 	s->pipelined = 1;
+	/*
+	 * The panel path's writes run on a thread of their own while the
+	 * loop parses the next frames (db.h); PCOD_WRITER_THREAD=0 keeps
+	 * them on the loop (a diagnostic switch, and the benchmark's A/B).
+	 */
+	if (!store_env_off("PCOD_WRITER_THREAD") &&
+	    db_sqlite_thread(s->db, 1) != 0)
+		return store_failx(s, "cannot start the writer thread");
 	return 0;
+}
+
+/* Statements the writer thread ran, and times the loop waited for it. */
+void
+store_thread_stats(struct store *s, uint64_t *jobs, uint64_t *waits)
+{
+	db_sqlite_thread_stats(s->db, jobs, waits);
 }
 
 /* The WAL's path. */
@@ -815,6 +840,47 @@ store_commit(struct store *s)
 		db_reset(s->st[ST_ROLLBACK]);
 	}
 	return -1;
+}
+
+/*
+ * Commit the batch on the writer thread when there is one: 1 queued (its
+ * outcome from store_commit_result(), once store_commit_fd() was readable
+ * or when the caller must know), 0 committed now, -1 failed (rolled back,
+ * the reason kept).
+ */
+int
+store_commit_async(struct store *s)
+{
+	switch (db_commit_queue(s->st[ST_COMMIT])) {
+	case 1:
+		return 1;
+	case 0:
+		return store_commit(s);
+	default:
+		/* A write of the batch failed on the thread already. */
+		store_keep_err(s, s->db);
+		s->tail_ok = 0;
+		store_rollback(s);
+		return -1;
+	}
+}
+
+/* The queued COMMIT's outcome (waits for the writer thread).  0 or -1. */
+int
+store_commit_result(struct store *s)
+{
+	if (db_commit_result(s->db) == 0)
+		return 0;
+	store_keep_err(s, s->db);
+	s->tail_ok = 0;
+	return -1;
+}
+
+/* Readable when a queued COMMIT ran; -1 without the writer thread. */
+int
+store_commit_fd(struct store *s)
+{
+	return db_commit_fd(s->db);
 }
 
 /* Whether the last failed COMMIT may have committed (its answer was lost). */

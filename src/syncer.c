@@ -6,11 +6,17 @@
  * What runs where.
  *   The loop (one thread, owns every piece of state, DESIGN.md):
  *     stages a batch in the writer connection's open transaction and
- *     COMMITs it there.  The writer runs PRAGMA synchronous=NORMAL, so in
- *     WAL mode a COMMIT only write()s the WAL frames into the page cache:
- *     no fsync.  Its VFS (walbuf.c) gathers a commit's frames into one
- *     write of up to 124 KiB; all of them are written before the COMMIT
- *     returns.  batch.c numbers the commit (syncer_commit()) and keeps the
+ *     COMMITs it.  The batch's blind writes (frames, events, alarms) and
+ *     its COMMIT are queued to the writer connection's own thread (db.c,
+ *     db_sqlite_thread()), which runs them in order while the loop reads
+ *     and decodes the next frames; every other statement on the writer
+ *     waits for that queue first, and batch.c takes the COMMIT's outcome
+ *     before the next batch opens.  The writer runs PRAGMA
+ *     synchronous=NORMAL, so in WAL mode a COMMIT only write()s the WAL
+ *     frames into the page cache: no fsync.  Its VFS (walbuf.c) gathers a
+ *     commit's frames into one write of up to 124 KiB; all of them are
+ *     written before the COMMIT returns.  batch.c numbers the commit
+ *     (syncer_commit()) once the COMMIT has returned, and keeps the
  *     batch's waiters (ACKs, replies, notifications) until the durable
  *     horizon passes that number.
  *   The sync thread: fdatasync()s the WAL through a descriptor of its own.
@@ -25,10 +31,10 @@
  *     WAL past SYNCER_CKPT_PAGES, at most every SYNCER_CKPT_GAP_MS.  The
  *     writer's own automatic checkpoint is off (store_pipeline()).  SQLite
  *     syncs the WAL before and the database after a checkpoint, on this
- *     thread.  What stays on the loop: when a checkpoint has caught up and
- *     the WAL starts over, the next COMMIT writes and syncs the new WAL
- *     header (SQLite needs that sync to keep old frames from ever being
- *     replayed); that is one small fsync per WAL cycle.  And should writes
+ *     thread.  What stays with the writer: when a checkpoint has caught up
+ *     and the WAL starts over, the next COMMIT (on the writer thread)
+ *     writes and syncs the new WAL header (SQLite needs that sync to keep
+ *     old frames from ever being replayed); one small fsync per WAL cycle.  And should writes
  *     never pause long enough for this thread to catch up, the loop
  *     checkpoints by itself at 32 MiB of WAL, but only while syncs are
  *     fast (store_checkpoint_oversized(), batch.c).
@@ -41,9 +47,11 @@
  * are read and written only with mu held; fd, ino and dev belong to the
  * sync thread; ckpt (the checkpoint connection) to the checkpoint thread
  * once it runs.  syncer_free() joins both threads before anything is freed.
- * The writer connection, the open transaction, the sealed batches and
- * their waiters (batch.c), the in-memory model and every socket stay the
- * loop's alone: no thread ever sees them.  A waiter's argument stays its
+ * The sealed batches and their waiters (batch.c), the in-memory model and
+ * every socket stay the loop's alone: no thread ever sees them.  The
+ * writer connection is the loop's while its writer thread is idle, and
+ * the thread's while it runs queued statements (db.c says how the two
+ * hand it over); the thread sees only the copies of values it was given.  A waiter's argument stays its
  * caller's until the waiter runs; the engine's notes of a committed batch
  * (alarm.c) are handed to the batch with the waiter that publishes them.
  * The threads hold no SQLite handle of the loop's, and the loop none of

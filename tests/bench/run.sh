@@ -43,6 +43,9 @@
 #   BENCH_BEFORE            an older pcod binary: every scenario runs with it
 #                           and then with BENCH_PCOD, and a closing table gives
 #                           before/after per scenario (the A/B of issue 11)
+#   BENCH_THREAD_AB         1: BENCH_BEFORE is BENCH_PCOD itself with
+#                           PCOD_WRITER_THREAD=0 (the batch's statements on
+#                           the loop): the writer thread's A/B in one run
 #   BENCH_DIR               where the temporary directory goes [$TMPDIR|/tmp]
 #   BENCH_STORE [sqlite]    pg: every pcod on a database of its own in a
 #                           throw-away PostgreSQL cluster (tests/pg/cluster.sh,
@@ -88,6 +91,12 @@ command -v sqlite3 > /dev/null || SQLITE=no
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 tmp=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/pcobench.XXXXXX")
+if [ "${BENCH_THREAD_AB:-}" = 1 ]; then
+	BENCH_BEFORE=$tmp/pcod-loop-writes
+	printf '#!/bin/sh\nPCOD_WRITER_THREAD=0 exec "%s" "$@"\n' "$PCOD" \
+	    > "$BENCH_BEFORE"
+	chmod +x "$BENCH_BEFORE"
+fi
 peerpid=
 cleanup() {
 	for d in "$tmp"/i.*; do

@@ -31,7 +31,9 @@
 #include "dc09.h"
 #include "ingest.h"
 #include "log.h"
+#include "db.h"
 #include "store.h"
+#include "store_int.h"
 #include "syncer.h"
 #include "tmpstore.h"
 
@@ -167,7 +169,7 @@ setup(void)
 	gate(0);
 	gate_eio = 0;
 	nentered = nreturned = 0;
-	nrecs = nfail = nok = 0;
+	nrecs = nfail = nok = nacct = 0;
 	st = tmpstore_open(&ts, "check_batch");
 	base = event_base_new();
 	bt = batch_new(base, st, 1000);
@@ -180,6 +182,22 @@ setup(void)
 	batch_set_syncer(bt, sy, 1000);
 	batch_set_fail_hook(bt, fail_hook, NULL);
 	batch_set_ok_hook(bt, ok_hook, NULL);
+}
+
+/* The same, with the batch's writes and COMMIT on SQLite's writer thread. */
+static void
+setup_thread(void)
+{
+	ck_assert_int_eq(setenv("PCOD_WRITER_THREAD", "1", 1), 0);
+	setup();
+}
+
+/* The same, with every statement on the loop. */
+static void
+setup_loop(void)
+{
+	ck_assert_int_eq(setenv("PCOD_WRITER_THREAD", "0", 1), 0);
+	setup();
 }
 
 /* Everything synced and freed. */
@@ -219,6 +237,23 @@ spin(int ms)
 	}
 }
 
+/*
+ * One loop pass: the pass's tail commits; with the writer thread, the loop
+ * goes on until it has taken the COMMIT's outcome (5 s at most).
+ */
+static void
+pass(void)
+{
+	int	i;
+
+	spin(1);
+	for (i = 0; i < 5000 && batch_closing(bt); i++) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	ck_assert(!batch_closing(bt));
+}
+
 /* Run the loop until n waiters ran (5 s at most). */
 static void
 spin_until(int n)
@@ -236,14 +271,14 @@ START_TEST(test_no_answer_before_sync)
 {
 	gate(1);
 	stage("A");
-	spin(1);			/* the pass's tail: COMMIT */
+	pass();			/* the pass's tail: COMMIT */
 	ck_assert(!store_in_txn(st));
 	wait_entered(1);
 	spin(150);
 	ck_assert_int_eq(nrecs, 0);	/* the disk has not returned */
 	/* The loop goes on: the next batch is staged and committed meanwhile. */
 	stage("B");
-	spin(1);
+	pass();
 	ck_assert(!store_in_txn(st));
 	spin(50);
 	ck_assert_int_eq(nrecs, 0);
@@ -267,7 +302,7 @@ START_TEST(test_on_commit_at_commit)
 	gate(1);
 	stage("W");
 	batch_on_commit(bt, record, "C");
-	spin(1);
+	pass();
 	ck_assert_int_eq(nrecs, 1);
 	ck_assert_str_eq(recs[0].name, "C");
 	ck_assert_int_eq(recs[0].ok, 1);
@@ -279,12 +314,64 @@ START_TEST(test_on_commit_at_commit)
 }
 END_TEST
 
+/*
+ * A write that fails on the writer thread (nobody waited for its answer)
+ * fails its batch: on-commit callbacks learn it before the next batch
+ * opens, its waiters answer "failed", nothing of it is stored, and the
+ * next batch commits as usual.
+ */
+static const char sql_dup[] = "INSERT INTO accounts (account, key, name,"
+    " created_ms, plaintext, plain_clock) VALUES (?1, '', '', 0, 0, 0)";
+
+START_TEST(test_blind_failure_fails_batch)
+{
+	struct db_stmt	*dup;
+	struct store_account a;
+	int		 i;
+
+	stage("A");
+	pass();
+	stage("B");
+	batch_on_commit(bt, record, "b-undo");
+	/* Account 0002 is B's own: a second row for it breaks UNIQUE. */
+	dup = store_stmt_blind(st, sql_dup);
+	ck_assert_ptr_nonnull(dup);
+	db_bind_text(dup, 1, "0002", -1);
+	ck_assert_int_eq(db_step(dup), DB_DONE);	/* queued, not run */
+	db_reset(dup);
+	db_clear_bindings(dup);
+	batch_count(bt);
+	pass();
+	/* Sealed before anything else opened: the undo ran, failed. */
+	for (i = 0; i < nrecs && strcmp(recs[i].name, "b-undo") != 0; i++)
+		;
+	ck_assert_int_lt(i, nrecs);
+	ck_assert_int_eq(recs[i].ok, 0);
+	ck_assert_int_ge(nfail, 1);
+	stage("C");
+	pass();
+	spin_until(4);
+	for (i = 0; i < nrecs; i++) {
+		if (strcmp(recs[i].name, "B") == 0)
+			ck_assert_int_eq(recs[i].ok, 0);
+		else if (strcmp(recs[i].name, "b-undo") != 0)
+			ck_assert_int_eq(recs[i].ok, 1);
+	}
+	memset(&a, 0, sizeof(a));
+	/* 0 found, 1 not: B's own row went with its batch. */
+	ck_assert_int_eq(store_account_get(st, "0001", &a), 0);
+	ck_assert_int_eq(store_account_get(st, "0002", &a), 1);
+	ck_assert_int_eq(store_account_get(st, "0003", &a), 0);
+	ck_assert_ptr_nonnull(strstr(store_errmsg(st), "UNIQUE"));
+}
+END_TEST
+
 /* A failed batch undoes at once, but answers after the batches before it. */
 START_TEST(test_failed_batch_in_order)
 {
 	gate(1);
 	stage("A");
-	spin(1);
+	pass();
 	wait_entered(1);
 	stage("B");
 	batch_on_commit(bt, record, "b-undo");
@@ -309,7 +396,7 @@ START_TEST(test_defer_none_open)
 {
 	gate(1);
 	stage("A");
-	spin(1);
+	pass();
 	wait_entered(1);
 	/* A retransmission's answer: its original is committed, not synced. */
 	batch_defer(bt, record, "dup");
@@ -391,7 +478,7 @@ START_TEST(test_failed_batch_keys_forgotten)
 	gate(1);
 	feed(ig, "0001", "#1234|NBA01", &a);
 	ck_assert_int_eq(a.events, 1);
-	spin(1);			/* batch N commits, its sync hangs */
+	pass();			/* batch N commits, its sync hangs */
 	wait_entered(1);
 	feed(ig, "0002", "#1234|NBA02", &a);	/* batch N+1 ... */
 	ck_assert_int_eq(a.events, 1);
@@ -428,7 +515,7 @@ START_TEST(test_failed_batch_retx)
 	gate(1);
 	feed(ig, "0001", "#1234|NBA01", &a);	/* held: memory is full now */
 	ck_assert_int_eq(a.events, 1);
-	spin(1);			/* batch N commits, its sync hangs */
+	pass();			/* batch N commits, its sync hangs */
 	wait_entered(1);
 	feed(ig, "0002", "#1234|NBA02", &a);	/* batch N+1, retx = 1 ... */
 	ck_assert_int_eq(a.events, 1);
@@ -507,7 +594,7 @@ START_TEST(test_slow_sync_trouble)
 	batch_set_slow_ms(bt, 100);
 	gate(1);
 	stage("A");
-	spin(1);
+	pass();
 	wait_entered(1);
 	spin(400);
 	ck_assert_int_eq(nfail, 1);
@@ -534,7 +621,7 @@ START_TEST(test_backlog_refused)
 	batch_count(bt);
 	stage("B");
 	batch_count(bt);
-	spin(1);
+	pass();
 	wait_entered(1);
 	ck_assert_int_eq(batch_join(bt), -1);
 	ck_assert_int_eq(nfail, 1);
@@ -569,13 +656,13 @@ START_TEST(test_plain_batch)
 }
 END_TEST
 
-static Suite *
-batch_suite(void)
+/* The pipeline's tests, with or without the writer thread (fixture). */
+static TCase *
+batch_tcase(const char *name, void (*fixture)(void))
 {
-	Suite	*s = suite_create("batch");
-	TCase	*tc = tcase_create("pipeline");
+	TCase	*tc = tcase_create(name);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_no_answer_before_sync);
 	tcase_add_test(tc, test_on_commit_at_commit);
@@ -588,7 +675,19 @@ batch_suite(void)
 	tcase_add_test(tc, test_slow_sync_trouble);
 	tcase_add_test(tc, test_backlog_refused);
 	tcase_add_test(tc, test_plain_batch);
+	return tc;
+}
+
+static Suite *
+batch_suite(void)
+{
+	Suite	*s = suite_create("batch");
+	TCase	*tc;
+
+	tc = batch_tcase("pipeline-thread", setup_thread);
+	tcase_add_test(tc, test_blind_failure_fails_batch);
 	suite_add_tcase(s, tc);
+	suite_add_tcase(s, batch_tcase("pipeline-loop", setup_loop));
 	return s;
 }
 
