@@ -729,6 +729,8 @@ class Pcod:
 
     # -- process --
     def start(self, timeout=10.0):
+        # A console connection to a pcod that exited by itself is dead.
+        self._ctl_close()
         errf = open(self.err_path, "ab")
         try:
             self.proc = subprocess.Popen([self.pcod, "-f", "-c", self.conf_path],
