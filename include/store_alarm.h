@@ -77,11 +77,12 @@ int	store_alarm_account(struct store *, int64_t id, const char *account,
 /*
  * n events of account on the unknown-accounts alarm id, the first at
  * first_ms and the last at last_ms (a new row only; an existing row keeps
- * its first); an account new to the alarm counts in its accounts.  Both
- * writes are blind (nothing waits for them).  0 or -1.
+ * its first); an account new to the alarm counts in its accounts, unless
+ * the caller knows it has a row already (known: one statement, not two).
+ * Both writes are blind (nothing waits for them).  0 or -1.
  */
 int	store_alarm_account_add(struct store *, int64_t id, const char *account,
-	    int64_t n, int64_t first_ms, int64_t last_ms);
+	    int64_t n, int64_t first_ms, int64_t last_ms, int known);
 /* Copy protocol steps [{position, action, target, text, deadline_s}] to the alarm. */
 int	store_alarm_steps_copy(struct store *, int64_t id, const json_t *steps);
 /* Taken by who at ms; with deadlines, the steps' deadlines start at ms. */

@@ -117,6 +117,19 @@ struct alarm_acct {
 };
 
 /*
+ * An account the unknown-accounts alarm id holds a row for (committed, or
+ * written by the open batch): its events need only the upsert, not the
+ * statement that counts a new account.  A bounded set, forgotten whole
+ * when a batch fails or the alarm changes; id 0 is an empty slot.
+ */
+#define ALARM_KNOWN_MAX	(1U << 17)	/* slots at most; kept half empty */
+struct alarm_known {
+	int64_t		 id;
+	uint32_t	 hash;
+	char		 account[20];
+};
+
+/*
  * One change to the index made in the open batch, undone in reverse order if
  * the batch fails: the cost of a failure is that of the batch, not a reload
  * of every open alarm.
@@ -171,6 +184,9 @@ struct alarm_engine {
 	uint32_t		*acct_tab;	/* owned; index into acct + 1, 0 empty */
 	size_t			 acct_mask;	/* acct_tab's size - 1 */
 	uint64_t		 acct_seed;	/* of its hash */
+	struct alarm_known	*known;		/* owned; accounts with a row */
+	size_t			 nknown, known_mask;
+	int64_t			 known_id;	/* the alarm they belong to */
 	unsigned		 gen;		/* number of the open batch */
 	int			 waiting;	/* registered with the open batch */
 	int			 npubs;		/* notes waiting for their sync */
@@ -196,6 +212,7 @@ static const char *const alarm_outcomes[] = { "done", "failed", "skipped", NULL 
 
 static void	alarm_batch_done(int ok, void *arg);
 static void	alarm_acct_clear(struct alarm_engine *);
+static void	alarm_known_clear(struct alarm_engine *);
 static void	alarm_watch(struct alarm_engine *);
 static void	alarm_tick(struct alarm_engine *, int startup);
 
@@ -704,6 +721,9 @@ alarm_batch_done(int ok, void *arg)
 	e->waiting = 0;
 	e->npend = 0;	/* written before COMMIT, or rolled back with the batch */
 	alarm_acct_clear(e);
+	/* Rows it wrote are gone: which accounts have one is not known now. */
+	if (!ok)
+		alarm_known_clear(e);
 	if (ok)
 		alarm_undo_forget(e);
 	else
@@ -961,6 +981,72 @@ alarm_acct_hash(const struct alarm_engine *e, int64_t id, const char *account)
 	return (uint32_t)(h ^ (h >> 29) ^ (h >> 43));
 }
 
+/* Forget which accounts have a row (a batch failed, the alarm changed). */
+static void
+alarm_known_clear(struct alarm_engine *e)
+{
+	if (e->nknown > 0)
+		memset(e->known, 0, (e->known_mask + 1) * sizeof(*e->known));
+	e->nknown = 0;
+}
+
+/* Whether account (hash h) has a row on alarm id. */
+static int
+alarm_known_has(const struct alarm_engine *e, int64_t id, uint32_t h,
+    const char *account)
+{
+	size_t	i;
+
+	if (e->known == NULL || id != e->known_id)
+		return 0;
+	for (i = h & e->known_mask; e->known[i].id != 0;
+	    i = (i + 1) & e->known_mask)
+		if (e->known[i].hash == h && e->known[i].id == id &&
+		    strcmp(e->known[i].account, account) == 0)
+			return 1;
+	return 0;
+}
+
+/* Remember that account (hash h) has a row on alarm id, if there is room. */
+static void
+alarm_known_add(struct alarm_engine *e, int64_t id, uint32_t h,
+    const char *account)
+{
+	struct alarm_known	*old;
+	size_t			 i, j, oldsize, size;
+
+	if (id != e->known_id) {
+		alarm_known_clear(e);
+		e->known_id = id;
+	}
+	if (e->known == NULL || (e->nknown + 1) * 2 > e->known_mask + 1) {
+		oldsize = e->known != NULL ? e->known_mask + 1 : 0;
+		size = oldsize > 0 ? oldsize * 2 : 1024;
+		if (size > ALARM_KNOWN_MAX)
+			return;		/* full: the count's statement runs */
+		old = e->known;
+		e->known = xcalloc(size, sizeof(*e->known));
+		e->known_mask = size - 1;
+		for (i = 0; i < oldsize; i++) {
+			if (old[i].id == 0)
+				continue;
+			for (j = old[i].hash & e->known_mask;
+			    e->known[j].id != 0; j = (j + 1) & e->known_mask)
+				;
+			e->known[j] = old[i];
+		}
+		free(old);
+	}
+	for (i = h & e->known_mask; e->known[i].id != 0;
+	    i = (i + 1) & e->known_mask)
+		;
+	e->known[i].id = id;
+	e->known[i].hash = h;
+	snprintf(e->known[i].account, sizeof(e->known[i].account), "%s",
+	    account);
+	e->nknown++;
+}
+
 /* Forget the open batch's accounts (written, or rolled back with it). */
 static void
 alarm_acct_clear(struct alarm_engine *e)
@@ -1052,11 +1138,16 @@ alarm_acct_flush(struct alarm_engine *e)
 	struct alarm_acct	*a;
 	size_t			 i;
 
+	int			 known;
+
 	for (i = 0; i < e->nacct; i++) {
 		a = &e->acct[i];
+		known = alarm_known_has(e, a->id, a->hash, a->account);
 		if (store_alarm_account_add(e->store, a->id, a->account,
-		    a->n, a->first_ms, a->last_ms) == -1)
+		    a->n, a->first_ms, a->last_ms, known) == -1)
 			return -1;
+		if (!known)
+			alarm_known_add(e, a->id, a->hash, a->account);
 	}
 	alarm_acct_clear(e);
 	return 0;
@@ -2099,6 +2190,7 @@ alarm_engine_free(struct alarm_engine *e)
 	free(e->pend);
 	free(e->acct);
 	free(e->acct_tab);
+	free(e->known);
 	if (e->timer != NULL)
 		event_free(e->timer);
 	alarm_undo_forget(e);

@@ -554,9 +554,10 @@ alarm_run_account(struct store *s, const char *sql, int64_t id,
 /* n events of account on the unknown-accounts alarm id, from first_ms to last_ms. */
 int
 store_alarm_account_add(struct store *s, int64_t id, const char *account,
-    int64_t n, int64_t first_ms, int64_t last_ms)
+    int64_t n, int64_t first_ms, int64_t last_ms, int known)
 {
-	if (alarm_run_account(s, sql_acct_total, id, account, 0, 0, 0) == -1)
+	if (!known && alarm_run_account(s, sql_acct_total, id, account, 0, 0,
+	    0) == -1)
 		return -1;
 	return alarm_run_account(s, sql_acct_upsert, id, account, n, first_ms,
 	    last_ms);
@@ -567,7 +568,7 @@ int
 store_alarm_account(struct store *s, int64_t id, const char *account,
     int64_t ms)
 {
-	return store_alarm_account_add(s, id, account, 1, ms, ms);
+	return store_alarm_account_add(s, id, account, 1, ms, ms, 0);
 }
 
 /* The accounts of an unknown-accounts alarm, most events first; *seen, all of them. */
