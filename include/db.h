@@ -172,9 +172,23 @@ int		 db_commit_queue(struct db_stmt *st);
 int		 db_commit_result(struct db *);
 /* An eventfd readable when a queued COMMIT ran (the loop watches it); -1. */
 int		 db_commit_fd(struct db *);
-/* Statements queued for the writer thread, and times a caller waited for it. */
+/*
+ * With the writer thread: when a transaction's blind statements go to it.
+ * They are staged, and handed over once the transaction has n of them
+ * (from its first when the transactions before it had n on average);
+ * then in groups.  A transaction that commits with fewer never wakes the
+ * thread: db_commit_queue() leaves its COMMIT to the caller, and the first
+ * waited statement runs what is staged on the caller's thread, with the
+ * same failure rules.  1 (the default): every transaction is handed over
+ * at its first.  0, or -1 (not SQLite, n < 1).
+ */
+int		 db_sqlite_thread_min(struct db *, int n);
+/*
+ * Statements queued for the writer thread, blind statements run inline
+ * (db_sqlite_thread_min()), and times a caller waited for the thread.
+ */
 void		 db_sqlite_thread_stats(struct db *, uint64_t *jobs,
-		    uint64_t *waits);
+		    uint64_t *inl, uint64_t *waits);
 
 /*
  * Pipeline mode (PostgreSQL's writer; issue 14 step 3).  From db_pipeline()

@@ -98,9 +98,12 @@ int		 store_embedded(const struct store *);
  * a commit is durable once the WAL is synced.  0 or -1.
  */
 int		 store_pipeline(struct store *);
-/* SQLite: statements the writer thread ran, times the loop waited for it. */
+/*
+ * SQLite: statements the writer thread ran, blind ones the loop ran itself
+ * (small transactions), times the loop waited for the thread.
+ */
 void		 store_thread_stats(struct store *, uint64_t *jobs,
-		    uint64_t *waits);
+		    uint64_t *inl, uint64_t *waits);
 /*
  * The pipelined commit on PostgreSQL (src/syncer.c, db.h's pipeline mode):
  * the writer sends each batch (BEGIN, the fence, its writes, COMMIT and a

@@ -20,7 +20,9 @@
  * (batch_join() waits for it).  Only then is it sealed as above: numbered,
  * its on-commit callbacks run.  So a batch's failure is known, and undone
  * in memory, before any later batch opens, as without the thread; the loop
- * reads and parses the next frames while the thread writes.
+ * reads and parses the next frames while the thread writes.  A small batch
+ * never goes to the thread (db.h, db_sqlite_thread_min()): its COMMIT runs
+ * on the loop and it is sealed at once, as without the thread.
  */
 #include "config.h"
 

@@ -19,9 +19,22 @@
  * COMMIT returns when all of its writes are done, and the durability rules
  * of syncer.c do not change).
  *
- * Who owns what.  The queue's chunks, their positions and the failure are
- * shared, under mu.  The sqlite3 handle and the blind statements'
- * sqlite3_stmts belong to the thread while it has entries to run, and to
+ * Small transactions stay on the caller's thread (db_sqlite_thread_min()).
+ * A queue entry is first staged: written into the queue by the caller but
+ * not yet handed to the thread.  A transaction is handed over once it has
+ * min entries (from its first entry when the last transactions had that
+ * many on average), then in groups of SQ_GROUP, and with its COMMIT.  One
+ * that commits smaller is never handed over: its COMMIT is the caller's
+ * (db_commit_queue() answers 0), and the first waited statement, at the
+ * latest that COMMIT, runs the staged entries itself, the thread being
+ * idle.  Waking the thread and waiting for it costs more than a few dozen
+ * statements (tests/bench/PLAN.md); overlapping pays in storms.  A write
+ * outside a transaction is handed over at once.
+ *
+ * Who owns what.  The queue's chunks, the positions handed over and run,
+ * and the failure are shared, under mu; what is staged is the caller's.
+ * The sqlite3 handle and the blind statements' sqlite3_stmts belong to
+ * the thread while it has entries to run, and to
  * the caller when it is idle: every call that touches SQLite on this
  * connection first waits for the thread to be idle (sq_idle()); a blind
  * statement's bindings live in its own array (pv) and never touch SQLite
@@ -38,7 +51,8 @@
  * skips every entry after it, and the next waited statement (the batch's
  * COMMIT at the latest) answers its error instead of running, so the batch
  * fails as it would have failed at the write itself; a blind step after
- * the thread failed answers the error at once.  Only ROLLBACK and BEGIN
+ * the thread failed answers the error when it is handed over.  A staged
+ * entry the caller runs follows the same rule.  Only ROLLBACK and BEGIN
  * run again after a failure (and clear it).
  */
 #include "config.h"
@@ -64,6 +78,8 @@
 #define SQ_CHUNK	(256 * 1024)
 /* Chunks kept for reuse once the queue is empty. */
 #define SQ_CHUNKS_KEPT	8
+/* Entries handed to a busy transaction's thread at a time (one wake-up). */
+#define SQ_GROUP	16
 
 /* The transaction-control verbs a failure treats apart. */
 enum { SV_OTHER, SV_BEGIN, SV_ROLLBACK, SV_COMMIT };
@@ -126,8 +142,15 @@ struct db_sq {
 	pthread_cond_t	 work;		/* the thread: entries, or stop */
 	pthread_cond_t	 idle;		/* the caller: the queue is empty */
 	struct sq_chunk	*head;		/* owned; the queue starts here */
+	/*
+	 * The caller's: the chunk it writes entries into (its used is the
+	 * end of what is staged), and the entries staged there, not yet
+	 * handed to the thread (sq_publish()).
+	 */
+	struct sq_chunk	*cur;
+	int		 nstaged;
 	/* Shared, under mu: */
-	struct sq_chunk	*wr_c, *rd_c;	/* written up to, run up to */
+	struct sq_chunk	*wr_c, *rd_c;	/* handed over up to, run up to */
 	size_t		 wr_o, rd_o;
 	int		 busy;		/* the thread runs entries */
 	int		 sleeping;	/* the thread waits on work */
@@ -139,6 +162,18 @@ struct db_sq {
 	char		 cmsg[256];
 	uint64_t	 njobs, nwaits;
 	int		 efd;		/* eventfd: a queued COMMIT ran; -1 */
+	/*
+	 * The caller's: when to hand entries over (db_sqlite_thread_min()).
+	 * A transaction is handed over once it has min entries, or from its
+	 * first when the transactions before it were that large (eager).
+	 */
+	int		 min;
+	int		 intx;		/* in a transaction since a BEGIN */
+	int		 eager;
+	int		 handed;	/* this transaction went to the thread */
+	int		 txn_n;		/* its entries so far */
+	int		 avg16;		/* entries a transaction, x16, EWMA */
+	uint64_t	 ninline;	/* entries run by the caller */
 	/* The caller's: a failure being answered (db_errmsg()). */
 	int		 report;
 	int		 rcode;
@@ -327,6 +362,54 @@ sq_main(void *arg)
 	return NULL;
 }
 
+/* Hand the staged entries to the thread (with mu held). */
+static void
+sq_publish_locked(struct db_sq *q)
+{
+	q->wr_c = q->cur;
+	q->wr_o = q->cur->used;
+	q->njobs += (uint64_t)q->nstaged;
+	q->nstaged = 0;
+	q->handed = 1;
+	if (q->sleeping)
+		pthread_cond_signal(&q->work);
+}
+
+/*
+ * Run the staged entries on the caller's thread, the thread idle (with mu
+ * held): as the thread would, a failure is kept and skips the rest.
+ */
+static void
+sq_run_staged(struct db_sq *q)
+{
+	struct sq_chunk	*c = q->wr_c;
+	struct sq_job	*j;
+	size_t		 o = q->wr_o;
+	int		 rc;
+
+	while (c != q->cur || o != q->cur->used) {
+		j = (struct sq_job *)(c->data + o);
+		if (j->s == NULL) {
+			c = c->next;
+			o = 0;
+			continue;
+		}
+		o += j->size;
+		q->ninline++;
+		if (q->failed)
+			continue;
+		if ((rc = sq_run(q, j)) != SQLITE_OK) {
+			q->failed = 1;
+			q->fcode = rc;
+			snprintf(q->fmsg, sizeof(q->fmsg), "%s",
+			    sqlite3_errmsg(q->h));
+		}
+	}
+	q->rd_c = q->wr_c = c;
+	q->rd_o = q->wr_o = o;
+	q->nstaged = 0;
+}
+
 /*
  * Wait until the thread has run every entry and is idle (with mu held);
  * then the connection is the caller's.
@@ -337,6 +420,16 @@ sq_drain_locked(struct db_sq *q)
 	struct sq_chunk	*c, *next;
 	int		 n = 0;
 
+	/*
+	 * Entries staged and the thread idle: the caller runs them itself
+	 * (a small transaction; waking the thread to wait for it costs more).
+	 */
+	if (q->nstaged > 0) {
+		if (q->busy || q->rd_c != q->wr_c || q->rd_o != q->wr_o)
+			sq_publish_locked(q);
+		else
+			sq_run_staged(q);
+	}
 	if (q->busy || q->rd_c != q->wr_c || q->rd_o != q->wr_o) {
 		q->nwaits++;
 		if (q->sleeping)
@@ -357,7 +450,7 @@ sq_drain_locked(struct db_sq *q)
 			}
 		}
 	}
-	q->rd_c = q->wr_c = q->head;
+	q->rd_c = q->wr_c = q->cur = q->head;
 	q->rd_o = q->wr_o = 0;
 }
 
@@ -385,6 +478,12 @@ sq_before(struct db_sq *q, int verb)
 	q->report = 0;
 	if (!q->thread)
 		return 0;
+	/* A new transaction: handed over early if the last ones were large. */
+	if (verb == SV_BEGIN) {
+		q->avg16 += (q->txn_n * 16 - q->avg16) / 8;
+		q->eager = q->avg16 >= q->min * 16;
+		q->txn_n = q->handed = 0;
+	}
 	pthread_mutex_lock(&q->mu);
 	sq_drain_locked(q);
 	if (q->failed) {
@@ -464,7 +563,7 @@ sq_next_id(struct db_sq *q, struct sq_ids *t)
 static unsigned char *
 sq_room(struct db_sq *q, size_t size)
 {
-	struct sq_chunk	*c = q->wr_c, *n;
+	struct sq_chunk	*c = q->cur, *n;
 	struct sq_job	*end;
 
 	if (c->cap - c->used >= size + sizeof(struct sq_job))
@@ -542,24 +641,32 @@ sq_push(struct sq_val *pv, struct db_sqst *s)
 	}
 	if (s->ids != NULL)
 		q->last_id = id;
+	/* Staged: in the caller's chunk, or in the next one. */
+	if ((unsigned char *)j < q->cur->data ||
+	    (unsigned char *)j >= q->cur->data + q->cur->cap)
+		q->cur = q->cur->next;
+	q->cur->used = (size_t)((unsigned char *)j - q->cur->data) + size;
+	q->nstaged++;
+	q->txn_n++;
+	/*
+	 * When to hand over: a COMMIT and a write outside a transaction at
+	 * once; in a transaction handed over already, in groups; else once
+	 * it has min entries, or at once when the ones before were as large.
+	 */
+	if (s->verb != SV_COMMIT && q->intx && (q->handed ?
+	    q->nstaged < SQ_GROUP : !q->eager && q->txn_n < q->min))
+		return SQLITE_DONE;
 	pthread_mutex_lock(&q->mu);
 	if ((code = q->failed) != 0) {
+		/* Refused: this entry is taken back, the rest is skipped. */
 		q->report = 1;
 		q->rcode = code = q->fcode;
 		memcpy(q->rmsg, q->fmsg, sizeof(q->rmsg));
-	} else {
-		if ((unsigned char *)j < q->wr_c->data ||
-		    (unsigned char *)j >= q->wr_c->data + q->wr_c->cap)
-			q->wr_c = q->wr_c->next;
-		q->wr_c->used = (size_t)((unsigned char *)j - q->wr_c->data) +
-		    size;
-		q->wr_o = q->wr_c->used;
-		q->njobs++;
-		if (s->verb == SV_COMMIT)
-			q->crc = SQLITE_OK;
-		if (q->sleeping)
-			pthread_cond_signal(&q->work);
-	}
+		q->cur->used = (size_t)((unsigned char *)j - q->cur->data);
+		q->nstaged--;
+	} else if (s->verb == SV_COMMIT)
+		q->crc = SQLITE_OK;
+	sq_publish_locked(q);
 	pthread_mutex_unlock(&q->mu);
 	return code != 0 ? code : SQLITE_DONE;
 }
@@ -595,8 +702,10 @@ db_sqlite_thread(struct db *d, int on)
 		pthread_cond_init(&q->work, NULL);
 		pthread_cond_init(&q->idle, NULL);
 	}
-	q->rd_c = q->wr_c = q->head;
+	q->rd_c = q->wr_c = q->cur = q->head;
 	q->rd_o = q->wr_o = 0;
+	q->nstaged = q->handed = q->txn_n = q->avg16 = q->eager = 0;
+	q->intx = !sqlite3_get_autocommit(q->h);
 	q->stop = q->failed = q->busy = q->sleeping = 0;
 	q->last_id = sqlite3_last_insert_rowid(q->h);
 	if (q->efd == -1 &&
@@ -616,6 +725,10 @@ db_commit_queue(struct db_stmt *st)
 
 	if (st->kind != DB_SQLITE || !s->db->thread || s->verb != SV_COMMIT)
 		return 0;
+	/* Nothing of it went to the thread: the caller commits it now. */
+	if (!s->db->handed)
+		return 0;
+	s->db->intx = 0;
 	return sq_push(NULL, s) == SQLITE_DONE ? 1 : -1;
 }
 
@@ -645,12 +758,22 @@ db_commit_fd(struct db *d)
 	return SQ(d)->efd;
 }
 
+int
+db_sqlite_thread_min(struct db *d, int n)
+{
+	if (d == NULL || d->kind != DB_SQLITE || n < 1)
+		return -1;
+	SQ(d)->min = n;
+	return 0;
+}
+
 void
-db_sqlite_thread_stats(struct db *d, uint64_t *jobs, uint64_t *waits)
+db_sqlite_thread_stats(struct db *d, uint64_t *jobs, uint64_t *inl,
+    uint64_t *waits)
 {
 	struct db_sq	*q;
 
-	*jobs = *waits = 0;
+	*jobs = *inl = *waits = 0;
 	if (d == NULL || d->kind != DB_SQLITE || SQ(d)->head == NULL)
 		return;
 	q = SQ(d);
@@ -658,6 +781,7 @@ db_sqlite_thread_stats(struct db *d, uint64_t *jobs, uint64_t *waits)
 	*jobs = q->njobs;
 	*waits = q->nwaits;
 	pthread_mutex_unlock(&q->mu);
+	*inl = q->ninline;
 }
 
 /* Forget a blind statement's bindings. */
@@ -747,6 +871,7 @@ db_sqlite(struct sqlite3 *h)
 	d->base.kind = DB_SQLITE;
 	d->h = h;
 	d->efd = -1;
+	d->min = 1;
 	return &d->base;
 }
 
@@ -818,6 +943,7 @@ db_exec(struct db *d, const char *sql)
 		return -1;
 	rc = sqlite3_exec(q->h, sql, NULL, NULL, NULL);
 	q->waiting = 0;
+	q->intx = !sqlite3_get_autocommit(q->h);
 	q->last_id = sqlite3_last_insert_rowid(q->h);
 	return rc == SQLITE_OK ? 0 : -1;
 }
@@ -1050,6 +1176,7 @@ db_step(struct db_stmt *st)
 		return rc;
 	rc = sqlite3_step(s->st);
 	q->waiting = 0;
+	q->intx = !sqlite3_get_autocommit(q->h);
 	/* The thread idle, SQLite's last rowid is the newest in queue order. */
 	if (!sqlite3_stmt_readonly(s->st))
 		q->last_id = sqlite3_last_insert_rowid(q->h);

@@ -218,7 +218,7 @@ pcod_pipeline_pg(struct pcod *p)
 static void
 pcod_sync_summary(struct pcod *p)
 {
-	uint64_t	syncs, ckpts, jobs, waits;
+	uint64_t	syncs, ckpts, jobs, inl, waits;
 	int64_t		max_ms;
 
 	syncer_stats(p->syncer, &syncs, &max_ms, &ckpts);
@@ -231,11 +231,12 @@ pcod_sync_summary(struct pcod *p)
 	log_info("store: %llu WAL sync(s), the slowest %lld ms; %llu "
 	    "checkpoint(s)", (unsigned long long)syncs, (long long)max_ms,
 	    (unsigned long long)ckpts);
-	store_thread_stats(p->store, &jobs, &waits);
-	if (jobs > 0)
-		log_info("store: %llu write(s) ran on the writer thread; the "
-		    "loop waited for it %llu time(s)", (unsigned long long)jobs,
-		    (unsigned long long)waits);
+	store_thread_stats(p->store, &jobs, &inl, &waits);
+	if (jobs > 0 || inl > 0)
+		log_info("store: %llu write(s) ran on the writer thread, %llu "
+		    "in small transactions on the loop; the loop waited for "
+		    "the thread %llu time(s)", (unsigned long long)jobs,
+		    (unsigned long long)inl, (unsigned long long)waits);
 }
 
 /*

@@ -34,6 +34,8 @@
  */
 #define STORE_BUSY_MS		5000
 #define STORE_CACHE_KIB		"32768"	/* writer page cache */
+/* Blind statements a transaction has before it goes to the writer thread. */
+#define STORE_THREAD_MIN	256
 /*
  * Pipelined, the checkpoint thread keeps the WAL short; should it never
  * catch up (writes without a pause), the loop checkpoints once the WAL
@@ -576,6 +578,8 @@ store_env_off(const char *name)
 	    strcasecmp(v, "off") == 0);
 }
 
+static int	store_thread_min(void);
+
 /*
  * Commit without fsync (synchronous=NORMAL) and without the automatic
  * checkpoint: from now on a commit is durable only once syncer.c has
@@ -598,17 +602,44 @@ store_pipeline(struct store *s)
 	 * loop parses the next frames (db.h); PCOD_WRITER_THREAD=0 keeps
 	 * them on the loop (a diagnostic switch, and the benchmark's A/B).
 	 */
-	if (!store_env_off("PCOD_WRITER_THREAD") &&
-	    db_sqlite_thread(s->db, 1) != 0)
+	if (store_env_off("PCOD_WRITER_THREAD"))
+		return 0;
+	if (db_sqlite_thread(s->db, 1) != 0)
 		return store_failx(s, "cannot start the writer thread");
+	db_sqlite_thread_min(s->db, store_thread_min());
 	return 0;
 }
 
-/* Statements the writer thread ran, and times the loop waited for it. */
-void
-store_thread_stats(struct store *s, uint64_t *jobs, uint64_t *waits)
+/*
+ * A transaction goes to the writer thread from its n-th blind statement
+ * on; smaller ones stay on the loop, where the hand-over would cost more
+ * than it saves (PCOD_WRITER_THREAD=n; tests/bench/PLAN.md).
+ */
+static int
+store_thread_min(void)
 {
-	db_sqlite_thread_stats(s->db, jobs, waits);
+	const char	*v = getenv("PCOD_WRITER_THREAD");
+	char		*end;
+	long		 n;
+
+	if (v == NULL || *v == '\0' || strcasecmp(v, "yes") == 0 ||
+	    strcasecmp(v, "on") == 0)
+		return STORE_THREAD_MIN;
+	n = strtol(v, &end, 10);
+	if (*end != '\0' || n < 1 || n > 1000000) {
+		log_warnx("store: PCOD_WRITER_THREAD=%s is not 0 or a count of "
+		    "statements; using %d", v, STORE_THREAD_MIN);
+		return STORE_THREAD_MIN;
+	}
+	return (int)n;
+}
+
+/* Statements the writer thread ran, ran inline, times the loop waited. */
+void
+store_thread_stats(struct store *s, uint64_t *jobs, uint64_t *inl,
+    uint64_t *waits)
+{
+	db_sqlite_thread_stats(s->db, jobs, inl, waits);
 }
 
 /* The WAL's path. */

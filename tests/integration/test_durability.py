@@ -222,20 +222,31 @@ def start_with(env):
 
 @T.test
 def power_cut_during_sync(t):
+    """Batches this small are written and committed on the loop."""
+    power_cut(t, {})
+
+
+@T.test
+def power_cut_during_sync_thread(t):
+    """The same with every batch handed to the writer thread."""
+    power_cut(t, {"PCOD_WRITER_THREAD": "1"})
+
+
+def power_cut(t, env):
     t.skip_on_pg("SQLite's WAL file cut back to its last sync (the server "
                  "syncs PostgreSQL's own WAL)")
     tag = "/tmp/pcotest-cut-%d" % os.getpid()
     ctl, log = tag + ".ctl", tag + ".log"
     try:
-        _power_cut(t, ctl, log)
+        _power_cut(t, ctl, log, env)
     finally:
         for f in (ctl, log):
             if os.path.exists(f):
                 os.unlink(f)
 
 
-def _power_cut(t, ctl, log):
-    p = start_with(shim_env(ctl, log))
+def _power_cut(t, ctl, log, env):
+    p = start_with(dict(shim_env(ctl, log), **env))
     accts = ["C001", "C002", "C003", "C004"]
     for a in accts:
         p.add_account(a)

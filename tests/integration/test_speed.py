@@ -4,6 +4,8 @@ keys live in memory now: a retransmission is still recognised after a
 restart or a crash, a window widened on reload still reaches frames the
 memory no longer holds, and a frame past the window is a new event."""
 
+import os
+import re
 import resource
 import signal
 import socket
@@ -197,6 +199,85 @@ def descriptor_limit_raised_for_max_connections(t):
     finally:
         for c in conns:
             c.close()
+    p.stop()
+
+
+def start_env(env, **kw):
+    """pcod started with env added to this process's environment."""
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        return Pcod(**kw)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def burst(p, acct, n, conns=4):
+    """n frames per connection, each connection's written at once: they
+    arrive in few loop passes, so the batches are large.  ACKs counted."""
+    cs = [p.tcp(timeout=10) for _ in range(conns)]
+    try:
+        for i, c in enumerate(cs):
+            c.send(b"".join(pt.sia(i * n + k + 1, "%s%d" % (acct, i),
+                                   "Nri1/BA%02d" % (k % 99 + 1))
+                            for k in range(n)))
+        return sum(c.read(timeout=10).token == "ACK"
+                   for c in cs for _ in range(n))
+    finally:
+        for c in cs:
+            c.close()
+
+
+def thread_line(p):
+    """(on the thread, inline) from the shutdown line; None without one."""
+    m = re.search(r"(\d+) write\(s\) ran on the writer thread, (\d+) in "
+                  r"small transactions on the loop", p.log())
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+@T.test
+def writer_thread_takes_large_batches_only(t):
+    """PCOD_WRITER_THREAD=N: a batch of N statements or more is written on
+    the writer thread, a smaller one on the loop; every event is stored
+    either way."""
+    t.skip_on_pg("SQLite's writer thread (PostgreSQL pipelines to the server)")
+    p = start_env({"PCOD_WRITER_THREAD": "40"})
+    t.eq(burst(p, "71", 100), 400, "a burst of 400 frames ACKed")
+    with p.tcp() as c:
+        for k in range(30):
+            t.eq(c.exchange(pt.sia(k + 1, "7200", "Nri1/BA01")).token, "ACK",
+                 "single frame %d ACKed" % (k + 1))
+    t.eq(len(p.events(account="7200", limit=100)), 30, "singles stored")
+    t.eq(sum(len(p.events(account="71%d" % i, limit=200)) for i in range(4)),
+         400, "the burst stored")
+    p.stop()
+    n = thread_line(p)
+    t.check(n is not None and n[0] > 0, "the burst's batches went to the "
+            "thread", n)
+    t.check(n is not None and n[1] > 0, "single frames stayed on the loop", n)
+    # The default: small batches never wake the thread.
+    p = start_env({"PCOD_WRITER_THREAD": ""})
+    with p.tcp() as c:
+        for k in range(10):
+            t.eq(c.exchange(pt.sia(k + 1, "7300", "Nri1/BA01")).token, "ACK",
+                 "single frame ACKed")
+    p.stop()
+    n = thread_line(p)
+    t.check(n is not None and n[0] == 0 and n[1] > 0,
+            "by default small batches are written on the loop", n)
+    # Off: no writer thread at all; a value that is no count is the default.
+    p = start_env({"PCOD_WRITER_THREAD": "0"})
+    t.eq(burst(p, "74", 50), 200, "without the thread: a burst ACKed")
+    p.stop()
+    t.eq(thread_line(p), None, "no writer thread: no line about it")
+    p = start_env({"PCOD_WRITER_THREAD": "lots"})
+    t.check("PCOD_WRITER_THREAD=lots is not 0 or a count" in p.log(),
+            "a bad value is logged", p.log()[-300:])
+    t.eq(burst(p, "75", 50), 200, "and pcod runs on the default")
     p.stop()
 
 

@@ -192,6 +192,17 @@ setup_thread(void)
 	setup();
 }
 
+/*
+ * The same, with a transaction handed to the thread from its third
+ * statement: small batches commit on the loop, larger ones on the thread.
+ */
+static void
+setup_staged(void)
+{
+	ck_assert_int_eq(setenv("PCOD_WRITER_THREAD", "3", 1), 0);
+	setup();
+}
+
 /* The same, with every statement on the loop. */
 static void
 setup_loop(void)
@@ -685,6 +696,9 @@ batch_suite(void)
 	TCase	*tc;
 
 	tc = batch_tcase("pipeline-thread", setup_thread);
+	tcase_add_test(tc, test_blind_failure_fails_batch);
+	suite_add_tcase(s, tc);
+	tc = batch_tcase("pipeline-staged", setup_staged);
 	tcase_add_test(tc, test_blind_failure_fails_batch);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, batch_tcase("pipeline-loop", setup_loop));

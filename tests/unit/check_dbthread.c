@@ -3,7 +3,8 @@
  * blind statements queued with copies of their values and run in order,
  * ids given by the connection, waited statements that see every write
  * before them, a blind failure that fails its transaction (and only it),
- * and a queued COMMIT whose outcome the caller takes later.
+ * a queued COMMIT whose outcome the caller takes later, and small
+ * transactions that stay on the caller's thread (db_sqlite_thread_min()).
  *
  * The database is a real file in a temporary folder; a second connection
  * checks what was committed.
@@ -310,6 +311,151 @@ START_TEST(test_stop_runs_queue)
 }
 END_TEST
 
+/* The thread's statements and the inline ones so far. */
+static void
+counts(uint64_t *jobs, uint64_t *inl)
+{
+	uint64_t	waits;
+
+	db_sqlite_thread_stats(d, jobs, inl, &waits);
+}
+
+/* Commit a transaction of n blind rows named prefix-i: 1 handed over, 0 not. */
+static int
+txn(struct db_stmt *st, struct db_stmt *commit, const char *prefix, int n)
+{
+	char	name[32];
+	int	i, rc;
+
+	ck_assert_int_eq(db_exec(d, "BEGIN IMMEDIATE"), 0);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s-%d", prefix, i);
+		ck_assert_int_eq(put(st, name, i), DB_DONE);
+	}
+	if ((rc = db_commit_queue(commit)) == 1)
+		ck_assert_int_eq(db_commit_result(d), 0);
+	else {
+		ck_assert_int_eq(rc, 0);
+		ck_assert_int_eq(db_step(commit), DB_DONE);
+		db_reset(commit);
+	}
+	return rc;
+}
+
+/*
+ * db_sqlite_thread_min(): a transaction's statements are staged; a small
+ * one runs and commits on the caller's thread, a larger one goes to the
+ * thread with its COMMIT, and after large ones the next goes at once.
+ */
+START_TEST(test_small_txn_inline)
+{
+	struct db_stmt	*st = blind_insert(), *commit;
+	uint64_t	 j0, i0, j, in;
+	int64_t		 id0;
+	char		 name[16];
+	int		 i, rc;
+
+	commit = db_prepare(d, "COMMIT");
+	ck_assert_int_eq(db_sqlite_thread_min(d, 0), -1);
+	ck_assert_int_eq(db_sqlite_thread_min(d, 4), 0);
+	counts(&j0, &i0);
+	/* Three statements: staged, run by the caller at its COMMIT. */
+	ck_assert_int_eq(db_exec(d, "BEGIN IMMEDIATE"), 0);
+	for (i = 0; i < 2; i++) {
+		snprintf(name, sizeof(name), "s-%d", i);
+		ck_assert_int_eq(put(st, name, i), DB_DONE);
+		if (i == 0)
+			id0 = db_last_id(d);
+		ck_assert_int_eq(db_last_id(d), id0 + i);
+	}
+	/* A waited read in between sees them (it runs them). */
+	ck_assert_int_eq(waited("SELECT count(*) FROM t"), 2);
+	ck_assert_int_eq(put(st, "s-2", 2), DB_DONE);
+	ck_assert_int_eq(db_commit_queue(commit), 0);
+	ck_assert_int_eq(db_step(commit), DB_DONE);
+	db_reset(commit);
+	ck_assert_int_eq(committed("SELECT count(*) FROM t"), 3);
+	ck_assert_int_eq(committed("SELECT max(id) - min(id) FROM t"), 2);
+	counts(&j, &in);
+	ck_assert_uint_eq(j, j0);
+	ck_assert_uint_eq(in, i0 + 3);
+	/* Ten: handed over at the fourth, the COMMIT queued; ids go on. */
+	ck_assert_int_eq(db_exec(d, "BEGIN IMMEDIATE"), 0);
+	for (i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "l-%d", i);
+		ck_assert_int_eq(put(st, name, i), DB_DONE);
+		ck_assert_int_eq(db_last_id(d), id0 + 3 + i);
+	}
+	ck_assert_int_eq(db_commit_queue(commit), 1);
+	ck_assert_int_eq(db_commit_result(d), 0);
+	ck_assert_int_eq(committed("SELECT count(*) FROM t"), 13);
+	ck_assert_int_eq(committed("SELECT max(id) - min(id) FROM t"), 12);
+	counts(&j, &in);
+	ck_assert_uint_eq(j, j0 + 11);		/* ten and the COMMIT */
+	ck_assert_uint_eq(in, i0 + 3);
+	/* A failure among staged statements fails the caller's COMMIT. */
+	ck_assert_int_eq(db_exec(d, "BEGIN IMMEDIATE"), 0);
+	ck_assert_int_eq(put(st, "n-0", 0), DB_DONE);
+	ck_assert_int_eq(put(st, "s-0", 1), DB_DONE);	/* UNIQUE, staged */
+	ck_assert_int_eq(put(st, "n-1", 0), DB_DONE);
+	ck_assert_int_eq(db_commit_queue(commit), 0);
+	rc = db_step(commit);
+	db_reset(commit);
+	ck_assert_int_eq(rc & 0xff, 19);
+	ck_assert_int_eq(db_errclass(d), DB_E_CONSTRAINT);
+	ck_assert_ptr_nonnull(strstr(db_errmsg(d), "UNIQUE"));
+	ck_assert_int_eq(db_exec(d, "ROLLBACK"), 0);
+	ck_assert_int_eq(committed("SELECT count(*) FROM t"), 13);
+	/* A failure on the thread after the hand-over fails the COMMIT. */
+	ck_assert_int_eq(db_exec(d, "BEGIN IMMEDIATE"), 0);
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "f-%d", i);
+		ck_assert_int_eq(put(st, name, i), DB_DONE);
+	}
+	rc = put(st, "l-0", 9);			/* UNIQUE, handed over */
+	ck_assert(rc == DB_DONE || (rc & 0xff) == 19);
+	rc = db_commit_queue(commit);
+	ck_assert_int_eq(rc == 1 ? db_commit_result(d) : rc, -1);
+	ck_assert_int_eq(db_errclass(d), DB_E_CONSTRAINT);
+	if (db_in_txn(d))
+		ck_assert_int_eq(db_exec(d, "ROLLBACK"), 0);
+	ck_assert_int_eq(committed("SELECT count(*) FROM t"), 13);
+	/* Small transactions stay with the caller... */
+	counts(&j0, &i0);
+	for (i = 0; i < 8; i++) {
+		snprintf(name, sizeof(name), "a%d", i);
+		ck_assert_int_eq(txn(st, commit, name, 1), 0);
+	}
+	counts(&j, &in);
+	ck_assert_uint_eq(j, j0);
+	ck_assert_uint_eq(in, i0 + 8);
+	/* ...until the transactions are large: then even one row is handed. */
+	for (i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "b%d", i);
+		ck_assert_int_eq(txn(st, commit, name, 40), 1);
+	}
+	ck_assert_int_eq(txn(st, commit, "c", 1), 1);
+	/* And after small ones again, it stays. */
+	for (i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "d%d", i);
+		txn(st, commit, name, 1);
+	}
+	ck_assert_int_eq(txn(st, commit, "e", 1), 0);
+	ck_assert_int_eq(committed("SELECT count(*) FROM t"),
+	    13 + 8 + 20 * 40 + 1 + 40 + 1);
+	/* Outside a transaction a write goes to the thread at once. */
+	counts(&j0, &i0);
+	ck_assert_int_eq(put(st, "auto", 1), DB_DONE);
+	counts(&j, &in);
+	ck_assert_uint_eq(j, j0 + 1);
+	ck_assert_int_eq(db_sqlite_thread(d, 0), 0);
+	ck_assert_int_eq(committed("SELECT count(*) FROM t WHERE name ="
+	    " 'auto'"), 1);
+	db_finalize(commit);
+	db_finalize(st);
+}
+END_TEST
+
 static Suite *
 dbthread_suite(void)
 {
@@ -323,6 +469,7 @@ dbthread_suite(void)
 	tcase_add_test(tc, test_blind_failure_fails_txn);
 	tcase_add_test(tc, test_commit_queued);
 	tcase_add_test(tc, test_stop_runs_queue);
+	tcase_add_test(tc, test_small_txn_inline);
 	suite_add_tcase(s, tc);
 	return s;
 }
