@@ -276,6 +276,27 @@ sq_commit(struct db_sq *q, struct sq_job *j, int fail, char *msg,
 }
 
 /*
+ * The entry at c, o, moved past it (and past a chunk's end marker); NULL
+ * at the end (ec/eo).
+ */
+static struct sq_job *
+sq_next(struct sq_chunk **c, size_t *o, const struct sq_chunk *ec, size_t eo)
+{
+	struct sq_job	*j;
+
+	while (*c != ec || *o != eo) {
+		j = (struct sq_job *)((*c)->data + *o);
+		if (j->s != NULL) {
+			*o += j->size;
+			return j;
+		}
+		*c = (*c)->next;
+		*o = 0;
+	}
+	return NULL;
+}
+
+/*
  * The writer thread: run the entries in order; after a failure skip them
  * to the end of the transaction (a queued COMMIT, which rolls back).
  */
@@ -313,14 +334,7 @@ sq_main(void *arg)
 		pthread_mutex_unlock(&q->mu);
 		crc = SQLITE_OK;
 		commits = 0;
-		while (c != wc || o != wo) {
-			j = (struct sq_job *)(c->data + o);
-			if (j->s == NULL) {
-				c = c->next;
-				o = 0;
-				continue;
-			}
-			o += j->size;
+		while ((j = sq_next(&c, &o, wc, wo)) != NULL) {
 			if (j->commit) {
 				cmsg[0] = '\0';
 				if (fail != SQLITE_OK)
@@ -387,14 +401,7 @@ sq_run_staged(struct db_sq *q)
 	size_t		 o = q->wr_o;
 	int		 rc;
 
-	while (c != q->cur || o != q->cur->used) {
-		j = (struct sq_job *)(c->data + o);
-		if (j->s == NULL) {
-			c = c->next;
-			o = 0;
-			continue;
-		}
-		o += j->size;
+	while ((j = sq_next(&c, &o, q->cur, q->cur->used)) != NULL) {
 		q->ninline++;
 		if (q->failed)
 			continue;

@@ -22,6 +22,7 @@ about the SQLite file itself calls skip_on_pg(why).
 
 import atexit
 import calendar
+import contextlib
 import json
 import os
 import random
@@ -298,6 +299,26 @@ def load_vectors(path=None):
 # --------------------------------------------------------------------------
 # Panels
 # --------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def environ(env):
+    """os.environ with env added for the block (None removes a variable):
+    a pcod started in it inherits them."""
+    old = {k: os.environ.get(k) for k in env}
+    try:
+        for k, v in env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
 
 class Closed(Exception):
     """The receiver closed the connection."""

@@ -208,16 +208,8 @@ def wal_cycle(wal):
 
 
 def start_with(env):
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with pt.environ(env):
         return Pcod()
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 @T.test

@@ -46,17 +46,8 @@ def preload():
 
 def start(ctl, extra=(), conf=None):
     """pcod with the shim reading ctl (absent: a normal disk)."""
-    old = {k: os.environ.get(k) for k in ("LD_PRELOAD", "SLOWSYNC_CTL")}
-    os.environ["LD_PRELOAD"] = preload()
-    os.environ["SLOWSYNC_CTL"] = ctl
-    try:
+    with pt.environ({"LD_PRELOAD": preload(), "SLOWSYNC_CTL": ctl}):
         return Pcod(conf=conf, extra=extra)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def write(path, text):

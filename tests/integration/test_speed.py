@@ -4,7 +4,6 @@ keys live in memory now: a retransmission is still recognised after a
 restart or a crash, a window widened on reload still reaches frames the
 memory no longer holds, and a frame past the window is a new event."""
 
-import os
 import re
 import resource
 import signal
@@ -204,16 +203,8 @@ def descriptor_limit_raised_for_max_connections(t):
 
 def start_env(env, **kw):
     """pcod started with env added to this process's environment."""
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with pt.environ(env):
         return Pcod(**kw)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def burst(p, acct, n, conns=4):

@@ -80,14 +80,7 @@ class Notify:
 
 def start_env(p, env, stderr=None):
     """Start p (made with start=False) with env added; wait until it serves."""
-    old = {}
-    for k, v in env.items():
-        old[k] = os.environ.get(k)
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
-    try:
+    with pt.environ(env):
         if stderr is None:
             p.start()
             return p
@@ -97,12 +90,6 @@ def start_env(p, env, stderr=None):
         if not pt.wait_for(p._probe, timeout=10):
             raise pt.HardError("pcod did not start")
         return p
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def load(port, seconds, nconn=4):
