@@ -6,10 +6,12 @@
  * What runs where.
  *   The loop (one thread, owns every piece of state, DESIGN.md):
  *     stages a batch in the writer connection's open transaction and
- *     COMMITs it.  The batch's blind writes (frames, events, alarms) and
- *     its COMMIT are queued to the writer connection's own thread (db.c,
- *     db_sqlite_thread()), which runs them in order while the loop reads
- *     and decodes the next frames; every other statement on the writer
+ *     COMMITs it.  A large batch's blind writes (frames, events, alarms)
+ *     and its COMMIT are queued to the writer connection's own thread
+ *     (db.c, db_sqlite_thread()), which runs them in order while the loop
+ *     reads and decodes the next frames; a small one is written and
+ *     committed on the loop (db_sqlite_thread_min(): handing it over
+ *     would cost more than it saves); every other statement on the writer
  *     waits for that queue first, and batch.c takes the COMMIT's outcome
  *     before the next batch opens.  The writer runs PRAGMA
  *     synchronous=NORMAL, so in WAL mode a COMMIT only write()s the WAL
