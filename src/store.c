@@ -578,38 +578,6 @@ store_env_off(const char *name)
 	    strcasecmp(v, "off") == 0);
 }
 
-static int	store_thread_min(void);
-
-/*
- * Commit without fsync (synchronous=NORMAL) and without the automatic
- * checkpoint: from now on a commit is durable only once syncer.c has
- * synced the WAL, and batch.c waits for that.  0 or -1.
- */
-int
-store_pipeline(struct store *s)
-{
-	if (db_kind(s->db) != DB_SQLITE)
-		return store_failx(s, "only SQLite has a WAL of pcod's to sync");
-	if (strcmp(s->path, ":memory:") == 0)
-		return store_failx(s, "an in-memory database has no WAL to sync");
-	if (db_exec(s->db, "PRAGMA synchronous=NORMAL") != 0)
-		return store_fail(s, STORE_WRITER);
-	/* Replaces the automatic checkpoint, which is a WAL hook too. */
-	sqlite3_wal_hook(db_sqlite_handle(s->db), store_wal_hook, s);
-	s->pipelined = 1;
-	/*
-	 * The panel path's writes run on a thread of their own while the
-	 * loop parses the next frames (db.h); PCOD_WRITER_THREAD=0 keeps
-	 * them on the loop (a diagnostic switch, and the benchmark's A/B).
-	 */
-	if (store_env_off("PCOD_WRITER_THREAD"))
-		return 0;
-	if (db_sqlite_thread(s->db, 1) != 0)
-		return store_failx(s, "cannot start the writer thread");
-	db_sqlite_thread_min(s->db, store_thread_min());
-	return 0;
-}
-
 /*
  * A transaction goes to the writer thread from its n-th blind statement
  * on; smaller ones stay on the loop, where the hand-over would cost more
@@ -632,6 +600,37 @@ store_thread_min(void)
 		return STORE_THREAD_MIN;
 	}
 	return (int)n;
+}
+
+/*
+ * Commit without fsync (synchronous=NORMAL) and without the automatic
+ * checkpoint: from now on a commit is durable only once syncer.c has
+ * synced the WAL, and batch.c waits for that.  0 or -1.
+ */
+int
+store_pipeline(struct store *s)
+{
+	if (db_kind(s->db) != DB_SQLITE)
+		return store_failx(s, "only SQLite has a WAL of pcod's to sync");
+	if (strcmp(s->path, ":memory:") == 0)
+		return store_failx(s, "an in-memory database has no WAL to sync");
+	if (db_exec(s->db, "PRAGMA synchronous=NORMAL") != 0)
+		return store_fail(s, STORE_WRITER);
+	/* Replaces the automatic checkpoint, which is a WAL hook too. */
+	sqlite3_wal_hook(db_sqlite_handle(s->db), store_wal_hook, s);
+	s->pipelined = 1;
+	/*
+	 * A large batch's writes run on a thread of their own while the
+	 * loop parses the next frames (db.h); PCOD_WRITER_THREAD=0 keeps
+	 * every write on the loop (a diagnostic switch, and the benchmark's
+	 * A/B), PCOD_WRITER_THREAD=n sets what counts as large.
+	 */
+	if (store_env_off("PCOD_WRITER_THREAD"))
+		return 0;
+	if (db_sqlite_thread(s->db, 1) != 0)
+		return store_failx(s, "cannot start the writer thread");
+	db_sqlite_thread_min(s->db, store_thread_min());
+	return 0;
 }
 
 /* Statements the writer thread ran, ran inline, times the loop waited. */
