@@ -100,6 +100,32 @@ def wait_for(driver, css, text=None, timeout=5, visible=True, gone=False):
         time.sleep(0.05)
 
 
+def text(driver, css, want=None, timeout=5):
+    """The text of the first visible element matching css, once it contains
+    want (if given): read again when the page re-rendered the element in
+    between (a live update), so a check never trips on a stale element.
+    After timeout, whatever the element says then ("" if there is none)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return wait_for(driver, css, want,
+                            timeout=max(0.1, deadline - time.monotonic())).text
+        except StaleElementReferenceException:
+            continue
+        except TimeoutError:
+            break
+    for _ in range(5):
+        try:
+            return wait_for(driver, css, timeout=0.5).text
+        except StaleElementReferenceException:
+            continue
+        except TimeoutError:
+            break
+    return ""
+
+
 def login(driver, base, user, password, expect_ok=True):
     """Open the console at base and log in; waits for the queue (or, with
     expect_ok False, for the login screen's message)."""
