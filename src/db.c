@@ -165,11 +165,10 @@ struct db_sq {
 	/*
 	 * The caller's: when to hand entries over (db_sqlite_thread_min()).
 	 * A transaction is handed over once it has min entries, or from its
-	 * first when the transactions before it were that large (eager).
+	 * first when the transactions before it were that large (avg16).
 	 */
 	int		 min;
 	int		 intx;		/* in a transaction since a BEGIN */
-	int		 eager;
 	int		 handed;	/* this transaction went to the thread */
 	int		 txn_n;		/* its entries so far */
 	int		 avg16;		/* entries a transaction, x16, EWMA */
@@ -488,7 +487,6 @@ sq_before(struct db_sq *q, int verb)
 	/* A new transaction: handed over early if the last ones were large. */
 	if (verb == SV_BEGIN) {
 		q->avg16 += (q->txn_n * 16 - q->avg16) / 8;
-		q->eager = q->avg16 >= q->min * 16;
 		q->txn_n = q->handed = 0;
 	}
 	pthread_mutex_lock(&q->mu);
@@ -661,7 +659,8 @@ sq_push(struct sq_val *pv, struct db_sqst *s)
 	 * it has min entries, or at once when the ones before were as large.
 	 */
 	if (s->verb != SV_COMMIT && q->intx && (q->handed ?
-	    q->nstaged < SQ_GROUP : !q->eager && q->txn_n < q->min))
+	    q->nstaged < SQ_GROUP : q->txn_n < q->min &&
+	    q->avg16 < q->min * 16))
 		return SQLITE_DONE;
 	pthread_mutex_lock(&q->mu);
 	if ((code = q->failed) != 0) {
@@ -711,7 +710,7 @@ db_sqlite_thread(struct db *d, int on)
 	}
 	q->rd_c = q->wr_c = q->cur = q->head;
 	q->rd_o = q->wr_o = 0;
-	q->nstaged = q->handed = q->txn_n = q->avg16 = q->eager = 0;
+	q->nstaged = q->handed = q->txn_n = q->avg16 = 0;
 	q->intx = !sqlite3_get_autocommit(q->h);
 	q->stop = q->failed = q->busy = q->sleeping = 0;
 	q->last_id = sqlite3_last_insert_rowid(q->h);
