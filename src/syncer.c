@@ -338,17 +338,13 @@ syncer_ckpt_main(void *arg)
 	return NULL;
 }
 
-/* The pipe's read event: tell batch.c how far the disk has come. */
+/* Tell batch.c how far the disk has come, if further than it was told. */
 static void
-syncer_read_cb(evutil_socket_t fd, short what, void *arg)
+syncer_tell(struct syncer *s)
 {
-	struct syncer	*s = arg;
-	char		 buf[64];
 	uint64_t	 durable;
 	int		 err;
 
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
 	pthread_mutex_lock(&s->mu);
 	durable = s->durable;
 	err = s->err;
@@ -357,6 +353,18 @@ syncer_read_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	s->told = durable;
 	s->done(durable, err, s->done_arg);
+}
+
+/* The pipe's read event: a sync has returned. */
+static void
+syncer_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct syncer	*s = arg;
+	char		 buf[64];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	syncer_tell(s);
 }
 
 /* Sync the directory holding db, so the WAL's own name is on disk.  0 or errno. */
@@ -664,6 +672,19 @@ syncer_commit(struct syncer *s, int wal_pages)
 	}
 	pthread_mutex_unlock(&s->mu);
 	return seq;
+}
+
+/*
+ * The loop asks between its own steps: a sync that returned while the loop
+ * was busy (committing, reading) is released now, not when the loop gets
+ * back to its pipe after the rest of the pass.  Only a pipe byte is left
+ * over, and its read finds nothing new.
+ */
+void
+syncer_poll(struct syncer *s)
+{
+	if (s->pg == NULL)
+		syncer_tell(s);
 }
 
 /* Block until seq is durable or a sync failed; 0 or that errno. */
