@@ -69,9 +69,6 @@ static const struct {
 	{ "accounts", MIGRATE_SYNC },
 	{ "frames", MIGRATE_APPEND },
 	{ "events", MIGRATE_APPEND },
-	/* event.list's keys as FROM has written them, and how far. */
-	{ "event_keys", MIGRATE_SYNC },
-	{ "event_keys_upto", MIGRATE_SYNC },
 	{ "zones", MIGRATE_SYNC },
 	{ "contacts", MIGRATE_SYNC },
 	{ "units", MIGRATE_SYNC },
@@ -1487,14 +1484,6 @@ mig_mark_write(struct mig *m, const char *state)
 	return rc;
 }
 
-/* Rows a new database holds in table name already (its schema put them). */
-static int64_t
-mig_fresh_rows(const char *name)
-{
-	/* sql/pg/016_event_keys.sql: upto 0, nothing written yet. */
-	return strcmp(name, "event_keys_upto") == 0 ? 1 : 0;
-}
-
 /* A table of TO with rows, named in err; 0 when every table is empty. */
 static int
 mig_empty(struct mig *m)
@@ -1502,7 +1491,7 @@ mig_empty(struct mig *m)
 	size_t	i;
 
 	for (i = 0; i < MIG_NTABLES; i++)
-		if (m->tabs[i].to_rows > mig_fresh_rows(m->tabs[i].name))
+		if (m->tabs[i].to_rows > 0)
 			return mig_fail(m, "%s already holds rows (%s: %" PRId64
 			    ") that no migrate-store run copied there: give a"
 			    " new, empty database", m->to_shown,

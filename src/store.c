@@ -16,7 +16,6 @@
 #include <sqlite3.h>
 
 #include "audit.h"
-#include "clock.h"
 #include "codes.h"
 #include "db.h"
 #include "db_int.h"
@@ -91,15 +90,12 @@ static const struct {
 	    " ORDER BY account", 1 },
 };
 
-static int	store_commit_now(struct store *, int);
-
-/* The event.list query's columns; the FROM and WHERE follow the filter. */
+/* The event.list query; the WHERE clause is assembled from the filter. */
 #define STORE_LIST_SELECT \
 	"SELECT e.id, e.received_ms, e.panel_time, e.account, e.format," \
 	" e.code, e.qual, e.class, e.text, e.zone, e.\"user\"," \
 	" e.\"partition\", e.unknown_account, f.transport, f.peer, f.seq," \
-	" f.raw, e.event_time, e.peripheral, e.name, e.note, f.ext"
-#define STORE_LIST_FROM \
+	" f.raw, e.event_time, e.peripheral, e.name, e.note, f.ext" \
 	" FROM events e LEFT JOIN frames f ON f.id = e.frame_id WHERE 1 = 1"
 
 /* Statements prepared on demand by store_stmt(), keyed by their SQL's address. */
@@ -127,8 +123,6 @@ struct store {
 	char			*wal;		/* "<path>-wal"; owned */
 	int			 kind_pg;	/* on PostgreSQL: fenced writes */
 	int			 in_doubt;	/* the last COMMIT's answer was lost */
-	int64_t			 keys_due;	/* events added since event_keys' last step */
-	int64_t			 keys_ms;	/* when that step was (monotonic) */
 	int64_t			 fence;		/* PostgreSQL: the lease epoch held; 0 none */
 	/*
 	 * PostgreSQL pipelined: the audit chain's newest row as this pcod
@@ -854,69 +848,11 @@ store_begin(struct store *s)
 	return s->kind_pg ? store_fence(s) : 0;
 }
 
-/*
- * event.list's account and class keys (sql/016_event_keys.sql) are written
- * a step at a time: those of the oldest STORE_KEYS_STEP events above upto,
- * in key order, so that each account's and each class's run of keys takes
- * many keys a page instead of a page per commit; then upto moves past
- * them.  Ids may have gaps (a failed batch's), so a step takes events by
- * count, not by id range.  A key already there (it cannot be, unless upto
- * went back) is left as it is rather than failing the batch.
- */
-#define STORE_KEYS_STEP		4096	/* events a step at most */
-#define STORE_KEYS_DUE		1024	/* a step once this many were added... */
-#define STORE_KEYS_MS		1000	/* ... or this long after the last one */
-
-static const char sql_keys_add[] = "INSERT INTO event_keys (kind, key,"
-    " received_ms, id) SELECT k.kind, CASE k.kind WHEN 0 THEN e.account"
-    " ELSE e.class END, e.received_ms, e.id FROM (SELECT id, account, class,"
-    " received_ms FROM events WHERE id > (SELECT upto FROM event_keys_upto)"
-    " ORDER BY id LIMIT ?1) e CROSS JOIN (SELECT 0 AS kind UNION ALL"
-    " SELECT 1) k WHERE true ORDER BY 1, 2, 3, 4 ON CONFLICT DO NOTHING";
-static const char sql_keys_upto[] = "UPDATE event_keys_upto SET upto ="
-    " coalesce((SELECT max(id) FROM (SELECT id FROM events WHERE id >"
-    " (SELECT upto FROM event_keys_upto) ORDER BY id LIMIT ?1) n), upto)";
-
-/* Write one step of event keys; force: whatever is due.  0, or -1 (kept). */
-static int
-store_keys_step(struct store *s, int force)
-{
-	struct db_stmt	*st;
-	int64_t		 now = clock_mono_ms();
-	int		 i;
-
-	if (s->keys_due == 0 || (!force && s->keys_due < STORE_KEYS_DUE &&
-	    now - s->keys_ms < STORE_KEYS_MS))
-		return 0;
-	for (i = 0; i < 2; i++) {
-		st = store_stmt_blind(s, i == 0 ? sql_keys_add : sql_keys_upto);
-		if (st == NULL)
-			return -1;
-		if (db_bind_int(st, 1, STORE_KEYS_STEP) != DB_OK) {
-			store_keep_err(s, s->db);
-			return -1;
-		}
-		if (store_step_done(s, st) == -1)
-			return -1;
-	}
-	s->keys_due = s->keys_due > STORE_KEYS_STEP ?
-	    s->keys_due - STORE_KEYS_STEP : 0;
-	s->keys_ms = now;
-	return 0;
-}
-
 /* Commit the batch; on failure roll it back and keep the reason. */
 int
 store_commit(struct store *s)
 {
-	return store_commit_now(s, store_keys_step(s, 0));
-}
-
-/* The COMMIT, or (rc -1: a write of the batch failed) the rollback. */
-static int
-store_commit_now(struct store *s, int rc)
-{
-	if (rc == 0 && store_run(s, ST_COMMIT, DB_OK) == 0) {
+	if (store_run(s, ST_COMMIT, DB_OK) == 0) {
 		/* Pipelined, the audit log hears of rows once they are synced. */
 		if (s->audit_shipped >= 0 && !s->pipelined)
 			store_audit_ship(s);
@@ -926,7 +862,7 @@ store_commit_now(struct store *s, int rc)
 	 * PostgreSQL: a COMMIT whose connection was lost may have committed
 	 * on the server (or on the standby promoted in its place).
 	 */
-	s->in_doubt = rc == 0 && s->kind_pg && s->errclass == DB_E_IO;
+	s->in_doubt = s->kind_pg && s->errclass == DB_E_IO;
 	s->tail_ok = 0;
 	/* A failed COMMIT may leave the transaction open; the kept error stays. */
 	if (db_in_txn(s->db)) {
@@ -945,13 +881,11 @@ store_commit_now(struct store *s, int rc)
 int
 store_commit_async(struct store *s)
 {
-	if (store_keys_step(s, 0) == -1)
-		return store_commit_now(s, -1);
 	switch (db_commit_queue(s->st[ST_COMMIT])) {
 	case 1:
 		return 1;
 	case 0:
-		return store_commit_now(s, 0);
+		return store_commit(s);
 	default:
 		/* A write of the batch failed on the thread already. */
 		store_keep_err(s, s->db);
@@ -1126,7 +1060,6 @@ store_event_add(struct store *s, int64_t frame_id,
 	rc |= store_bind_opt(st, 18, ev->peripheral, -1);
 	if (store_run(s, ST_EVENT_ADD, rc) == -1)
 		return -1;
-	s->keys_due++;
 	return db_last_id(s->db);
 }
 
@@ -1227,64 +1160,25 @@ store_account_foreach(struct store *s,
 	return rc == DB_DONE ? 0 : -1;
 }
 
-/*
- * The ids an account or class filter can match, for event.list: the newest
- * ?5 from event_keys (on the account's keys when there is an account,
- * each checked for the class when there is both), and every match among
- * the events whose keys are not written yet (above upto: a scan of the
- * table's tail, a step's worth at most).  "+" keeps the tail's time limits
- * off events_received, so that the tail is read by id.
- */
-static void
-store_list_keys(char *out, size_t outsz, const struct store_event_filter *flt)
-{
-	int	acct = flt->account != NULL;
-
-	snprintf(out, outsz, "SELECT id FROM (SELECT k.id FROM event_keys k%s"
-	    " WHERE k.kind = %d AND k.key = %s%s%s%s ORDER BY k.received_ms DESC,"
-	    " k.id DESC LIMIT ?5) ks UNION ALL SELECT t.id FROM events t WHERE"
-	    " t.id > (SELECT upto FROM event_keys_upto)%s%s%s%s",
-	    acct && flt->cls >= 0 ? " JOIN events x ON x.id = k.id" : "",
-	    acct ? 0 : 1, acct ? "?1" : "?2",
-	    acct && flt->cls >= 0 ? " AND x.class = ?2" : "",
-	    flt->since_ms != 0 ? " AND k.received_ms >= ?3" : "",
-	    flt->until_ms != 0 ? " AND k.received_ms < ?4" : "",
-	    acct ? " AND t.account = ?1" : "",
-	    flt->cls >= 0 ? " AND t.class = ?2" : "",
-	    flt->since_ms != 0 ? " AND +t.received_ms >= ?3" : "",
-	    flt->until_ms != 0 ? " AND +t.received_ms < ?4" : "");
-}
-
-/*
- * Prepare the event.list query for the clauses this filter uses.  Newest
- * first by (received_ms, id) rather than id alone: that is the order of
- * events_received and of event_keys (the id ends each key), so a bounded
- * list never sorts the whole matching history.
- */
+/* Prepare the event.list query for the clauses this filter uses. */
 static struct db_stmt *
 store_list_prepare(struct store *s, const struct store_event_filter *flt)
 {
-	char		 sql[2048], keys[1024];
+	char		 sql[1024];
 	struct db_stmt	*st = NULL;
 
-	if (flt->account != NULL || flt->cls >= 0) {
-		/*
-		 * Only the ids the keys and the tail give, every filter applied
-		 * there.  MATERIALIZED: planned apart, so that neither SQLite
-		 * nor PostgreSQL reads the tail's side in events_received's
-		 * order, which can mean every event stored.
-		 */
-		store_list_keys(keys, sizeof(keys), flt);
-		snprintf(sql, sizeof(sql), "WITH m AS MATERIALIZED (%s) %s"
-		    " FROM m JOIN events e ON e.id = m.id LEFT JOIN frames f"
-		    " ON f.id = e.frame_id ORDER BY e.received_ms DESC, e.id DESC"
-		    " LIMIT ?5", keys, STORE_LIST_SELECT);
-	} else
-		snprintf(sql, sizeof(sql), "%s%s%s%s ORDER BY e.received_ms"
-		    " DESC, e.id DESC LIMIT ?5", STORE_LIST_SELECT,
-		    STORE_LIST_FROM,
-		    flt->since_ms != 0 ? " AND e.received_ms >= ?3" : "",
-		    flt->until_ms != 0 ? " AND e.received_ms < ?4" : "");
+	/*
+	 * Newest first by (received_ms, id) rather than id alone: that is the
+	 * order of every events index (the rowid ends each key), so a bounded
+	 * list never sorts the whole matching history.
+	 */
+	snprintf(sql, sizeof(sql), "%s%s%s%s%s ORDER BY e.received_ms DESC,"
+	    " e.id DESC LIMIT ?5",
+	    STORE_LIST_SELECT,
+	    flt->account != NULL ? " AND e.account = ?1" : "",
+	    flt->cls >= 0 ? " AND e.class = ?2" : "",
+	    flt->since_ms != 0 ? " AND e.received_ms >= ?3" : "",
+	    flt->until_ms != 0 ? " AND e.received_ms < ?4" : "");
 	if ((st = db_prepare(s->rdb, sql)) == NULL) {
 		store_keep_err(s, s->rdb);
 		return NULL;

@@ -69,11 +69,6 @@ static const char sql_events_next[] = "SELECT e.id, e.received_ms, EXISTS"
     " WHERE e.received_ms < ?3 AND (e.received_ms > ?1 OR (e.received_ms = ?1"
     " AND e.id > ?2)) ORDER BY e.received_ms, e.id LIMIT ?4";
 static const char sql_event_del[] = "DELETE FROM events WHERE id = ?1";
-/* Its account's (?2 = 0) or class's (1) key in event_keys, if written. */
-static const char sql_event_key_del[] = "DELETE FROM event_keys WHERE"
-    " kind = ?2 AND key = (SELECT CASE ?2 WHEN 0 THEN account ELSE class END"
-    " FROM events WHERE id = ?1) AND received_ms = (SELECT received_ms FROM"
-    " events WHERE id = ?1) AND id = ?1";
 /* The frame of an event just purged, when it has no other event left. */
 static const char sql_event_frame_del[] = "DELETE FROM frames WHERE id = ?1"
     " AND received_ms < ?2 AND NOT EXISTS (SELECT 1 FROM events e"
@@ -205,21 +200,8 @@ ret_event_drop(struct store *s, int64_t id, int64_t frame, int64_t fcut,
     struct retention_counts *n)
 {
 	struct db_stmt	*st;
-	int		 d, kind;
+	int		 d;
 
-	/*
-	 * Its keys first: they are found by the event's own columns.  Blind:
-	 * nobody reads their answer, so on PostgreSQL they go without a round
-	 * trip each (a failure fails the step's transaction at its COMMIT).
-	 */
-	for (kind = 0; kind < 2; kind++) {
-		if ((st = store_stmt_blind(s, sql_event_key_del)) == NULL)
-			return -1;
-		db_bind_int64(st, 1, id);
-		db_bind_int(st, 2, kind);
-		if (store_step_done(s, st) != 0)
-			return -1;
-	}
 	if ((d = ret_del_id(s, sql_event_del, id)) < 0)
 		return -1;
 	n->events += d;

@@ -349,12 +349,6 @@ INSERT INTO events (id, frame_id, account, received_ms, panel_time, format, code
 SELECT id - (SELECT f FROM base) + (SELECT e FROM base), id, account, received_ms,
     panel_time, 'SIA', 'BA', 'new', 'burglary', 'Burglary alarm, zone ' || (id % 99 + 1),
     id % 99 + 1, 1, 1 FROM frames WHERE id > (SELECT f FROM base);
--- their event.list keys, as pcod would have written them (sql/016_event_keys.sql)
-INSERT INTO event_keys SELECT 0, account, received_ms, id FROM events
-    WHERE id > (SELECT e FROM base) ORDER BY 2, 3, 4;
-INSERT INTO event_keys SELECT 1, class, received_ms, id FROM events
-    WHERE id > (SELECT e FROM base) ORDER BY 2, 3, 4;
-UPDATE event_keys_upto SET upto = (SELECT max(id) FROM events);
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $3)
 INSERT INTO alarms (account, zone, class, kind, priority, state, count, text,
     first_ms, last_ms, created_ms, take_deadline_ms, next_deadline_ms)

@@ -171,17 +171,6 @@ def two_run_cutover(t):
     t.require(len(new) == 1, "one new event", new)
     t.check(new[0]["id"] > ev_max, "the new event's id follows the copied ones",
             [new[0]["id"], ev_max])
-    # Searches by account and class read the keys copied with the events
-    # (event_keys) and the new event above them: the same as a full list.
-    every = p.events()
-    for acct in sorted(set(e["account"] for e in every)):
-        t.eq([e["id"] for e in p.events(account=acct)],
-             [e["id"] for e in every if e["account"] == acct],
-             "event.list --account %s on TO" % acct)
-    for cls in sorted(set(e["class"] for e in every)):
-        t.eq([e["id"] for e in p.events(**{"class": cls})],
-             [e["id"] for e in every if e["class"] == cls],
-             "event.list --class %s on TO" % cls)
     new_alarms = [x for x in p.call("alarm.list") if x["id"] not in want_alarms]
     t.check(len(new_alarms) == 1 and new_alarms[0]["id"] > al_max,
             "a new alarm with a new id", new_alarms)

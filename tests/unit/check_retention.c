@@ -98,12 +98,6 @@ frame_event(int64_t fid, int64_t eid, int64_t ms)
 	    " code, qual, class, text) VALUES (%lld, %lld, '1234', %lld, 'SIA',"
 	    " 'BA', 'new', 'burglary', '')", (long long)eid, (long long)fid,
 	    (long long)ms);
-	/* Its keys, as pcod writes them a step later (store.c). */
-	sql("INSERT INTO event_keys VALUES (0, '1234', %lld, %lld),"
-	    " (1, 'burglary', %lld, %lld)", (long long)ms, (long long)eid,
-	    (long long)ms, (long long)eid);
-	sql("UPDATE event_keys_upto SET upto = max(upto, %lld)",
-	    (long long)eid);
 }
 
 /* An alarm (state, closed at closed_ms or open) linking events first..last. */
@@ -150,12 +144,6 @@ purge_all(const struct retention_cut *cut, int max,
 		ck_assert_int_eq(store_commit(st), 0);
 		ck_assert_int_lt(++guard, 10000);
 	} while (rc == 1);
-	/* A purged event's keys go with it; the kept ones' stay. */
-	ck_assert_int_eq(num("SELECT count(*) FROM event_keys k WHERE NOT EXISTS"
-	    " (SELECT 1 FROM events e WHERE e.id = k.id)"), 0);
-	ck_assert_int_eq(num("SELECT count(*) FROM event_keys"),
-	    2 * num("SELECT count(*) FROM events WHERE id <= (SELECT upto FROM"
-	    " event_keys_upto)"));
 }
 
 /* Every cut at c (frames too). */

@@ -11,7 +11,6 @@
 
 #include "actor.h"
 #include "audit.h"
-#include "codes.h"
 #include "event.h"
 #include "sql_schema.h"
 #include "store.h"
@@ -320,153 +319,6 @@ START_TEST(test_event_filters)
 }
 END_TEST
 
-/* Collect ids, newest first, into a comma list. */
-static int
-ids_cb(const struct store_event_row *r, void *arg)
-{
-	char	*out = arg;
-	size_t	 n = strlen(out);
-
-	snprintf(out + n, 4096 - n, "%lld,", (long long)r->id);
-	return 0;
-}
-
-/* What event.list must give for the filter, read from events alone. */
-static void
-ids_expected(sqlite3 *db, const char *acct, const char *cls, int64_t since,
-    int64_t until, int limit, char *out)
-{
-	sqlite3_stmt	*q;
-	size_t		 n;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT id FROM events WHERE"
-	    " (?1 IS NULL OR account = ?1) AND (?2 IS NULL OR class = ?2) AND"
-	    " (?3 = 0 OR received_ms >= ?3) AND (?4 = 0 OR received_ms < ?4)"
-	    " ORDER BY received_ms DESC, id DESC LIMIT ?5", -1, &q, NULL),
-	    SQLITE_OK);
-	sqlite3_bind_text(q, 1, acct, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, cls, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, since);
-	sqlite3_bind_int64(q, 4, until);
-	sqlite3_bind_int(q, 5, limit);
-	out[0] = '\0';
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		n = strlen(out);
-		snprintf(out + n, 4096 - n, "%lld,",
-		    (long long)sqlite3_column_int64(q, 0));
-	}
-	sqlite3_finalize(q);
-}
-
-/* Every filter of event.list against the same query on events alone. */
-static void
-ids_compare(sqlite3 *db)
-{
-	static const char *const accts[] = { NULL, "A", "B", "C" };
-	static const int	 clss[] = { -1, EVC_FIRE, EVC_BURGLARY };
-	static const int64_t	 times[][2] = { { 0, 0 }, { 1010, 0 },
-	    { 0, 1035 }, { 1005, 1045 } };
-	static const int	 limits[] = { 1, 7, 1000 };
-	struct store_event_filter flt;
-	char			 got[4096], want[4096];
-	size_t			 a, c, t, l;
-
-	for (a = 0; a < 4; a++)
-	for (c = 0; c < 3; c++)
-	for (t = 0; t < 4; t++)
-	for (l = 0; l < 3; l++) {
-		flt.account = accts[a];
-		flt.cls = clss[c];
-		flt.since_ms = times[t][0];
-		flt.until_ms = times[t][1];
-		flt.limit = limits[l];
-		got[0] = '\0';
-		ck_assert_msg(store_event_list(st, &flt, ids_cb, got) == 0,
-		    "%s", store_errmsg(st));
-		ids_expected(db, accts[a], clss[c] < 0 ? NULL :
-		    codes_class_name((enum event_class)clss[c]), times[t][0],
-		    times[t][1], limits[l], want);
-		ck_assert_msg(strcmp(got, want) == 0, "account %s class %d"
-		    " %lld..%lld limit %d: got %s want %s", accts[a] != NULL ?
-		    accts[a] : "-", clss[c], (long long)times[t][0],
-		    (long long)times[t][1], limits[l], got, want);
-	}
-}
-
-/* One integer from the database file (committed data). */
-static int64_t
-sql_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt	*q;
-	int64_t		 v;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
-	v = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	return v;
-}
-
-/*
- * event.list's account and class filters read event_keys, written a step
- * at a time, and the events above its upto: the same answers as a query
- * on events alone, whichever side of upto the events are on; a step is
- * written once enough events are due; none is left behind or doubled.
- */
-START_TEST(test_event_keys)
-{
-	sqlite3	*db;
-	int	 i;
-
-	ck_assert_int_eq(sqlite3_open(ts.path, &db), SQLITE_OK);
-	/* The first batch is a step of its own: none written before. */
-	ck_assert_int_eq(store_begin(st), 0);
-	for (i = 0; i < 30; i++)
-		add_one(i % 2 ? "A" : "B", i, 1000 + i,
-		    i % 3 ? EVC_BURGLARY : EVC_FIRE);
-	ck_assert_int_eq(store_commit(st), 0);
-	ck_assert_int_eq(sql_int(db, "SELECT upto FROM event_keys_upto"), 30);
-	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM event_keys"), 60);
-	ids_compare(db);
-	/* Keys not written yet: the last 12 events are the tail's. */
-	ck_assert_int_eq(sqlite3_exec(db, "DELETE FROM event_keys WHERE id > 18;"
-	    "UPDATE event_keys_upto SET upto = 18", NULL, NULL, NULL), SQLITE_OK);
-	ids_compare(db);
-	/* More in the tail, one of them older than some above upto (a clock step). */
-	ck_assert_int_eq(store_begin(st), 0);
-	for (i = 0; i < 20; i++)
-		add_one(i % 3 ? "A" : "C", 100 + i, i == 7 ? 1003 : 1030 + i,
-		    i % 2 ? EVC_FIRE : EVC_BURGLARY);
-	ck_assert_int_eq(store_commit(st), 0);
-	ids_compare(db);
-	/* A batch that makes a step due writes every key above upto, once. */
-	ck_assert_int_eq(store_begin(st), 0);
-	for (i = 0; i < 1100; i++)
-		add_one("B", 200 + i, 2000 + i, EVC_BURGLARY);
-	ck_assert_int_eq(store_commit(st), 0);
-	ck_assert_int_eq(sql_int(db, "SELECT upto FROM event_keys_upto"),
-	    sql_int(db, "SELECT max(id) FROM events"));
-	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM event_keys"),
-	    2 * sql_int(db, "SELECT count(*) FROM events"));
-	ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM events e WHERE NOT"
-	    " EXISTS (SELECT 1 FROM event_keys k WHERE k.kind = 0 AND k.key ="
-	    " e.account AND k.received_ms = e.received_ms AND k.id = e.id) OR"
-	    " NOT EXISTS (SELECT 1 FROM event_keys k WHERE k.kind = 1 AND"
-	    " k.key = e.class AND k.received_ms = e.received_ms AND"
-	    " k.id = e.id)"), 0);
-	ids_compare(db);
-	/* A rolled-back batch moves nothing. */
-	ck_assert_int_eq(store_begin(st), 0);
-	for (i = 0; i < 1100; i++)
-		add_one("C", 2000 + i, 5000 + i, EVC_FIRE);
-	store_rollback(st);
-	ck_assert_int_eq(sql_int(db, "SELECT upto FROM event_keys_upto"),
-	    sql_int(db, "SELECT max(id) FROM events"));
-	ids_compare(db);
-	sqlite3_close(db);
-}
-END_TEST
-
 /* Collect account names into a comma list. */
 static int
 acct_cb(const struct store_account *a, void *arg)
@@ -668,7 +520,6 @@ store_suite(void)
 	tcase_add_test(tc, test_rollback_and_isolation);
 	tcase_add_test(tc, test_event_fields);
 	tcase_add_test(tc, test_event_filters);
-	tcase_add_test(tc, test_event_keys);
 	tcase_add_test(tc, test_accounts);
 	tcase_add_test(tc, test_audit_hash_vector);
 	tcase_add_test(tc, test_audit_hash_fields);
