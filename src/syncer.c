@@ -44,6 +44,9 @@
  *     loop owns.  The sync thread writes a byte into a pipe; the loop's
  *     read event takes the durable number under the mutex and calls
  *     batch.c, which runs the waiters of every batch up to it, in order.
+ *     batch.c also looks at that number itself at the start and the end
+ *     of each commit (syncer_poll()), so a sync that returned while the
+ *     loop was busy is answered then, not after the rest of the pass.
  *
  * Who owns what.  The loop owns struct syncer; the fields under "shared"
  * are read and written only with mu held; fd, ino and dev belong to the
