@@ -45,11 +45,6 @@ void		 syncer_free(struct syncer *);
  * when the WAL has grown.
  */
 uint64_t	 syncer_commit(struct syncer *, int wal_pages);
-/*
- * Release now what the sync thread has made durable, without waiting for
- * the loop to read its pipe (SQLite; PostgreSQL answers on its socket).
- */
-void		 syncer_poll(struct syncer *);
 /* Block until commit seq is durable (shutdown).  0, or a failed sync's errno. */
 int		 syncer_wait(struct syncer *, uint64_t seq);
 /* Milliseconds the sync now running has taken so far; 0 when none runs. */

@@ -309,13 +309,6 @@ batch_commit(struct batch *b)
 
 	if (!b->open)
 		return 0;
-	/*
-	 * A sync that returned while this pass read frames: its answers go
-	 * out now, before this commit, and their panels' next frames are on
-	 * their way while it runs (the pipe's event would come after it).
-	 */
-	if (b->sync != NULL)
-		syncer_poll(b->sync);
 	/* What was held back to be written once: a failure fails the batch. */
 	if (b->seal_hook != NULL && b->seal_hook(b->seal_arg) == -1) {
 		batch_abort(b);
@@ -477,9 +470,6 @@ batch_seal(struct batch *b, int ok)
 		if (!b->slow)
 			store_checkpoint_oversized(b->store);
 	}
-	/* And one that returned while this batch committed. */
-	if (b->sync != NULL)
-		syncer_poll(b->sync);
 	batch_synced(b->durable, 0, b);
 	/* After the waiters, as ever: the NAKs they sent are the episode's. */
 	if (!clean && b->fail_hook != NULL)

@@ -44,9 +44,6 @@
  *     loop owns.  The sync thread writes a byte into a pipe; the loop's
  *     read event takes the durable number under the mutex and calls
  *     batch.c, which runs the waiters of every batch up to it, in order.
- *     batch.c also looks at that number itself at the start and the end
- *     of each commit (syncer_poll()), so a sync that returned while the
- *     loop was busy is answered then, not after the rest of the pass.
  *
  * Who owns what.  The loop owns struct syncer; the fields under "shared"
  * are read and written only with mu held; fd, ino and dev belong to the
@@ -341,13 +338,17 @@ syncer_ckpt_main(void *arg)
 	return NULL;
 }
 
-/* Tell batch.c how far the disk has come, if further than it was told. */
+/* The pipe's read event: tell batch.c how far the disk has come. */
 static void
-syncer_tell(struct syncer *s)
+syncer_read_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct syncer	*s = arg;
+	char		 buf[64];
 	uint64_t	 durable;
 	int		 err;
 
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
 	pthread_mutex_lock(&s->mu);
 	durable = s->durable;
 	err = s->err;
@@ -356,18 +357,6 @@ syncer_tell(struct syncer *s)
 		return;
 	s->told = durable;
 	s->done(durable, err, s->done_arg);
-}
-
-/* The pipe's read event: a sync has returned. */
-static void
-syncer_read_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct syncer	*s = arg;
-	char		 buf[64];
-
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	syncer_tell(s);
 }
 
 /* Sync the directory holding db, so the WAL's own name is on disk.  0 or errno. */
@@ -675,19 +664,6 @@ syncer_commit(struct syncer *s, int wal_pages)
 	}
 	pthread_mutex_unlock(&s->mu);
 	return seq;
-}
-
-/*
- * The loop asks between its own steps: a sync that returned while the loop
- * was busy (committing, reading) is released now, not when the loop gets
- * back to its pipe after the rest of the pass.  Only a pipe byte is left
- * over, and its read finds nothing new.
- */
-void
-syncer_poll(struct syncer *s)
-{
-	if (s->pg == NULL)
-		syncer_tell(s);
 }
 
 /* Block until seq is durable or a sync failed; 0 or that errno. */

@@ -307,36 +307,6 @@ START_TEST(test_no_answer_before_sync)
 }
 END_TEST
 
-/*
- * A sync that returned while the loop was busy is released by the next
- * commit, before the loop gets back to the syncer's pipe: the panels of
- * the earlier batch are answered that much sooner.
- */
-START_TEST(test_sync_seen_at_next_commit)
-{
-	stage("A");
-	pass();
-	ck_assert(!store_in_txn(st));
-	ck_assert_int_eq(batch_unsynced(bt), 1);
-	/* A is commit 1; the disk returns while the loop does not run. */
-	ck_assert_int_eq(syncer_wait(sy, 1), 0);
-	ck_assert_int_eq(nrecs, 0);
-	batch_set_max(bt, 1);
-	stage("B");
-	batch_count(bt);	/* a full batch commits at once, outside any pass */
-	ck_assert_int_eq(nrecs, 1);
-	ck_assert_str_eq(recs[0].name, "A");
-	ck_assert_int_eq(recs[0].ok, 1);
-	ck_assert_int_ge(recs[0].synced, 1);
-	/* B's own answer still waits for B's sync. */
-	spin_until(2);
-	ck_assert_str_eq(recs[1].name, "B");
-	ck_assert_int_eq(recs[1].ok, 1);
-	ck_assert_int_ge(recs[1].synced, 2);
-	ck_assert(recs[0].id < recs[1].id);
-}
-END_TEST
-
 /* On-commit callbacks run at COMMIT; waiters only after the sync. */
 START_TEST(test_on_commit_at_commit)
 {
@@ -707,7 +677,6 @@ batch_tcase(const char *name, void (*fixture)(void))
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_no_answer_before_sync);
 	tcase_add_test(tc, test_on_commit_at_commit);
-	tcase_add_test(tc, test_sync_seen_at_next_commit);
 	tcase_add_test(tc, test_failed_batch_in_order);
 	tcase_add_test(tc, test_defer_none_open);
 	tcase_add_test(tc, test_failed_batch_keys_forgotten);
