@@ -300,24 +300,25 @@ def load_vectors(path=None):
 # Panels
 # --------------------------------------------------------------------------
 
+def _environ_set(env):
+    """Set each variable of env in os.environ; None removes it."""
+    for k, v in env.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
 @contextlib.contextmanager
 def environ(env):
     """os.environ with env added for the block (None removes a variable):
     a pcod started in it inherits them."""
     old = {k: os.environ.get(k) for k in env}
     try:
-        for k, v in env.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        _environ_set(env)
         yield
     finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        _environ_set(old)
 
 
 class Closed(Exception):

@@ -320,14 +320,20 @@ START_TEST(test_event_filters)
 }
 END_TEST
 
+/* Append id to the comma list in out (4096 bytes). */
+static void
+ids_add(char *out, int64_t id)
+{
+	size_t	n = strlen(out);
+
+	snprintf(out + n, 4096 - n, "%lld,", (long long)id);
+}
+
 /* Collect ids, newest first, into a comma list. */
 static int
 ids_cb(const struct store_event_row *r, void *arg)
 {
-	char	*out = arg;
-	size_t	 n = strlen(out);
-
-	snprintf(out + n, 4096 - n, "%lld,", (long long)r->id);
+	ids_add(arg, r->id);
 	return 0;
 }
 
@@ -337,7 +343,6 @@ ids_expected(sqlite3 *db, const char *acct, const char *cls, int64_t since,
     int64_t until, int limit, char *out)
 {
 	sqlite3_stmt	*q;
-	size_t		 n;
 
 	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT id FROM events WHERE"
 	    " (?1 IS NULL OR account = ?1) AND (?2 IS NULL OR class = ?2) AND"
@@ -350,11 +355,8 @@ ids_expected(sqlite3 *db, const char *acct, const char *cls, int64_t since,
 	sqlite3_bind_int64(q, 4, until);
 	sqlite3_bind_int(q, 5, limit);
 	out[0] = '\0';
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		n = strlen(out);
-		snprintf(out + n, 4096 - n, "%lld,",
-		    (long long)sqlite3_column_int64(q, 0));
-	}
+	while (sqlite3_step(q) == SQLITE_ROW)
+		ids_add(out, sqlite3_column_int64(q, 0));
 	sqlite3_finalize(q);
 }
 
