@@ -83,6 +83,12 @@ struct store_event_row {
 struct store	*store_open(const char *path, char *err, size_t errsz);
 void		 store_close(struct store *);
 /*
+ * event.list's account and class keys (evkeys.h): SQLite files only; NULL
+ * on PostgreSQL (its indexes serve), in memory, or when they cannot be kept.
+ * pcod starts their thread; until then evkeys_step() writes them.
+ */
+struct evkeys	*store_evkeys(struct store *);
+/*
  * Whether path is a database server that takes no session yet (PostgreSQL
  * down, starting, or no writable host while a standby is promoted): 1 with
  * why set, and pcod may wait for it; 0 for a SQLite file, a server that

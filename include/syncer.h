@@ -2,6 +2,7 @@
 #ifndef PCOD_SYNCER_H
 #define PCOD_SYNCER_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 struct event_base;
@@ -37,6 +38,8 @@ struct syncer	*syncer_new_pg(struct event_base *, struct store *,
  * with and why the batch failed at the server (*why); 0 for a WAL sync.
  */
 int		 syncer_server_failure(struct syncer *, const char **why);
+/* Start a thread with every signal blocked (the loop takes them).  0 or errno. */
+int		 syncer_thread(pthread_t *, void *(*)(void *), void *);
 /* Stop both threads (a sync asked for is finished first) and free. */
 void		 syncer_free(struct syncer *);
 /*

@@ -10,6 +10,7 @@
 #include "acct.h"
 #include "backup.h"
 #include "cmd.h"
+#include "evkeys.h"
 #include "lease.h"
 #include "control.h"
 #include "log.h"
@@ -191,6 +192,19 @@ status_sync(struct syncer *s)
 	    "checkpoints", (json_int_t)ckpts);
 }
 
+/* event.list's keys database (SQLite; evkeys.c): how far it is written. */
+static json_t *
+status_event_keys(struct evkeys *k)
+{
+	int64_t		upto;
+	uint64_t	keyed;
+	int		ok;
+
+	ok = evkeys_usable(k, &upto, &keyed);
+	return json_pack("{s:b,s:I,s:I}", "usable", ok, "upto",
+	    (json_int_t)upto, "keyed", (json_int_t)keyed);
+}
+
 /* status {} -> version, uptime, start time, counters, account count, storage state. */
 static void
 cmd_status_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
@@ -216,6 +230,9 @@ cmd_status_exec(struct cmd_req *req, struct control_ctx *ctx, json_t *args)
 		json_object_set_new(r, "backup", backup_status(ctx->backup));
 	if (r != NULL && ctx->syncer != NULL)
 		json_object_set_new(r, "sync", status_sync(ctx->syncer));
+	if (r != NULL && ctx->store != NULL && store_evkeys(ctx->store) != NULL)
+		json_object_set_new(r, "event_keys",
+		    status_event_keys(store_evkeys(ctx->store)));
 	/* SQLite: one pcod on its file; PostgreSQL: active or standby. */
 	if (r != NULL)
 		json_object_set_new(r, "receiver", ctx->lease != NULL ?

@@ -32,6 +32,7 @@
 #include "lease.h"
 #include "log.h"
 #include "db.h"
+#include "evkeys.h"
 #include "login.h"
 #include "sdnotify.h"
 #include "metrics.h"
@@ -419,6 +420,11 @@ pcod_start(struct pcod *p)
 	if (store_audit_syslog(p->store, p->cfg->audit_syslog) == -1)
 		fatalx("%s: audit-syslog: %s", p->cfg->database,
 		    store_errmsg(p->store));
+	/* event.list's keys are written beside the loop, on the second core. */
+	if (store_evkeys(p->store) != NULL &&
+	    evkeys_start(store_evkeys(p->store), err, sizeof(err)) != 0)
+		log_warnx("%s; event.list's account and class filters read the"
+		    " events table alone", err);
 	if (!store_embedded(p->store)) {
 		p->lease = lease_open(p->base, p->cfg->database,
 		    p->cfg->node_name, p->cfg->lease_time, err, sizeof(err));

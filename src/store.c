@@ -20,6 +20,7 @@
 #include "db.h"
 #include "db_int.h"
 #include "event.h"
+#include "evkeys.h"
 #include "log.h"
 #include "sql_schema.h"
 #include "store.h"
@@ -90,12 +91,13 @@ static const struct {
 	    " ORDER BY account", 1 },
 };
 
-/* The event.list query; the WHERE clause is assembled from the filter. */
+/* The event.list query's columns; the FROM and WHERE follow the filter. */
 #define STORE_LIST_SELECT \
 	"SELECT e.id, e.received_ms, e.panel_time, e.account, e.format," \
 	" e.code, e.qual, e.class, e.text, e.zone, e.\"user\"," \
 	" e.\"partition\", e.unknown_account, f.transport, f.peer, f.seq," \
-	" f.raw, e.event_time, e.peripheral, e.name, e.note, f.ext" \
+	" f.raw, e.event_time, e.peripheral, e.name, e.note, f.ext"
+#define STORE_LIST_FROM \
 	" FROM events e LEFT JOIN frames f ON f.id = e.frame_id WHERE 1 = 1"
 
 /* Statements prepared on demand by store_stmt(), keyed by their SQL's address. */
@@ -110,6 +112,7 @@ struct store_cached {
 struct store {
 	struct db		*db;		/* writer; owned */
 	struct db		*rdb;		/* reader of committed data only; owned */
+	struct evkeys		*keys;		/* SQLite: event.list's keys; owned */
 	char			*path;		/* owned */
 	struct db_stmt		*st[ST_COUNT];	/* owned, prepared once */
 	struct store_cached	 cache[STORE_CACHE_MAX];
@@ -450,6 +453,49 @@ store_file_mode(const char *path, char *err, size_t errsz)
 	return 0;
 }
 
+/*
+ * event.list's account and class keys (evkeys.c); NULL when they cannot be
+ * kept, and then the filters read the events table alone.
+ */
+static struct evkeys *
+store_keys_open(const char *path)
+{
+	struct evkeys	*k;
+	char		 err[512];
+
+	if ((k = evkeys_open(path, err, sizeof(err))) == NULL)
+		log_warnx("%s; event.list's account and class filters read the"
+		    " events table alone", err);
+	return k;
+}
+
+/* The reader sees the keys database as "ek".  0, or -1 logged. */
+static int
+store_keys_attach(sqlite3 *h, struct evkeys *k)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc;
+
+	if ((rc = sqlite3_prepare_v2(h, "ATTACH ?1 AS ek", -1, &st, NULL)) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(st, 1, evkeys_path(k), -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE || rc == SQLITE_OK)
+		return 0;
+	log_warnx("%s: attach: %s; event.list's account and class filters"
+	    " read the events table alone", evkeys_path(k), sqlite3_errmsg(h));
+	return -1;
+}
+
+/* The event.list keys (SQLite, not in memory); NULL none. */
+struct evkeys *
+store_evkeys(struct store *s)
+{
+	return s->keys;
+}
+
 /* Open (creating it 0600 if needed) and migrate the database; NULL, err set. */
 struct store *
 store_open(const char *path, char *err, size_t errsz)
@@ -479,11 +525,17 @@ store_open(const char *path, char *err, size_t errsz)
 			goto fail;
 		if (store_migrate(h, path, err, errsz) != 0)
 			goto fail;
+		if (strcmp(path, ":memory:") != 0)
+			s->keys = store_keys_open(path);
 		/* Opened after migrating, so the reader sees the final schema. */
 		h = store_connect(path, SQLITE_OPEN_READONLY, NULL, err, errsz);
 		if (h == NULL)
 			goto fail;
 		s->rdb = db_sqlite(h);
+		if (s->keys != NULL && store_keys_attach(h, s->keys) != 0) {
+			evkeys_close(s->keys);
+			s->keys = NULL;
+		}
 	}
 	if (store_prepare(s, err, errsz) != 0)
 		goto fail;
@@ -517,8 +569,13 @@ store_close(struct store *s)
 		db_finalize(s->st[i]);
 	for (i = 0; i < (int)s->ncache; i++)
 		db_finalize(s->cache[i].st);
-	/* The writer last: closing it checkpoints the WAL. */
+	/*
+	 * The reader first; then the keys' writer, the last on the keys
+	 * database, so that closing it checkpoints that WAL; the events'
+	 * writer last: closing it checkpoints theirs.
+	 */
 	db_close(s->rdb);
+	evkeys_close(s->keys);
 	db_close(s->db);
 	free(s->wal);
 	free(s->path);
@@ -1160,25 +1217,67 @@ store_account_foreach(struct store *s,
 	return rc == DB_DONE ? 0 : -1;
 }
 
-/* Prepare the event.list query for the clauses this filter uses. */
+/*
+ * The ids an account or class filter can match, for event.list, from the
+ * keys database (evkeys.c): the newest ?5 keyed events that match, each
+ * key checked against its event (so that the key of an event deleted since
+ * or of another database never counts), and every match among the events
+ * not keyed yet, above upto (a scan of the table's tail, by id: "+" keeps
+ * the time limits off events_received).
+ */
+static void
+store_list_keys(char *out, size_t outsz, const struct store_event_filter *flt)
+{
+	int	acct = flt->account != NULL;
+
+	snprintf(out, outsz, "SELECT id FROM (SELECT k.id FROM ek.keys k JOIN"
+	    " events x ON x.id = k.id WHERE k.kind = %d AND k.key = %s AND"
+	    " x.received_ms = k.received_ms%s%s%s%s ORDER BY k.received_ms"
+	    " DESC, k.id DESC LIMIT ?5) ks UNION SELECT t.id FROM events t"
+	    " WHERE t.id > (SELECT upto FROM ek.mark)%s%s%s%s",
+	    acct ? 0 : 1, acct ? "?1" : "?2",
+	    acct ? " AND x.account = ?1" : "",
+	    flt->cls >= 0 ? " AND x.class = ?2" : "",
+	    flt->since_ms != 0 ? " AND k.received_ms >= ?3" : "",
+	    flt->until_ms != 0 ? " AND k.received_ms < ?4" : "",
+	    acct ? " AND t.account = ?1" : "",
+	    flt->cls >= 0 ? " AND t.class = ?2" : "",
+	    flt->since_ms != 0 ? " AND +t.received_ms >= ?3" : "",
+	    flt->until_ms != 0 ? " AND +t.received_ms < ?4" : "");
+}
+
+/*
+ * Prepare the event.list query for the clauses this filter uses.  Newest
+ * first by (received_ms, id) rather than id alone: that is the order of
+ * events_received and of the keys (the id ends each), so a bounded list
+ * never sorts the whole matching history.
+ */
 static struct db_stmt *
 store_list_prepare(struct store *s, const struct store_event_filter *flt)
 {
-	char		 sql[1024];
+	char		 sql[2048], keys[1024];
 	struct db_stmt	*st = NULL;
 
-	/*
-	 * Newest first by (received_ms, id) rather than id alone: that is the
-	 * order of every events index (the rowid ends each key), so a bounded
-	 * list never sorts the whole matching history.
-	 */
-	snprintf(sql, sizeof(sql), "%s%s%s%s%s ORDER BY e.received_ms DESC,"
-	    " e.id DESC LIMIT ?5",
-	    STORE_LIST_SELECT,
-	    flt->account != NULL ? " AND e.account = ?1" : "",
-	    flt->cls >= 0 ? " AND e.class = ?2" : "",
-	    flt->since_ms != 0 ? " AND e.received_ms >= ?3" : "",
-	    flt->until_ms != 0 ? " AND e.received_ms < ?4" : "");
+	if ((flt->account != NULL || flt->cls >= 0) && s->keys != NULL &&
+	    evkeys_usable(s->keys, NULL, NULL)) {
+		/*
+		 * MATERIALIZED: planned apart, so that SQLite never reads the
+		 * tail's side in events_received's order, which can mean every
+		 * event stored.
+		 */
+		store_list_keys(keys, sizeof(keys), flt);
+		snprintf(sql, sizeof(sql), "WITH m AS MATERIALIZED (%s) %s"
+		    " FROM m JOIN events e ON e.id = m.id LEFT JOIN frames f"
+		    " ON f.id = e.frame_id ORDER BY e.received_ms DESC, e.id DESC"
+		    " LIMIT ?5", keys, STORE_LIST_SELECT);
+	} else
+		snprintf(sql, sizeof(sql), "%s%s%s%s%s%s ORDER BY"
+		    " e.received_ms DESC, e.id DESC LIMIT ?5",
+		    STORE_LIST_SELECT, STORE_LIST_FROM,
+		    flt->account != NULL ? " AND e.account = ?1" : "",
+		    flt->cls >= 0 ? " AND e.class = ?2" : "",
+		    flt->since_ms != 0 ? " AND e.received_ms >= ?3" : "",
+		    flt->until_ms != 0 ? " AND e.received_ms < ?4" : "");
 	if ((st = db_prepare(s->rdb, sql)) == NULL) {
 		store_keep_err(s, s->rdb);
 		return NULL;

@@ -378,7 +378,7 @@ syncer_sync_dir(const char *db)
 }
 
 /* Start a thread with every signal blocked (the loop takes them).  0 or errno. */
-static int
+int
 syncer_thread(pthread_t *t, void *(*fn)(void *), void *arg)
 {
 	sigset_t	all, old;

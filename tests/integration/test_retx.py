@@ -188,7 +188,8 @@ def widened_window_read_back(t):
 
 
 def downgrade_to_14(p):
-    """Make p's store what schema 14 left: frames_retransmit, no retx."""
+    """Make p's store what schema 14 left: frames_retransmit, no retx (and,
+    on SQLite, the event indexes schema 16 dropped)."""
     if pt.STORE == "pg":
         p.sql("DROP INDEX frames_retx")
         p.sql("ALTER TABLE frames DROP COLUMN retx")
@@ -200,6 +201,8 @@ def downgrade_to_14(p):
         p.sql("ALTER TABLE frames DROP COLUMN retx")
         p.sql("CREATE INDEX frames_retransmit ON frames(account, seq,"
               " received_ms)")
+        p.sql("CREATE INDEX events_account ON events(account, received_ms)")
+        p.sql("CREATE INDEX events_class ON events(class, received_ms)")
         p.sql("PRAGMA user_version = 14")
 
 
@@ -222,7 +225,7 @@ def upgrade_from_14(t):
     t.eq(frame_indexes(p), ["frames_retransmit"], "with the old index")
     with Env(PCOD_TEST_SEEN_MAX=8):
         p.start()
-    t.eq(schema_version(p), 15, "migrated to 15")
+    t.eq(schema_version(p), 16, "migrated to 16")
     t.eq(frame_indexes(p), ["frames_retx"], "frames_retransmit dropped")
     t.eq(retx_rows(p), 0, "old frames have no retx")
     again = send_all(p, fr)

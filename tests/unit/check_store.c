@@ -13,6 +13,7 @@
 #include "audit.h"
 #include "codes.h"
 #include "event.h"
+#include "evkeys.h"
 #include "sql_schema.h"
 #include "store.h"
 #include "tmpstore.h"
@@ -360,6 +361,19 @@ ids_expected(sqlite3 *db, const char *acct, const char *cls, int64_t since,
 	sqlite3_finalize(q);
 }
 
+/* event.list for one account, against the same query on events alone. */
+static void
+ids_one(sqlite3 *db, const char *acct)
+{
+	struct store_event_filter flt = { .account = acct, .cls = -1,
+	    .limit = 1000 };
+	char			 got[4096] = "", want[4096];
+
+	ck_assert_int_eq(store_event_list(st, &flt, ids_cb, got), 0);
+	ids_expected(db, acct, NULL, 0, 0, 1000, want);
+	ck_assert_str_eq(got, want);
+}
+
 /* Every filter of event.list against the same query on events alone. */
 static void
 ids_compare(sqlite3 *db)
@@ -395,28 +409,82 @@ ids_compare(sqlite3 *db)
 	}
 }
 
+/* n events at ms and on, of accounts b and a by turns (one batch). */
+static void
+add_some(int n, int64_t ms, const char *a, const char *b)
+{
+	int	i;
+
+	ck_assert_int_eq(store_begin(st), 0);
+	for (i = 0; i < n; i++)
+		add_one(i % 2 ? a : b, 200 + i, ms + i, EVC_FIRE);
+	ck_assert_int_eq(store_commit(st), 0);
+}
+
+/* Key up to max more events (evkeys.c), as pcod's keys thread would. */
+static int
+keys_step(int max)
+{
+	char	err[512];
+	int	n;
+
+	n = evkeys_step(store_evkeys(st), max, err, sizeof(err));
+	ck_assert_msg(n >= 0, "%s", err);
+	return n;
+}
+
 /*
  * event.list gives what a plain query on events gives, for every filter
- * and limit: the reference the next change to how those filters are
- * indexed (tests/bench/PLAN.md) is held to.  One event is older than
- * events stored before it (the clock stepped back).
+ * and limit, whatever the keys database (evkeys.c) holds: no keys yet,
+ * some, all, keys of events deleted since, and ids given again after the
+ * newest events were deleted.  One event is older than events stored
+ * before it (the clock stepped back).
  */
 START_TEST(test_event_list_matches_events)
 {
 	sqlite3	*db;
 	int	 i;
 
+	ck_assert_ptr_nonnull(store_evkeys(st));
 	ck_assert_int_eq(sqlite3_open(ts.path, &db), SQLITE_OK);
 	ck_assert_int_eq(store_begin(st), 0);
 	for (i = 0; i < 30; i++)
 		add_one(i % 2 ? "A" : "B", i, 1000 + i,
 		    i % 3 ? EVC_BURGLARY : EVC_FIRE);
 	ck_assert_int_eq(store_commit(st), 0);
+	ids_compare(db);
+	ck_assert_int_eq(keys_step(7), 7);
+	ids_compare(db);
 	ck_assert_int_eq(store_begin(st), 0);
 	for (i = 0; i < 20; i++)
 		add_one(i % 3 ? "A" : "C", 100 + i, i == 7 ? 1003 : 1030 + i,
 		    i % 2 ? EVC_FIRE : EVC_BURGLARY);
 	ck_assert_int_eq(store_commit(st), 0);
+	ck_assert_int_eq(keys_step(30), 30);
+	ids_compare(db);
+	ck_assert_int_eq(keys_step(100), 13);
+	ck_assert_int_eq(keys_step(100), 0);
+	ids_compare(db);
+	/* Retention took some: their keys stay, and must not count. */
+	ck_assert_int_eq(sqlite3_exec(db, "DELETE FROM events WHERE id IN"
+	    " (3, 4, 9, 31)", NULL, NULL, NULL), SQLITE_OK);
+	ids_compare(db);
+	/* The newest went: the keys start again; their ids come back. */
+	ck_assert_int_eq(sqlite3_exec(db, "DELETE FROM events WHERE id > 44",
+	    NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(keys_step(100), 40);
+	ids_compare(db);
+	add_some(4, 1040, "C", "B");
+	ids_compare(db);
+	ck_assert_int_eq(keys_step(100), 4);
+	ids_compare(db);
+	/* ... given again before a step saw them go (ids 47 and 48). */
+	ck_assert_int_eq(sqlite3_exec(db, "DELETE FROM events WHERE id > 46",
+	    NULL, NULL, NULL), SQLITE_OK);
+	add_some(2, 1042, "A", "C");
+	/* Until then 47's old key (account B, same time) must not make it B's. */
+	ids_one(db, "B");
+	ck_assert_int_eq(keys_step(100), 44);
 	ids_compare(db);
 	sqlite3_close(db);
 }

@@ -25,11 +25,12 @@ tmpstore_open(struct tmpstore *t, const char *test)
 	return st;
 }
 
-/* Close st and remove the folder with the database and its WAL files. */
+/* Close st and remove the folder with the database, its WAL and keys files. */
 void
 tmpstore_remove(struct tmpstore *t, struct store *st)
 {
-	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+	static const char *const sfx[] = { "", "-wal", "-shm", "-journal",
+	    "-keys", "-keys-wal", "-keys-shm", "-keys-bad" };
 	char	 p[160];
 	size_t	 i;
 

@@ -1,0 +1,261 @@
+#!/usr/bin/python3
+"""event.list's account and class keys beside the database (src/evkeys.c).
+
+On SQLite the keys of event.list's --account and --class filters live in
+"<database>-keys", written by a thread of their own; the events table keeps
+no index for them (schema 16).  Through the real pcod:
+  * lists filtered by account, class and time give what a plain query on
+    events gives, right after the frames were ACKed (keys not written yet)
+    and once the keys caught up (status event_keys.upto);
+  * a history written behind pcod's back is keyed in the background, and
+    the keys file is mode 0600;
+  * a keys file deleted, damaged, or another database's is written again
+    at start, and lists are complete meanwhile;
+  * a store of schema 15 is upgraded: the two indexes go (SQLite) or stay
+    (PostgreSQL), and lists are the same.
+"""
+
+import os
+import stat
+import sqlite3
+import time
+
+import pcotest as pt
+from pcotest import Pcod, num, wait_for
+
+T = pt.Runner(limit=150)
+
+ACCTS = ("7A01", "7A02", "7A03")
+# burglary, fire, medical, by turns
+BODIES = ("Nri1/BA01", "Nri1/FA02", "Nri1/MA03")
+
+
+def send(p, n, first=1):
+    """n frames by turns for ACCTS, each ACKed before the next."""
+    with p.tcp(timeout=10) as c:
+        for i in range(first, first + n):
+            a = ACCTS[i % len(ACCTS)]
+            r = c.exchange(pt.sia(i, a, BODIES[(i // 3) % len(BODIES)]))
+            if r.token != "ACK":
+                raise pt.HardError("frame %d answered %s" % (i, r.token))
+
+
+def plain(p, account=None, cls=None, since=0, until=0, limit=10000):
+    """What event.list must give, from events alone."""
+    q = "SELECT id FROM events WHERE 1 = 1"
+    args = []
+    if account is not None:
+        q += " AND account = ?"
+        args.append(account)
+    if cls is not None:
+        q += " AND class = ?"
+        args.append(cls)
+    if since:
+        q += " AND received_ms >= ?"
+        args.append(since)
+    if until:
+        q += " AND received_ms < ?"
+        args.append(until)
+    q += " ORDER BY received_ms DESC, id DESC LIMIT %d" % limit
+    return [num(r[0]) for r in p.sql(q, *args)]
+
+
+def listed(p, account=None, cls=None, since=0, until=0, limit=10000):
+    """event.list's ids (since and until in ms, whole seconds)."""
+    kw = {}
+    if cls is not None:
+        kw["class"] = cls
+    if since:
+        kw["since"] = since // 1000
+    if until:
+        kw["until"] = until // 1000
+    return [num(e["id"]) for e in p.events(account=account, limit=limit,
+                                            **kw)]
+
+
+def compare(t, p, what):
+    """Every account and class filter (with a time window and limits)
+    against the plain query; one check."""
+    times = [num(r[0]) for r in p.sql("SELECT received_ms FROM events"
+                                      " ORDER BY received_ms")]
+    # event.list takes whole seconds
+    mid = times[len(times) // 3] // 1000 * 1000 if times else 0
+    end = times[2 * len(times) // 3] // 1000 * 1000 if times else 0
+    bad = []
+    for a in (None,) + ACCTS + ("9999",):
+        for c in (None, "burglary", "fire", "medical"):
+            for since, until in ((0, 0), (mid, 0), (mid, end)):
+                for limit in (1, 5, 10000):
+                    if a is None and c is None:
+                        continue
+                    got = listed(p, a, c, since, until, limit)
+                    want = plain(p, a, c, since, until, limit)
+                    if got != want:
+                        bad.append((a, c, since, until, limit, got[:5],
+                                    want[:5]))
+    t.check(not bad, what, bad[:3])
+
+
+def newest_id(p):
+    return num(p.sql("SELECT coalesce(max(id), 0) FROM events")[0][0])
+
+
+def keys_caught_up(p, timeout=20):
+    """Wait until the keys thread has keyed every event; True if so."""
+    want = newest_id(p)
+    return wait_for(lambda: p.status()["event_keys"]["upto"] >= want,
+                    timeout=timeout, step=0.1)
+
+
+def keys_path(p):
+    return p.db_path + "-keys"
+
+
+def log_text(p):
+    with open(p.err_path, errors="replace") as f:
+        return f.read()
+
+
+def indexes(p):
+    if pt.STORE == "pg":
+        rows = p.sql("SELECT indexname FROM pg_indexes WHERE tablename ="
+                     " 'events'")
+    else:
+        rows = p.sql("SELECT name FROM sqlite_master WHERE type = 'index'"
+                     " AND tbl_name = 'events'")
+    return sorted(r[0] for r in rows)
+
+
+@T.test
+def lists_match(t):
+    """Filtered lists equal the plain query, before and after keying."""
+    with Pcod() as p:
+        send(p, 60)
+        compare(t, p, "lists right after the ACKs")
+        if pt.STORE == "pg":
+            t.check("event_keys" not in p.status(),
+                    "no keys database on PostgreSQL")
+            return
+        t.require(keys_caught_up(p), "the keys thread keys every event",
+                  p.status().get("event_keys"))
+        compare(t, p, "lists once keyed")
+        send(p, 30, first=61)
+        compare(t, p, "lists with a tail not keyed yet")
+        t.check("events_account" not in indexes(p) and
+                "events_class" not in indexes(p),
+                "no account or class index on events", indexes(p))
+        mode = stat.S_IMODE(os.stat(keys_path(p)).st_mode)
+        t.eq(oct(mode), oct(0o600), "the keys file is private")
+
+
+def bulk(p, n, acct="9999"):
+    """n events written behind pcod's back, a minute apart, ending now."""
+    t0 = int(time.time() * 1000) - n * 60000
+    base = newest_id(p)
+    p.sql_many("INSERT INTO events (id, account, received_ms, format, code,"
+               " qual, class, text) VALUES (?, ?, ?, 'SIA', 'BA', 'new', ?,"
+               " 'bulk')",
+               [(base + i, acct if i % 4 else ACCTS[i % 3], t0 + i * 60000,
+                 "fire" if i % 7 == 0 else "burglary")
+                for i in range(1, n + 1)])
+
+
+@T.test
+def history_keyed_and_rebuilt(t):
+    """A history keyed in the background; the keys file deleted, damaged,
+    or another database's is written again at start."""
+    t.skip_on_pg("the keys database is SQLite's")
+    with Pcod() as p:
+        send(p, 12)
+        bulk(p, 20000)
+        compare(t, p, "lists complete while the history is keyed")
+        t.require(keys_caught_up(p), "a history of 20,000 events keyed",
+                  p.status().get("event_keys"))
+        compare(t, p, "lists from the keys")
+
+        p.stop()
+        for sfx in ("", "-wal", "-shm"):
+            if os.path.exists(keys_path(p) + sfx):
+                os.unlink(keys_path(p) + sfx)
+        p.start()
+        compare(t, p, "keys file deleted: lists complete at once")
+        t.check(keys_caught_up(p), "and the keys written again")
+        compare(t, p, "lists from the new keys")
+
+        p.stop()
+        for sfx in ("-wal", "-shm"):
+            if os.path.exists(keys_path(p) + sfx):
+                os.unlink(keys_path(p) + sfx)
+        with open(keys_path(p), "r+b") as f:
+            f.write(b"this is not an SQLite file at all" * 200)
+        p.start()
+        t.check("rebuilding it" in log_text(p),
+                "a damaged keys file is found and rebuilt")
+        t.check(p.status()["event_keys"]["usable"], "and usable")
+        compare(t, p, "lists complete after the damage")
+        t.check(keys_caught_up(p), "and the keys written again")
+
+        # Another database's keys file (a copy put in place, say).
+        with Pcod() as q:
+            send(q, 9)
+            t.require(keys_caught_up(q), "the other pcod keyed its events")
+            q.stop()
+            p.stop()
+            for sfx in ("-wal", "-shm"):
+                if os.path.exists(keys_path(p) + sfx):
+                    os.unlink(keys_path(p) + sfx)
+            with open(keys_path(q), "rb") as src, \
+                    open(keys_path(p), "wb") as dst:
+                dst.write(src.read())
+        p.start()
+        t.check("is not the one keyed" in log_text(p),
+                "another database's keys are told apart")
+        compare(t, p, "lists complete with another database's keys")
+        t.check(keys_caught_up(p), "and the keys written again")
+        compare(t, p, "lists from the keys written again")
+
+
+def downgrade_to_15(p):
+    """Make p's store what schema 15 left: the two event indexes."""
+    if pt.STORE == "pg":
+        p.sql("UPDATE schema_version SET version = 15")
+        return
+    p.sql("CREATE INDEX events_account ON events(account, received_ms)")
+    p.sql("CREATE INDEX events_class ON events(class, received_ms)")
+    p.sql("PRAGMA user_version = 15")
+
+
+def schema_version(p):
+    if pt.STORE == "pg":
+        return num(p.sql("SELECT version FROM schema_version")[0][0])
+    return num(p.sql("PRAGMA user_version")[0][0])
+
+
+@T.test
+def upgrade_from_15(t):
+    """Schema 15 to 16: SQLite drops the two indexes, PostgreSQL keeps
+    them; lists are the same."""
+    with Pcod() as p:
+        send(p, 30)
+        p.stop()
+        downgrade_to_15(p)
+        t.eq(schema_version(p), 15, "store back at schema 15")
+        if pt.STORE != "pg" and os.path.exists(keys_path(p)):
+            for sfx in ("", "-wal", "-shm"):
+                if os.path.exists(keys_path(p) + sfx):
+                    os.unlink(keys_path(p) + sfx)
+        p.start()
+        t.eq(schema_version(p), 16, "migrated to 16")
+        has = [i for i in indexes(p) if i in ("events_account",
+                                              "events_class")]
+        if pt.STORE == "pg":
+            t.eq(has, ["events_account", "events_class"],
+                 "PostgreSQL keeps the indexes")
+        else:
+            t.eq(has, [], "SQLite drops them")
+            t.check(keys_caught_up(p), "and keys the events stored before")
+        compare(t, p, "lists after the upgrade")
+
+
+if __name__ == "__main__":
+    T.run()
