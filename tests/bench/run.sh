@@ -361,22 +361,74 @@ EOF
 	echo "# pre-filled $2 events and $3 open alarms in $(( ($(now_ms) - pt0) / 1000 )) s, $(du -m "$1" | cut -f1) MB"
 }
 
-# A migrated empty database, then its copy with history.
+# The history databases are made by each pcod binary (BENCH_BEFORE's too)
+# for itself: its own schema and, from schema 16 on, its event keys
+# (pcod.db-keys) written before the runs, as a centre that has been running
+# has them.  hist_id names this binary's pair.
+hist_id() { printf '%s' "$PCOD" | cksum | cut -d' ' -f1; }
+
+# A migrated empty database, then its copy with history and its keys.
 make_history() {
-	[ ! -f "$tmp/hist.db" ] || return 0
+	h=$(hist_id)
+	[ ! -f "$tmp/hist.$h.db" ] || return 0
 	[ "${SQLITE:-}" != no ] || { echo "# history: skipped, no sqlite3"; return 1; }
+	rm -rf "$tmp/i.tmpl"
 	start tmpl
 	stop tmpl
-	cp "$tmp/i.tmpl/pcod.db" "$tmp/empty.db"
-	cp "$tmp/i.tmpl/pcod.db" "$tmp/hist.db"
-	prefill "$tmp/hist.db" "$HIST" "$DEADLINES"
+	cp "$tmp/i.tmpl/pcod.db" "$tmp/empty.$h.db"
+	cp "$tmp/i.tmpl/pcod.db" "$tmp/hist.$h.db"
+	rm -rf "$tmp/i.tmpl"
+	prefill "$tmp/hist.$h.db" "$HIST" "$DEADLINES"
+	keys_build "$tmp/hist.$h.db"
+}
+
+# keys_build DB: let pcod write DB's event keys, if it keeps them (status
+# event_keys); DB-keys beside it afterwards.
+keys_build() {
+	mkdir -p "$tmp/i.kb"
+	mv "$1" "$tmp/i.kb/pcod.db"
+	kt0=$(now_ms)
+	# no panel frame meanwhile: the keys of the history alone
+	write_conf "$tmp/i.kb" "$(randport)" ""
+	"$PCOD" -f -c "$tmp/i.kb/pcod.conf" 2>> "$tmp/i.kb/pcod.log" &
+	echo $! > "$tmp/i.kb/pid"
+	want=$(sqlite3 "$tmp/i.kb/pcod.db" "SELECT max(id) FROM events")
+	until [ -S "$tmp/i.kb/pcod.sock" ]; do
+		alive kb
+		sleep 0.1
+	done
+	while :; do
+		upto=$(ctl kb --json status < /dev/null | tr -d ' \n' |
+		    sed -n 's/.*"event_keys":{[^}]*"upto":\([0-9]*\).*/\1/p')
+		[ -n "$upto" ] || break		# a pcod without a keys database
+		[ "$upto" -lt "$want" ] || break
+		[ $(( $(now_ms) - kt0 )) -lt 300000 ] || {
+			echo "run.sh: event keys not written in 300 s" >&2
+			exit 1
+		}
+		sleep 0.2
+	done
+	stop kb
+	mv "$tmp/i.kb/pcod.db" "$1"
+	if [ -f "$tmp/i.kb/pcod.db-keys" ]; then
+		mv "$tmp/i.kb/pcod.db-keys" "$1-keys"
+		echo "# history: event keys written in $(( ($(now_ms) - kt0) / 1000 )) s (start included)"
+	fi
+	rm -rf "$tmp/i.kb"
+}
+
+# hist_to DIR: this pcod's history database, and its keys, into DIR.
+hist_to() {
+	cp "$tmp/hist.$(hist_id).db" "$1/pcod.db"
+	[ ! -f "$tmp/hist.$(hist_id).db-keys" ] ||
+	    cp "$tmp/hist.$(hist_id).db-keys" "$1/pcod.db-keys"
 }
 
 sc_history() {
 	make_history || return 0
 	mkdir -p "$tmp/i.hempty" "$tmp/i.hfull"
-	cp "$tmp/empty.db" "$tmp/i.hempty/pcod.db"
-	cp "$tmp/hist.db" "$tmp/i.hfull/pcod.db"
+	cp "$tmp/empty.$(hist_id).db" "$tmp/i.hempty/pcod.db"
+	hist_to "$tmp/i.hfull"
 	start hempty
 	throughput "history-empty" hempty "-c 50 -w 8"
 	stop hempty
@@ -389,7 +441,7 @@ sc_history() {
 sc_startup() {
 	make_history || return 0
 	mkdir -p "$tmp/i.st"
-	cp "$tmp/hist.db" "$tmp/i.st/pcod.db"
+	hist_to "$tmp/i.st"
 	times=''
 	r=1
 	while [ $r -le "$RUNS" ]; do
@@ -433,7 +485,7 @@ sc_idle() {
 	r=1
 	while [ $r -le "$RUNS" ]; do
 		mkdir -p "$tmp/i.idle"
-		[ "${1:-}" != hist ] || cp "$tmp/hist.db" "$tmp/i.idle/pcod.db"
+		[ "${1:-}" != hist ] || hist_to "$tmp/i.idle"
 		MAXCONN=$((IDLE + 100)) start idle
 		base=$(rss_kb idle)
 		prefix=$(printf '%X' $(( (90 + r) * 65536 )))
