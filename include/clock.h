@@ -18,6 +18,9 @@ int64_t	clock_now_ms(void);
 int64_t	clock_wall_ms(void);
 /* The monotonic clock in ms, for intervals and timeouts (no test source). */
 int64_t	clock_mono_ms(void);
+/* ms from now on CLOCK_REALTIME, as pthread_cond_timedwait() wants it. */
+struct timespec;
+void	clock_deadline(struct timespec *, int64_t ms);
 /* Replace the source of both; NULL restores the real clocks. */
 void	clock_set_source(int64_t (*fn)(void));
 

@@ -26,6 +26,19 @@ clock_mono_ms(void)
 	return clock_ms(CLOCK_MONOTONIC);
 }
 
+/* CLOCK_REALTIME ms from now, as pthread_cond_timedwait() takes a deadline. */
+void
+clock_deadline(struct timespec *ts, int64_t ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
 /* The wall clock at the first call, advanced by the monotonic clock since. */
 int64_t
 clock_now_ms(void)

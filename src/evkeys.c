@@ -429,13 +429,7 @@ evkeys_nap(struct evkeys *k, int64_t ms)
 {
 	struct timespec	ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	clock_deadline(&ts, ms);
 	while (!k->stop && pthread_cond_timedwait(&k->wake, &k->mu, &ts) == 0)
 		;
 }

@@ -301,13 +301,7 @@ syncer_ckpt_pause(struct syncer *s, int64_t ms)
 {
 	struct timespec	ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	clock_deadline(&ts, ms);
 	while (!s->stop && pthread_cond_timedwait(&s->cwork, &s->mu, &ts) == 0)
 		;
 	return s->stop;

@@ -893,6 +893,24 @@ class Pcod:
         finally:
             db.close()
 
+    def schema_version(self):
+        """The store's schema version, on either engine."""
+        if self.pgdb:
+            return num(self.sql("SELECT version FROM schema_version")[0][0])
+        return num(self.sql("PRAGMA user_version")[0][0])
+
+    def indexes(self, table):
+        """The names of table's indexes (its primary key's left out), on
+        either engine, sorted."""
+        if self.pgdb:
+            rows = self.sql("SELECT indexname FROM pg_indexes WHERE"
+                            " tablename = ?", table)
+        else:
+            rows = self.sql("SELECT name FROM sqlite_master WHERE type ="
+                            " 'index' AND tbl_name = ?", table)
+        return sorted(r[0] for r in rows if not r[0].endswith("_pkey") and
+                      not r[0].startswith("sqlite_autoindex"))
+
     def sql_many(self, query, rows):
         """Run query for each tuple of rows, in one transaction."""
         if self.pgdb:

@@ -127,16 +127,6 @@ def log_text(p):
         return f.read()
 
 
-def indexes(p):
-    if pt.STORE == "pg":
-        rows = p.sql("SELECT indexname FROM pg_indexes WHERE tablename ="
-                     " 'events'")
-    else:
-        rows = p.sql("SELECT name FROM sqlite_master WHERE type = 'index'"
-                     " AND tbl_name = 'events'")
-    return sorted(r[0] for r in rows)
-
-
 @T.test
 def lists_match(t):
     """Filtered lists equal the plain query, before and after keying."""
@@ -152,9 +142,9 @@ def lists_match(t):
         compare(t, p, "lists once keyed")
         send(p, 30, first=61)
         compare(t, p, "lists with a tail not keyed yet")
-        t.check("events_account" not in indexes(p) and
-                "events_class" not in indexes(p),
-                "no account or class index on events", indexes(p))
+        t.check("events_account" not in p.indexes("events") and
+                "events_class" not in p.indexes("events"),
+                "no account or class index on events", p.indexes("events"))
         mode = stat.S_IMODE(os.stat(keys_path(p)).st_mode)
         t.eq(oct(mode), oct(0o600), "the keys file is private")
         if os.nice(0) == 0:
@@ -242,12 +232,6 @@ def downgrade_to_15(p):
     p.sql("PRAGMA user_version = 15")
 
 
-def schema_version(p):
-    if pt.STORE == "pg":
-        return num(p.sql("SELECT version FROM schema_version")[0][0])
-    return num(p.sql("PRAGMA user_version")[0][0])
-
-
 @T.test
 def upgrade_from_15(t):
     """Schema 15 to 16: SQLite drops the two indexes, PostgreSQL keeps
@@ -256,14 +240,14 @@ def upgrade_from_15(t):
         send(p, 30)
         p.stop()
         downgrade_to_15(p)
-        t.eq(schema_version(p), 15, "store back at schema 15")
+        t.eq(p.schema_version(), 15, "store back at schema 15")
         if pt.STORE != "pg" and os.path.exists(keys_path(p)):
             for sfx in ("", "-wal", "-shm"):
                 if os.path.exists(keys_path(p) + sfx):
                     os.unlink(keys_path(p) + sfx)
         p.start()
-        t.eq(schema_version(p), 16, "migrated to 16")
-        has = [i for i in indexes(p) if i in ("events_account",
+        t.eq(p.schema_version(), 16, "migrated to 16")
+        has = [i for i in p.indexes("events") if i in ("events_account",
                                               "events_class")]
         if pt.STORE == "pg":
             t.eq(has, ["events_account", "events_class"],

@@ -73,24 +73,13 @@ def retx_rows(p):
     return num(p.sql("SELECT count(*) FROM frames WHERE retx = 1")[0][0])
 
 
-def frame_indexes(p):
-    if pt.STORE == "pg":
-        rows = p.sql("SELECT indexname FROM pg_indexes WHERE tablename ="
-                     " 'frames'")
-    else:
-        rows = p.sql("SELECT name FROM sqlite_master WHERE type = 'index'"
-                     " AND tbl_name = 'frames'")
-    return sorted(r[0] for r in rows if not r[0].endswith("_pkey") and
-                  not r[0].startswith("sqlite_autoindex"))
-
-
 @T.test
 def overflow_recognised(t):
     """Past a ceiling of 4 keys the frames are stored with retx = 1; every
     retransmission is recognised (memory or the partial index)."""
     with Env(PCOD_TEST_SEEN_MAX=4):
         p = Pcod()
-    t.eq(frame_indexes(p), ["frames_retx"],
+    t.eq(p.indexes("frames"), ["frames_retx"],
          "frames_retransmit is gone, frames_retx is there")
     fr = frames_for("5A01", 10)
     got = send_all(p, fr)
@@ -206,12 +195,6 @@ def downgrade_to_14(p):
         p.sql("PRAGMA user_version = 14")
 
 
-def schema_version(p):
-    if pt.STORE == "pg":
-        return num(p.sql("SELECT version FROM schema_version")[0][0])
-    return num(p.sql("PRAGMA user_version")[0][0])
-
-
 @T.test
 def upgrade_from_14(t):
     """A schema-14 store holding frames inside the window, upgraded: their
@@ -221,12 +204,12 @@ def upgrade_from_14(t):
     send_all(p, fr)
     p.stop()
     downgrade_to_14(p)
-    t.eq(schema_version(p), 14, "store back at schema 14")
-    t.eq(frame_indexes(p), ["frames_retransmit"], "with the old index")
+    t.eq(p.schema_version(), 14, "store back at schema 14")
+    t.eq(p.indexes("frames"), ["frames_retransmit"], "with the old index")
     with Env(PCOD_TEST_SEEN_MAX=8):
         p.start()
-    t.eq(schema_version(p), 16, "migrated to 16")
-    t.eq(frame_indexes(p), ["frames_retx"], "frames_retransmit dropped")
+    t.eq(p.schema_version(), 16, "migrated to 16")
+    t.eq(p.indexes("frames"), ["frames_retx"], "frames_retransmit dropped")
     t.eq(retx_rows(p), 0, "old frames have no retx")
     again = send_all(p, fr)
     t.eq(sorted(set(again.values())), ["ACK"], "retransmissions ACKed")
