@@ -48,9 +48,6 @@
  */
 #include "config.h"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -81,7 +78,6 @@
 #define EVKEYS_PURGE_MS	(3600 * 1000)	/* stale keys are dropped this often */
 #define EVKEYS_BUSY_MS	5000
 #define EVKEYS_CACHE_KIB "16384"	/* the pages a large step dirties */
-#define EVKEYS_NICE	10		/* the thread yields to the loop and syncs */
 
 static const char sql_schema[] = "BEGIN;"
     "CREATE TABLE keys (kind INTEGER NOT NULL, key NOT NULL,"
@@ -453,23 +449,14 @@ evkeys_main(void *arg)
 	struct evkeys	*k = arg;
 	char		 err[512];
 	int64_t		 purge_at = clock_mono_ms() + EVKEYS_PURGE_MS, nap;
-	id_t		 tid;
-	int		 n, nice, failing = 0;
+	int		 n, failing = 0;
 
 	/*
-	 * Keys may lag; the loop, the syncs and the panels may not.  Linux
-	 * takes a nice value per thread: under full load this one gets about
-	 * a tenth of a core, several times the 3 us an event it needs.  At
-	 * 64 panels of one frame on two cores, against no keys thread at all,
-	 * it cost 6 % of the events a second and 18 % on the ACK's p99 at
-	 * nice 0, and 2 % and 4 % at nice 10.  Never made less nice than pcod.
+	 * At pcod's own priority: a nice of 10 was worth 4 % of the events a
+	 * second and 13 % on the ACK's p99 when the panels' client shares the
+	 * second core (the bench), but setpriority(2) is in @resources, which
+	 * the unit's SystemCallFilter= denies (tests/bench/PLAN.md).
 	 */
-	tid = (id_t)syscall(SYS_gettid);
-	errno = 0;
-	nice = getpriority(PRIO_PROCESS, tid);
-	if (errno == 0 && nice < EVKEYS_NICE &&
-	    setpriority(PRIO_PROCESS, tid, EVKEYS_NICE) == -1)
-		log_warn("%s: setpriority", k->path);
 	pthread_mutex_lock(&k->mu);
 	while (!k->stop) {
 		pthread_mutex_unlock(&k->mu);

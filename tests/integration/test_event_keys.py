@@ -107,17 +107,6 @@ def keys_caught_up(p, timeout=20):
                     timeout=timeout, step=0.1)
 
 
-def thread_nices(p):
-    """The distinct nice values of pcod's threads (Linux /proc)."""
-    nices = set()
-    task = "/proc/%d/task" % p.proc.pid
-    for tid in os.listdir(task):
-        with open(os.path.join(task, tid, "stat")) as f:
-            # after "(comm)": state is field 3, nice field 19
-            nices.add(int(f.read().rsplit(")", 1)[1].split()[16]))
-    return sorted(nices)
-
-
 def keys_path(p):
     return p.db_path + "-keys"
 
@@ -147,12 +136,6 @@ def lists_match(t):
                 "no account or class index on events", p.indexes("events"))
         mode = stat.S_IMODE(os.stat(keys_path(p)).st_mode)
         t.eq(oct(mode), oct(0o600), "the keys file is private")
-        if os.nice(0) == 0:
-            t.eq(thread_nices(p), [0, 10], "the keys thread runs at nice"
-                 " 10, the rest of pcod at 0")
-        else:
-            t.info("tests run at nice %d: the keys thread's not checked"
-                   % os.nice(0))
 
 
 def bulk(p, n, acct="9999"):
