@@ -90,7 +90,7 @@ static const char sql_schema[] = "BEGIN;"
     "COMMIT";
 
 enum {
-	EK_CHECK,	/* 1 when upto's event is the one keyed */
+	EK_CHECK,	/* 1 when upto's event is the one keyed; upto */
 	EK_HI,		/* the id that ends the next step, and its count */
 	EK_ADD,		/* the keys of the events in (?1, ?2] */
 	EK_MARK,	/* upto and its fingerprint */
@@ -101,8 +101,8 @@ enum {
 
 static const char *const ek_sql[EK_COUNT] = {
 	[EK_CHECK] = "SELECT m.upto = 0 OR (m.received_ms IS e.received_ms AND"
-	    " m.account IS e.account) FROM mark m LEFT JOIN ev.events e ON"
-	    " e.id = m.upto",
+	    " m.account IS e.account), m.upto FROM mark m LEFT JOIN ev.events e"
+	    " ON e.id = m.upto",
 	[EK_HI] = "SELECT max(id), count(*) FROM (SELECT id FROM ev.events"
 	    " WHERE id > ?1 ORDER BY id LIMIT ?2)",
 	/* In key order: each account's run of keys fills pages, not a page each. */
@@ -220,26 +220,27 @@ evkeys_run(struct evkeys *k, int which, int64_t a, int64_t b, int64_t *v,
 }
 
 /*
- * In a transaction: if upto's event is not the one keyed, drop every key
- * and start again from the first event.  0 or -1.
+ * In a transaction: k->upto from mark; if upto's event is not the one
+ * keyed, drop every key and start again from the first event.  0 or -1.
  */
 static int
 evkeys_check(struct evkeys *k)
 {
-	int64_t	ok = 0;
+	int64_t	ok = 0, upto = 0;
 
-	if (evkeys_run(k, EK_CHECK, 0, 0, &ok, NULL) != 0)
+	if (evkeys_run(k, EK_CHECK, 0, 0, &ok, &upto) != 0)
 		return -1;
-	if (ok)
-		return 0;
-	log_notice("%s: event %lld is not the one keyed (deleted, or another"
-	    " database): writing every key again", k->path,
-	    (long long)k->upto);
-	if (evkeys_run(k, EK_RESET, 0, 0, NULL, NULL) != 0 ||
-	    evkeys_run(k, EK_MARK, 0, 0, NULL, NULL) != 0)
-		return -1;
+	if (!ok) {
+		log_notice("%s: event %lld is not the one keyed (deleted, or"
+		    " another database): writing every key again", k->path,
+		    (long long)upto);
+		if (evkeys_run(k, EK_RESET, 0, 0, NULL, NULL) != 0 ||
+		    evkeys_run(k, EK_MARK, 0, 0, NULL, NULL) != 0)
+			return -1;
+		upto = 0;
+	}
 	pthread_mutex_lock(&k->mu);
-	k->upto = 0;
+	k->upto = upto;
 	pthread_mutex_unlock(&k->mu);
 	return 0;
 }
@@ -301,12 +302,6 @@ evkeys_try(struct evkeys *k, char *err, size_t errsz)
 		if (sqlite3_prepare_v3(k->db, ek_sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &k->st[i], NULL) != SQLITE_OK)
 			goto fail;
-	if (sqlite3_prepare_v2(k->db, "SELECT upto FROM mark", -1, &st,
-	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
-		goto fail;
-	k->upto = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	st = NULL;
 	if (sqlite3_exec(k->db, "BEGIN", NULL, NULL, NULL) !=
 	    SQLITE_OK || evkeys_check(k) != 0 ||
 	    sqlite3_exec(k->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
