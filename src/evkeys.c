@@ -78,6 +78,8 @@
 #define EVKEYS_PURGE_MS	(3600 * 1000)	/* stale keys are dropped this often */
 #define EVKEYS_BUSY_MS	5000
 #define EVKEYS_CACHE_KIB "16384"	/* the pages a large step dirties */
+/* A step of more events than the cache has pages sorts its accounts. */
+#define EVKEYS_SORT_MIN	4096
 
 static const char sql_schema[] = "BEGIN;"
     "CREATE TABLE keys (kind INTEGER NOT NULL, key NOT NULL,"
@@ -92,7 +94,9 @@ static const char sql_schema[] = "BEGIN;"
 enum {
 	EK_CHECK,	/* 1 when upto's event is the one keyed; upto */
 	EK_HI,		/* the id that ends the next step, and its count */
-	EK_ADD,		/* the keys of the events in (?1, ?2] */
+	EK_ACCT,	/* the account keys of the events in (?1, ?2] */
+	EK_ACCT_SORTED,	/* ... in key order: a large step */
+	EK_CLASS,	/* the class keys of the events in (?1, ?2] */
 	EK_MARK,	/* upto and its fingerprint */
 	EK_RESET,	/* every key */
 	EK_PURGE,	/* keys below the oldest event */
@@ -105,12 +109,25 @@ static const char *const ek_sql[EK_COUNT] = {
 	    " ON e.id = m.upto",
 	[EK_HI] = "SELECT max(id), count(*) FROM (SELECT id FROM ev.events"
 	    " WHERE id > ?1 ORDER BY id LIMIT ?2)",
-	/* In key order: each account's run of keys fills pages, not a page each. */
-	[EK_ADD] = "INSERT OR IGNORE INTO keys (kind, key, received_ms, id)"
-	    " SELECT k.kind, CASE k.kind WHEN 0 THEN e.account ELSE e.class"
-	    " END, e.received_ms, e.id FROM ev.events e CROSS JOIN (SELECT 0"
-	    " AS kind UNION ALL SELECT 1) k WHERE e.id > ?1 AND e.id <= ?2"
-	    " ORDER BY 1, 2, 3, 4",
+	/*
+	 * Events in id order are (nearly) in received_ms order, so each
+	 * key's new entries append to its run: the few classes need no
+	 * sorting, nor do the accounts of a small step.
+	 * The accounts of a step larger than the cache (EVKEYS_SORT_MIN) are
+	 * sorted first, so that each account's leaf is written once, not
+	 * fetched again and again as the cache spills; a smaller step's
+	 * leaves stay in the cache, and a sort costs more than it saves
+	 * (tests/bench/PLAN.md, ninth session).
+	 */
+	[EK_ACCT] = "INSERT OR IGNORE INTO keys (kind, key, received_ms, id)"
+	    " SELECT 0, account, received_ms, id FROM ev.events"
+	    " WHERE id > ?1 AND id <= ?2",
+	[EK_ACCT_SORTED] = "INSERT OR IGNORE INTO keys (kind, key,"
+	    " received_ms, id) SELECT 0, account, received_ms, id"
+	    " FROM ev.events WHERE id > ?1 AND id <= ?2 ORDER BY 2, 3, 4",
+	[EK_CLASS] = "INSERT OR IGNORE INTO keys (kind, key, received_ms, id)"
+	    " SELECT 1, class, received_ms, id FROM ev.events"
+	    " WHERE id > ?1 AND id <= ?2",
 	[EK_MARK] = "UPDATE mark SET upto = ?1, received_ms = (SELECT"
 	    " received_ms FROM ev.events WHERE id = ?1), account = (SELECT"
 	    " account FROM ev.events WHERE id = ?1)",
@@ -389,7 +406,9 @@ evkeys_step(struct evkeys *k, int max, char *err, size_t errsz)
 	upto = k->upto;
 	if (evkeys_run(k, EK_HI, upto, max, &hi, &n) != 0)
 		goto fail;
-	if (n > 0 && (evkeys_run(k, EK_ADD, upto, hi, NULL, NULL) != 0 ||
+	if (n > 0 && (evkeys_run(k, n > EVKEYS_SORT_MIN ? EK_ACCT_SORTED :
+	    EK_ACCT, upto, hi, NULL, NULL) != 0 ||
+	    evkeys_run(k, EK_CLASS, upto, hi, NULL, NULL) != 0 ||
 	    evkeys_run(k, EK_MARK, hi, 0, NULL, NULL) != 0))
 		goto fail;
 	if (sqlite3_exec(k->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
