@@ -790,16 +790,21 @@ db_sqlite_thread_stats(struct db *d, uint64_t *jobs, uint64_t *inl,
 	*inl = q->ninline;
 }
 
-/* Forget a blind statement's bindings. */
+/*
+ * Forget a blind statement's bindings: NULL, as SQLite's would be.  Only
+ * the type is read of a NULL (sq_push(), sq_bind_now()).
+ */
 static void
 sq_unbind(struct db_sqst *s)
 {
-	int	i;
+	struct sq_val	*v = s->pv, *end = s->pv + s->nparams + 1;
 
-	for (i = 0; i <= s->nparams; i++) {
-		free(s->pv[i].own);
-		memset(&s->pv[i], 0, sizeof(s->pv[i]));
-		s->pv[i].type = DB_NULL;
+	for (; v < end; v++) {
+		if (v->own != NULL) {
+			free(v->own);
+			v->own = NULL;
+		}
+		v->type = DB_NULL;
 	}
 }
 
@@ -813,13 +818,23 @@ sq_bind(struct db_sqst *s, int idx, int type, int64_t i, double d,
 	if (idx < 1 || idx > s->nparams)
 		return SQLITE_RANGE;
 	v = &s->pv[idx];
-	free(v->own);
-	memset(v, 0, sizeof(*v));
-	v->type = p == NULL && (type == DB_TEXT || type == DB_BLOB) ?
-	    DB_NULL : type;
-	v->i = i;
-	v->d = d;
-	if (v->type == DB_TEXT || v->type == DB_BLOB) {
+	if (v->own != NULL) {
+		free(v->own);
+		v->own = NULL;
+	}
+	if (p == NULL && (type == DB_TEXT || type == DB_BLOB))
+		type = DB_NULL;
+	v->type = type;
+	v->len = 0;
+	switch (type) {
+	case DB_INTEGER:
+		v->i = i;
+		break;
+	case DB_FLOAT:
+		v->d = d;
+		break;
+	case DB_TEXT:
+	case DB_BLOB:
 		if (len < 0)
 			len = (int)strlen(p);
 		v->len = len;
@@ -830,6 +845,9 @@ sq_bind(struct db_sqst *s, int idx, int type, int64_t i, double d,
 			p = v->own;
 		}
 		v->p = p;
+		break;
+	default:
+		break;
 	}
 	return SQLITE_OK;
 }
