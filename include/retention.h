@@ -20,6 +20,16 @@ struct config;
 
 /* Rows examined at most per kind and step: a step stays well under a few ms. */
 #define RETENTION_STEP_ROWS	256
+/* A step aims at this much of the loop's time; its row budget follows. */
+#define RETENTION_TARGET_US	2000
+#define RETENTION_MIN_ROWS	8
+
+/*
+ * The next step's row budget after a step of budget rows took us; the
+ * round's quickest step so far in *floor_us (0 at the round's start),
+ * updated.  Only the time beyond that floor counts against the target.
+ */
+int	retention_budget_next(int budget, int64_t us, int64_t *floor_us);
 
 /*
  * Where each kind's purge stops: rows older than these (UTC ms) may go;
@@ -48,6 +58,7 @@ struct retention_cursor {
 	int64_t	event_ms, event_id;	/* last event examined */
 	int64_t	frame_id;		/* last frame examined */
 	int64_t	checkin_id;		/* last check-in examined */
+	unsigned done;			/* kinds with nothing left this round */
 };
 
 /*

@@ -38,9 +38,6 @@
 #include "xmalloc.h"
 
 #define RETENTION_BUSY_MS	50	/* between steps while a round has work */
-/* A step aims at this much of the loop's time; its row budget follows. */
-#define RETENTION_TARGET_US	2000
-#define RETENTION_MIN_ROWS	8
 #define RETENTION_FIRST_ROWS	32
 #define RETENTION_IDLE_S	3600	/* between rounds: periods are days */
 #define RETENTION_FIRST_S	5	/* after start-up */
@@ -64,6 +61,7 @@ struct retention {
 	uint64_t		 rounds, steps, errors;
 	int64_t			 last_round_ms;	/* when the last round ended; 0 none */
 	int64_t			 step_max_us;	/* the longest step's SQL */
+	int64_t			 floor_us;	/* this round's quickest step; 0 none */
 	int			 budget;	/* rows per kind and step, adapted */
 	int			 running;	/* a round is under way */
 	int			 ending;	/* its last step waits for its commit */
@@ -220,6 +218,7 @@ retention_round_end(struct retention *r)
 	r->rounds++;
 	r->last_round_ms = clock_now_ms();
 	memset(&r->cursor, 0, sizeof(r->cursor));
+	r->floor_us = 0;
 	if (counts_sum(&r->round) > 0) {
 		log_info("retention: purged %" PRId64 " frame(s), %" PRId64
 		    " event(s), %" PRId64 " closed alarm(s), %" PRId64
@@ -244,19 +243,28 @@ retention_failed(struct retention *r, const char *why)
 /*
  * The next step's budget from this one's time: halved when it took longer
  * than the target (a slow disk, a cold cache), grown slowly while it is
- * well under, within RETENTION_MIN_ROWS and RETENTION_STEP_ROWS.
+ * well under, within RETENTION_MIN_ROWS and RETENTION_STEP_ROWS.  The
+ * time counted is what the step took beyond the round's quickest step:
+ * on PostgreSQL every statement is a round trip the loop waits for,
+ * whatever its rows, and judged on its whole time a step stayed at
+ * RETENTION_MIN_ROWS, so that a purge of 10,000 events took 1,250 steps
+ * and a minute (tests/bench/PLAN.md, ninth session).
  */
-static void
-retention_adapt(struct retention *r, int64_t us)
+int
+retention_budget_next(int budget, int64_t us, int64_t *floor_us)
 {
+	if (*floor_us == 0 || us < *floor_us)
+		*floor_us = us;
+	us -= *floor_us;
 	if (us > RETENTION_TARGET_US)
-		r->budget /= 2;
+		budget /= 2;
 	else if (us < RETENTION_TARGET_US / 2)
-		r->budget += r->budget / 4 + 1;
-	if (r->budget < RETENTION_MIN_ROWS)
-		r->budget = RETENTION_MIN_ROWS;
-	if (r->budget > RETENTION_STEP_ROWS)
-		r->budget = RETENTION_STEP_ROWS;
+		budget += budget / 4 + 1;
+	if (budget < RETENTION_MIN_ROWS)
+		budget = RETENTION_MIN_ROWS;
+	if (budget > RETENTION_STEP_ROWS)
+		budget = RETENTION_STEP_ROWS;
+	return budget;
 }
 
 /* One step in the open batch; 1 more to do, 0 round done, -1 failed. */
@@ -289,7 +297,7 @@ retention_step(struct retention *r)
 	us = mono_us() - t0;
 	if (us > r->step_max_us)
 		r->step_max_us = us;
-	retention_adapt(r, us);
+	r->budget = retention_budget_next(r->budget, us, &r->floor_us);
 	log_debug("retention: step of %" PRId64 " rows in %" PRId64 " us, "
 	    "next %d per kind", counts_sum(&st->n), us, r->budget);
 	r->steps++;

@@ -63,26 +63,44 @@ static const char sql_alarm_accounts[] = "DELETE FROM alarm_accounts WHERE"
 static const char sql_alarm_del[] = "DELETE FROM alarms WHERE id = ?1 AND"
     " state = 'closed'";
 
-static const char sql_events_next[] = "SELECT e.id, e.received_ms, EXISTS"
-    " (SELECT 1 FROM alarm_events a WHERE a.event_id = e.id),"
-    " coalesce(e.frame_id, 0) FROM events e"
-    " WHERE e.received_ms < ?3 AND (e.received_ms > ?1 OR (e.received_ms = ?1"
-    " AND e.id > ?2)) ORDER BY e.received_ms, e.id LIMIT ?4";
-static const char sql_event_del[] = "DELETE FROM events WHERE id = ?1";
-/* The frame of an event just purged, when it has no other event left. */
-static const char sql_event_frame_del[] = "DELETE FROM frames WHERE id = ?1"
-    " AND received_ms < ?2 AND NOT EXISTS (SELECT 1 FROM events e"
-    " WHERE e.frame_id = ?1)";
+/*
+ * "Is it linked" as a scalar subquery, not EXISTS: PostgreSQL may plan an
+ * EXISTS in the select list as a hash of the whole table built at every
+ * step (27 ms a step at 30,000 events, growing with the history); a
+ * correlated scalar subquery is probed by index for the few rows of the
+ * step.  The received_ms lower bound lets the index scan start at the
+ * cursor rather than at the oldest event kept.
+ */
+static const char sql_events_next[] = "SELECT e.id, e.received_ms, (SELECT 1"
+    " FROM alarm_events a WHERE a.event_id = e.id LIMIT 1) IS NOT NULL,"
+    " coalesce(e.frame_id, 0) FROM events e WHERE e.received_ms < ?3 AND"
+    " e.received_ms >= ?1 AND (e.received_ms > ?1 OR e.id > ?2)"
+    " ORDER BY e.received_ms, e.id LIMIT ?4";
+/*
+ * The rows a walk found go by RET_CHUNK ids a statement (unused places
+ * NULL, which matches nothing): on PostgreSQL each statement is a round
+ * trip the loop waits for, and a step of one DELETE a row spent the
+ * loop's time there (tests/bench/PLAN.md, ninth session).
+ */
+#define RET_CHUNK	32
+#define RET_IDS		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"\
+    " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"\
+    " ?26, ?27, ?28, ?29, ?30, ?31, ?32)"
+static const char sql_event_del[] = "DELETE FROM events WHERE id IN " RET_IDS;
+/* The frames of events just purged, those left without events. */
+static const char sql_event_frame_del[] = "DELETE FROM frames WHERE id IN "
+    RET_IDS " AND received_ms < ?33 AND NOT EXISTS (SELECT 1 FROM events e"
+    " WHERE e.frame_id = frames.id)";
 
-static const char sql_frames_next[] = "SELECT f.id, f.received_ms, EXISTS"
-    " (SELECT 1 FROM events e WHERE e.frame_id = f.id) FROM frames f"
+static const char sql_frames_next[] = "SELECT f.id, f.received_ms, (SELECT 1"
+    " FROM events e WHERE e.frame_id = f.id LIMIT 1) IS NOT NULL FROM frames f"
     " WHERE f.id > ?1 ORDER BY f.id LIMIT ?2";
-static const char sql_frame_del[] = "DELETE FROM frames WHERE id = ?1";
+static const char sql_frame_del[] = "DELETE FROM frames WHERE id IN " RET_IDS;
 
 static const char sql_checkins_next[] = "SELECT id, received_ms FROM"
     " patrol_checkins WHERE id > ?1 ORDER BY id LIMIT ?2";
 static const char sql_checkin_del[] = "DELETE FROM patrol_checkins WHERE"
-    " id = ?1";
+    " id IN " RET_IDS;
 static const char sql_findings_del[] = "DELETE FROM patrol_findings WHERE"
     " (route, shift_ms, fkey) IN (SELECT route, shift_ms, fkey FROM"
     " patrol_findings f WHERE shift_ms < ?1 AND (f.alarm_id IS NULL OR NOT"
@@ -101,6 +119,35 @@ ret_del_id(struct store *s, const char *sql, int64_t id)
 	if (store_step_done(s, st) != 0)
 		return -1;
 	return store_changes(s);
+}
+
+/*
+ * Run sql (a DELETE of the ids in RET_IDS, then ?33 = extra when extra > 0)
+ * for the n ids, RET_CHUNK at a time; the rows removed, or -1.
+ */
+static int
+ret_del_ids(struct store *s, const char *sql, const int64_t *ids, int n,
+    int64_t extra)
+{
+	struct db_stmt	*st;
+	int		 i, j, rows = 0;
+
+	for (i = 0; i < n; i += RET_CHUNK) {
+		if ((st = store_stmt(s, STORE_WRITER, sql)) == NULL)
+			return -1;
+		for (j = 0; j < RET_CHUNK; j++) {
+			if (i + j < n)
+				db_bind_int64(st, j + 1, ids[i + j]);
+			else
+				db_bind_null(st, j + 1);
+		}
+		if (extra > 0)
+			db_bind_int64(st, RET_CHUNK + 1, extra);
+		if (store_step_done(s, st) != 0)
+			return -1;
+		rows += store_changes(s);
+	}
+	return rows;
 }
 
 /* Up to max links of alarm a (events first..last); the rows removed, or -1. */
@@ -194,29 +241,6 @@ ret_alarms(struct store *s, int64_t cut, int budget, struct retention_counts *n)
 	return 1;
 }
 
-/* Purge event id, and its frame (if before fcut and left without events). */
-static int
-ret_event_drop(struct store *s, int64_t id, int64_t frame, int64_t fcut,
-    struct retention_counts *n)
-{
-	struct db_stmt	*st;
-	int		 d;
-
-	if ((d = ret_del_id(s, sql_event_del, id)) < 0)
-		return -1;
-	n->events += d;
-	if (frame <= 0 || fcut <= 0)
-		return 0;
-	if ((st = store_stmt(s, STORE_WRITER, sql_event_frame_del)) == NULL)
-		return -1;
-	db_bind_int64(st, 1, frame);
-	db_bind_int64(st, 2, fcut);
-	if (store_step_done(s, st) != 0)
-		return -1;
-	n->frames += store_changes(s);
-	return 0;
-}
-
 /*
  * Events before cut no alarm links to, from the cursor on, up to max
  * examined, with their frames when fcut allows.  1 more may remain, 0
@@ -228,7 +252,7 @@ ret_events(struct store *s, int64_t cut, int64_t fcut,
 {
 	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_events_next);
 	int64_t		 ids[RETENTION_STEP_ROWS], frames[RETENTION_STEP_ROWS];
-	int		 rc, k = 0, seen = 0, i;
+	int		 rc, k = 0, seen = 0, i, d, nf = 0;
 
 	if (st == NULL)
 		return -1;
@@ -251,9 +275,19 @@ ret_events(struct store *s, int64_t cut, int64_t fcut,
 	if (rc != DB_DONE)
 		return store_fail(s, STORE_WRITER);
 	/* Deleted after the walk: the statement's cursor is not disturbed. */
+	if ((d = ret_del_ids(s, sql_event_del, ids, k, 0)) < 0)
+		return -1;
+	n->events += d;
+	/* Then their frames, once none of their events is left. */
 	for (i = 0; i < k; i++)
-		if (ret_event_drop(s, ids[i], frames[i], fcut, n) != 0)
+		if (frames[i] > 0)
+			frames[nf++] = frames[i];
+	if (fcut > 0 && nf > 0) {
+		if ((d = ret_del_ids(s, sql_event_frame_del, frames, nf,
+		    fcut)) < 0)
 			return -1;
+		n->frames += d;
+	}
 	return seen == max ? 1 : 0;
 }
 
@@ -267,7 +301,7 @@ ret_frames(struct store *s, int64_t cut, struct retention_cursor *c, int max,
 {
 	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_frames_next);
 	int64_t		 ids[RETENTION_STEP_ROWS];
-	int		 rc, k = 0, seen = 0, i, d, more = 1;
+	int		 rc, k = 0, seen = 0, d, more = 1;
 
 	if (st == NULL)
 		return -1;
@@ -288,11 +322,9 @@ ret_frames(struct store *s, int64_t cut, struct retention_cursor *c, int max,
 	db_reset(st);
 	if (rc != DB_DONE && rc != DB_ROW)
 		return store_fail(s, STORE_WRITER);
-	for (i = 0; i < k; i++) {
-		if ((d = ret_del_id(s, sql_frame_del, ids[i])) < 0)
-			return -1;
-		n->frames += d;
-	}
+	if ((d = ret_del_ids(s, sql_frame_del, ids, k, 0)) < 0)
+		return -1;
+	n->frames += d;
 	return more && seen == max ? 1 : 0;
 }
 
@@ -303,7 +335,7 @@ ret_checkins(struct store *s, int64_t cut, struct retention_cursor *c, int max,
 {
 	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_checkins_next);
 	int64_t		 ids[RETENTION_STEP_ROWS];
-	int		 rc, k = 0, i, d, more = 1;
+	int		 rc, k = 0, d, more = 1;
 
 	if (st == NULL)
 		return -1;
@@ -321,11 +353,9 @@ ret_checkins(struct store *s, int64_t cut, struct retention_cursor *c, int max,
 	db_reset(st);
 	if (rc != DB_DONE && rc != DB_ROW)
 		return store_fail(s, STORE_WRITER);
-	for (i = 0; i < k; i++) {
-		if ((d = ret_del_id(s, sql_checkin_del, ids[i])) < 0)
-			return -1;
-		n->checkins += d;
-	}
+	if ((d = ret_del_ids(s, sql_checkin_del, ids, k, 0)) < 0)
+		return -1;
+	n->checkins += d;
 	return more && k == max ? 1 : 0;
 }
 
@@ -347,13 +377,35 @@ ret_findings(struct store *s, int64_t cut, int max, struct retention_counts *n)
 	return d == max ? 1 : 0;
 }
 
-/* Fold one pass's answer into the step's: -1 wins, then 1. */
+/*
+ * The kinds of a round: one that found nothing more is not asked again
+ * until the next round (the cursor's done), which saves a PostgreSQL step
+ * its round trips (each statement here is one the loop waits for).
+ */
+enum {
+	RET_ALARMS = 1 << 0,
+	RET_EVENTS = 1 << 1,
+	RET_FRAMES = 1 << 2,
+	RET_PATROL = 1 << 3,
+	RET_AUDIT = 1 << 4
+};
+
+/* Fold one kind's answer into the step's (-1 wins, then 1); 0 marks it done. */
 static int
-ret_more(int acc, int rc)
+ret_more(struct retention_cursor *c, unsigned kind, int acc, int rc)
 {
+	if (rc == 0)
+		c->done |= kind;
 	if (acc < 0 || rc < 0)
 		return -1;
 	return acc || rc;
+}
+
+/* Whether kind has a cut and may still have rows this round. */
+static int
+ret_todo(const struct retention_cursor *c, unsigned kind, int64_t cut_ms)
+{
+	return cut_ms > 0 && (c->done & kind) == 0;
 }
 
 /* One step of the round, in the foreign keys' order (see the top). */
@@ -362,26 +414,29 @@ store_retention_step(struct store *s, const struct retention_cut *cut,
     struct retention_cursor *c, int max, struct retention_counts *n)
 {
 	int64_t	audit;
-	int	more = 0;
+	int	more = 0, rc;
 
-	if (cut->alarms_ms > 0)
-		more = ret_more(more, ret_alarms(s, cut->alarms_ms, max, n));
-	if (more >= 0 && cut->events_ms > 0)
-		more = ret_more(more, ret_events(s, cut->events_ms,
+	if (ret_todo(c, RET_ALARMS, cut->alarms_ms))
+		more = ret_more(c, RET_ALARMS, more, ret_alarms(s,
+		    cut->alarms_ms, max, n));
+	if (more >= 0 && ret_todo(c, RET_EVENTS, cut->events_ms))
+		more = ret_more(c, RET_EVENTS, more, ret_events(s,
+		    cut->events_ms, cut->frames_ms, c, max, n));
+	if (more >= 0 && ret_todo(c, RET_FRAMES, cut->frames_ms))
+		more = ret_more(c, RET_FRAMES, more, ret_frames(s,
 		    cut->frames_ms, c, max, n));
-	if (more >= 0 && cut->frames_ms > 0)
-		more = ret_more(more, ret_frames(s, cut->frames_ms, c, max, n));
-	if (more >= 0 && cut->patrol_ms > 0) {
-		more = ret_more(more, ret_checkins(s, cut->patrol_ms, c, max, n));
-		if (more >= 0)
-			more = ret_more(more, ret_findings(s, cut->patrol_ms,
-			    max, n));
+	if (more >= 0 && ret_todo(c, RET_PATROL, cut->patrol_ms)) {
+		rc = ret_checkins(s, cut->patrol_ms, c, max, n);
+		if (rc >= 0)
+			rc = ret_more(c, 0, rc, ret_findings(s,
+			    cut->patrol_ms, max, n));
+		more = ret_more(c, RET_PATROL, more, rc);
 	}
-	if (more >= 0 && cut->audit_ms > 0) {
+	if (more >= 0 && ret_todo(c, RET_AUDIT, cut->audit_ms)) {
 		if (store_audit_purge(s, cut->audit_ms, max, &audit) != 0)
 			return -1;
 		n->audit += audit;
-		more = ret_more(more, audit == max);
+		more = ret_more(c, RET_AUDIT, more, audit == max);
 	}
 	return more;
 }

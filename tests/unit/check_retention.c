@@ -317,6 +317,134 @@ START_TEST(purge_frames_of_many_events)
 }
 END_TEST
 
+/*
+ * Rows go by chunks of ids (32 a statement): whatever the step's size,
+ * against chunks and steps that split a frame's events, the counts are
+ * the rows gone, a frame goes with its last event and not before, and a
+ * linked event keeps its frame.
+ */
+START_TEST(purge_chunks_exact)
+{
+	static const int	 maxes[] = { 7, 31, 32, 33, 50, 256 };
+	struct retention_cut	 cut = cut_all(NOW - 30 * DAY);
+	struct retention_counts	 n;
+	size_t			 m;
+	int			 f, e, k;
+
+	for (m = 0; m < sizeof(maxes) / sizeof(maxes[0]); m++) {
+		sql("DELETE FROM alarm_events; DELETE FROM alarm_steps;"
+		    " DELETE FROM alarm_accounts; DELETE FROM alarms;"
+		    " DELETE FROM events; DELETE FROM frames");
+		sql("BEGIN");
+		for (f = 1, e = 0; f <= 90; f++) {
+			sql("INSERT INTO frames (id, received_ms, transport,"
+			    " peer, account, token, seq, raw) VALUES (%d, %lld,"
+			    " 'tcp', 'p', '1234', 'SIA-DCS', 1, x'00')", f,
+			    (long long)(OLD + f));
+			/* 1, 2 or 3 events a frame. */
+			for (k = 0; k <= f % 3; k++, e++)
+				sql("INSERT INTO events (id, frame_id, account,"
+				    " received_ms, format, code, qual, class)"
+				    " VALUES (%d, %d, '1234', %lld, 'SIA', 'BA',"
+				    " 'new', 'burglary')", e + 1, f,
+				    (long long)(OLD + f));
+		}
+		sql("COMMIT");
+		/* Frame 40's events stay with an open alarm, so does frame 40. */
+		int64_t first = num("SELECT min(id) FROM events WHERE"
+		    " frame_id = 40"), last = num("SELECT max(id) FROM events"
+		    " WHERE frame_id = 40");
+		mkalarm(1, "new", 0, first, last);
+		purge_all(&cut, maxes[m], &n);
+		ck_assert_int_eq(n.events, e - (last - first + 1));
+		ck_assert_int_eq(n.frames, 89);
+		ck_assert_int_eq(num("SELECT count(*) FROM events"),
+		    last - first + 1);
+		ck_assert_int_eq(num("SELECT count(*) FROM frames WHERE"
+		    " id = 40"), 1);
+		ck_assert_int_eq(num("SELECT count(*) FROM frames"), 1);
+	}
+}
+END_TEST
+
+/*
+ * A kind whose walk came to its end is not walked again in the round (a
+ * round trip less a step on PostgreSQL): an event that turns up behind
+ * the cut meanwhile waits for the next round, which finds it.
+ */
+START_TEST(purge_kind_done_for_the_round)
+{
+	struct retention_cut	 cut = cut_all(NOW - 30 * DAY);
+	struct retention_cursor	 c;
+	struct retention_counts	 n;
+	int			 i, rc;
+
+	cut.frames_ms = 0;
+	for (i = 1; i <= 5; i++)
+		frame_event(i, i, OLD + i);
+	/* Audit rows keep the round going after the events are done. */
+	ck_assert_int_eq(store_begin(st), 0);
+	for (i = 0; i < 40; i++)
+		ck_assert_int_eq(store_audit_add_at(st, OLD + i, &actor_pcod,
+		    "test.row", "test", "", NULL, NULL), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	memset(&c, 0, sizeof(c));
+	memset(&n, 0, sizeof(n));
+	ck_assert_int_eq(store_begin(st), 0);
+	rc = store_retention_step(st, &cut, &c, 10, &n);
+	ck_assert_int_eq(store_commit(st), 0);
+	ck_assert_int_eq(rc, 1);
+	ck_assert_int_eq(n.events, 5);
+	/* Newer than the walk's cursor, older than the cut. */
+	frame_event(6, 6, OLD + 1000);
+	do {
+		ck_assert_int_eq(store_begin(st), 0);
+		rc = store_retention_step(st, &cut, &c, 10, &n);
+		ck_assert_int_ge(rc, 0);
+		ck_assert_int_eq(store_commit(st), 0);
+	} while (rc == 1);
+	ck_assert_int_eq(n.events, 5);
+	ck_assert_int_eq(num("SELECT count(*) FROM events"), 1);
+	/* The next round. */
+	purge_all(&cut, 10, &n);
+	ck_assert_int_eq(n.events, 1);
+	ck_assert_int_eq(num("SELECT count(*) FROM events"), 0);
+}
+END_TEST
+
+/*
+ * The step's budget: judged on the time beyond the round's quickest step,
+ * so a fixed cost a step (PostgreSQL's round trips) does not pin it to
+ * the minimum, while rows that cost time still halve it.
+ */
+START_TEST(budget_beyond_the_floor)
+{
+	int64_t	floor_us = 0;
+	int	b = 32, i;
+
+	/* 5 ms a step whatever its rows: the budget grows to the most. */
+	for (i = 0; i < 40; i++)
+		b = retention_budget_next(b, 5000, &floor_us);
+	ck_assert_int_eq(floor_us, 5000);
+	ck_assert_int_eq(b, RETENTION_STEP_ROWS);
+	/* A step well past the floor halves it, down to the least. */
+	b = retention_budget_next(b, 5000 + RETENTION_TARGET_US + 1,
+	    &floor_us);
+	ck_assert_int_eq(b, RETENTION_STEP_ROWS / 2);
+	for (i = 0; i < 40; i++)
+		b = retention_budget_next(b, 50000, &floor_us);
+	ck_assert_int_eq(b, RETENTION_MIN_ROWS);
+	/* A quicker step lowers the floor. */
+	b = retention_budget_next(b, 300, &floor_us);
+	ck_assert_int_eq(floor_us, 300);
+	/* Without a fixed cost it is the plain target, as on SQLite. */
+	floor_us = 0;
+	b = retention_budget_next(64, 10, &floor_us);
+	b = retention_budget_next(b, 10 + RETENTION_TARGET_US * 2, &floor_us);
+	ck_assert_int_eq(b, 40);
+}
+END_TEST
+
 /* The duplicate window bounds the frames' cut; 0 days keeps a kind. */
 START_TEST(cuts_from_config)
 {
@@ -596,6 +724,9 @@ retention_suite(void)
 	tcase_add_test(tc, purge_in_steps);
 	tcase_add_test(tc, purge_patrol);
 	tcase_add_test(tc, purge_frames_of_many_events);
+	tcase_add_test(tc, purge_chunks_exact);
+	tcase_add_test(tc, purge_kind_done_for_the_round);
+	tcase_add_test(tc, budget_beyond_the_floor);
 	tcase_add_test(tc, cuts_from_config);
 	tcase_add_test(tc, audit_anchor_verifies);
 	tcase_add_test(tc, audit_anchor_forged);
