@@ -398,11 +398,28 @@ mdays(int mon, int year)
 	return days[mon - 1];
 }
 
+/*
+ * Days from 1970-01-01 to year-mon-day (proleptic Gregorian, year >= 0):
+ * counted in 400-year eras from a year that starts in March, so that
+ * February's leap day ends the year.  What timegm() answers, without
+ * its normalising and time-zone machinery (a thousand instructions a
+ * frame on the loop).
+ */
+static int64_t
+civil_days(int year, int mon, int day)
+{
+	int64_t	y = year - (mon <= 2), era = y / 400, yoe, doy;
+
+	yoe = y - era * 400;				/* 0..399 */
+	doy = (153 * (mon > 2 ? mon - 3 : mon + 9) + 2) / 5 + day - 1;
+	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy -
+	    719468;				/* 0000-03-01 to 1970-01-01 */
+}
+
 /* Parse "_HH:MM:SS,MM-DD-YYYY" (UTC); 0 or -1. */
 int
 dc09_parse_time(const char *s, size_t len, time_t *t)
 {
-	struct tm	tm;
 	int		h = 0, mi = 0, sec = 0, mon = 0, day = 0, year = 0;
 
 	if (time_shape(s, len) == -1)
@@ -416,24 +433,28 @@ dc09_parse_time(const char *s, size_t len, time_t *t)
 	if (h > 23 || mi > 59 || sec > 59 || mon < 1 || mon > 12 ||
 	    year < 1970 || day < 1 || day > mdays(mon, year))
 		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = day;
-	tm.tm_year = year - 1900;
-	*t = timegm(&tm);
+	*t = (time_t)(civil_days(year, mon, day) * 86400 + h * 3600 +
+	    mi * 60 + sec);
 	return 0;
 }
 
-/* Format t as "_HH:MM:SS,MM-DD-YYYY" (UTC) into buf (21 bytes). */
+/*
+ * Format t as "_HH:MM:SS,MM-DD-YYYY" (UTC) into buf (21 bytes).  The
+ * answers of one second share their time: the last one is kept (per
+ * thread), and only a new second is formatted.
+ */
 void
 dc09_format_time(time_t t, char *buf)
 {
-	struct tm	tm;
-	unsigned	year;
+	static _Thread_local time_t	last_t;
+	static _Thread_local char	last[TIME_LEN + 1];
+	struct tm			tm;
+	unsigned			year;
 
+	if (last[0] != '\0' && t == last_t) {
+		memcpy(buf, last, TIME_LEN + 1);
+		return;
+	}
 	if (gmtime_r(&t, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
 	year = (unsigned)tm.tm_year + 1900;
@@ -444,6 +465,8 @@ dc09_format_time(time_t t, char *buf)
 	    (unsigned)tm.tm_hour % 100, (unsigned)tm.tm_min % 100,
 	    (unsigned)tm.tm_sec % 100, (unsigned)(tm.tm_mon + 1) % 100,
 	    (unsigned)tm.tm_mday % 100, year);
+	memcpy(last, buf, TIME_LEN + 1);
+	last_t = t;
 }
 
 /* Reset the opened content to empty. */

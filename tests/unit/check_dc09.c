@@ -702,6 +702,59 @@ START_TEST(test_time_roundtrip)
 }
 END_TEST
 
+/*
+ * dc09_parse_time() counts days itself: it agrees with timegm() on every
+ * day from 1970 to 2200 (leap years, centuries, 2000), at midnight and
+ * at the day's last second.
+ */
+START_TEST(test_time_parse_every_day)
+{
+	struct tm	tm;
+	char		buf[64];
+	time_t		day, t, want;
+
+	for (day = 0; day < 84000; day++) {
+		t = day * 86400;
+		ck_assert_ptr_nonnull(gmtime_r(&t, &tm));
+		if (tm.tm_year + 1900 > 2200)
+			break;
+		snprintf(buf, sizeof(buf), "_23:59:59,%02u-%02u-%04u",
+		    (unsigned)(tm.tm_mon + 1) % 100, (unsigned)tm.tm_mday % 100,
+		    (unsigned)(tm.tm_year + 1900) % 10000);
+		tm.tm_hour = 23;
+		tm.tm_min = 59;
+		tm.tm_sec = 59;
+		want = timegm(&tm);
+		ck_assert_int_eq(dc09_parse_time(buf, 20, &t), 0);
+		ck_assert_msg(t == want, "%s: %lld, not %lld", buf,
+		    (long long)t, (long long)want);
+		buf[1] = buf[2] = buf[4] = buf[5] = buf[7] = buf[8] = '0';
+		ck_assert_int_eq(dc09_parse_time(buf, 20, &t), 0);
+		ck_assert_int_eq(t, want - 86399);
+	}
+	ck_assert_int_ge(day, 84000 - 200);
+}
+END_TEST
+
+/* The time of the last answer is kept: the next second is not its. */
+START_TEST(test_time_format_kept)
+{
+	char	a[21], b[21];
+
+	dc09_format_time(T_0412, a);
+	dc09_format_time(T_0412, b);
+	ck_assert_str_eq(a, TS_0412);
+	ck_assert_str_eq(b, TS_0412);
+	dc09_format_time(T_0412 + 1, b);
+	ck_assert_str_ne(b, TS_0412);
+	ck_assert_str_eq(b + 9, TS_0412 + 9);
+	dc09_format_time(T_0412, a);
+	ck_assert_str_eq(a, TS_0412);
+	dc09_format_time(0, a);
+	ck_assert_str_eq(a, "_00:00:00,01-01-1970");
+}
+END_TEST
+
 /* Bodies: xdata fields, missing ']', junk after the data or timestamp. */
 START_TEST(test_plain_body)
 {
@@ -1272,6 +1325,8 @@ dc09_suite(void)
 	tcase_add_test(tc, test_unknown_token);
 	tcase_add_test(tc, test_bad_timestamp);
 	tcase_add_test(tc, test_time_roundtrip);
+	tcase_add_test(tc, test_time_parse_every_day);
+	tcase_add_test(tc, test_time_format_kept);
 	tcase_add_test(tc, test_plain_body);
 	tcase_add_test(tc, test_strerror);
 	tc = tcase(s, "encrypted");
