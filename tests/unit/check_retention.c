@@ -125,25 +125,34 @@ mkalarm(int64_t id, const char *state, int64_t closed_ms, int64_t first,
 	    " last_ms) VALUES (%lld, '1234', 1, 0, 0)", (long long)id);
 }
 
+/* Step on with cursor c until the round ends; what went is added to *n. */
+static void
+purge_round(const struct retention_cut *cut, struct retention_cursor *c,
+    int max, struct retention_counts *n)
+{
+	int	rc, guard = 0;
+
+	do {
+		ck_assert_int_eq(store_begin(st), 0);
+		ck_assert_int_eq(store_savepoint(st), 0);
+		rc = store_retention_step(st, cut, c, max, n);
+		ck_assert_msg(rc >= 0, "step: %s", store_errmsg(st));
+		ck_assert_int_eq(store_release(st), 0);
+		ck_assert_int_eq(store_commit(st), 0);
+		ck_assert_int_lt(++guard, 10000);
+	} while (rc == 1);
+}
+
 /* Purge rounds to the end with cut; what went in *n. */
 static void
 purge_all(const struct retention_cut *cut, int max,
     struct retention_counts *n)
 {
 	struct retention_cursor	c;
-	int			rc, guard = 0;
 
 	memset(&c, 0, sizeof(c));
 	memset(n, 0, sizeof(*n));
-	do {
-		ck_assert_int_eq(store_begin(st), 0);
-		ck_assert_int_eq(store_savepoint(st), 0);
-		rc = store_retention_step(st, cut, &c, max, n);
-		ck_assert_msg(rc >= 0, "step: %s", store_errmsg(st));
-		ck_assert_int_eq(store_release(st), 0);
-		ck_assert_int_eq(store_commit(st), 0);
-		ck_assert_int_lt(++guard, 10000);
-	} while (rc == 1);
+	purge_round(cut, &c, max, n);
 }
 
 /* Every cut at c (frames too). */
@@ -397,12 +406,7 @@ START_TEST(purge_kind_done_for_the_round)
 	ck_assert_int_eq(n.events, 5);
 	/* Newer than the walk's cursor, older than the cut. */
 	frame_event(6, 6, OLD + 1000);
-	do {
-		ck_assert_int_eq(store_begin(st), 0);
-		rc = store_retention_step(st, &cut, &c, 10, &n);
-		ck_assert_int_ge(rc, 0);
-		ck_assert_int_eq(store_commit(st), 0);
-	} while (rc == 1);
+	purge_round(&cut, &c, 10, &n);
 	ck_assert_int_eq(n.events, 5);
 	ck_assert_int_eq(num("SELECT count(*) FROM events"), 1);
 	/* The next round. */
