@@ -211,34 +211,6 @@ sq_align(size_t n)
 	return (n + 7) & ~(size_t)7;
 }
 
-/*
- * Step a bound blind statement to its end (rc: how its binding went) and
- * reset it.  SQLite's code: SQLITE_OK, or the extended code of a failure.
- */
-static int
-sq_finish(struct db_sq *q, sqlite3_stmt *st, int rc)
-{
-	if (rc == SQLITE_OK) {
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			;
-		if (rc == SQLITE_DONE)
-			rc = SQLITE_OK;
-	}
-	if (rc != SQLITE_OK)
-		rc = sqlite3_extended_errcode(q->h);
-	sqlite3_reset(st);
-	return rc;
-}
-
-/* Keep a blind statement's failure (code) for the transaction, with mu held. */
-static void
-sq_fail_locked(struct db_sq *q, int code)
-{
-	q->failed = 1;
-	q->fcode = code;
-	snprintf(q->fmsg, sizeof(q->fmsg), "%s", sqlite3_errmsg(q->h));
-}
-
 /* Run one entry on the thread: bind its values, step, reset.  SQLite's code. */
 static int
 sq_run(struct db_sq *q, struct sq_job *j)
@@ -270,7 +242,16 @@ sq_run(struct db_sq *q, struct sq_job *j)
 	}
 	if (rc == SQLITE_OK && j->s->ids != NULL)
 		rc = sqlite3_bind_int64(st, j->s->nparams + 1, j->id);
-	return sq_finish(q, st, rc);
+	if (rc == SQLITE_OK) {
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_OK)
+		rc = sqlite3_extended_errcode(q->h);
+	sqlite3_reset(st);
+	return rc;
 }
 
 /*
@@ -427,8 +408,12 @@ sq_run_staged(struct db_sq *q)
 		q->ninline++;
 		if (q->failed)
 			continue;
-		if ((rc = sq_run(q, j)) != SQLITE_OK)
-			sq_fail_locked(q, rc);
+		if ((rc = sq_run(q, j)) != SQLITE_OK) {
+			q->failed = 1;
+			q->fcode = rc;
+			snprintf(q->fmsg, sizeof(q->fmsg), "%s",
+			    sqlite3_errmsg(q->h));
+		}
 	}
 	q->rd_c = q->wr_c = c;
 	q->rd_o = q->wr_o = o;
@@ -1230,11 +1215,20 @@ sq_step_now(struct db_sqst *s)
 		rc = sqlite3_bind_int64(s->st, s->nparams + 1, id);
 		q->last_id = id;
 	}
-	if ((rc = sq_finish(q, s->st, rc)) != SQLITE_OK) {
+	if (rc == SQLITE_OK) {
+		while ((rc = sqlite3_step(s->st)) == SQLITE_ROW)
+			;
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_OK) {
 		pthread_mutex_lock(&q->mu);
-		sq_fail_locked(q, rc);
+		q->failed = 1;
+		q->fcode = sqlite3_extended_errcode(q->h);
+		snprintf(q->fmsg, sizeof(q->fmsg), "%s", sqlite3_errmsg(q->h));
 		pthread_mutex_unlock(&q->mu);
 	}
+	sqlite3_reset(s->st);
 	return SQLITE_DONE;
 }
 
