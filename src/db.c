@@ -27,11 +27,7 @@
  * that commits smaller is never handed over: its COMMIT is the caller's
  * (db_commit_queue() answers 0), and the first waited statement, at the
  * latest that COMMIT, runs the staged entries itself, the thread being
- * idle.  While the transactions are small on average, a transaction's
- * blind statements are not even staged: the caller runs them at once
- * (sq_step_now(), no copy of the values), until it has min of them; from
- * then on they are staged and handed over as above.  Waking the thread
- * and waiting for it costs more than a few dozen
+ * idle.  Waking the thread and waiting for it costs more than a few dozen
  * statements (tests/bench/PLAN.md); overlapping pays in storms.  A write
  * outside a transaction is handed over at once.
  *
@@ -1186,52 +1182,6 @@ db_bind_blob(struct db_stmt *st, int idx, const void *v, int len)
 	return sqlite3_bind_blob(sq_st(st), idx, v, len, SQLITE_STATIC);
 }
 
-/*
- * Run a blind statement now, on the caller's thread, as the thread would
- * (a transaction not handed over, nothing staged: the thread is idle):
- * its id from the count, a failure kept to fail the transaction, and
- * every later blind statement of it skipped.  SQLITE_DONE.
- */
-static int
-sq_step_now(struct db_sqst *s)
-{
-	struct db_sq	*q = s->db;
-	int64_t		 id = 0;
-	int		 rc;
-
-	q->report = 0;
-	q->txn_n++;
-	q->ninline++;
-	if (q->failed)
-		return SQLITE_DONE;
-	if (s->ids != NULL && (id = sq_next_id(q, s->ids)) < 0) {
-		q->report = 1;
-		q->rcode = sqlite3_extended_errcode(q->h);
-		snprintf(q->rmsg, sizeof(q->rmsg), "%s", sqlite3_errmsg(q->h));
-		return q->rcode;
-	}
-	rc = sq_bind_now(s);
-	if (rc == SQLITE_OK && s->ids != NULL) {
-		rc = sqlite3_bind_int64(s->st, s->nparams + 1, id);
-		q->last_id = id;
-	}
-	if (rc == SQLITE_OK) {
-		while ((rc = sqlite3_step(s->st)) == SQLITE_ROW)
-			;
-		if (rc == SQLITE_DONE)
-			rc = SQLITE_OK;
-	}
-	if (rc != SQLITE_OK) {
-		pthread_mutex_lock(&q->mu);
-		q->failed = 1;
-		q->fcode = sqlite3_extended_errcode(q->h);
-		snprintf(q->fmsg, sizeof(q->fmsg), "%s", sqlite3_errmsg(q->h));
-		pthread_mutex_unlock(&q->mu);
-	}
-	sqlite3_reset(s->st);
-	return SQLITE_DONE;
-}
-
 int
 db_step(struct db_stmt *st)
 {
@@ -1242,13 +1192,8 @@ db_step(struct db_stmt *st)
 	PG_RET(st, pg_step(st));
 	s = SQST(st);
 	q = s->db;
-	if (s->blind && q->thread) {
-		/* A small transaction, so far: at once, without a copy. */
-		if (q->intx && !q->handed && q->nstaged == 0 &&
-		    q->txn_n + 1 < q->min && q->avg16 < q->min * 16)
-			return sq_step_now(s);
+	if (s->blind && q->thread)
 		return sq_push(s->pv, s);
-	}
 	if ((rc = sq_before(q, s->verb)) != 0)
 		return rc;
 	if (s->blind && (rc = sq_bind_now(s)) != SQLITE_OK)

@@ -343,11 +343,9 @@ txn(struct db_stmt *st, struct db_stmt *commit, const char *prefix, int n)
 }
 
 /*
- * db_sqlite_thread_min(): while transactions are small, a transaction's
- * first statements run at once on the caller's thread; one that commits
- * small commits there too, a larger one goes to the thread from its
- * min-th statement with its COMMIT, and after large ones the next goes
- * at once.
+ * db_sqlite_thread_min(): a transaction's statements are staged; a small
+ * one runs and commits on the caller's thread, a larger one goes to the
+ * thread with its COMMIT, and after large ones the next goes at once.
  */
 START_TEST(test_small_txn_inline)
 {
@@ -361,7 +359,7 @@ START_TEST(test_small_txn_inline)
 	ck_assert_int_eq(db_sqlite_thread_min(d, 0), -1);
 	ck_assert_int_eq(db_sqlite_thread_min(d, 4), 0);
 	counts(&j0, &i0);
-	/* Three statements: run by the caller, and so is its COMMIT. */
+	/* Three statements: staged, run by the caller at its COMMIT. */
 	ck_assert_int_eq(db_exec(d, "BEGIN IMMEDIATE"), 0);
 	for (i = 0; i < 2; i++) {
 		snprintf(name, sizeof(name), "s-%d", i);
@@ -381,7 +379,7 @@ START_TEST(test_small_txn_inline)
 	counts(&j, &in);
 	ck_assert_uint_eq(j, j0);
 	ck_assert_uint_eq(in, i0 + 3);
-	/* Ten: three at once, the rest handed over, the COMMIT queued. */
+	/* Ten: handed over at the fourth, the COMMIT queued; ids go on. */
 	ck_assert_int_eq(db_exec(d, "BEGIN IMMEDIATE"), 0);
 	for (i = 0; i < 10; i++) {
 		snprintf(name, sizeof(name), "l-%d", i);
@@ -393,8 +391,8 @@ START_TEST(test_small_txn_inline)
 	ck_assert_int_eq(committed("SELECT count(*) FROM t"), 13);
 	ck_assert_int_eq(committed("SELECT max(id) - min(id) FROM t"), 12);
 	counts(&j, &in);
-	ck_assert_uint_eq(j, j0 + 8);		/* seven and the COMMIT */
-	ck_assert_uint_eq(in, i0 + 6);
+	ck_assert_uint_eq(j, j0 + 11);		/* ten and the COMMIT */
+	ck_assert_uint_eq(in, i0 + 3);
 	/* A failure among staged statements fails the caller's COMMIT. */
 	ck_assert_int_eq(db_exec(d, "BEGIN IMMEDIATE"), 0);
 	ck_assert_int_eq(put(st, "n-0", 0), DB_DONE);
