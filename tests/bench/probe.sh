@@ -4,7 +4,8 @@
 
 # bench_conf DIR: pick a port (sets port) and write DIR/pcod.conf for it.
 bench_conf() {
-	port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
+	# Below the ephemeral range (run.sh's randport() says why).
+	port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 12000 ))
 	cat > "$1/pcod.conf" <<EOC
 database "pcod.db"
 control "pcod.sock" mode 0600
