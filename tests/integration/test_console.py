@@ -109,13 +109,17 @@ def row(d, alarm_id, text=None, timeout=5):
 
 def act(d, css, fn, text=None, timeout=5):
     """fn(element) on css (containing text), again if a live redraw replaced
-    the element meanwhile."""
-    from selenium.common.exceptions import StaleElementReferenceException
+    the element meanwhile.  A redraw between finding an input and typing
+    into it shows as "not interactable" rather than stale: chromedriver
+    focuses the element it was given, and the page has moved the focus to
+    the new input of the same id.  So fn must be safe to run again."""
+    from selenium.common.exceptions import (ElementNotInteractableException,
+                                            StaleElementReferenceException)
     deadline = time.monotonic() + timeout
     while True:
         try:
             return fn(B.wait_for(d, css, text, timeout=timeout))
-        except StaleElementReferenceException:
+        except (StaleElementReferenceException, ElementNotInteractableException):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
@@ -221,7 +225,8 @@ def handle_an_alarm(t):
         t.eq([s.get("outcome") for s in shown["steps"]], ["done"] * 3,
              "the three steps are done in pcod")
         # A comment, then close with a resolution.
-        act(a, "#alarm-comment", lambda e: e.send_keys("keyholder on the way\n"))
+        act(a, "#alarm-comment",
+            lambda e: (e.clear(), e.send_keys("keyholder on the way\n")))
         B.wait_for(a, "#alarm-history", "keyholder on the way")
         act(a, "#alarm-close", lambda e: e.click())
         sel = B.wait_for(a, "dialog[open] #dlg-resolution")
