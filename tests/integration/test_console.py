@@ -228,6 +228,20 @@ def handle_an_alarm(t):
         act(a, "#alarm-comment",
             lambda e: (e.clear(), e.send_keys("keyholder on the way\n")))
         B.wait_for(a, "#alarm-history", "keyholder on the way")
+        # A live update while sue types: the redraw keeps her text, her
+        # focus and her caret (here a selection) in the comment box.
+        js(a, "const i = document.querySelector('#alarm-comment'); i.focus();"
+              " i.value = 'door open at the back'; i.setSelectionRange(5, 9, 'backward');"
+              " window.pcodTestOld = i;")
+        frame(p, zone=1)
+        t.check(pt.wait_for(lambda: js(a, "return document.querySelector('#alarm-comment')"
+                                          " !== window.pcodTestOld"), 5),
+                "a new event of the alarm redraws sue's screen, live")
+        t.eq(js(a, "const i = document.activeElement; return [i.id, i.value,"
+                   " i.selectionStart, i.selectionEnd, i.selectionDirection];"),
+             ["alarm-comment", "door open at the back", 5, 9, "backward"],
+             "the redraw kept the text being typed, the focus and the selection")
+        js(a, "document.querySelector('#alarm-comment').value = '';")
         act(a, "#alarm-close", lambda e: e.click())
         sel = B.wait_for(a, "dialog[open] #dlg-resolution")
         from selenium.webdriver.support.ui import Select

@@ -275,14 +275,24 @@ export default {
           r.reason ? ` — ${r.reason}` : ''))));
     }
 
+    // A live update redraws the screen while the operator may be typing a
+    // comment: what is typed, the focus and the caret (or selection) move
+    // to the new input of the same id, so typing goes on where it was.
     function draw() {
-      const focused = document.activeElement && document.activeElement.id;
+      const was = document.activeElement;
+      const focused = was && root.contains(was) ? was.id : '';
+      const caret = focused && typeof was.selectionStart === 'number'
+        ? [was.selectionStart, was.selectionEnd, was.selectionDirection] : null;
       const typed = {};
       for (const i of root.querySelectorAll('input[id]')) if (i.value) typed[i.id] = i.value;
       root.replaceChildren(h('section', { class: 'panel' }, header()),
         h('div', { class: 'alarm-grid' }, h('div', {}, steps(), history()), h('div', {}, site(), events())));
       for (const [k, v] of Object.entries(typed)) { const i = root.querySelector(`#${k}`); if (i) i.value = v; }
-      if (focused) { const f = root.querySelector(`#${focused}`); if (f) f.focus(); }
+      const f = focused ? root.querySelector(`#${focused}`) : null;
+      if (f) {
+        f.focus();
+        if (caret && typeof f.setSelectionRange === 'function') f.setSelectionRange(...caret);
+      }
     }
 
     async function reload() {
