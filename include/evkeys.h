@@ -6,6 +6,10 @@
 
 struct evkeys;
 
+/* Said when the keys cannot be kept: lists stay complete, only slower. */
+#define EVKEYS_WITHOUT	"event.list's account and class filters read the" \
+	" events table alone"
+
 /*
  * Open (creating or rebuilding it when it is missing, damaged or not this
  * database's) the keys database "<db>-keys" of the SQLite database db, with

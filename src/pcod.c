@@ -423,8 +423,7 @@ pcod_start(struct pcod *p)
 	/* event.list's keys are written beside the loop, on the second core. */
 	if (store_evkeys(p->store) != NULL &&
 	    evkeys_start(store_evkeys(p->store), err, sizeof(err)) != 0)
-		log_warnx("%s; event.list's account and class filters read the"
-		    " events table alone", err);
+		log_warnx("%s; " EVKEYS_WITHOUT, err);
 	if (!store_embedded(p->store)) {
 		p->lease = lease_open(p->base, p->cfg->database,
 		    p->cfg->node_name, p->cfg->lease_time, err, sizeof(err));

@@ -464,8 +464,7 @@ store_keys_open(const char *path)
 	char		 err[512];
 
 	if ((k = evkeys_open(path, err, sizeof(err))) == NULL)
-		log_warnx("%s; event.list's account and class filters read the"
-		    " events table alone", err);
+		log_warnx("%s; " EVKEYS_WITHOUT, err);
 	return k;
 }
 
@@ -484,8 +483,8 @@ store_keys_attach(sqlite3 *h, struct evkeys *k)
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE || rc == SQLITE_OK)
 		return 0;
-	log_warnx("%s: attach: %s; event.list's account and class filters"
-	    " read the events table alone", evkeys_path(k), sqlite3_errmsg(h));
+	log_warnx("%s: attach: %s; " EVKEYS_WITHOUT, evkeys_path(k),
+	    sqlite3_errmsg(h));
 	return -1;
 }
 
