@@ -303,8 +303,29 @@ export default {
       if (before && before.taken_by !== a.taken_by && a.taken_by && a.taken_by !== app.user.actor) {
         app.toast(`Alarm #${id} was taken by ${a.taken_by}.`);
       }
-      draw();
+      if (held && Date.now() - heldAt < HOLD_MAX_MS) owed = true;
+      else draw();
     }
+
+    // A click is a press and a release on the same element: a redraw
+    // between the two (a live update in an event storm) would replace the
+    // button under the pointer and the click would be lost.  So while a
+    // press on the screen is held, a redraw waits for its release, and
+    // runs after the click it ends (a press held longer than HOLD_MAX_MS,
+    // or one whose release never came, holds nothing back).
+    const HOLD_MAX_MS = 3000;
+    let held = false;
+    let heldAt = 0;
+    let owed = false;
+    const press = (e) => { if (root.contains(e.target)) { held = true; heldAt = Date.now(); } };
+    const release = () => {
+      if (!held) return;
+      held = false;
+      if (owed) {
+        owed = false;
+        setTimeout(() => { if (!gone && !held) draw(); else if (held) owed = true; }, 0);
+      }
+    };
 
     function onKey(e) {
       if (gone || !a || e.ctrlKey || e.metaKey || e.altKey) return;
@@ -322,11 +343,19 @@ export default {
       timer = setTimeout(() => reload().catch(() => {}), 100);
     }));
     document.addEventListener('keydown', onKey);
+    document.addEventListener('pointerdown', press, true);
+    document.addEventListener('pointerup', release, true);
+    document.addEventListener('pointercancel', release, true);
+    window.addEventListener('blur', release);
     const cleanup = () => {
       gone = true;
       clearTimeout(timer);
       unsub.forEach((u) => u());
       document.removeEventListener('keydown', onKey);
+      document.removeEventListener('pointerdown', press, true);
+      document.removeEventListener('pointerup', release, true);
+      document.removeEventListener('pointercancel', release, true);
+      window.removeEventListener('blur', release);
     };
     try {
       await reload();
