@@ -236,6 +236,24 @@ def handle_an_alarm(t):
         txt = B.text(a, '#alarm-steps tr[data-position="1"]', "done by sue")
         t.check("done by sue" in txt,
                 "the click held across the live update counted: step 1 done", txt)
+        # Text selected on the screen (the keyholder's number, to copy)
+        # survives a live update: the redraw waits until it is let go.
+        js(a, "const l = document.querySelector('#alarm-contacts a.phone');"
+              " const r = document.createRange(); r.selectNodeContents(l);"
+              " const s = window.getSelection(); s.removeAllRanges(); s.addRange(r);"
+              " window.pcodShows = 0; window.pcodTestOld = document.querySelector('#alarm-steps');")
+        frame(p, zone=1)
+        t.check(pt.wait_for(lambda: js(a, "return window.pcodShows") >= 1, 5),
+                "a live update reaches sue's screen while she has text selected")
+        time.sleep(0.3)
+        t.eq(js(a, "return window.getSelection().toString()"), "+49 30 555 0101",
+             "the selected phone number is still selected")
+        t.check(js(a, "return document.querySelector('#alarm-steps') === window.pcodTestOld"),
+                "the redraw waits while text on the screen is selected")
+        js(a, "window.getSelection().removeAllRanges()")
+        t.check(pt.wait_for(lambda: js(a, "return document.querySelector('#alarm-steps')"
+                                          " !== window.pcodTestOld"), 3),
+                "and comes once the selection is let go")
         for pos in (2, 3):
             act(a, '#alarm-steps tr[data-position="%d"] button[data-outcome="done"]' % pos,
                 lambda e: e.click())

@@ -303,7 +303,7 @@ export default {
       if (before && before.taken_by !== a.taken_by && a.taken_by && a.taken_by !== app.user.actor) {
         app.toast(`Alarm #${id} was taken by ${a.taken_by}.`);
       }
-      if (held && Date.now() - heldAt < HOLD_MAX_MS) owed = true;
+      if (holding()) owe();
       else draw();
     }
 
@@ -311,20 +311,63 @@ export default {
     // between the two (a live update in an event storm) would replace the
     // button under the pointer and the click would be lost.  So while a
     // press on the screen is held, a redraw waits for its release, and
-    // runs after the click it ends (a press held longer than HOLD_MAX_MS,
-    // or one whose release never came, holds nothing back).
+    // runs after the click it ends.  Text selected on the screen (a
+    // keyholder's number to copy) would be lost the same way: a redraw
+    // waits until the selection is gone.  Neither holds back the screen
+    // for long: a press for HOLD_MAX_MS, a selection for SELECT_MAX_MS
+    // (a release that never came, a selection left behind, count as gone
+    // after that).
     const HOLD_MAX_MS = 3000;
+    const SELECT_MAX_MS = 15000;
     let held = false;
     let heldAt = 0;
+    let selectedAt = 0;
     let owed = false;
+    const selected = () => {
+      // text selected inside an input is the caret's business (draw())
+      const f = document.activeElement;
+      if (f && /^(INPUT|TEXTAREA)$/.test(f.tagName)) return false;
+      const sel = window.getSelection();
+      return !!sel && !sel.isCollapsed && sel.rangeCount > 0 &&
+        root.contains(sel.getRangeAt(0).commonAncestorContainer);
+    };
+    function holding() {
+      const now = Date.now();
+      return (held && now - heldAt < HOLD_MAX_MS) ||
+        (selectedAt > 0 && now - selectedAt < SELECT_MAX_MS && selected());
+    }
+    // A redraw owed is looked at again every OWED_CHECK_MS, so that one
+    // held back by a press or a selection that ran out of time still comes.
+    const OWED_CHECK_MS = 500;
+    let owedTimer = null;
+    function owe() {
+      owed = true;
+      if (owedTimer) return;
+      const check = () => {
+        owedTimer = null;
+        if (gone || !owed) return;
+        if (holding()) owedTimer = setTimeout(check, OWED_CHECK_MS);
+        else { owed = false; draw(); }
+      };
+      owedTimer = setTimeout(check, OWED_CHECK_MS);
+    }
+    const drawOwed = () => {
+      if (!owed) return;
+      owed = false;
+      // after the click that the release ends
+      setTimeout(() => { if (gone) return; if (holding()) owe(); else draw(); }, 0);
+    };
     const press = (e) => { if (root.contains(e.target)) { held = true; heldAt = Date.now(); } };
     const release = () => {
       if (!held) return;
       held = false;
-      if (owed) {
-        owed = false;
-        setTimeout(() => { if (!gone && !held) draw(); else if (held) owed = true; }, 0);
-      }
+      drawOwed();
+    };
+    const selection = () => {
+      if (!selected()) {
+        selectedAt = 0;
+        drawOwed();
+      } else if (!selectedAt) selectedAt = Date.now();
     };
 
     function onKey(e) {
@@ -347,15 +390,18 @@ export default {
     document.addEventListener('pointerup', release, true);
     document.addEventListener('pointercancel', release, true);
     window.addEventListener('blur', release);
+    document.addEventListener('selectionchange', selection);
     const cleanup = () => {
       gone = true;
       clearTimeout(timer);
+      clearTimeout(owedTimer);
       unsub.forEach((u) => u());
       document.removeEventListener('keydown', onKey);
       document.removeEventListener('pointerdown', press, true);
       document.removeEventListener('pointerup', release, true);
       document.removeEventListener('pointercancel', release, true);
       window.removeEventListener('blur', release);
+      document.removeEventListener('selectionchange', selection);
     };
     try {
       await reload();
