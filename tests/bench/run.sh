@@ -449,8 +449,9 @@ sc_history() {
 	re='' rf='' e50='' f50='' e99='' f99=''
 	r=1
 	while [ $r -le "$RUNS" ]; do
+		# a run's accounts are new to both databases
+		prefix=$(printf '%X' $(( (s * 16 + r) * 4096 )))
 		for inst in hempty hfull; do
-			prefix=$(printf '%X' $(( (s * 16 + r) * 4096 + ${#inst} * 1024 )))
 			line=$("$BENCH" -p "$(portof $inst)" -n "$HIST_N" -d "$DUR" \
 			    -a "$prefix" -c 50 -w 8 < /dev/null) || true
 			alive $inst
