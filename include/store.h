@@ -27,7 +27,7 @@ struct store_frame {
 	int		 unknown_account;
 	const char	*digest;	/* content digest for retransmission detection */
 	const char	*ext;		/* extended data understood, JSON; NULL none */
-	int		 retx;		/* 1: the store answers its retransmissions (frames_retx) */
+	int		 retx;		/* 1: the store answers its retransmissions (frames_retx, events_retx) */
 };
 
 struct store_account {
@@ -199,14 +199,22 @@ void		 store_rollback_savepoint(struct store *);
 
 /*
  * 1 if a frame with this account, seq and digest was stored with retx = 1
- * since since_ms (the open batch included; the partial index frames_retx);
+ * since since_ms (the open batch included; the partial indexes frames_retx
+ * and events_retx);
  * 0 no; -1 error.  Frames stored without retx are memory's to answer.
  */
 int		 store_frame_seen(struct store *, const char *account, int seq,
 		    const char *digest, int64_t since_ms);
-/* Insert; returns the frame id (> 0) or -1. */
+/*
+ * A frame's own row, for a frame with no event or several; its id (> 0)
+ * or -1.  A frame with exactly one event shares that event's row instead
+ * (store_event_add() with frame_id 0; schema 17).
+ */
 int64_t		 store_frame_add(struct store *, const struct store_frame *);
-/* Insert one event of frame_id; its id (> 0) or -1. */
+/*
+ * Insert one event decoded from the frame: of frame_id's row when > 0,
+ * else carrying the frame's own columns in its row.  Its id (> 0) or -1.
+ */
 int64_t		 store_event_add(struct store *, int64_t frame_id,
 		    const struct store_frame *, const struct event *);
 

@@ -81,8 +81,7 @@ struct ingest {
 	int			 batch_events;	/* stored in the open batch; counted at its commit */
 	struct event		*seen_ev;	/* the read-back; owned */
 	enum ingest_rb		 rb;		/* where the read-back stands */
-	int64_t			 seen_next;	/* frame ids still to read back */
-	int64_t			 seen_last;
+	struct store_window	 seen_win;	/* the rows still to read back */
 	int64_t			 seen_from_ms;	/* the read-back holds frames from then on */
 	int64_t			 seen_rows;	/* rows read back so far */
 	int			 seen_failed;	/* the first read-back met an error */
@@ -115,20 +114,22 @@ struct ingest_frame {
 
 /* One stored frame's key back into the set (start-up, a widened window). */
 static void
-ingest_seen_row(void *arg, int64_t id, const char *account, int seq,
-    const char *digest, int64_t ms, int retx)
+ingest_seen_row(void *arg, const char *table, int64_t id, const char *account,
+    int seq, const char *digest, int64_t ms, int retx)
 {
 	struct ingest	*ig = arg;
 	uint64_t	 h;
 
-	ig->seen_next = id + 1;
 	/* The store answers for it: memory need only know how new it is. */
 	if (retx) {
 		if (ms > ig->overflow_ms)
 			ig->overflow_ms = ms;
 		return;
 	}
-	/* a frame without a digest never matches, in the store either */
+	/*
+	 * a frame without a digest never matches, in the store either (nor
+	 * has an event whose frame has a row of its own)
+	 */
 	if (account == NULL || digest == NULL)
 		return;
 	h = strtoull(digest, NULL, 16);
@@ -137,9 +138,10 @@ ingest_seen_row(void *arg, int64_t id, const char *account, int seq,
 		return;
 	if (seen_load(ig->seen, account, seq, h, ms) == -1 &&
 	    log_limit_allow(LOG_LIMIT_REFUSAL))
-		log_warnx("duplicate window: frame %lld (account \"%s\", seq %d)"
-		    " cannot be held in memory; its retransmission is not"
-		    " recognised", (long long)id, account, seq);
+		log_warnx("duplicate window: the frame of %s row %lld (account"
+		    " \"%s\", seq %d) cannot be held in memory; its"
+		    " retransmission is not recognised", table, (long long)id,
+		    account, seq);
 }
 
 /*
@@ -155,8 +157,7 @@ ingest_seen_plan(struct ingest *ig)
 	    INGEST_SEEN_MARGIN_MS;
 	/* Memory holds every key stored from now on: blind only before. */
 	seen_forget_before(ig->seen, now + 1);
-	return store_frame_window(ig->store, ig->seen_from_ms, &ig->seen_next,
-	    &ig->seen_last);
+	return store_frame_window(ig->store, ig->seen_from_ms, &ig->seen_win);
 }
 
 /* The read-back ran into the store's trouble: say so (rate-limited). */
@@ -190,21 +191,19 @@ ingest_seen_step(struct ingest *ig)
 	}
 	if (ig->rb != RB_READ)
 		return 0;
-	if (ig->seen_next > ig->seen_last) {
+	if (store_window_done(&ig->seen_win)) {
 		seen_known_from(ig->seen, ig->seen_from_ms);
 		ig->rb = RB_DONE;
 		log_info("duplicate window: %zu key(s) held in memory",
 		    seen_count(ig->seen));
 		return 0;
 	}
-	n = store_frame_keys(ig->store, ig->seen_next, ig->seen_last,
-	    ig->seen_chunk, ingest_seen_row, ig);
+	n = store_frame_keys(ig->store, &ig->seen_win, ig->seen_chunk,
+	    ingest_seen_row, ig);
 	if (n == -1) {
 		ingest_seen_fail(ig, "read back");
 		return -1;
 	}
-	if (n == 0)
-		ig->seen_next = ig->seen_last + 1;	/* the rest is gone */
 	ig->seen_rows += n;
 	return 1;
 }
@@ -721,7 +720,10 @@ ingest_utf8(struct ingest *ig, struct event *ev)
 	}
 }
 
-/* Store one event and let the engine make it an alarm (same transaction).  0 or -1. */
+/*
+ * Store one event of frame_id (0: the event's row holds the frame) and let
+ * the engine make it an alarm (same transaction).  0 or -1.
+ */
 static int
 ingest_event(struct ingest *ig, const struct ingest_frame *f, int64_t frame_id,
     const struct store_frame *sf, const struct event *ev)
@@ -797,16 +799,15 @@ ingest_store(struct ingest *ig, struct ingest_frame *f, int nev)
 	sf.ext = ext;
 	/* Before the write: a key memory does not take makes the row retx. */
 	sf.retx = ingest_seen_add(ig, f, h, now_ms);
-	id = store_frame_add(ig->store, &sf);
-	free(ext);
-	if (id < 0)
-		return -1;
-	for (i = 0; i < nev; i++) {
+	/* Its only event's row holds the frame too: one insert, not two (017). */
+	id = nev == 1 ? 0 : store_frame_add(ig->store, &sf);
+	for (i = 0; i < nev && id >= 0; i++) {
 		ingest_utf8(ig, &ig->ev[i]);
 		if (ingest_event(ig, f, id, &sf, &ig->ev[i]) == -1)
-			return -1;
+			id = -1;
 	}
-	return 1;
+	free(ext);
+	return id < 0 ? -1 : 1;
 }
 
 /* Store the events of a checked frame and answer ACK after commit (or NAK). */

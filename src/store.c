@@ -60,6 +60,15 @@ enum store_stmt {
 	ST_COUNT
 };
 
+/*
+ * A frame's own columns, on frames and (schema 17) on the row of its only
+ * event; store_bind_frame_own() binds them in this order.
+ */
+#define STORE_FRAME_OWN \
+	"transport, peer, token, encrypted, seq, rcvr, line, raw, data," \
+	" xdata, digest, ext, retx"
+#define STORE_FRAME_NOWN	13
+
 static const struct {
 	const char	*sql;
 	int		 reader;
@@ -67,19 +76,25 @@ static const struct {
 	[ST_BEGIN] = { "BEGIN IMMEDIATE", 0 },
 	[ST_COMMIT] = { "COMMIT", 0 },
 	[ST_ROLLBACK] = { "ROLLBACK", 0 },
-	[ST_FRAME_ADD] = { "INSERT INTO frames (received_ms, transport, peer,"
-	    " account, token, encrypted, seq, rcvr, line, raw, data, xdata,"
-	    " panel_time, unknown_account, digest, ext, retx) VALUES (?1, ?2,"
+	[ST_FRAME_ADD] = { "INSERT INTO frames (received_ms, account,"
+	    " panel_time, unknown_account, " STORE_FRAME_OWN ") VALUES (?1, ?2,"
 	    " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
 	    " ?17)", 0 },
+	/* ?19 to ?31: the frame's own columns when it shares the row (017). */
 	[ST_EVENT_ADD] = { "INSERT INTO events (frame_id, account, received_ms,"
 	    " panel_time, format, code, qual, class, text, zone, \"user\","
 	    " \"partition\", known, unknown_account, event_time, name, note,"
-	    " peripheral) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-	    " ?12, ?13, ?14, ?15, ?16, ?17, ?18)", 0 },
-	/* Only the frames memory did not take: the partial index frames_retx. */
+	    " peripheral, " STORE_FRAME_OWN ") VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+	    " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
+	    " ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)", 0 },
+	/*
+	 * Only the frames memory did not take: the partial indexes frames_retx
+	 * and, for a frame sharing its event's row, events_retx.
+	 */
 	[ST_SEEN] = { "SELECT 1 FROM frames WHERE account = ?1 AND seq = ?2"
-	    " AND digest = ?3 AND received_ms >= ?4 AND retx = 1 LIMIT 1", 0 },
+	    " AND digest = ?3 AND received_ms >= ?4 AND retx = 1 UNION ALL"
+	    " SELECT 1 FROM events WHERE account = ?1 AND seq = ?2 AND"
+	    " digest = ?3 AND received_ms >= ?4 AND retx = 1 LIMIT 1", 0 },
 	[ST_ACCT_ADD] = { "INSERT INTO accounts (account, key, name,"
 	    " created_ms, site_id, supervision_s, next_key, plaintext,"
 	    " plain_clock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
@@ -91,12 +106,18 @@ static const struct {
 	    " ORDER BY account", 1 },
 };
 
-/* The event.list query's columns; the FROM and WHERE follow the filter. */
+/*
+ * The event.list query's columns; the FROM and WHERE follow the filter.
+ * The frame's columns come from its own row, or from the event's when the
+ * two share one (schema 17).
+ */
 #define STORE_LIST_SELECT \
 	"SELECT e.id, e.received_ms, e.panel_time, e.account, e.format," \
 	" e.code, e.qual, e.class, e.text, e.zone, e.\"user\"," \
-	" e.\"partition\", e.unknown_account, f.transport, f.peer, f.seq," \
-	" f.raw, e.event_time, e.peripheral, e.name, e.note, f.ext"
+	" e.\"partition\", e.unknown_account," \
+	" coalesce(f.transport, e.transport), coalesce(f.peer, e.peer)," \
+	" coalesce(f.seq, e.seq), coalesce(f.raw, e.raw), e.event_time," \
+	" e.peripheral, e.name, e.note, coalesce(f.ext, e.ext)"
 #define STORE_LIST_FROM \
 	" FROM events e LEFT JOIN frames f ON f.id = e.frame_id WHERE 1 = 1"
 
@@ -1055,40 +1076,60 @@ store_frame_seen(struct store *s, const char *account, int seq,
 	return rc;
 }
 
-/* Insert a frame; its id, or -1. */
+/*
+ * Bind frame f's own columns (STORE_FRAME_OWN) from index i on; f NULL
+ * binds them NULL (an event whose frame has a row of its own).
+ */
+static int
+store_bind_frame_own(struct db_stmt *st, int i, const struct store_frame *f)
+{
+	int	k, rc = 0;
+
+	if (f == NULL) {
+		for (k = 0; k < STORE_FRAME_NOWN; k++)
+			rc |= db_bind_null(st, i + k);
+		return rc;
+	}
+	rc |= store_bind_req(st, i, f->transport);
+	rc |= store_bind_req(st, i + 1, f->peer);
+	rc |= store_bind_req(st, i + 2, f->token);
+	rc |= db_bind_int(st, i + 3, f->encrypted != 0);
+	rc |= db_bind_int(st, i + 4, f->seq);
+	rc |= store_bind_req(st, i + 5, f->rcvr);
+	rc |= store_bind_req(st, i + 6, f->line);
+	rc |= db_bind_blob(st, i + 7, f->raw != NULL ? f->raw : "",
+	    f->raw != NULL ? (int)f->raw_len : 0);
+	rc |= store_bind_text(st, i + 8, f->data);
+	rc |= store_bind_text(st, i + 9, f->xdata);
+	rc |= store_bind_text(st, i + 10, f->digest);
+	rc |= store_bind_text(st, i + 11, f->ext);
+	rc |= store_bind_opt(st, i + 12, f->retx != 0, 0);
+	return rc;
+}
+
+/* Insert a frame's own row (one with no event, or several); its id or -1. */
 int64_t
 store_frame_add(struct store *s, const struct store_frame *f)
 {
 	struct db_stmt	*st = s->st[ST_FRAME_ADD];
 	int		 rc;
 
-	if (f->raw_len > INT32_MAX) {
+	if (f->raw_len > INT32_MAX)
 		return store_failx(s, "frame too long");
-	}
 	rc = db_bind_int64(st, 1, f->received_ms);
-	rc |= store_bind_req(st, 2, f->transport);
-	rc |= store_bind_req(st, 3, f->peer);
-	rc |= store_bind_req(st, 4, f->account);
-	rc |= store_bind_req(st, 5, f->token);
-	rc |= db_bind_int(st, 6, f->encrypted != 0);
-	rc |= db_bind_int(st, 7, f->seq);
-	rc |= store_bind_req(st, 8, f->rcvr);
-	rc |= store_bind_req(st, 9, f->line);
-	rc |= db_bind_blob(st, 10, f->raw != NULL ? f->raw : "",
-	    f->raw != NULL ? (int)f->raw_len : 0);
-	rc |= store_bind_text(st, 11, f->data);
-	rc |= store_bind_text(st, 12, f->xdata);
-	rc |= store_bind_opt(st, 13, f->panel_time, 0);
-	rc |= db_bind_int(st, 14, f->unknown_account != 0);
-	rc |= store_bind_text(st, 15, f->digest);
-	rc |= store_bind_text(st, 16, f->ext);
-	rc |= store_bind_opt(st, 17, f->retx != 0, 0);
+	rc |= store_bind_req(st, 2, f->account);
+	rc |= store_bind_opt(st, 3, f->panel_time, 0);
+	rc |= db_bind_int(st, 4, f->unknown_account != 0);
+	rc |= store_bind_frame_own(st, 5, f);
 	if (store_run(s, ST_FRAME_ADD, rc) != 0)
 		return -1;
 	return db_last_id(s->db);
 }
 
-/* Insert one event decoded from frame frame_id (<= 0: none). */
+/*
+ * Insert one event decoded from frame f: into frame frame_id's row set
+ * when > 0, else sharing one row with the frame (its only event).
+ */
 int64_t
 store_event_add(struct store *s, int64_t frame_id,
     const struct store_frame *f, const struct event *ev)
@@ -1096,6 +1137,8 @@ store_event_add(struct store *s, int64_t frame_id,
 	struct db_stmt	*st = s->st[ST_EVENT_ADD];
 	int		 rc;
 
+	if (frame_id <= 0 && f->raw_len > INT32_MAX)
+		return store_failx(s, "frame too long");
 	rc = store_bind_opt(st, 1, frame_id > 0 ? frame_id : 0, 0);
 	rc |= store_bind_req(st, 2, f->account);
 	rc |= db_bind_int64(st, 3, f->received_ms);
@@ -1114,6 +1157,7 @@ store_event_add(struct store *s, int64_t frame_id,
 	rc |= store_bind_arr(st, 16, ev->name, sizeof(ev->name));
 	rc |= store_bind_arr(st, 17, ev->note, sizeof(ev->note));
 	rc |= store_bind_opt(st, 18, ev->peripheral, -1);
+	rc |= store_bind_frame_own(st, 19, frame_id > 0 ? NULL : f);
 	if (store_run(s, ST_EVENT_ADD, rc) == -1)
 		return -1;
 	return db_last_id(s->db);

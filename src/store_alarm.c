@@ -77,7 +77,7 @@ static const char sql_list[] = "SELECT " ALARM_COLS
 static const char sql_events[] = "SELECT e.id, e.received_ms, e.account,"
     " e.format, e.code, e.qual AS qualifier, e.class, e.text, e.zone,"
     " e.\"user\", e.\"partition\", e.name, e.note, e.peripheral,"
-    " e.event_time, f.ext AS ext_json FROM alarms a"
+    " e.event_time, coalesce(f.ext, e.ext) AS ext_json FROM alarms a"
     " JOIN alarm_events ae ON ae.event_id BETWEEN a.first_event_id"
     " AND a.last_event_id AND ae.alarm_id = a.id"
     " JOIN events e ON e.id = ae.event_id"

@@ -11,7 +11,8 @@
  *      alarm still kept refers to stays as long as that alarm.
  *   3. frames received before frames_ms none of whose events is left: with
  *      their last event, or (frames that never had one, or kept until the
- *      duplicate window let them go) walked by id.
+ *      duplicate window let them go) walked by id.  A frame that shares its
+ *      only event's row (schema 17) goes with that row, before frames_ms.
  *   4. patrol check-ins received before patrol_ms, and the findings of
  *      shifts begun before it unless an open alarm refers to them.
  *   5. the audit log's prefix before audit_ms (store_audit.c: the anchor).
@@ -73,7 +74,8 @@ static const char sql_alarm_del[] = "DELETE FROM alarms WHERE id = ?1 AND"
  */
 static const char sql_events_next[] = "SELECT e.id, e.received_ms, (SELECT 1"
     " FROM alarm_events a WHERE a.event_id = e.id LIMIT 1) IS NOT NULL,"
-    " coalesce(e.frame_id, 0) FROM events e WHERE e.received_ms < ?3 AND"
+    " coalesce(e.frame_id, 0), e.frame_id IS NULL AND e.transport IS NOT"
+    " NULL FROM events e WHERE e.received_ms < ?3 AND"
     " e.received_ms >= ?1 AND (e.received_ms > ?1 OR e.id > ?2)"
     " ORDER BY e.received_ms, e.id LIMIT ?4";
 /*
@@ -252,7 +254,7 @@ ret_events(struct store *s, int64_t cut, int64_t fcut,
 {
 	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_events_next);
 	int64_t		 ids[RETENTION_STEP_ROWS], frames[RETENTION_STEP_ROWS];
-	int		 rc, k = 0, seen = 0, i, d, nf = 0;
+	int		 rc, k = 0, seen = 0, i, d, nf = 0, inl = 0;
 
 	if (st == NULL)
 		return -1;
@@ -266,10 +268,20 @@ ret_events(struct store *s, int64_t cut, int64_t fcut,
 		seen++;
 		c->event_id = db_column_int64(st, 0);
 		c->event_ms = db_column_int64(st, 1);
-		if (db_column_int(st, 2) == 0) {
-			frames[k] = db_column_int64(st, 3);
-			ids[k++] = c->event_id;
+		if (db_column_int(st, 2) != 0)
+			continue;
+		/*
+		 * A frame sharing its event's row (schema 17) goes with it,
+		 * but not before the frames' cut (the duplicate window); a
+		 * later round takes it, as it takes an event an alarm let go.
+		 */
+		if (db_column_int(st, 4) != 0) {
+			if (c->event_ms >= fcut)
+				continue;
+			inl++;
 		}
+		frames[k] = db_column_int64(st, 3);
+		ids[k++] = c->event_id;
 	}
 	db_reset(st);
 	if (rc != DB_DONE)
@@ -278,6 +290,7 @@ ret_events(struct store *s, int64_t cut, int64_t fcut,
 	if ((d = ret_del_ids(s, sql_event_del, ids, k, 0)) < 0)
 		return -1;
 	n->events += d;
+	n->frames += inl;
 	/* Then their frames, once none of their events is left. */
 	for (i = 0; i < k; i++)
 		if (frames[i] > 0)
@@ -609,7 +622,7 @@ static const char *const archive_sql[] = {
 	"CREATE TABLE audit_anchor AS SELECT * FROM src.audit_anchor",
 	/* Where the archived rows' chain starts and ends. */
 	"CREATE TABLE archive_info (key TEXT PRIMARY KEY, value)",
-	"INSERT INTO archive_info VALUES ('format', 'pcod-archive-1'),"
+	"INSERT INTO archive_info VALUES ('format', 'pcod-archive-2'),"
 	" ('until_ms', :until), ('created_ms', :now),"
 	" ('audit_prev_id', coalesce((SELECT last_id FROM src.audit_anchor), 0)),"
 	" ('audit_prev_hash', coalesce((SELECT last_hash FROM src.audit_anchor),"

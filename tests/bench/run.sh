@@ -330,31 +330,67 @@ throughput() {
 	    "$(echo "$p99s" | median)" "$(rss_kb "$2")" "$(echo "$prates" | median)"
 }
 
-# prefill DB EVENTS DEADLINES: add history to a migrated, stopped database.
-prefill() {
-	pt0=$(now_ms)
-	end=$(now_ms)
-	sqlite3 "$1" > /dev/null <<EOF
-PRAGMA synchronous=OFF;
-PRAGMA cache_size=-400000;
-BEGIN;
+# The history's frames and events: N frames of one event each, the newest
+# at $end, spread over SPAN seconds; two rows each (schema < 17) or, from
+# schema 17 on, one (sql/017_inline_frames.sql).
+prefill_frames() {
+	cat <<EOF
 CREATE TEMP TABLE base AS SELECT COALESCE(MAX(id), 0) AS f,
     (SELECT COALESCE(MAX(id), 0) FROM events) AS e FROM frames;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
 INSERT INTO frames (id, received_ms, transport, peer, account, token, encrypted,
     seq, rcvr, line, raw, data, panel_time, unknown_account, digest)
-SELECT (SELECT f FROM base) + i, $end - ($2 - i) * ($SPAN * 1000 / $2), 'tcp', '127.0.0.1:40000',
+SELECT (SELECT f FROM base) + i, $end - ($1 - i) * ($SPAN * 1000 / $1), 'tcp', '127.0.0.1:40000',
     printf('%X', 10485760 + i % 5000), 'SIA-DCS', 0, i % 9999 + 1, '', '1',
     CAST(printf('"SIA-DCS"%04dL1#%X[#%X|Nri1/BA%02d]', i % 9999 + 1,
         10485760 + i % 5000, 10485760 + i % 5000, i % 99 + 1) AS BLOB),
     printf('#%X|Nri1/BA%02d', 10485760 + i % 5000, i % 99 + 1),
-    ($end - ($2 - i) * ($SPAN * 1000 / $2)) / 1000, 1, printf('%016x', i * 2654435761)
+    ($end - ($1 - i) * ($SPAN * 1000 / $1)) / 1000, 1, printf('%016x', i * 2654435761)
 FROM n;
 INSERT INTO events (id, frame_id, account, received_ms, panel_time, format, code,
     qual, class, text, zone, known, unknown_account)
 SELECT id - (SELECT f FROM base) + (SELECT e FROM base), id, account, received_ms,
     panel_time, 'SIA', 'BA', 'new', 'burglary', 'Burglary alarm, zone ' || (id % 99 + 1),
     id % 99 + 1, 1, 1 FROM frames WHERE id > (SELECT f FROM base);
+EOF
+}
+
+prefill_inline() {
+	cat <<EOF
+CREATE TEMP TABLE base AS SELECT COALESCE(MAX(id), 0) AS e FROM events;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
+INSERT INTO events (id, account, received_ms, panel_time, format, code, qual,
+    class, text, zone, known, unknown_account, transport, peer, token,
+    encrypted, seq, rcvr, line, raw, data, digest)
+SELECT (SELECT e FROM base) + i, printf('%X', 10485760 + i % 5000),
+    $end - ($1 - i) * ($SPAN * 1000 / $1),
+    ($end - ($1 - i) * ($SPAN * 1000 / $1)) / 1000, 'SIA', 'BA', 'new',
+    'burglary', 'Burglary alarm, zone ' || (i % 99 + 1), i % 99 + 1, 1, 1,
+    'tcp', '127.0.0.1:40000', 'SIA-DCS', 0, i % 9999 + 1, '', '1',
+    CAST(printf('"SIA-DCS"%04dL1#%X[#%X|Nri1/BA%02d]', i % 9999 + 1,
+        10485760 + i % 5000, 10485760 + i % 5000, i % 99 + 1) AS BLOB),
+    printf('#%X|Nri1/BA%02d', 10485760 + i % 5000, i % 99 + 1),
+    printf('%016x', i * 2654435761)
+FROM n;
+EOF
+}
+
+# prefill DB EVENTS DEADLINES: add history to a migrated, stopped database,
+# in the shape its pcod writes.
+prefill() {
+	pt0=$(now_ms)
+	end=$(now_ms)
+	if [ "$(sqlite3 "$1" "SELECT count(*) FROM pragma_table_info('events')
+	    WHERE name = 'raw'")" = 1 ]; then
+		rows=$(prefill_inline "$2")
+	else
+		rows=$(prefill_frames "$2")
+	fi
+	sqlite3 "$1" > /dev/null <<EOF
+PRAGMA synchronous=OFF;
+PRAGMA cache_size=-400000;
+BEGIN;
+$rows
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $3)
 INSERT INTO alarms (account, zone, class, kind, priority, state, count, text,
     first_ms, last_ms, created_ms, take_deadline_ms, next_deadline_ms)

@@ -911,6 +911,34 @@ class Pcod:
         return sorted(r[0] for r in rows if not r[0].endswith("_pkey") and
                       not r[0].startswith("sqlite_autoindex"))
 
+    def downgrade_to_16(self):
+        """Make the stopped pcod's store what schema 16 left: every frame in
+        frames (a frame sharing its only event's row, as schema 17 stores
+        it, gets a row of its own, with ids after the newest frame), no
+        frame columns on events, events_frame over every row."""
+        cols = ", ".join(FRAME_OWN)
+        rows = self.sql("SELECT id, received_ms, account, panel_time,"
+                        " unknown_account, %s FROM events WHERE frame_id IS"
+                        " NULL AND transport IS NOT NULL ORDER BY id" % cols)
+        top = num(self.sql("SELECT coalesce(max(id), 0) FROM frames")[0][0])
+        if rows:
+            self.sql_many("INSERT INTO frames (id, received_ms, account,"
+                          " panel_time, unknown_account, %s) VALUES (%s)"
+                          % (cols, ", ".join(["?"] * (5 + len(FRAME_OWN)))),
+                          [(top + k,) + tuple(r[1:])
+                           for k, r in enumerate(rows, 1)])
+            self.sql_many("UPDATE events SET frame_id = ? WHERE id = ?",
+                          [(top + k, r[0]) for k, r in enumerate(rows, 1)])
+        self.sql("DROP INDEX events_retx")
+        self.sql("DROP INDEX events_frame")
+        for c in FRAME_OWN:
+            self.sql("ALTER TABLE events DROP COLUMN %s" % c)
+        self.sql("CREATE INDEX events_frame ON events(frame_id)")
+        if self.pgdb:
+            self.sql("UPDATE schema_version SET version = 16")
+        else:
+            self.sql("PRAGMA user_version = 16")
+
     def sql_many(self, query, rows):
         """Run query for each tuple of rows, in one transaction."""
         if self.pgdb:
@@ -1050,6 +1078,13 @@ class Pcod:
 # --------------------------------------------------------------------------
 # Helpers for assertions
 # --------------------------------------------------------------------------
+
+# The schema version this pcod writes (sql/), and the columns a frame that
+# shares its only event's row keeps there (schema 17, src/store.c).
+SCHEMA_VERSION = 17
+FRAME_OWN = ("transport", "peer", "token", "encrypted", "seq", "rcvr", "line",
+             "raw", "data", "xdata", "digest", "ext", "retx")
+
 
 def num(v):
     """'015' / 15 / None -> int or None (for lenient field comparison)."""

@@ -260,9 +260,12 @@ def acked_events_survive_primary_loss(t):
              "the promoted standby takes writes")
         t.eq(cl.sql(cl.p2, "SELECT holder, epoch FROM lease"),
              [("alpha", epoch)], "the lease row came across")
+        # A frame's row, or (schema 17) its only event's row.
         rows = cl.sql(cl.p2, "SELECT f.account, f.seq, f.received_ms,"
                       " (SELECT count(*) FROM events e WHERE e.frame_id ="
-                      " f.id) FROM frames f ORDER BY f.id")
+                      " f.id) FROM frames f UNION ALL SELECT e.account,"
+                      " e.seq, e.received_ms, 1 FROM events e WHERE"
+                      " e.frame_id IS NULL AND e.transport IS NOT NULL")
         copies = {}             # (account, seq) -> [(received_ms, events)]
         for a, q, ms, ne in rows:
             copies.setdefault((a, q), []).append((ms, ne))

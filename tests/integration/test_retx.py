@@ -70,7 +70,10 @@ def stored(p, acct):
 
 
 def retx_rows(p):
-    return num(p.sql("SELECT count(*) FROM frames WHERE retx = 1")[0][0])
+    """Frames stored with retx = 1: rows of their own, or sharing their only
+    event's row (schema 17)."""
+    return (num(p.sql("SELECT count(*) FROM frames WHERE retx = 1")[0][0]) +
+            num(p.sql("SELECT count(*) FROM events WHERE retx = 1")[0][0]))
 
 
 @T.test
@@ -88,6 +91,9 @@ def overflow_recognised(t):
     c = p.counters()
     t.eq(num(c.get("retx_frames")), 6, "6 frames past the ceiling")
     t.eq(retx_rows(p), 6, "6 frames stored with retx = 1")
+    t.eq(num(p.sql("SELECT count(*) FROM frames")[0][0]), 0,
+         "each frame shares its only event's row (schema 17)")
+    t.check("events_retx" in p.indexes("events"), "events_retx is there")
     again = send_all(p, fr)
     t.eq(sorted(set(again.values())), ["ACK"], "retransmissions ACKed")
     t.eq(stored(p, "5A01"), list(range(1, 11)),
@@ -179,6 +185,7 @@ def widened_window_read_back(t):
 def downgrade_to_14(p):
     """Make p's store what schema 14 left: frames_retransmit, no retx (and,
     on SQLite, the event indexes schema 16 dropped)."""
+    p.downgrade_to_16()
     if pt.STORE == "pg":
         p.sql("DROP INDEX frames_retx")
         p.sql("ALTER TABLE frames DROP COLUMN retx")
@@ -208,7 +215,7 @@ def upgrade_from_14(t):
     t.eq(p.indexes("frames"), ["frames_retransmit"], "with the old index")
     with Env(PCOD_TEST_SEEN_MAX=8):
         p.start()
-    t.eq(p.schema_version(), 16, "migrated to 16")
+    t.eq(p.schema_version(), pt.SCHEMA_VERSION, "migrated to the last")
     t.eq(p.indexes("frames"), ["frames_retx"], "frames_retransmit dropped")
     t.eq(retx_rows(p), 0, "old frames have no retx")
     again = send_all(p, fr)
@@ -218,6 +225,52 @@ def upgrade_from_14(t):
          " the ceiling of 8)")
     send_all(p, frames_for("5D01", 5, first=31))
     t.eq(len(p.events(account="5D01")), 35, "new frames stored")
+
+
+@T.test
+def upgrade_from_16(t):
+    """A schema-16 store (every frame in frames) upgraded to 17: the old
+    frames' retransmissions are recognised, new frames share their event's
+    row, and after a restart the read-back takes keys from both shapes."""
+    p = Pcod()
+    fr = frames_for("5D02", 30)
+    send_all(p, fr)
+    p.stop()
+    p.downgrade_to_16()
+    t.eq(p.schema_version(), 16, "store back at schema 16")
+    t.eq(num(p.sql("SELECT count(*) FROM frames")[0][0]), 30,
+         "30 frames with rows of their own")
+    with Env(PCOD_TEST_SEEN_MAX=8):
+        p.start()
+    t.eq(p.schema_version(), pt.SCHEMA_VERSION, "migrated to the last")
+    t.check({"events_frame", "events_retx"} <= set(p.indexes("events")),
+            "events_frame and events_retx", p.indexes("events"))
+    again = send_all(p, fr)
+    t.eq(sorted(set(again.values())), ["ACK"], "retransmissions ACKed")
+    t.eq(stored(p, "5D02"), list(range(1, 31)),
+         "old frames recognised after the upgrade")
+    new = frames_for("5D02", 10, first=31)
+    send_all(p, new)
+    t.eq(num(p.sql("SELECT count(*) FROM frames")[0][0]), 30,
+         "new frames have no row of their own")
+    t.eq(num(p.sql("SELECT count(*) FROM events WHERE frame_id IS NULL AND"
+                   " transport IS NOT NULL")[0][0]), 10,
+         "they share their event's row")
+    evs = p.events(account="5D02")
+    t.eq(sorted(num(e.get("seq")) for e in evs), list(range(1, 41)),
+         "the list has both shapes")
+    t.eq(sorted(set((e.get("transport"), bool(e.get("peer")),
+                     bool(e.get("raw"))) for e in evs)),
+         [("tcp", True, True)], "with each frame's transport, peer and raw")
+    p.stop()
+    with Env(PCOD_TEST_SEEN_MAX=8):
+        p.start()
+    fr.update(new)
+    again = send_all(p, fr)
+    t.eq(sorted(set(again.values())), ["ACK"], "after a restart, all ACKed")
+    t.eq(stored(p, "5D02"), list(range(1, 41)),
+         "none stored twice: keys read back from both tables")
+    p.cleanup()
 
 
 class Sender(threading.Thread):
@@ -260,7 +313,7 @@ def kill9_during_overflow(t):
     with Env(PCOD_TEST_SEEN_MAX=16):
         p.start()
     t.check(retx_rows(p) >= acked - 16, "most stored past the ceiling",
-            (retx_rows(p), acked))
+            "%d of %d" % (retx_rows(p), acked))
     bad = {}
     for s in senders:
         st = stored(p, s.acct)

@@ -326,6 +326,61 @@ START_TEST(purge_frames_of_many_events)
 }
 END_TEST
 
+/* An event (id) at ms whose frame shares its row (schema 17). */
+static void
+inline_event(int64_t eid, int64_t ms)
+{
+	sql("INSERT INTO events (id, account, received_ms, format, code, qual,"
+	    " class, text, transport, peer, token, encrypted, seq, rcvr, line,"
+	    " raw, digest) VALUES (%lld, '1234', %lld, 'SIA', 'BA', 'new',"
+	    " 'burglary', '', 'tcp', 'p', 'SIA-DCS', 0, 1, '', '', x'00',"
+	    " 'd')", (long long)eid, (long long)ms);
+}
+
+/*
+ * Both row shapes in one history: a frame sharing its event's row goes
+ * with the event and counts as a frame purged; an alarm keeps it as it
+ * keeps any event; a frame not yet past the frames' cut (the duplicate
+ * window) keeps its row although the event's own cut has passed, and goes
+ * in the round after the window let it go.
+ */
+START_TEST(purge_inline_frames)
+{
+	struct retention_cut	 cut = cut_all(NOW - 30 * DAY);
+	struct retention_counts	 n;
+	int64_t			 i;
+
+	for (i = 1; i <= 40; i++) {
+		if (i % 4 == 0)
+			frame_event(i, i, OLD + i);	/* the old shape */
+		else
+			inline_event(i, i <= 36 ? OLD + i : RECENT + i);
+	}
+	mkalarm(1, "new", 0, 5, 6);		/* open: 5 and 6 stay */
+	/* the events' cut passed 10 to 12, the frames' cut not yet */
+	sql("UPDATE events SET received_ms = %lld WHERE id IN (10, 11)",
+	    (long long)(NOW - 20 * DAY));
+	cut.frames_ms = NOW - 25 * DAY;
+	cut.events_ms = NOW - 10 * DAY;
+	purge_all(&cut, 7, &n);
+	/* 37 old (27 inline, 10 with a frame row), less 5, 6 and 10, 11 */
+	ck_assert_int_eq(n.events, 33);
+	ck_assert_int_eq(n.frames, 33);		/* 10 frame rows, 23 inline */
+	ck_assert_int_eq(num("SELECT count(*) FROM frames"), 0);
+	ck_assert_int_eq(num("SELECT count(*) FROM events WHERE id IN"
+	    " (5, 6, 10, 11, 37, 38, 39)"), 7);
+	ck_assert_int_eq(num("SELECT count(*) FROM events"), 7);
+	/* The window let them go: the next round takes 10 and 11. */
+	cut.frames_ms = NOW - 10 * DAY;
+	purge_all(&cut, 7, &n);
+	ck_assert_int_eq(n.events, 2);
+	ck_assert_int_eq(n.frames, 2);
+	ck_assert_int_eq(num("SELECT count(*) FROM events"), 5);
+	ck_assert_int_eq(num("SELECT count(*) FROM pragma_foreign_key_check"),
+	    0);
+}
+END_TEST
+
 /*
  * Rows go by chunks of ids (32 a statement): whatever the step's size,
  * against chunks and steps that split a frame's events, the counts are
@@ -728,6 +783,7 @@ retention_suite(void)
 	tcase_add_test(tc, purge_in_steps);
 	tcase_add_test(tc, purge_patrol);
 	tcase_add_test(tc, purge_frames_of_many_events);
+	tcase_add_test(tc, purge_inline_frames);
 	tcase_add_test(tc, purge_chunks_exact);
 	tcase_add_test(tc, purge_kind_done_for_the_round);
 	tcase_add_test(tc, budget_beyond_the_floor);

@@ -8,6 +8,7 @@
 
 #include <check.h>
 
+#include "event.h"
 #include "seen.h"
 #include "store.h"
 #include "store_seen.h"
@@ -292,40 +293,49 @@ struct got {
 	int	first_seq;
 	int	nodigest;
 	int	retx;
-	int64_t	last_id;
+	int	events;		/* rows read from the events table */
+	int	last_seq;	/* of the last keyed row */
+	int64_t	last_id[2];	/* frames, events */
 };
 
 static void
-collect(void *arg, int64_t id, const char *account, int seq, const char *digest,
-    int64_t ms, int retx)
+collect(void *arg, const char *table, int64_t id, const char *account,
+    int seq, const char *digest, int64_t ms, int retx)
 {
 	struct got	*g = arg;
+	int		 t = strcmp(table, "events") == 0;
 
 	(void)account;
 	(void)ms;
+	ck_assert(t || strcmp(table, "frames") == 0);
 	g->retx += retx;
+	g->events += t;
 	if (g->n++ == 0)
 		g->first_seq = seq;
-	ck_assert_int_gt(id, g->last_id);
-	g->last_id = id;
+	ck_assert_int_gt(id, g->last_id[t]);
+	/* frames first, then events */
+	ck_assert(t || g->last_id[1] == 0);
+	g->last_id[t] = id;
 	if (digest == NULL)
 		g->nodigest++;
+	else
+		g->last_seq = seq;
 }
 
 /* Read the window from from_ms back in chunks of chunk, as ingest does. */
 static void
 readback(struct store *st, int64_t from_ms, int chunk, struct got *g)
 {
-	int64_t	first, last;
-	int	n;
+	struct store_window	w;
+	int			n, steps = 0;
 
 	memset(g, 0, sizeof(*g));
-	ck_assert_int_eq(store_frame_window(st, from_ms, &first, &last), 0);
-	while (first <= last) {
-		n = store_frame_keys(st, first, last, chunk, collect, g);
-		ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(store_frame_window(st, from_ms, &w), 0);
+	while (!store_window_done(&w)) {
+		n = store_frame_keys(st, &w, chunk, collect, g);
+		ck_assert_int_ge(n, 0);
 		ck_assert_int_le(n, chunk);
-		first = g->last_id + 1;
+		ck_assert_int_lt(++steps, 100000);
 	}
 }
 
@@ -333,12 +343,12 @@ readback(struct store *st, int64_t from_ms, int chunk, struct got *g)
 START_TEST(test_store_recent)
 {
 	struct store	*st = tmpstore_open(&ts, "check_seen");
-	struct got	 g;
-	int64_t		 first, last;
-	int		 i;
+	struct got		 g;
+	struct store_window	 w;
+	int			 i;
 
-	ck_assert_int_eq(store_frame_window(st, 0, &first, &last), 0);
-	ck_assert_int_gt(first, last);
+	ck_assert_int_eq(store_frame_window(st, 0, &w), 0);
+	ck_assert(store_window_done(&w));
 	for (i = 1; i <= 1000; i++)
 		addframe(st, "1234", i, i == 999 ? NULL : "00000000000000ab",
 		    (int64_t)i * 10);
@@ -353,10 +363,12 @@ START_TEST(test_store_recent)
 	readback(st, 100000, 64, &g);
 	ck_assert_int_eq(g.n, 0);
 	/* frames stored after the window was found are not read back */
-	ck_assert_int_eq(store_frame_window(st, 9995, &first, &last), 0);
+	ck_assert_int_eq(store_frame_window(st, 9995, &w), 0);
 	addframe(st, "1234", 1001, "00000000000000ab", 10010);
 	memset(&g, 0, sizeof(g));
-	ck_assert_int_eq(store_frame_keys(st, first, last, 100, collect, &g), 1);
+	ck_assert_int_eq(store_frame_keys(st, &w, 100, collect, &g), 1);
+	ck_assert_int_eq(store_frame_keys(st, &w, 100, collect, &g), 0);
+	ck_assert(store_window_done(&w));
 	ck_assert_int_eq(g.first_seq, 1000);
 	/* a frame stored past memory's ceiling is read back as such */
 	ck_assert_int_eq(g.retx, 0);
@@ -384,6 +396,92 @@ START_TEST(test_store_recent)
 }
 END_TEST
 
+/* A frame of account acct with one event, sharing its row (schema 17). */
+static int64_t
+addinline(struct store *st, const char *acct, int seq, const char *digest,
+    int64_t ms, int retx)
+{
+	struct store_frame	f;
+	struct event		e;
+	int64_t			id;
+
+	memset(&f, 0, sizeof(f));
+	f.received_ms = ms;
+	f.transport = "tcp";
+	f.peer = "127.0.0.1:5555";
+	f.account = acct;
+	f.token = "SIA-DCS";
+	f.seq = seq;
+	f.raw = "x";
+	f.raw_len = 1;
+	f.digest = digest;
+	f.retx = retx;
+	memset(&e, 0, sizeof(e));
+	strcpy(e.format, "SIA");
+	strcpy(e.code, "BA");
+	e.zone = e.user = e.partition = e.peripheral = -1;
+	id = store_event_add(st, 0, &f, &e);
+	ck_assert_msg(id > 0, "%s", store_errmsg(st));
+	return id;
+}
+
+/*
+ * The window spans both row shapes: frames with rows of their own (and
+ * their events, which have no key), and frames sharing their event's row.
+ */
+START_TEST(test_store_recent_inline)
+{
+	struct store	*st = tmpstore_open(&ts, "check_seen_inline");
+	struct store_frame f;
+	struct event	 e;
+	struct got	 g;
+	int64_t		 fid;
+	int		 i;
+
+	/* before schema 17: a frame row and its event, 100 of them */
+	for (i = 1; i <= 100; i++) {
+		addframe(st, "1234", i, "00000000000000ab", (int64_t)i * 10);
+		memset(&f, 0, sizeof(f));
+		f.account = "1234";
+		f.received_ms = (int64_t)i * 10;
+		memset(&e, 0, sizeof(e));
+		strcpy(e.format, "SIA");
+		strcpy(e.code, "BA");
+		e.zone = e.user = e.partition = e.peripheral = -1;
+		ck_assert_int_gt(store_event_add(st, i, &f, &e), 0);
+	}
+	/* then one row a frame, one of them past memory's ceiling */
+	for (i = 101; i <= 300; i++)
+		addinline(st, "1234", i, "00000000000000ab", (int64_t)i * 10,
+		    i == 250);
+	readback(st, 0, 7, &g);
+	ck_assert_int_eq(g.n, 400);		/* 100 frames, 300 events */
+	ck_assert_int_eq(g.events, 300);
+	ck_assert_int_eq(g.nodigest, 100);	/* the framed events */
+	ck_assert_int_eq(g.retx, 1);
+	ck_assert_int_eq(g.last_seq, 300);
+	/* a window that starts among the inline rows: no frame row in it */
+	readback(st, 2000, 64, &g);
+	ck_assert_int_eq(g.n, 101);
+	ck_assert_int_eq(g.events, 101);
+	ck_assert_int_eq(g.first_seq, 200);
+	/* and one that starts among the framed ones */
+	readback(st, 950, 1000, &g);
+	ck_assert_int_eq(g.n, 6 + 206);
+	ck_assert_int_eq(g.first_seq, 95);
+	/* the store answers for the inline frame past the ceiling */
+	ck_assert_int_eq(store_frame_seen(st, "1234", 250, "00000000000000ab",
+	    0), 1);
+	ck_assert_int_eq(store_frame_seen(st, "1234", 250, "00000000000000ab",
+	    2501), 0);
+	ck_assert_int_eq(store_frame_seen(st, "1234", 249, "00000000000000ab",
+	    0), 0);
+	fid = addinline(st, "5678", 1, "00000000000000cd", 5000, 0);
+	ck_assert_int_gt(fid, 300);
+	tmpstore_remove(&ts, st);
+}
+END_TEST
+
 static Suite *
 seen_suite(void)
 {
@@ -398,6 +496,7 @@ seen_suite(void)
 	tcase_add_test(tc, test_seen_grow_shrink);
 	tcase_add_test(tc, test_seen_model);
 	tcase_add_test(tc, test_store_recent);
+	tcase_add_test(tc, test_store_recent_inline);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -105,6 +105,7 @@ struct rows {
 	struct store_event_row	first;	/* strings not kept */
 	char			first_cls[32];
 	char			first_name[64], first_note[64], first_ext[256];
+	char			first_transport[16], first_peer[64], first_raw[128];
 };
 
 /* Count rows and keep the first. */
@@ -120,6 +121,11 @@ count_cb(const struct store_event_row *r, void *arg)
 		snprintf(rs->first_note, sizeof(rs->first_note), "%s", r->note);
 		snprintf(rs->first_ext, sizeof(rs->first_ext), "%s",
 		    r->ext != NULL ? r->ext : "(null)");
+		snprintf(rs->first_transport, sizeof(rs->first_transport), "%s",
+		    r->transport);
+		snprintf(rs->first_peer, sizeof(rs->first_peer), "%s", r->peer);
+		snprintf(rs->first_raw, sizeof(rs->first_raw), "%s",
+		    r->raw != NULL ? r->raw : "(null)");
 	}
 	return 0;
 }
@@ -261,12 +267,35 @@ START_TEST(test_rollback_and_isolation)
 }
 END_TEST
 
+/* The one integer sql returns, read on a connection of its own. */
+static int64_t
+count(const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*q;
+	int64_t		 v = -1;
+
+	ck_assert_int_eq(sqlite3_open(ts.path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return v;
+}
+
+/*
+ * Every field comes back, from both row shapes: a frame with a row of its
+ * own (before schema 17, and frames with several events) and a frame that
+ * shares its only event's row (_i 1).
+ */
 START_TEST(test_event_fields)
 {
 	struct store_frame	f;
 	struct event		e;
 	struct rows		rs;
 	int64_t			id;
+	int			inl = _i;
 
 	mkframe(&f, "5678", 42, 2000);
 	mkevent(&e, EVC_PANIC, -1);
@@ -277,10 +306,25 @@ START_TEST(test_event_fields)
 	strcpy(e.name, "Hall PIR");
 	strcpy(e.note, "Front door open");
 	f.ext = "{\"room\":\"12\"}";
+	f.transport = "tls";
+	f.peer = "192.0.2.7:4000";
 	ck_assert_int_eq(store_begin(st), 0);
-	ck_assert_int_gt(id = store_frame_add(st, &f), 0);
+	id = 0;
+	if (!inl)
+		ck_assert_int_gt(id = store_frame_add(st, &f), 0);
+	ck_assert_int_gt(store_event_add(st, id, &f, &e), 0);
+	/* and an older frame of the other shape, which must not be mixed in */
+	mkframe(&f, "5678", 41, 1000);
+	f.transport = "udp";
+	f.ext = NULL;
+	id = 0;
+	if (inl)
+		ck_assert_int_gt(id = store_frame_add(st, &f), 0);
 	ck_assert_int_gt(store_event_add(st, id, &f, &e), 0);
 	ck_assert_int_eq(store_commit(st), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM frames"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM events WHERE frame_id IS"
+	    " NULL AND raw IS NOT NULL"), 1);
 	ck_assert_int_eq(list("5678", -1, 0, 0, 1, &rs), 1);
 	ck_assert_int_eq(rs.first.received_ms, 2000);
 	/* The payload's own time stands beside the frame's, not instead. */
@@ -290,11 +334,21 @@ START_TEST(test_event_fields)
 	ck_assert_str_eq(rs.first_name, "Hall PIR");
 	ck_assert_str_eq(rs.first_note, "Front door open");
 	ck_assert_str_eq(rs.first_ext, "{\"room\":\"12\"}");
+	ck_assert_str_eq(rs.first_transport, "tls");
+	ck_assert_str_eq(rs.first_peer, "192.0.2.7:4000");
+	ck_assert_str_eq(rs.first_raw, raw);
 	ck_assert_int_eq(rs.first.zone, -1);
 	ck_assert_int_eq(rs.first.user, -1);
 	ck_assert_int_eq(rs.first.partition, 3);
 	ck_assert_int_eq(rs.first.seq, 42);
 	ck_assert_str_eq(rs.first_cls, "panic");
+	/* the older one, from the other shape */
+	ck_assert_int_eq(list("5678", -1, 0, 1500, 1, &rs), 1);
+	ck_assert_int_eq(rs.first.seq, 41);
+	ck_assert_str_eq(rs.first_transport, "udp");
+	ck_assert_str_eq(rs.first_peer, "127.0.0.1:5555");
+	ck_assert_str_eq(rs.first_raw, raw);
+	ck_assert_str_eq(rs.first_ext, "(null)");
 }
 END_TEST
 
@@ -717,7 +771,7 @@ store_suite(void)
 	tcase_add_test(tc, test_upgrade_from_2);
 	tcase_add_test(tc, test_seen_in_batch);
 	tcase_add_test(tc, test_rollback_and_isolation);
-	tcase_add_test(tc, test_event_fields);
+	tcase_add_loop_test(tc, test_event_fields, 0, 2);
 	tcase_add_test(tc, test_event_filters);
 	tcase_add_test(tc, test_event_list_matches_events);
 	tcase_add_test(tc, test_accounts);
