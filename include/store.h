@@ -76,6 +76,17 @@ struct store_event_row {
 };
 
 /*
+ * While a schema migration runs on SQLite (one that rebuilds an index over
+ * the history takes about a second a million events), fn is called about
+ * once a second with the version being reached and the time so far, so
+ * that the daemon can tell systemd it is still starting; NULL: none.
+ * Process-wide, set before store_open().
+ */
+typedef void	(*store_migrating_fn)(void *arg, int version,
+		    int64_t elapsed_ms);
+void		 store_set_migrating(store_migrating_fn fn, void *arg);
+
+/*
  * Open (creating if needed) and migrate the database: a SQLite file (WAL,
  * synchronous=FULL) or a postgresql:// URI (store_pg.c).  NULL with err
  * set on failure.

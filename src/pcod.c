@@ -403,6 +403,23 @@ pcod_wait_server(struct pcod *p)
 }
 
 /*
+ * A schema migration still running at start-up (store_set_migrating()):
+ * alive and still starting, so neither the watchdog nor systemd's start
+ * timeout may end it (a killed migration rolls back and starts over).
+ */
+static void
+pcod_migrating(void *arg, int version, int64_t elapsed_ms)
+{
+	struct pcod	*p = arg;
+	char		 msg[160];
+
+	snprintf(msg, sizeof(msg), "STATUS=migrating the database to schema"
+	    " version %d (%lld s)\nWATCHDOG=1\nEXTEND_TIMEOUT_USEC=10000000",
+	    version, (long long)(elapsed_ms / 1000));
+	(void)sdnotify_send(p->sd, msg);
+}
+
+/*
  * Open the store and the control socket; on PostgreSQL take the receivers'
  * lease or stay a standby; activate when this pcod is the one receiving.
  */
@@ -415,6 +432,7 @@ pcod_start(struct pcod *p)
 
 	pcod_nofile(p->cfg);
 	pcod_wait_server(p);
+	store_set_migrating(pcod_migrating, p);
 	if ((p->store = store_open(p->cfg->database, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	if (store_audit_syslog(p->store, p->cfg->audit_syslog) == -1)

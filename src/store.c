@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "codes.h"
 #include "db.h"
 #include "db_int.h"
@@ -348,6 +349,74 @@ store_configure(sqlite3 *db, const char *path, char *err, size_t errsz)
 	return store_exec(db, path, "PRAGMA foreign_keys=ON", err, errsz);
 }
 
+/* Who hears that a migration is still running (store_set_migrating()). */
+static store_migrating_fn	 store_migrating;
+static void			*store_migrating_arg;
+
+void
+store_set_migrating(store_migrating_fn fn, void *arg)
+{
+	store_migrating = fn;
+	store_migrating_arg = arg;
+}
+
+/* A migration under way: the version it reaches, when it began, last told. */
+struct store_mig_tick {
+	const char	*path;
+	int		 version;
+	int64_t		 start_ms, told_ms, logged_ms;
+	int64_t		 every_ms;
+};
+
+/*
+ * SQLite's progress handler during a migration: tell the daemon (and, every
+ * 10 s, the log) that it still runs.  0: go on.
+ */
+static int
+store_mig_tick(void *arg)
+{
+	struct store_mig_tick	*t = arg;
+	int64_t			 now = clock_mono_ms();
+
+	if (now - t->told_ms < t->every_ms)
+		return 0;
+	t->told_ms = now;
+	if (store_migrating != NULL)
+		store_migrating(store_migrating_arg, t->version,
+		    now - t->start_ms);
+	if (now - t->logged_ms >= 10000) {
+		t->logged_ms = now;
+		log_info("%s: migrating to schema version %d: %lld s so far (an"
+		    " index is rebuilt over the history, once)", t->path,
+		    t->version, (long long)((now - t->start_ms) / 1000));
+	}
+	return 0;
+}
+
+/*
+ * Run migration version + 1 with the progress handler on; 0 or -1 with
+ * err set.  PCOD_TEST_MIGRATE_TICK_MS makes the handler's period short
+ * enough for a test's small database.
+ */
+static int
+store_migrate_run(sqlite3 *db, const char *path, int version, char *err,
+    size_t errsz)
+{
+	struct store_mig_tick	 t;
+	const char		*v = getenv("PCOD_TEST_MIGRATE_TICK_MS");
+	int			 rc;
+
+	memset(&t, 0, sizeof(t));
+	t.path = path;
+	t.version = version + 1;
+	t.start_ms = t.told_ms = t.logged_ms = clock_mono_ms();
+	t.every_ms = v != NULL && atoi(v) > 0 ? atoi(v) : 1000;
+	sqlite3_progress_handler(db, 10000, store_mig_tick, &t);
+	rc = store_exec(db, path, sql_migrations[version], err, errsz);
+	sqlite3_progress_handler(db, 0, NULL, NULL);
+	return rc;
+}
+
 /*
  * Apply migration version + 1 if the database needs it.  Returns 1 when
  * one was applied, 0 when the schema is current, -1 on error.  The version
@@ -379,7 +448,7 @@ store_migrate_step(sqlite3 *db, const char *path, char *err, size_t errsz)
 	}
 	if (version == STORE_SCHEMA_VERSION)
 		return store_exec(db, path, "COMMIT", err, errsz);
-	if (store_exec(db, path, sql_migrations[version], err, errsz) != 0)
+	if (store_migrate_run(db, path, version, err, errsz) != 0)
 		goto fail;
 	sql = xasprintf("PRAGMA user_version=%d; COMMIT", version + 1);
 	if (store_exec(db, path, sql, err, errsz) != 0) {

@@ -20,7 +20,7 @@ import time
 import urllib.parse
 
 import pcotest as pt
-from pcotest import Pcod
+from pcotest import Pcod, num
 
 T = pt.Runner(limit=150)
 
@@ -255,6 +255,49 @@ def notify_socket_gone(t):
     time.sleep(1.0)
     t.eq(p.log().count("sd_notify:"), 1, "one warning for a run of failed pings")
     t.check(p.running() and p.status() is not None, "pcod serves on without systemd")
+
+
+@T.test
+def migration_keeps_systemd_waiting(t):
+    """A schema migration that rebuilds an index over a long history (schema
+    17's events_frame: about a second a million events) tells systemd it is
+    still starting, so that TimeoutStartSec and the watchdog never kill it
+    half done (it would roll back and start over, for ever)."""
+    if pt.STORE == "pg":
+        t.info("SQLite's migrations only (PostgreSQL's run on the server)")
+        return
+    n_events = 200000
+    p = Pcod()
+    p.stop()
+    p.downgrade_to_16()
+    p.sql("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+          " WHERE i < %d) INSERT INTO frames (id, received_ms, transport,"
+          " peer, account, token, seq, raw, digest) SELECT i, 1000000 + i,"
+          " 'tcp', '10.0.0.1:1', '9999', 'SIA-DCS', i %% 9999 + 1, x'0a',"
+          " 'old' FROM n" % n_events)
+    p.sql("INSERT INTO events (id, frame_id, account, received_ms, format,"
+          " code, qual, class, text) SELECT id, id, '9999', received_ms,"
+          " 'SIA', 'BA', 'new', 'burglary', '' FROM frames")
+    n = Notify(p.dir)
+    try:
+        start_env(p, {"NOTIFY_SOCKET": n.name, "WATCHDOG_USEC": "10000000",
+                      "WATCHDOG_PID": None, "JOURNAL_STREAM": None,
+                      "PCOD_TEST_MIGRATE_TICK_MS": "1"})
+        t.check(n.wait(lambda m: m == "READY=1"), "READY=1")
+        msgs = n.texts()
+        ready = msgs.index("READY=1")
+        ticks = [m for m in msgs[:ready] if "EXTEND_TIMEOUT_USEC=" in m and
+                 "migrating the database to schema version %d"
+                 % pt.SCHEMA_VERSION in m and "WATCHDOG=1" in m]
+        t.check(len(ticks) > 0, "before READY=1 the migration said it runs"
+                " (STATUS=, WATCHDOG=1, EXTEND_TIMEOUT_USEC=)",
+                msgs[:3])
+    finally:
+        n.close()
+    t.eq(p.schema_version(), pt.SCHEMA_VERSION, "migrated")
+    t.eq(num(p.sql("SELECT count(*) FROM events")[0][0]), n_events,
+         "every event still there")
+    t.check(p.running() and p.status() is not None, "pcod serves")
 
 
 def journal_run(p, match=True):
