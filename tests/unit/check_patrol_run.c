@@ -155,17 +155,7 @@ scan(const char *tag, int64_t scan_ms)
 static int64_t
 db_int(const char *sql)
 {
-	sqlite3		*db;
-	sqlite3_stmt	*q;
-	int64_t		 v = -1;
-
-	ck_assert_int_eq(sqlite3_open(ts.path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		v = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	sqlite3_close(db);
-	return v;
+	return tmpstore_int(&ts, sql);
 }
 
 #define OPEN_PATROL	"SELECT count(*) FROM alarms WHERE kind = 'patrol'" \

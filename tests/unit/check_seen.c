@@ -268,23 +268,31 @@ static struct tmpstore	 ts;
 
 /* A frame of account acct, seq and digest received at ms. */
 static void
+mkframe(struct store_frame *f, const char *acct, int seq, const char *digest,
+    int64_t ms)
+{
+	memset(f, 0, sizeof(*f));
+	f->received_ms = ms;
+	f->transport = "tcp";
+	f->peer = "127.0.0.1:5555";
+	f->account = acct;
+	f->token = "SIA-DCS";
+	f->seq = seq;
+	f->rcvr = "";
+	f->line = "0";
+	f->raw = "x";
+	f->raw_len = 1;
+	f->digest = digest;
+}
+
+/* Store such a frame with a row of its own. */
+static void
 addframe(struct store *st, const char *acct, int seq, const char *digest,
     int64_t ms)
 {
 	struct store_frame	f;
 
-	memset(&f, 0, sizeof(f));
-	f.received_ms = ms;
-	f.transport = "tcp";
-	f.peer = "127.0.0.1:5555";
-	f.account = acct;
-	f.token = "SIA-DCS";
-	f.seq = seq;
-	f.rcvr = "";
-	f.line = "0";
-	f.raw = "x";
-	f.raw_len = 1;
-	f.digest = digest;
+	mkframe(&f, acct, seq, digest, ms);
 	ck_assert_int_gt(store_frame_add(st, &f), 0);
 }
 
@@ -375,16 +383,7 @@ START_TEST(test_store_recent)
 	{
 		struct store_frame	f;
 
-		memset(&f, 0, sizeof(f));
-		f.received_ms = 10020;
-		f.transport = "tcp";
-		f.peer = "127.0.0.1:5555";
-		f.account = "1234";
-		f.token = "SIA-DCS";
-		f.seq = 1002;
-		f.raw = "x";
-		f.raw_len = 1;
-		f.digest = "00000000000000ab";
+		mkframe(&f, "1234", 1002, "00000000000000ab", 10020);
 		f.retx = 1;
 		ck_assert_int_gt(store_frame_add(st, &f), 0);
 	}
@@ -405,16 +404,7 @@ addinline(struct store *st, const char *acct, int seq, const char *digest,
 	struct event		e;
 	int64_t			id;
 
-	memset(&f, 0, sizeof(f));
-	f.received_ms = ms;
-	f.transport = "tcp";
-	f.peer = "127.0.0.1:5555";
-	f.account = acct;
-	f.token = "SIA-DCS";
-	f.seq = seq;
-	f.raw = "x";
-	f.raw_len = 1;
-	f.digest = digest;
+	mkframe(&f, acct, seq, digest, ms);
 	f.retx = retx;
 	memset(&e, 0, sizeof(e));
 	strcpy(e.format, "SIA");

@@ -267,23 +267,6 @@ START_TEST(test_rollback_and_isolation)
 }
 END_TEST
 
-/* The one integer sql returns, read on a connection of its own. */
-static int64_t
-count(const char *sql)
-{
-	sqlite3		*db;
-	sqlite3_stmt	*q;
-	int64_t		 v = -1;
-
-	ck_assert_int_eq(sqlite3_open(ts.path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		v = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	sqlite3_close(db);
-	return v;
-}
-
 /*
  * Every field comes back, from both row shapes: a frame with a row of its
  * own (before schema 17, and frames with several events) and a frame that
@@ -322,9 +305,9 @@ START_TEST(test_event_fields)
 		ck_assert_int_gt(id = store_frame_add(st, &f), 0);
 	ck_assert_int_gt(store_event_add(st, id, &f, &e), 0);
 	ck_assert_int_eq(store_commit(st), 0);
-	ck_assert_int_eq(count("SELECT count(*) FROM frames"), 1);
-	ck_assert_int_eq(count("SELECT count(*) FROM events WHERE frame_id IS"
-	    " NULL AND raw IS NOT NULL"), 1);
+	ck_assert_int_eq(tmpstore_int(&ts, "SELECT count(*) FROM frames"), 1);
+	ck_assert_int_eq(tmpstore_int(&ts, "SELECT count(*) FROM events WHERE"
+	    " frame_id IS NULL AND raw IS NOT NULL"), 1);
 	ck_assert_int_eq(list("5678", -1, 0, 0, 1, &rs), 1);
 	ck_assert_int_eq(rs.first.received_ms, 2000);
 	/* The payload's own time stands beside the frame's, not instead. */

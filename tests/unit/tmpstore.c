@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <sqlite3.h>
 
 #include "store.h"
 #include "tmpstore.h"
@@ -40,4 +41,22 @@ tmpstore_remove(struct tmpstore *t, struct store *st)
 		unlink(p);
 	}
 	rmdir(t->dir);
+}
+
+/* The one integer sql returns, read on a connection of its own. */
+int64_t
+tmpstore_int(const struct tmpstore *t, const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*q;
+	int64_t		 v = -1;
+
+	ck_assert_int_eq(sqlite3_open(t->path, &db), SQLITE_OK);
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK,
+	    "%s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return v;
 }

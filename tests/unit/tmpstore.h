@@ -3,6 +3,7 @@
 #define PCOD_TMPSTORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct store;
 
@@ -16,5 +17,7 @@ struct tmpstore {
 struct store	*tmpstore_open(struct tmpstore *, const char *test);
 /* Close the store (may be NULL) and remove the database, its WAL files and the folder. */
 void		 tmpstore_remove(struct tmpstore *, struct store *);
+/* The one integer sql returns from the committed database (-1 no row). */
+int64_t		 tmpstore_int(const struct tmpstore *, const char *sql);
 
 #endif
