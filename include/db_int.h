@@ -27,6 +27,9 @@ void		 pg_close(struct db *);
  */
 int		 pg_setup(struct db *, const char *sql);
 int		 pg_exec(struct db *, const char *);
+/* pg_exec() of a long statement, tick(arg) every every_ms without an answer. */
+int		 pg_exec_ticking(struct db *, const char *, int every_ms,
+		    void (*tick)(void *), void *arg);
 struct db_stmt	*pg_prepare(struct db *, const char *);
 void		 pg_finalize(struct db_stmt *);
 struct db	*pg_handle(struct db_stmt *);

@@ -76,9 +76,10 @@ struct store_event_row {
 };
 
 /*
- * While a schema migration runs on SQLite (one that rebuilds an index over
- * the history takes about a second a million events), fn is called about
- * once a second with the version being reached and the time so far, so
+ * While a schema migration runs (on SQLite, or on the PostgreSQL server; one
+ * that rebuilds an index over the history takes about a second a million
+ * events), fn is called about once a second with the version being reached
+ * and the time so far, so
  * that the daemon can tell systemd it is still starting; NULL: none.
  * Process-wide, set before store_open().
  */

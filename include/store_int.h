@@ -22,6 +22,14 @@ struct store_account;
 enum store_conn { STORE_WRITER = 0, STORE_READER = 1 };
 
 /*
+ * Tell whoever store_set_migrating() named that the migration to version
+ * has run elapsed_ms so far (both engines' migrations call it).
+ */
+void		 store_migrating_told(int version, int64_t elapsed_ms);
+/* How often to tell it, in ms (1000; PCOD_TEST_MIGRATE_TICK_MS in tests). */
+int		 store_migrating_every_ms(void);
+
+/*
  * The prepared statement for sql on the writer (sees the open batch) or the
  * reader (committed data only), prepared once and cached by the address of
  * sql, which must therefore be a string literal or static.  Reset and

@@ -1111,6 +1111,55 @@ pg_exec(struct db *db, const char *sql)
 }
 
 /*
+ * pg_exec_ticking: pg_exec() of statements that may run long (a schema
+ * migration, on a connection not yet pipelined), calling tick(arg) each
+ * time every_ms pass without an answer.  What failed first is the error.
+ */
+int
+pg_exec_ticking(struct db *db, const char *sql, int every_ms,
+    void (*tick)(void *), void *arg)
+{
+	struct db_pgconn	*c = pgc(db);
+	struct pollfd		 pfd;
+	PGresult		*res, *keep = NULL;
+	int			 ok, done, n;
+
+	if (c->pipe || tick == NULL)
+		return pg_exec(db, sql);
+	if (!pg_alive(c, sql, &done))
+		return done ? 0 : -1;
+	if (!PQsendQuery(c->conn, sql)) {
+		pg_result_err(c, NULL);
+		return -1;
+	}
+	for (;;) {
+		while (PQisBusy(c->conn)) {
+			pfd.fd = PQsocket(c->conn);
+			pfd.events = POLLIN;
+			pfd.revents = 0;
+			if ((n = poll(&pfd, 1, every_ms)) == 0)
+				tick(arg);
+			else if ((n > 0 && !PQconsumeInput(c->conn)) ||
+			    (n < 0 && errno != EINTR))
+				break;	/* PQgetResult() tells what went wrong */
+		}
+		if ((res = PQgetResult(c->conn)) == NULL)
+			break;
+		if (keep != NULL && PQresultStatus(keep) != PGRES_COMMAND_OK &&
+		    PQresultStatus(keep) != PGRES_TUPLES_OK)
+			PQclear(res);		/* the first failure stays */
+		else {
+			PQclear(keep);
+			keep = res;
+		}
+	}
+	ok = pg_ok(c, keep);
+	pg_note_txn(c);
+	PQclear(keep);
+	return ok ? 0 : -1;
+}
+
+/*
  * Whether sql is an INSERT without RETURNING into a table with an "id"
  * column: then RETURNING id gives db_last_id() the row's id without a
  * round trip of its own, explicit ids (the audit log's) included.

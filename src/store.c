@@ -360,6 +360,21 @@ store_set_migrating(store_migrating_fn fn, void *arg)
 	store_migrating_arg = arg;
 }
 
+void
+store_migrating_told(int version, int64_t elapsed_ms)
+{
+	if (store_migrating != NULL)
+		store_migrating(store_migrating_arg, version, elapsed_ms);
+}
+
+int
+store_migrating_every_ms(void)
+{
+	const char	*v = getenv("PCOD_TEST_MIGRATE_TICK_MS");
+
+	return v != NULL && atoi(v) > 0 ? atoi(v) : 1000;
+}
+
 /* A migration under way: the version it reaches, when it began, last told. */
 struct store_mig_tick {
 	const char	*path;
@@ -381,9 +396,7 @@ store_mig_tick(void *arg)
 	if (now - t->told_ms < t->every_ms)
 		return 0;
 	t->told_ms = now;
-	if (store_migrating != NULL)
-		store_migrating(store_migrating_arg, t->version,
-		    now - t->start_ms);
+	store_migrating_told(t->version, now - t->start_ms);
 	if (now - t->logged_ms >= 10000) {
 		t->logged_ms = now;
 		log_info("%s: migrating to schema version %d: %lld s so far (an"
@@ -393,24 +406,19 @@ store_mig_tick(void *arg)
 	return 0;
 }
 
-/*
- * Run migration version + 1 with the progress handler on; 0 or -1 with
- * err set.  PCOD_TEST_MIGRATE_TICK_MS makes the handler's period short
- * enough for a test's small database.
- */
+/* Run migration version + 1 with the progress handler on; 0 or -1 with err set. */
 static int
 store_migrate_run(sqlite3 *db, const char *path, int version, char *err,
     size_t errsz)
 {
 	struct store_mig_tick	 t;
-	const char		*v = getenv("PCOD_TEST_MIGRATE_TICK_MS");
 	int			 rc;
 
 	memset(&t, 0, sizeof(t));
 	t.path = path;
 	t.version = version + 1;
 	t.start_ms = t.told_ms = t.logged_ms = clock_mono_ms();
-	t.every_ms = v != NULL && atoi(v) > 0 ? atoi(v) : 1000;
+	t.every_ms = store_migrating_every_ms();
 	sqlite3_progress_handler(db, 10000, store_mig_tick, &t);
 	rc = store_exec(db, path, sql_migrations[version], err, errsz);
 	sqlite3_progress_handler(db, 0, NULL, NULL);

@@ -14,9 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "clock.h"
 #include "db.h"
 #include "db_int.h"
+#include "log.h"
 #include "sql_pg_schema.h"
+#include "store_int.h"
 
 /* The schema version the baseline creates. */
 #define SQL_PG_BASE	12
@@ -69,12 +72,35 @@ fail:
 	return -1;
 }
 
+/* A migration under way on the server: the version it reaches, since when. */
+struct store_pg_mig {
+	int	 version;
+	int64_t	 start_ms, logged_ms;
+};
+
+/* No answer yet from the server: the migration still runs (store.c's tick). */
+static void
+store_pg_tick(void *arg)
+{
+	struct store_pg_mig	*m = arg;
+	int64_t			 now = clock_mono_ms();
+
+	store_migrating_told(m->version, now - m->start_ms);
+	if (now - m->logged_ms >= 10000) {
+		m->logged_ms = now;
+		log_info("migrating to schema version %d on the server: %lld s"
+		    " so far", m->version, (long long)((now - m->start_ms) /
+		    1000));
+	}
+}
+
 /* Bring the schema from version v to SQL_PG_CURRENT (inside a transaction). */
 static int
 store_pg_upgrade(struct db *db, int64_t v, char *err, size_t errsz)
 {
-	char	q[96];
-	int	i;
+	struct store_pg_mig	m;
+	char			q[96];
+	int			i;
 
 	if (v > 0 && v < SQL_PG_BASE) {
 		snprintf(err, errsz, "schema version %lld is older than the"
@@ -83,7 +109,10 @@ store_pg_upgrade(struct db *db, int64_t v, char *err, size_t errsz)
 	}
 	for (i = v == 0 ? 0 : (int)(v - SQL_PG_BASE + 1);
 	    SQL_PG_BASE + i <= SQL_PG_CURRENT; i++) {
-		if (pg_exec(db, sql_pg_migrations[i]) < 0) {
+		m.version = SQL_PG_BASE + i;
+		m.start_ms = m.logged_ms = clock_mono_ms();
+		if (pg_exec_ticking(db, sql_pg_migrations[i],
+		    store_migrating_every_ms(), store_pg_tick, &m) < 0) {
 			snprintf(err, errsz, "migrating to schema version %d: %s",
 			    SQL_PG_BASE + i, pg_errmsg(db));
 			return -1;
@@ -105,8 +134,14 @@ store_pg_migrate(struct db *db, char *err, size_t errsz)
 {
 	int64_t	v;
 
-	if (pg_exec(db, "BEGIN; SELECT pg_advisory_xact_lock(" SQL_PG_LOCK ")")
-	    < 0) {
+	/*
+	 * A migration may rebuild an index over the whole history (schema 17:
+	 * events_frame), far longer than the session's statement_timeout:
+	 * none for this transaction (a migration cancelled half done would
+	 * roll back and start over at every restart).
+	 */
+	if (pg_exec(db, "BEGIN; SET LOCAL statement_timeout = 0;"
+	    " SELECT pg_advisory_xact_lock(" SQL_PG_LOCK ")") < 0) {
 		snprintf(err, errsz, "locking the schema: %s", pg_errmsg(db));
 		goto fail;
 	}
