@@ -112,6 +112,13 @@ def two_run_cutover(t):
     p.call("account.remove", account="5678")
     p.call("site.add", name="Warehouse")
     want_events = event_ids(p)
+    # Each frame shares its only event's row (schema 17): what of the frame
+    # the list shows must come across.
+    FRAME_KEYS = ("transport", "peer", "seq", "raw")
+    want_frames = {e["id"]: tuple(e.get(k) for k in FRAME_KEYS)
+                   for e in p.events()}
+    t.check(all(v[3] for v in want_frames.values()), "the frames' raw listed",
+            want_frames)
     want_alarms = {a["id"]: a["state"] for a in
                    p.call("alarm.list") + p.call("alarm.list", state="closed")}
     p.stop()
@@ -140,6 +147,8 @@ def two_run_cutover(t):
     p.write_conf(conf={"database": '"%s"' % p.db_uri, "take-deadline": "600"})
     p.start()
     t.eq(event_ids(p), want_events, "events: the same ids, each once")
+    t.eq({e["id"]: tuple(e.get(k) for k in FRAME_KEYS) for e in p.events()},
+         want_frames, "each event's frame: transport, peer, seq, raw")
     got = {a["id"]: a["state"] for a in
            p.call("alarm.list") + p.call("alarm.list", state="closed")}
     t.eq(got, want_alarms, "alarms with their states")
