@@ -82,6 +82,19 @@ def plain_tcp_udp_stored(t):
     t.eq(sorted((e.get("class"), num(e.get("zone")), num(e.get("partition"))) for e in multi),
          [("burglary", 1, 1), ("burglary", 2, 1), ("tamper", 3, 1)],
          "SIA BA01/BA02/TA03 -> 3 events")
+    t.eq(sorted(set((e.get("transport"), e.get("raw")) for e in multi)),
+         [("tcp", pt.sia(3, "1234", "Nri1/BA01/BA02/TA03").decode("latin-1"))],
+         "each of the 3 events lists the one frame")
+    # Schema 17: the multi-event frame keeps a row of its own, linked from its
+    # events; every one-event frame is its event's row alone.
+    t.eq(p.sql("SELECT seq FROM frames"), [(3,)],
+         "only the multi-event frame has a frames row")
+    t.eq(p.sql("SELECT count(*) FROM events WHERE frame_id IS NOT NULL AND"
+               " transport IS NULL AND raw IS NULL"), [(3,)],
+         "its 3 events point to it and hold none of its columns")
+    t.eq(p.sql("SELECT count(*) FROM events WHERE frame_id IS NULL AND"
+               " transport IS NOT NULL AND raw IS NOT NULL")[0][0], len(evs) - 3,
+         "the others hold their frame in their own row")
     c5 = ev_by_seq(evs, 5)
     t.eq([(e.get("code"), e.get("class"), e.get("qualifier"), num(e.get("zone")),
            num(e.get("partition")), e.get("format")) for e in c5],
