@@ -22,10 +22,13 @@ struct store_account;
 enum store_conn { STORE_WRITER = 0, STORE_READER = 1 };
 
 /*
- * Tell whoever store_set_migrating() named that the migration to version
- * has run elapsed_ms so far (both engines' migrations call it).
+ * Tell whoever store_set_migrating() named that the migration of where (a
+ * path, a server) to version, begun at start_ms (clock_mono_ms()), still
+ * runs, and the log every 10 s once it has run that long.  Both engines'
+ * migrations call it about every store_migrating_every_ms().
  */
-void		 store_migrating_told(int version, int64_t elapsed_ms);
+void		 store_migrating_told(const char *where, int version,
+		    int64_t start_ms);
 /* How often to tell it, in ms (1000; PCOD_TEST_MIGRATE_TICK_MS in tests). */
 int		 store_migrating_every_ms(void);
 

@@ -361,10 +361,18 @@ store_set_migrating(store_migrating_fn fn, void *arg)
 }
 
 void
-store_migrating_told(int version, int64_t elapsed_ms)
+store_migrating_told(const char *where, int version, int64_t start_ms)
 {
+	static int64_t	 logged_ms;
+	int64_t		 now = clock_mono_ms();
+
 	if (store_migrating != NULL)
-		store_migrating(store_migrating_arg, version, elapsed_ms);
+		store_migrating(store_migrating_arg, version, now - start_ms);
+	if (now - start_ms >= 10000 && now - logged_ms >= 10000) {
+		logged_ms = now;
+		log_info("%s: migrating to schema version %d: %lld s so far",
+		    where, version, (long long)((now - start_ms) / 1000));
+	}
 }
 
 int
@@ -379,29 +387,20 @@ store_migrating_every_ms(void)
 struct store_mig_tick {
 	const char	*path;
 	int		 version;
-	int64_t		 start_ms, told_ms, logged_ms;
+	int64_t		 start_ms, told_ms;
 	int64_t		 every_ms;
 };
 
-/*
- * SQLite's progress handler during a migration: tell the daemon (and, every
- * 10 s, the log) that it still runs.  0: go on.
- */
+/* SQLite's progress handler during a migration: say it still runs.  0: go on. */
 static int
 store_mig_tick(void *arg)
 {
 	struct store_mig_tick	*t = arg;
 	int64_t			 now = clock_mono_ms();
 
-	if (now - t->told_ms < t->every_ms)
-		return 0;
-	t->told_ms = now;
-	store_migrating_told(t->version, now - t->start_ms);
-	if (now - t->logged_ms >= 10000) {
-		t->logged_ms = now;
-		log_info("%s: migrating to schema version %d: %lld s so far (an"
-		    " index is rebuilt over the history, once)", t->path,
-		    t->version, (long long)((now - t->start_ms) / 1000));
+	if (now - t->told_ms >= t->every_ms) {
+		t->told_ms = now;
+		store_migrating_told(t->path, t->version, t->start_ms);
 	}
 	return 0;
 }
@@ -417,7 +416,7 @@ store_migrate_run(sqlite3 *db, const char *path, int version, char *err,
 	memset(&t, 0, sizeof(t));
 	t.path = path;
 	t.version = version + 1;
-	t.start_ms = t.told_ms = t.logged_ms = clock_mono_ms();
+	t.start_ms = t.told_ms = clock_mono_ms();
 	t.every_ms = store_migrating_every_ms();
 	sqlite3_progress_handler(db, 10000, store_mig_tick, &t);
 	rc = store_exec(db, path, sql_migrations[version], err, errsz);

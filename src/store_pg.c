@@ -17,7 +17,6 @@
 #include "clock.h"
 #include "db.h"
 #include "db_int.h"
-#include "log.h"
 #include "sql_pg_schema.h"
 #include "store_int.h"
 
@@ -75,23 +74,16 @@ fail:
 /* A migration under way on the server: the version it reaches, since when. */
 struct store_pg_mig {
 	int	 version;
-	int64_t	 start_ms, logged_ms;
+	int64_t	 start_ms;
 };
 
-/* No answer yet from the server: the migration still runs (store.c's tick). */
+/* No answer yet from the server: the migration still runs. */
 static void
 store_pg_tick(void *arg)
 {
 	struct store_pg_mig	*m = arg;
-	int64_t			 now = clock_mono_ms();
 
-	store_migrating_told(m->version, now - m->start_ms);
-	if (now - m->logged_ms >= 10000) {
-		m->logged_ms = now;
-		log_info("migrating to schema version %d on the server: %lld s"
-		    " so far", m->version, (long long)((now - m->start_ms) /
-		    1000));
-	}
+	store_migrating_told("the PostgreSQL server", m->version, m->start_ms);
 }
 
 /* Bring the schema from version v to SQL_PG_CURRENT (inside a transaction). */
@@ -110,7 +102,7 @@ store_pg_upgrade(struct db *db, int64_t v, char *err, size_t errsz)
 	for (i = v == 0 ? 0 : (int)(v - SQL_PG_BASE + 1);
 	    SQL_PG_BASE + i <= SQL_PG_CURRENT; i++) {
 		m.version = SQL_PG_BASE + i;
-		m.start_ms = m.logged_ms = clock_mono_ms();
+		m.start_ms = clock_mono_ms();
 		if (pg_exec_ticking(db, sql_pg_migrations[i],
 		    store_migrating_every_ms(), store_pg_tick, &m) < 0) {
 			snprintf(err, errsz, "migrating to schema version %d: %s",
