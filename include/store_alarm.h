@@ -62,6 +62,8 @@ typedef void	(*store_alarm_closed_fn)(int64_t id, const char *kind,
 /* Writes, all in the open batch (writer).  0 or -1 unless said. */
 int64_t	store_alarm_add(struct store *, const struct store_alarm_new *);	/* id or -1 */
 int	store_alarm_link(struct store *, int64_t alarm_id, int64_t event_id);
+/* Link n stored events to their alarms ({alarm_id, event_id} each).  0 or -1. */
+int	store_alarm_links(struct store *, const int64_t (*links)[2], size_t n);
 /* count += inc, last_ms raised to last_ms, restored set (-1: kept). */
 int	store_alarm_stack(struct store *, int64_t id, int64_t last_ms, int inc,
 	    int restored);

@@ -179,6 +179,8 @@ struct alarm_engine {
 	size_t			 nlogs, caplogs;
 	struct alarm_pend	*pend;		/* owned; the open batch's stacks */
 	size_t			 npend, cappend;
+	int64_t			(*links)[2];	/* owned; the open batch's links */
+	size_t			 nlinks, caplinks;
 	struct alarm_acct	*acct;		/* owned; the open batch's unknown accounts */
 	size_t			 nacct, capacct;
 	uint32_t		*acct_tab;	/* owned; index into acct + 1, 0 empty */
@@ -214,6 +216,7 @@ static void	alarm_batch_done(int ok, void *arg);
 static void	alarm_acct_clear(struct alarm_engine *);
 static void	alarm_known_clear(struct alarm_engine *);
 static void	alarm_watch(struct alarm_engine *);
+static void	alarm_link(struct alarm_engine *, int64_t, int64_t);
 static void	alarm_tick(struct alarm_engine *, int startup);
 
 /* --- the index --------------------------------------------------------- */
@@ -720,6 +723,7 @@ alarm_batch_done(int ok, void *arg)
 
 	e->waiting = 0;
 	e->npend = 0;	/* written before COMMIT, or rolled back with the batch */
+	e->nlinks = 0;
 	alarm_acct_clear(e);
 	/* Rows it wrote are gone: which accounts have one is not known now. */
 	if (!ok)
@@ -933,8 +937,8 @@ alarm_raise(struct alarm_engine *e, const struct alarm_raise *r)
 		return -1;
 	if (store_risk_alarm_mark(e->store, id, &rk, now) == -1)
 		return -1;
-	if (r->event_id > 0 && store_alarm_link(e->store, id, r->event_id) == -1)
-		return -1;
+	if (r->event_id > 0)
+		alarm_link(e, id, r->event_id);
 	if (alarm_audit(e, &actor_pcod, "alarm.raise", id, r->text, NULL) == -1)
 		return -1;
 	o = alarm_index_add(e, r->key, id);
@@ -1153,6 +1157,25 @@ alarm_acct_flush(struct alarm_engine *e)
 	return 0;
 }
 
+/*
+ * Link event_id to alarm id when the batch is sealed, with the batch's
+ * other links (store_alarm_links()).  Nothing in the batch reads the links
+ * before then.
+ */
+static void
+alarm_link(struct alarm_engine *e, int64_t id, int64_t event_id)
+{
+	alarm_watch(e);		/* the batch's end forgets them */
+	if (e->nlinks == e->caplinks) {
+		e->caplinks = e->caplinks ? e->caplinks * 2 : 64;
+		e->links = xreallocarray(e->links, e->caplinks,
+		    sizeof(*e->links));
+	}
+	e->links[e->nlinks][0] = id;
+	e->links[e->nlinks][1] = event_id;
+	e->nlinks++;
+}
+
 /* Write one pending stack (o's, or an entry of the flush).  0 or -1. */
 static int
 alarm_pend_write(struct alarm_engine *e, struct alarm_pend *p)
@@ -1176,6 +1199,13 @@ alarm_pend_flush(void *arg)
 	struct alarm_engine	*e = arg;
 	size_t			 i;
 
+	if (store_alarm_links(e->store, (const int64_t (*)[2])e->links,
+	    e->nlinks) == -1) {
+		log_warnx("alarms: cannot link events to their alarms: %s",
+		    store_errmsg(e->store));
+		return -1;
+	}
+	e->nlinks = 0;
 	if (alarm_acct_flush(e) == -1) {
 		log_warnx("alarms: cannot count the events of unknown accounts: "
 		    "%s", store_errmsg(e->store));
@@ -1262,8 +1292,7 @@ alarm_stack(struct alarm_engine *e, struct alarm_open *o,
 	    store_alarm_stack_event(e->store, o->id, in->received_ms, inc,
 	    restored, in->event_id) == -1)
 		return -1;
-	if (store_alarm_link(e->store, o->id, in->event_id) == -1)
-		return -1;
+	alarm_link(e, o->id, in->event_id);
 	if (restored == 1 && alarm_audit(e, &actor_pcod, "alarm.restore", o->id,
 	    in->ev->text, NULL) == -1)
 		return -1;
@@ -1302,8 +1331,7 @@ alarm_unknown_stack(struct alarm_engine *e, struct alarm_open *o,
 	if (alarm_acct_add(e, o->id, in->account, in->received_ms) == -1)
 		return -1;
 	alarm_pend_add(e, o, in->received_ms, 1, in->event_id);
-	if (store_alarm_link(e->store, o->id, in->event_id) == -1)
-		return -1;
+	alarm_link(e, o->id, in->event_id);
 	alarm_touch_stack(e, o);
 	return 0;
 }
@@ -2188,6 +2216,7 @@ alarm_engine_free(struct alarm_engine *e)
 		batch_flush(e->batch);
 	batch_set_seal_hook(e->batch, NULL, NULL);
 	free(e->pend);
+	free(e->links);
 	free(e->acct);
 	free(e->acct_tab);
 	free(e->known);

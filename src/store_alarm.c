@@ -184,6 +184,48 @@ store_alarm_link(struct store *s, int64_t alarm_id, int64_t event_id)
 	    event_id);
 }
 
+/*
+ * A batch's links, STORE_LINK_ROWS to a statement on SQLite: one statement
+ * an event cost as much in its overhead as in the insert (PostgreSQL's
+ * layer merges the one-row statements itself, db_pg.c).
+ */
+#define STORE_LINK_ROWS	16
+static const char sql_links[] = "INSERT INTO alarm_events (alarm_id,"
+    " event_id) VALUES (?1, ?2), (?3, ?4), (?5, ?6), (?7, ?8), (?9, ?10),"
+    " (?11, ?12), (?13, ?14), (?15, ?16), (?17, ?18), (?19, ?20), (?21, ?22),"
+    " (?23, ?24), (?25, ?26), (?27, ?28), (?29, ?30), (?31, ?32)"
+    " ON CONFLICT DO NOTHING";
+
+int
+store_alarm_links(struct store *s, const int64_t (*links)[2], size_t n)
+{
+	struct db_stmt	*st;
+	size_t		 i = 0;
+	int		 k, rc;
+
+	if (!store_embedded(s))
+		for (; i < n; i++)
+			if (store_alarm_link(s, links[i][0], links[i][1]) == -1)
+				return -1;
+	for (; i + STORE_LINK_ROWS <= n; i += STORE_LINK_ROWS) {
+		if ((st = store_stmt_blind(s, sql_links)) == NULL)
+			return -1;
+		rc = 0;
+		for (k = 0; k < STORE_LINK_ROWS; k++) {
+			rc |= db_bind_int64(st, 2 * k + 1, links[i + k][0]);
+			rc |= db_bind_int64(st, 2 * k + 2, links[i + k][1]);
+		}
+		if (rc != DB_OK)
+			return store_fail(s, STORE_WRITER);
+		if (store_step_done(s, st) == -1)
+			return -1;
+	}
+	for (; i < n; i++)
+		if (store_alarm_link(s, links[i][0], links[i][1]) == -1)
+			return -1;
+	return 0;
+}
+
 /* One more event on an open alarm. */
 int
 store_alarm_stack(struct store *s, int64_t id, int64_t last_ms, int inc,
