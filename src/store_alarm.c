@@ -203,11 +203,8 @@ store_alarm_links(struct store *s, const int64_t (*links)[2], size_t n)
 	size_t		 i = 0;
 	int		 k, rc;
 
-	if (!store_embedded(s))
-		for (; i < n; i++)
-			if (store_alarm_link(s, links[i][0], links[i][1]) == -1)
-				return -1;
-	for (; i + STORE_LINK_ROWS <= n; i += STORE_LINK_ROWS) {
+	for (; store_embedded(s) && i + STORE_LINK_ROWS <= n;
+	    i += STORE_LINK_ROWS) {
 		if ((st = store_stmt_blind(s, sql_links)) == NULL)
 			return -1;
 		rc = 0;
@@ -220,6 +217,7 @@ store_alarm_links(struct store *s, const int64_t (*links)[2], size_t n)
 		if (store_step_done(s, st) == -1)
 			return -1;
 	}
+	/* The rest one a statement (on PostgreSQL all: its layer merges them). */
 	for (; i < n; i++)
 		if (store_alarm_link(s, links[i][0], links[i][1]) == -1)
 			return -1;
