@@ -703,6 +703,8 @@ report(struct bench *b)
 {
 	double secs = b->end - b->start;
 	long long unfinished = 0;
+	struct rusage ru;
+	double cpu_us = 0;
 	int i;
 
 	for (i = 0; i < b->npanels; i++)
@@ -710,11 +712,16 @@ report(struct bench *b)
 	if (secs <= 0)
 		secs = 1e-6;
 	qsort(b->lat, (size_t)b->nlat, sizeof *b->lat, cmp_u32);
+	/* pcobench's own CPU (user + system) an ACKed event, microseconds */
+	if (getrusage(RUSAGE_SELF, &ru) == 0 && b->acks > 0)
+		cpu_us = ((double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec) * 1e6 +
+		    (double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec;
 	printf("events=%lld secs=%.3f rate=%.0f/s p50=%.3fms p99=%.3fms "
 	    "naks=%lld duhs=%lld timeouts=%lld retrans=%lld errors=%lld "
-	    "unfinished=%lld dropped=%lld\n", b->acks, secs, b->acks / secs, pct_ms(b, 0.50),
-	    pct_ms(b, 0.99), b->naks, b->duhs, b->timeouts + b->others,
-	    b->retrans, b->errors, unfinished, b->dropped);
+	    "unfinished=%lld dropped=%lld cpu_us=%.1f\n", b->acks, secs, b->acks / secs,
+	    pct_ms(b, 0.50), pct_ms(b, 0.99), b->naks, b->duhs, b->timeouts + b->others,
+	    b->retrans, b->errors, unfinished, b->dropped,
+	    b->acks > 0 ? cpu_us / (double)b->acks : 0.0);
 	fflush(stdout);
 }
 

@@ -4,7 +4,11 @@
 # events/s, p50/p99 ACK latency, pcod's RSS and, where it ran, the rate of the
 # ioBroker.sia receiver in the same run and pcod's ratio to it; medians of
 # BENCH_RUNS runs.  Every event pcod ACKs is committed with fsync first; the
-# peer stores nothing.
+# peer stores nothing.  The note "cpu=R+Cus" is the CPU an event took, in
+# microseconds: R the receiver's (all its threads), C pcobench's; "peer="
+# the same for the peer's runs.  With both on this machine's cores, no rate
+# can pass (cores x 1,000,000) / (R + C) events/s.
+#
 #
 # Scenarios (BENCH_SCENARIOS, space-separated; default: the first eight):
 #   w1-64       64 panels, each its own account, one frame in flight (+ peer)
@@ -127,6 +131,18 @@ randport() { echo $(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 1200
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'; }
 # field NAME LINE: the value of NAME=... in a pcobench result line, units cut.
 field() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=\([0-9.]*\).*/\1/p"; }
+# CPU an event: the receiver's (pcod, the peer, nullrx: every thread, from
+# /proc) and pcobench's own (cpu_us= in its line), in microseconds.  On two
+# cores shared by both, 2,000,000 / (receiver + client) events/s is the
+# most any rate can be, however the work is spread over threads.
+HZ=$(getconf CLK_TCK 2> /dev/null || echo 100)
+# ticks PID: user + system clock ticks the process has used so far.
+ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2> /dev/null || echo 0; }
+# per_event T0 T1 LINE: the ticks between two readings, in us an event of LINE.
+per_event() {
+	awk -v a="$1" -v b="$2" -v n="$(field events "$3")" -v hz="$HZ" \
+	    'BEGIN { if (n > 0 && b >= a) printf "%.1f", (b - a) * 1e6 / hz / n; else print "-" }'
+}
 
 # --- pcod instances: a directory each (i.NAME) with conf, db, log, pid, port ---
 
@@ -248,8 +264,10 @@ yard_run() {
 		peerpid=
 	done
 	[ -n "$peerpid" ] || { echo "run.sh: $1 does not start" >&2; tail -5 "$tmp/yard.err" >&2; return 0; }
+	yt0=$(ticks "$peerpid")
 	# shellcheck disable=SC2086
-	"$BENCH" -p "$yport" -n "$N" -d "$DUR" -a "$2" $3 < /dev/null || true
+	yline=$("$BENCH" -p "$yport" -n "$N" -d "$DUR" -a "$2" $3 < /dev/null) || true
+	echo "$yline rx_cpu_us=$(per_event "$yt0" "$(ticks "$peerpid")" "$yline")"
 	kill -TERM "$peerpid" 2>/dev/null || true
 	wait "$peerpid" 2>/dev/null || true
 	peerpid=
@@ -275,7 +293,7 @@ null_run() { yard_run nullrx "$1" "$2" null_start; }
 # ceiling NAME OPTS: RUNS runs against nullrx; a row nullrx-NAME of medians.
 ceiling() {
 	s=$((s + 1))
-	rates='' p50s='' p99s=''
+	rates='' p50s='' p99s='' rx='' cl=''
 	r=1
 	while [ $r -le "$RUNS" ]; do
 		prefix=$(printf '%X' $(( (s * 16 + r) * 4096 )))
@@ -284,10 +302,13 @@ ceiling() {
 		rates="$rates $(field rate "$line")"
 		p50s="$p50s $(field p50 "$line")"
 		p99s="$p99s $(field p99 "$line")"
+		rx="$rx $(field rx_cpu_us "$line")"
+		cl="$cl $(field cpu_us "$line")"
 		r=$((r + 1))
 	done
 	row "nullrx-$1" "$(echo "$rates" | median)" "$(echo "$p50s" | median)" \
-	    "$(echo "$p99s" | median)" - - "ceiling:no-store,no-engine"
+	    "$(echo "$p99s" | median)" - - \
+	    "ceiling:no-store,no-engine;cpu=$(echo "$rx" | median)+$(echo "$cl" | median)us"
 }
 
 # --- scenarios ---
@@ -302,7 +323,7 @@ row() { echo "$1$tag $2 $3 $4 $5 $6 ${7:-}" >> "$summary"; }
 # throughput NAME INSTANCE OPTS [PEER]: RUNS runs; a row of medians.
 throughput() {
 	s=$((s + 1))
-	rates='' p50s='' p99s='' prates=''
+	rates='' p50s='' p99s='' prates='' rx='' cl='' prx='' pcl=''
 	r=1
 	while [ $r -le "$RUNS" ]; do
 		# distinct accounts per run so no frame looks like a retransmission
@@ -315,23 +336,31 @@ throughput() {
 				i=$((i + 1))
 			done;;
 		esac
+		t0=$(ticks "$(pidof_i "$2")")
 		# shellcheck disable=SC2086
 		line=$("$BENCH" -p "$(portof "$2")" -n "$N" -d "$DUR" -a "$prefix" $3 < /dev/null) || true
 		alive "$2"
+		line="$line rx_cpu_us=$(per_event "$t0" "$(ticks "$(pidof_i "$2")")" "$line")"
 		echo "$1 run $r: $line rss=$(rss_kb "$2")kB"
 		rates="$rates $(field rate "$line")"
 		p50s="$p50s $(field p50 "$line")"
 		p99s="$p99s $(field p99 "$line")"
+		rx="$rx $(field rx_cpu_us "$line")"
+		cl="$cl $(field cpu_us "$line")"
 		if [ -n "${4:-}" ] && [ -n "$peer_lib" ]; then
 			c=$(printf '%s\n' "$3" | sed -n 's/.*-c \([0-9]*\).*/\1/p')
 			pline=$(peer_run "$prefix" "${#prefix}" "$c" "$3")
 			echo "$1 run $r peer: $pline"
 			prates="$prates $(field rate "$pline")"
+			prx="$prx $(field rx_cpu_us "$pline")"
+			pcl="$pcl $(field cpu_us "$pline")"
 		fi
 		r=$((r + 1))
 	done
+	cpu="cpu=$(echo "$rx" | median)+$(echo "$cl" | median)us"
+	[ -z "$prx" ] || cpu="$cpu,peer=$(echo "$prx" | median)+$(echo "$pcl" | median)us"
 	row "$1" "$(echo "$rates" | median)" "$(echo "$p50s" | median)" \
-	    "$(echo "$p99s" | median)" "$(rss_kb "$2")" "$(echo "$prates" | median)"
+	    "$(echo "$p99s" | median)" "$(rss_kb "$2")" "$(echo "$prates" | median)" "$cpu"
 }
 
 # The history's frames and events: N frames of one event each, the newest
@@ -663,6 +692,7 @@ done
 
 echo
 echo "# summary: medians of $RUNS run(s), $(( ($(now_ms) - start_ms) / 1000 )) s; ratio = pcod / ioBroker.sia (stores nothing)"
+echo "# cpu=R+Cus: CPU an event, receiver (all threads) + pcobench, microseconds; $(nproc) cores"
 awk 'function v(x, f) { return x == "-" || x == "" ? "-" : sprintf(f, x) }
      BEGIN { printf "%-16s %10s %9s %9s %9s %11s %6s  %s\n", "scenario", "events/s",
          "p50 ms", "p99 ms", "RSS MiB", "peer ev/s", "ratio", "note" }
