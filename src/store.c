@@ -44,6 +44,13 @@
  * holds this many pages, as SQLite's own automatic checkpoint would.
  */
 #define STORE_WAL_HARD_PAGES	8192
+/*
+ * The WAL is written over, not grown: at start-up it is filled with this
+ * many MiB of zeros (more than STORE_WAL_HARD_PAGES frames), so that a
+ * sync of the WAL writes the frames alone, not the file's new size and
+ * blocks too (store_wal_prealloc(); PCOD_WAL_PREALLOC_MB=n, 0: off).
+ */
+#define STORE_WAL_PREALLOC_MB	40
 #define STORE_SCHEMA_VERSION	((int)(sizeof(sql_migrations) / sizeof(sql_migrations[0])))
 
 /* The prepared statements; those marked reader run on the read-only connection. */
@@ -592,6 +599,83 @@ store_evkeys(struct store *s)
 	return s->keys;
 }
 
+/*
+ * Fill the WAL with zeros up to STORE_WAL_PREALLOC_MB, so that the syncs
+ * write over it instead of growing it.  On this machine's ext4 an
+ * fdatasync after an append also writes the inode and the new blocks' map:
+ * 245-300 us against 125-205 us for the same write over allocated blocks
+ * (fallocate() does not help: its blocks are "unwritten", and writing one
+ * changes the map as much).  SQLite reads a WAL whose header is not valid
+ * (zeros) as empty and writes its header and frames over it; after a crash,
+ * recovery stops at the first frame that is not valid (zeros, or an older
+ * cycle's frames, as ever).
+ *
+ * Only on the single connection open at start-up, after a TRUNCATE
+ * checkpoint has emptied the WAL (everything in it is in the database file,
+ * synced, and the next writer starts the WAL over), and holding the write
+ * lock (BEGIN IMMEDIATE, which writes nothing): then nothing in the file is
+ * needed, and no connection of any process writes it until the zeros are
+ * on disk.  Neither waits: anything else (another process holds the
+ * database, even a second pcod started on it by mistake; no room on the
+ * disk) leaves the WAL to grow as before.
+ */
+static void
+store_wal_prealloc(sqlite3 *h, const char *path, const char *wal)
+{
+	static const char	 zero[65536];
+	const char		*v = getenv("PCOD_WAL_PREALLOC_MB");
+	struct stat		 st;
+	off_t			 size, off;
+	ssize_t			 n = 0;
+	int			 fd, nlog = -1, nckpt = -1, mb = STORE_WAL_PREALLOC_MB;
+
+	if (v != NULL)
+		mb = atoi(v);
+	if (mb <= 0 || strcmp(path, ":memory:") == 0)
+		return;
+	size = (off_t)mb << 20;
+	/*
+	 * A WAL that size already is written over as it is; and the checkpoint
+	 * below stays short (a long migration's WAL is the checkpoint
+	 * thread's, later, not a wait before pcod answers).
+	 */
+	if (stat(wal, &st) == 0 && st.st_size >= size)
+		return;
+	sqlite3_busy_timeout(h, 0);
+	if (sqlite3_wal_checkpoint_v2(h, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+	    &nlog, &nckpt) != SQLITE_OK || nlog != 0 ||
+	    sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		log_info("%s: the WAL is not preallocated (it could not be emptied "
+		    "at once: %s)", path, sqlite3_errmsg(h));
+		sqlite3_busy_timeout(h, STORE_BUSY_MS);
+		return;
+	}
+	if ((fd = open(wal, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		goto done;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size != 0) {
+		close(fd);
+		goto done;
+	}
+	for (off = 0; off < size; off += (off_t)sizeof(zero))
+		if ((n = pwrite(fd, zero, sizeof(zero), off)) != (ssize_t)sizeof(zero))
+			break;
+	if (off < size && n >= 0)
+		errno = ENOSPC;		/* a short write: the disk is full */
+	if (off < size || fdatasync(fd) == -1) {
+		log_warnx("%s: the WAL is not preallocated (%d MiB): %s; it grows "
+		    "as it is written", wal, mb, strerror(errno));
+		/* The zeros are nobody's: give the room back. */
+		if (ftruncate(fd, 0) == -1)
+			log_warnx("%s: ftruncate: %s", wal, strerror(errno));
+	} else
+		log_debug("%s: WAL preallocated (%d MiB of zeros)", wal, mb);
+	close(fd);
+done:
+	if (sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		(void)sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_busy_timeout(h, STORE_BUSY_MS);
+}
+
 /* Open (creating it 0600 if needed) and migrate the database; NULL, err set. */
 struct store *
 store_open(const char *path, char *err, size_t errsz)
@@ -621,6 +705,7 @@ store_open(const char *path, char *err, size_t errsz)
 			goto fail;
 		if (store_migrate(h, path, err, errsz) != 0)
 			goto fail;
+		store_wal_prealloc(h, path, s->wal);
 		if (strcmp(path, ":memory:") != 0)
 			s->keys = store_keys_open(path);
 		/* Opened after migrating, so the reader sees the final schema. */

@@ -142,6 +142,11 @@ def diskfull_nak_then_retransmission(t):
     d = DiskPcod()
     p = d.p
     try:
+        # 40 MiB of zeros for the WAL do not fit on 2 MiB: it grows instead
+        t.check(pt.wait_for(lambda: "the WAL is not preallocated" in p.log()),
+                "a WAL that cannot be filled is told", p.log()[-600:])
+        t.check(os.path.getsize(d.db + "-wal") < 1 << 20,
+                "the zeros' room given back", os.path.getsize(d.db + "-wal"))
         acked = {"DF01": set(), "DF02": set()}
         # 1. normal operation: ACK after commit
         with p.tcp() as c:

@@ -224,6 +224,13 @@ def power_cut_during_sync_thread(t):
     power_cut(t, {"PCOD_WRITER_THREAD": "1"})
 
 
+@T.test
+def power_cut_during_sync_growing_wal(t):
+    """The same with a WAL that grows as it is written (not filled with
+    zeros at start-up, store.c's store_wal_prealloc())."""
+    power_cut(t, {"PCOD_WAL_PREALLOC_MB": "0"})
+
+
 def power_cut(t, env):
     t.skip_on_pg("SQLite's WAL file cut back to its last sync (the server "
                  "syncs PostgreSQL's own WAL)")
@@ -244,6 +251,12 @@ def _power_cut(t, ctl, log, env):
         p.add_account(a)
     wal = p.db_path + "-wal"
     cycle = wal_cycle(wal)
+    prealloc = env.get("PCOD_WAL_PREALLOC_MB") != "0"
+    if prealloc:
+        t.eq(os.path.getsize(wal), 40 << 20, "the WAL is filled with 40 MiB of zeros at start-up")
+    else:
+        t.check(os.path.getsize(wal) < 1 << 20, "the WAL is not filled",
+                os.path.getsize(wal))
     with open(ctl, "w") as f:
         f.write("40\n")       # each WAL sync takes 40 ms: the kill lands in one
     n = 100                     # the WAL stays short of a checkpoint
@@ -264,6 +277,9 @@ def _power_cut(t, ctl, log, env):
     t.check(acked > 0, "some frames ACKed before the cut", acked)
     t.eq(wal_cycle(wal), cycle, "the WAL did not start over (the cut is faithful)")
     t.check(synced <= size, "the synced length is within the WAL", (synced, size))
+    if prealloc:
+        # the shim follows the frames written, not the file's size
+        t.check(0 < synced < size, "the cut falls inside the filled WAL", (synced, size))
     with open(wal, "r+b") as f:
         f.truncate(synced)      # the power cut: what was not synced is gone
     p.start()

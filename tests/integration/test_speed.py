@@ -4,10 +4,12 @@ keys live in memory now: a retransmission is still recognised after a
 restart or a crash, a window widened on reload still reaches frames the
 memory no longer holds, and a frame past the window is a new event."""
 
+import os
 import re
 import resource
 import signal
 import socket
+import sqlite3
 import time
 
 import pcotest as pt
@@ -270,6 +272,66 @@ def writer_thread_takes_large_batches_only(t):
             "a bad value is logged", p.log()[-300:])
     t.eq(burst(p, "75", 50), 200, "and pcod runs on the default")
     p.stop()
+
+
+@T.test
+def wal_filled_at_start_unless_held(t):
+    """The WAL is filled with zeros at start-up (its syncs then write over
+    blocks already there), but never against another process: with a reader
+    holding the last run's WAL, pcod neither waits nor fills, and starts."""
+    t.skip_on_pg("SQLite's WAL file")
+    p = Pcod()
+    wal = p.db_path + "-wal"
+    t.eq(os.path.getsize(wal), 40 << 20, "the WAL holds 40 MiB from the start")
+    with p.tcp() as c:
+        for i in range(1, 21):
+            t.eq(c.exchange(pt.sia(i, "4321", "Nri1/BA%02d" % i)).token, "ACK",
+                 "frame %d ACKed over the zeros" % i)
+    p.kill9()
+    t.eq(os.path.getsize(wal), 40 << 20, "the WAL keeps its size to the crash")
+    p.start()
+    # recovery read the frames and stopped at the zeros
+    t.eq(len(p.events(account="4321")), 20, "every ACKed event after the crash")
+    with p.tcp() as c:
+        t.eq(c.exchange(pt.sia(3, "4321", "Nri1/BA03")).token, "ACK",
+             "a retransmission from before the crash is known")
+    t.eq(len(p.events(account="4321")), 20, "and stored once")
+    p.stop()
+
+    # a WAL left small by a run without the zeros, held by a reader
+    with pt.environ({"PCOD_WAL_PREALLOC_MB": "0"}):
+        q = Pcod()
+    wal = q.db_path + "-wal"
+    with q.tcp() as c:
+        for i in range(1, 11):
+            t.eq(c.exchange(pt.sia(i, "4322", "Nri1/BA%02d" % i)).token, "ACK",
+                 "frame %d ACKed, WAL growing" % i)
+    q.kill9()
+    small = os.path.getsize(wal)
+    t.check(0 < small < 1 << 20, "a small WAL is left", small)
+    db = sqlite3.connect(q.db_path, timeout=5, isolation_level=None)
+    db.execute("BEGIN")
+    seen = db.execute("SELECT count(*) FROM events WHERE account = '4322'").fetchone()[0]
+    t.eq(seen, 10, "a reader of the crashed store sees every ACKed event")
+    t0 = time.monotonic()
+    q.start()
+    t.check(time.monotonic() - t0 < 5, "pcod did not wait for the reader",
+            time.monotonic() - t0)
+    t.check(pt.wait_for(lambda: "the WAL is not preallocated" in q.log()),
+            "not filling it is logged", q.log()[-400:])
+    t.check(os.path.getsize(wal) < 1 << 20, "the held WAL was left to grow",
+            os.path.getsize(wal))
+    db.execute("COMMIT")
+    db.close()
+    with q.tcp() as c:
+        t.eq(c.exchange(pt.sia(11, "4322", "Nri1/BA11")).token, "ACK", "and pcod runs")
+    t.eq(len(q.events(account="4322")), 11, "every event once")
+    q.stop()
+    # with nothing holding it, the next start fills it
+    q.start()
+    t.eq(os.path.getsize(wal), 40 << 20, "filled at the next start")
+    t.eq(len(q.events(account="4322")), 11, "with every event")
+    q.stop()
 
 
 @T.test

@@ -159,6 +159,28 @@ ok_hook(void *arg)
 	nok++;
 }
 
+/*
+ * One batch committed before the test (before the syncer, whose slow-sync
+ * watch it would arm): store_open() left the WAL empty (filled with zeros,
+ * store.c), so the first COMMIT starts it over and SQLite syncs its new
+ * header there, on the committing thread, which a closed gate would hold.
+ * Then the counts start from zero.
+ */
+static void
+warm_up(void)
+{
+	struct store_account	a;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.account, sizeof(a.account), "WARM");
+	ck_assert_int_eq(batch_join(bt), 0);
+	ck_assert_int_eq(store_account_add(st, &a), 0);
+	ck_assert_int_eq(batch_flush(bt), 0);
+	pthread_mutex_lock(&gmu);
+	nentered = nreturned = 0;
+	pthread_mutex_unlock(&gmu);
+}
+
 /* A pipelined store and batch; the gate open. */
 static void
 setup(void)
@@ -179,6 +201,7 @@ setup(void)
 	    store_ckpt_run, ck, err, sizeof(err));
 	ck_assert_msg(sy != NULL, "%s", err);
 	ck_assert_int_eq(store_pipeline(st), 0);
+	warm_up();
 	batch_set_syncer(bt, sy, 1000);
 	batch_set_fail_hook(bt, fail_hook, NULL);
 	batch_set_ok_hook(bt, ok_hook, NULL);
