@@ -709,15 +709,16 @@ awk 'function num(x) { return x == "-" || x == "" ? -1 : x + 0 }
      { name = $1; before = sub(/@before$/, "", name)
        k = before ? "b" : "a"; rate[name, k] = num($2); p99[name, k] = num($4)
        rss[name, k] = num($5); note[name, k] = $7; if (!before) order[++n] = name }
+     function was(a, s, f) { return ((s, "b") in a && a[s, "b"] >= 0) ? sprintf(f, a[s, "b"]) : "-" }
      END { printf "%-16s %10s %10s %6s %9s %9s %8s %8s  %s\n", "scenario", "ev/s was",
                "ev/s now", "x", "p99 was", "p99 now", "RSS was", "RSS now", "note was -> now"
            for (i = 1; i <= n; i++) { s = order[i]
                printf "%-16s %10s %10s %6s %9s %9s %8s %8s  %s -> %s\n", s,
-                   rate[s, "b"] < 0 ? "-" : sprintf("%.0f", rate[s, "b"]),
+                   was(rate, s, "%.0f"),
                    rate[s, "a"] < 0 ? "-" : sprintf("%.0f", rate[s, "a"]),
                    rat(rate[s, "b"], rate[s, "a"]),
-                   p99[s, "b"] < 0 ? "-" : sprintf("%.1f", p99[s, "b"]),
+                   was(p99, s, "%.1f"),
                    p99[s, "a"] < 0 ? "-" : sprintf("%.1f", p99[s, "a"]),
-                   rss[s, "b"] < 0 ? "-" : sprintf("%.1f", rss[s, "b"] / 1024),
+                   ((s, "b") in rss && rss[s, "b"] >= 0) ? sprintf("%.1f", rss[s, "b"] / 1024) : "-",
                    rss[s, "a"] < 0 ? "-" : sprintf("%.1f", rss[s, "a"] / 1024),
                    note[s, "b"], note[s, "a"] } }' "$summary"
