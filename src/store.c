@@ -646,7 +646,8 @@ store_wal_prealloc(sqlite3 *h, const char *path, const char *wal)
 	    &nlog, &nckpt) != SQLITE_OK || nlog != 0 ||
 	    sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		log_info("%s: the WAL is not preallocated (it could not be emptied "
-		    "at once: %s)", path, sqlite3_errmsg(h));
+		    "at once: %s)", path, nlog > 0 ? "another process reads it" :
+		    sqlite3_errmsg(h));
 		sqlite3_busy_timeout(h, STORE_BUSY_MS);
 		return;
 	}

@@ -54,8 +54,9 @@ static off_t		wal_end = -1;
 
 /*
  * The written end of the WAL fd is, moved by a write that ended at upto
- * (-1: none) or a truncation to upto (cut); first seen, its size.  The end
- * before the move.
+ * (-1: none) or a truncation to upto (cut); first seen, its size (a WAL an
+ * earlier run left filled counts as written to its end: a cut then keeps
+ * it all, weaker, never wrong).  The end before the move.
  */
 static off_t
 wal_end_move(int fd, off_t upto, int cut)
