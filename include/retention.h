@@ -55,7 +55,7 @@ struct retention_counts {
  * kept) are examined once per round, not once per step.  Zero: a new round.
  */
 struct retention_cursor {
-	int64_t	event_ms, event_id;	/* last event examined */
+	int64_t	event_id;		/* last event examined */
 	int64_t	frame_id;		/* last frame examined */
 	int64_t	checkin_id;		/* last check-in examined */
 	unsigned done;			/* kinds with nothing left this round */

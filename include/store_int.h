@@ -55,6 +55,13 @@ struct db_stmt	*store_stmt_blind(struct store *, const char *sql);
  */
 enum store_conn	 store_cfg_conn(const struct store *);
 /*
+ * On the reader: the id of the first event received at or after ms, found
+ * by id (ids grow with time; store_seen.c), and the newest id; *id >
+ * *newest when none is; ms INT64_MIN: the oldest, no search.  0 or -1.
+ */
+int		 store_event_id_at(struct store *, int64_t ms, int64_t *id,
+		    int64_t *newest);
+/*
  * The audit chain's newest row as this pcod appended it, kept only where
  * appends are pipelined (PostgreSQL): 1 with id and hash, 0 unknown (read
  * the table).  Any rollback forgets it.

@@ -14,7 +14,10 @@
  *
  * What the keys database holds.
  *   keys (kind, key, received_ms, id), WITHOUT ROWID: kind 0 keys the
- *   account, 1 the class.  mark: upto, the highest event id keyed (every
+ *   account, 1 the class.  Every event has exactly one class, so the
+ *   class keys together are also event.list's time index (schema 18 drops
+ *   events_received; store.c, store_list_time_keys()).  mark: upto, the
+ *   highest event id keyed (every
  *   committed event at or below it has its two keys), with that event's
  *   received_ms and account as a fingerprint.
  *

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1452,30 +1453,146 @@ store_list_keys(char *out, size_t outsz, const struct store_event_filter *flt)
 }
 
 /*
+ * A list without an account or class filter, from the class keys (kind 1:
+ * every event has exactly one, so together they are a time index; SQLite
+ * keeps none on events since schema 18): each class's newest ?5 in the
+ * window, found by their ?5-th key (b.lo), each key checked against its
+ * event as above, and the tail not keyed yet.  At most classes x ?5 keys
+ * are read twice, however long the history or the window: b is
+ * MATERIALIZED and CROSS JOINed first, else SQLite reads every class key
+ * and computes b.lo for each.
+ */
+static void
+store_list_time_keys(char *out, size_t outsz,
+    const struct store_event_filter *flt)
+{
+	char	win[96];
+
+	snprintf(win, sizeof(win), "%s%s",
+	    flt->since_ms != 0 ? " AND y.received_ms >= ?3" : "",
+	    flt->until_ms != 0 ? " AND y.received_ms < ?4" : "");
+	snprintf(out, outsz, "WITH RECURSIVE c(k) AS (SELECT (SELECT min(key)"
+	    " FROM ek.keys WHERE kind = 1) UNION ALL SELECT (SELECT min(key)"
+	    " FROM ek.keys WHERE kind = 1 AND key > c.k) FROM c WHERE c.k IS"
+	    " NOT NULL), b(k, lo) AS MATERIALIZED (SELECT c.k, (SELECT"
+	    " y.received_ms FROM"
+	    " ek.keys y JOIN events x ON x.id = y.id WHERE y.kind = 1 AND"
+	    " y.key = c.k AND x.received_ms = y.received_ms AND x.class = y.key"
+	    "%s ORDER BY y.received_ms DESC, y.id DESC LIMIT 1 OFFSET ?5 - 1)"
+	    " FROM c WHERE c.k IS NOT NULL), m AS MATERIALIZED (SELECT y.id"
+	    " FROM b CROSS JOIN ek.keys y ON y.kind = 1 AND y.key = b.k AND"
+	    " y.received_ms >= coalesce(b.lo, %s) JOIN events x ON x.id = y.id"
+	    " WHERE x.received_ms = y.received_ms AND x.class = y.key%s UNION"
+	    " SELECT t.id FROM events t WHERE t.id > (SELECT upto FROM"
+	    " ek.mark)%s%s)",
+	    win, flt->since_ms != 0 ? "?3" : "-9223372036854775808",
+	    flt->until_ms != 0 ? " AND y.received_ms < ?4" : "",
+	    flt->since_ms != 0 ? " AND +t.received_ms >= ?3" : "",
+	    flt->until_ms != 0 ? " AND +t.received_ms < ?4" : "");
+}
+
+/* How event.list finds its rows (store_list_route()). */
+enum store_list_route {
+	LIST_SCAN,		/* a plain query (PostgreSQL: its indexes) */
+	LIST_KEYS,		/* account or class keys (evkeys.c) */
+	LIST_TIME_KEYS,		/* the class keys as a time index */
+	LIST_IDS		/* ids, the window found by id */
+};
+
+/*
+ * Keys not written yet a list without account or class may scan before it
+ * goes by ids instead: the tail is read whole and sorted, on the loop.
+ * PCOD_TEST_LIST_TAIL_MAX sets it for the tests (-1: always by ids).
+ */
+#define STORE_LIST_TAIL_MAX	131072
+
+static int64_t
+store_list_tail_max(void)
+{
+	const char	*v = getenv("PCOD_TEST_LIST_TAIL_MAX");
+
+	return v != NULL && *v != '\0' ? atoll(v) : STORE_LIST_TAIL_MAX;
+}
+
+/*
+ * The route for flt, and for LIST_IDS the ids of the window [*lo, *hi).
+ * Without usable keys, or with many events not keyed yet (a keys
+ * database being written again), a list without account or class goes by
+ * ids, newest first (the events table's own order): exact unless the
+ * clock stepped back near the window's ends.  With an account or class it
+ * scans events (slower, not wrong), as before.
+ */
+static int
+store_list_route(struct store *s, const struct store_event_filter *flt,
+    int64_t *lo, int64_t *hi)
+{
+	int64_t	upto = 0, newest, id;
+	int	usable;
+
+	if (s->kind_pg)
+		return LIST_SCAN;
+	usable = s->keys != NULL && evkeys_usable(s->keys, &upto, NULL);
+	if (flt->account != NULL || flt->cls >= 0)
+		return usable ? LIST_KEYS : LIST_SCAN;
+	/* Not since: the first id, no search. */
+	if (store_event_id_at(s, flt->since_ms != 0 ? flt->since_ms :
+	    INT64_MIN, lo, &newest) != 0)
+		return -1;
+	if (usable && newest - upto <= store_list_tail_max())
+		return LIST_TIME_KEYS;
+	*hi = INT64_MAX;
+	if (flt->until_ms != 0) {
+		if (store_event_id_at(s, flt->until_ms, &id, &newest) != 0)
+			return -1;
+		*hi = id;
+	}
+	return LIST_IDS;
+}
+
+/*
  * Prepare the event.list query for the clauses this filter uses.  Newest
  * first by (received_ms, id) rather than id alone: that is the order of
- * events_received and of the keys (the id ends each), so a bounded list
- * never sorts the whole matching history.
+ * the keys (the id ends each), so a bounded list never sorts the whole
+ * matching history.
  */
 static struct db_stmt *
 store_list_prepare(struct store *s, const struct store_event_filter *flt)
 {
-	char		 sql[2048], keys[1024];
+	char		 sql[3072], keys[2048];
 	struct db_stmt	*st = NULL;
+	int64_t		 lo = 0, hi = 0;
 
-	if ((flt->account != NULL || flt->cls >= 0) && s->keys != NULL &&
-	    evkeys_usable(s->keys, NULL, NULL)) {
+	switch (store_list_route(s, flt, &lo, &hi)) {
+	case LIST_KEYS:
+	case LIST_TIME_KEYS:
 		/*
 		 * MATERIALIZED: planned apart, so that SQLite never reads the
-		 * tail's side in events_received's order, which can mean every
-		 * event stored.
+		 * tail's side in the final order, which can mean every event
+		 * stored.
 		 */
-		store_list_keys(keys, sizeof(keys), flt);
-		snprintf(sql, sizeof(sql), "WITH m AS MATERIALIZED (%s) %s"
+		if (flt->account != NULL || flt->cls >= 0) {
+			store_list_keys(keys, sizeof(keys), flt);
+			snprintf(sql, sizeof(sql), "WITH m AS MATERIALIZED"
+			    " (%s) %s", keys, STORE_LIST_SELECT);
+		} else {
+			store_list_time_keys(keys, sizeof(keys), flt);
+			snprintf(sql, sizeof(sql), "%s %s", keys,
+			    STORE_LIST_SELECT);
+		}
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
 		    " FROM m JOIN events e ON e.id = m.id LEFT JOIN frames f"
-		    " ON f.id = e.frame_id ORDER BY e.received_ms DESC, e.id DESC"
-		    " LIMIT ?5", keys, STORE_LIST_SELECT);
-	} else
+		    " ON f.id = e.frame_id ORDER BY e.received_ms DESC,"
+		    " e.id DESC LIMIT ?5");
+		break;
+	case LIST_IDS:
+		snprintf(sql, sizeof(sql), "SELECT * FROM (%s%s AND e.id >="
+		    " %" PRId64 " AND e.id < %" PRId64 "%s%s ORDER BY e.id"
+		    " DESC LIMIT ?5) ORDER BY 2 DESC, 1 DESC",
+		    STORE_LIST_SELECT, STORE_LIST_FROM, lo, hi,
+		    flt->since_ms != 0 ? " AND e.received_ms >= ?3" : "",
+		    flt->until_ms != 0 ? " AND e.received_ms < ?4" : "");
+		break;
+	case LIST_SCAN:
 		snprintf(sql, sizeof(sql), "%s%s%s%s%s%s ORDER BY"
 		    " e.received_ms DESC, e.id DESC LIMIT ?5",
 		    STORE_LIST_SELECT, STORE_LIST_FROM,
@@ -1483,6 +1600,10 @@ store_list_prepare(struct store *s, const struct store_event_filter *flt)
 		    flt->cls >= 0 ? " AND e.class = ?2" : "",
 		    flt->since_ms != 0 ? " AND e.received_ms >= ?3" : "",
 		    flt->until_ms != 0 ? " AND e.received_ms < ?4" : "");
+		break;
+	default:
+		return NULL;
+	}
 	if ((st = db_prepare(s->rdb, sql)) == NULL) {
 		store_keep_err(s, s->rdb);
 		return NULL;

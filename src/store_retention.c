@@ -69,15 +69,14 @@ static const char sql_alarm_del[] = "DELETE FROM alarms WHERE id = ?1 AND"
  * EXISTS in the select list as a hash of the whole table built at every
  * step (27 ms a step at 30,000 events, growing with the history); a
  * correlated scalar subquery is probed by index for the few rows of the
- * step.  The received_ms lower bound lets the index scan start at the
- * cursor rather than at the oldest event kept.
+ * step.  Walked by id, as frames are: ids grow with time, and SQLite keeps
+ * no index on received_ms (schema 18); the walk stops at the first event
+ * received at or after the cut (ret_events()).
  */
 static const char sql_events_next[] = "SELECT e.id, e.received_ms, (SELECT 1"
     " FROM alarm_events a WHERE a.event_id = e.id LIMIT 1) IS NOT NULL,"
     " coalesce(e.frame_id, 0), e.frame_id IS NULL AND e.transport IS NOT"
-    " NULL FROM events e WHERE e.received_ms < ?3 AND"
-    " e.received_ms >= ?1 AND (e.received_ms > ?1 OR e.id > ?2)"
-    " ORDER BY e.received_ms, e.id LIMIT ?4";
+    " NULL FROM events e WHERE e.id > ?1 ORDER BY e.id LIMIT ?2";
 /*
  * The rows a walk found go by RET_CHUNK ids a statement (unused places
  * NULL, which matches nothing): on PostgreSQL each statement is a round
@@ -245,8 +244,10 @@ ret_alarms(struct store *s, int64_t cut, int budget, struct retention_counts *n)
 
 /*
  * Events before cut no alarm links to, from the cursor on, up to max
- * examined, with their frames when fcut allows.  1 more may remain, 0
- * none, -1 error.
+ * examined, with their frames when fcut allows.  Ids grow with time, so
+ * the walk stops at the first event received at or after cut: one stamped
+ * earlier after it (the clock stepped back) waits for a later cut, kept
+ * longer, never purged early.  1 more may remain, 0 none, -1 error.
  */
 static int
 ret_events(struct store *s, int64_t cut, int64_t fcut,
@@ -254,20 +255,22 @@ ret_events(struct store *s, int64_t cut, int64_t fcut,
 {
 	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_events_next);
 	int64_t		 ids[RETENTION_STEP_ROWS], frames[RETENTION_STEP_ROWS];
-	int		 rc, k = 0, seen = 0, i, d, nf = 0, inl = 0;
+	int64_t		 ms;
+	int		 rc, k = 0, seen = 0, i, d, nf = 0, inl = 0, more = 1;
 
 	if (st == NULL)
 		return -1;
 	if (max > RETENTION_STEP_ROWS)
 		max = RETENTION_STEP_ROWS;
-	db_bind_int64(st, 1, c->event_ms);
-	db_bind_int64(st, 2, c->event_id);
-	db_bind_int64(st, 3, cut);
-	db_bind_int(st, 4, max);
+	db_bind_int64(st, 1, c->event_id);
+	db_bind_int(st, 2, max);
 	while ((rc = db_step(st)) == DB_ROW) {
+		if ((ms = db_column_int64(st, 1)) >= cut) {
+			more = 0;
+			break;
+		}
 		seen++;
 		c->event_id = db_column_int64(st, 0);
-		c->event_ms = db_column_int64(st, 1);
 		if (db_column_int(st, 2) != 0)
 			continue;
 		/*
@@ -276,7 +279,7 @@ ret_events(struct store *s, int64_t cut, int64_t fcut,
 		 * later round takes it, as it takes an event an alarm let go.
 		 */
 		if (db_column_int(st, 4) != 0) {
-			if (c->event_ms >= fcut)
+			if (ms >= fcut)
 				continue;
 			inl++;
 		}
@@ -284,7 +287,7 @@ ret_events(struct store *s, int64_t cut, int64_t fcut,
 		ids[k++] = c->event_id;
 	}
 	db_reset(st);
-	if (rc != DB_DONE)
+	if (rc != DB_DONE && rc != DB_ROW)
 		return store_fail(s, STORE_WRITER);
 	/* Deleted after the walk: the statement's cursor is not disturbed. */
 	if ((d = ret_del_ids(s, sql_event_del, ids, k, 0)) < 0)
@@ -301,7 +304,7 @@ ret_events(struct store *s, int64_t cut, int64_t fcut,
 			return -1;
 		n->frames += d;
 	}
-	return seen == max ? 1 : 0;
+	return more && seen == max ? 1 : 0;
 }
 
 /*
@@ -601,8 +604,11 @@ static const char *const archive_sql[] = {
 	" alarm_id IN (SELECT id FROM main.alarms)",
 	"CREATE TABLE alarm_events AS SELECT * FROM src.alarm_events WHERE"
 	" alarm_id IN (SELECT id FROM main.alarms)",
+	/* Ids up to the first received at until, as the purge walks them. */
 	"CREATE TABLE events AS SELECT * FROM src.events e WHERE"
-	" e.received_ms < :until AND NOT EXISTS (SELECT 1 FROM src.alarm_events a"
+	" e.received_ms < :until AND e.id < coalesce((SELECT id FROM src.events"
+	" WHERE received_ms >= :until ORDER BY id LIMIT 1), 9223372036854775807)"
+	" AND NOT EXISTS (SELECT 1 FROM src.alarm_events a"
 	" WHERE a.event_id = e.id AND a.alarm_id NOT IN"
 	" (SELECT id FROM main.alarms))",
 	"CREATE TABLE frames AS SELECT * FROM src.frames f WHERE"

@@ -35,9 +35,10 @@ static const char *const sql_keys[2] = {
 
 /* The first row of table t at or after id: 1 found (*ms set), 0 none, -1 error. */
 static int
-store_row_at(struct store *s, int t, int64_t id, int64_t *ms)
+store_row_at(struct store *s, enum store_conn conn, int t, int64_t id,
+    int64_t *ms)
 {
-	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql_first_at[t]);
+	struct db_stmt	*st = store_stmt(s, conn, sql_first_at[t]);
 	int		 rc;
 
 	if (st == NULL)
@@ -49,14 +50,14 @@ store_row_at(struct store *s, int t, int64_t id, int64_t *ms)
 	db_reset(st);
 	if (rc == DB_ROW)
 		return 1;
-	return rc == DB_DONE ? 0 : store_fail(s, STORE_WRITER);
+	return rc == DB_DONE ? 0 : store_fail(s, conn);
 }
 
 /* The one integer a query returns (0 for NULL).  0 or -1. */
 static int
-store_int1(struct store *s, const char *sql, int64_t *v)
+store_int1(struct store *s, enum store_conn conn, const char *sql, int64_t *v)
 {
-	struct db_stmt	*st = store_stmt(s, STORE_WRITER, sql);
+	struct db_stmt	*st = store_stmt(s, conn, sql);
 	int		 rc;
 
 	if (st == NULL)
@@ -65,32 +66,38 @@ store_int1(struct store *s, const char *sql, int64_t *v)
 	if (rc == DB_ROW)
 		*v = db_column_int64(st, 0);
 	db_reset(st);
-	return rc == DB_ROW ? 0 : store_fail(s, STORE_WRITER);
+	return rc == DB_ROW ? 0 : store_fail(s, conn);
 }
 
 /*
  * Table t's ids from the first row received at or after from_ms (or the
- * next one stored) to the newest: *first > *last when there is none.
+ * next one stored) to the newest: *first > *last when there is none.  A
+ * binary search by id: ids grow with time (with a clock stepped back, it
+ * finds one of the places where the time passes from_ms).
  */
 static int
-store_table_window(struct store *s, int t, int64_t from_ms, int64_t *first,
-    int64_t *last)
+store_table_window(struct store *s, enum store_conn conn, int t,
+    int64_t from_ms, int64_t *first, int64_t *last)
 {
 	int64_t		 lo = 0, hi = 0, mid, ms = 0;
 	int		 rc;
 
-	if (store_int1(s, sql_min[t], &lo) == -1 ||
-	    store_int1(s, sql_max[t], &hi) == -1)
+	if (store_int1(s, conn, sql_min[t], &lo) == -1 ||
+	    store_int1(s, conn, sql_max[t], &hi) == -1)
 		return -1;
 	*last = hi;
 	if (hi < lo || hi <= 0) {	/* no rows (max() is NULL: 0) */
 		*first = hi + 1;
 		return 0;
 	}
+	if (from_ms == INT64_MIN) {	/* every row */
+		*first = lo;
+		return 0;
+	}
 	hi++;		/* past the newest */
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if ((rc = store_row_at(s, t, mid, &ms)) == -1)
+		if ((rc = store_row_at(s, conn, t, mid, &ms)) == -1)
 			return -1;
 		if (rc == 1 && ms < from_ms)
 			lo = mid + 1;
@@ -109,10 +116,16 @@ store_frame_window(struct store *s, int64_t from_ms, struct store_window *w)
 	int	t;
 
 	for (t = 0; t < 2; t++)
-		if (store_table_window(s, t, from_ms, &w->next[t],
-		    &w->last[t]) == -1)
+		if (store_table_window(s, STORE_WRITER, t, from_ms,
+		    &w->next[t], &w->last[t]) == -1)
 			return -1;
 	return 0;
+}
+
+int
+store_event_id_at(struct store *s, int64_t ms, int64_t *id, int64_t *newest)
+{
+	return store_table_window(s, STORE_READER, 1, ms, id, newest);
 }
 
 int

@@ -911,11 +911,21 @@ class Pcod:
         return sorted(r[0] for r in rows if not r[0].endswith("_pkey") and
                       not r[0].startswith("sqlite_autoindex"))
 
+    def downgrade_to_17(self):
+        """Make the stopped pcod's store what schema 17 left: SQLite's
+        events_received back (PostgreSQL kept it)."""
+        if self.pgdb:
+            self.sql("UPDATE schema_version SET version = 17")
+        else:
+            self.sql("CREATE INDEX events_received ON events(received_ms)")
+            self.sql("PRAGMA user_version = 17")
+
     def downgrade_to_16(self):
         """Make the stopped pcod's store what schema 16 left: every frame in
         frames (a frame sharing its only event's row, as schema 17 stores
         it, gets a row of its own, with ids after the newest frame), no
         frame columns on events, events_frame over every row."""
+        self.downgrade_to_17()
         cols = ", ".join(FRAME_OWN)
         rows = self.sql("SELECT id, received_ms, account, panel_time,"
                         " unknown_account, %s FROM events WHERE frame_id IS"
@@ -1081,7 +1091,7 @@ class Pcod:
 
 # The schema version this pcod writes (sql/), and the columns a frame that
 # shares its only event's row keeps there (schema 17, src/store.c).
-SCHEMA_VERSION = 17
+SCHEMA_VERSION = 18
 FRAME_OWN = ("transport", "peer", "token", "encrypted", "seq", "rcvr", "line",
              "raw", "data", "xdata", "digest", "ext", "retx")
 

@@ -12,7 +12,10 @@ no index for them (schema 16).  Through the real pcod:
   * a keys file deleted, damaged, or another database's is written again
     at start, and lists are complete meanwhile;
   * a store of schema 15 is upgraded: the two indexes go (SQLite) or stay
-    (PostgreSQL), and lists are the same.
+    (PostgreSQL), and lists are the same;
+  * lists without account or class: from the class keys (schema 18 drops
+    events_received on SQLite), exact whatever the clock did; by ids
+    without usable keys; the same from schema 17 on after the upgrade.
 """
 
 import os
@@ -74,8 +77,8 @@ def listed(p, account=None, cls=None, since=0, until=0, limit=10000):
 
 
 def compare(t, p, what):
-    """Every account and class filter (with a time window and limits)
-    against the plain query; one check."""
+    """Every account and class filter, and none (with a time window and
+    limits), against the plain query; one check."""
     times = [num(r[0]) for r in p.sql("SELECT received_ms FROM events"
                                       " ORDER BY received_ms")]
     # event.list takes whole seconds
@@ -86,8 +89,6 @@ def compare(t, p, what):
         for c in (None, "burglary", "fire", "medical"):
             for since, until in ((0, 0), (mid, 0), (mid, end)):
                 for limit in (1, 5, 10000):
-                    if a is None and c is None:
-                        continue
                     got = listed(p, a, c, since, until, limit)
                     want = plain(p, a, c, since, until, limit)
                     if got != want:
@@ -205,6 +206,44 @@ def history_keyed_and_rebuilt(t):
         compare(t, p, "lists from the keys written again")
 
 
+@T.test
+def lists_by_id_without_keys(t):
+    """Without usable keys (or with more events not keyed yet than
+    PCOD_TEST_LIST_TAIL_MAX) a list without account or class goes by ids:
+    the same as the plain query while ids and times grow together, and
+    after a clock step back the newest by arrival."""
+    t.skip_on_pg("PostgreSQL keeps events_received")
+    with pt.environ({"PCOD_TEST_LIST_TAIL_MAX": "-1"}):
+        with Pcod() as p:
+            send(p, 60)
+            t.require(keys_caught_up(p), "the keys thread keys every event")
+            compare(t, p, "lists by ids")
+            # One more, stamped an hour back (the clock stepped back).
+            top = newest_id(p)
+            back = num(p.sql("SELECT max(received_ms) FROM events")[0][0])
+            p.sql("INSERT INTO events (id, account, received_ms, format,"
+                  " code, qual, class, text) VALUES (?, '7A01', ?, 'SIA',"
+                  " 'BA', 'new', 'burglary', 'stepped')", top + 1,
+                  back - 3600 * 1000)
+            got = listed(p, limit=3)
+            t.eq(got[:2], plain(p, limit=2), "the newest two by time")
+            t.eq(got[2], top + 1, "then the newest by arrival, stamped"
+                 " earlier")
+    with Pcod() as p:
+        send(p, 6)
+        t.require(keys_caught_up(p), "keyed")
+        top = newest_id(p)
+        back = num(p.sql("SELECT max(received_ms) FROM events")[0][0])
+        p.sql("INSERT INTO events (id, account, received_ms, format, code,"
+              " qual, class, text) VALUES (?, '7A01', ?, 'SIA', 'BA', 'new',"
+              " 'burglary', 'stepped')", top + 1, back - 3600 * 1000)
+        t.require(keys_caught_up(p), "and the stepped one")
+        t.eq(listed(p, limit=3), plain(p, limit=3),
+             "from the keys: the order of time, stepped or not")
+        t.eq(listed(p, since=back - 3600 * 1000, until=back - 3599 * 1000),
+             [top + 1], "and the stepped one in its window")
+
+
 def downgrade_to_15(p):
     """Make p's store what schema 15 left: the two event indexes."""
     p.downgrade_to_16()
@@ -214,6 +253,28 @@ def downgrade_to_15(p):
     p.sql("CREATE INDEX events_account ON events(account, received_ms)")
     p.sql("CREATE INDEX events_class ON events(class, received_ms)")
     p.sql("PRAGMA user_version = 15")
+
+
+@T.test
+def upgrade_from_17(t):
+    """Schema 17 to 18: SQLite drops events_received, PostgreSQL keeps it;
+    lists and a purge are the same."""
+    with Pcod() as p:
+        send(p, 30)
+        p.stop()
+        p.downgrade_to_17()
+        t.eq(p.schema_version(), 17, "store back at schema 17")
+        t.check("events_received" in p.indexes("events"), "with the index")
+        p.start()
+        t.eq(p.schema_version(), pt.SCHEMA_VERSION, "migrated to the last")
+        if pt.STORE == "pg":
+            t.check("events_received" in p.indexes("events"),
+                    "PostgreSQL keeps events_received")
+        else:
+            t.check("events_received" not in p.indexes("events"),
+                    "SQLite drops events_received")
+            t.check(keys_caught_up(p), "keys caught up")
+        compare(t, p, "lists after the upgrade")
 
 
 @T.test

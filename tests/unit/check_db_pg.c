@@ -579,7 +579,7 @@ START_TEST(test_store_open)
 	fresh("fresh", u, sizeof(u));
 	ck_assert_msg(store_pg_open(u, &w, &r, err, sizeof(err)) == 0, "%s", err);
 	v = one(r, "SELECT version FROM schema_version");
-	ck_assert_str_eq(v, "17");
+	ck_assert_str_eq(v, "18");
 	free(v);
 	/* 013: the receivers' lease, free */
 	v = one(r, "SELECT holder || '/' || epoch || '/' || expires_ms FROM lease");
@@ -637,7 +637,7 @@ START_TEST(test_store_race)
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 		v = one(r, "SELECT version FROM schema_version");
-		ck_assert_str_eq(v, "17");
+		ck_assert_str_eq(v, "18");
 		free(v);
 		db_close(r);
 		db_close(w);

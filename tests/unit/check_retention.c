@@ -351,8 +351,8 @@ START_TEST(purge_inline_frames)
 	int64_t			 i;
 
 	for (i = 1; i <= 40; i++) {
-		if (i % 4 == 0)
-			frame_event(i, i, OLD + i);	/* the old shape */
+		if (i % 4 == 0)		/* the old shape */
+			frame_event(i, i, i <= 36 ? OLD + i : RECENT + i);
 		else
 			inline_event(i, i <= 36 ? OLD + i : RECENT + i);
 	}
@@ -363,21 +363,57 @@ START_TEST(purge_inline_frames)
 	cut.frames_ms = NOW - 25 * DAY;
 	cut.events_ms = NOW - 10 * DAY;
 	purge_all(&cut, 7, &n);
-	/* 37 old (27 inline, 10 with a frame row), less 5, 6 and 10, 11 */
-	ck_assert_int_eq(n.events, 33);
-	ck_assert_int_eq(n.frames, 33);		/* 10 frame rows, 23 inline */
-	ck_assert_int_eq(num("SELECT count(*) FROM frames"), 0);
+	/* 36 old (27 inline, 9 with a frame row), less 5, 6 and 10, 11 */
+	ck_assert_int_eq(n.events, 32);
+	ck_assert_int_eq(n.frames, 32);		/* 9 frame rows, 23 inline */
+	ck_assert_int_eq(num("SELECT count(*) FROM frames"), 1);
 	ck_assert_int_eq(num("SELECT count(*) FROM events WHERE id IN"
-	    " (5, 6, 10, 11, 37, 38, 39)"), 7);
-	ck_assert_int_eq(num("SELECT count(*) FROM events"), 7);
+	    " (5, 6, 10, 11, 37, 38, 39, 40)"), 8);
+	ck_assert_int_eq(num("SELECT count(*) FROM events"), 8);
 	/* The window let them go: the next round takes 10 and 11. */
 	cut.frames_ms = NOW - 10 * DAY;
 	purge_all(&cut, 7, &n);
 	ck_assert_int_eq(n.events, 2);
 	ck_assert_int_eq(n.frames, 2);
-	ck_assert_int_eq(num("SELECT count(*) FROM events"), 5);
+	ck_assert_int_eq(num("SELECT count(*) FROM events"), 6);
 	ck_assert_int_eq(num("SELECT count(*) FROM pragma_foreign_key_check"),
 	    0);
+}
+END_TEST
+
+/*
+ * Events are walked by id (schema 18 keeps no index on received_ms): the
+ * walk stops at the first event received at or after the cut.  One stamped
+ * earlier after it (the clock stepped back) is kept until a later cut
+ * passes the newer one: kept longer, never purged early, and an archive
+ * with the same date holds exactly what the purge takes.
+ */
+START_TEST(purge_events_by_id_clock_stepped)
+{
+	struct retention_cut	 cut = cut_all(NOW - 30 * DAY);
+	struct retention_counts	 n;
+	char			 dest[192], err[256];
+	json_t			*res = NULL;
+	int64_t			 i;
+
+	for (i = 1; i <= 12; i++)	/* 6 stamped ahead; 7 on stepped back */
+		inline_event(i, i == 6 ? NOW - 20 * DAY : OLD + i);
+	snprintf(dest, sizeof(dest), "%s/archive.db", ts.dir);
+	ck_assert_msg(store_retention_archive(ts.path, dest, cut.events_ms,
+	    &res, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(
+	    res, "rows"), "events")), 5);
+	json_decref(res);
+	unlink(dest);
+	purge_all(&cut, 4, &n);
+	ck_assert_int_eq(n.events, 5);
+	ck_assert_int_eq(num("SELECT min(id) FROM events"), 6);
+	ck_assert_int_eq(num("SELECT count(*) FROM events"), 7);
+	/* The cut past event 6: the rest go. */
+	cut = cut_all(NOW - 10 * DAY);
+	purge_all(&cut, 4, &n);
+	ck_assert_int_eq(n.events, 7);
+	ck_assert_int_eq(num("SELECT count(*) FROM events"), 0);
 }
 END_TEST
 
@@ -784,6 +820,7 @@ retention_suite(void)
 	tcase_add_test(tc, purge_patrol);
 	tcase_add_test(tc, purge_frames_of_many_events);
 	tcase_add_test(tc, purge_inline_frames);
+	tcase_add_test(tc, purge_events_by_id_clock_stepped);
 	tcase_add_test(tc, purge_chunks_exact);
 	tcase_add_test(tc, purge_kind_done_for_the_round);
 	tcase_add_test(tc, budget_beyond_the_floor);

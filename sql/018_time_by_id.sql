@@ -1,0 +1,11 @@
+-- 018_time_by_id.sql - events_received leaves the events table (issue 11,
+-- tests/bench/PLAN.md, twelfth and thirteenth sessions): it took a second
+-- B-tree insert per event on the loop, about 5 % of the rate at 64 panels
+-- of one frame, and served only event.list's time order and retention's
+-- walk.  Ids grow with time, so retention walks events by id, stopping at
+-- the first received at or after its cut, as it walks frames; event.list
+-- finds a time window from the class keys in "<database>-keys" (every
+-- event has exactly one; src/evkeys.c), or by id while those are not
+-- usable (src/store.c, store_list_route()).
+-- sql/pg/018_time_by_id.sql keeps the index on PostgreSQL.
+DROP INDEX events_received;
