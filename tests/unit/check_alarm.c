@@ -390,6 +390,43 @@ START_TEST(test_stack_flood)
 END_TEST
 
 /*
+ * A batch's links go 16 to a statement and the rest one a statement
+ * (store_alarm_links()): every count from 1 to 40 links each event once,
+ * none lost at a statement's edge.
+ */
+START_TEST(test_links_every_count)
+{
+	json_t	*ev;
+	int64_t	 id, total = 1, prev;
+	int	 n, i;
+	size_t	 k;
+
+	feed("1234", 0, EVC_BURGLARY, EVQ_NEW, 5);
+	flush();
+	id = only_alarm("open");
+	for (n = 1; n <= 40; n++) {
+		for (i = 0; i < n; i++)
+			feed("1234", 0, EVC_BURGLARY, EVQ_NEW, 5);
+		flush();
+		total += n;
+		ck_assert_ptr_nonnull(ev = store_alarm_events(st, id, 2000));
+		ck_assert_int_eq((int64_t)json_array_size(ev), total);
+		/* newest first, each once */
+		prev = INT64_MAX;
+		for (k = 0; k < json_array_size(ev); k++) {
+			int64_t	e = json_integer_value(json_object_get(
+			    json_array_get(ev, k), "id"));
+
+			ck_assert_int_lt(e, prev);
+			prev = e;
+		}
+		json_decref(ev);
+	}
+	ck_assert_int_eq(col(id, "count"), total);
+}
+END_TEST
+
+/*
  * A storm: hundreds of events stacked on one alarm in one batch are counted
  * in memory and written once before COMMIT; a restore between them writes
  * in order; a failed batch counts nothing; unknown accounts likewise.
@@ -1481,6 +1518,7 @@ alarm_suite(void)
 	tcase_add_test(tc, test_stack);
 	tcase_add_test(tc, test_stack_flood);
 	tcase_add_test(tc, test_stack_coalesced);
+	tcase_add_test(tc, test_links_every_count);
 	tcase_add_test(tc, test_nobody_listens);
 	tcase_add_test(tc, test_stack_by_site);
 	tcase_add_test(tc, test_restore);
