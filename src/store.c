@@ -1455,37 +1455,35 @@ store_list_keys(char *out, size_t outsz, const struct store_event_filter *flt)
 /*
  * A list without an account or class filter, from the class keys (kind 1:
  * every event has exactly one, so together they are a time index; SQLite
- * keeps none on events since schema 18): each class's newest ?5 in the
- * window, found by their ?5-th key (b.lo), each key checked against its
- * event as above, and the tail not keyed yet.  At most classes x ?5 keys
- * are read twice, however long the history or the window: b is
- * MATERIALIZED and CROSS JOINed first, else SQLite reads every class key
- * and computes b.lo for each.
+ * keeps none on events since schema 18).  First the newest ?5 events by id
+ * in the window's ids [lo, hi) (store_list_route()): if there are ?5 of
+ * them, at least ?5 events in the window are as new as the oldest of them
+ * (s.lo), so the list's events are all among the keys from s.lo on, read
+ * class by class (c first: CROSS JOIN), each checked against its event as
+ * above; with fewer, every key in the window.  Then the tail not keyed
+ * yet.  Exact whatever the clock did; about ?5 events and ?5 keys read
+ * when it did nothing.
  */
 static void
 store_list_time_keys(char *out, size_t outsz,
-    const struct store_event_filter *flt)
+    const struct store_event_filter *flt, int64_t lo, int64_t hi)
 {
-	char	win[96];
+	const char	*since = flt->since_ms != 0 ? " AND received_ms >= ?3" : "";
+	const char	*until = flt->until_ms != 0 ? " AND received_ms < ?4" : "";
 
-	snprintf(win, sizeof(win), "%s%s",
-	    flt->since_ms != 0 ? " AND y.received_ms >= ?3" : "",
-	    flt->until_ms != 0 ? " AND y.received_ms < ?4" : "");
 	snprintf(out, outsz, "WITH RECURSIVE c(k) AS (SELECT (SELECT min(key)"
 	    " FROM ek.keys WHERE kind = 1) UNION ALL SELECT (SELECT min(key)"
 	    " FROM ek.keys WHERE kind = 1 AND key > c.k) FROM c WHERE c.k IS"
-	    " NOT NULL), b(k, lo) AS MATERIALIZED (SELECT c.k, (SELECT"
-	    " y.received_ms FROM"
-	    " ek.keys y JOIN events x ON x.id = y.id WHERE y.kind = 1 AND"
-	    " y.key = c.k AND x.received_ms = y.received_ms AND x.class = y.key"
-	    "%s ORDER BY y.received_ms DESC, y.id DESC LIMIT 1 OFFSET ?5 - 1)"
-	    " FROM c WHERE c.k IS NOT NULL), m AS MATERIALIZED (SELECT y.id"
-	    " FROM b CROSS JOIN ek.keys y ON y.kind = 1 AND y.key = b.k AND"
-	    " y.received_ms >= coalesce(b.lo, %s) JOIN events x ON x.id = y.id"
-	    " WHERE x.received_ms = y.received_ms AND x.class = y.key%s UNION"
-	    " SELECT t.id FROM events t WHERE t.id > (SELECT upto FROM"
-	    " ek.mark)%s%s)",
-	    win, flt->since_ms != 0 ? "?3" : "-9223372036854775808",
+	    " NOT NULL), s(lo) AS MATERIALIZED (SELECT CASE WHEN count(*) = ?5"
+	    " THEN min(received_ms) ELSE %s END FROM (SELECT received_ms FROM"
+	    " events WHERE id >= %" PRId64 " AND id < %" PRId64 "%s%s ORDER BY"
+	    " id DESC LIMIT ?5)), m AS MATERIALIZED (SELECT y.id FROM c CROSS"
+	    " JOIN ek.keys y ON y.kind = 1 AND y.key = c.k AND y.received_ms >="
+	    " (SELECT lo FROM s)%s JOIN events x ON x.id = y.id WHERE x.received_ms"
+	    " = y.received_ms AND x.class = y.key UNION SELECT t.id FROM events t"
+	    " WHERE t.id > (SELECT upto FROM ek.mark)%s%s)",
+	    flt->since_ms != 0 ? "?3" : "-9223372036854775808", lo, hi,
+	    since, until,
 	    flt->until_ms != 0 ? " AND y.received_ms < ?4" : "",
 	    flt->since_ms != 0 ? " AND +t.received_ms >= ?3" : "",
 	    flt->until_ms != 0 ? " AND +t.received_ms < ?4" : "");
@@ -1515,7 +1513,7 @@ store_list_tail_max(void)
 }
 
 /*
- * The route for flt, and for LIST_IDS the ids of the window [*lo, *hi).
+ * The route for flt, and for the time routes the ids of the window [*lo, *hi).
  * Without usable keys, or with many events not keyed yet (a keys
  * database being written again), a list without account or class goes by
  * ids, newest first (the events table's own order): exact unless the
@@ -1538,14 +1536,14 @@ store_list_route(struct store *s, const struct store_event_filter *flt,
 	if (store_event_id_at(s, flt->since_ms != 0 ? flt->since_ms :
 	    INT64_MIN, lo, &newest) != 0)
 		return -1;
-	if (usable && newest - upto <= store_list_tail_max())
-		return LIST_TIME_KEYS;
 	*hi = INT64_MAX;
 	if (flt->until_ms != 0) {
 		if (store_event_id_at(s, flt->until_ms, &id, &newest) != 0)
 			return -1;
 		*hi = id;
 	}
+	if (usable && newest - upto <= store_list_tail_max())
+		return LIST_TIME_KEYS;
 	return LIST_IDS;
 }
 
@@ -1575,7 +1573,7 @@ store_list_prepare(struct store *s, const struct store_event_filter *flt)
 			snprintf(sql, sizeof(sql), "WITH m AS MATERIALIZED"
 			    " (%s) %s", keys, STORE_LIST_SELECT);
 		} else {
-			store_list_time_keys(keys, sizeof(keys), flt);
+			store_list_time_keys(keys, sizeof(keys), flt, lo, hi);
 			snprintf(sql, sizeof(sql), "%s %s", keys,
 			    STORE_LIST_SELECT);
 		}
