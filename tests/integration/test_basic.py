@@ -47,7 +47,8 @@ def plain_tcp_udp_stored(t):
         t.eq((a.token, a.seq, a.rcvr, a.line, a.acct), ("ACK", "0002", "1", "1", "1234"),
              "SIA over TCP: ACK echoes seq/R/L/acct")
         t.check(not a.encrypted and a.data == "", "plain ACK has empty data")
-        a = c.exchange(pt.sia(3, "1234", "Nri1/BA01/BA02/TA03"))
+        sent3 = pt.sia(3, "1234", "Nri1/BA01/BA02/TA03")
+        a = c.exchange(sent3)
         t.eq(a.token, "ACK", "SIA multi-event frame ACKed")
         a = c.exchange(pt.cid(5, "1234", "1130 01 015"))
         t.eq(a.token, "ACK", "CID new ACKed")
@@ -83,7 +84,7 @@ def plain_tcp_udp_stored(t):
          [("burglary", 1, 1), ("burglary", 2, 1), ("tamper", 3, 1)],
          "SIA BA01/BA02/TA03 -> 3 events")
     t.eq(sorted(set((e.get("transport"), e.get("raw")) for e in multi)),
-         [("tcp", pt.sia(3, "1234", "Nri1/BA01/BA02/TA03").decode("latin-1"))],
+         [("tcp", sent3.decode("latin-1"))],
          "each of the 3 events lists the one frame")
     # Schema 17: the multi-event frame keeps a row of its own, linked from its
     # events; every one-event frame is its event's row alone.
