@@ -10,7 +10,7 @@
 # can pass (cores x 1,000,000) / (R + C) events/s.
 #
 #
-# Scenarios (BENCH_SCENARIOS, space-separated; default: the first eight):
+# Scenarios (BENCH_SCENARIOS, space-separated; default: the first nine):
 #   w1-64       64 panels, each its own account, one frame in flight (+ peer)
 #   w8-50       50 panels, 8 frames in flight each
 #   paced-1000  1,000 panels at BENCH_PACED_RATE events/s in total
@@ -26,6 +26,10 @@
 #   ceiling     w1-64, w8-50 and paced-1000 against nullrx, a receiver that
 #               only reads, checks and ACKs (no store, no engine): the most
 #               this machine and pcobench give any receiver (rows nullrx-*)
+#   nosync      w1-64 and paced-1000 against the same pcod with fsync() and
+#               fdatasync() made no-ops (tests/bench/nosync.so, LD_PRELOAD):
+#               what durability costs on this machine's disk (rows nosync-*;
+#               such a pcod loses ACKed events at a power cut: bench only)
 #   udp-w1, aes-w8, closings-w8, noengine-w8   (the older variants, on demand)
 #
 # Environment (defaults in brackets):
@@ -71,6 +75,7 @@ PCOD=${BENCH_PCOD:-$B/pcod}
 PCOCTL=$B/pcoctl
 BENCH=$B/tests/bench/pcobench
 NULLRX=$B/tests/bench/nullrx
+NOSYNC=$B/tests/bench/nosync.so
 RUNS=${BENCH_RUNS:-3}
 N=${BENCH_EVENTS:-60000}
 HIST_N=${BENCH_HISTORY_EVENTS:-200000}
@@ -86,7 +91,8 @@ PEER=${BENCH_PEER:-auto}
 BUSY=${BENCH_BUSY_EVENTS:-150000}
 W8=${BENCH_W8_EVENTS:-400000}
 CACHE=${BENCH_CACHE:-${HOME:-/tmp}/.cache/pcod-bench}
-SCEN=${BENCH_SCENARIOS:-w1-64 w8-50 paced-1000 busy-1acct history idle startup ceiling}
+SCEN=${BENCH_SCENARIOS:-w1-64 w8-50 paced-1000 busy-1acct history idle startup ceiling nosync}
+PRELOAD=
 STORES=${BENCH_STORE:-sqlite}
 store=sqlite
 pguri=
@@ -96,6 +102,9 @@ tag=
 for f in "$PCOD" "$PCOCTL" "$BENCH" "$NULLRX"; do
 	[ -x "$f" ] || { echo "run.sh: $f missing (make pcod pcoctl tests/bench/pcobench tests/bench/nullrx)" >&2; exit 1; }
 done
+case " $SCEN " in *" nosync "*)
+	[ -f "$NOSYNC" ] || { echo "run.sh: $NOSYNC missing (make tests/bench/nosync.so)" >&2; exit 1; };;
+esac
 command -v sqlite3 > /dev/null || SQLITE=no
 
 # Room for the idle scenario's descriptors (pcobench and pcod raise their own too).
@@ -182,7 +191,9 @@ start() {
 	for _ in 1 2 3 4 5; do
 		port=$(randport)
 		write_conf "$d" "$port" "${2:-}"
-		"$PCOD" -f -c "$d/pcod.conf" 2>> "$d/pcod.log" &
+		# PRELOAD: the nosync scenario's shim, else nothing
+		LD_PRELOAD=${PRELOAD:-${LD_PRELOAD:-}} "$PCOD" -f -c "$d/pcod.conf" \
+		    2>> "$d/pcod.log" &
 		echo $! > "$d/pid"
 		echo "$port" > "$d/port"
 		if wait_answer "$1" 10000 > /dev/null; then
@@ -359,6 +370,7 @@ throughput() {
 	done
 	cpu="cpu=$(echo "$rx" | median)+$(echo "$cl" | median)us"
 	[ -z "$prx" ] || cpu="$cpu,peer=$(echo "$prx" | median)+$(echo "$pcl" | median)us"
+	case $1 in nosync-*) cpu="no-sync(bench-only);$cpu";; esac
 	row "$1" "$(echo "$rates" | median)" "$(echo "$p50s" | median)" \
 	    "$(echo "$p99s" | median)" "$(rss_kb "$2")" "$(echo "$prates" | median)" "$cpu"
 }
@@ -652,6 +664,17 @@ run_scenario() {
 			N=$W8 ceiling w8-50 "-c 50 -w 8"
 			ceiling paced-1000 "-c 1000 -w 1 -r $PRATE -n $((PRATE * PSECS))"
 			return 0;;
+	nosync)		[ "$store" = sqlite ] && [ "$PCOD" = "$AFTER" ] || return 0
+			# set and cleared here: no other scenario may run without syncs
+			PRELOAD=$NOSYNC
+			start a
+			throughput nosync-w1-64 a "-c 64 -w 1" peer
+			stop a
+			rm -f "$tmp"/i.a/pcod.db*
+			start a
+			throughput nosync-paced-1000 a "-c 1000 -w 1 -r $PRATE -n $((PRATE * PSECS))"
+			stop a
+			PRELOAD=;;
 	idle)		sc_idle;;
 	idle-hist)	sc_idle hist;;
 	udp-w1)		start a; throughput udp-w1 a "-u -c 50 -w 1"; stop a;;
@@ -666,7 +689,7 @@ run_scenario() {
 
 echo "# pcod $PCOD, pcobench $BENCH, $(nproc) CPU(s), $(stat -f -c %T "$tmp") at $tmp"
 echo "# $RUNS run(s) per scenario, $N events per throughput run, limit ${DUR}s; history $HIST events"
-case " $SCEN " in *" w1-64 "*) peer_setup;; esac
+case " $SCEN " in *" w1-64 "*|*" nosync "*) peer_setup;; esac
 start_ms=$(now_ms)
 case " $STORES " in
 *" pg "*)
