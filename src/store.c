@@ -1540,7 +1540,9 @@ store_list_route(struct store *s, const struct store_event_filter *flt,
 	if (flt->until_ms != 0) {
 		if (store_event_id_at(s, flt->until_ms, &id, &newest) != 0)
 			return -1;
-		*hi = id;
+		/* None received at until yet: those committed meanwhile too. */
+		if (id <= newest)
+			*hi = id;
 	}
 	if (usable && newest - upto <= store_list_tail_max())
 		return LIST_TIME_KEYS;

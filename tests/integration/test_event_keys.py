@@ -218,6 +218,10 @@ def lists_by_id_without_keys(t):
             send(p, 60)
             t.require(keys_caught_up(p), "the keys thread keys every event")
             compare(t, p, "lists by ids")
+            later = (int(time.time()) + 3600) * 1000
+            t.eq(listed(p, until=later, limit=5), plain(p, until=later,
+                                                        limit=5),
+                 "by ids, until an hour from now: the newest")
             # One more, stamped an hour back (the clock stepped back).
             top = newest_id(p)
             back = num(p.sql("SELECT max(received_ms) FROM events")[0][0])
