@@ -206,6 +206,18 @@ def history_keyed_and_rebuilt(t):
         compare(t, p, "lists from the keys written again")
 
 
+def add_stepped(p):
+    """One more event behind pcod's back, after the newest by id but
+    stamped an hour before the newest by time (the clock stepped back);
+    (its id, the newest time before it)."""
+    top = newest_id(p)
+    back = num(p.sql("SELECT max(received_ms) FROM events")[0][0])
+    p.sql("INSERT INTO events (id, account, received_ms, format, code, qual,"
+          " class, text) VALUES (?, '7A01', ?, 'SIA', 'BA', 'new',"
+          " 'burglary', 'stepped')", top + 1, back - 3600 * 1000)
+    return top + 1, back
+
+
 @T.test
 def lists_by_id_without_keys(t):
     """Without usable keys (or with more events not keyed yet than
@@ -222,30 +234,20 @@ def lists_by_id_without_keys(t):
             t.eq(listed(p, until=later, limit=5), plain(p, until=later,
                                                         limit=5),
                  "by ids, until an hour from now: the newest")
-            # One more, stamped an hour back (the clock stepped back).
-            top = newest_id(p)
-            back = num(p.sql("SELECT max(received_ms) FROM events")[0][0])
-            p.sql("INSERT INTO events (id, account, received_ms, format,"
-                  " code, qual, class, text) VALUES (?, '7A01', ?, 'SIA',"
-                  " 'BA', 'new', 'burglary', 'stepped')", top + 1,
-                  back - 3600 * 1000)
+            stepped, _ = add_stepped(p)
             got = listed(p, limit=3)
             t.eq(got[:2], plain(p, limit=2), "the newest two by time")
-            t.eq(got[2], top + 1, "then the newest by arrival, stamped"
+            t.eq(got[2], stepped, "then the newest by arrival, stamped"
                  " earlier")
     with Pcod() as p:
         send(p, 6)
         t.require(keys_caught_up(p), "keyed")
-        top = newest_id(p)
-        back = num(p.sql("SELECT max(received_ms) FROM events")[0][0])
-        p.sql("INSERT INTO events (id, account, received_ms, format, code,"
-              " qual, class, text) VALUES (?, '7A01', ?, 'SIA', 'BA', 'new',"
-              " 'burglary', 'stepped')", top + 1, back - 3600 * 1000)
+        stepped, back = add_stepped(p)
         t.require(keys_caught_up(p), "and the stepped one")
         t.eq(listed(p, limit=3), plain(p, limit=3),
              "from the keys: the order of time, stepped or not")
         t.eq(listed(p, since=back - 3600 * 1000, until=back - 3599 * 1000),
-             [top + 1], "and the stepped one in its window")
+             [stepped], "and the stepped one in its window")
 
 
 def downgrade_to_15(p):
@@ -262,7 +264,7 @@ def downgrade_to_15(p):
 @T.test
 def upgrade_from_17(t):
     """Schema 17 to 18: SQLite drops events_received, PostgreSQL keeps it;
-    lists and a purge are the same."""
+    lists are the same."""
     with Pcod() as p:
         send(p, 30)
         p.stop()
