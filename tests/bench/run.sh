@@ -25,7 +25,13 @@
 #               BENCH_DEADLINES open alarms with deadlines
 #   ceiling     w1-64, w8-50 and paced-1000 against nullrx, a receiver that
 #               only reads, checks and ACKs (no store, no engine): the most
-#               this machine and pcobench give any receiver (rows nullrx-*)
+#               this machine and pcobench give any receiver (rows nullrx-*);
+#               then w1-64 (+ peer) and paced-1000 against nullrx keeping
+#               its promise as cheaply as it can: ACKs after an fdatasync
+#               of a file holding the frames (rows nullrx-file-*), or of an
+#               SQLite WAL holding a row an event, no index, no checkpoint
+#               (rows nullrx-sqlite-*): the most this machine's disk gives
+#               any durable receiver, and any storing events in SQLite
 #   nosync      w1-64 and paced-1000 against the same pcod with fsync() and
 #               fdatasync() made no-ops (tests/bench/nosync.so, LD_PRELOAD):
 #               what durability costs on this machine's disk (rows nosync-*;
@@ -295,31 +301,47 @@ peer_run() {
 
 # --- the ceiling: nullrx (tests/bench/nullrx.c) reads, checks and ACKs ---
 
-# null_start PORT: nullrx on 127.0.0.1:PORT.
-null_start() { exec "$NULLRX" "$1"; }
+# null_start PORT: nullrx on 127.0.0.1:PORT (with nullarg: its journal).
+null_start() { exec "$NULLRX" "$1" $nullarg; }
 
 # null_run PREFIX OPTS: one pcobench run against a fresh nullrx.
 null_run() { yard_run nullrx "$1" "$2" null_start; }
 
-# ceiling NAME OPTS: RUNS runs against nullrx; a row nullrx-NAME of medians.
+# ceiling NAME OPTS [MODE [peer]]: RUNS runs against nullrx; a row
+# nullrx[-MODE]-NAME of medians.  MODE file: ACKs after its journal file's
+# fdatasync; sqlite: after the fdatasync of an SQLite WAL holding a row an
+# event.  With peer, the peer runs after each, as for pcod's rows.
 ceiling() {
 	s=$((s + 1))
-	rates='' p50s='' p99s='' rx='' cl=''
+	rates='' p50s='' p99s='' rx='' cl='' prates=''
+	case ${3:-} in
+	file)	nullarg=$tmp/nullrx.journal nm=nullrx-file-$1 what="durable:fdatasync-of-a-file";;
+	sqlite)	nullarg=sqlite:$tmp/nullrx.db nm=nullrx-sqlite-$1 what="durable:a-row-an-event-in-SQLite-WAL";;
+	*)	nullarg='' nm=nullrx-$1 what="ceiling:no-store,no-engine";;
+	esac
 	r=1
 	while [ $r -le "$RUNS" ]; do
 		prefix=$(printf '%X' $(( (s * 16 + r) * 4096 )))
 		line=$(null_run "$prefix" "$2")
-		echo "nullrx-$1 run $r: $line"
+		echo "$nm run $r: $line"
 		rates="$rates $(field rate "$line")"
 		p50s="$p50s $(field p50 "$line")"
 		p99s="$p99s $(field p99 "$line")"
 		rx="$rx $(field rx_cpu_us "$line")"
 		cl="$cl $(field cpu_us "$line")"
+		if [ "${4:-}" = peer ] && [ -n "$peer_lib" ]; then
+			c=$(printf '%s\n' "$2" | sed -n 's/.*-c \([0-9]*\).*/\1/p')
+			pline=$(peer_run "$prefix" "${#prefix}" "$c" "$2")
+			echo "$nm run $r peer: $pline"
+			prates="$prates $(field rate "$pline")"
+		fi
 		r=$((r + 1))
 	done
-	row "nullrx-$1" "$(echo "$rates" | median)" "$(echo "$p50s" | median)" \
-	    "$(echo "$p99s" | median)" - - \
-	    "ceiling:no-store,no-engine;cpu=$(echo "$rx" | median)+$(echo "$cl" | median)us"
+	rm -f "$tmp"/nullrx.journal "$tmp"/nullrx.db*
+	nullarg=
+	row "$nm" "$(echo "$rates" | median)" "$(echo "$p50s" | median)" \
+	    "$(echo "$p99s" | median)" - "$(echo "$prates" | median)" \
+	    "$what;cpu=$(echo "$rx" | median)+$(echo "$cl" | median)us"
 }
 
 # --- scenarios ---
@@ -663,6 +685,10 @@ run_scenario() {
 			ceiling w1-64 "-c 64 -w 1"
 			N=$W8 ceiling w8-50 "-c 50 -w 8"
 			ceiling paced-1000 "-c 1000 -w 1 -r $PRATE -n $((PRATE * PSECS))"
+			ceiling w1-64 "-c 64 -w 1" file peer
+			ceiling paced-1000 "-c 1000 -w 1 -r $PRATE -n $((PRATE * PSECS))" file
+			ceiling w1-64 "-c 64 -w 1" sqlite peer
+			ceiling paced-1000 "-c 1000 -w 1 -r $PRATE -n $((PRATE * PSECS))" sqlite
 			return 0;;
 	nosync)		[ "$store" = sqlite ] && [ "$PCOD" = "$AFTER" ] || return 0
 			# set and cleared here: no other scenario may run without syncs
@@ -689,7 +715,7 @@ run_scenario() {
 
 echo "# pcod $PCOD, pcobench $BENCH, $(nproc) CPU(s), $(stat -f -c %T "$tmp") at $tmp"
 echo "# $RUNS run(s) per scenario, $N events per throughput run, limit ${DUR}s; history $HIST events"
-case " $SCEN " in *" w1-64 "*|*" nosync "*) peer_setup;; esac
+case " $SCEN " in *" w1-64 "*|*" nosync "*|*" ceiling "*) peer_setup;; esac
 start_ms=$(now_ms)
 case " $STORES " in
 *" pg "*)
