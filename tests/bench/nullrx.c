@@ -379,7 +379,7 @@ main(int argc, char **argv)
 	ssize_t			 r;
 
 	if (argc != 2 && argc != 3) {
-		fprintf(stderr, "usage: nullrx PORT [JOURNAL]\n");
+		fprintf(stderr, "usage: nullrx PORT [JOURNAL | sqlite:DATABASE]\n");
 		return 2;
 	}
 	if (argc == 3 && ((strncmp(argv[2], "sqlite:", 7) == 0 ?

@@ -286,7 +286,9 @@ yard_run() {
 	yline=$("$BENCH" -p "$yport" -n "$N" -d "$DUR" -a "$2" $3 < /dev/null) || true
 	echo "$yline rx_cpu_us=$(per_event "$yt0" "$(ticks "$peerpid")" "$yline")"
 	kill -TERM "$peerpid" 2>/dev/null || true
-	wait "$peerpid" 2>/dev/null || true
+	# nullrx exits 1 when a frame it answered has no row (sqlite: mode)
+	wait "$peerpid" 2>/dev/null || [ "$1" != nullrx ] ||
+	    echo "run.sh: nullrx failed: $(tail -1 "$tmp/yard.err")" >&2
 	peerpid=
 }
 
@@ -743,10 +745,10 @@ echo
 echo "# summary: medians of $RUNS run(s), $(( ($(now_ms) - start_ms) / 1000 )) s; ratio = pcod / ioBroker.sia (stores nothing)"
 echo "# cpu=R+Cus: CPU an event, receiver (all threads) + pcobench, microseconds; $(nproc) cores"
 awk 'function v(x, f) { return x == "-" || x == "" ? "-" : sprintf(f, x) }
-     BEGIN { printf "%-16s %10s %9s %9s %9s %11s %6s  %s\n", "scenario", "events/s",
+     BEGIN { printf "%-24s %10s %9s %9s %9s %11s %6s  %s\n", "scenario", "events/s",
          "p50 ms", "p99 ms", "RSS MiB", "peer ev/s", "ratio", "note" }
      { ratio = ($6 != "-" && $6 > 0) ? sprintf("%.2f", $2 / $6) : "-"
-       printf "%-16s %10s %9s %9s %9s %11s %6s  %s\n", $1, v($2, "%.0f"), v($3, "%.3f"),
+       printf "%-24s %10s %9s %9s %9s %11s %6s  %s\n", $1, v($2, "%.0f"), v($3, "%.3f"),
            v($4, "%.3f"), ($5 == "-" ? "-" : sprintf("%.1f", $5 / 1024)),
            v($6, "%.0f"), ratio, $7 }' "$summary"
 
@@ -759,10 +761,10 @@ awk 'function num(x) { return x == "-" || x == "" ? -1 : x + 0 }
        k = before ? "b" : "a"; rate[name, k] = num($2); p99[name, k] = num($4)
        rss[name, k] = num($5); note[name, k] = $7; if (!before) order[++n] = name }
      function was(a, s, f) { return ((s, "b") in a && a[s, "b"] >= 0) ? sprintf(f, a[s, "b"]) : "-" }
-     END { printf "%-16s %10s %10s %6s %9s %9s %8s %8s  %s\n", "scenario", "ev/s was",
+     END { printf "%-24s %10s %10s %6s %9s %9s %8s %8s  %s\n", "scenario", "ev/s was",
                "ev/s now", "x", "p99 was", "p99 now", "RSS was", "RSS now", "note was -> now"
            for (i = 1; i <= n; i++) { s = order[i]
-               printf "%-16s %10s %10s %6s %9s %9s %8s %8s  %s -> %s\n", s,
+               printf "%-24s %10s %10s %6s %9s %9s %8s %8s  %s -> %s\n", s,
                    was(rate, s, "%.0f"),
                    rate[s, "a"] < 0 ? "-" : sprintf("%.0f", rate[s, "a"]),
                    rat(rate[s, "b"], rate[s, "a"]),
