@@ -211,26 +211,35 @@ journal_syncer(void *arg)
 	return NULL;
 }
 
-/* Lay the journal out in full and sync it, so no later sync grows it. */
+/*
+ * Lay jfd out as NULLRX_JOURNAL_MIB (or mib) of zeros, synced, so that no
+ * later sync grows it; then the thread's eventfd.
+ */
 static int
-journal_open(const char *path)
+journal_layout(int mib)
 {
-	const char	*e = getenv("NULLRX_JOURNAL_MIB");
-	char		 zero[65536];
-	off_t		 o;
+	static const char	 zero[65536];
+	const char		*e = getenv("NULLRX_JOURNAL_MIB");
+	off_t			 o;
 
-	jsize = (off_t)(e != NULL ? atoi(e) : 64) * 1024 * 1024;
+	jsize = (off_t)(e != NULL ? atoi(e) : mib) * 1024 * 1024;
 	if (jsize < (off_t)sizeof(zero) * 32)
 		jsize = (off_t)sizeof(zero) * 32;
-	if ((jfd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) == -1)
-		return -1;
-	memset(zero, 0, sizeof(zero));
 	for (o = 0; o < jsize; o += (off_t)sizeof(zero))
 		if (pwrite(jfd, zero, sizeof(zero), o) != (ssize_t)sizeof(zero))
 			return -1;
-	if (fsync(jfd) == -1 ||
+	if (fdatasync(jfd) == -1 ||
 	    (efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		return -1;
+	return 0;
+}
+
+/* JOURNAL: a file of frames, written round. */
+static int
+journal_open(const char *path)
+{
+	if ((jfd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1 || journal_layout(64) == -1)
 		return -1;
 	jbuf = xmalloc((size_t)NULLRX_EVENTS * NULLRX_BUF);
 	return 0;
@@ -244,11 +253,9 @@ journal_open(const char *path)
 static int
 db_open(const char *path)
 {
-	const char	*e = getenv("NULLRX_JOURNAL_MIB");
-	char		 zero[65536], *wal;
-	off_t		 o, size;
+	char	*wal;
+	int	 rc;
 
-	size = (off_t)(e != NULL ? atoi(e) : 256) * 1024 * 1024;
 	wal = xasprintf("%s-wal", path);
 	unlink(path);
 	unlink(wal);
@@ -261,17 +268,10 @@ db_open(const char *path)
 	    sqlite3_prepare_v2(db, "INSERT INTO ev (account, received_ms, "
 	    "frame) VALUES (?1, ?2, ?3)", -1, &ins, NULL) != SQLITE_OK)
 		db_fail(path);
-	if ((jfd = open(wal, O_RDWR | O_CLOEXEC)) == -1)
-		return -1;
-	memset(zero, 0, sizeof(zero));
-	for (o = 0; o < size; o += (off_t)sizeof(zero))
-		if (pwrite(jfd, zero, sizeof(zero), o) != (ssize_t)sizeof(zero))
-			return -1;
+	rc = (jfd = open(wal, O_RDWR | O_CLOEXEC)) == -1 ? -1 :
+	    journal_layout(256);
 	free(wal);
-	if (fdatasync(jfd) == -1 ||
-	    (efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
-		return -1;
-	return 0;
+	return rc;
 }
 
 /* Every frame answered has its row, or the run does not count: 1. */
