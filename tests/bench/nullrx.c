@@ -77,7 +77,7 @@ static unsigned long long	frames, bad, syncs;
 /* The durable mode's journal (jfd -1: none) and its sync thread. */
 static int		 jfd = -1, efd = -1;
 static off_t		 jsize;
-static uint64_t		 jwritten;	/* bytes written, all time */
+static uint64_t		 jwritten;	/* bytes written (sqlite: commits) */
 static char		*jbuf;
 static size_t		 jlen;
 static pthread_mutex_t	 jmu = PTHREAD_MUTEX_INITIALIZER;

@@ -301,6 +301,26 @@ peer_run() {
 	yard_run "the peer" "$1" "$4" peer_start
 }
 
+# peer_beside NAME RUN PREFIX OPTS: the peer's run after a receiver's, on
+# the same accounts and load (when the peer is set up); adds to prates, prx
+# and pcl.
+peer_beside() {
+	[ -n "$peer_lib" ] || return 0
+	c=$(printf '%s\n' "$4" | sed -n 's/.*-c \([0-9]*\).*/\1/p')
+	pline=$(peer_run "$3" "${#3}" "$c" "$4")
+	echo "$1 run $2 peer: $pline"
+	prates="$prates $(field rate "$pline")"
+	prx="$prx $(field rx_cpu_us "$pline")"
+	pcl="$pcl $(field cpu_us "$pline")"
+}
+
+# cpu_note: "cpu=R+Cus[,peer=R+Cus]" of the medians in rx, cl (prx, pcl).
+cpu_note() {
+	printf 'cpu=%s+%sus' "$(echo "$rx" | median)" "$(echo "$cl" | median)"
+	[ -z "$prx" ] || printf ',peer=%s+%sus' "$(echo "$prx" | median)" \
+	    "$(echo "$pcl" | median)"
+}
+
 # --- the ceiling: nullrx (tests/bench/nullrx.c) reads, checks and ACKs ---
 
 # null_start PORT: nullrx on 127.0.0.1:PORT (with nullarg: its journal).
@@ -315,7 +335,7 @@ null_run() { yard_run nullrx "$1" "$2" null_start; }
 # event.  With peer, the peer runs after each, as for pcod's rows.
 ceiling() {
 	s=$((s + 1))
-	rates='' p50s='' p99s='' rx='' cl='' prates=''
+	rates='' p50s='' p99s='' rx='' cl='' prates='' prx='' pcl=''
 	case ${3:-} in
 	file)	nullarg=$tmp/nullrx.journal nm=nullrx-file-$1 what="durable:fdatasync-of-a-file";;
 	sqlite)	nullarg=sqlite:$tmp/nullrx.db nm=nullrx-sqlite-$1 what="durable:a-row-an-event-in-SQLite-WAL";;
@@ -331,19 +351,14 @@ ceiling() {
 		p99s="$p99s $(field p99 "$line")"
 		rx="$rx $(field rx_cpu_us "$line")"
 		cl="$cl $(field cpu_us "$line")"
-		if [ "${4:-}" = peer ] && [ -n "$peer_lib" ]; then
-			c=$(printf '%s\n' "$2" | sed -n 's/.*-c \([0-9]*\).*/\1/p')
-			pline=$(peer_run "$prefix" "${#prefix}" "$c" "$2")
-			echo "$nm run $r peer: $pline"
-			prates="$prates $(field rate "$pline")"
-		fi
+		[ -z "${4:-}" ] || peer_beside "$nm" "$r" "$prefix" "$2"
 		r=$((r + 1))
 	done
 	rm -f "$tmp"/nullrx.journal "$tmp"/nullrx.db*
 	nullarg=
 	row "$nm" "$(echo "$rates" | median)" "$(echo "$p50s" | median)" \
 	    "$(echo "$p99s" | median)" - "$(echo "$prates" | median)" \
-	    "$what;cpu=$(echo "$rx" | median)+$(echo "$cl" | median)us"
+	    "$what;$(cpu_note)"
 }
 
 # --- scenarios ---
@@ -382,18 +397,10 @@ throughput() {
 		p99s="$p99s $(field p99 "$line")"
 		rx="$rx $(field rx_cpu_us "$line")"
 		cl="$cl $(field cpu_us "$line")"
-		if [ -n "${4:-}" ] && [ -n "$peer_lib" ]; then
-			c=$(printf '%s\n' "$3" | sed -n 's/.*-c \([0-9]*\).*/\1/p')
-			pline=$(peer_run "$prefix" "${#prefix}" "$c" "$3")
-			echo "$1 run $r peer: $pline"
-			prates="$prates $(field rate "$pline")"
-			prx="$prx $(field rx_cpu_us "$pline")"
-			pcl="$pcl $(field cpu_us "$pline")"
-		fi
+		[ -z "${4:-}" ] || peer_beside "$1" "$r" "$prefix" "$3"
 		r=$((r + 1))
 	done
-	cpu="cpu=$(echo "$rx" | median)+$(echo "$cl" | median)us"
-	[ -z "$prx" ] || cpu="$cpu,peer=$(echo "$prx" | median)+$(echo "$pcl" | median)us"
+	cpu=$(cpu_note)
 	case $1 in nosync-*) cpu="no-sync(bench-only);$cpu";; esac
 	row "$1" "$(echo "$rates" | median)" "$(echo "$p50s" | median)" \
 	    "$(echo "$p99s" | median)" "$(rss_kb "$2")" "$(echo "$prates" | median)" "$cpu"
